@@ -1,0 +1,52 @@
+"""Findings: every problem in the data is a record, never an exception."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in the workbook.
+
+    Attributes:
+      code: stable identifier, e.g. "CELL-TYPE" or "VAT-RATE".
+      severity: "error", "warning" or "info".
+      sheet: the sheet's name as the user sees it ("" when not about a sheet).
+      row: the sheet row number (1-based, as Excel shows it), or None.
+      column: the column's header label as the user sees it, or "".
+      ref: the invoice, quote or client the finding is about, or "".
+      message: what is wrong, in the workbook's language.
+      fix: how to fix it, in the workbook's language.
+      cell: the cell address ("D12") when known, for a link in the Contrôles sheet.
+    """
+
+    code: str
+    severity: str
+    sheet: str
+    row: int | None
+    column: str
+    ref: str
+    message: str
+    fix: str = ""
+    cell: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def location(self) -> str:
+        """'Clients, row 12, column SIREN' -- the one-line place a user can go to."""
+        parts = [self.sheet] if self.sheet else []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+
+def has_errors(findings: "list[Finding]") -> bool:
+    return any(f.severity == ERROR for f in findings)

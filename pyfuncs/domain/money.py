@@ -1,0 +1,77 @@
+"""Money: the one place where amounts are built and rounded.
+
+Every amount is a Decimal from the first cell read (``D``), and is rounded only by
+``to_cents`` -- half away from zero, which is what Excel's and LibreOffice's ROUND do,
+so that the workbook's formulas and Python agree to the cent.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+class NotAnAmount(ValueError):
+    """Raised by D() when a value cannot be read as a number."""
+
+
+def D(value: object) -> Decimal:
+    """Build a Decimal from a cell value (int, float, str, Decimal) without float error.
+
+    Floats go through ``repr`` (shortest round-trip form), so 0.1 becomes Decimal('0.1'),
+    not 0.1000000000000000055511151231257827. Text may use a French decimal comma, spaces
+    or non-breaking spaces as thousand separators and a trailing currency sign or %.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise NotAnAmount(f"{value!r} is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise NotAnAmount(f"{value!r} is not a number")
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        percent = text.endswith("%")
+        text = text.rstrip("%").removesuffix("€").removesuffix("EUR").strip()
+        if "," in text and "." in text:
+            text = text.replace(".", "").replace(",", ".")  # 1.234,56
+        else:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise NotAnAmount(f"{value!r} is not a number") from None
+        if not number.is_finite():
+            raise NotAnAmount(f"{value!r} is not a number")
+        return number / 100 if percent else number
+    raise NotAnAmount(f"{value!r} is not a number")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round to 2 decimals, half away from zero (as ROUND(x, 2) in a spreadsheet)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """Net amount of a line: ROUND(quantity x unit price, 2)."""
+    return to_cents(quantity * unit_price)
+
+
+def vat_by_rate(lines: "list[tuple[Decimal, Decimal]]") -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """VAT per rate on the total of the lines at that rate (EN 16931 BR-CO-17).
+
+    ``lines`` holds (net, rate) pairs; returns {rate: (base, vat)}.
+    """
+    bases: dict[Decimal, Decimal] = {}
+    for net, rate in lines:
+        bases[rate] = bases.get(rate, ZERO) + net
+    return {rate: (base, to_cents(base * rate)) for rate, base in bases.items()}
+
+
+def as_float(amount: Decimal | None) -> float | None:
+    """Decimal to float, only when writing a cell."""
+    return None if amount is None else float(amount)

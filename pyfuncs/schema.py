@@ -1,0 +1,661 @@
+"""The workbook's schema: every sheet, table and column, described once.
+
+The builder (workbook template and demo), the reader and the writer all use this module;
+nothing else names a sheet, a table or a column label. Columns are found by their header
+label (French or English), never by their letter, so a user may reorder columns or add
+their own.
+
+A formula is written with placeholders: ``{qty}`` is this row's cell of column ``qty`` in
+the same table, ``{Paiements.amount}`` is the whole ``amount`` column of table
+``Paiements``. ``render_formula`` turns it into the structured reference the file format
+stores (``Factures[[#This Row],[Montant HT]]``), which Excel and LibreOffice both compute.
+"""
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+LANGS = ("fr", "en")
+
+# Column types. The reader turns each cell into the Python type given here.
+TEXT = "text"      # str
+ID = "id"          # str, stripped, a key or a reference to a key
+MONEY = "money"    # Decimal, 2 decimals
+NUMBER = "number"  # Decimal (quantities, index values)
+RATE = "rate"      # Decimal fraction: 0.2 for 20 %
+DATE = "date"      # datetime.date
+INT = "int"        # int
+BOOL = "bool"      # bool ("Oui"/"Non", "Yes"/"No")
+CHOICE = "choice"  # str: the canonical key of one of the allowed values
+EMAIL = "email"    # str: exactly one address, no line break
+
+FMT_MONEY = '#,##0.00 [$€-40C];-#,##0.00 [$€-40C]'
+FMT_DATE = "dd/mm/yyyy"
+FMT_RATE = "0.0%"
+FMT_NUMBER = "#,##0.00"
+FMT_INT = "0"
+
+DEFAULT_FORMATS = {MONEY: FMT_MONEY, DATE: FMT_DATE, RATE: FMT_RATE, NUMBER: FMT_NUMBER,
+                   INT: FMT_INT}
+
+# VAT rates in force in metropolitan France; the invoice formulas compute VAT per rate
+# for these (BR-CO-17). A line at another rate is reported by the checks.
+VAT_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal("0"))
+
+# Allowed values: canonical key -> (French label, English label).
+CHOICES: dict[str, dict[str, tuple[str, str]]] = {
+    "yesno": {"yes": ("Oui", "Yes"), "no": ("Non", "No")},
+    "lang": {"fr": ("fr", "fr"), "en": ("en", "en")},
+    "quote_status": {
+        "draft": ("Brouillon", "Draft"),
+        "sent": ("Envoyé", "Sent"),
+        "accepted": ("Accepté", "Accepted"),
+        "refused": ("Refusé", "Refused"),
+        "superseded": ("Remplacé", "Superseded"),
+    },
+    "milestone_status": {
+        "planned": ("Prévue", "Planned"),
+        "ready": ("Prête à facturer", "Ready to invoice"),
+        "invoiced": ("Facturée", "Invoiced"),
+    },
+    "invoice_type": {
+        "invoice": ("Facture", "Invoice"),
+        "credit_note": ("Avoir", "Credit note"),
+        "deposit": ("Acompte", "Deposit"),
+    },
+    "invoice_status": {
+        "draft": ("Brouillon", "Draft"),
+        "issued": ("Émise", "Issued"),
+        "cancelled": ("Annulée", "Cancelled"),
+    },
+    "payment_mode": {
+        "transfer": ("Virement", "Transfer"),
+        "cheque": ("Chèque", "Cheque"),
+        "direct_debit": ("Prélèvement", "Direct debit"),
+        "card": ("Carte", "Card"),
+        "cash": ("Espèces", "Cash"),
+    },
+    "terms": {
+        "on_receipt": ("À réception", "On receipt"),
+        "30d": ("30 jours", "30 days"),
+        "45d": ("45 jours", "45 days"),
+        "45d_eom": ("45 jours fin de mois", "45 days end of month"),
+        "60d": ("60 jours", "60 days"),
+    },
+    "eom_convention": {
+        "eom_then_days": ("Fin de mois puis +N jours", "End of month then +N days"),
+        "days_then_eom": ("+N jours puis fin de mois", "+N days then end of month"),
+    },
+    "severity": {
+        "error": ("Erreur", "Error"),
+        "warning": ("Avertissement", "Warning"),
+        "info": ("Info", "Info"),
+    },
+    "tone": {
+        "courtesy": ("Courtois", "Courteous"),
+        "firm": ("Ferme", "Firm"),
+        "formal": ("Mise en demeure", "Formal notice"),
+        "internal": ("Interne", "Internal"),
+    },
+    "reminder_status": {
+        "preview": ("Aperçu", "Preview"),
+        "sent": ("Envoyée", "Sent"),
+        "failed": ("Échec", "Failed"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an Excel Table.
+
+    Attributes:
+      key: stable identifier used by the code.
+      fr, en: header label in each language; the reader accepts either.
+      type: one of the column types above.
+      required: a row without a value here is reported and skipped.
+      choices: name of an entry of CHOICES, for CHOICE columns.
+      ref: "Table" or "Table.key" whose values this column must match (a foreign key).
+      formula: calculated-column formula with placeholders, or None for an input.
+      unique: values must not repeat within the table.
+      width: column width in characters.
+      fmt: number format (defaults by type).
+      help_fr, help_en: the input message shown when the cell is selected.
+    """
+
+    key: str
+    fr: str
+    en: str
+    type: str = TEXT
+    required: bool = False
+    choices: str | None = None
+    ref: str | None = None
+    formula: str | None = None
+    unique: bool = False
+    width: int = 14
+    fmt: str | None = None
+    help_fr: str = ""
+    help_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    @property
+    def number_format(self) -> str | None:
+        return self.fmt or DEFAULT_FORMATS.get(self.type)
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel Table (ListObject) on a sheet.
+
+    Attributes:
+      name: the table's name in the file (ASCII, used in structured references).
+      sheet: key of the sheet it stands on.
+      columns: its columns, in their default order.
+      key: the columns that identify a row (unique together), or ().
+      first_col: 0-based column where the table starts (tables may share a sheet).
+      doc_fr, doc_en: what the table is for, for the README and the sheet's note.
+    """
+
+    name: str
+    sheet: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    first_col: int = 0
+    doc_fr: str = ""
+    doc_en: str = ""
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.name} has no column {key!r}")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of the workbook. Output sheets are written by the tool, input sheets by users.
+
+    Attributes:
+      key: stable identifier.
+      fr, en: the sheet's name in each language.
+      output: True for sheets the tool owns and rewrites whole.
+      columns: for output sheets, the columns written (tables live in TABLES).
+      doc_fr, doc_en: what the sheet is for.
+    """
+
+    key: str
+    fr: str
+    en: str
+    output: bool = False
+    columns: tuple[Column, ...] = ()
+    doc_fr: str = ""
+    doc_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the Paramètres table: a named value with its default."""
+
+    key: str
+    fr: str
+    en: str
+    type: str = TEXT
+    default: object = None
+    choices: str | None = None
+    required: bool = False
+    help_fr: str = ""
+    help_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+C = Column  # short alias for the tables below
+
+# --------------------------------------------------------------------------- settings
+SETTINGS: tuple[Setting, ...] = (
+    Setting("seller_name", "Raison sociale", "Company name", required=True,
+            help_fr="Nom légal du vendeur, tel qu'au RCS."),
+    Setting("seller_legal_form", "Forme juridique", "Legal form", default="SAS"),
+    Setting("seller_capital", "Capital social", "Share capital", MONEY),
+    Setting("seller_address", "Adresse", "Address", required=True),
+    Setting("seller_postcode", "Code postal", "Postcode", required=True),
+    Setting("seller_city", "Ville", "City", required=True),
+    Setting("seller_country", "Pays (ISO)", "Country (ISO)", default="FR"),
+    Setting("seller_siren", "SIREN", "SIREN", ID, required=True),
+    Setting("seller_siret", "SIRET", "SIRET", ID),
+    Setting("seller_vat", "N° TVA intracommunautaire", "VAT number", ID, required=True),
+    Setting("seller_rcs", "RCS", "Trade register (RCS)"),
+    Setting("seller_iban", "IBAN", "IBAN", ID),
+    Setting("seller_bic", "BIC", "BIC", ID),
+    Setting("seller_email", "Email", "Email", EMAIL),
+    Setting("seller_phone", "Téléphone", "Phone"),
+    Setting("seller_electronic_address", "Adresse électronique (facturation)",
+            "Electronic invoicing address", help_fr="BT-34, ex. SIREN sur la plateforme."),
+    Setting("seller_logo", "Logo (chemin du fichier)", "Logo (file path)"),
+    Setting("vat_on_debits", "TVA sur les débits", "VAT on debits", BOOL, default="no",
+            choices="yesno"),
+    Setting("invoice_series", "Série des factures", "Invoice series",
+            default="FAC{YYYY}-{NNNN}",
+            help_fr="{YYYY} année, {NNNN} numéro sur 4 chiffres. 35 caractères au plus, "
+                    "A-Z a-z 0-9 + - _ / seulement."),
+    Setting("credit_note_series", "Série des avoirs", "Credit note series",
+            default="AV{YYYY}-{NNNN}"),
+    Setting("deposit_series", "Série des acomptes", "Deposit series", default="FAC{YYYY}-{NNNN}",
+            help_fr="Par défaut la série des factures : un acompte est une facture."),
+    Setting("yearly_reset", "Numérotation remise à zéro chaque année", "Yearly reset", BOOL,
+            default="yes", choices="yesno"),
+    Setting("default_terms", "Conditions de paiement par défaut", "Default payment terms",
+            CHOICE, default="30d", choices="terms"),
+    Setting("eom_convention", "Calcul « fin de mois »", "End-of-month convention", CHOICE,
+            default="days_then_eom", choices="eom_convention"),
+    Setting("penalty_rate", "Taux de pénalités contractuel", "Contractual penalty rate", RATE,
+            help_fr="Vide : taux BCE + 10 points (table Taux de pénalités)."),
+    Setting("recovery_indemnity", "Indemnité forfaitaire de recouvrement",
+            "Fixed recovery indemnity", MONEY, default=Decimal("40")),
+    Setting("early_payment_discount", "Escompte pour paiement anticipé",
+            "Early payment discount",
+            default="Pas d'escompte pour paiement anticipé."),
+    Setting("aging_buckets", "Tranches de la balance âgée (jours)", "Aging buckets (days)",
+            default="30,60,90"),
+    Setting("language", "Langue", "Language", CHOICE, default="fr", choices="lang"),
+    Setting("currency", "Devise", "Currency", default="EUR"),
+    Setting("smtp_host", "Serveur SMTP", "SMTP host"),
+    Setting("smtp_port", "Port SMTP", "SMTP port", INT, default=587),
+    Setting("smtp_user", "Utilisateur SMTP", "SMTP user",
+            help_fr="Le mot de passe n'est jamais dans le classeur : variable "
+                    "d'environnement FACTURIER_SMTP_PASSWORD."),
+    Setting("smtp_sender", "Expéditeur", "Sender", EMAIL),
+    Setting("smtp_tls", "TLS", "TLS", BOOL, default="yes", choices="yesno"),
+    Setting("journal_path", "Journal (SQLite)", "Journal (SQLite)",
+            default="facturier-journal.sqlite",
+            help_fr="Chemin relatif au classeur."),
+)
+
+# --------------------------------------------------------------------------- tables
+def _vat_formula(lines: str, criteria: str) -> str:
+    """VAT per rate on the total of the lines at that rate, one ROUND per rate."""
+    parts = []
+    for rate in VAT_RATES:
+        if rate == 0:
+            continue
+        parts.append(f"ROUND(SUMIFS({{{lines}.net}},{criteria},{{{lines}.vat_rate}},{rate})"
+                     f"*{rate},2)")
+    return "+".join(parts)
+
+
+TABLES: tuple[Table, ...] = (
+    Table("Parametres", "settings", (
+        C("key", "Clé", "Key", ID, required=True, unique=True, width=24),
+        C("label", "Paramètre", "Setting", width=40),
+        C("value", "Valeur", "Value", width=36),
+        C("help", "Aide", "Help", width=50),
+    ), key=("key",), doc_fr="Identité du vendeur, numérotation, conditions, envoi.",
+        doc_en="Seller identity, numbering, terms, sending."),
+    Table("NiveauxRelance", "settings", (
+        C("level", "Niveau", "Level", INT, required=True, unique=True, width=8),
+        C("days", "Jours après échéance", "Days after due", INT, required=True, width=12),
+        C("tone", "Ton", "Tone", CHOICE, required=True, choices="tone", width=16),
+        C("template", "Modèle", "Template", required=True, width=22),
+        C("attach_invoice", "Joindre la facture", "Attach invoice", BOOL, choices="yesno",
+          width=10),
+        C("cc_owner", "Copie au responsable", "Cc owner", BOOL, choices="yesno", width=10),
+    ), key=("level",), first_col=5, doc_fr="Niveaux de relance.", doc_en="Reminder levels."),
+    Table("TauxPenalite", "settings", (
+        C("start", "Du", "From", DATE, required=True, width=12),
+        C("end", "Au", "To", DATE, required=True, width=12),
+        C("ecb_rate", "Taux BCE", "ECB rate", RATE, required=True, width=10, fmt="0.00%"),
+        C("penalty_rate", "Taux de pénalités", "Penalty rate", RATE, required=True, width=12,
+          fmt="0.00%"),
+        C("legal_rate", "Taux d'intérêt légal", "Legal interest rate", RATE, width=12,
+          fmt="0.00%"),
+    ), key=("start",), first_col=12, doc_fr="Taux BCE + 10 points par semestre.",
+        doc_en="ECB rate + 10 points per half-year."),
+    Table("Clients", "clients", (
+        C("id", "Code client", "Client code", ID, required=True, unique=True, width=12),
+        C("name", "Raison sociale", "Company name", required=True, width=30),
+        C("legal_form", "Forme juridique", "Legal form", width=10),
+        C("siren", "SIREN", "SIREN", ID, width=12),
+        C("siret", "SIRET", "SIRET", ID, width=16),
+        C("vat_number", "N° TVA", "VAT number", ID, width=16),
+        C("country", "Pays", "Country", ID, required=True, width=7,
+          help_fr="Code ISO à 2 lettres : FR, DE, CH..."),
+        C("address", "Adresse", "Address", width=30),
+        C("postcode", "Code postal", "Postcode", width=10),
+        C("city", "Ville", "City", width=16),
+        C("electronic_address", "Adresse électronique", "Electronic address", width=20,
+          help_fr="BT-49 : adresse de réception des factures électroniques."),
+        C("billing_contact", "Contact facturation", "Billing contact", width=20),
+        C("billing_email", "Email facturation", "Billing email", EMAIL, width=26),
+        C("accounting_email", "Email comptabilité", "Accounting email", EMAIL, width=26),
+        C("terms", "Conditions de paiement", "Payment terms", CHOICE, choices="terms",
+          width=20),
+        C("payment_mode", "Mode de paiement", "Payment mode", CHOICE, choices="payment_mode",
+          width=12),
+        C("language", "Langue", "Language", CHOICE, choices="lang", width=8),
+        C("po_required", "Bon de commande exigé", "PO required", BOOL, choices="yesno",
+          width=10),
+        C("reminders_paused", "Relances suspendues", "Reminders paused", BOOL,
+          choices="yesno", width=10),
+        C("owner", "Responsable interne", "Internal owner", EMAIL, width=24),
+    ), key=("id",), doc_fr="Les clients et leurs conditions.",
+        doc_en="Clients and their terms."),
+    Table("Devis", "quotes", (
+        C("number", "N° devis", "Quote no.", ID, required=True, width=14),
+        C("version", "Version", "Version", INT, required=True, width=8),
+        C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
+        C("date", "Date", "Date", DATE, required=True, width=11),
+        C("title", "Objet", "Subject", width=30),
+        C("status", "Statut", "Status", CHOICE, required=True, choices="quote_status",
+          width=11),
+        C("valid_until", "Valable jusqu'au", "Valid until", DATE, width=11),
+        C("deposit_pct", "Acompte %", "Deposit %", RATE, width=9),
+        C("net", "Total HT", "Net total", MONEY, width=13, formula=(
+            "SUMIFS({LignesDevis.net},{LignesDevis.quote},{number},"
+            "{LignesDevis.version},{version})")),
+        C("vat", "TVA", "VAT", MONEY, width=12, formula=_vat_formula(
+            "LignesDevis", "{LignesDevis.quote},{number},{LignesDevis.version},{version}")),
+        C("total", "Total TTC", "Total incl. VAT", MONEY, width=13,
+          formula="{net}+{vat}"),
+    ), key=("number", "version"), doc_fr="Devis, une ligne par version.",
+        doc_en="Quotes, one row per version."),
+    Table("LignesDevis", "quote_lines", (
+        C("quote", "N° devis", "Quote no.", ID, required=True, ref="Devis.number", width=14),
+        C("version", "Version", "Version", INT, required=True, width=8),
+        C("label", "Désignation", "Description", required=True, width=40),
+        C("quantity", "Quantité", "Quantity", NUMBER, required=True, width=10),
+        C("unit", "Unité", "Unit", width=8),
+        C("unit_price", "Prix unitaire HT", "Unit price", MONEY, required=True, width=13),
+        C("vat_rate", "Taux TVA", "VAT rate", RATE, required=True, width=9),
+        C("net", "Montant HT", "Net amount", MONEY, width=13,
+          formula="ROUND({quantity}*{unit_price},2)"),
+    ), doc_fr="Lignes des devis.", doc_en="Quote lines."),
+    Table("Echeances", "milestones", (
+        C("quote", "N° devis", "Quote no.", ID, required=True, ref="Devis.number", width=14),
+        C("label", "Jalon", "Milestone", required=True, width=30),
+        C("pct", "% du devis", "% of quote", RATE, width=9),
+        C("amount", "Montant HT", "Net amount", MONEY, width=13),
+        C("planned_date", "Date prévue", "Planned date", DATE, width=11),
+        C("status", "Statut", "Status", CHOICE, required=True, choices="milestone_status",
+          width=16),
+        C("invoice", "N° facture", "Invoice no.", ID, width=14),
+    ), doc_fr="Échéances (jalons) des devis ; « Prête à facturer » quand le chef de projet "
+              "la valide.", doc_en="Quote milestones."),
+    Table("Temps", "time", (
+        C("date", "Date", "Date", DATE, required=True, width=11),
+        C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
+        C("project", "Projet / devis", "Project / quote", ID, width=14),
+        C("consultant", "Consultant", "Consultant", required=True, width=16),
+        C("quantity", "Jours", "Days", NUMBER, required=True, width=8),
+        C("rate", "Taux journalier HT", "Daily rate", MONEY, required=True, width=12),
+        C("amount", "Montant HT", "Net amount", MONEY, width=13,
+          formula="ROUND({quantity}*{rate},2)"),
+        C("validated", "Validé", "Validated", BOOL, choices="yesno", width=9),
+        C("invoice", "N° facture", "Invoice no.", ID, width=14),
+    ), doc_fr="Temps passés (régie).", doc_en="Time entries (time and materials)."),
+    Table("Factures", "invoices", (
+        C("id", "Réf.", "Ref.", ID, required=True, unique=True, width=10,
+          help_fr="Référence interne de la pièce ; le numéro légal est attribué à "
+                  "l'émission."),
+        C("type", "Type", "Type", CHOICE, required=True, choices="invoice_type", width=9),
+        C("number", "N° facture", "Invoice no.", ID, unique=True, width=14),
+        C("issue_date", "Date", "Date", DATE, width=11),
+        C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
+        C("quote", "N° devis", "Quote no.", ID, width=14),
+        C("quote_version", "Version devis", "Quote version", INT, width=8),
+        C("po", "N° commande", "PO no.", TEXT, width=12),
+        C("credited", "Facture d'origine", "Credited invoice", ID, width=14),
+        C("terms", "Conditions", "Terms", CHOICE, choices="terms", width=14),
+        C("due_date", "Échéance", "Due date", DATE, width=11),
+        C("currency", "Devise", "Currency", width=7),
+        C("net", "Total HT", "Net total", MONEY, width=13, formula=(
+            "SUMIFS({LignesFacture.net},{LignesFacture.invoice},{id})")),
+        C("vat", "TVA", "VAT", MONEY, width=12, formula=_vat_formula(
+            "LignesFacture", "{LignesFacture.invoice},{id}")),
+        C("total", "Total TTC", "Total incl. VAT", MONEY, width=13, formula="{net}+{vat}"),
+        C("paid", "Réglé", "Paid", MONEY, width=12, formula=(
+            'IF({number}="",0,SUMIFS({Paiements.amount},{Paiements.invoice},{number}))')),
+        C("balance", "Reste dû", "Balance due", MONEY, width=12, formula=(
+            'IF({number}="",0,{total}-{paid})')),
+        C("days_late", "Jours de retard", "Days late", INT, width=9, formula=(
+            'IF(AND({balance}>0,ISNUMBER({due_date})),MAX(0,TODAY()-{due_date}),0)')),
+        C("status", "Statut", "Status", CHOICE, required=True, choices="invoice_status",
+          width=10),
+        C("dispute", "Litige", "Dispute", BOOL, choices="yesno", width=8),
+        C("promise_date", "Promesse de paiement", "Promise to pay", DATE, width=11),
+        C("sent_date", "Envoyée le", "Sent on", DATE, width=11),
+    ), key=("id",), doc_fr="Factures, avoirs (montants négatifs) et acomptes.",
+        doc_en="Invoices, credit notes (negative amounts) and deposits."),
+    Table("LignesFacture", "invoice_lines", (
+        C("invoice", "Réf. facture", "Invoice ref.", ID, required=True, ref="Factures",
+          width=10),
+        C("label", "Désignation", "Description", required=True, width=40),
+        C("quantity", "Quantité", "Quantity", NUMBER, required=True, width=10),
+        C("unit", "Unité", "Unit", width=8),
+        C("unit_price", "Prix unitaire HT", "Unit price", MONEY, required=True, width=13),
+        C("vat_rate", "Taux TVA", "VAT rate", RATE, required=True, width=9),
+        C("net", "Montant HT", "Net amount", MONEY, width=13,
+          formula="ROUND({quantity}*{unit_price},2)"),
+        C("source", "Origine", "Source", width=18),
+    ), doc_fr="Lignes des factures et avoirs.", doc_en="Invoice and credit note lines."),
+    Table("Paiements", "payments", (
+        C("date", "Date", "Date", DATE, required=True, width=11),
+        C("client", "Client", "Client", ID, ref="Clients", width=10),
+        C("invoice", "N° facture", "Invoice no.", ID, width=14,
+          help_fr="Vide : paiement non affecté (crédit du client)."),
+        C("amount", "Montant", "Amount", MONEY, required=True, width=13),
+        C("mode", "Mode", "Mode", CHOICE, choices="payment_mode", width=11),
+        C("reference", "Référence", "Reference", width=24),
+    ), doc_fr="Règlements reçus.", doc_en="Payments received."),
+    Table("Relances", "reminders", (
+        C("date", "Date", "Date", DATE, required=True, width=11),
+        C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
+        C("level", "Niveau", "Level", INT, required=True, width=7),
+        C("invoices", "Factures", "Invoices", width=30),
+        C("to", "Destinataire", "To", width=26),
+        C("subject", "Objet", "Subject", width=40),
+        C("status", "Statut", "Status", CHOICE, choices="reminder_status", width=10),
+        C("message_id", "Message-ID", "Message-ID", width=30),
+    ), doc_fr="Journal des relances envoyées.", doc_en="Log of reminders sent."),
+)
+
+# --------------------------------------------------------------------------- sheets
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("dashboard", "Tableau de bord", "Dashboard", output=True, columns=(
+        C("indicator", "Indicateur", "Indicator", width=40),
+        C("value", "Valeur", "Value", width=18),
+    ), doc_fr="Synthèse : créances, retards, état des travaux.", doc_en="Summary."),
+    Sheet("settings", "Paramètres", "Settings",
+          doc_fr="Identité du vendeur, numérotation, conditions, relances, SMTP.",
+          doc_en="Seller identity, numbering, terms, reminders, SMTP."),
+    Sheet("clients", "Clients", "Clients", doc_fr="Clients.", doc_en="Clients."),
+    Sheet("quotes", "Devis", "Quotes", doc_fr="Devis.", doc_en="Quotes."),
+    Sheet("quote_lines", "Lignes de devis", "Quote lines", doc_fr="Lignes de devis.",
+          doc_en="Quote lines."),
+    Sheet("milestones", "Échéances", "Milestones", doc_fr="Jalons de facturation.",
+          doc_en="Billing milestones."),
+    Sheet("time", "Temps", "Time", doc_fr="Temps passés.", doc_en="Time entries."),
+    Sheet("invoices", "Factures", "Invoices", doc_fr="Factures.", doc_en="Invoices."),
+    Sheet("invoice_lines", "Lignes de facture", "Invoice lines",
+          doc_fr="Lignes de facture.", doc_en="Invoice lines."),
+    Sheet("payments", "Paiements", "Payments", doc_fr="Paiements.", doc_en="Payments."),
+    Sheet("reminders", "Relances", "Reminders", doc_fr="Relances.", doc_en="Reminders."),
+    Sheet("aging", "Balance âgée", "Aged balance", output=True, columns=(
+        C("client", "Client", "Client", ID, width=10),
+        C("name", "Raison sociale", "Company name", width=30),
+        C("total", "Total dû", "Total due", MONEY, width=14),
+    ), doc_fr="Créances par client et par ancienneté.", doc_en="Receivables by age."),
+    Sheet("checks", "Contrôles", "Checks", output=True, columns=(
+        C("severity", "Gravité", "Severity", width=13),
+        C("code", "Code", "Code", width=14),
+        C("sheet", "Feuille", "Sheet", width=16),
+        C("row", "Ligne", "Row", INT, width=7),
+        C("column", "Colonne", "Column", width=18),
+        C("ref", "Pièce", "Reference", width=14),
+        C("message", "Problème", "Problem", width=70),
+        C("fix", "Correction", "How to fix", width=60),
+        C("link", "Aller à", "Go to", width=12),
+    ), doc_fr="Anomalies trouvées, avec un lien vers la cellule.",
+        doc_en="Problems found, with a link to the cell."),
+)
+
+SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def sheet_name(sheet_key: str, lang: str) -> str:
+    return SHEETS_BY_KEY[sheet_key].label(lang)
+
+
+def table(name: str) -> Table:
+    return TABLES_BY_NAME[name]
+
+
+def tables_on(sheet_key: str) -> list[Table]:
+    return [t for t in TABLES if t.sheet == sheet_key]
+
+
+def choice_label(choices: str, key: str, lang: str) -> str:
+    fr, en = CHOICES[choices][key]
+    return fr if lang == "fr" else en
+
+
+def choice_labels(choices: str, lang: str) -> list[str]:
+    return [fr if lang == "fr" else en for fr, en in CHOICES[choices].values()]
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form of a label, for matching headers and choices."""
+    import unicodedata
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9%]+", " ", text.lower()).strip()
+
+
+@cache
+def choice_lookup(choices: str) -> dict[str, str]:
+    """Folded French or English label (or the key itself) -> canonical key."""
+    out: dict[str, str] = {}
+    for key, (fr, en) in CHOICES[choices].items():
+        out[_fold(key)] = key
+        out[_fold(fr)] = key
+        out[_fold(en)] = key
+    if choices == "yesno":
+        for word in ("true", "vrai", "1", "x", "o", "y"):
+            out[word] = "yes"
+        for word in ("false", "faux", "0", "n"):
+            out[word] = "no"
+    return out
+
+
+def header_lookup(tbl: Table) -> dict[str, str]:
+    """Folded header label in either language (or the key) -> column key."""
+    out: dict[str, str] = {}
+    for col in tbl.columns:
+        for label in (col.fr, col.en, col.key):
+            out.setdefault(_fold(label), col.key)
+    return out
+
+
+fold = _fold
+
+_PLACEHOLDER = re.compile(r"\{(?:(\w+)\.)?(\w+)\}")
+
+
+def _escape_label(label: str) -> str:
+    return re.sub(r"([\[\]#'])", r"'\1", label)
+
+
+def render_formula(tbl: Table, col: Column, lang: str) -> str:
+    """The calculated-column formula as the file stores it, without the leading '='.
+
+    ``{x}`` -> ``Table[[#This Row],[Label of x]]``; ``{Other.x}`` -> ``Other[Label]``;
+    ``"@key"`` inside a formula -> the label of that choice in the column's language
+    (used to compare a status cell with a value).
+    """
+    assert col.formula is not None
+
+    def sub(match: re.Match[str]) -> str:
+        other, key = match.group(1), match.group(2)
+        if other:
+            label = TABLES_BY_NAME[other].column(key).label(lang)
+            return f"{other}[{_escape_label(label)}]"
+        label = tbl.column(key).label(lang)
+        return f"{tbl.name}[[#This Row],[{_escape_label(label)}]]"
+
+    text = _PLACEHOLDER.sub(sub, col.formula)
+
+    def choice(match: re.Match[str]) -> str:
+        # "@key" refers to a choice of the status column of this table
+        for c in tbl.columns:
+            if c.choices and match.group(1) in CHOICES[c.choices]:
+                return '"' + choice_label(c.choices, match.group(1), lang) + '"'
+        raise KeyError(match.group(1))
+
+    return re.sub(r'"@(\w+)"', choice, text)
+
+
+@cache
+def record_type(table_name: str) -> type:
+    """A NamedTuple type for the rows of a table: its column keys, plus ``row``."""
+    tbl = TABLES_BY_NAME[table_name]
+    return namedtuple(table_name + "Row", ("row",) + tbl.keys)  # type: ignore[misc]
+
+
+def settings_defaults(lang: str = "fr") -> dict[str, object]:
+    return {s.key: s.default for s in SETTINGS}
+
+
+# Reminder levels and penalty rates shipped with a new workbook (DOMAIN.md §3, §7).
+DEFAULT_REMINDER_LEVELS = (
+    # level, days after due, tone, template, attach invoice, cc owner
+    (0, -3, "courtesy", "niveau0_courtoisie", "no", "no"),
+    (1, 1, "courtesy", "niveau1_rappel", "yes", "no"),
+    (2, 7, "courtesy", "niveau2_relance", "yes", "no"),
+    (3, 15, "firm", "niveau3_ferme", "yes", "yes"),
+    (4, 30, "formal", "niveau4_mise_en_demeure", "yes", "yes"),
+    (5, 45, "internal", "niveau5_contentieux", "no", "yes"),
+)
+
+DEFAULT_PENALTY_RATES = (
+    # start, end, ECB main refinancing rate, penalty rate, legal interest rate (professionals)
+    ("2025-01-01", "2025-06-30", "0.0315", "0.1315", "0.0371"),
+    ("2025-07-01", "2025-12-31", "0.0215", "0.1215", "0.0276"),
+    ("2026-01-01", "2026-06-30", "0.0215", "0.1215", "0.0262"),
+    ("2026-07-01", "2026-12-31", "0.0215", "0.1215", None),
+)
+
+
+def input_tables() -> list[Table]:
+    return list(TABLES)
+
+
+def output_sheets() -> list[Sheet]:
+    return [s for s in SHEETS if s.output]
+
+
+def all_labels_unique() -> bool:
+    """Every table's headers are distinct in each language (the reader relies on it)."""
+    for tbl in TABLES:
+        for lang in LANGS:
+            labels = [_fold(c.label(lang)) for c in tbl.columns]
+            if len(labels) != len(set(labels)):
+                return False
+    return True
+
