@@ -1,0 +1,242 @@
+"""The `facturier` command: the same jobs as the Excel buttons, on a workbook file.
+
+Exit codes: 0 done; 1 done, but errors were found or messages failed; 2 unusable input
+or usage, with one line naming the file (and sheet, row, column where it applies).
+No traceback ever reaches the user: an unexpected error is written to a log file and
+summarised in one line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+LOG_FILE = Path(tempfile.gettempdir()) / "facturier-errors.log"
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit 2 with this one-line message."""
+
+
+def _date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every unusable input
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="facturier", description=(
+        "Invoicing and receivables on an Excel workbook: the same jobs as the workbook's "
+        "buttons, run on the file."))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("init", help="create a new, empty workbook from the schema")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--lang", choices=("fr", "en"), default="fr",
+                   help="language of sheet names, headers and lists (default fr)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    s = sub.add_parser("demo", help="build a demo workbook full of realistic data and run "
+                                    "every job on it")
+    s.add_argument("--dir", type=Path, default=Path("demo"),
+                   help="folder for the workbook and the outputs (default ./demo)")
+    s.add_argument("--invoices", type=_positive, default=None,
+                   help="number of invoices (default: a realistic small company, ~500)")
+    s.add_argument("--no-run", action="store_true", help="build the workbook only")
+    s.add_argument("--date", type=_date, default=None, help="today's date for the demo")
+    s.add_argument("--lang", choices=("fr", "en"), default="fr")
+
+    s = sub.add_parser("generate", help="issue invoices (numbers, register)")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--date", type=_date, default=None)
+    s.add_argument("--dry-run", action="store_true")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("check", help="check the workbook; findings go to the Contrôles sheet")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--json", action="store_true", help='print {"findings": [...]}')
+    s.add_argument("--date", type=_date, default=None, help="today's date (default: today)")
+
+    s = sub.add_parser("age", help="aged balance as of a date")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--as-of", type=_date, default=None)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("remind", help="prepare (and send) reminder emails")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--as-of", type=_date, default=None)
+    s.add_argument("--send", action="store_true")
+    s.add_argument("--outbox", type=Path, default=None)
+
+    s = sub.add_parser("pdf", help="write invoice PDFs (Factur-X)")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("numbers", nargs="*", metavar="NUMBER")
+    s.add_argument("--out", type=Path, required=True)
+
+    s = sub.add_parser("send-invoices", help="email issued invoices")
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--send", action="store_true")
+    s.add_argument("--outbox", type=Path, default=None)
+    return p
+
+
+# Commands whose job another issue builds; until then they say so plainly.
+NOT_YET = {"generate": "invoice issuing", "age": "the aged balance",
+           "remind": "reminders", "pdf": "invoice PDFs",
+           "send-invoices": "sending invoices"}
+
+
+@contextmanager
+def progress_bar(enabled: bool, steps: Sequence[str]) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar on a terminal; nothing at all when piped or with --json."""
+    if not enabled:
+        yield lambda _step: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task(steps[0] if steps else "", total=len(steps))
+        seen: list[str] = []
+
+        def advance(step: str) -> None:
+            if seen:
+                bar.advance(task)
+            seen.append(step)
+            bar.update(task, description=step)
+
+        yield advance
+        bar.update(task, completed=len(steps))
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    return sys.stdout.isatty() and not getattr(args, "json", False)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from pyfuncs.builder import build_workbook
+    path: Path = args.workbook
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise UsageError(f"{path}: the workbook must be an .xlsx file")
+    if path.exists() and not args.force:
+        raise UsageError(f"{path}: already exists; use --force to replace it")
+    if not path.parent.exists():
+        raise UsageError(f"{path.parent}: folder not found")
+    build_workbook(path, lang=args.lang)
+    print(f"Workbook created: {path}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs import run_check
+    _must_exist(args.workbook)
+    today = args.date or date.today()
+    with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
+        result = run_check(args.workbook, today, step)
+    if args.json:
+        print(json.dumps({"findings": [f.as_dict() for f in result.findings],
+                          "counts": result.counts}, default=_json_default,
+                         ensure_ascii=False, indent=1))
+    else:
+        c = result.counts
+        print(f"{args.workbook}: {c.get('error', 0)} error(s), {c.get('warning', 0)} "
+              f"warning(s), {c.get('info', 0)} info; see the Contrôles sheet.")
+        for f in result.findings[:10]:
+            print(f"  {f.severity:7} {f.location()}: {f.message}")
+        if len(result.findings) > 10:
+            print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pyfuncs.demo import run_demo
+    with progress_bar(_interactive(args), ["data", "build", "read", "compute", "write"]) as step:
+        summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
+                           today=args.date or date.today(), lang=args.lang, progress=step)
+    print(summary.text())
+    return EXIT_OK
+
+
+def _must_exist(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"{path}: file not found")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise UsageError(f"{path}: not an .xlsx or .xlsm workbook")
+
+
+COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in NOT_YET:
+            raise UsageError(f"facturier {args.command}: {NOT_YET[args.command]} is not "
+                             f"available in this version yet")
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"facturier: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("facturier: interrupted; the workbook was not changed", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into a line
+        return _report(exc)
+
+
+def _report(exc: Exception) -> int:
+    """Known input errors -> their own one line; anything else -> one line + a log file."""
+    from pyfuncs.adapters.xlsx_read import WorkbookError
+    from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked)):
+        print(f"facturier: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if isinstance(exc, OSError):
+        print(f"facturier: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        with LOG_FILE.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now().isoformat()}\n{traceback.format_exc()}\n")
+        where = f" (details in {LOG_FILE})"
+    except OSError:
+        where = ""
+    print(f"facturier: unexpected error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

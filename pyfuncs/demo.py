@@ -1,0 +1,81 @@
+"""`facturier demo`: a workbook full of realistic data, then every job that exists on it.
+
+The same generator (demo_data) makes the small demo and the benchmarks' 100k-invoice
+workbooks: one generator, not two.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pyfuncs.adapters.xlsx_write import WorkbookLocked
+from pyfuncs.builder import build_workbook
+from pyfuncs.demo_data import demo_data
+
+DEMO_NAME = "Facturation-demo.xlsx"
+
+
+@dataclass
+class DemoSummary:
+    workbook: Path
+    counts: dict[str, int]
+    planted: int
+    jobs: list[str] = field(default_factory=list)
+    findings: dict[str, int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        c = self.counts
+        lines = [
+            f"Demo workbook: {self.workbook}",
+            f"  {c.get('Clients', 0)} clients, {c.get('Devis', 0)} quote versions, "
+            f"{c.get('Factures', 0)} invoices and credit notes, "
+            f"{c.get('LignesFacture', 0)} invoice lines, {c.get('Paiements', 0)} payments, "
+            f"{c.get('Temps', 0)} time entries; {self.planted} planted mistakes to find.",
+        ]
+        if self.jobs:
+            lines.append("Jobs run: " + ", ".join(self.jobs) + ".")
+        if self.findings:
+            lines.append(f"Checks: {self.findings.get('error', 0)} error(s), "
+                         f"{self.findings.get('warning', 0)} warning(s): see the "
+                         "Contrôles sheet (each row links to the cell).")
+        lines.append("Open it in Excel or LibreOffice; start with the Tableau de bord sheet.")
+        return "\n".join(lines)
+
+
+def _lock_files(path: Path) -> list[Path]:
+    return [path.with_name("~$" + path.name), path.with_name(".~lock." + path.name + "#")]
+
+
+def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "fr",
+               progress: Callable[[str], None] = lambda _s: None) -> tuple[Path, object]:
+    """Write the demo workbook; refuses to replace one that a spreadsheet holds open."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / DEMO_NAME
+    for lock in _lock_files(path):
+        if lock.exists():
+            raise WorkbookLocked(f"{path}: open in a spreadsheet ({lock.name} exists); "
+                                 "close it and run again")
+    progress("data")
+    data = demo_data(today, invoices=invoices)
+    progress("build")
+    tmp = path.with_name(path.stem + ".tmp.xlsx")
+    build_workbook(tmp, lang=lang, data=data.tables, settings=data.settings, today=today)
+    tmp.replace(path)
+    return path, data
+
+
+def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
+             today: date | None = None, lang: str = "fr",
+             progress: Callable[[str], None] = lambda _s: None) -> DemoSummary:
+    today = today or date.today()
+    path, data = build_demo(directory, invoices, today, lang, progress)
+    summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
+                          len(data.planted))
+    if run:
+        from pyfuncs.jobs import run_check
+        result = run_check(path, today, progress)
+        summary.jobs.append("check")
+        summary.findings = result.counts
+    return summary
