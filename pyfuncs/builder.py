@@ -186,8 +186,11 @@ def build_workbook(path: Path | str, lang: str = "fr",
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
     fmts = _Formats(book)
+    # A fixed creation date makes the template byte-for-byte reproducible from the schema.
     book.set_properties({"title": "Facturation", "author": "Facturier",
-                         "comments": "Built from pyfuncs/schema.py"})
+                         "comments": "Built from pyfuncs/schema.py",
+                         "created": datetime(2026, 1, 1) if data is None else
+                         datetime.combine(today, datetime.min.time())})
     for sheet in S.SHEETS:
         ws = book.add_worksheet(sheet.label(lang))
         if sheet.output:

@@ -1,0 +1,127 @@
+"""Refresh benchmark: the check job (read everything, recompute, write the output sheets)
+against openpyxl load + save of the same file (the baseline a user would write) and
+against the read floor (python-calamine and fastexcel reading every table), all measured
+in the same run, each run a whole fresh process so peak memory is its own.
+
+    python benchmarks/refresh.py --invoices 100000            # medians of 5 runs
+    python benchmarks/refresh.py --invoices 10000 --runs 3
+
+The workbook comes from `facturier demo --invoices N --no-run` (the demo's generator)
+and is cached under benchmarks/out/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+# Each contender runs in its own process and prints {"seconds": s, "peak_mb": m}.
+PRELUDE = """
+import json, resource, sys, time
+path = sys.argv[1]
+t0 = time.perf_counter()
+"""
+EPILOGUE = """
+seconds = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+"""
+CONTENDERS = {
+    "refresh (facturier check)": """
+from datetime import date
+from pyfuncs.jobs import run_check
+run_check(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]))
+""",
+    "openpyxl load + save": """
+import openpyxl
+wb = openpyxl.load_workbook(path)
+wb.save(path)
+""",
+    "read floor: python-calamine": """
+import python_calamine
+wb = python_calamine.CalamineWorkbook.from_path(path)
+for name in wb.sheet_names:
+    wb.get_sheet_by_name(name).to_python()
+""",
+    "read floor: fastexcel": """
+import fastexcel
+reader = fastexcel.read_excel(path)
+for name in reader.table_names():
+    reader.load_table(name).to_polars()
+""",
+}
+
+
+def workbook_for(invoices: int, today: date) -> Path:
+    target = OUT / str(invoices) / "Facturation-demo.xlsx"
+    if not target.exists():
+        print(f"building the {invoices}-invoice workbook (facturier demo --no-run)...",
+              flush=True)
+        subprocess.run([sys.executable, "-m", "pyfuncs.cli", "demo", "--dir",
+                        str(target.parent), "--invoices", str(invoices), "--no-run",
+                        "--date", today.isoformat()], check=True)
+    return target
+
+
+def run_once(code: str, source: Path, today: date) -> dict[str, float]:
+    work = source.with_name("run-" + source.name)
+    shutil.copyfile(source, work)  # every run starts from the same file
+    try:
+        done = subprocess.run([sys.executable, "-c", PRELUDE + code + EPILOGUE, str(work),
+                               today.isoformat()], capture_output=True, text=True, check=True)
+    finally:
+        for leftover in work.parent.glob("run-*"):
+            leftover.unlink()
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--invoices", type=int, default=100_000)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--baseline-runs", type=int, default=None,
+                   help="runs of openpyxl load + save (default: --runs; ~100 s each at 100k)")
+    p.add_argument("--date", default="2026-11-23", help="the demo's today")
+    args = p.parse_args()
+    today = date.fromisoformat(args.date)
+    source = workbook_for(args.invoices, today)
+    size_mb = source.stat().st_size / 1e6
+    print(f"workbook: {source} ({size_mb:.1f} MB, {args.invoices} invoices)")
+    results: dict[str, dict[str, float]] = {}
+    for name, code in CONTENDERS.items():
+        runs = args.runs
+        if name.startswith("openpyxl") and args.baseline_runs:
+            runs = args.baseline_runs
+        samples = []
+        for i in range(runs):
+            t = time.perf_counter()
+            samples.append(run_once(code, source, today))
+            print(f"  {name}: run {i + 1}/{runs} {samples[-1]['seconds']:.2f} s "
+                  f"(wall {time.perf_counter() - t:.1f} s)", flush=True)
+        results[name] = {"median_s": statistics.median(s["seconds"] for s in samples),
+                         "peak_mb": max(s["peak_mb"] for s in samples), "runs": runs}
+    refresh = results["refresh (facturier check)"]["median_s"]
+    baseline = results["openpyxl load + save"]["median_s"]
+    floor = min(results["read floor: python-calamine"]["median_s"],
+                results["read floor: fastexcel"]["median_s"])
+    print()
+    for name, r in results.items():
+        print(f"{name:30} median {r['median_s']:7.2f} s  peak {r['peak_mb']:7.0f} MB "
+              f"({r['runs']} runs)")
+    print(f"\nrefresh vs openpyxl load + save: {baseline / refresh:.1f}x faster (target >= 20x)")
+    print(f"refresh vs read floor (fastest reader): {refresh / floor:.2f}x (target <= 1.5x)")
+    print(f"refresh peak memory: {results['refresh (facturier check)']['peak_mb']:.0f} MB "
+          "(target <= 1024 MB)")
+
+
+if __name__ == "__main__":
+    main()
