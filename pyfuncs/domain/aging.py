@@ -1,0 +1,305 @@
+"""Aged balance (balance âgée) as of any date, and the receivables KPIs (DOMAIN.md §8).
+
+As of a date, only invoices issued and payments received on or before it count: an
+invoice paid after the date is still open at it (the year-end figure). Age is counted from
+the due date. Credit notes (negative invoices) reduce the client's balance in the bucket
+of their own due date; a payment applied to no invoice, or to a number that was not
+issued by that date, is a credit of the client shown apart. Invoices in another currency
+are converted at the latest rate of the Taux table on or before the date.
+
+Pure: columns in, records out. Plain loops over columns: 100k invoices and 150k payments
+take well under half a second (benchmarks/aging.py).
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pyfuncs.domain.findings import WARNING, Finding
+from pyfuncs.domain.money import ZERO, to_cents
+
+Columns = Mapping[str, Sequence[object]]
+
+
+def parse_buckets(text: object) -> tuple[int, ...]:
+    """'30,60,90' -> (30, 60, 90): upper bounds in days past due of the middle buckets."""
+    bounds = tuple(sorted({int(p) for p in str(text or "").replace(";", ",").split(",")
+                           if p.strip().lstrip("-").isdigit() and int(p) > 0}))
+    return bounds or (30, 60, 90)
+
+
+def bucket_labels(bounds: Sequence[int], lang: str = "fr") -> list[str]:
+    labels = ["Non échu" if lang == "fr" else "Not yet due"]
+    low = 1
+    for high in bounds:
+        labels.append(f"{low}–{high} j" if lang == "fr" else f"{low}–{high} d")
+        low = high + 1
+    labels.append(f"> {bounds[-1]} j" if lang == "fr" else f"> {bounds[-1]} d")
+    return labels
+
+
+def bucket_of(days_past_due: int, bounds: Sequence[int]) -> int:
+    """0 = not yet due; i = the i-th bound reached; len(bounds)+1 = beyond the last."""
+    if days_past_due <= 0:
+        return 0
+    return 1 + bisect_right([b + 0 for b in bounds], days_past_due - 1)
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice or credit note still open at the as-of date (one row of the detail).
+
+    Attributes: client, number, issue_date, due_date, currency, total (in its currency),
+    paid, open (in its currency), open_base (converted), days (past due), bucket, dispute,
+    row (sheet row of the invoice).
+    """
+
+    client: str
+    number: str
+    issue_date: date | None
+    due_date: date | None
+    currency: str
+    total: Decimal
+    paid: Decimal
+    open: Decimal
+    open_base: Decimal
+    days: int
+    bucket: int
+    dispute: bool
+    row: int
+
+
+@dataclass
+class ClientBalance:
+    client: str
+    name: str
+    amounts: list[Decimal]
+    unapplied: Decimal = ZERO
+    disputed: Decimal = ZERO
+    oldest_due: date | None = None
+    last_payment: date | None = None
+    last_reminder_level: int | None = None
+    avg_days_late: Decimal | None = None
+    by_currency: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return sum(self.amounts, ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.invoiced - self.unapplied
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum(self.amounts[1:], ZERO)
+
+
+@dataclass
+class AgedBalance:
+    as_of: date
+    currency: str
+    labels: list[str]
+    bounds: tuple[int, ...]
+    clients: list[ClientBalance]
+    items: list[OpenItem]
+    kpis: dict[str, object]
+    findings: list[Finding]
+
+    @property
+    def totals(self) -> list[Decimal]:
+        return [sum((c.amounts[i] for c in self.clients), ZERO)
+                for i in range(len(self.labels))]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.total for c in self.clients), ZERO)
+
+    def currency_totals(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for item in self.items:
+            out[item.currency] += item.open
+        return dict(out)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(), "currency": self.currency,
+            "buckets": self.labels,
+            "rows": [{"client": c.client, "name": c.name,
+                      "amounts": [str(a) for a in c.amounts], "unapplied": str(c.unapplied),
+                      "disputed": str(c.disputed), "total": str(c.total)}
+                     for c in self.clients],
+            "totals": {"amounts": [str(a) for a in self.totals],
+                       "unapplied": str(sum((c.unapplied for c in self.clients), ZERO)),
+                       "total": str(self.total),
+                       "by_currency": {k: str(v) for k, v in self.currency_totals().items()}},
+            "kpis": {k: (str(v) if isinstance(v, Decimal) else v)
+                     for k, v in self.kpis.items()},
+        }
+
+
+def _norm(number: object) -> str:
+    return str(number).strip().casefold() if number not in (None, "") else ""
+
+
+class Rates:
+    """Conversion to the base currency at the latest rate on or before a date."""
+
+    def __init__(self, base: str, rates: Columns | None):
+        self.base = base
+        self.table: dict[str, tuple[list[date], list[Decimal]]] = {}
+        if rates:
+            pairs: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+            for cur, day, rate in zip(rates["currency"], rates["date"], rates["rate"]):
+                if cur and day and rate:
+                    pairs[str(cur).upper()].append((day, rate))  # type: ignore[arg-type]
+            for cur, seq in pairs.items():
+                seq.sort()
+                self.table[cur] = ([d for d, _ in seq], [r for _, r in seq])
+
+    def rate(self, currency: str, on: date) -> Decimal | None:
+        if not currency or currency.upper() == self.base.upper():
+            return Decimal(1)
+        days, values = self.table.get(currency.upper(), ([], []))
+        i = bisect_right(days, on)
+        return values[i - 1] if i else None
+
+
+def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns,
+                 clients: Columns, as_of: date, *, rows: Sequence[int] | None = None,
+                 bounds: Sequence[int] = (30, 60, 90), currency: str = "EUR",
+                 rates: Columns | None = None, reminders: Columns | None = None,
+                 lang: str = "fr", sheet: str = "Factures") -> AgedBalance:
+    """The aged balance at the end of ``as_of``; see the module's docstring for the rules."""
+    bounds = tuple(bounds)
+    conv = Rates(currency, rates)
+    findings: list[Finding] = []
+    names = dict(zip(clients["id"], clients["name"]))
+    rows = rows or list(range(len(totals)))
+
+    # Issued invoices known at the date, by normalised number.
+    issued: dict[str, int] = {}
+    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
+                                                    invoices["issue_date"])):
+        if not number or status == "draft" or issue is None or issue > as_of:  # type: ignore[operator]
+            continue
+        issued[_norm(number)] = i
+
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    unapplied: dict[str, Decimal] = defaultdict(Decimal)
+    last_payment: dict[str, date] = {}
+    completion: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for day, client, number, amount in zip(payments["date"], payments["client"],
+                                           payments["invoice"], payments["amount"]):
+        if day is None or amount is None or day > as_of:  # type: ignore[operator]
+            continue
+        i = issued.get(_norm(number), -1) if number else -1
+        who = invoices["client"][i] if i >= 0 else (client or "")
+        if i >= 0:
+            paid[i] += amount  # type: ignore[operator]
+            completion[i].append((day, amount))  # type: ignore[arg-type]
+        else:
+            unapplied[str(who)] += amount  # type: ignore[operator]
+        if who and (who not in last_payment or day > last_payment[who]):  # type: ignore[operator]
+            last_payment[str(who)] = day  # type: ignore[assignment]
+
+    balances: dict[str, ClientBalance] = {}
+
+    def balance_of(client: str) -> ClientBalance:
+        if client not in balances:
+            balances[client] = ClientBalance(client, str(names.get(client) or ""),
+                                             [ZERO] * (len(bounds) + 2))
+        return balances[client]
+
+    items: list[OpenItem] = []
+    cur_col = invoices.get("currency") or [None] * len(totals)
+    dispute_col = invoices.get("dispute") or [None] * len(totals)
+    for i in issued.values():
+        total = totals[i]
+        open_amount = total - paid.get(i, ZERO)
+        if open_amount == 0:
+            continue
+        client = str(invoices["client"][i])
+        due = invoices["due_date"][i] or invoices["issue_date"][i]
+        days = (as_of - due).days  # type: ignore[operator]
+        cur = str(cur_col[i] or currency).upper()
+        rate = conv.rate(cur, as_of)
+        if rate is None:
+            findings.append(Finding(
+                "AGING-RATE", WARNING, sheet, rows[i], "", str(invoices["number"][i]),
+                (f"Pas de taux pour {cur} au {as_of:%d/%m/%Y} : facture comptée sans "
+                 "conversion." if lang == "fr" else
+                 f"No {cur} rate on or before {as_of}: invoice counted unconverted."),
+                "Ajouter le taux dans la feuille Taux." if lang == "fr" else
+                "Add the rate to the Taux sheet."))
+            rate = Decimal(1)
+        base = to_cents(open_amount * rate)
+        b = bucket_of(days, bounds)
+        disputed = dispute_col[i] == "yes"
+        items.append(OpenItem(client, str(invoices["number"][i]), invoices["issue_date"][i],
+                              due, cur, total, paid.get(i, ZERO), open_amount, base,
+                              max(days, 0), b, disputed, rows[i]))
+        cb = balance_of(client)
+        cb.amounts[b] += base
+        cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
+        if disputed:
+            cb.disputed += base
+        if open_amount > 0 and (cb.oldest_due is None or due < cb.oldest_due):  # type: ignore[operator]
+            cb.oldest_due = due  # type: ignore[assignment]
+    for client, amount in unapplied.items():
+        if amount:
+            balance_of(client).unapplied += amount
+    for client, day in last_payment.items():
+        if client in balances:
+            balances[client].last_payment = day
+
+    _late_averages(invoices, totals, issued, completion, as_of, balances)
+    if reminders:
+        for day, client, level in zip(reminders["date"], reminders["client"],
+                                      reminders["level"]):
+            if client in balances and day is not None and day <= as_of:  # type: ignore[operator]
+                balances[client].last_reminder_level = level  # type: ignore[assignment]
+
+    ordered = sorted(balances.values(), key=lambda c: (-c.overdue, -c.total, c.client))
+    result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
+                         {}, findings)
+    from pyfuncs.domain.kpis import receivable_kpis  # noqa: PLC0415 - sibling, kept apart
+    result.kpis = receivable_kpis(invoices, totals, issued, paid, completion, result,
+                                  reminders)
+    return result
+
+
+def _late_averages(invoices: Columns, totals: Sequence[Decimal], issued: Mapping[str, int],
+                   completion: Mapping[int, list[tuple[date, Decimal]]], as_of: date,
+                   balances: dict[str, ClientBalance]) -> None:
+    """Average days late of the invoices settled in the 12 months up to the date."""
+    since = as_of - timedelta(days=365)
+    sums: dict[str, list[int]] = defaultdict(list)
+    for i, day in settled_on(totals, issued, completion).items():
+        if since < day <= as_of:
+            due = invoices["due_date"][i] or invoices["issue_date"][i]
+            sums[str(invoices["client"][i])].append(max(0, (day - due).days))  # type: ignore[operator]
+    for client, days in sums.items():
+        if client in balances:
+            balances[client].avg_days_late = to_cents(Decimal(sum(days)) / len(days))
+
+
+def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
+               completion: Mapping[int, list[tuple[date, Decimal]]]) -> dict[int, date]:
+    """Invoice index -> the date its payments first covered its total."""
+    out: dict[int, date] = {}
+    for i, pays in completion.items():
+        total = totals[i]
+        if total <= 0:
+            continue
+        running = ZERO
+        for day, amount in sorted(pays):
+            running += amount
+            if running >= total:
+                out[i] = day
+                break
+    return out

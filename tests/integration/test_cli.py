@@ -1,0 +1,73 @@
+"""The `facturier` command as a user runs it: exit codes, one-line messages, no traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMANDS = ["init", "demo", "generate", "check", "age", "remind", "pdf", "send-invoices"]
+
+
+def facturier(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pyfuncs.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    done = facturier(command, "--help")
+    assert done.returncode == 0
+    assert "usage: facturier " + command in done.stdout
+
+
+def test_an_unknown_option_is_one_line_and_exit_2() -> None:
+    done = facturier("check", "x.xlsx", "--bogus")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "--bogus" in done.stderr
+
+
+def test_a_missing_workbook_is_named_with_exit_2(tmp_path: Path) -> None:
+    done = facturier("check", str(tmp_path / "nope.xlsx"))
+    assert done.returncode == 2
+    assert "nope.xlsx" in done.stderr and "not found" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_file_that_is_not_a_workbook_is_named_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("this is not a zip")
+    done = facturier("check", str(bad))
+    assert done.returncode == 2
+    assert "bad.xlsx" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_bad_date_option_is_refused_with_exit_2() -> None:
+    done = facturier("check", "x.xlsx", "--date", "31/02/2026")
+    assert done.returncode == 2
+    assert "not a date" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["generate", "age", "remind", "send-invoices"])
+def test_a_job_not_built_yet_says_so_instead_of_pretending(command: str, tmp_path: Path) -> None:
+    done = facturier(command, str(tmp_path / "F.xlsx"))
+    assert done.returncode == 2
+    assert "not available" in done.stderr
+
+
+def test_check_json_prints_findings_and_exits_1_on_errors(tmp_path: Path) -> None:
+    book = tmp_path / "F.xlsx"
+    assert facturier("init", str(book)).returncode == 0
+    done = facturier("check", str(book), "--json")
+    payload = json.loads(done.stdout)
+    assert "findings" in payload
+    errors = [f for f in payload["findings"] if f["severity"] == "error"]
+    assert done.returncode == (1 if errors else 0)
+    for f in payload["findings"]:
+        assert {"code", "severity", "sheet", "row", "message"} <= f.keys()
+    assert "\x1b[" not in done.stdout  # no progress bar when piped

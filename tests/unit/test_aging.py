@@ -1,0 +1,142 @@
+"""Aged balance as of a date: hand-computed cases and a property over any data."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal as Dec
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
+
+AS_OF = date(2026, 6, 30)
+CLIENTS = {"id": ["C1", "C2", "C3"], "name": ["Alpha SAS", "Beta SARL", "Gamma Inc"]}
+
+
+def invoices_table(rows):
+    keys = ("number", "type", "client", "issue_date", "due_date", "currency", "status",
+            "dispute")
+    return {k: [r.get(k) for r in rows] for k in keys}, [r["total"] for r in rows]
+
+
+def sample():
+    rows = [
+        dict(number="FAC2026-0001", client="C1", issue_date=date(2026, 1, 10),
+             due_date=date(2026, 2, 9), total=Dec("1200.00"), status="issued"),
+        dict(number="FAC2026-0002", client="C1", issue_date=date(2026, 6, 1),
+             due_date=date(2026, 7, 1), total=Dec("600.00"), status="issued"),
+        dict(number="FAC2026-0003", client="C2", issue_date=date(2026, 5, 1),
+             due_date=date(2026, 5, 31), total=Dec("240.00"), status="issued"),
+        dict(number="AV2026-0001", type="credit_note", client="C2",
+             issue_date=date(2026, 6, 10), due_date=date(2026, 6, 10), total=Dec("-120.00"),
+             status="issued"),
+        dict(number="FAC2026-0009", client="C3", issue_date=date(2026, 7, 5),
+             due_date=date(2026, 8, 4), total=Dec("999.00"), status="issued"),
+        dict(number="FAC2026-0004", client="C3", issue_date=date(2026, 4, 15),
+             due_date=date(2026, 5, 15), total=Dec("1000.00"), currency="USD",
+             status="issued"),
+        dict(number=None, client="C3", issue_date=date(2026, 6, 1), due_date=None,
+             total=Dec("5000.00"), status="draft"),
+        dict(number="FAC2026-0005", client="C3", issue_date=date(2026, 3, 1),
+             due_date=date(2026, 3, 31), total=Dec("300.00"), status="issued", dispute="yes"),
+    ]
+    invoices, totals = invoices_table(rows)
+    payments = {
+        "date": [date(2026, 3, 1), date(2026, 7, 15), date(2026, 6, 20), date(2026, 6, 1)],
+        "client": ["C1", "C1", "C2", "C1"],
+        "invoice": ["fac2026-0001", "FAC2026-0001", None, "FAC-9999"],
+        "amount": [Dec("500"), Dec("700"), Dec("50"), Dec("30")],
+    }
+    rates = {"currency": ["USD", "USD"], "date": [date(2026, 6, 1), date(2026, 7, 1)],
+             "rate": [Dec("0.9"), Dec("0.95")]}
+    return invoices, totals, payments, rates
+
+
+def test_buckets_are_counted_from_the_due_date_with_inclusive_upper_bounds() -> None:
+    bounds = parse_buckets("30,60,90")
+    assert [bucket_of(d, bounds) for d in (-5, 0, 1, 30, 31, 60, 61, 90, 91, 400)] == \
+        [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert bucket_labels(bounds) == ["Non échu", "1–30 j", "31–60 j", "61–90 j", "> 90 j"]
+
+
+def test_hand_computed_balance_with_late_payment_credit_note_currency_and_dispute() -> None:
+    invoices, totals, payments, rates = sample()
+    result = aged_balance(invoices, totals, payments, CLIENTS, AS_OF, rates=rates)
+    by = {c.client: c for c in result.clients}
+    # C1: 700 still open at the date (paid on 15/07, after it), 600 not yet due, and 30
+    # paid to a number that does not exist: a credit of the client, apart.
+    assert by["C1"].amounts == [Dec("600.00"), 0, 0, 0, Dec("700.00")]
+    assert by["C1"].unapplied == Dec("30")
+    assert by["C1"].total == Dec("1270.00")
+    # C2: 240 at 30 days, the credit note of 120 at 20 days, an unapplied 50.
+    assert by["C2"].amounts == [0, Dec("120.00"), 0, 0, 0]
+    assert by["C2"].total == Dec("70.00")
+    # C3: 1000 USD at the rate of 01/06 (0.9), not the later one; the invoice issued after
+    # the date and the draft do not count; the disputed one is flagged.
+    assert by["C3"].amounts == [0, 0, Dec("900.00"), 0, Dec("300.00")]
+    assert by["C3"].disputed == Dec("300.00")
+    assert by["C3"].by_currency == {"USD": Dec("1000.00"), "EUR": Dec("300.00")}
+    assert [c.client for c in result.clients] == ["C3", "C1", "C2"]  # by amount overdue
+    assert result.totals == [Dec("600.00"), Dec("120.00"), Dec("900.00"), 0, Dec("1000.00")]
+    assert result.total == Dec("2540.00")
+    assert by["C1"].oldest_due == date(2026, 2, 9)
+    assert by["C1"].last_payment == date(2026, 6, 1)
+
+
+def test_the_same_invoice_is_paid_when_the_date_is_after_its_payment() -> None:
+    invoices, totals, payments, rates = sample()
+    later = aged_balance(invoices, totals, payments, CLIENTS, date(2026, 7, 31), rates=rates)
+    by = {c.client: c for c in later.clients}
+    assert all(i.number != "FAC2026-0001" for i in later.items)
+    assert by["C3"].amounts[0] == Dec("999.00")  # issued 05/07, not yet due on 31/07
+
+
+def test_json_has_the_documented_shape() -> None:
+    invoices, totals, payments, rates = sample()
+    out = aged_balance(invoices, totals, payments, CLIENTS, AS_OF, rates=rates).as_json()
+    assert out["as_of"] == "2026-06-30" and out["currency"] == "EUR"
+    assert len(out["buckets"]) == 5
+    assert {"client", "name", "amounts", "total"} <= out["rows"][0].keys()
+    assert out["totals"]["total"] == "2540.00"
+    assert "dso_accounting" in out["kpis"]
+
+
+def test_dso_and_kpis_on_a_simple_case() -> None:
+    # One invoice of 1200 issued 60 days before the date, nothing paid: revenue of the
+    # last 90 days = 1200, receivables = 1200 -> accounting DSO 90 days.
+    invoices, totals = invoices_table([dict(number="F1", client="C1", status="issued",
+                                            issue_date=AS_OF - timedelta(days=60),
+                                            due_date=AS_OF - timedelta(days=30),
+                                            total=Dec("1200.00"))])
+    empty = {"date": [], "client": [], "invoice": [], "amount": []}
+    k = aged_balance(invoices, totals, empty, CLIENTS, AS_OF).kpis
+    assert k["dso_accounting"] == Dec("90.00")
+    assert k["overdue_share"] == Dec("1.0000")
+    assert k["over_60_days"] == 0
+    # count-back: June (31/05-30/06] has no revenue, May (30/04-31/05] has 1200 -> 30 + 31
+    assert k["dso_count_back"] == Dec("61.00")
+
+
+money = st.decimals(min_value=Dec("-500"), max_value=Dec("5000"), places=2)
+day = st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 31))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), day, st.integers(0, 90), money),
+                max_size=25),
+       st.lists(st.tuples(st.integers(-1, 30), day, money), max_size=30),
+       day)
+def test_bucket_sums_equal_invoices_minus_payments_up_to_the_date(invs, pays, as_of) -> None:
+    rows = [dict(number=f"F{i}", client=c, issue_date=d, due_date=d + timedelta(days=t),
+                 total=amount, status="issued") for i, (c, d, t, amount) in enumerate(invs)]
+    invoices, totals = invoices_table(rows)
+    payments = {"date": [d for _, d, _ in pays],
+                "client": ["C1" for _ in pays],
+                "invoice": [f"F{n}" if n >= 0 else None for n, _, _ in pays],
+                "amount": [a for _, _, a in pays]}
+    result = aged_balance(invoices, totals, payments, CLIENTS, as_of)
+    invoiced = sum((t for r, t in zip(rows, totals) if r["issue_date"] <= as_of), Dec(0))
+    received = sum((a for _, d, a in pays if d <= as_of), Dec(0))
+    assert sum(result.totals, Dec(0)) - sum((c.unapplied for c in result.clients), Dec(0)) \
+        == invoiced - received
+    assert result.total == invoiced - received
