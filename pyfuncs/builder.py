@@ -162,6 +162,29 @@ def _output_sheet(ws, fmts: _Formats, sheet: S.Sheet, lang: str) -> None:
     ws.freeze_panes(3, 0)
 
 
+def _dashboard_charts(book, ws, lang: str) -> None:
+    """Native Excel charts over the fixed blocks the jobs write into the dashboard."""
+    name = S.sheet_name("dashboard", lang).replace("'", "''")
+    first = S.DASHBOARD_FIRST_ROW - 1  # 0-based
+    last_bucket = first + S.DASHBOARD_BUCKETS - 1
+    last_month = first + S.DASHBOARD_MONTHS - 1
+    bars = book.add_chart({"type": "column"})
+    bars.add_series({"name": "Balance âgée" if lang == "fr" else "Aged balance",
+                     "categories": [name, first, 3, last_bucket, 3],
+                     "values": [name, first, 4, last_bucket, 4],
+                     "fill": {"color": "#1F4E78"}})
+    bars.set_title({"name": "Créances par ancienneté" if lang == "fr" else
+                    "Receivables by age"})
+    bars.set_legend({"none": True})
+    ws.insert_chart(first + 14, 0, bars, {"x_scale": 1.1, "y_scale": 1.0})
+    line = book.add_chart({"type": "line"})
+    line.add_series({"name": "DSO", "categories": [name, first, 6, last_month, 6],
+                     "values": [name, first, 7, last_month, 7], "marker": {"type": "circle"}})
+    line.set_title({"name": "DSO par mois (jours)" if lang == "fr" else "DSO by month (days)"})
+    line.set_legend({"none": True})
+    ws.insert_chart(first + 14, 4, line, {"x_scale": 1.1, "y_scale": 1.0})
+
+
 def build_workbook(path: Path | str, lang: str = "fr",
                    data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                    settings: Mapping[str, object] | None = None,
@@ -195,6 +218,13 @@ def build_workbook(path: Path | str, lang: str = "fr",
         ws = book.add_worksheet(sheet.label(lang))
         if sheet.output:
             _output_sheet(ws, fmts, sheet, lang)
+            if sheet.key == "dashboard":
+                _dashboard_charts(book, ws, lang)
+            if sheet.key == "aging":
+                # the oldest two buckets (default layout: columns F and G) stand out
+                red = book.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"})
+                ws.conditional_format(3, 5, 100_000, 6, {"type": "cell", "criteria": ">",
+                                                         "value": 0, "format": red})
             continue
         for tbl in S.tables_on(sheet.key):
             _write_table(ws, book, fmts, tbl, tables.get(tbl.name, ()),

@@ -108,8 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands whose job another issue builds; until then they say so plainly.
-NOT_YET = {"generate": "invoice issuing", "age": "the aged balance",
-           "remind": "reminders", "pdf": "invoice PDFs",
+NOT_YET = {"generate": "invoice issuing", "remind": "reminders", "pdf": "invoice PDFs",
            "send-invoices": "sending invoices"}
 
 
@@ -182,6 +181,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def cmd_age(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs import run_age
+    _must_exist(args.workbook)
+    as_of = args.as_of or date.today()
+    with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
+        balance = run_age(args.workbook, as_of, step)
+    if args.json:
+        print(json.dumps(balance.as_json(), default=_json_default, ensure_ascii=False,
+                         indent=1))
+        return EXIT_OK
+    width = max([len(label) for label in balance.labels] + [10])
+    print(f"{args.workbook}: aged balance as of {as_of:%d/%m/%Y} ({balance.currency}), "
+          f"{len(balance.clients)} client(s); see the Balance âgée sheet.")
+    for label, amount in zip(balance.labels, balance.totals):
+        print(f"  {label:<{width}} {amount:>14,.2f}")
+    print(f"  {'Total':<{width}} {balance.total:>14,.2f}")
+    for f in balance.findings[:5]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
     with progress_bar(_interactive(args), ["data", "build", "read", "compute", "write"]) as step:
@@ -198,7 +218,7 @@ def _must_exist(path: Path) -> None:
         raise UsageError(f"{path}: not an .xlsx or .xlsm workbook")
 
 
-COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo}
+COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -74,8 +74,8 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
     summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
                           len(data.planted))
     if run:
-        from pyfuncs.jobs import run_check
-        result = run_check(path, today, progress)
-        summary.jobs.append("check")
+        from pyfuncs.jobs import run_refresh
+        result = run_refresh(path, today, progress)
+        summary.jobs += ["check", "age"]
         summary.findings = result.counts
     return summary

@@ -15,6 +15,7 @@ from pathlib import Path
 from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.domain.money import ZERO
@@ -93,17 +94,22 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 def run_check(path: Path, today: date, progress: Progress = _quiet,
-              write: bool = True) -> CheckResult:
-    """The Contrôler job: every finding to the Contrôles sheet, and a status on the dashboard."""
+              write: bool = True, with_aging: bool = False) -> CheckResult:
+    """The Contrôler job: every finding to the Contrôles sheet, the dashboard refreshed."""
     loaded = load(path, today, progress)
-    findings = sorted(loaded.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3),
-                                                      f.sheet, f.row or 0, f.column))
+    balance = aging_of(loaded, today)
+    findings = loaded.findings + balance.findings
+    findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
+                                 f.column))
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}
     if write:
         progress("write")
         writer = WorkbookWriter(path)
-        write_checks(writer, loaded.data, findings, datetime.now())
-        write_dashboard(writer, loaded, today, counts)
+        when = datetime.now()
+        write_checks(writer, loaded.data, findings, when)
+        if with_aging:
+            write_aging(writer, loaded, balance, when)
+        write_dashboard(writer, loaded, balance, today, counts, when)
         writer.commit()
     return CheckResult(findings, path, counts)
 
@@ -118,8 +124,7 @@ def write_checks(writer: WorkbookWriter, data: WorkbookData, findings: list[Find
                  when: datetime) -> None:
     lang = data.lang
     sheet = S.SHEETS_BY_KEY["checks"]
-    columns = [(c.label(lang), "int" if c.type == S.INT else "text", float(c.width))
-               for c in sheet.columns]
+    columns = _columns(sheet, lang)
     rows, links = [], {}
     for i, f in enumerate(findings):
         severity = S.choice_label("severity", f.severity, lang)
@@ -133,48 +138,140 @@ def write_checks(writer: WorkbookWriter, data: WorkbookData, findings: list[Find
                          columns=columns, rows=rows, links=links)
 
 
-def receivables(loaded: Loaded, today: date) -> dict[str, Decimal | int]:
-    """Open balance, overdue amount and counts from the invoices' computed columns."""
-    inv = loaded.data.tables["Factures"]
-    balances = loaded.column("Factures", "balance")
-    late = loaded.column("Factures", "days_late")
-    status = inv.cols["status"]
-    open_total = overdue = ZERO
-    n_open = n_late = 0
-    for b, d, st in zip(balances, late, status):
-        if st != "issued" or b is None:
-            continue
-        open_total += b
-        if b > 0:
-            n_open += 1
-            if d and d > 0:
-                overdue += b
-                n_late += 1
-    return {"open": open_total, "overdue": overdue, "open_count": n_open, "late_count": n_late}
+def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
+    """The aged balance of a loaded workbook (the same code the worksheet functions use)."""
+    data = loaded.data
+    inv = data.tables["Factures"]
+    settings = data.settings
+    rates = data.tables.get("Taux")
+    reminders = data.tables.get("Relances")
+    return aged_balance(
+        inv.cols, loaded.column("Factures", "total"), data.tables["Paiements"].cols,
+        data.tables["Clients"].cols, as_of, rows=inv.rows,
+        bounds=parse_buckets(settings.get("aging_buckets")),
+        currency=str(settings.get("currency") or "EUR"),
+        rates=rates.cols if rates is not None else None,
+        reminders=reminders.cols if reminders is not None else None,
+        lang=data.lang, sheet=inv.sheet)
 
 
-def write_dashboard(writer: WorkbookWriter, loaded: Loaded, today: date,
-                    counts: dict[str, int]) -> None:
+def _columns(sheet: S.Sheet, lang: str) -> list[tuple[str, str, float]]:
+    return [(c.label(lang), KINDS.get(c.type, "text"), float(c.width)) for c in sheet.columns]
+
+
+KINDS = {S.MONEY: "money", S.DATE: "date", S.INT: "int", S.RATE: "rate", S.NUMBER: "number"}
+
+
+def write_aging(writer: WorkbookWriter, loaded: Loaded, balance: AgedBalance,
+                when: datetime) -> None:
+    """Balance âgée (a row per client, most overdue first) and its detail per invoice."""
     data, lang = loaded.data, loaded.data.lang
     fr = lang == "fr"
-    sheet = S.SHEETS_BY_KEY["dashboard"]
-    figures = receivables(loaded, today)
-    rows: list[list[object]] = [
-        ["Date du jour" if fr else "Today", today],
-        ["Clients" if fr else "Clients", len(data.tables["Clients"])],
-        ["Factures et avoirs" if fr else "Invoices and credit notes",
-         len(data.tables["Factures"])],
-        ["Encours clients (TTC)" if fr else "Receivables (incl. VAT)", figures["open"]],
-        ["dont échu" if fr else "of which overdue", figures["overdue"]],
-        ["Factures ouvertes" if fr else "Open invoices", figures["open_count"]],
-        ["Factures en retard" if fr else "Late invoices", figures["late_count"]],
-        ["Contrôles : erreurs" if fr else "Checks: errors", counts.get(ERROR, 0)],
-        ["Contrôles : avertissements" if fr else "Checks: warnings", counts.get(WARNING, 0)],
+    sheet = S.SHEETS_BY_KEY["aging"]
+    base = _columns(sheet, lang)
+    columns = base[:2] + [(label, "money", 12.0) for label in balance.labels] + base[2:]
+    rows: list[list[object]] = []
+    for c in balance.clients:
+        rows.append([c.client, c.name, *c.amounts, c.total, c.disputed, c.unapplied,
+                     c.oldest_due, c.last_payment, c.last_reminder_level, c.avg_days_late])
+    totals = balance.totals
+    unapplied = sum((c.unapplied for c in balance.clients), ZERO)
+    rows.append(["TOTAL", ("Total " if fr else "Total ") + balance.currency, *totals,
+                 balance.total, sum((c.disputed for c in balance.clients), ZERO), unapplied,
+                 None, None, None, None])
+    for cur, amount in sorted(balance.currency_totals().items()):
+        if cur != balance.currency:
+            rows.append(["", (f"dont {cur} (en {cur})" if fr else f"of which {cur} (in {cur})"),
+                         *([None] * len(totals)), amount, None, None, None, None, None, None])
+    title = _stamp(lang, sheet.label(lang), when) + (
+        f" ; situation au {balance.as_of:%d/%m/%Y}" if fr else f"; as of {balance.as_of}")
+    writer.replace_sheet(data.sheet_names.get("aging", sheet.label(lang)), title=title,
+                         columns=columns, rows=rows)
+
+    detail = S.SHEETS_BY_KEY["aging_detail"]
+    names = {c.client: c.name for c in balance.clients}
+    inv_sheet = data.sheet_names.get("invoices", "Factures")
+    number_col = data.tables["Factures"].col_letters.get("number", "C")
+    yes = S.choice_label("yesno", "yes", lang)
+    items = sorted(balance.items, key=lambda i: (-i.days, i.client, i.number))
+    links = {k: (2, f"'{inv_sheet}'!{number_col}{item.row}") for k, item in enumerate(items)}
+    writer.replace_sheet(
+        data.sheet_names.get("aging_detail", detail.label(lang)),
+        title=_stamp(lang, detail.label(lang), when), columns=_columns(detail, lang),
+        rows=([i.client, names.get(i.client, ""), i.number, i.issue_date, i.due_date,
+               i.currency, i.total, i.paid, i.open, i.open_base, i.days,
+               balance.labels[i.bucket], yes if i.dispute else ""] for i in items),
+        links=links, before=None)
+
+
+def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
+                   counts: dict[str, int] | None) -> list[list[object]]:
+    """The dashboard's fixed layout: KPIs in A:B, buckets in D:E, DSO by month in G:H."""
+    fr = loaded.data.lang == "fr"
+    k = balance.kpis
+    kpis: list[tuple[str, object]] = [
+        ("Situation au" if fr else "As of", balance.as_of),
+        ("Encours clients TTC" if fr else "Receivables incl. VAT", k["receivables"]),
+        ("dont échu" if fr else "of which overdue", k["overdue"]),
+        ("Part échue" if fr else "Overdue share", k["overdue_share"]),
+        ("Échu depuis plus de 60 jours" if fr else "Over 60 days past due", k["over_60_days"]),
+        ("DSO, méthode comptable, 90 jours (j)" if fr else "DSO, accounting method, 90 days",
+         k["dso_accounting"]),
+        ("DSO, méthode par épuisement (j)" if fr else "DSO, count-back method",
+         k["dso_count_back"]),
+        ("Taux d'impayés (> 90 j / CA TTC 12 mois)" if fr else
+         "Unpaid rate (> 90 d / 12-month revenue)", k["unpaid_rate"]),
+        ("Relances par facture (12 mois)" if fr else "Reminders per invoice (12 months)",
+         k["reminders_per_invoice"]),
+        ("Retard moyen de paiement (j)" if fr else "Average days late", k["average_days_late"]),
+        ("Clients" if fr else "Clients", len(loaded.data.tables["Clients"])),
+        ("Factures et avoirs" if fr else "Invoices and credit notes",
+         len(loaded.data.tables["Factures"])),
     ]
-    columns = [(c.label(lang), "text", float(c.width)) for c in sheet.columns]
-    kinds = {0: "date", 3: "money", 4: "money"}
-    typed_rows = [[label, value] for label, value in rows]
-    writer.replace_sheet(data.sheet_names.get("dashboard", sheet.label(lang)),
-                         title=_stamp(lang, sheet.label(lang), datetime.now()),
-                         columns=columns, rows=typed_rows, cell_kinds={
-                             (i, 1): kind for i, kind in kinds.items()})
+    if counts is not None:
+        kpis += [("Contrôles : erreurs" if fr else "Checks: errors", counts.get(ERROR, 0)),
+                 ("Contrôles : avertissements" if fr else "Checks: warnings",
+                  counts.get(WARNING, 0))]
+    buckets = list(zip(balance.labels, balance.totals))
+    months = [(m["month"], m["dso"]) for m in k["dso_by_month"]]  # type: ignore[union-attr]
+    rows = []
+    for i in range(max(len(kpis), len(buckets), len(months))):
+        label, value = kpis[i] if i < len(kpis) else (None, None)
+        if isinstance(value, Decimal) and label and ("Part" in label or "share" in label
+                                                     or "rate" in label or "Taux" in label):
+            value = f"{value * 100:.1f} %"
+        b = buckets[i] if i < len(buckets) else (None, None)
+        m = months[i] if i < len(months) else (None, None)
+        rows.append([label, value, None, b[0], b[1], None, m[0], m[1]])
+    return rows
+
+
+def write_dashboard(writer: WorkbookWriter, loaded: Loaded, balance: AgedBalance,
+                    today: date, counts: dict[str, int] | None, when: datetime) -> None:
+    lang = loaded.data.lang
+    sheet = S.SHEETS_BY_KEY["dashboard"]
+    writer.replace_sheet(loaded.data.sheet_names.get("dashboard", sheet.label(lang)),
+                         title=_stamp(lang, sheet.label(lang), when),
+                         columns=_columns(sheet, lang),
+                         rows=dashboard_rows(loaded, balance, today, counts))
+
+
+# --------------------------------------------------------------------------- jobs
+def run_age(path: Path, as_of: date, progress: Progress = _quiet,
+            write: bool = True) -> AgedBalance:
+    """The "Actualiser la balance âgée" job: aging sheets and dashboard as of a date."""
+    loaded = load(path, as_of, progress)
+    balance = aging_of(loaded, as_of)
+    if write:
+        progress("write")
+        writer = WorkbookWriter(path)
+        when = datetime.now()
+        write_aging(writer, loaded, balance, when)
+        write_dashboard(writer, loaded, balance, as_of, None, when)
+        writer.commit()
+    return balance
+
+
+def run_refresh(path: Path, today: date, progress: Progress = _quiet) -> CheckResult:
+    """Every read-only job at once (checks, aged balance, dashboard): one read, one write."""
+    return run_check(path, today, progress, with_aging=True)

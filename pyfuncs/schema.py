@@ -463,6 +463,13 @@ TABLES: tuple[Table, ...] = (
         C("mode", "Mode", "Mode", CHOICE, choices="payment_mode", width=11),
         C("reference", "Référence", "Reference", width=24),
     ), doc_fr="Règlements reçus.", doc_en="Payments received."),
+    Table("Taux", "rates", (
+        C("currency", "Devise", "Currency", ID, required=True, width=9),
+        C("date", "Date", "Date", DATE, required=True, width=11),
+        C("rate", "Valeur en EUR", "Value in EUR", NUMBER, required=True, width=12,
+          fmt="0.000000", help_fr="Valeur d'une unité de la devise en euros."),
+    ), key=("currency", "date"), doc_fr="Taux de change pour la balance âgée.",
+        doc_en="Exchange rates for the aged balance."),
     Table("Relances", "reminders", (
         C("date", "Date", "Date", DATE, required=True, width=11),
         C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
@@ -478,8 +485,15 @@ TABLES: tuple[Table, ...] = (
 # --------------------------------------------------------------------------- sheets
 SHEETS: tuple[Sheet, ...] = (
     Sheet("dashboard", "Tableau de bord", "Dashboard", output=True, columns=(
-        C("indicator", "Indicateur", "Indicator", width=40),
-        C("value", "Valeur", "Value", width=18),
+        # fixed layout: the template's charts read the bucket and DSO blocks in place
+        C("indicator", "Indicateur", "Indicator", width=42),
+        C("value", "Valeur", "Value", width=16),
+        C("gap1", "", "", width=3),
+        C("bucket", "Tranche", "Bucket", width=12),
+        C("amount", "Montant dû", "Amount due", MONEY, width=14),
+        C("gap2", "", "", width=3),
+        C("month", "Mois", "Month", width=9),
+        C("dso", "DSO (j)", "DSO (d)", NUMBER, width=9),
     ), doc_fr="Synthèse : créances, retards, état des travaux.", doc_en="Summary."),
     Sheet("settings", "Paramètres", "Settings",
           doc_fr="Identité du vendeur, numérotation, conditions, relances, SMTP.",
@@ -496,11 +510,37 @@ SHEETS: tuple[Sheet, ...] = (
           doc_fr="Lignes de facture.", doc_en="Invoice lines."),
     Sheet("payments", "Paiements", "Payments", doc_fr="Paiements.", doc_en="Payments."),
     Sheet("reminders", "Relances", "Reminders", doc_fr="Relances.", doc_en="Reminders."),
+    Sheet("rates", "Taux", "Rates", doc_fr="Taux de change.", doc_en="Exchange rates."),
     Sheet("aging", "Balance âgée", "Aged balance", output=True, columns=(
+        # the bucket columns (from the aging_buckets setting) come between name and total
         C("client", "Client", "Client", ID, width=10),
         C("name", "Raison sociale", "Company name", width=30),
         C("total", "Total dû", "Total due", MONEY, width=14),
-    ), doc_fr="Créances par client et par ancienneté.", doc_en="Receivables by age."),
+        C("disputed", "dont litige", "of which disputed", MONEY, width=13),
+        C("unapplied", "Crédits non affectés", "Unapplied credits", MONEY, width=13),
+        C("oldest_due", "Plus ancienne échéance", "Oldest due date", DATE, width=12),
+        C("last_payment", "Dernier paiement", "Last payment", DATE, width=12),
+        C("last_reminder", "Dernier niveau de relance", "Last reminder level", INT,
+          width=10),
+        C("avg_days_late", "Retard moyen 12 mois (j)", "Average days late, 12 months",
+          NUMBER, width=11),
+    ), doc_fr="Créances par client et par ancienneté, les plus en retard d'abord.",
+        doc_en="Receivables by client and age, most overdue first."),
+    Sheet("aging_detail", "Détail balance", "Aging detail", output=True, columns=(
+        C("client", "Client", "Client", ID, width=10),
+        C("name", "Raison sociale", "Company name", width=30),
+        C("number", "N° facture", "Invoice no.", ID, width=14),
+        C("issue_date", "Date", "Date", DATE, width=11),
+        C("due_date", "Échéance", "Due date", DATE, width=11),
+        C("currency", "Devise", "Currency", width=7),
+        C("total", "Total TTC", "Total incl. VAT", MONEY, width=13),
+        C("paid", "Réglé", "Paid", MONEY, width=12),
+        C("open", "Reste dû", "Open", MONEY, width=12),
+        C("open_base", "Reste dû (EUR)", "Open (EUR)", MONEY, width=12),
+        C("days", "Jours de retard", "Days late", INT, width=9),
+        C("bucket", "Tranche", "Bucket", width=10),
+        C("dispute", "Litige", "Dispute", width=8),
+    ), doc_fr="Une ligne par facture ouverte à la date.", doc_en="One row per open invoice."),
     Sheet("checks", "Contrôles", "Checks", output=True, columns=(
         C("severity", "Gravité", "Severity", width=13),
         C("code", "Code", "Code", width=14),
@@ -640,6 +680,12 @@ DEFAULT_PENALTY_RATES = (
     ("2026-01-01", "2026-06-30", "0.0215", "0.1215", "0.0262"),
     ("2026-07-01", "2026-12-31", "0.0215", "0.1215", None),
 )
+
+
+# Where the dashboard's charts read: data rows start at row 4 (title, note, header above).
+DASHBOARD_FIRST_ROW = 4
+DASHBOARD_BUCKETS = 5     # default buckets: not due, 1-30, 31-60, 61-90, > 90
+DASHBOARD_MONTHS = 12
 
 
 def input_tables() -> list[Table]:
