@@ -39,7 +39,7 @@ def month_ends(as_of: date, count: int) -> list[date]:
     ends = []
     first = as_of.replace(day=1)
     for k in range(count, 0, -1):
-        ends.append(months_back(first, k - 1) - timedelta(days=1) if k > 1 else as_of)
+        ends.append(months_back(first, k - 2) - timedelta(days=1) if k > 1 else as_of)
     return ends
 
 
