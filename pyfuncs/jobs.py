@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
-from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.adapters.xlsx_write import Styled, WorkbookWriter
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
@@ -209,18 +209,23 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
     """The dashboard's fixed layout: KPIs in A:B, buckets in D:E, DSO by month in G:H."""
     fr = loaded.data.lang == "fr"
     k = balance.kpis
+    def as_(kind: str, value: object) -> object:
+        return None if value is None else Styled(value, kind)
+
     kpis: list[tuple[str, object]] = [
         ("Situation au" if fr else "As of", balance.as_of),
-        ("Encours clients TTC" if fr else "Receivables incl. VAT", k["receivables"]),
-        ("dont échu" if fr else "of which overdue", k["overdue"]),
-        ("Part échue" if fr else "Overdue share", k["overdue_share"]),
-        ("Échu depuis plus de 60 jours" if fr else "Over 60 days past due", k["over_60_days"]),
+        ("Encours clients TTC" if fr else "Receivables incl. VAT",
+         as_("money", k["receivables"])),
+        ("dont échu" if fr else "of which overdue", as_("money", k["overdue"])),
+        ("Part échue" if fr else "Overdue share", as_("rate", k["overdue_share"])),
+        ("Échu depuis plus de 60 jours" if fr else "Over 60 days past due",
+         as_("money", k["over_60_days"])),
         ("DSO, méthode comptable, 90 jours (j)" if fr else "DSO, accounting method, 90 days",
          k["dso_accounting"]),
         ("DSO, méthode par épuisement (j)" if fr else "DSO, count-back method",
          k["dso_count_back"]),
         ("Taux d'impayés (> 90 j / CA TTC 12 mois)" if fr else
-         "Unpaid rate (> 90 d / 12-month revenue)", k["unpaid_rate"]),
+         "Unpaid rate (> 90 d / 12-month revenue)", as_("rate", k["unpaid_rate"])),
         ("Relances par facture (12 mois)" if fr else "Reminders per invoice (12 months)",
          k["reminders_per_invoice"]),
         ("Retard moyen de paiement (j)" if fr else "Average days late", k["average_days_late"]),
@@ -237,9 +242,6 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
     rows = []
     for i in range(max(len(kpis), len(buckets), len(months))):
         label, value = kpis[i] if i < len(kpis) else (None, None)
-        if isinstance(value, Decimal) and label and ("Part" in label or "share" in label
-                                                     or "rate" in label or "Taux" in label):
-            value = f"{value * 100:.1f} %"
         b = buckets[i] if i < len(buckets) else (None, None)
         m = months[i] if i < len(months) else (None, None)
         rows.append([label, value, None, b[0], b[1], None, m[0], m[1]])

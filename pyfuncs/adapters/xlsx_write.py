@@ -236,6 +236,15 @@ def _number(value: float | Decimal) -> str:
     return format(value, "f") if isinstance(value, Decimal) else repr(float(value))
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A value written with the style of another kind than its column's
+    (a money amount in the dashboard's mixed "value" column, say)."""
+
+    value: object
+    kind: str
+
+
 def cell_xml(ref: str, value: object, style: object = None, date1904: bool = False) -> str:
     """One cell. Text is always an inline string, so '=1+1' or '+33…' stays text."""
     s = f' s="{style}"' if style not in (None, 0, "0", "") else ""
@@ -861,6 +870,9 @@ class WorkbookWriter:
                 elif t is date:
                     s = attrs[j] if kinds[j] == "date" else f' s="{date_s}"'
                     cells.append(f'<c r="{letters[j]}{r}"{s}><v>{v.toordinal() - epoch}</v></c>')
+                elif t is Styled:
+                    cells.append(cell_xml(letters[j] + r, v.value, book.xf(v.kind),
+                                          self._date1904))
                 else:
                     s = date_s if isinstance(v, date) and kinds[j] != "date" else styles[j]
                     cells.append(cell_xml(letters[j] + r, v, s, self._date1904))
