@@ -1,0 +1,567 @@
+"""Fast read of a workbook file (.xlsx/.xlsm) into typed columns and findings.
+
+python-calamine reads each sheet's cells in one pass (Rust); Python parses only the small
+package parts that say where the Excel Tables are (workbook.xml, the rels, xl/tables/*.xml),
+then converts each table's cells column by column (adapters/cells.py). Columns are found
+by their header label, French or English, so reordered and user-added columns work; a
+table whose ListObject was converted to a plain range is found by its sheet's name, with
+its header on row 1.
+
+A bad cell is a Finding and skips its row, never the sheet; only an unusable file (missing,
+not a workbook, a table or a required column missing) raises WorkbookError.
+"""
+from __future__ import annotations
+
+import gc
+import posixpath
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_, is_not
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import python_calamine
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+
+from pyfuncs import schema as S
+from pyfuncs.adapters import cells as C
+from pyfuncs.adapters.cells import BAD, show
+from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
+
+
+class WorkbookError(Exception):
+    """The file cannot be used at all; the message is one line naming file, sheet, column."""
+
+
+@dataclass
+class TableData:
+    """One schema table as read: typed input columns aligned with the kept sheet rows.
+
+    Attributes:
+      table: its schema.Table.
+      sheet: the sheet's name in the file.
+      labels: column key -> header label as found (the schema label when missing).
+      col_letters: column key -> column letter in the sheet (absent when missing).
+      rows: 1-based sheet row numbers of the rows kept.
+      cols: input column key -> typed values aligned with rows (None when empty).
+      cached: formula column key -> the value the file cached, Decimal/int/None.
+      extra_headers: labels of user-added columns inside the table (ignored).
+    """
+
+    table: S.Table
+    sheet: str
+    labels: dict[str, str]
+    col_letters: dict[str, str]
+    rows: list[int]
+    cols: dict[str, list]
+    cached: dict[str, list]
+    extra_headers: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self, computed: Mapping[str, list] | None = None) -> list:
+        """Rows as schema.record_type namedtuples; formula columns from ``computed``
+        (e.g. domain.computed's results) when given, else None: the cache may be stale."""
+        rtype = S.record_type(self.table.name)
+        none = [None] * len(self.rows)
+        columns = [self.cols.get(k) or (computed or {}).get(k) or none for k in self.table.keys]
+        return [rtype(r, *values) for r, values in zip(self.rows, zip(*columns))] \
+            if columns else [rtype(r) for r in self.rows]
+
+    def cell(self, key: str, row: int) -> str:
+        letter = self.col_letters.get(key)
+        return f"{letter}{row}" if letter else ""
+
+
+@dataclass
+class WorkbookData:
+    """Everything a job needs from the file, plus what was wrong in it."""
+
+    path: Path
+    lang: str
+    sheet_names: dict[str, str]
+    settings: dict[str, object]
+    tables: dict[str, TableData]
+    findings: list[Finding]
+
+
+# --------------------------------------------------------------------------- the package
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: ET.Element, name: str) -> str | None:
+    """Attribute by local name, whatever its namespace (transitional or strict OOXML)."""
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+@dataclass
+class _Loc:
+    """Where a table stands: sheet, 0-based header row and column span, last data row."""
+
+    sheet: str
+    header: int | None   # None: the table has no header row (labels from the table part)
+    first: int           # first data row
+    last: int | None     # last data row; None: to the end of the sheet
+    c1: int
+    c2: int
+    names: list[str] = field(default_factory=list)
+
+
+class _Package:
+    """Sheet names, date system, recalculation flag and Tables, read from the zip."""
+
+    def __init__(self, path: Path) -> None:
+        self.sheets: list[str] = []
+        self.tables: dict[str, _Loc] = {}    # casefolded table name -> location
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+
+            def xml(part: str) -> ET.Element | None:
+                return ET.fromstring(z.read(part)) if part in names else None
+
+            def rels(part: str) -> dict[str, tuple[str, str]]:
+                folder, base = posixpath.split(part)
+                root = xml(posixpath.join(folder, "_rels", base + ".rels"))
+                out = {}
+                for rel in root if root is not None else ():
+                    target = rel.get("Target", "")
+                    target = target.lstrip("/") if target.startswith("/") else \
+                        posixpath.normpath(posixpath.join(folder, target))
+                    out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], target)
+                return out
+
+            main = next((t for kind, t in rels("").values() if kind == "officeDocument"),
+                        "xl/workbook.xml")
+            book = xml(main)
+            if book is None:
+                raise ValueError("no workbook part")
+            sheet_rels = rels(main)
+            self.date1904 = self.full_calc = False
+            for el in book.iter():
+                tag = _local(el.tag)
+                if tag == "workbookPr":
+                    self.date1904 = el.get("date1904", "0") in ("1", "true")
+                elif tag == "calcPr":
+                    # XlsxWriter (and other writers) store 0 for every formula and ask
+                    # for a full recalculation on load: those "cached values" mean nothing.
+                    self.full_calc = el.get("fullCalcOnLoad", "0") in ("1", "true")
+                elif tag == "sheet":
+                    name = el.get("name", "")
+                    self.sheets.append(name)
+                    part = sheet_rels.get(_attr(el, "id") or "", ("", ""))[1]
+                    for kind, target in rels(part).values() if part else ():
+                        if kind == "table" and target in names:
+                            self._table(xml(target), name)  # type: ignore[arg-type]
+
+    def _table(self, root: ET.Element, sheet: str) -> None:
+        first, _, last = root.get("ref", "").partition(":")
+        if not first:
+            return
+        r1, c1 = xl_cell_to_rowcol(first)
+        r2, c2 = xl_cell_to_rowcol(last or first)
+        headers = int(root.get("headerRowCount", "1"))
+        totals = int(root.get("totalsRowCount", "0"))
+        names = [el.get("name", "") for el in root.iter() if _local(el.tag) == "tableColumn"]
+        loc = _Loc(sheet, r1 if headers else None, r1 + (1 if headers else 0), r2 - totals,
+                   c1, c2, names)
+        for name in (root.get("name"), root.get("displayName")):
+            if name:
+                self.tables.setdefault(name.casefold(), loc)
+
+
+def _range_on_row1(grid: list[list], tbl: S.Table, sheet: str) -> _Loc | None:
+    """A table converted to a range: the run of headers on row 1 that matches it best."""
+    lookup = S.header_lookup(tbl)
+    header = grid[0] if grid else []
+    best, best_score, start = None, 0, None
+    for c in range(len(header) + 1):
+        filled = c < len(header) and header[c] != ""
+        if filled and start is None:
+            start = c
+        if not filled and start is not None:
+            score = sum(S.fold(str(v)) in lookup for v in header[start:c])
+            if score > best_score:
+                best, best_score = (start, c - 1), score
+            start = None
+    return _Loc(sheet, 0, 1, None, *best) if best else None
+
+
+# --------------------------------------------------------------------------- one table
+def _ref_keys(tbl: S.Table) -> tuple[str, ...]:
+    """The columns naming a row in findings: its key, else the document it belongs to."""
+    return tbl.key or tuple(c.key for c in tbl.columns if c.ref)[:1]
+
+
+@dataclass
+class _Parsed:
+    """A table's candidate rows (non-blank), converted; ``drop`` holds rows to skip."""
+
+    tbl: S.Table
+    sheet: str
+    labels: dict[str, str]
+    letters: dict[str, str]
+    extra: list[str]
+    rows: list[int]
+    cols: dict[str, list]
+    raw: dict[str, list]
+    cached: dict[str, list]
+    drop: set[int] = field(default_factory=set)
+
+    def ref(self, i: int) -> str:
+        """The row's key (or the document it belongs to), for the finding's ref."""
+        parts = []
+        for k in _ref_keys(self.tbl):
+            v = self.cols[k][i]
+            parts.append("" if v is None else str(self.raw[k][i]).strip() if v is BAD else str(v))
+        return " / ".join(p for p in parts if p)
+
+
+def _label(value: object) -> str:
+    return value if isinstance(value, str) else show(value, "en")
+
+
+def _has_none(values: list) -> bool:
+    """``None in values`` without ==, which costs an isinstance per Decimal."""
+    return any(map(is_, values, repeat(None)))
+
+
+def _folded(values: list) -> list:
+    """Keys compare case-insensitively, as SUMIFS and Excel's lookups do."""
+    try:
+        return list(map(str.casefold, values))
+    except TypeError:
+        return [v.casefold() if v.__class__ is str else v for v in values]
+
+
+class _Reader:
+    """One read: the calamine grids (freed as soon as their tables are typed), the
+    workbook's language and the findings so far."""
+
+    def __init__(self, path: Path, pkg: _Package, book: python_calamine.CalamineWorkbook):
+        self.path, self.pkg, self.book = path, pkg, book
+        self.grids: dict[str, list[list]] = {}
+        self.findings: list[Finding] = []
+        self.lang = "fr"
+
+    def fail(self, where: str) -> WorkbookError:
+        return WorkbookError(f"{self.path.name}: {where}")
+
+    def grid(self, sheet: str) -> list[list]:
+        """The sheet's cells from A1 (skip_empty_area=False keeps row and column offsets)."""
+        if sheet not in self.grids:
+            try:
+                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False)
+            except python_calamine.CalamineError as exc:
+                raise self.fail(f"sheet '{sheet}' cannot be read ({exc})") from None
+        return self.grids[sheet]
+
+    def locate(self, tbl: S.Table, sheet_names: dict[str, str]) -> _Loc:
+        loc = self.pkg.tables.get(tbl.name.casefold())
+        sheet = sheet_names.get(tbl.sheet)
+        if loc is None and sheet is not None:
+            loc = _range_on_row1(self.grid(sheet), tbl, sheet)
+        if loc is None:
+            sdef = S.SHEETS_BY_KEY[tbl.sheet]
+            raise self.fail(f"table {tbl.name} not found (no Excel Table of that name, and no "
+                            f"sheet '{sdef.fr}' or '{sdef.en}' with its headers on row 1)")
+        return loc
+
+    def headers(self, loc: _Loc) -> list[str]:
+        if loc.header is None:
+            return loc.names
+        grid = self.grid(loc.sheet)
+        row = grid[loc.header] if loc.header < len(grid) else []
+        return [_label(row[c]) if c < len(row) else "" for c in range(loc.c1, loc.c2 + 1)]
+
+    def block(self, loc: _Loc) -> list[list]:
+        return self.grid(loc.sheet)[loc.first: None if loc.last is None else loc.last + 1]
+
+    def language_setting(self, loc: _Loc) -> str | None:
+        """The Paramètres 'language' value, when sheet names and headers do not tell."""
+        lookup = S.header_lookup(S.table("Parametres"))
+        where = {lookup.get(S.fold(h)): loc.c1 + j for j, h in enumerate(self.headers(loc))}
+        if "key" in where and "value" in where:
+            for row in self.block(loc):
+                if len(row) > where["value"] and str(row[where["key"]]).strip() == "language":
+                    return S.choice_lookup("lang").get(S.fold(str(row[where["value"]])))
+        return None
+
+    def parse(self, tbl: S.Table, loc: _Loc) -> _Parsed:
+        """Columns by header, cells typed column by column, blank rows dropped, bad cells,
+        empty required cells and duplicate keys reported."""
+        lang, sheet = self.lang, loc.sheet
+        lookup = S.header_lookup(tbl)
+        where: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        extra: list[str] = []
+        for j, label in enumerate(self.headers(loc)):
+            key = lookup.get(S.fold(label))
+            if key is None or key in where:
+                extra.append(label)
+            else:
+                where[key], labels[key] = loc.c1 + j, label
+        block = self.block(loc)
+        n, width = len(block), len(block[0]) if block else 0
+        kept = set(_ref_keys(tbl)) | ({"value"} if tbl.name == "Parametres" else set())
+        raw: dict[str, list] = {}
+        cols, issues = {}, {}
+        for col in tbl.columns:
+            c = where.get(col.key)
+            if c is None:
+                labels[col.key] = label = col.label(lang)
+                if col.required:
+                    raise self.fail(f"sheet '{sheet}': column '{label}' not found "
+                                    f"(table {tbl.name})")
+                code, message, fix = C.missing_column_issue(label, tbl.name, lang)
+                self.findings.append(Finding(code, WARNING, sheet, (loc.header or 0) + 1,
+                                             label, "", message, fix))
+            if c is None or c >= width or (col.computed and self.pkg.full_calc):
+                if not col.computed:  # no cell to read: empty, like a column left blank
+                    cols[col.key], issues[col.key] = [None] * n, {}
+                continue
+            if col.type in (S.TEXT, S.ID) and col.key not in kept:
+                try:  # the common case in one pass: a column of text, stripped
+                    cols[col.key] = [row[c].strip() or None for row in block]
+                    issues[col.key] = {}
+                    continue
+                except AttributeError:  # a number or a date among the text: the general way
+                    pass
+            raw[col.key] = [row[c] for row in block]
+            if not col.computed:
+                cols[col.key], issues[col.key] = C.convert_column(
+                    raw[col.key], C.converter(col.type, lang, col.choices, self.pkg.date1904),
+                    plain_text=col.type in (S.TEXT, S.ID))
+        # blank rows (every input cell empty) go first, silently; a column without an
+        # empty cell (a required one, usually) proves that no row is blank
+        idx = list(range(n))
+        if all(map(_has_none, cols.values())):
+            masks = [list(map(is_not, v, repeat(None))) for v in cols.values()]
+            idx = list(compress(idx, map(any, zip(*masks)))) if masks else []
+        if len(idx) < n:
+            pos = {i: j for j, i in enumerate(idx)}
+            cols = {k: [v[i] for i in idx] for k, v in cols.items()}
+            raw = {k: [v[i] for i in idx] for k, v in raw.items() if k in kept or
+                   tbl.column(k).computed}
+            issues = {k: {pos[i]: issue for i, issue in d.items()} for k, d in issues.items()}
+        cached = {col.key: C.cached_column(raw[col.key], col.type) if col.key in raw
+                  else [None] * len(idx) for col in tbl.columns if col.computed}
+        p = _Parsed(tbl, sheet, labels, {k: xl_col_to_name(c) for k, c in where.items()}, extra,
+                    list(range(loc.first + 1, loc.first + 1 + n)) if len(idx) == n
+                    else [loc.first + 1 + i for i in idx], cols,
+                    {k: v for k, v in raw.items() if k in kept}, cached)
+        for col in tbl.columns:
+            for i, issue in sorted(issues.get(col.key, {}).items()):
+                self.report(p, i, col.key, issue)
+            values = p.cols.get(col.key, ())
+            if col.required and _has_none(values):
+                issue = C.required_issue(p.labels[col.key], lang)
+                for i in [i for i, v in enumerate(values) if v is None]:
+                    self.report(p, i, col.key, issue)
+        self.check_duplicates(p)
+        return p
+
+    def report(self, p: _Parsed, i: int, key: str, issue: C.Issue) -> None:
+        """An error on row i of p, which skips the row."""
+        code, message, fix = issue
+        row = p.rows[i]
+        self.findings.append(Finding(code, ERROR, p.sheet, row, p.labels[key], p.ref(i),
+                                     message + C.row_skipped(self.lang), fix,
+                                     f"{p.letters[key]}{row}" if key in p.letters else ""))
+        p.drop.add(i)
+
+    def check_duplicates(self, p: _Parsed) -> None:
+        """A key seen again (case-insensitive, as SUMIFS and lookups compare) is reported
+        on its second occurrence, which is skipped, even when the first is skipped for
+        another reason: every problem of a row is reported at once."""
+        sets = [p.tbl.key] if p.tbl.key else []
+        sets += [(c.key,) for c in p.tbl.columns if c.unique and (c.key,) != p.tbl.key]
+        for keys in sets:
+            norm = [_folded(p.cols[k]) for k in keys]
+            flat = norm[0] if len(keys) == 1 else list(zip(*norm))
+            distinct = set(flat)
+            if len(keys) == 1 and (None in distinct or BAD in distinct):
+                missing = sum(map(is_, flat, repeat(None))) + sum(map(is_, flat, repeat(BAD)))
+                if len(distinct) - (None in distinct) - (BAD in distinct) == len(flat) - missing:
+                    continue
+            elif len(distinct) == len(flat):
+                continue  # the usual case, decided in C
+            seen: dict[object, int] = {}
+            for i, key in enumerate(flat):
+                if any(v is None or v is BAD for v in (key if len(keys) > 1 else (key,))):
+                    continue
+                if key in seen:
+                    shown = " / ".join(str(p.cols[k][i]) for k in keys)
+                    self.report(p, i, keys[0], C.duplicate_issue(shown, seen[key], self.lang))
+                else:
+                    seen[key] = p.rows[i]
+
+    def check_refs(self, parsed: dict[str, _Parsed]) -> None:
+        """Foreign keys, once every table is read, against every key the target holds,
+        even on a row skipped for another reason: one mistake is not reported twice.
+        A reference to a table that was not read is not checked."""
+        for p in parsed.values():
+            for col in p.tbl.columns:
+                target, _, tkey = (col.ref or "").partition(".")
+                if target not in parsed:
+                    continue
+                tp = parsed[target]
+                tkey = tkey or tp.tbl.key[0]
+                valid = set(tp.cols[tkey])
+                values = p.cols[col.key]
+                unknown = set(values) - valid - {None, BAD}
+                if not unknown:
+                    continue
+                folded = {str(k).casefold(): k for k in valid if k is not None and k is not BAD}
+                for i, v in enumerate(values):
+                    if v in unknown:
+                        hint = folded.get(str(v).casefold())
+                        self.report(p, i, col.key, C.unknown_ref_issue(
+                            v, tp.labels[tkey], tp.sheet, hint, self.lang))
+
+    def settings(self, p: _Parsed | None) -> dict[str, object]:
+        """Paramètres rows -> {setting key: typed value}; blank -> the default."""
+        values = {s.key: s.default for s in S.SETTINGS}
+        if p is None:
+            return values
+        lang = self.lang
+        rows: dict[str, int] = {}
+        for i, key in enumerate(p.cols["key"]):
+            if i not in p.drop and key is not None:
+                rows.setdefault(key.casefold(), i)
+
+        def note(severity: str, i: int | None, key: str, col: str, issue: C.Issue,
+                 tail: str = "") -> None:
+            row = None if i is None else p.rows[i]
+            cell = f"{p.letters[col]}{row}" if row is not None and col in p.letters else ""
+            self.findings.append(Finding(issue[0], severity, p.sheet, row, p.labels[col], key,
+                                         issue[1] + tail, issue[2], cell))
+
+        for s in S.SETTINGS:
+            i = rows.pop(s.key.casefold(), None)
+            raw = "" if i is None else p.raw["value"][i]
+            if (raw.strip() if isinstance(raw, str) else raw) == "":
+                if s.required:
+                    note(WARNING, i, s.key, "value",
+                         C.setting_issue("SETTING-MISSING", s.label(lang), lang))
+                continue
+            out, issues = C.convert_column([raw], C.converter(s.type, lang, s.choices,
+                                                              self.pkg.date1904))
+            if issues:
+                note(ERROR, i, s.key, "value", issues[0], C.default_used(lang))
+            else:
+                values[s.key] = out[0]
+        for i in rows.values():
+            key = p.cols["key"][i]
+            note(INFO, i, key, "key", C.setting_issue("SETTING-UNKNOWN", key, lang))
+        return values
+
+
+# --------------------------------------------------------------------------- the workbook
+def _open(path: Path) -> tuple[_Package, python_calamine.CalamineWorkbook]:
+    name = path.name
+    if not path.exists():
+        raise WorkbookError(f"{name}: file not found")
+    if not path.is_file():
+        raise WorkbookError(f"{name}: not a file")
+    try:
+        pkg = _Package(path)
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except (zipfile.BadZipFile, ValueError, KeyError, ET.ParseError,
+            python_calamine.CalamineError) as exc:
+        hint = " (an old .xls: save it as .xlsx)" if path.suffix.lower() == ".xls" else ""
+        raise WorkbookError(f"{name}: not an Excel workbook (.xlsx or .xlsm){hint}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                            ) from None
+    except OSError as exc:
+        raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return pkg, book
+
+
+def _guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[str]]]) -> str | None:
+    """The language whose labels the file uses; None when nothing tells them apart."""
+    fr = en = 0
+    for key, name in sheet_names.items():
+        sdef = S.SHEETS_BY_KEY[key]
+        fr += S.fold(name) == S.fold(sdef.fr) != S.fold(sdef.en)
+        en += S.fold(name) == S.fold(sdef.en) != S.fold(sdef.fr)
+    for tbl, labels in headers:
+        folded = {S.fold(label) for label in labels}
+        for col in tbl.columns:
+            f, e = S.fold(col.fr), S.fold(col.en)
+            fr += f != e and f in folded
+            en += f != e and e in folded
+    return "fr" if fr > en else "en" if en > fr else None
+
+
+def read_workbook(path: Path | str, tables: Iterable[str] | None = None) -> WorkbookData:
+    """Read the schema tables (all by default) from a workbook file; see the module doc."""
+    path = Path(path)
+    pkg, book = _open(path)
+    # Millions of row lists, none in a reference cycle: the cycle collector would walk
+    # them again and again as they pile up (a fifth of the read on 100k invoices).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(_Reader(path, pkg, book), tables)
+    finally:
+        book.close()  # the writer replaces this file next: no handle may stay open
+        if collecting:
+            gc.enable()
+
+
+def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
+    """Locate every table, settle the language, type the tables one sheet at a time, then
+    check references across tables and type the settings."""
+    pkg = reader.pkg
+    folded_sheets = {S.fold(n): n for n in pkg.sheets}
+    sheet_names = {}
+    for sdef in S.SHEETS:
+        name = folded_sheets.get(S.fold(sdef.fr)) or folded_sheets.get(S.fold(sdef.en))
+        if name is not None:
+            sheet_names[sdef.key] = name
+    wanted = [S.table(n) for n in (tables if tables is not None else S.TABLES_BY_NAME)]
+    locs = {tbl.name: reader.locate(tbl, sheet_names) for tbl in wanted}
+    settings_tbl = S.table("Parametres")
+    if settings_tbl.name not in locs:  # settings always read when there: lang, defaults
+        loc = pkg.tables.get(settings_tbl.name.casefold())
+        if loc is not None:
+            locs[settings_tbl.name] = loc
+    for name, loc in locs.items():
+        sheet_names[S.table(name).sheet] = loc.sheet
+    # a Table's part names its columns: no sheet is loaded before its turn (memory)
+    lang = _guess_lang(sheet_names, [(S.table(n), loc.names or reader.headers(loc))
+                                     for n, loc in locs.items()])
+    if lang is None and settings_tbl.name in locs:
+        lang = reader.language_setting(locs[settings_tbl.name])
+    reader.lang = lang or "fr"
+    left = Counter(loc.sheet for loc in locs.values())
+    parsed = {}
+    for name, loc in locs.items():
+        parsed[name] = reader.parse(S.table(name), loc)
+        left[loc.sheet] -= 1
+        if not left[loc.sheet]:
+            reader.grids.pop(loc.sheet, None)  # its cells are typed now: free the memory
+    reader.check_refs(parsed)
+    settings = reader.settings(parsed.get(settings_tbl.name))
+    out = {}
+    for name, p in parsed.items():
+        keep = [i for i in range(len(p.rows)) if i not in p.drop] if p.drop else None
+
+        def pick(values: list, keep: list[int] | None = keep) -> list:
+            return values if keep is None else [values[i] for i in keep]
+
+        out[name] = TableData(
+            p.tbl, p.sheet, p.labels, p.letters, pick(p.rows),
+            {k: pick(v) for k, v in p.cols.items()},
+            {k: pick(v) for k, v in p.cached.items()}, p.extra)
+    return WorkbookData(reader.path, reader.lang, sheet_names, settings, out,
+                        reader.findings)
