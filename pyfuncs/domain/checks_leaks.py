@@ -1,0 +1,219 @@
+"""Billing leaks, the money left on the table (issue 5, item 8), and what remains to
+invoice on each quote.
+
+- An accepted quote (latest accepted version) not fully invoiced past its delivery. The
+  workbook has no delivery date, so its proxy is the quote's validity date ("valable
+  jusqu'au"), or its date + ``leak_days`` when it has none; it becomes a leak ``leak_days``
+  after that. A quote billed by milestones or by time entries (its number as a time
+  entry's project) is left to those two rules, so that nothing is counted twice; a quote
+  with remaining amount that is no leak yet gets an info finding instead.
+- A milestone "ready to invoice" with no invoice number, ``leak_days`` after its planned
+  date (at once when it has none: it is ready, and since when is unknown).
+- Validated time entries of a closed month (before the month of ``today``) with no
+  invoice number: one leak per client and month.
+- Delivery references with no invoice (three-way match): the workbook has no delivery
+  table, so there is nothing to match; not checked.
+Amounts are excluding VAT, as quotes, milestones and time are.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.checks_quotes import billed_net, tolerance
+from pyfuncs.domain.findings import INFO, WARNING
+from pyfuncs.domain.money import ZERO, to_cents
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Work done or due that no invoice bills yet.
+
+    Attributes:
+      code: LEAK-QUOTE, LEAK-MILESTONE or LEAK-TIME.
+      client: the client to bill.
+      amount: what is at stake, excluding VAT.
+      since: when it should have been invoiced (proxy for quotes, see the module).
+      table, index: where it is (0-based index into the table's rows).
+      ref: the quote number, or the client for time.
+      detail: for a quote, (billed, total, remaining), remaining before the drafts
+        already made for it (``amount`` is after them); for time, the month (YYYY-MM)
+        and the number of entries.
+    """
+
+    code: str
+    client: str
+    amount: Decimal
+    since: date | None
+    table: str
+    index: int
+    ref: str
+    detail: tuple = ()
+
+
+QUOTE = message("Devis {quote} accepté, facturé {billed} HT sur {total} HT : {remaining} restent "
+                "à facturer, livraison supposée au {since} (validité du devis).",
+                "Facturer le reste si la prestation est livrée (« Générer les factures »), sinon "
+                "mettre à jour la date de validité.",
+                "Quote {quote} accepted, {billed} invoiced excl. VAT out of {total}: {remaining} "
+                "left to invoice, delivery assumed by {since} (the quote's validity).",
+                "Invoice the rest if the work is delivered (\"Generate invoices\"), or update the "
+                "validity date.")
+REMAINING = message("Devis {quote} : {billed} HT facturés sur {total} HT, reste à facturer "
+                    "{remaining} HT.",
+                    "",
+                    "Quote {quote}: {billed} invoiced excl. VAT out of {total}, {remaining} left "
+                    "to invoice.",
+                    "")
+MILESTONE = message("Échéance « {label} » du devis {quote} prête à facturer depuis le {since} et "
+                    "non facturée : {amount} HT.",
+                    "Générer la facture de l'échéance (« Générer les factures »).",
+                    "Milestone \"{label}\" of quote {quote} ready to invoice since {since} and "
+                    "not invoiced: {amount} excl. VAT.",
+                    "Generate the milestone's invoice (\"Generate invoices\").")
+MILESTONE_UNDATED = message("Échéance « {label} » du devis {quote} prête à facturer, sans date "
+                            "prévue, et non facturée : {amount} HT.",
+                            "Générer la facture de l'échéance, et renseigner sa date prévue.",
+                            "Milestone \"{label}\" of quote {quote} ready to invoice, with no "
+                            "planned date, and not invoiced: {amount} excl. VAT.",
+                            "Generate the milestone's invoice, and fill in its planned date.")
+TIME = message("Client {client} : {count} temps validé(s) de {month} non facturé(s), {amount} HT "
+               "(mois clos).",
+               "Générer la facture du mois (« Générer les factures »).",
+               "Client {client}: {count} validated time entries of {month} not invoiced, {amount} "
+               "excl. VAT (month closed).",
+               "Generate the month's invoice (\"Generate invoices\").")
+
+
+def billing_leaks(ctx: Ctx) -> tuple[list[Leak], list[tuple[int, Decimal, Decimal]]]:
+    """The leaks, and the accepted quotes with something left to invoice that is no leak
+    yet: (Devis row index, billed, remaining)."""
+    leaks: list[Leak] = []
+    pending: list[tuple[int, Decimal, Decimal]] = []
+    if ctx.has("Devis"):
+        _quotes(ctx, leaks, pending)
+    if ctx.has("Echeances"):
+        _milestones(ctx, leaks)
+    if ctx.has("Temps"):
+        _time(ctx, leaks)
+    return leaks, pending
+
+
+def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
+    q_net = ctx.col("Devis", "net")
+    q_date = ctx.col("Devis", "date")
+    q_valid = ctx.col("Devis", "valid_until")
+    q_client = ctx.col("Devis", "client")
+    q_number = ctx.col("Devis", "number")
+    elsewhere: set[str] = set()
+    for table, key in (("Echeances", "quote"), ("Temps", "project")):
+        if ctx.has(table):
+            elsewhere.update(norm(q) for q in set(ctx.col(table, key)))
+    drafts: dict[str, Decimal] = defaultdict(Decimal)
+    if ctx.has("Factures"):
+        net = ctx.col("Factures", "net")
+        for i, status in enumerate(ctx.inv_status):
+            if status == "draft" and net[i] is not None:
+                quote = ctx.invoice_quote(i)
+                if quote:
+                    drafts[quote] += net[i]
+    for quote, t in ctx.quote_target.items():
+        total = q_net[t]
+        if total is None:
+            continue
+        billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
+        remaining = total - billed
+        tol = tolerance(len(ctx.billed_on_quote.get(quote, ())))
+        if remaining <= tol:
+            continue
+        since = q_valid[t] if isinstance(q_valid[t], date) else (
+            q_date[t] + timedelta(days=ctx.leak_days) if isinstance(q_date[t], date) else None)
+        at_stake = remaining - drafts.get(quote, ZERO)
+        if (quote not in elsewhere and since is not None and at_stake > tol
+                and (ctx.today - since).days > ctx.leak_days):
+            leaks.append(Leak("LEAK-QUOTE", text(q_client[t]), at_stake, since, "Devis", t,
+                              text(q_number[t]), (billed, total, remaining)))
+        else:
+            pending.append((t, billed, remaining))
+
+
+def _milestones(ctx: Ctx, leaks: list[Leak]) -> None:
+    quotes = ctx.col("Echeances", "quote")
+    status = ctx.col("Echeances", "status")
+    invoice = ctx.col("Echeances", "invoice")
+    amount = ctx.col("Echeances", "amount")
+    pct = ctx.col("Echeances", "pct")
+    planned = ctx.col("Echeances", "planned_date")
+    q_net = ctx.col("Devis", "net") if ctx.has("Devis") else []
+    q_client = ctx.col("Devis", "client") if ctx.has("Devis") else []
+    for k, state in enumerate(status):
+        if state != "ready" or text(invoice[k]):
+            continue
+        day = planned[k] if isinstance(planned[k], date) else None
+        if day is not None and (ctx.today - day).days <= ctx.leak_days:
+            continue
+        quote = norm(quotes[k])
+        t = ctx.quote_target.get(quote)
+        if t is None:
+            versions = ctx.quote_versions.get(quote)
+            t = versions[max(versions)] if versions else None
+        value = amount[k]
+        if value is None and pct[k] is not None and t is not None and q_net[t] is not None:
+            value = to_cents(q_net[t] * pct[k])
+        client = text(q_client[t]) if t is not None else ""
+        leaks.append(Leak("LEAK-MILESTONE", client, value or ZERO, day, "Echeances", k,
+                          text(quotes[k])))
+
+
+def _time(ctx: Ctx, leaks: list[Leak]) -> None:
+    month_start = ctx.today.replace(day=1)
+    days = ctx.col("Temps", "date")
+    clients = ctx.col("Temps", "client")
+    validated = ctx.col("Temps", "validated")
+    invoice = ctx.col("Temps", "invoice")
+    amounts = ctx.col("Temps", "amount")
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for k in [k for k, number in enumerate(invoice) if not number or number.__class__ is
+              not str or not number.strip()]:
+        day = days[k]
+        if validated[k] == "yes" and not text(invoice[k]) and isinstance(day, date) \
+                and day < month_start:
+            groups.setdefault((text(clients[k]), day.year, day.month), []).append(k)
+    for (client, year, month), entries in sorted(groups.items()):
+        total = sum((amounts[k] or ZERO for k in entries), ZERO)
+        end = date(year + month // 12, month % 12 + 1, 1)
+        leaks.append(Leak("LEAK-TIME", client, total, end, "Temps", min(entries), client,
+                          (f"{year}-{month:02d}", len(entries))))
+
+
+def check_leaks(ctx: Ctx) -> list[Leak]:
+    """Findings for the leaks (warnings) and the quotes' remaining amounts (info)."""
+    leaks, pending = billing_leaks(ctx)
+    q_number = ctx.col("Devis", "number") if ctx.has("Devis") else []
+    q_net = ctx.col("Devis", "net") if ctx.has("Devis") else []
+    e_label = ctx.col("Echeances", "label") if ctx.has("Echeances") else []
+    for leak in leaks:
+        if leak.code == "LEAK-QUOTE":
+            billed, total, remaining = leak.detail
+            ctx.add(leak.code, WARNING, "Devis", leak.index, "net", leak.ref, QUOTE,
+                    quote=leak.ref, billed=ctx.money(billed), total=ctx.money(total),
+                    remaining=ctx.money(remaining), since=ctx.day(leak.since))
+        elif leak.code == "LEAK-MILESTONE":
+            msg = MILESTONE if leak.since is not None else MILESTONE_UNDATED
+            ctx.add(leak.code, WARNING, "Echeances", leak.index, "status", leak.ref, msg,
+                    label=text(e_label[leak.index]), quote=leak.ref,
+                    since=ctx.day(leak.since), amount=ctx.money(leak.amount))
+        else:
+            month, count = leak.detail
+            ctx.add(leak.code, WARNING, "Temps", leak.index, "invoice", leak.client, TIME,
+                    client=leak.client, count=count, month=month,
+                    amount=ctx.money(leak.amount))
+    for t, billed, remaining in pending:
+        ref = text(q_number[t])
+        ctx.add("QUOTE-REMAINING", INFO, "Devis", t, "net", ref, REMAINING, quote=ref,
+                billed=ctx.money(billed), total=ctx.money(q_net[t]),
+                remaining=ctx.money(remaining))
+    return leaks

@@ -1,0 +1,283 @@
+"""Mandatory mentions, payment terms and clients that cannot be reminded (issue 5, items
+4, 6 and 9; DOMAIN.md §1 and §3).
+
+The seller's identity comes from Paramètres and is printed on every invoice, so a missing
+value is one finding, not one per invoice. A client's missing mention is an error when
+the client has invoices (drafts included: they are about to be issued), a warning when it
+has none yet. The client's SIREN becomes mandatory on invoices on 1 September 2026 for
+large companies and 1 September 2027 for the others; the seller's size is not in the
+workbook, so the earlier date is used (it is also when every business must be able to
+receive e-invoices, which are addressed by SIREN).
+
+Payment terms: at most 60 days from the invoice date, or 45 days end of month; how to
+count the latter is disputed (end of month then +45 days, or +45 days then end of month)
+and both are legal, so a due date is accepted if it is within any of the three limits.
+"""
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.findings import ERROR, WARNING
+from pyfuncs.domain.money import ZERO
+
+SIREN_MANDATORY_FROM = date(2026, 9, 1)
+RECOVERY_INDEMNITY = Decimal(40)
+COMPANY_FORMS = frozenset(("SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCS", "SCA",
+                           "SELARL", "SELAS", "SELASU", "SELAFA", "SELCA", "SELEURL", "SCOP"))
+
+SELLER = message("Mention obligatoire manquante : {setting} du vendeur.",
+                 "Renseigner « {setting} » dans la feuille Paramètres ; elle figure sur chaque "
+                 "facture.",
+                 "Mandatory mention missing: the seller's {setting}.",
+                 "Fill in \"{setting}\" in the Settings sheet; it is printed on every invoice.")
+SELLER_FORM = message("Forme juridique du vendeur absente : impossible de savoir si le capital "
+                      "social et le RCS doivent figurer sur les factures.",
+                      "Renseigner la forme juridique (SAS, SARL, EI…) dans Paramètres.",
+                      "The seller's legal form is missing: whether share capital and RCS must be "
+                      "shown cannot be told.",
+                      "Fill in the legal form (SAS, SARL, EI...) in Settings.")
+SELLER_COMPANY = message("Mention obligatoire pour une {form} : {setting} du vendeur.",
+                         "Renseigner « {setting} » dans la feuille Paramètres.",
+                         "Mandatory for a {form}: the seller's {setting}.",
+                         "Fill in \"{setting}\" in the Settings sheet.")
+CLIENT = message("Client {client} : {what} manque, mention obligatoire sur ses factures.{when}",
+                 "Compléter la fiche client (colonne {column}).",
+                 "Client {client}: {what} missing, a mandatory mention on its invoices.{when}",
+                 "Complete the client's record ({column} column).")
+DUE_MISSING = message("Pièce émise sans date d'échéance (mention obligatoire){terms}.",
+                      "Saisir la date d'échéance{from_terms}.",
+                      "Issued document with no due date (a mandatory mention){terms}.",
+                      "Enter the due date{from_terms}.")
+DUE_BEFORE = message("Échéance au {due}, avant la date de la facture ({day}).",
+                     "Corriger l'échéance (au plus tôt la date de la facture : « à réception »).",
+                     "Due on {due}, before the invoice's date ({day}).",
+                     "Correct the due date (at the earliest the invoice's date: \"on receipt\").")
+TERMS = message("Échéance au {due}, {days} jours après la facture : au-delà du maximum légal (60 "
+                "jours, le {d60} ; ou 45 jours fin de mois, le {d45}).",
+                "Ramener l'échéance au {d60} au plus tard (L441-10 du Code de commerce : jusqu'à "
+                "2 M€ d'amende).",
+                "Due on {due}, {days} days after the invoice: beyond the legal maximum (60 days, "
+                "{d60}; or 45 days end of month, {d45}).",
+                "Bring the due date back to {d60} at the latest (French commercial code L441-10).")
+PENALTY = message("Taux de pénalités contractuel {rate} inférieur au minimum légal de {minimum} "
+                  "(3 × le taux d'intérêt légal de {legal}, en vigueur depuis le {day}).",
+                  "Fixer un taux d'au moins {minimum}, ou vider la cellule pour appliquer le taux "
+                  "BCE + 10 points.",
+                  "Contractual penalty rate {rate} is below the legal minimum of {minimum} (3 × "
+                  "the legal interest rate of {legal}, in force since {day}).",
+                  "Set a rate of at least {minimum}, or clear the cell to use the ECB rate + 10 "
+                  "points.")
+PENALTY_TABLE = message("Aucun taux de pénalités pour le {day} dans la table des taux : les "
+                        "pénalités de retard ne peuvent pas être mentionnées ni calculées.",
+                        "Ajouter la ligne du semestre (taux BCE du 1er janvier ou du 1er juillet "
+                        "+ 10 points).",
+                        "No penalty rate for {day} in the rates table: late-payment penalties can "
+                        "be neither stated nor computed.",
+                        "Add the half-year's row (ECB rate of 1 January or 1 July + 10 points).")
+INDEMNITY = message("Indemnité forfaitaire de recouvrement de {amount} : le montant légal est 40 "
+                    "€ (D441-5).",
+                    "Saisir 40.",
+                    "Fixed recovery indemnity of {amount}: the legal amount is 40 EUR (D441-5).",
+                    "Enter 40.")
+INDEMNITY_EMPTY = message("Indemnité forfaitaire de recouvrement vide (mention obligatoire : 40 "
+                          "€).",
+                          "Saisir 40.",
+                          "Fixed recovery indemnity empty (a mandatory mention: 40 EUR).",
+                          "Enter 40.")
+DISCOUNT = message("Conditions d'escompte vides : la facture doit indiquer l'escompte ou son "
+                   "absence.",
+                   "Saisir par exemple « Pas d'escompte pour paiement anticipé. »",
+                   "Early-payment discount terms empty: an invoice must state the discount or "
+                   "that there is none.",
+                   "Enter for instance \"No discount for early payment.\"")
+PO = message("Le client {client} exige un N° de commande, absent de cette facture.",
+             "Saisir le N° de bon de commande du client avant l'émission (sinon la facture risque "
+             "d'être rejetée).",
+             "Client {client} requires a PO number, missing on this invoice.",
+             "Enter the client's purchase order number before issuing (or the invoice may be "
+             "rejected).")
+NO_EMAIL = message("Client {client} : {open} de factures ouvertes et aucun email de facturation : "
+                   "il ne peut pas être relancé.",
+                   "Saisir l'email de facturation du client.",
+                   "Client {client}: {open} of open invoices and no billing email: it cannot be "
+                   "reminded.",
+                   "Enter the client's billing email.")
+
+
+def end_of_month(day: date) -> date:
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
+def latest_legal_due(issue: date) -> date:
+    """The latest due date the law allows: 60 days, or 45 days end of month counted
+    either way."""
+    return max(issue + timedelta(days=60), end_of_month(issue) + timedelta(days=45),
+               end_of_month(issue + timedelta(days=45)))
+
+
+def check_mentions(ctx: Ctx) -> None:
+    _seller(ctx)
+    _penalties(ctx)
+    if ctx.has("Clients"):
+        _clients(ctx)
+    if ctx.has("Factures"):
+        _invoices(ctx)
+        if ctx.has("Clients"):
+            _no_email(ctx)
+
+
+def _seller(ctx: Ctx) -> None:
+    for key in ("seller_name", "seller_address", "seller_postcode", "seller_city",
+                "seller_siren", "seller_vat"):
+        if not text(ctx.setting(key)):
+            ctx.add_setting("MENTION-SELLER", ERROR, key, SELLER)
+    form = text(ctx.setting("seller_legal_form"))
+    if not form:
+        ctx.add_setting("MENTION-SELLER", WARNING, "seller_legal_form", SELLER_FORM)
+    elif form.upper().replace(".", "") in COMPANY_FORMS:
+        for key in ("seller_capital", "seller_rcs"):
+            if ctx.setting(key) in (None, ""):
+                ctx.add_setting("MENTION-SELLER", ERROR, key, SELLER_COMPANY, form=form)
+    if not text(ctx.setting("early_payment_discount")):
+        ctx.add_setting("MENTION-DISCOUNT", WARNING, "early_payment_discount", DISCOUNT)
+    indemnity = ctx.setting("recovery_indemnity")
+    if indemnity is None:
+        ctx.add_setting("MENTION-INDEMNITY", WARNING, "recovery_indemnity", INDEMNITY_EMPTY)
+    elif isinstance(indemnity, Decimal) and indemnity < RECOVERY_INDEMNITY:
+        ctx.add_setting("MENTION-INDEMNITY", ERROR, "recovery_indemnity", INDEMNITY,
+                        amount=ctx.money(indemnity))
+
+
+def _penalties(ctx: Ctx) -> None:
+    """The contractual rate against 3 x the legal interest rate in force today; the rates
+    table must cover today (reminders and the penalty mention read it)."""
+    if not ctx.has("TauxPenalite"):
+        return
+    start = ctx.col("TauxPenalite", "start")
+    end = ctx.col("TauxPenalite", "end")
+    legal = ctx.col("TauxPenalite", "legal_rate")
+    today = ctx.today
+    covered = any(isinstance(s, date) and isinstance(e, date) and s <= today <= e
+                  for s, e in zip(start, end))
+    if not covered:
+        last = len(start) - 1 if start else None
+        ctx.add("MENTION-PENALTY", WARNING, "TauxPenalite", last, "start", "", PENALTY_TABLE,
+                day=ctx.day(today))
+    rate = ctx.setting("penalty_rate")
+    if not isinstance(rate, Decimal):
+        return
+    known = [(s, r) for s, r in zip(start, legal)
+             if isinstance(s, date) and s <= today and isinstance(r, Decimal)]
+    if not known:
+        return
+    since, legal_rate = max(known, key=lambda p: p[0])
+    minimum = 3 * legal_rate
+    if rate < minimum:
+        ctx.add_setting("MENTION-PENALTY", ERROR, "penalty_rate", PENALTY, rate=ctx.rate(rate),
+                        minimum=ctx.rate(minimum), legal=ctx.rate(legal_rate),
+                        day=ctx.day(since))
+
+
+def _invoiced_clients(ctx: Ctx) -> set[str]:
+    if not ctx.has("Factures"):
+        return set()
+    return {c for c, live in zip(ctx.keys("Factures", "client"), ctx.live) if live}
+
+
+def _clients(ctx: Ctx) -> None:
+    invoiced = _invoiced_clients(ctx)
+    labels = ctx.tables["Clients"].labels
+    names = {"name": ("la raison sociale", "company name"), "address": ("l'adresse", "address"),
+             "postcode": ("le code postal", "postcode"), "city": ("la ville", "city"),
+             "siren": ("le SIREN", "SIREN")}
+    cols = {k: ctx.col("Clients", k) for k in ("id", "name", "address", "postcode", "city",
+                                                "siren", "country")}
+    for i, cid in enumerate(cols["id"]):
+        country = text(cols["country"][i]).upper()
+        has_invoices = norm(cid) in invoiced
+        needed = ["name", "address", "city"] + (["postcode", "siren"] if country == "FR"
+                                                  else [])
+        for key in needed:
+            if text(cols[key][i]):
+                continue
+            severity = ERROR if has_invoices else WARNING
+            when = ""
+            if key == "siren":
+                if ctx.today < SIREN_MANDATORY_FROM:
+                    severity = WARNING
+                when = (" Le SIREN du client est obligatoire sur les factures depuis le "
+                        "1er septembre 2026 (grandes entreprises ; toutes au 1er septembre "
+                        "2027)." if ctx.fr else " The client's SIREN is mandatory on invoices "
+                        "from 1 September 2026 (large companies; all on 1 September 2027).")
+            what = names[key][0] if ctx.fr else names[key][1]
+            ctx.add("MENTION-CLIENT", severity, "Clients", i, key, text(cid), CLIENT,
+                    client=text(cols["name"][i]) or text(cid), what=what, when=when,
+                    column=labels.get(key, key))
+
+
+def _invoices(ctx: Ctx) -> None:
+    issue = ctx.col("Factures", "issue_date")
+    due = ctx.col("Factures", "due_date")
+    terms = ctx.col("Factures", "terms")
+    po = ctx.col("Factures", "po")
+    clients = ctx.col("Factures", "client")
+    client_keys = ctx.keys("Factures", "client")
+    po_required = {c for c, req in zip(ctx.keys("Clients", "id"),
+                                       ctx.col("Clients", "po_required"))
+                   if req == "yes"} if ctx.has("Clients") else set()
+    sixty = timedelta(days=60)
+    live, posted = ctx.live, ctx.posted
+    for i, kind in enumerate(ctx.inv_type):
+        if kind == "credit_note" or not live[i]:
+            continue
+        day, when = issue[i], due[i]
+        if when.__class__ is date and day.__class__ is date and day <= when <= day + sixty \
+                and client_keys[i] not in po_required:
+            continue  # the common case, decided without building anything
+        ref = ctx.inv_ref(i)
+        if client_keys[i] in po_required and not text(po[i]):
+            ctx.add("MENTION-PO", ERROR, "Factures", i, "po", ref, PO,
+                    client=text(clients[i]))
+        if posted[i] and not isinstance(when, date):
+            shown = text(terms[i])
+            ctx.add("MENTION-DUE", ERROR, "Factures", i, "due_date", ref, DUE_MISSING,
+                    terms=(f" ; conditions : {shown}" if ctx.fr else f"; terms: {shown}")
+                    if shown else "",
+                    from_terms=(" d'après les conditions de paiement" if ctx.fr else
+                                " from the payment terms") if shown else "")
+            continue
+        if not isinstance(day, date) or not isinstance(when, date):
+            continue
+        if when < day:
+            ctx.add("MENTION-DUE", ERROR, "Factures", i, "due_date", ref, DUE_BEFORE,
+                    due=ctx.day(when), day=ctx.day(day))
+        elif when > latest_legal_due(day):
+            d45 = max(end_of_month(day) + timedelta(days=45),
+                      end_of_month(day + timedelta(days=45)))
+            ctx.add("TERMS-LIMIT", ERROR, "Factures", i, "due_date", ref, TERMS,
+                    due=ctx.day(when), days=(when - day).days,
+                    d60=ctx.day(day + timedelta(days=60)), d45=ctx.day(d45))
+
+
+def _no_email(ctx: Ctx) -> None:
+    """Clients owed money (issued invoices with a balance) without a billing email."""
+    balance = ctx.col("Factures", "balance")
+    total = ctx.col("Factures", "total")
+    owed: dict[str, Decimal] = {}
+    posted, live = ctx.posted, ctx.live
+    for i, key in enumerate(ctx.keys("Factures", "client")):
+        amount = balance[i] if balance[i] is not None else total[i]
+        if posted[i] and live[i] and amount is not None:
+            owed[key] = owed.get(key, ZERO) + amount
+    emails = ctx.col("Clients", "billing_email")
+    names = ctx.col("Clients", "name")
+    ids = ctx.col("Clients", "id")
+    for i, key in enumerate(ctx.keys("Clients", "id")):
+        amount = owed.get(key, ZERO)
+        if amount > 0 and not text(emails[i]):
+            cid = ids[i]
+            ctx.add("REMIND-NO-EMAIL", WARNING, "Clients", i, "billing_email", text(cid),
+                    NO_EMAIL, client=text(names[i]) or text(cid), open=ctx.money(amount))
