@@ -164,7 +164,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pyfuncs.jobs import run_check
     _must_exist(args.workbook)
     today = args.date or date.today()
-    with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
+    with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
         result = run_check(args.workbook, today, step)
     if args.json:
         print(json.dumps({"findings": [f.as_dict() for f in result.findings],
@@ -185,7 +185,7 @@ def cmd_age(args: argparse.Namespace) -> int:
     from pyfuncs.jobs import run_age
     _must_exist(args.workbook)
     as_of = args.as_of or date.today()
-    with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
+    with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
         balance = run_age(args.workbook, as_of, step)
     if args.json:
         print(json.dumps(balance.as_json(), default=_json_default, ensure_ascii=False,
@@ -204,7 +204,7 @@ def cmd_age(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
-    with progress_bar(_interactive(args), ["data", "build", "read", "compute", "write"]) as step:
+    with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
         summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
                            today=args.date or date.today(), lang=args.lang, progress=step)
     print(summary.text())

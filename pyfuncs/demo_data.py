@@ -881,6 +881,10 @@ class _Gen:
                 plan = [(max(inv.day + one_day, last - timedelta(days=40)), third),
                         (max(inv.day + one_day, last - timedelta(days=20)), third),
                         (last, due - 2 * third)]
+            merged: dict[date, Decimal] = {}
+            for day, amount in plan:  # instalments that fall on one day are one transfer
+                merged[day] = merged.get(day, Decimal(0)) + amount
+            plan = sorted(merged.items())
             mode = client.mode
             for day, amount in plan:
                 if day <= today:

@@ -16,6 +16,7 @@ from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
 from pyfuncs.adapters.xlsx_write import Styled, WorkbookWriter
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
+from pyfuncs.domain.checks import check_workbook
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.domain.money import ZERO
@@ -50,6 +51,8 @@ def load(path: Path, today: date, progress: Progress = _quiet) -> Loaded:
     computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
     findings = list(data.findings)
     findings += formula_findings(data, computed)
+    progress("check")
+    findings += check_workbook(data.tables, computed, data.settings, today, data.lang)
     return Loaded(data, computed, findings)
 
 

@@ -38,7 +38,10 @@ def D(value: object) -> Decimal:
         percent = text.endswith("%")
         text = text.rstrip("%").removesuffix("€").removesuffix("EUR").strip()
         if "," in text and "." in text:
-            text = text.replace(".", "").replace(",", ".")  # 1.234,56
+            if text.rfind(",") > text.rfind("."):
+                text = text.replace(".", "").replace(",", ".")  # 1.234,56
+            else:
+                text = text.replace(",", "")  # 1,234.56
         else:
             text = text.replace(",", ".")
         try:

@@ -14,7 +14,7 @@ from pyfuncs.domain.money import D, NotAnAmount, line_net, to_cents, vat_by_rate
 
 @pytest.mark.parametrize("cell, expected", [
     (0.1, Dec("0.1")), (1234.5, Dec("1234.5")), (3, Dec("3")), ("1 234,56", Dec("1234.56")),
-    ("1\u202f234,56 €", Dec("1234.56")), ("1.234,56", Dec("1234.56")), ("12,5 %", Dec("0.125")),
+    ("1\u202f234,56 €", Dec("1234.56")), ("1.234,56", Dec("1234.56")), ("1,234.56", Dec("1234.56")), ("12,5 %", Dec("0.125")),
     (" 42 ", Dec("42")), ("-7,10", Dec("-7.10")),
 ])
 def test_cells_become_exact_decimals(cell, expected) -> None:
