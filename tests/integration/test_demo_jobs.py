@@ -1,0 +1,64 @@
+"""`facturier demo` end to end: the workbook is built, the jobs run, results land in it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import python_calamine
+
+from pyfuncs.demo import run_demo
+from pyfuncs.jobs import run_age
+
+TODAY = date(2026, 11, 23)
+
+
+def sheet(path: Path, name: str) -> list[list[object]]:
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -> None:
+    summary = run_demo(tmp_path, today=TODAY)
+    rows = sheet(summary.workbook, "Contrôles")
+    assert rows[0][0].startswith("Contrôles : écrit par Facturier le")
+    codes = {r[1] for r in rows[3:]}
+    for code in ("MENTION-CLIENT", "QUOTE-OVERBILLED", "QUOTE-LINE", "PAY-UNKNOWN",
+                 "LEAK-MILESTONE"):
+        assert code in codes
+    errors = [r for r in rows[3:] if r[0] == "Erreur"]
+    assert len(errors) == summary.findings["error"] == 4
+    dashboard = sheet(summary.workbook, "Tableau de bord")
+    labels = [r[0] for r in dashboard]
+    assert "Encours clients TTC" in labels and "DSO, méthode comptable, 90 jours (j)" in labels
+
+
+def test_a_job_keeps_every_part_it_does_not_own_byte_for_byte(tmp_path: Path) -> None:
+    summary = run_demo(tmp_path, today=TODAY, run=False)
+    before = {i.filename: zipfile.ZipFile(summary.workbook).read(i.filename)
+              for i in zipfile.ZipFile(summary.workbook).infolist()}
+    run_age(summary.workbook, TODAY)
+    after = {i.filename: zipfile.ZipFile(summary.workbook).read(i.filename)
+             for i in zipfile.ZipFile(summary.workbook).infolist()}
+    changed = {name for name in before if before[name] != after.get(name)}
+    # the aging, detail and dashboard sheets, workbook.xml (calcPr, filter names), styles
+    owned = {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet13.xml",
+             "xl/worksheets/sheet14.xml", "xl/workbook.xml", "xl/styles.xml"}
+    assert changed <= owned, changed - owned
+    assert "xl/charts/chart1.xml" in after and after["xl/charts/chart1.xml"] == \
+        before["xl/charts/chart1.xml"]
+    assert (tmp_path / "Facturation-demo.bak.xlsx").exists()
+
+
+def test_age_json_gives_the_documented_shape_as_of_a_past_date(tmp_path: Path) -> None:
+    summary = run_demo(tmp_path, today=TODAY, run=False)
+    done = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "age", str(summary.workbook),
+                           "--as-of", "2026-06-30", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["as_of"] == "2026-06-30"
+    assert len(out["buckets"]) == 5
+    total = sum(float(r["total"]) for r in out["rows"])
+    assert abs(total - float(out["totals"]["total"])) < 0.01
