@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pyfuncs.adapters.xlsx_write import WorkbookLocked
+from pyfuncs.adapters.xlsx_write import WorkbookLocked, lock_files
 from pyfuncs.builder import build_workbook
 from pyfuncs.demo_data import demo_data
 
@@ -44,16 +44,12 @@ class DemoSummary:
         return "\n".join(lines)
 
 
-def _lock_files(path: Path) -> list[Path]:
-    return [path.with_name("~$" + path.name), path.with_name(".~lock." + path.name + "#")]
-
-
 def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "fr",
                progress: Callable[[str], None] = lambda _s: None) -> tuple[Path, object]:
     """Write the demo workbook; refuses to replace one that a spreadsheet holds open."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_NAME
-    for lock in _lock_files(path):
+    for lock in lock_files(path):
         if lock.exists():
             raise WorkbookLocked(f"{path}: open in a spreadsheet ({lock.name} exists); "
                                  "close it and run again")
