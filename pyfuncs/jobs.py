@@ -16,7 +16,7 @@ from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
 from pyfuncs.adapters.xlsx_write import Styled, WorkbookWriter
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
-from pyfuncs.domain.checks import check_workbook
+from pyfuncs.domain.checks import check_workbook, collector_paused
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.domain.money import ZERO
@@ -48,7 +48,8 @@ def load(path: Path, today: date, progress: Progress = _quiet) -> Loaded:
     progress("read")
     data = read_workbook(path)
     progress("compute")
-    computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
+    with collector_paused():  # millions of Decimals and no cycles: the GC only walks them
+        computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
     findings = list(data.findings)
     findings += formula_findings(data, computed)
     progress("check")
@@ -148,14 +149,15 @@ def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
     settings = data.settings
     rates = data.tables.get("Taux")
     reminders = data.tables.get("Relances")
-    return aged_balance(
-        inv.cols, loaded.column("Factures", "total"), data.tables["Paiements"].cols,
-        data.tables["Clients"].cols, as_of, rows=inv.rows,
-        bounds=parse_buckets(settings.get("aging_buckets")),
-        currency=str(settings.get("currency") or "EUR"),
-        rates=rates.cols if rates is not None else None,
-        reminders=reminders.cols if reminders is not None else None,
-        lang=data.lang, sheet=inv.sheet)
+    with collector_paused():
+        return aged_balance(
+            inv.cols, loaded.column("Factures", "total"), data.tables["Paiements"].cols,
+            data.tables["Clients"].cols, as_of, rows=inv.rows,
+            bounds=parse_buckets(settings.get("aging_buckets")),
+            currency=str(settings.get("currency") or "EUR"),
+            rates=rates.cols if rates is not None else None,
+            reminders=reminders.cols if reminders is not None else None,
+            lang=data.lang, sheet=inv.sheet)
 
 
 def _columns(sheet: S.Sheet, lang: str) -> list[tuple[str, str, float]]:

@@ -142,10 +142,6 @@ class AgedBalance:
         }
 
 
-def _norm(number: object) -> str:
-    return str(number).strip().casefold() if number not in (None, "") else ""
-
-
 class Rates:
     """Conversion to the base currency at the latest rate on or before a date."""
 
@@ -182,12 +178,11 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     rows = rows or list(range(len(totals)))
 
     # Issued invoices known at the date, by normalised number.
-    issued: dict[str, int] = {}
-    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
-                                                    invoices["issue_date"])):
-        if not number or status == "draft" or issue is None or issue > as_of:  # type: ignore[operator]
-            continue
-        issued[_norm(number)] = i
+    issued: dict[str, int] = {
+        (number.strip().casefold() if isinstance(number, str) else str(number)): i
+        for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
+                                                        invoices["issue_date"]))
+        if number and status != "draft" and issue is not None and issue <= as_of}  # type: ignore[operator]
 
     paid: dict[int, Decimal] = defaultdict(Decimal)
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
@@ -197,7 +192,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                            payments["invoice"], payments["amount"]):
         if day is None or amount is None or day > as_of:  # type: ignore[operator]
             continue
-        i = issued.get(_norm(number), -1) if number else -1
+        i = (issued.get(number.strip().casefold() if isinstance(number, str)
+                        else str(number), -1) if number else -1)
         who = invoices["client"][i] if i >= 0 else (client or "")
         if i >= 0:
             paid[i] += amount  # type: ignore[operator]
@@ -257,7 +253,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         if client in balances:
             balances[client].last_payment = day
 
-    _late_averages(invoices, totals, issued, completion, as_of, balances)
+    settled = settled_on(totals, issued, completion)
+    _late_averages(invoices, settled, as_of, balances)
     if reminders:
         for day, client, level in zip(reminders["date"], reminders["client"],
                                       reminders["level"]):
@@ -268,18 +265,17 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
     from pyfuncs.domain.kpis import receivable_kpis  # noqa: PLC0415 - sibling, kept apart
-    result.kpis = receivable_kpis(invoices, totals, issued, paid, completion, result,
+    result.kpis = receivable_kpis(invoices, totals, issued, settled, completion, result,
                                   reminders)
     return result
 
 
-def _late_averages(invoices: Columns, totals: Sequence[Decimal], issued: Mapping[str, int],
-                   completion: Mapping[int, list[tuple[date, Decimal]]], as_of: date,
+def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
                    balances: dict[str, ClientBalance]) -> None:
     """Average days late of the invoices settled in the 12 months up to the date."""
     since = as_of - timedelta(days=365)
     sums: dict[str, list[int]] = defaultdict(list)
-    for i, day in settled_on(totals, issued, completion).items():
+    for i, day in settled.items():
         if since < day <= as_of:
             due = invoices["due_date"][i] or invoices["issue_date"][i]
             sums[str(invoices["client"][i])].append(max(0, (day - due).days))  # type: ignore[operator]
@@ -295,6 +291,10 @@ def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
     for i, pays in completion.items():
         total = totals[i]
         if total <= 0:
+            continue
+        if len(pays) == 1:  # the usual case: one transfer
+            if pays[0][1] >= total:
+                out[i] = pays[0][0]
             continue
         running = ZERO
         for day, amount in sorted(pays):

@@ -74,9 +74,8 @@ def dso_count_back(receivables: Decimal, revenue_between: "callable", as_of: dat
 
 
 def receivable_kpis(invoices: Columns, totals: Sequence[Decimal], issued: Mapping[str, int],
-                    paid: Mapping[int, Decimal], completion: Mapping[int, list],
+                    settled: Mapping[int, date], completion: Mapping[int, list],
                     balance: "AgedBalance", reminders: Columns | None) -> dict[str, object]:
-    from pyfuncs.domain.aging import settled_on  # noqa: PLC0415
     as_of = balance.as_of
     issue_dates = invoices["issue_date"]
     index = sorted((issue_dates[i], totals[i]) for i in issued.values())  # type: ignore[misc]
@@ -100,7 +99,6 @@ def receivable_kpis(invoices: Columns, totals: Sequence[Decimal], issued: Mappin
     over60 = sum((i.open_base for i in balance.items if i.days > 60), ZERO)
     over90 = sum((i.open_base for i in balance.items if i.days > 90), ZERO)
 
-    settled = settled_on(totals, issued, completion)
     since = as_of - timedelta(days=365)
     lates = []
     for i, day in settled.items():
