@@ -1,4 +1,4 @@
-"""Refresh benchmark: the check job (read everything, recompute, write the output sheets)
+"""Refresh benchmark: checks + aged balance (read everything, recompute, write the output sheets)
 against openpyxl load + save of the same file (the baseline a user would write) and
 against the read floor (python-calamine and fastexcel reading every table), all measured
 in the same run, each run a whole fresh process so peak memory is its own.
@@ -38,8 +38,8 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 CONTENDERS = {
     "refresh (facturier check)": """
 from datetime import date
-from pyfuncs.jobs import run_check
-run_check(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]))
+from pyfuncs.jobs import run_refresh
+run_refresh(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]))
 """,
     "openpyxl load + save": """
 import openpyxl
