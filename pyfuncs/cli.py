@@ -185,7 +185,7 @@ def cmd_age(args: argparse.Namespace) -> int:
     from pyfuncs.jobs import run_age
     _must_exist(args.workbook)
     as_of = args.as_of or date.today()
-    with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
+    with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
         balance = run_age(args.workbook, as_of, step)
     if args.json:
         print(json.dumps(balance.as_json(), default=_json_default, ensure_ascii=False,
