@@ -220,6 +220,9 @@ def build_workbook(path: Path | str, lang: str = "fr",
             _output_sheet(ws, fmts, sheet, lang)
             if sheet.key == "dashboard":
                 _dashboard_charts(book, ws, lang)
+            if sheet.key == "register":
+                # read only for people: the journal is the register, this is its copy
+                ws.protect("", {"autofilter": True, "sort": True})
             if sheet.key == "aging":
                 # the oldest two buckets (default layout: columns F and G) stand out
                 red = book.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"})

@@ -806,11 +806,13 @@ class WorkbookWriter:
     def replace_sheet(self, sheet_name: str, *, title: str,
                       columns: list[tuple[str, str, float]], rows: Iterable[Sequence[object]],
                       links: dict[int, tuple[int, str]] | None = None,
-                      before: str | None = None) -> None:
+                      before: str | None = None, protect: bool = False) -> None:
         """Write an output sheet anew (title, header, data from row 4), streaming the rows.
 
         The sheet's tab colour, code name, charts, buttons, pictures, page set-up and
         conditional formats are the template's, so they are kept; its cells are the tool's.
+        ``protect`` locks the sheet (no password: it says "read only", it is no security)
+        when the template did not already.
         """
         if not columns:
             raise ValueError("an output sheet needs at least one column")
@@ -887,6 +889,9 @@ class WorkbookWriter:
         area = f"A3:{last_col}{max(number, 4)}"
         # kept elements stay in their order; ours go where the schema wants them
         protection = [text for name, text in kept if name == "sheetProtection"]
+        if protect and not protection:
+            protection = ['<sheetProtection sheet="1" objects="1" scenarios="1" '
+                          'autoFilter="0" sort="0"/>']
         cf = [text for name, text in kept if name == "conditionalFormatting"]
         rest = [text for name, text in kept if name not in ("conditionalFormatting",
                                                             "sheetProtection")]

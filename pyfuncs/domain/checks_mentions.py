@@ -15,13 +15,13 @@ and both are legal, so a due date is accepted if it is within any of the three l
 """
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
+from pyfuncs.domain.terms import end_of_month, latest_legal_due
 
 SIREN_MANDATORY_FROM = date(2026, 9, 1)
 RECOVERY_INDEMNITY = Decimal(40)
@@ -105,17 +105,6 @@ NO_EMAIL = message("Client {client} : {open} de factures ouvertes et aucun email
                    "Client {client}: {open} of open invoices and no billing email: it cannot be "
                    "reminded.",
                    "Enter the client's billing email.")
-
-
-def end_of_month(day: date) -> date:
-    return day.replace(day=monthrange(day.year, day.month)[1])
-
-
-def latest_legal_due(issue: date) -> date:
-    """The latest due date the law allows: 60 days, or 45 days end of month counted
-    either way."""
-    return max(issue + timedelta(days=60), end_of_month(issue) + timedelta(days=45),
-               end_of_month(issue + timedelta(days=45)))
 
 
 def check_mentions(ctx: Ctx) -> None:

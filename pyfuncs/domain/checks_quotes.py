@@ -345,9 +345,11 @@ class _Lines:
 
 
 def is_deposit(folded_label: str) -> bool:
-    """A deposit line ("Acompte de 30 % sur le devis ...") or its deduction ("Acompte
-    FAC2026-0003 déduit", "Less deposit ..."): not a copy of a quote line."""
-    return "acompte" in folded_label or "deposit" in folded_label
+    """A deposit line ("Acompte de 30 % sur le devis ...") or a deduction on a final
+    invoice ("Acompte FAC2026-0003 du ... déduit", "Déjà facturé : FAC2026-0004 du ..."):
+    not a copy of a quote line."""
+    return ("acompte" in folded_label or "deposit" in folded_label
+            or "déjà facturé" in folded_label or "already invoiced" in folded_label)
 
 
 def billed_net(ctx: Ctx, quote: str) -> Decimal:
