@@ -73,11 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--date", type=_date, default=None, help="today's date for the demo")
     s.add_argument("--lang", choices=("fr", "en"), default="fr")
 
-    s = sub.add_parser("generate", help="issue invoices (numbers, register)")
+    s = sub.add_parser("generate", help=(
+        "issue invoices from accepted quotes (deposits, milestones, final), validated time, "
+        "drafts marked to issue and credit notes; number them through the journal"))
     s.add_argument("workbook", type=Path)
-    s.add_argument("--date", type=_date, default=None)
-    s.add_argument("--dry-run", action="store_true")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--date", type=_date, default=None,
+                   help="issue date (default: today); numbers follow dates within a series")
+    s.add_argument("--dry-run", action="store_true",
+                   help="list what would be issued, with the expected numbers; allocate and "
+                        "write nothing")
+    s.add_argument("--preview", action="store_true",
+                   help="with --dry-run: also write the list to the Aperçu facturation sheet")
+    s.add_argument("--json", action="store_true",
+                   help='print {"issued": [...], "findings": [...]}')
 
     s = sub.add_parser("check", help="check the workbook; findings go to the Contrôles sheet")
     s.add_argument("workbook", type=Path)
@@ -108,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands whose job another issue builds; until then they say so plainly.
-NOT_YET = {"generate": "invoice issuing", "remind": "reminders", "pdf": "invoice PDFs",
+NOT_YET = {"remind": "reminders", "pdf": "invoice PDFs",
            "send-invoices": "sending invoices"}
 
 
@@ -202,6 +210,46 @@ def cmd_age(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs_invoicing import SettingsError, run_generate
+    _must_exist(args.workbook)
+    if args.preview and not args.dry_run:
+        raise UsageError("--preview goes with --dry-run (a real run clears the preview)")
+    day = args.date or date.today()
+    try:
+        with progress_bar(_interactive(args), ["read", "compute", "plan", "number",
+                                               "write"]) as step:
+            result = run_generate(args.workbook, day, dry_run=args.dry_run,
+                                  preview=args.preview, progress=step)
+    except SettingsError as err:
+        if args.json:
+            print(json.dumps({"issued": [], "findings": [f.as_dict() for f in err.findings]},
+                             default=_json_default, ensure_ascii=False, indent=1))
+        for f in err.findings:
+            print(f"facturier: {f.location()}: {f.message}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps({"issued": [d.as_json() for d in result.issued],
+                          "replayed": result.replayed, "dry_run": result.dry_run,
+                          "findings": [f.as_dict() for f in result.findings]},
+                         default=_json_default, ensure_ascii=False, indent=1))
+    else:
+        verb = "would issue" if result.dry_run else "issued"
+        print(f"{args.workbook}: {verb} {len(result.issued)} document(s) dated "
+              f"{day:%d/%m/%Y}" + (f"; {len(result.replayed)} replayed from the journal"
+                                   if result.replayed else "") + ".")
+        for d in result.issued[:30]:
+            print(f"  {d.number:<16} {d.kind:<11} {d.client:<10} {d.total:>12,.2f}  "
+                  f"{d.subject}")
+        if len(result.issued) > 30:
+            print(f"  ... and {len(result.issued) - 30} more")
+        for f in result.findings[:10]:
+            print(f"  {f.severity:7} {f.location()}: {f.message}")
+        if len(result.findings) > 10:
+            print(f"  ... and {len(result.findings) - 10} more (use --json for all)")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
     with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
@@ -218,7 +266,8 @@ def _must_exist(path: Path) -> None:
         raise UsageError(f"{path}: not an .xlsx or .xlsm workbook")
 
 
-COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age}
+COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
+            "generate": cmd_generate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,9 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(exc: Exception) -> int:
     """Known input errors -> their own one line; anything else -> one line + a log file."""
+    from pyfuncs.adapters.journal import JournalBusy
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
-    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked)):
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, JournalBusy)):
         print(f"facturier: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if isinstance(exc, OSError):

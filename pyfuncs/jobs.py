@@ -13,10 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs import schema as S
+from pyfuncs.adapters import journal as journal_file
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
 from pyfuncs.adapters.xlsx_write import Styled, WorkbookWriter
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
 from pyfuncs.domain.checks import check_workbook, collector_paused
+from pyfuncs.domain.checks_base import Ctx
+from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.domain.money import ZERO
@@ -58,7 +61,35 @@ def load(path: Path, today: date, progress: Progress = _quiet,
         return Loaded(data, computed, findings)
     progress("check")
     findings += check_workbook(data.tables, computed, data.settings, today, data.lang)
+    findings += register_findings(data, computed, today)
     return Loaded(data, computed, findings)
+
+
+def journal_path(data: WorkbookData) -> Path:
+    """The journal named in Paramètres (relative to the workbook's folder), or by default
+    WORKBOOK.facturier-journal.sqlite beside the workbook."""
+    name = str(data.settings.get("journal_path") or "").strip()
+    if not name:
+        return journal_file.journal_path(Path(data.path))
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else Path(data.path).parent / path
+
+
+def register_findings(data: WorkbookData, computed: dict[str, dict[str, list]],
+                      today: date) -> list[Finding]:
+    """Issued documents edited or deleted since the journal recorded them. A workbook
+    that never issued through Facturier has no journal: nothing to compare (and none is
+    created by checking)."""
+    path = journal_path(data)
+    if not path.is_file():
+        return []
+    with journal_file.Journal(path) as book:
+        recorded = [(e.number, e.content["legal"]) for e in book.entries()
+                    if e.state == journal_file.WRITTEN and "legal" in e.content]
+        broken = book.verify(data.lang)
+    ctx = Ctx(data.tables, computed, data.settings, today, data.lang)
+    check_register(ctx, recorded, broken, path.name)
+    return ctx.findings
 
 
 def formula_findings(data: WorkbookData, computed: dict[str, dict[str, list]]) -> list[Finding]:

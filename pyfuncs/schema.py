@@ -68,6 +68,7 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "invoice_status": {
         "draft": ("Brouillon", "Draft"),
+        "to_issue": ("À émettre", "To issue"),
         "issued": ("Émise", "Issued"),
         "cancelled": ("Annulée", "Cancelled"),
     },
@@ -284,8 +285,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_sender", "Expéditeur", "Sender", EMAIL),
     Setting("smtp_tls", "TLS", "TLS", BOOL, default="yes", choices="yesno"),
     Setting("journal_path", "Journal (SQLite)", "Journal (SQLite)",
-            default="facturier-journal.sqlite",
-            help_fr="Chemin relatif au classeur."),
+            help_fr="Vide : NOM_DU_CLASSEUR.facturier-journal.sqlite à côté du classeur. "
+                    "Chemin relatif au dossier du classeur. Registre des pièces émises : "
+                    "à sauvegarder avec le classeur.",
+            help_en="Blank: WORKBOOK_NAME.facturier-journal.sqlite beside the workbook. "
+                    "Relative to the workbook's folder. The register of issued documents: "
+                    "back it up with the workbook."),
 )
 
 # --------------------------------------------------------------------------- tables
@@ -365,7 +370,14 @@ TABLES: tuple[Table, ...] = (
         C("status", "Statut", "Status", CHOICE, required=True, choices="quote_status",
           width=11),
         C("valid_until", "Valable jusqu'au", "Valid until", DATE, width=11),
+        C("delivered", "Livré le", "Delivered on", DATE, width=11,
+          help_fr="Fin de la prestation : la facture de solde (ou la facture complète) est "
+                  "émise à partir de cette date.",
+          help_en="Work completed: the final (or full) invoice is issued from this date."),
         C("deposit_pct", "Acompte %", "Deposit %", RATE, width=9),
+        C("po", "N° commande client", "Client PO no.", TEXT, width=12,
+          help_fr="Repris sur les factures du devis (mention obligatoire quand le client "
+                  "en émet un)."),
         C("net", "Total HT", "Net total", MONEY, width=13, formula=(
             "SUMIFS({LignesDevis.net},{LignesDevis.quote},{number},"
             "{LignesDevis.version},{version})")),
@@ -431,8 +443,24 @@ TABLES: tuple[Table, ...] = (
         C("total", "Total TTC", "Total incl. VAT", MONEY, width=13, formula="{net}+{vat}"),
         C("paid", "Réglé", "Paid", MONEY, width=12, formula=(
             'IF({number}="",0,SUMIFS({Paiements.amount},{Paiements.invoice},{number}))')),
+        # An issued credit note naming an issued (or cancelled) invoice of the same client
+        # is applied to it: its total and its own payments fold into that invoice's
+        # balance (negative when over-credited) and its own balance is 0. One naming no
+        # such invoice stays a credit of the client. Mirrored by computed.invoice_balances.
         C("balance", "Reste dû", "Balance due", MONEY, width=12, formula=(
-            'IF({number}="",0,{total}-{paid})')),
+            'IF({number}="",0,'
+            'IF(AND({type}="@credit_note",{status}="@issued",{credited}<>""),'
+            'IF(COUNTIFS({Factures.number},{credited},{Factures.client},{client},'
+            '{Factures.type},"<>"&"@credit_note",{Factures.status},"@issued")'
+            '+COUNTIFS({Factures.number},{credited},{Factures.client},{client},'
+            '{Factures.type},"<>"&"@credit_note",{Factures.status},"@cancelled")>0,'
+            '0,{total}-{paid}),'
+            '{total}-{paid}+IF(AND({type}<>"@credit_note",'
+            'OR({status}="@issued",{status}="@cancelled")),'
+            'SUMIFS({Factures.total},{Factures.credited},{number},{Factures.client},{client},'
+            '{Factures.type},"@credit_note",{Factures.status},"@issued")'
+            '-SUMIFS({Factures.paid},{Factures.credited},{number},{Factures.client},{client},'
+            '{Factures.type},"@credit_note",{Factures.status},"@issued"),0)))')),
         C("days_late", "Jours de retard", "Days late", INT, width=9, formula=(
             'IF(AND({balance}>0,ISNUMBER({due_date})),MAX(0,TODAY()-{due_date}),0)')),
         C("status", "Statut", "Status", CHOICE, required=True, choices="invoice_status",
@@ -541,6 +569,36 @@ SHEETS: tuple[Sheet, ...] = (
         C("bucket", "Tranche", "Bucket", width=10),
         C("dispute", "Litige", "Dispute", width=8),
     ), doc_fr="Une ligne par facture ouverte à la date.", doc_en="One row per open invoice."),
+    Sheet("billing_preview", "Aperçu facturation", "Billing preview", output=True, columns=(
+        C("kind", "Type", "Type", width=12),
+        C("number", "N° prévu", "Expected no.", width=16),
+        C("date", "Date", "Date", DATE, width=11),
+        C("client", "Client", "Client", ID, width=10),
+        C("name", "Raison sociale", "Company name", width=28),
+        C("source", "Origine", "Source", width=30),
+        C("label", "Objet", "Subject", width=46),
+        C("net", "Total HT", "Net total", MONEY, width=13),
+        C("vat", "TVA", "VAT", MONEY, width=12),
+        C("total", "Total TTC", "Total incl. VAT", MONEY, width=13),
+        C("due_date", "Échéance", "Due date", DATE, width=11),
+    ), doc_fr="Ce que « Générer les factures » émettrait, avant toute numérotation.",
+        doc_en="What \"Generate invoices\" would issue, before anything is numbered."),
+    Sheet("register", "Registre", "Register", output=True, columns=(
+        C("seq", "N° d'ordre", "Seq.", INT, width=8),
+        C("number", "N° pièce", "Document no.", ID, width=16),
+        C("kind", "Type", "Type", width=10),
+        C("date", "Date", "Date", DATE, width=11),
+        C("client", "Client", "Client", ID, width=10),
+        C("net", "Total HT", "Net total", MONEY, width=13),
+        C("vat", "TVA", "VAT", MONEY, width=12),
+        C("total", "Total TTC", "Total incl. VAT", MONEY, width=13),
+        C("credited", "Facture d'origine", "Credited invoice", ID, width=16),
+        C("sources", "Origine", "Source", width=34),
+        C("hash", "Empreinte (SHA-256)", "Fingerprint (SHA-256)", width=24),
+        C("chain", "Chaînage", "Chain", width=24),
+        C("recorded", "Enregistrée le", "Recorded on", width=20),
+    ), doc_fr="Registre des pièces émises, copie du journal (lecture seule).",
+        doc_en="Register of issued documents, a copy of the journal (read only)."),
     Sheet("checks", "Contrôles", "Checks", output=True, columns=(
         C("severity", "Gravité", "Severity", width=13),
         C("code", "Code", "Code", width=14),

@@ -1,0 +1,425 @@
+"""The "Générer les factures" job: plan, number through the journal, write the workbook.
+
+Exactly once (ARCHITECTURE.md principle 7): the whole job holds the workbook's lock, so
+two runs never interleave; every document is recorded in the journal (number, content,
+sources, hash chained to the previous entry) in one transaction *before* the workbook is
+written; then the workbook is written in one atomic commit; then the entries are marked
+written. A crash between the two leaves entries "pending", which the next run writes to
+the workbook first (a replay), so nothing is issued twice and no number is lost.
+
+Each journal entry holds the document's legal content (what the register fingerprints
+and the check job compares with the workbook) and what the workbook needs to show it (the
+rows to write), so a replay needs nothing but the journal.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from pyfuncs import schema as S
+from pyfuncs.adapters.journal import Entry, Journal, workbook_lock
+from pyfuncs.adapters.xlsx_read import WorkbookData
+from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.domain.checks_base import Ctx, norm, text
+from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
+from pyfuncs.domain.numbering import (
+    ChronologyError,
+    PatternError,
+    SeriesPattern,
+    SeriesState,
+    next_number,
+    parse_pattern,
+    seed_states,
+)
+from pyfuncs.jobs import _columns, _stamp, journal_path, load
+
+Progress = Callable[[str], None]
+SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
+                  "credit_note": "credit_note_series"}
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A document issued (or, in a dry run, that would be, with its expected number)."""
+
+    number: str
+    kind: str
+    date: date
+    client: str
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    sources: list[str]
+    subject: str = ""
+    due_date: date | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"number": self.number, "type": self.kind, "date": self.date.isoformat(),
+                "client": self.client, "net": str(self.net), "vat": str(self.vat),
+                "total": str(self.total), "sources": self.sources,
+                "subject": self.subject,
+                "due_date": self.due_date.isoformat() if self.due_date else None}
+
+
+@dataclass
+class GenerateResult:
+    path: Path
+    dry_run: bool
+    issued: list[Issued] = field(default_factory=list)
+    replayed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+
+class SettingsError(Exception):
+    """A numbering setting that would make illegal numbers: nothing can be issued."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings))
+        self.findings = findings
+
+
+def series_patterns(ctx: Ctx) -> dict[str, SeriesPattern]:
+    """The series of each document type, refused (a finding on its Paramètres row) when
+    a number it makes could break BR-FR-01/02 or repeat."""
+    reset = ctx.setting("yearly_reset")
+    yearly = reset is True or text(reset).casefold() in ("yes", "oui", "true", "1")
+    out: dict[str, SeriesPattern] = {}
+    for kind, key in SERIES_SETTING.items():
+        typed = text(ctx.setting(key)) or str(S.SETTINGS_BY_KEY[key].default)
+        try:
+            out[kind] = parse_pattern(typed, yearly)
+        except PatternError as err:
+            msg = (err.fr, "Corriger la série dans Paramètres.", err.en,
+                   "Correct the series in Settings.")
+            ctx.add_setting("SERIES-PATTERN", ERROR, key, tuple(m.replace("{", "{{").replace(
+                "}", "}}") for m in msg))
+    return out
+
+
+# ----------------------------------------------------------------------------- the job
+def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool = False,
+                 progress: Progress = _quiet, journal: Path | None = None) -> GenerateResult:
+    """Issue every document due on ``day`` (see domain/invoicing.py).
+
+    ``dry_run``: list them, with the numbers they would get, allocating nothing; with
+    ``preview`` the list is also written to the "Aperçu facturation" sheet, for the
+    accountant to read before confirming.
+    """
+    path = Path(path)
+    with workbook_lock(path):
+        loaded = load(path, day, progress, checks=False)
+        data = loaded.data
+        ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
+        patterns = series_patterns(ctx)
+        if len(patterns) < len(SERIES_SETTING):
+            raise SettingsError(ctx.findings)
+        progress("plan")
+        plan = plan_invoices(ctx, day)
+        result = GenerateResult(path, dry_run, findings=list(ctx.findings))
+        with Journal(journal or journal_path(data)) as book:
+            in_book = {norm(n) for n in ctx.inv_number if text(n)}
+            pending = book.pending()
+            replay = [e for e in pending if norm(e.number) not in in_book]
+            if dry_run:
+                result.issued = _expected(book, plan.documents, patterns, ctx, result)
+                if preview:
+                    writer = WorkbookWriter(path)
+                    _write_preview(writer, data, result, datetime.now())
+                    writer.commit()
+                return result
+            progress("number")
+            entries = _record(book, plan.documents, patterns, ctx, data, result)
+            todo = replay + entries
+            progress("write")
+            writer = WorkbookWriter(path)
+            _apply(writer, data, ctx, todo)
+            when = datetime.now()
+            _write_register(writer, data, book.entries(), when)
+            if S.sheet_name("billing_preview", data.lang) in writer.sheet_names():
+                _write_preview(writer, data, GenerateResult(path, True), when)
+            writer.commit()
+            book.mark_written([e.number for e in pending] + [e.number for e in entries])
+            result.replayed = [e.number for e in replay]
+    return result
+
+
+def _seeds(ctx: Ctx, patterns: dict[str, SeriesPattern]) -> dict[str, SeriesState]:
+    """Counters implied by the numbers already in the workbook (issued before the journal
+    existed, or with the journal lost): allocation never goes below them."""
+    pairs = [(text(n), d if isinstance(d, date) else None)
+             for n, d, p in zip(ctx.inv_number, ctx.col("Factures", "issue_date"), ctx.posted)
+             if p]
+    out: dict[str, SeriesState] = {}
+    for pattern in {p.text: p for p in patterns.values()}.values():
+        for key, state in seed_states(pattern, pairs).items():
+            old = out.get(key)
+            if old is None or state.counter > old.counter:
+                out[key] = state
+    return out
+
+
+def _allocate(doc: Document, patterns: dict[str, SeriesPattern], state_of, ctx: Ctx,
+              result: GenerateResult) -> tuple[str, str, int] | None:
+    pattern = patterns[doc.kind]
+    key = pattern.key(doc.issue_date)
+    try:
+        number, counter = next_number(pattern, doc.issue_date, state_of(key))
+    except (ChronologyError, PatternError) as err:
+        where = ("Factures", doc.draft, "issue_date") if doc.draft is not None else \
+            ("Factures", None, "")
+        ctx.add("GEN-CHRONOLOGY", ERROR, where[0], where[1], where[2], doc.subject,
+                (err.fr.replace("{", "{{").replace("}", "}}"),
+                 "Émettre à une date égale ou postérieure à la dernière pièce de la série.",
+                 err.en.replace("{", "{{").replace("}", "}}"),
+                 "Issue on a date on or after the series' last document."))
+        result.findings.append(ctx.findings.pop())
+        return None
+    return number, key, counter
+
+
+def _expected(book: Journal, docs: list[Document], patterns: dict[str, SeriesPattern],
+              ctx: Ctx, result: GenerateResult) -> list[Issued]:
+    seeds = _seeds(ctx, patterns)
+    states: dict[str, SeriesState | None] = {}
+    with book.transaction() as tx:
+        def state_of(key: str) -> SeriesState | None:
+            if key not in states:
+                mine, seed = tx.state(key), seeds.get(key)
+                states[key] = seed if mine is None or (seed and seed.counter > mine.counter) \
+                    else mine
+            return states[key]
+        done = tx.billed([s for d in docs for s in d.sources])
+        out = []
+        for doc in docs:
+            if any(s in done for s in doc.sources):
+                continue
+            got = _allocate(doc, patterns, state_of, ctx, result)
+            if got is None:
+                continue
+            number, key, counter = got
+            states[key] = SeriesState(counter, doc.issue_date)
+            net, vat, total = doc.totals()
+            out.append(Issued(number, doc.kind, doc.issue_date, doc.client, net, vat, total,
+                              doc.sources, doc.subject, doc.due_date))
+    return out
+
+
+def _record(book: Journal, docs: list[Document], patterns: dict[str, SeriesPattern],
+            ctx: Ctx, data: WorkbookData, result: GenerateResult) -> list[Entry]:
+    ids = _IdMaker(ctx.col("Factures", "id"))
+    entries = []
+    with book.transaction() as tx:
+        for key, state in _seeds(ctx, patterns).items():
+            tx.seed(key, state)
+        done = tx.billed([s for d in docs for s in d.sources])
+        for doc in docs:
+            if any(s in done for s in doc.sources):
+                continue  # billed by an earlier run whose workbook write was replayed
+            got = _allocate(doc, patterns, tx.state, ctx, result)
+            if got is None:
+                continue
+            number, key, counter = got
+            net, vat, total = doc.totals()
+            content = {"legal": document_content(
+                number, doc.kind, doc.issue_date, doc.client, doc.credited,
+                [(ln.label, ln.quantity, ln.unit_price, ln.vat_rate) for ln in doc.lines]),
+                "write": _write_payload(doc, ctx, ids, number)}
+            entries.append(tx.record(number, key, counter, doc.kind, doc.issue_date,
+                                     doc.client, net, vat, total, content, doc.sources))
+            result.issued.append(Issued(number, doc.kind, doc.issue_date, doc.client, net,
+                                        vat, total, doc.sources, doc.subject, doc.due_date))
+    return entries
+
+
+class _IdMaker:
+    """Internal refs (Réf.) for new rows, following the workbook's own: F000123 -> F000124."""
+
+    def __init__(self, ids: list) -> None:
+        found = [re.fullmatch(r"([A-Za-z_-]*)(\d+)", text(i)) for i in ids]
+        found = [m for m in found if m]
+        prefix = Counter(m[1] for m in found).most_common(1)
+        self.prefix = prefix[0][0] if prefix else "F"
+        same = [m for m in found if m[1] == self.prefix]
+        self.width = max((len(m[2]) for m in same), default=5)
+        self.next = max((int(m[2]) for m in same), default=0) + 1
+        self.taken = {norm(i) for i in ids if text(i)}
+
+    def __call__(self) -> str:
+        while True:
+            ref = f"{self.prefix}{self.next:0{self.width}d}"
+            self.next += 1
+            if norm(ref) not in self.taken:
+                self.taken.add(norm(ref))
+                return ref
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (date, Decimal)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value
+
+
+def _write_payload(doc: Document, ctx: Ctx, ids: _IdMaker, number: str) -> dict:
+    """What the workbook must show for this document, from the journal alone."""
+    ref = text(ctx.col("Factures", "id")[doc.draft]) if doc.draft is not None else ids()
+    row = {"id": ref, "type": doc.kind, "number": number, "issue_date": doc.issue_date,
+           "client": doc.client, "quote": doc.quote, "quote_version": doc.quote_version,
+           "po": doc.po, "credited": doc.credited, "terms": doc.terms,
+           "due_date": doc.due_date, "currency": doc.currency, "status": "issued"}
+    lines = None if doc.draft_lines else [
+        [ln.label, str(ln.quantity), ln.unit, str(ln.unit_price), str(ln.vat_rate), ln.source]
+        for ln in doc.lines]
+    milestones = [[text(ctx.col("Echeances", "quote")[m]),
+                   text(ctx.col("Echeances", "label")[m])] for m in doc.milestones]
+    time = [_time_key(ctx, k) for k in doc.time_entries]
+    return {"draft": doc.draft is not None, "row": {k: _jsonable(v) for k, v in row.items()},
+            "lines": lines, "milestones": milestones, "time": time}
+
+
+def _time_key(ctx: Ctx, k: int) -> str:
+    col = lambda key: ctx.col("Temps", key)[k]
+    return entry_digest(col("date"), norm(col("client")), norm(col("project")),
+                        norm(col("consultant")), col("quantity"), col("rate"))
+
+
+# ----------------------------------------------------------------------------- writing
+def _typed(table: str, key: str, value: object) -> object:
+    """A JSON value from the journal back to the cell's type (choices as labels later)."""
+    if value in (None, ""):
+        return None
+    kind = S.table(table).column(key).type
+    if kind == S.DATE:
+        return date.fromisoformat(str(value))
+    if kind in (S.MONEY, S.NUMBER, S.RATE):
+        return Decimal(str(value))
+    if kind == S.INT:
+        return int(value)  # type: ignore[call-overload]
+    return value
+
+
+def _cell(table: str, key: str, value: object, lang: str) -> object:
+    value = _typed(table, key, value)
+    col = S.table(table).column(key)
+    if col.choices and isinstance(value, str) and value in S.CHOICES[col.choices]:
+        return S.choice_label(col.choices, value, lang)
+    return value
+
+
+def _apply(writer: WorkbookWriter, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -> None:
+    """Write the documents of these journal entries into the workbook's tables."""
+    lang = data.lang
+    inv = data.tables["Factures"]
+    labels = inv.labels
+    by_id = {norm(i): row for i, row in zip(inv.cols["id"], inv.rows)}
+    new_rows, new_lines, updates = [], [], []
+    ms_updates, time_updates = [], []
+    ms_index: dict[tuple[str, str], list[int]] = {}
+    if "Echeances" in data.tables:
+        ms = data.tables["Echeances"]
+        for row, q, lab in zip(ms.rows, ms.cols["quote"], ms.cols["label"]):
+            ms_index.setdefault((norm(q), " ".join(text(lab).split()).casefold()), []).append(row)
+    time_index: dict[str, list[int]] = {}
+    if "Temps" in data.tables:
+        tm = data.tables["Temps"]
+        for k, row in enumerate(tm.rows):
+            time_index.setdefault(_time_key(ctx, k), []).append(row)
+    for entry in entries:
+        w = entry.content["write"]
+        row = {key: _cell("Factures", key, value, lang) for key, value in w["row"].items()}
+        draft_row = by_id.get(norm(w["row"]["id"])) if w["draft"] else None
+        if draft_row is not None:
+            for key in ("number", "issue_date", "due_date", "terms", "credited", "status"):
+                if key in labels and row.get(key) is not None:
+                    updates.append((draft_row, labels[key], row[key]))
+        else:
+            new_rows.append({labels[k]: v for k, v in row.items() if k in labels})
+        for line in w["lines"] or ():
+            label, qty, unit, price, rate, source = line
+            values = {"invoice": w["row"]["id"], "label": label, "quantity": Decimal(qty),
+                      "unit": unit or None, "unit_price": Decimal(price),
+                      "vat_rate": Decimal(rate), "source": source or None}
+            ll = data.tables["LignesFacture"].labels
+            new_lines.append({ll[k]: v for k, v in values.items() if k in ll})
+        for quote, label in w["milestones"]:
+            for r in ms_index.get((norm(quote), " ".join(label.split()).casefold()), ()):
+                ms_updates += [(r, data.tables["Echeances"].labels["invoice"], entry.number),
+                               (r, data.tables["Echeances"].labels["status"],
+                                S.choice_label("milestone_status", "invoiced", lang))]
+        counts: Counter[str] = Counter()
+        for key in w["time"]:
+            rows = time_index.get(key, [])
+            if counts[key] < len(rows):
+                time_updates.append((rows[counts[key]], data.tables["Temps"].labels["invoice"],
+                                     entry.number))
+            counts[key] += 1
+    if updates:
+        writer.set_cells("Factures", updates)
+    if new_rows:
+        writer.append_rows("Factures", new_rows)
+    if new_lines:
+        writer.append_rows("LignesFacture", new_lines)
+    if ms_updates:
+        writer.set_cells("Echeances", ms_updates)
+    if time_updates:
+        writer.set_cells("Temps", time_updates)
+
+
+def _write_register(writer: WorkbookWriter, data: WorkbookData, entries: list[Entry],
+                    when: datetime) -> None:
+    lang = data.lang
+    sheet = S.SHEETS_BY_KEY["register"]
+    rows = []
+    for e in entries:
+        row = e.content.get("write", {}).get("row", {})
+        rows.append([e.seq, e.number, S.choice_label("invoice_type", e.kind, lang),
+                     e.issue_date, e.client, e.net, e.vat, e.total, row.get("credited") or None,
+                     ", ".join(_sources_of(e)), e.content_hash[:16], e.chain_hash[:16],
+                     str(e.recorded_at)[:19]])
+    writer.replace_sheet(sheet.label(lang), title=_stamp(lang, sheet.label(lang), when),
+                         columns=_columns(sheet, lang), rows=rows, protect=True,
+                         before=S.sheet_name("checks", lang)
+                         if S.sheet_name("checks", lang) in writer.sheet_names() else None)
+
+
+def _sources_of(entry: Entry) -> list[str]:
+    out = []
+    for line in entry.content.get("write", {}).get("lines") or ():
+        if line[5] and line[5] not in out and not line[5].startswith("déduction"):
+            out.append(line[5])
+    return out
+
+
+def _write_preview(writer: WorkbookWriter, data: WorkbookData, result: GenerateResult,
+                   when: datetime) -> None:
+    lang = data.lang
+    sheet = S.SHEETS_BY_KEY["billing_preview"]
+    names = {}
+    if "Clients" in data.tables:
+        names = {norm(i): n for i, n in zip(data.tables["Clients"].cols["id"],
+                                            data.tables["Clients"].cols["name"])}
+    rows = [[S.choice_label("invoice_type", d.kind, lang), d.number, d.date, d.client,
+             names.get(norm(d.client)), ", ".join(sorted({s.rsplit(":", 1)[0] if
+                                                         s.startswith("temps:") else s
+                                                         for s in d.sources})),
+             d.subject, d.net, d.vat, d.total, d.due_date] for d in result.issued]
+    title = sheet.label(lang) if result.issued else (
+        f"{sheet.label(lang)} : rien à émettre" if lang == "fr" else
+        f"{sheet.label(lang)}: nothing to issue")
+    writer.replace_sheet(sheet.label(lang), title=_stamp(lang, title, when),
+                         columns=_columns(sheet, lang), rows=rows,
+                         before=S.sheet_name("checks", lang)
+                         if S.sheet_name("checks", lang) in writer.sheet_names() else None)
