@@ -1,0 +1,525 @@
+"""The journal: the durable, append-only register of issued documents (principle 7).
+
+A SQLite file beside the workbook. Every invoice or credit note is recorded here, number
+and full content, *before* it is written to the workbook, so that a crash or a rerun
+never issues a number twice, leaves a gap, or bills a quote or a time entry twice. A job:
+
+    with workbook_lock(workbook), Journal(journal_path(workbook)) as journal:
+        replay journal.pending() into the workbook          # a crash's leftovers
+        with journal.transaction() as tx:                   # one BEGIN IMMEDIATE
+            number, counter = next_number(pattern, day, tx.state(pattern.key(day)))
+            tx.record(number, ...)
+        write the workbook
+        journal.mark_written(numbers)
+
+The workbook lock keeps two Facturier jobs (two buttons, a button and a scheduled command)
+from interleaving their workbook writes; the transaction alone already keeps the numbers
+right, since BEGIN IMMEDIATE serialises writers across processes.
+
+Entries are chained: each one's hash covers its columns, its content's digest and the
+previous entry's hash (pyfuncs.domain.register), so ``verify`` finds a row edited or
+deleted behind the program's back. Triggers refuse such edits through SQL in the first
+place; only a deliberate removal of them gets that far.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Self
+
+from filelock import FileLock, Timeout
+
+from pyfuncs.domain.numbering import SeriesState, valid_number
+from pyfuncs.domain.register import GENESIS, canonical_json, link_digest, sha256_hex
+
+PENDING = "pending"
+WRITTEN = "written"
+
+# One tuple of statements per schema version, applied in order and never edited once
+# shipped: a later issue (reminders sent, ...) appends a version; journals already on
+# users' disks are brought up to date when opened.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # number is unique whatever its case, as the workbook checks see it
+        """CREATE TABLE documents (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            number TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            series_key TEXT NOT NULL,
+            counter INTEGER NOT NULL CHECK (counter >= 1),
+            kind TEXT NOT NULL,
+            issue_date TEXT NOT NULL,
+            client TEXT NOT NULL,
+            net TEXT, vat TEXT, total TEXT,
+            content TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'written')),
+            recorded_at TEXT NOT NULL,
+            UNIQUE (series_key, counter))""",
+        """CREATE TABLE sources (
+            source TEXT PRIMARY KEY,
+            number TEXT NOT NULL REFERENCES documents (number))""",
+        "CREATE INDEX sources_number ON sources (number)",
+        """CREATE TABLE series (
+            key TEXT PRIMARY KEY,
+            counter INTEGER NOT NULL CHECK (counter >= 0),
+            last_date TEXT)""",
+        """CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: an issued document is never deleted,
+            it is cancelled by a credit note'); END""",
+        """CREATE TRIGGER documents_no_edit BEFORE UPDATE OF seq, number, series_key, counter,
+            kind, issue_date, client, net, vat, total, content, content_hash, prev_hash,
+            chain_hash, recorded_at ON documents BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: an issued document is never edited');
+            END""",
+        # written -> pending would replay a document already in the workbook
+        """CREATE TRIGGER documents_state_forward BEFORE UPDATE OF state ON documents
+            WHEN NEW.state <> 'written' BEGIN
+            SELECT RAISE(ABORT, 'journal: a written document cannot become pending again');
+            END""",
+        """CREATE TRIGGER sources_no_change BEFORE DELETE ON sources BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a billed source stays billed'); END""",
+        """CREATE TRIGGER sources_no_edit BEFORE UPDATE ON sources BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a billed source stays billed'); END""",
+        """CREATE TRIGGER series_never_back BEFORE UPDATE ON series
+            WHEN NEW.counter < OLD.counter BEGIN
+            SELECT RAISE(ABORT, 'journal: a series counter never goes back'); END""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
+          "sources_no_change", "sources_no_edit", "series_never_back")
+
+
+class JournalError(Exception):
+    """A journal operation refused; ``fr`` and ``en`` say why. ``str()`` is the French."""
+
+    def __init__(self, fr: str, en: str) -> None:
+        super().__init__(fr)
+        self.fr = fr
+        self.en = en
+
+    def text(self, lang: str = "fr") -> str:
+        return self.en if lang == "en" else self.fr
+
+
+class JournalBusy(JournalError):
+    """Another Facturier job holds the workbook."""
+
+
+class JournalConflict(JournalError):
+    """A record would issue a number or bill a source twice, leave a gap or go back in time."""
+
+
+def journal_path(workbook: Path) -> Path:
+    """The journal of a workbook: beside it, named after it, visible (it must be kept).
+
+    Named by the stem, so Facturation.xlsx saved as Facturation.xlsm keeps its journal.
+    """
+    return workbook.with_name(f"{workbook.stem}.facturier-journal.sqlite")
+
+
+def lock_path(workbook: Path) -> Path:
+    return workbook.with_name(f".{workbook.name}.facturier-lock")
+
+
+@contextmanager
+def workbook_lock(workbook: Path, timeout: float = 60) -> Iterator[None]:
+    """Hold the workbook for one job, across processes (and on Windows, via FileLock).
+
+    Raises JournalBusy when another job keeps it past ``timeout`` seconds.
+    """
+    lock = FileLock(str(lock_path(workbook)), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise JournalBusy(
+            f"Une autre tâche Facturier travaille sur {workbook.name} ; réessayer quand elle "
+            "sera terminée.",
+            f"Another Facturier job is working on {workbook.name}; try again when it ends.",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One issued document as the journal holds it.
+
+    Attributes:
+      seq: its place in the journal (1, 2, ... with no gap).
+      number: the document's number, e.g. "FAC2026-0007".
+      series_key: the counter it incremented (SeriesPattern.key).
+      counter: its counter in that series.
+      kind: "invoice", "credit_note", "deposit"...
+      issue_date: its issue date.
+      client: the client's id or name as the job recorded it.
+      net, vat, total: its amounts (None when not given).
+      content: the full document as recorded (Decimals and dates as text).
+      content_hash: SHA-256 of the content's canonical JSON (register.content_digest).
+      chain_hash: the hash chaining this entry to the previous one.
+      state: "pending" (recorded, not yet in the workbook) or "written".
+      prev_hash: the previous entry's chain_hash ("0" * 64 for the first).
+      sources: what the document bills ("devis:DEV-2026-001:v2:acompte", "temps:<hash>").
+      recorded_at: when it was recorded (ISO 8601, UTC).
+    """
+
+    seq: int
+    number: str
+    series_key: str
+    counter: int
+    kind: str
+    issue_date: date
+    client: str
+    net: Decimal | None
+    vat: Decimal | None
+    total: Decimal | None
+    content: dict
+    content_hash: str
+    chain_hash: str
+    state: str
+    prev_hash: str = GENESIS
+    sources: tuple[str, ...] = ()
+    recorded_at: str = ""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Journal:
+    """The journal file; open it with ``Journal(path)`` or ``with Journal(path) as j``."""
+
+    def __init__(self, path: Path, now: Callable[[], datetime] = _utc_now) -> None:
+        self.path = Path(path)
+        self._now = now
+        self._in_transaction = False
+        # Autocommit mode with explicit BEGIN IMMEDIATE: the write lock is taken before the
+        # counters are read, so two processes can never read the same counter.
+        self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            # WAL lets a check job read while a generation job writes. Where the file
+            # system cannot share memory (some network drives) SQLite keeps its rollback
+            # journal instead, which is as safe, only less concurrent.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # A recorded number must survive a power cut before the workbook shows it.
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            _migrate(self._db)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+        if self._in_transaction:
+            raise RuntimeError("journal transactions do not nest")
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        tx = Transaction(self._db, self._now)
+        try:
+            yield tx
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            tx._open = False
+            self._in_transaction = False
+
+    def entries(self) -> list[Entry]:
+        """Every entry, in journal order."""
+        return self._select("")
+
+    def pending(self) -> list[Entry]:
+        """Entries recorded but not yet confirmed in the workbook: to replay, in order."""
+        return self._select("WHERE d.state = 'pending'")
+
+    def mark_written(self, numbers: Iterable[str]) -> None:
+        """Confirm that these documents are in the workbook. Unknown numbers are refused."""
+        with self.transaction():
+            for number in numbers:
+                found = self._db.execute("UPDATE documents SET state = 'written' "
+                                         "WHERE number = ?", (number,)).rowcount
+                if not found:
+                    raise JournalError(f"Le numéro {number} n'est pas dans le journal.",
+                                       f"Number {number} is not in the journal.")
+
+    def verify(self, lang: str = "fr") -> list[str]:
+        """Recompute every hash; one description per broken link (none: the journal is whole).
+
+        Finds an entry whose content or columns were edited, an entry deleted (in the
+        middle or at the end), a billed source removed, and a guard trigger dropped.
+        """
+        fr = lang != "en"
+        problems: list[str] = []
+        names = {row[0] for row in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        for guard in GUARDS:
+            if guard not in names:
+                problems.append(f"La protection {guard} du journal a été supprimée." if fr
+                                else f"The journal's guard {guard} was removed.")
+        texts = dict(self._db.execute("SELECT seq, content FROM documents"))
+        expected_seq, prev_chain = 1, GENESIS
+        for e in self._select(""):
+            what = f"{e.seq} ({e.number})"
+            if e.seq != expected_seq:
+                gone = f"{expected_seq}" if e.seq == expected_seq + 1 else \
+                    f"{expected_seq}-{e.seq - 1}"
+                problems.append(f"Entrée(s) {gone} supprimée(s) du journal avant l'entrée "
+                                f"{what}." if fr else
+                                f"Entry(ies) {gone} deleted from the journal before entry "
+                                f"{what}.")
+            elif e.prev_hash != prev_chain:
+                problems.append(f"Entrée {what} : le lien avec l'entrée précédente est rompu "
+                                "(entrée précédente modifiée ou remplacée)." if fr else
+                                f"Entry {what}: its link to the previous entry is broken (the "
+                                "previous entry was changed or replaced).")
+            text = texts[e.seq]
+            if sha256_hex(text) != e.content_hash or not _canonical(text):
+                problems.append(f"Entrée {what} : son contenu a été modifié après "
+                                "l'enregistrement." if fr else
+                                f"Entry {what}: its content was changed after it was "
+                                "recorded.")
+            elif e.chain_hash != link_digest(e.prev_hash, e.content_hash, _header(e)):
+                problems.append(f"Entrée {what} : ses colonnes (numéro, date, montants, "
+                                "sources) ou son empreinte ont été modifiées." if fr else
+                                f"Entry {what}: its columns (number, date, amounts, sources) "
+                                "or its hash were changed.")
+            expected_seq, prev_chain = e.seq + 1, e.chain_hash
+        row = self._db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+        last = row[0] if row else 0
+        if last >= expected_seq:
+            gone = f"{expected_seq}" if last == expected_seq else f"{expected_seq}-{last}"
+            problems.append(f"Dernière(s) entrée(s) {gone} supprimée(s) du journal." if fr
+                            else f"Last entry(ies) {gone} deleted from the journal.")
+        for key, counter, top in self._db.execute(
+                "SELECT s.key, s.counter, MAX(d.counter) FROM series s "
+                "JOIN documents d ON d.series_key = s.key GROUP BY s.key"):
+            if counter < top:
+                problems.append(f"La série {key} est revenue à {counter} alors que le numéro "
+                                f"{top} est émis." if fr else
+                                f"Series {key} went back to {counter} while counter {top} is "
+                                "issued.")
+        return problems
+
+    def _select(self, where: str) -> list[Entry]:
+        sources: dict[str, list[str]] = {}
+        for source, number in self._db.execute("SELECT source, number FROM sources "
+                                               "ORDER BY source"):
+            sources.setdefault(number.casefold(), []).append(source)
+        rows = self._db.execute(
+            "SELECT seq, number, series_key, counter, kind, issue_date, client, net, vat, "
+            "total, content, content_hash, chain_hash, state, prev_hash, recorded_at "
+            f"FROM documents d {where} ORDER BY seq").fetchall()
+        return [_entry(row, tuple(sources.get(row[1].casefold(), ()))) for row in rows]
+
+
+class Transaction:
+    """What a job may do inside ``Journal.transaction()``; unusable once it ends."""
+
+    def __init__(self, db: sqlite3.Connection, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+        self._open = True
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise RuntimeError("journal transaction already ended")
+
+    def state(self, key: str) -> SeriesState | None:
+        """Where the counter ``key`` stands, or None when nothing was allocated or seeded."""
+        self._check_open()
+        row = self._db.execute("SELECT counter, last_date FROM series WHERE key = ?",
+                               (key,)).fetchone()
+        if row is None:
+            return None
+        return SeriesState(row[0], date.fromisoformat(row[1]) if row[1] else None)
+
+    def seed(self, key: str, state: SeriesState) -> SeriesState:
+        """Raise ``key`` to at least ``state`` (numbers issued before the journal knew them).
+
+        Never lowers a counter or a date: seeding from an older copy of the workbook must
+        not hand out numbers again. Returns the resulting state.
+        """
+        self._check_open()
+        old = self.state(key)
+        if old is not None:
+            dates = [d for d in (old.last_date, state.last_date) if d is not None]
+            state = SeriesState(max(old.counter, state.counter), max(dates) if dates else None)
+        if state != old:
+            self._db.execute(
+                "INSERT INTO series (key, counter, last_date) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET counter = excluded.counter, "
+                "last_date = excluded.last_date",
+                (key, state.counter, state.last_date.isoformat() if state.last_date else None))
+        return state
+
+    def billed(self, sources: Iterable[str]) -> dict[str, str]:
+        """{source: number} for the sources some recorded document already bills."""
+        self._check_open()
+        found = {}
+        for source in dict.fromkeys(sources):
+            row = self._db.execute("SELECT number FROM sources WHERE source = ?",
+                                   (source,)).fetchone()
+            if row is not None:
+                found[source] = row[0]
+        return found
+
+    def record(self, number: str, series_key: str, counter: int, kind: str, issue_date: date,
+               client: str, net: Decimal | None, vat: Decimal | None, total: Decimal | None,
+               content: dict, sources: Iterable[str] = ()) -> Entry:
+        """Record an issued document, state "pending" until ``Journal.mark_written``.
+
+        Raises JournalConflict for a number or a source already recorded, a counter that is
+        not the next one of its series (a gap or a reuse), or a date before the series'
+        last date; ValueError for a number the e-invoice rules refuse.
+        """
+        self._check_open()
+        if not valid_number(number):
+            raise ValueError(f"{number!r} is not a valid number (BR-FR-01/02)")
+        sources = tuple(dict.fromkeys(sources))
+        row = self._db.execute("SELECT seq FROM documents WHERE number = ?",
+                               (number,)).fetchone()
+        if row is not None:
+            raise JournalConflict(f"Le numéro {number} est déjà dans le journal (entrée "
+                                  f"{row[0]}) : un numéro ne sert qu'une fois.",
+                                  f"Number {number} is already in the journal (entry "
+                                  f"{row[0]}): a number is used only once.")
+        billed = self.billed(sources)
+        if billed:
+            shown = ", ".join(f"{s} → {n}" for s, n in billed.items())
+            raise JournalConflict(f"Déjà facturé : {shown}.", f"Already billed: {shown}.")
+        state = self.state(series_key)
+        expected = (state.counter if state is not None else 0) + 1
+        if counter != expected:
+            raise JournalConflict(
+                f"Le compteur {counter} de {number} n'est pas le suivant de la série "
+                f"{series_key} ({expected}) : ni trou ni doublon.",
+                f"Counter {counter} of {number} is not the next of series {series_key} "
+                f"({expected}): neither a gap nor a reuse.")
+        last = state.last_date if state is not None else None
+        if last is not None and issue_date < last:
+            raise JournalConflict(
+                f"{number} est daté du {issue_date:%d/%m/%Y}, avant la dernière pièce de la "
+                f"série {series_key} ({last:%d/%m/%Y}).",
+                f"{number} is dated {issue_date.isoformat()}, before the last document of "
+                f"series {series_key} ({last.isoformat()}).")
+
+        text = canonical_json(content)
+        content_hash = sha256_hex(text)
+        prev = self._db.execute("SELECT chain_hash FROM documents ORDER BY seq DESC "
+                                "LIMIT 1").fetchone()
+        prev_hash = prev[0] if prev else GENESIS
+        recorded_at = self._now().astimezone(UTC).isoformat(timespec="seconds")
+        entry = Entry(0, number, series_key, counter, kind, issue_date, client, net, vat,
+                      total, json.loads(text), content_hash, "", PENDING, prev_hash,
+                      tuple(sorted(sources)), recorded_at)
+        chain_hash = link_digest(prev_hash, content_hash, _header(entry))
+        seq = self._db.execute(
+            "INSERT INTO documents (number, series_key, counter, kind, issue_date, client, "
+            "net, vat, total, content, content_hash, prev_hash, chain_hash, state, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, series_key, counter, kind, issue_date.isoformat(), client, _text(net),
+             _text(vat), _text(total), text, content_hash, prev_hash, chain_hash, PENDING,
+             recorded_at)).lastrowid
+        self._db.executemany("INSERT INTO sources (source, number) VALUES (?, ?)",
+                             [(source, number) for source in sources])
+        self._db.execute(
+            "INSERT INTO series (key, counter, last_date) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET counter = excluded.counter, "
+            "last_date = excluded.last_date",
+            (series_key, counter, issue_date.isoformat()))
+        return Entry(seq or 0, number, series_key, counter, kind, issue_date, client, net, vat,
+                     total, entry.content, content_hash, chain_hash, PENDING, prev_hash,
+                     entry.sources, recorded_at)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Create or upgrade the schema; concurrent openers wait on BEGIN IMMEDIATE."""
+    if _version(db) == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(db)  # another process may have migrated meanwhile
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"Ce journal a été écrit par une version plus récente de Facturier (schéma "
+                f"{version}) : mettre Facturier à jour.",
+                f"This journal was written by a newer Facturier (schema {version}): update "
+                "Facturier.")
+        for statements in MIGRATIONS[version:]:
+            for statement in statements:
+                db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                   (str(SCHEMA_VERSION),))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _version(db: sqlite3.Connection) -> int:
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+                  ).fetchone() is None:
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _header(entry: Entry) -> dict:
+    """The entry's own columns, as chained (see register.link_digest)."""
+    return {"number": entry.number, "series_key": entry.series_key, "counter": entry.counter,
+            "kind": entry.kind, "issue_date": entry.issue_date, "client": entry.client,
+            "net": entry.net, "vat": entry.vat, "total": entry.total,
+            "sources": sorted(entry.sources), "recorded_at": entry.recorded_at}
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _canonical(text: str) -> bool:
+    try:
+        return canonical_json(json.loads(text)) == text
+    except ValueError:
+        return False
+
+
+def _entry(row: tuple, sources: tuple[str, ...]) -> Entry:
+    (seq, number, key, counter, kind, issue, client, net, vat, total, content, content_hash,
+     chain_hash, state, prev_hash, recorded_at) = row
+    try:
+        loaded = json.loads(content)
+    except ValueError:
+        loaded = {}  # verify() reports it; reading must not crash on a damaged row
+    return Entry(seq, number, key, counter, kind, date.fromisoformat(issue), client,
+                 _amount(net), _amount(vat), _amount(total), loaded, content_hash, chain_hash,
+                 state, prev_hash, sources, recorded_at)
+
+
+def _amount(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
