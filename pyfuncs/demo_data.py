@@ -553,7 +553,7 @@ class _Gen:
         self.tables["Devis"].append({
             "number": number, "version": version, "client": client.id, "date": day,
             "title": title, "status": status, "valid_until": day + timedelta(days=30),
-            "deposit_pct": deposit})
+            "deposit_pct": deposit, "po": None, "delivered": None})
         add = self.tables["LignesDevis"].append
         for label, qty, unit, price, rate in lines:
             add({"quote": number, "version": version, "label": label, "quantity": qty,
@@ -566,11 +566,13 @@ class _Gen:
                 "training": (10, 60)}[kind]
         deliver = _weekday(accept + timedelta(days=rng.randint(*span)))
         po = self._po(client)
+        self._quote_row(number, version)["po"] = po
         source = f"Devis {number} v{version}"
         copied = [(label, qty, unit, price, rate, source)
                   for label, qty, unit, price, rate in lines]
         if plan == "single":
             if deliver <= today:
+                self._delivered(number, version, deliver)
                 inv = self._inv("invoice", client, deliver, copied, number, version, po)
                 if deliver <= today - timedelta(days=45) and client.rate == R20:
                     self.singles.append((inv, number))
@@ -586,6 +588,7 @@ class _Gen:
                             number, version, po, "on_receipt")
             deliver = max(deliver, day + timedelta(days=1))
             if deliver <= today:
+                self._delivered(number, version, deliver)
                 deduct = ((("Acompte {} déduit", "Less deposit {}")[li], dep), -ONE,
                           UNITS["lump"][li], amount, rate, "Acompte")
                 self._inv("invoice", client, deliver, copied + [deduct], number, version, po)
@@ -620,6 +623,18 @@ class _Gen:
                 0, 2))), [(label, ONE, UNITS["lump"][li], amount, rate, f"Échéance {number}")],
                 number, version, po)
             row["status"], row["invoice"] = "invoiced", inv
+            if k == len(steps) - 1:
+                self._delivered(number, version, planned)
+
+    def _quote_row(self, number: str, version: int) -> dict[str, object]:
+        for row in reversed(self.tables["Devis"]):
+            if row["number"] == number and row["version"] == version:
+                return row
+        raise KeyError((number, version))
+
+    def _delivered(self, number: str, version: int, day: date) -> None:
+        """The project manager marks the quote delivered ("Livré le") when the work ends."""
+        self._quote_row(number, version)["delivered"] = day
 
     # ----------------------------------------------------------------------- time
     def time_and_materials(self) -> None:

@@ -1,10 +1,9 @@
 """Billing leaks, the money left on the table (issue 5, item 8), and what remains to
 invoice on each quote.
 
-- An accepted quote (latest accepted version) not fully invoiced past its delivery. The
-  workbook has no delivery date, so its proxy is the quote's validity date ("valable
-  jusqu'au"), or its date + ``leak_days`` when it has none; it becomes a leak ``leak_days``
-  after that. A quote billed by milestones or by time entries (its number as a time
+- An accepted quote (latest accepted version) not fully invoiced ``leak_days`` after its
+  delivery ("Livré le"). When the project manager has not marked it delivered, the proxy
+  is the quote's validity date ("valable jusqu'au"), or its date + ``leak_days``. A quote billed by milestones or by time entries (its number as a time
   entry's project) is left to those two rules, so that nothing is counted twice; a quote
   with remaining amount that is no leak yet gets an info finding instead.
 - A milestone "ready to invoice" with no invoice number, ``leak_days`` after its planned
@@ -39,8 +38,8 @@ class Leak:
       since: when it should have been invoiced (proxy for quotes, see the module).
       table, index: where it is (0-based index into the table's rows).
       ref: the quote number, or the client for time.
-      detail: for a quote, (billed, total, remaining), remaining before the drafts
-        already made for it (``amount`` is after them); for time, the month (YYYY-MM)
+      detail: for a quote, (billed, total, remaining, delivered?), remaining before the
+        drafts already made for it (``amount`` is after them); for time, the month (YYYY-MM)
         and the number of entries.
     """
 
@@ -62,6 +61,12 @@ QUOTE = message("Devis {quote} accepté, facturé {billed} HT sur {total} HT : {
                 "left to invoice, delivery assumed by {since} (the quote's validity).",
                 "Invoice the rest if the work is delivered (\"Generate invoices\"), or update the "
                 "validity date.")
+DELIVERED = message("Devis {quote} livré le {since}, facturé {billed} HT sur {total} HT : "
+                    "{remaining} restent à facturer.",
+                    "Émettre la facture de solde (« Générer les factures »).",
+                    "Quote {quote} delivered on {since}, {billed} invoiced excl. VAT out of "
+                    "{total}: {remaining} left to invoice.",
+                    "Issue the final invoice (\"Generate invoices\").")
 REMAINING = message("Devis {quote} : {billed} HT facturés sur {total} HT, reste à facturer "
                     "{remaining} HT.",
                     "",
@@ -106,6 +111,7 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
     q_net = ctx.col("Devis", "net")
     q_date = ctx.col("Devis", "date")
     q_valid = ctx.col("Devis", "valid_until")
+    q_delivered = ctx.col("Devis", "delivered")
     q_client = ctx.col("Devis", "client")
     q_number = ctx.col("Devis", "number")
     elsewhere: set[str] = set()
@@ -116,7 +122,7 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
     if ctx.has("Factures"):
         net = ctx.col("Factures", "net")
         for i, status in enumerate(ctx.inv_status):
-            if status == "draft" and net[i] is not None:
+            if status in ("draft", "to_issue") and net[i] is not None:
                 quote = ctx.invoice_quote(i)
                 if quote:
                     drafts[quote] += net[i]
@@ -129,13 +135,14 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
         tol = tolerance(len(ctx.billed_on_quote.get(quote, ())))
         if remaining <= tol:
             continue
-        since = q_valid[t] if isinstance(q_valid[t], date) else (
+        delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
+        since = delivered or q_valid[t] if isinstance(delivered or q_valid[t], date) else (
             q_date[t] + timedelta(days=ctx.leak_days) if isinstance(q_date[t], date) else None)
         at_stake = remaining - drafts.get(quote, ZERO)
         if (quote not in elsewhere and since is not None and at_stake > tol
                 and (ctx.today - since).days > ctx.leak_days):
             leaks.append(Leak("LEAK-QUOTE", text(q_client[t]), at_stake, since, "Devis", t,
-                              text(q_number[t]), (billed, total, remaining)))
+                              text(q_number[t]), (billed, total, remaining, bool(delivered))))
         else:
             pending.append((t, billed, remaining))
 
@@ -197,8 +204,9 @@ def check_leaks(ctx: Ctx) -> list[Leak]:
     e_label = ctx.col("Echeances", "label") if ctx.has("Echeances") else []
     for leak in leaks:
         if leak.code == "LEAK-QUOTE":
-            billed, total, remaining = leak.detail
-            ctx.add(leak.code, WARNING, "Devis", leak.index, "net", leak.ref, QUOTE,
+            billed, total, remaining, delivered = leak.detail
+            ctx.add(leak.code, WARNING, "Devis", leak.index, "net", leak.ref,
+                    DELIVERED if delivered else QUOTE,
                     quote=leak.ref, billed=ctx.money(billed), total=ctx.money(total),
                     remaining=ctx.money(remaining), since=ctx.day(leak.since))
         elif leak.code == "LEAK-MILESTONE":

@@ -290,7 +290,7 @@ class _Planner:
 
     def _draft(self, i: int, kind: str) -> None:
         ctx = self.ctx
-        col = lambda key: ctx.col("Factures", key)[i]  # noqa: E731
+        col = lambda key: ctx.col("Factures", key)[i]
         ref = text(col("id"))
         client = text(col("client"))
         c = self.clients.find(client)
@@ -416,7 +416,7 @@ class _Planner:
 
     def _quote(self, quote: str, t: int, milestones: list[int], drafted: Decimal) -> None:
         ctx = self.ctx
-        q = lambda key: ctx.col("Devis", key)[t]  # noqa: E731
+        q = lambda key: ctx.col("Devis", key)[t]
         number, version, client = text(q("number")), q("version"), text(q("client"))
         c = self.clients.find(client)
         if c is None:

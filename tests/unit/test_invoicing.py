@@ -14,8 +14,16 @@ from hypothesis import strategies as st
 from pyfuncs.domain.checks_base import Ctx
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.invoicing import Document, NewLine, allocate, document_content, plan_invoices
-from tests.unit.test_checks import (R0, R20, clean_settings, clean_tables, invoice, line, qline,
-                                    views)
+from tests.unit.test_checks import (
+    R0,
+    R20,
+    clean_settings,
+    clean_tables,
+    invoice,
+    line,
+    qline,
+    views,
+)
 
 TODAY = date(2026, 11, 23)
 R55 = D("0.055")
@@ -221,7 +229,7 @@ def test_allocation_splits_an_amount_exactly_to_the_cent(cents, weights):
 
 def test_the_legal_content_ignores_formatting_but_not_amounts():
     a = document_content("FAC2026-0001", "invoice", TODAY, "C1", "",
-                         [("Étude  du projet", D("1.50"), D("100"), D("0.20"))])
+                         [("Étude  du projet", D("1.50"), D(100), D("0.20"))])
     b = document_content("FAC2026-0001", "invoice", TODAY, "c1 ", "",
                          [("Étude du projet", 1.5, 100.0, 0.2)])
     c = document_content("FAC2026-0001", "invoice", TODAY, "C1", "",
