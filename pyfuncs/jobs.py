@@ -47,11 +47,11 @@ class Loaded:
 
 
 def load(path: Path, today: date, progress: Progress = _quiet,
-         checks: bool = True) -> Loaded:
-    """Read every table, recompute the formulas, compare them with the cached values, and
-    (unless ``checks`` is False) run the consistency checks."""
+         checks: bool = True, tables: list[str] | None = None) -> Loaded:
+    """Read every table (or those named), recompute the formulas, compare them with the
+    cached values, and (unless ``checks`` is False) run the consistency checks."""
     progress("read")
-    data = read_workbook(path)
+    data = read_workbook(path, tables)
     progress("compute")
     with collector_paused():  # millions of Decimals and no cycles: the GC only walks them
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)

@@ -44,6 +44,11 @@ SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
                   "credit_note": "credit_note_series"}
 
 
+# What issuing reads: not the payments, reminders or rates (a third of a big workbook).
+GENERATE_TABLES = ["Parametres", "Clients", "Devis", "LignesDevis", "Echeances", "Temps",
+                   "Factures", "LignesFacture"]
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -121,7 +126,7 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
     """
     path = Path(path)
     with workbook_lock(path):
-        loaded = load(path, day, progress, checks=False)
+        loaded = load(path, day, progress, checks=False, tables=GENERATE_TABLES)
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
         patterns = series_patterns(ctx)

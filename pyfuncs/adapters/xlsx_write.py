@@ -470,6 +470,12 @@ class _TableShape:
     columns: list[tuple[str, str | None, str | None]]  # name, raw formula, dataDxfId
 
     def column(self, label: str, table: str) -> int:
+        memo = self.__dict__.setdefault("_memo", {})  # a job asks for the same labels often
+        if label not in memo:
+            memo[label] = self._column(label, table)
+        return memo[label]
+
+    def _column(self, label: str, table: str) -> int:
         names = [c[0] for c in self.columns]
         if label in names:
             return names.index(label)
