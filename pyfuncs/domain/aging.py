@@ -2,9 +2,14 @@
 
 As of a date, only invoices issued and payments received on or before it count: an
 invoice paid after the date is still open at it (the year-end figure). Age is counted from
-the due date. Credit notes (negative invoices) reduce the client's balance in the bucket
-of their own due date; a payment applied to no invoice, or to a number that was not
-issued by that date, is a credit of the client shown apart. Invoices in another currency
+the due date. A credit note issued by the date that credits an invoice of the same client
+issued by then (issued or cancelled) is applied to it: it reduces that invoice's open
+amount (below zero when it credits more than was left: money owed back to the client),
+counts as a payment on its issue date for settlement dates and days late, and its own
+payments count as the invoice's (the same rule as the workbook's "Reste dû" column,
+computed.invoice_balances). Any other credit note is a credit of the client in the bucket
+of its own due date. A payment applied to no invoice, or to a number that was not issued
+by that date, is a credit of the client shown apart. Invoices in another currency
 are converted at the latest rate of the Taux table on or before the date.
 
 Pure: columns in, records out. Plain loops over columns: 100k invoices and 150k payments
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
 from pyfuncs.domain.money import ZERO, to_cents
 
@@ -54,8 +60,9 @@ class OpenItem:
     """An invoice or credit note still open at the as-of date (one row of the detail).
 
     Attributes: client, number, issue_date, due_date, currency, total (in its currency),
-    paid, open (in its currency), open_base (converted), days (past due), bucket, dispute,
-    row (sheet row of the invoice).
+    paid, open (in its currency: total - paid + credited), open_base (converted), days
+    (past due), bucket, dispute, row (sheet row of the invoice), credited (the totals of
+    the credit notes applied to it, negative).
     """
 
     client: str
@@ -71,6 +78,7 @@ class OpenItem:
     bucket: int
     dispute: bool
     row: int
+    credited: Decimal = ZERO
 
 
 @dataclass
@@ -184,6 +192,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                                         invoices["issue_date"]))
         if number and status != "draft" and issue is not None and issue <= as_of}  # type: ignore[operator]
 
+    # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
+    credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
+
     paid: dict[int, Decimal] = defaultdict(Decimal)
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     last_payment: dict[str, date] = {}
@@ -192,7 +203,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                            payments["invoice"], payments["amount"]):
         if day is None or amount is None or day > as_of:  # type: ignore[operator]
             continue
-        i = (issued.get(number.strip().casefold() if isinstance(number, str)
+        i = (pay_to.get(number.strip().casefold() if isinstance(number, str)
                         else str(number), -1) if number else -1)
         who = invoices["client"][i] if i >= 0 else (client or "")
         if i >= 0:
@@ -217,6 +228,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     for i in issued.values():
         total = totals[i]
         open_amount = total - paid.get(i, ZERO)
+        credited = credit.get(i) if credit else None
+        if credited is not None:
+            open_amount += credited
         if open_amount == 0:
             continue
         client = str(invoices["client"][i])
@@ -238,7 +252,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         disputed = dispute_col[i] == "yes"
         items.append(OpenItem(client, str(invoices["number"][i]), invoices["issue_date"][i],
                               due, cur, total, paid.get(i, ZERO), open_amount, base,
-                              max(days, 0), b, disputed, rows[i]))
+                              max(days, 0), b, disputed, rows[i], credited or ZERO))
         cb = balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
@@ -253,7 +267,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         if client in balances:
             balances[client].last_payment = day
 
-    settled = settled_on(totals, issued, completion)
+    settled = settled_on(totals, issued, _with_credits(completion, credit_days))
     _late_averages(invoices, settled, as_of, balances)
     if reminders:
         for day, client, level in zip(reminders["date"], reminders["client"],
@@ -268,6 +282,66 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result.kpis = receivable_kpis(invoices, totals, issued, settled, completion, result,
                                   reminders)
     return result
+
+
+def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
+                          issued: dict[str, int]
+                          ) -> tuple[dict[int, Decimal], dict[str, int],
+                                     dict[int, list[tuple[date, Decimal]]]]:
+    """The credit notes known at the date applied to an invoice known at the date.
+
+    Returns (row -> credit: the sum of the credit notes' totals on an invoice, minus its
+    own total on an applied credit note so that it is never open; number -> row a payment
+    to that number counts for: ``issued`` with each applied credit note's number pointing
+    to its invoice; invoice row -> [(credit note's issue date, amount it credits)]).
+    """
+    credited_col = invoices.get("credited")
+    notes = [i for i, ref in enumerate(credited_col or ()) if ref]
+    if not notes:
+        return {}, issued, {}
+    types, statuses, clients = invoices["type"], invoices["status"], invoices["client"]
+    numbers, issue_dates = invoices["number"], invoices["issue_date"]
+    credit: dict[int, Decimal] = {}
+    days: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    pay_to: dict[str, int] = {}
+    for i in notes:
+        if types[i] != "credit_note" or statuses[i] != "issued":
+            continue
+        number = _fold_number(numbers[i])
+        if not number or issued.get(number) != i:  # not issued by the date
+            continue
+        j = issued.get(_fold_number(credited_col[i]), -1)  # type: ignore[index]
+        if j < 0 or types[j] == "credit_note" or statuses[j] not in CREDITABLE or \
+                _fold(clients[j]) != _fold(clients[i]):
+            continue
+        total = totals[i]
+        credit[j] = credit.get(j, ZERO) + total
+        credit[i] = -total
+        days[j].append((issue_dates[i], -total))  # type: ignore[arg-type]
+        pay_to[number] = j
+    return credit, ({**issued, **pay_to} if pay_to else issued), days
+
+
+def _fold(value: object) -> object:
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def _fold_number(number: object) -> str:
+    """How ``issued`` keys a number."""
+    return number.strip().casefold() if isinstance(number, str) else str(number or "")
+
+
+def _with_credits(completion: Mapping[int, list[tuple[date, Decimal]]],
+                  credit_days: Mapping[int, list[tuple[date, Decimal]]]
+                  ) -> Mapping[int, list[tuple[date, Decimal]]]:
+    """Payments and applied credit notes together: a credit note settles like a payment
+    on its issue date (not merged into ``completion``, which the KPIs count as cash)."""
+    if not credit_days:
+        return completion
+    merged = dict(completion)
+    for i, credits in credit_days.items():
+        merged[i] = [*completion.get(i, ()), *credits]
+    return merged
 
 
 def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,

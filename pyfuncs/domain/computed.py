@@ -68,25 +68,69 @@ def quote_totals(quotes: Columns, lines: Columns) -> dict[str, list]:
     return {"net": net, "vat": vat, "total": [n + v for n, v in zip(net, vat)]}
 
 
+# Statuses of an invoice a credit note can be applied to (the formula's "@issued" and
+# "@cancelled": an invoice cancelled by its credit note is closed by it too).
+CREDITABLE = ("issued", "cancelled")
+
+
 def invoice_balances(invoices: Columns, totals: Sequence[Decimal], payments: Columns,
                      today: date) -> dict[str, list]:
-    """Paid (SUMIFS over payments by number), balance due and days late per invoice."""
+    """Paid (SUMIFS over payments by number), balance due and days late per invoice.
+
+    An issued credit note that names an issued (or cancelled) invoice of the same client
+    is applied to it: its total and its own payments fold into that invoice's balance and
+    its own balance is 0. One that names no such invoice stays a credit of the client
+    (its own negative balance). Credits beyond what was left give a negative balance.
+    """
     paid_by: dict[object, Decimal] = defaultdict(Decimal)
     for number, amount in zip(payments["invoice"], payments["amount"]):
         if number not in (None, "") and amount is not None:
             paid_by[_key(number)] += amount  # type: ignore[operator]
-    paid, balance, late = [], [], []
-    for number, total, due in zip(invoices["number"], totals, invoices["due_date"]):
-        if number in (None, ""):
-            p, b = ZERO, ZERO
-        else:
-            p = paid_by.get(_key(number), ZERO)
-            b = total - p
-        paid.append(p)
-        balance.append(b)
-        days = (today - due).days if (b > 0 and isinstance(due, date)) else 0
-        late.append(max(0, days))
+    keys = [None if number in (None, "") else _key(number) for number in invoices["number"]]
+    paid = [ZERO if k is None else paid_by.get(k, ZERO) for k in keys]
+    balance = [ZERO if k is None else total - p for k, total, p in zip(keys, totals, paid)]
+    for i, amount in _credit_note_adjustments(invoices, totals, paid, keys).items():
+        balance[i] += amount
+    late = [max(0, (today - due).days) if (b > 0 and isinstance(due, date)) else 0
+            for b, due in zip(balance, invoices["due_date"])]
     return {"paid": paid, "balance": balance, "days_late": late}
+
+
+def _credit_note_adjustments(invoices: Columns, totals: Sequence[Decimal],
+                             paid: Sequence[Decimal], keys: Sequence[object]
+                             ) -> dict[int, Decimal]:
+    """Row -> what credit notes add to its balance, as the balance formula's COUNTIFS and
+    SUMIFS over (number or credited invoice, client, type, status): on an invoice, the
+    total - paid of the issued credit notes that credit it; on such a credit note (with a
+    number), minus its own total - paid, so that it shows 0."""
+    credited = invoices.get("credited")
+    notes = [i for i, ref in enumerate(credited or ()) if ref not in (None, "")]
+    if not notes:
+        return {}
+    n = len(totals)
+    types = invoices.get("type") or [None] * n
+    statuses = invoices.get("status") or [None] * n
+    clients = invoices.get("client") or [None] * n
+    credits: dict[tuple[object, object], Decimal] = defaultdict(Decimal)
+    issued_notes: list[tuple[int, tuple[object, object]]] = []
+    for i in notes:
+        if types[i] == "credit_note" and statuses[i] == "issued":
+            key = (_key(credited[i]), _key(clients[i]))  # type: ignore[index]
+            credits[key] += totals[i] - paid[i]
+            issued_notes.append((i, key))
+    wanted = {number for number, _ in credits}
+    out: dict[int, Decimal] = {}
+    targets = set()
+    for j in [j for j, k in enumerate(keys) if k in wanted]:
+        if types[j] != "credit_note" and statuses[j] in CREDITABLE:
+            key = (keys[j], _key(clients[j]))
+            targets.add(key)
+            if key in credits:
+                out[j] = credits[key]
+    for i, key in issued_notes:
+        if keys[i] is not None and key in targets:
+            out[i] = paid[i] - totals[i]
+    return out
 
 
 def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[str, list]]:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
+from pyfuncs.domain.computed import invoice_balances
 
 AS_OF = date(2026, 6, 30)
 CLIENTS = {"id": ["C1", "C2", "C3"], "name": ["Alpha SAS", "Beta SARL", "Gamma Inc"]}
@@ -15,7 +16,7 @@ CLIENTS = {"id": ["C1", "C2", "C3"], "name": ["Alpha SAS", "Beta SARL", "Gamma I
 
 def invoices_table(rows):
     keys = ("number", "type", "client", "issue_date", "due_date", "currency", "status",
-            "dispute")
+            "dispute", "credited")
     return {k: [r.get(k) for r in rows] for k in keys}, [r["total"] for r in rows]
 
 
@@ -140,3 +141,137 @@ def test_bucket_sums_equal_invoices_minus_payments_up_to_the_date(invs, pays, as
     assert sum(result.totals, Dec(0)) - sum((c.unapplied for c in result.clients), Dec(0)) \
         == invoiced - received
     assert result.total == invoiced - received
+
+
+# --------------------------------------------------------------------------- credit notes
+NO_PAYMENTS = {"date": [], "client": [], "invoice": [], "amount": []}
+
+
+def invoice(number, total, issued, client="C1", days=30, **kw):
+    return {"number": number, "client": client, "issue_date": issued,
+            "due_date": issued + timedelta(days=days), "total": Dec(total),
+            "status": "issued", "type": "invoice", **kw}
+
+
+def credit_note(number, total, issued, credited, client="C1", **kw):
+    return {"number": number, "client": client, "issue_date": issued, "due_date": issued,
+            "total": Dec(total), "status": "issued", "type": "credit_note",
+            "credited": credited, **kw}
+
+
+def payments_of(*rows):
+    return {"date": [r[0] for r in rows], "client": ["C1" for _ in rows],
+            "invoice": [r[1] for r in rows], "amount": [Dec(r[2]) for r in rows]}
+
+
+def aged(rows, payments=NO_PAYMENTS, as_of=AS_OF):
+    invoices, totals = invoices_table(rows)
+    return aged_balance(invoices, totals, payments, CLIENTS, as_of)
+
+
+def test_a_full_credit_note_closes_the_invoice_it_credits() -> None:
+    result = aged([invoice("FAC-1", "1200.00", date(2026, 4, 1)),
+                   credit_note("AV-1", "-1200.00", date(2026, 5, 11), "fac-1 ")])
+    assert result.items == [] and result.clients == [] and result.total == 0
+    # settled by the credit note on its issue date: 10 days after the due date (01/05)
+    assert result.kpis["average_days_late"] == Dec("10.00")
+
+
+def test_a_partial_credit_note_reduces_the_invoice_in_the_invoices_bucket() -> None:
+    result = aged([invoice("FAC-1", "600.00", date(2026, 4, 1)),
+                   credit_note("AV-1", "-100.00", date(2026, 6, 25), "FAC-1")],
+                  payments_of((date(2026, 5, 15), "FAC-1", "200")))
+    (item,) = result.items
+    assert (item.number, item.total, item.paid, item.credited, item.open) == \
+        ("FAC-1", Dec("600.00"), Dec(200), Dec("-100.00"), Dec("300.00"))
+    assert result.clients[0].amounts == [0, 0, Dec("300.00"), 0, 0]  # 60 days past due
+    assert result.kpis["average_days_late"] is None  # not settled
+
+
+def test_a_credit_note_issued_after_the_date_does_not_count_yet() -> None:
+    rows = [invoice("FAC-1", "600.00", date(2026, 5, 1)),
+            credit_note("AV-1", "-600.00", date(2026, 7, 3), "FAC-1")]
+    (item,) = aged(rows).items
+    assert (item.number, item.open, item.credited) == ("FAC-1", Dec("600.00"), 0)
+    assert aged(rows, as_of=date(2026, 7, 31)).items == []
+
+
+def test_a_credit_note_on_an_unknown_or_later_invoice_stays_a_credit_of_the_client() -> None:
+    rows = [invoice("FAC-1", "600.00", date(2026, 5, 1)),
+            credit_note("AV-1", "-120.00", date(2026, 6, 10), "FAC-404"),
+            credit_note("AV-2", "-50.00", date(2026, 6, 12), None),
+            credit_note("AV-3", "-70.00", date(2026, 6, 14), "FAC-2"),
+            invoice("FAC-2", "700.00", date(2026, 7, 2)),  # issued after the date
+            credit_note("AV-4", "-80.00", date(2026, 6, 16), "FAC-1", client="C2")]
+    result = aged(rows)
+    opened = {i.number: i.open for i in result.items}
+    assert opened == {"FAC-1": Dec("600.00"), "AV-1": Dec("-120.00"),
+                      "AV-2": Dec("-50.00"), "AV-3": Dec("-70.00"), "AV-4": Dec("-80.00")}
+    by = {c.client: c for c in result.clients}
+    assert by["C1"].amounts == [0, Dec("360.00"), 0, 0, 0]  # 16 to 30 days past due
+    assert by["C2"].total == Dec("-80.00")  # another client's invoice: not applied
+
+
+def test_crediting_a_paid_invoice_leaves_a_negative_balance_owed_to_the_client() -> None:
+    rows = [invoice("FAC-1", "240.00", date(2026, 4, 1)),
+            credit_note("AV-1", "-300.00", date(2026, 6, 10), "FAC-1")]
+    result = aged(rows, payments_of((date(2026, 4, 20), "FAC-1", "240.00")))
+    (item,) = result.items
+    assert (item.number, item.open, item.bucket) == ("FAC-1", Dec("-300.00"), 2)
+    assert result.total == Dec("-300.00")
+    # refunding the client on the credit note's number closes it
+    refund = payments_of((date(2026, 4, 20), "FAC-1", "240.00"),
+                         (date(2026, 6, 20), "AV-1", "-300.00"))
+    assert aged(rows, refund).items == []
+
+
+def test_a_cancelled_invoice_is_closed_by_its_credit_note_but_a_draft_note_does_not_count(
+) -> None:
+    rows = [invoice("FAC-1", "600.00", date(2026, 5, 1), status="cancelled"),
+            credit_note("AV-1", "-600.00", date(2026, 5, 5), "FAC-1"),
+            invoice("FAC-2", "100.00", date(2026, 5, 1)),
+            credit_note(None, "-100.00", date(2026, 5, 5), "FAC-2", status="draft")]
+    assert {i.number: i.open for i in aged(rows).items} == {"FAC-2": Dec("100.00")}
+
+
+def test_compensation_payments_between_invoice_and_credit_note_are_not_counted_twice(
+) -> None:
+    # The older practice: +120 on the invoice, -120 on the credit note, same day.
+    rows = [invoice("FAC-1", "720.00", date(2026, 4, 1)),
+            credit_note("AV-1", "-120.00", date(2026, 4, 10), "FAC-1")]
+    pays = payments_of((date(2026, 4, 10), "FAC-1", "120.00"),
+                       (date(2026, 4, 10), "AV-1", "-120.00"))
+    (item,) = aged(rows, pays).items
+    assert (item.number, item.open) == ("FAC-1", Dec("600.00"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2"]), day, money), min_size=1, max_size=12),
+       st.lists(st.tuples(st.sampled_from(["C1", "C2"]), day, money, st.integers(-1, 14),
+                          st.sampled_from(["issued", "issued", "draft"])), max_size=8),
+       st.lists(st.tuples(st.integers(-1, 30), day, money), max_size=20),
+       day)
+def test_aging_agrees_with_the_workbook_balance_and_keeps_totals(invs, notes, pays,
+                                                                 as_of) -> None:
+    rows = [invoice(f"F{k}", t, d, client=c) for k, (c, d, t) in enumerate(invs)]
+    rows += [credit_note(f"A{k}" if s == "issued" else None, -abs(t), d,
+                         f"F{n}" if n >= 0 else None, client=c, status=s)
+             for k, (c, d, t, n, s) in enumerate(notes)]
+    numbers = [r["number"] for r in rows if r["number"]]
+    payments = {"date": [d for _, d, _ in pays], "client": ["C1" for _ in pays],
+                "invoice": [numbers[n % len(numbers)] if n >= 0 else None for n, _, _ in pays],
+                "amount": [a for _, _, a in pays]}
+    invoices, totals = invoices_table(rows)
+    result = aged_balance(invoices, totals, payments, CLIENTS, as_of)
+    # money is neither created nor lost by applying credit notes
+    counted = [r["number"] and r["status"] != "draft" and r["issue_date"] <= as_of
+               for r in rows]
+    invoiced = sum((t for ok, t in zip(counted, totals) if ok), Dec(0))
+    received = sum((a for _, d, a in pays if d <= as_of), Dec(0))
+    assert result.total == invoiced - received
+    # once everything is dated by the as-of date, the open items are the workbook's balances
+    last = max([r["issue_date"] for r in rows] + [d for _, d, _ in pays])
+    at_end = aged_balance(invoices, totals, payments, CLIENTS, last)
+    workbook = invoice_balances(invoices, totals, payments, last)["balance"]
+    assert {i.number: i.open for i in at_end.items} == \
+        {r["number"]: b for r, b in zip(rows, workbook) if b != 0}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.computed import compute_all, invoice_balances
 from pyfuncs.domain.money import D, NotAnAmount, line_net, to_cents, vat_by_rate
 
 
@@ -59,6 +59,42 @@ def test_invoice_totals_mirror_the_workbook_formulas() -> None:
     assert out["paid"] == [Dec("50"), Dec("0")]          # SUMIFS ignores case; drafts pay 0
     assert out["balance"] == [Dec("69.99"), Dec("0")]
     assert out["days_late"] == [22, 0]
+
+
+def test_a_credit_note_reduces_the_balance_of_the_invoice_it_credits() -> None:
+    today = date(2026, 11, 23)
+    rows = [  # number, type, client, status, credited, total
+        ("FAC-1", "invoice", "C1", "issued", None, "1200.00"),    # fully credited
+        ("AV-1", "credit_note", "C1", "issued", "fac-1", "-1200.00"),
+        ("FAC-2", "invoice", "C1", "issued", None, "600.00"),     # paid 100, credited 120
+        ("AV-2", "credit_note", "C1", "issued", "FAC-2", "-120.00"),
+        ("FAC-3", "invoice", "C1", "issued", None, "240.00"),     # paid, then credited
+        ("AV-3", "credit_note", "C1", "issued", "FAC-3", "-240.00"),
+        ("AV-4", "credit_note", "C1", "issued", "FAC-404", "-50.00"),  # unknown number
+        ("AV-5", "credit_note", "C1", "issued", None, "-30.00"),       # names no invoice
+        ("AV-6", "credit_note", "C2", "issued", "FAC-2", "-70.00"),    # another client's
+        (None, "credit_note", "C1", "draft", "FAC-2", "-500.00"),      # a draft
+        ("FAC-7", "invoice", "C1", "cancelled", None, "300.00"),  # cancelled by its note
+        ("AV-7", "credit_note", "C1", "issued", "FAC-7", "-300.00"),
+        ("FAC-8", "invoice", "C1", "issued", None, "720.00"),     # older practice: the
+        ("AV-8", "credit_note", "C1", "issued", "FAC-8", "-120.00"),  # note compensated
+        ("AV-9", "credit_note", "C1", "issued", "AV-4", "-10.00"),  # names a credit note
+    ]
+    keys = ("number", "type", "client", "status", "credited")
+    invoices = {k: [r[n] for r in rows] for n, k in enumerate(keys)}
+    invoices["due_date"] = [date(2026, 10, 1)] * len(rows)
+    totals = [Dec(r[5]) for r in rows]
+    payments = {"invoice": ["FAC-2", "FAC-3", "FAC-8", "AV-8", "FAC-8"],
+                "amount": [Dec(100), Dec(240), Dec(120), Dec(-120), Dec(600)]}
+    out = invoice_balances(invoices, totals, payments, today)
+    balance = dict(zip([r[0] or "draft" for r in rows], out["balance"]))
+    assert balance == {
+        "FAC-1": 0, "AV-1": 0, "FAC-2": Dec("380.00"), "AV-2": 0,
+        "FAC-3": Dec("-240.00"), "AV-3": 0,                 # owed back to the client
+        "AV-4": Dec("-50.00"), "AV-5": Dec("-30.00"), "AV-6": Dec("-70.00"), "draft": 0,
+        "FAC-7": 0, "AV-7": 0, "FAC-8": 0, "AV-8": 0, "AV-9": Dec("-10.00")}
+    assert out["paid"][6:8] == [0, 0] and out["paid"][12:14] == [Dec(720), Dec(-120)]
+    assert out["days_late"][:6] == [0, 0, 53, 0, 0, 0]
 
 
 @given(st.decimals(min_value=-10**6, max_value=10**6, places=3),
