@@ -24,6 +24,7 @@ class DemoSummary:
     planted: int
     jobs: list[str] = field(default_factory=list)
     findings: dict[str, int] = field(default_factory=dict)
+    to_issue: int | None = None
 
     def text(self) -> str:
         c = self.counts
@@ -40,6 +41,10 @@ class DemoSummary:
             lines.append(f"Checks: {self.findings.get('error', 0)} error(s), "
                          f"{self.findings.get('warning', 0)} warning(s): see the "
                          "Contrôles sheet (each row links to the cell).")
+        if self.to_issue is not None:
+            lines.append(f"Invoicing: {self.to_issue} document(s) ready to issue, listed in the "
+                         "Aperçu facturation sheet; issue them with: facturier generate "
+                         f"{self.workbook}")
         lines.append("Open it in Excel or LibreOffice; start with the Tableau de bord sheet.")
         return "\n".join(lines)
 
@@ -71,7 +76,12 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
                           len(data.planted))
     if run:
         from pyfuncs.jobs import run_refresh
+        from pyfuncs.jobs_invoicing import run_generate
+        # what "Générer les factures" would issue, shown before anything is numbered: the
+        # demo keeps its planted leaks for the checks to find
+        preview = run_generate(path, today, dry_run=True, preview=True, progress=progress)
+        summary.to_issue = len(preview.issued)
         result = run_refresh(path, today, progress)
-        summary.jobs += ["check", "age"]
+        summary.jobs += ["generate (dry run)", "check", "age"]
         summary.findings = result.counts
     return summary

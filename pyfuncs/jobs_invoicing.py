@@ -14,6 +14,7 @@ rows to write), so a replay needs nothing but the journal.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,17 +136,20 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
         progress("plan")
         plan = plan_invoices(ctx, day)
         result = GenerateResult(path, dry_run, findings=list(ctx.findings))
-        with Journal(journal or journal_path(data)) as book:
+        where = journal or journal_path(data)
+        if dry_run:
+            with tempfile.TemporaryDirectory() as empty:  # a dry run creates no journal
+                with Journal(where if where.exists() else Path(empty) / "none.sqlite") as book:
+                    result.issued = _expected(book, plan.documents, patterns, ctx, result)
+            if preview:
+                writer = WorkbookWriter(path)
+                _write_preview(writer, data, result, datetime.now())
+                writer.commit()
+            return result
+        with Journal(where) as book:
             in_book = {norm(n) for n in ctx.inv_number if text(n)}
             pending = book.pending()
             replay = [e for e in pending if norm(e.number) not in in_book]
-            if dry_run:
-                result.issued = _expected(book, plan.documents, patterns, ctx, result)
-                if preview:
-                    writer = WorkbookWriter(path)
-                    _write_preview(writer, data, result, datetime.now())
-                    writer.commit()
-                return result
             progress("number")
             entries = _record(book, plan.documents, patterns, ctx, data, result)
             todo = replay + entries

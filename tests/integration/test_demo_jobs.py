@@ -30,6 +30,10 @@ def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -
         assert code in codes
     errors = [r for r in rows[3:] if r[0] == "Erreur"]
     assert len(errors) == summary.findings["error"] == 4
+    preview = sheet(summary.workbook, "Aperçu facturation")
+    assert len(preview) - 3 == summary.to_issue >= 1  # listed, numbered by nobody yet
+    assert preview[3][1].startswith("FAC2026-")
+    assert not (tmp_path / "Facturation-demo.facturier-journal.sqlite").exists()
     dashboard = sheet(summary.workbook, "Tableau de bord")
     labels = [r[0] for r in dashboard]
     assert "Encours clients TTC" in labels and "DSO, méthode comptable, 90 jours (j)" in labels
