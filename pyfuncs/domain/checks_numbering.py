@@ -163,6 +163,9 @@ def _series(ctx: Ctx) -> None:
     dated = [d for d, p in zip(issue, posted) if p and isinstance(d, date)]
     earliest = min(dated) if dated else None
     numbers = ctx.inv_number
+    # without a yearly reset the counter runs across years (FAC2026-0041, FAC2027-0042):
+    # the years printed in a number are then not part of its series
+    yearly = ctx.setting("yearly_reset") not in (False, "no")
     for i in [i for i, p in enumerate(posted) if p]:
         number = text(numbers[i])
         prefix = number.rstrip(DIGITS)  # split_number, inlined: it runs 100k times
@@ -172,14 +175,15 @@ def _series(ctx: Ctx) -> None:
                     number=number)
             continue
         counter = int(number[len(prefix):])
-        key = prefix.casefold()
+        key = prefix.casefold() if yearly else YEAR.sub("{YYYY}", prefix).casefold()
         series[key].append((counter, i, width))
         if key not in names:
             names[key] = prefix
     for key, members in series.items():
         members.sort()
         prefix = names[key]
-        _start(ctx, prefix, members, earliest)
+        if yearly:
+            _start(ctx, prefix, members, earliest)
         p_counter, p_i, _ = members[0]
         for counter, i, width in members[1:]:
             if counter > p_counter + 1:

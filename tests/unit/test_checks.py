@@ -921,3 +921,15 @@ def test_every_planted_mistake_of_the_demo_is_found_and_no_other_error(today, si
                    if f.severity == ERROR and (f.code, f.sheet, f.row) not in planted]
     assert unexplained == []
     assert not of(findings, "CHECK-FAILED")
+
+
+def test_without_a_yearly_reset_a_series_runs_across_years_without_a_gap(book):
+    tables, settings_ = book
+    tables["Factures"].append(invoice("F40", "FAC2027-0009", date(2027, 1, 4), "C1"))
+    tables["LignesFacture"].append(line("F40", "Maintenance – janvier 2027", 1, "300"))
+    reset = run(tables, {**settings_, "yearly_reset": "yes"}, today=date(2027, 1, 10))
+    assert [f.message for f in of(reset, "NUM-GAP")] == [
+        "Trou dans la série FAC2027- : FAC2027-0001 à FAC2027-0008 (8) manquant(s) avant "
+        "FAC2027-0009."]
+    assert not of(run(tables, {**settings_, "yearly_reset": "no"}, today=date(2027, 1, 10)),
+                  "NUM-GAP")
