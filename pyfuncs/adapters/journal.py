@@ -93,6 +93,44 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             WHEN NEW.counter < OLD.counter BEGIN
             SELECT RAISE(ABORT, 'journal: a series counter never goes back'); END""",
     ),
+    (
+        # Reminders (issue 7): one row per email the SMTP server accepted, and one row per
+        # (invoice, instalment, level) it carried, so a rerun never sends a level twice.
+        # kind: 'client' (a reminder), 'owner' (level handed over to the internal owner),
+        # 'digest' (the owner's digest of invoices that became overdue, level NULL).
+        """CREATE TABLE reminder_messages (
+            message_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            client TEXT NOT NULL,
+            level INTEGER,
+            recipients TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            content TEXT NOT NULL,
+            logged INTEGER NOT NULL DEFAULT 0 CHECK (logged IN (0, 1)))""",
+        """CREATE TABLE reminded (
+            invoice TEXT NOT NULL COLLATE NOCASE,
+            step TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            message_id TEXT NOT NULL REFERENCES reminder_messages (message_id),
+            PRIMARY KEY (invoice, step, kind, level))""",
+        """CREATE TRIGGER reminder_messages_no_delete BEFORE DELETE ON reminder_messages
+            BEGIN SELECT RAISE(ABORT, 'journal is append-only: a sent reminder stays sent');
+            END""",
+        """CREATE TRIGGER reminder_messages_no_edit BEFORE UPDATE OF message_id, kind, client,
+            level, recipients, subject, as_of, sent_at, content ON reminder_messages BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a sent reminder is never edited');
+            END""",
+        """CREATE TRIGGER reminder_messages_logged_forward BEFORE UPDATE OF logged
+            ON reminder_messages WHEN NEW.logged <> 1 BEGIN
+            SELECT RAISE(ABORT, 'journal: a logged reminder cannot become unlogged'); END""",
+        """CREATE TRIGGER reminded_no_change BEFORE DELETE ON reminded BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a sent reminder stays sent'); END""",
+        """CREATE TRIGGER reminded_no_edit BEFORE UPDATE ON reminded BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a sent reminder stays sent'); END""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
@@ -336,6 +374,58 @@ class Journal:
             "total, content, content_hash, chain_hash, state, prev_hash, recorded_at "
             f"FROM documents d {where} ORDER BY seq").fetchall()
         return [_entry(row, tuple(sources.get(row[1].casefold(), ()))) for row in rows]
+
+
+    # ------------------------------------------------------------------ reminders (issue 7)
+    def reminded_levels(self, kind: str = "client") -> dict[tuple[str, str], int]:
+        """{(invoice number casefolded, step): highest level sent} for one kind of message
+        ('client' reminders, 'owner' hand-overs, 'digest' with level 0)."""
+        return {(invoice.casefold(), step): level for invoice, step, level in self._db.execute(
+            "SELECT invoice, step, MAX(level) FROM reminded WHERE kind = ? "
+            "GROUP BY invoice COLLATE NOCASE, step", (kind,))}
+
+    def record_reminder(self, message_id: str, kind: str, client: str, level: int | None,
+                        recipients: Iterable[str], subject: str, as_of: date,
+                        items: Iterable[tuple[str, str, int]], content: dict) -> None:
+        """Record one email the SMTP server accepted and every (invoice, step, level) it
+        carried, in one transaction. An item already recorded is kept as it was (a
+        message listing an invoice again does not make it sent twice)."""
+        sent_at = self._now().astimezone(UTC).isoformat(timespec="seconds")
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO reminder_messages (message_id, kind, client, level, recipients, "
+                "subject, as_of, sent_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, kind, client, level, ", ".join(recipients), subject,
+                 as_of.isoformat(), sent_at, canonical_json(content)))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO reminded (invoice, step, kind, level, message_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(invoice, step, kind, lvl, message_id) for invoice, step, lvl in items])
+
+    def unlogged_reminders(self) -> list[dict]:
+        """Emails sent but not yet in the workbook's Relances table (a crash in between),
+        oldest first: {message_id, kind, client, level, recipients, subject, as_of,
+        sent_at, content}."""
+        rows = self._db.execute(
+            "SELECT message_id, kind, client, level, recipients, subject, as_of, sent_at, "
+            "content FROM reminder_messages WHERE logged = 0 ORDER BY rowid").fetchall()
+        keys = ("message_id", "kind", "client", "level", "recipients", "subject", "as_of",
+                "sent_at", "content")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row))
+            try:
+                item["content"] = json.loads(item["content"])
+            except ValueError:
+                item["content"] = {}
+            out.append(item)
+        return out
+
+    def mark_reminders_logged(self, message_ids: Iterable[str]) -> None:
+        """These emails are in the workbook's Relances table now."""
+        with self.transaction():
+            self._db.executemany("UPDATE reminder_messages SET logged = 1 WHERE message_id = ?",
+                                 [(m,) for m in message_ids])
 
 
 class Transaction:
