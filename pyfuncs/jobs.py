@@ -47,16 +47,19 @@ class Loaded:
 
 
 def load(path: Path, today: date, progress: Progress = _quiet,
-         checks: bool = True, tables: list[str] | None = None) -> Loaded:
+         checks: bool = True, tables: list[str] | None = None,
+         formulas: bool = True) -> Loaded:
     """Read every table (or those named), recompute the formulas, compare them with the
-    cached values, and (unless ``checks`` is False) run the consistency checks."""
+    cached values (unless ``formulas`` is False), and (unless ``checks`` is False) run the
+    consistency checks. A job that only needs some computed columns names its tables."""
     progress("read")
     data = read_workbook(path, tables)
     progress("compute")
     with collector_paused():  # millions of Decimals and no cycles: the GC only walks them
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
     findings = list(data.findings)
-    findings += formula_findings(data, computed)
+    if formulas:
+        findings += formula_findings(data, computed)
     if not checks:
         return Loaded(data, computed, findings)
     progress("check")

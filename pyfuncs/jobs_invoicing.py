@@ -127,7 +127,8 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
     """
     path = Path(path)
     with workbook_lock(path):
-        loaded = load(path, day, progress, checks=False, tables=GENERATE_TABLES)
+        loaded = load(path, day, progress, checks=False, tables=GENERATE_TABLES,
+                      formulas=False)
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
         patterns = series_patterns(ctx)
@@ -135,7 +136,8 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
             raise SettingsError(ctx.findings)
         progress("plan")
         plan = plan_invoices(ctx, day)
-        result = GenerateResult(path, dry_run, findings=list(ctx.findings))
+        # a bad cell (a time entry whose days are text...) is not billed: say so
+        result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
         if dry_run:
             with tempfile.TemporaryDirectory() as empty:  # a dry run creates no journal

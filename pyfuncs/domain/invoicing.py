@@ -418,6 +418,18 @@ class _Planner:
         ctx = self.ctx
         q = lambda key: ctx.col("Devis", key)[t]
         number, version, client = text(q("number")), q("version"), text(q("client"))
+        billed_docs = ctx.billed_on_quote.get(quote, [])
+        delivered = q("delivered")
+        done = isinstance(delivered, date) and delivered <= self.day
+        pct = q("deposit_pct")
+        if not (pct and pct > 0 and not done and not billed_docs and not drafted) and \
+                not (milestones and not done and self._any_ready(milestones)):
+            if not done:
+                return  # nothing due yet: most quotes, decided before any arithmetic
+            total = ctx.col("Devis", "net")[t]
+            if total is not None and sum((ctx.col("Factures", "net")[i] or ZERO
+                                          for i in billed_docs), drafted) >= total:
+                return  # delivered and billed in full
         c = self.clients.find(client)
         if c is None:
             ctx.add("GEN-CLIENT", ERROR, "Devis", t, "client", number, UNKNOWN_CLIENT,
@@ -434,19 +446,17 @@ class _Planner:
         price = ctx.col("LignesDevis", "unit_price")
         rate = ctx.col("LignesDevis", "vat_rate")
         nets = [line_net(qty[k] or ZERO, price[k] or ZERO) for k in qlines]
-        rates = [self._vat(c, rate[k]) for k in qlines]
+        reverse = self.clients.reverse_charge(c)
+        rates = [ZERO if reverse else (DEFAULT_VAT if rate[k] is None else rate[k])
+                 for k in qlines]
         q_net = sum(nets, ZERO)
-        billed_docs = ctx.billed_on_quote.get(quote, [])
         billed = sum((ctx.col("Factures", "net")[i] or ZERO for i in billed_docs), ZERO)
         billed += drafted
-        delivered = q("delivered")
-        done = isinstance(delivered, date) and delivered <= self.day
         po = text(q("po"))
         extra = {"quote": number, "quote_version": version if isinstance(version, int) else
                  None, "po": po}
         fr = self.fr
         # a deposit, once accepted, while nothing is billed and the work is not delivered
-        pct = q("deposit_pct")
         if pct and pct > 0 and not done and not billed_docs and not drafted:
             amount = to_cents(q_net * pct)
             bases: dict[Decimal, Decimal] = defaultdict(Decimal)
@@ -507,6 +517,11 @@ class _Planner:
                    (f"Solde du devis {number}" if fr else f"Balance of quote {number}"))
         self._new("invoice", c, client, subject, lines, [f"solde:{norm(number)}"],
                   milestones=[m for m in open_ms if ms_status[m] != "invoiced"], **extra)
+
+    def _any_ready(self, milestones: list[int]) -> bool:
+        status = self.ctx.col("Echeances", "status")
+        invoice = self.ctx.col("Echeances", "invoice")
+        return any(status[m] == "ready" and not text(invoice[m]) for m in milestones)
 
     def _deductions(self, docs: list[int], c: int) -> list[NewLine]:
         """One negative line per earlier document and VAT rate: what it billed."""
