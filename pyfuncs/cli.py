@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands whose job another issue builds; until then they say so plainly.
-NOT_YET = {"remind": "reminders", "pdf": "invoice PDFs",
+NOT_YET = {"pdf": "invoice PDFs",
            "send-invoices": "sending invoices"}
 
 
@@ -250,6 +250,52 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def _invoice_pdf() -> Callable[[str], bytes | None] | None:
+    """The invoice PDF renderer (issue 8) as ``number -> PDF bytes``, when it exists."""
+    try:
+        from pyfuncs.jobs_documents import invoice_pdf_attacher  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return None  # wired by remind(): see cmd_remind
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs_reminders import RemindInputError, run_remind, sent_summary
+    _must_exist(args.workbook)
+    as_of = args.as_of or date.today()
+    try:
+        steps = ["read", "compute", "plan", "render"] + (["send"] if args.send else []) + \
+            ["write"]
+        with progress_bar(_interactive(args), steps) as step:
+            result = run_remind(args.workbook, as_of, send=args.send, outbox=args.outbox,
+                                attach=_invoice_pdf(), progress=step)
+    except RemindInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    counts = sent_summary(result)
+    if args.send:
+        print(f"{args.workbook}: {counts['sent']} reminder(s) sent, {counts['failed']} "
+              f"failed, {counts['skipped']} set to no, as of {as_of:%d/%m/%Y}"
+              + (f"; {result.replayed} logged from the journal" if result.replayed else "")
+              + "; see the Relances sheet.")
+    else:
+        print(f"{args.workbook}: {counts['preview']} reminder(s) to send as of "
+              f"{as_of:%d/%m/%Y}, listed in the Relances à envoyer sheet; .eml files in "
+              f"{result.outbox}. Send them with: facturier remind {args.workbook} --send")
+    for out in result.emails[:30]:
+        m = out.mailing
+        print(f"  {out.status:8} {m.kind:6} {m.client or '-':<10} "
+              f"{m.level.level if m.level else '-':>2} {m.to:<30} {out.subject[:60]}"
+              + (f"  ({out.error})" if out.error else ""))
+    if len(result.emails) > 30:
+        print(f"  ... and {len(result.emails) - 30} more")
+    for f in result.findings[:10]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    if len(result.findings) > 10:
+        print(f"  ... and {len(result.findings) - 10} more")
+    return EXIT_FINDINGS if (counts["failed"] or counts["error"] or result.errors) else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
     with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
@@ -267,6 +313,7 @@ def _must_exist(path: Path) -> None:
 
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
+            "remind": cmd_remind,
             "generate": cmd_generate}
 
 

@@ -101,6 +101,11 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "formal": ("Mise en demeure", "Formal notice"),
         "internal": ("Interne", "Internal"),
     },
+    "nature": {
+        "services": ("Prestations de services", "Services"),
+        "goods": ("Livraisons de biens", "Goods"),
+        "both": ("Biens et services", "Goods and services"),
+    },
     "reminder_status": {
         "preview": ("Aperçu", "Preview"),
         "sent": ("Envoyée", "Sent"),
@@ -252,6 +257,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seller_logo", "Logo (chemin du fichier)", "Logo (file path)"),
     Setting("vat_on_debits", "TVA sur les débits", "VAT on debits", BOOL, default="no",
             choices="yesno"),
+    Setting("vat_franchise", "Franchise en base de TVA (art. 293 B du CGI)",
+            "VAT exemption for small businesses (art. 293 B CGI)", BOOL, default="no",
+            choices="yesno",
+            help_fr="Oui : factures sans TVA, avec la mention « TVA non applicable, art. 293 B "
+                    "du CGI ».",
+            help_en="Yes: invoices without VAT, with the mention \"TVA non applicable, art. 293 "
+                    "B du CGI\"."),
+    Setting("operation_nature", "Nature des opérations", "Nature of the supplies", CHOICE,
+            default="services", choices="nature",
+            help_fr="Mention obligatoire (biens, services ou les deux) ; donne aussi le cadre de "
+                    "facturation Factur-X (BT-23 : S1, B1, M1 ; S4… pour une facture de solde "
+                    "après acompte).",
+            help_en="A mandatory mention (goods, services or both); also gives the Factur-X "
+                    "billing mode (BT-23: S1, B1, M1; S4... for a final invoice after deposits)."),
     Setting("invoice_series", "Série des factures", "Invoice series",
             default="FAC{YYYY}-{NNNN}",
             help_fr="{YYYY} année, {NNNN} numéro sur 4 chiffres. 35 caractères au plus, "
@@ -270,6 +289,10 @@ SETTINGS: tuple[Setting, ...] = (
             help_fr="Vide : taux BCE + 10 points (table Taux de pénalités)."),
     Setting("recovery_indemnity", "Indemnité forfaitaire de recouvrement",
             "Fixed recovery indemnity", MONEY, default=Decimal("40")),
+    Setting("formal_notice_days", "Délai accordé par la mise en demeure (jours)",
+            "Formal notice deadline (days)", INT, default=8,
+            help_fr="Délai de paiement donné au client dans la mise en demeure (8 ou 15 j).",
+            help_en="Time given to the client by the formal notice (8 or 15 days)."),
     Setting("early_payment_discount", "Escompte pour paiement anticipé",
             "Early payment discount",
             default="Pas d'escompte pour paiement anticipé."),
@@ -508,6 +531,17 @@ TABLES: tuple[Table, ...] = (
         C("status", "Statut", "Status", CHOICE, choices="reminder_status", width=10),
         C("message_id", "Message-ID", "Message-ID", width=30),
     ), doc_fr="Journal des relances envoyées.", doc_en="Log of reminders sent."),
+    Table("Echeancier", "payment_plan", (
+        C("invoice", "N° facture", "Invoice no.", ID, required=True, ref="Factures.number",
+          width=14),
+        C("date", "Date de l'échéance", "Instalment date", DATE, required=True, width=12),
+        C("amount", "Montant TTC", "Amount incl. VAT", MONEY, required=True, width=13),
+        C("note", "Commentaire", "Note", width=30),
+    ), key=("invoice", "date"),
+        doc_fr="Échéancier de paiement accordé : chaque échéance est relancée à sa date, au "
+               "lieu de l'échéance de la facture.",
+        doc_en="Agreed payment plan: each instalment is reminded on its own date instead of "
+               "the invoice's due date."),
 )
 
 # --------------------------------------------------------------------------- sheets
@@ -538,6 +572,8 @@ SHEETS: tuple[Sheet, ...] = (
           doc_fr="Lignes de facture.", doc_en="Invoice lines."),
     Sheet("payments", "Paiements", "Payments", doc_fr="Paiements.", doc_en="Payments."),
     Sheet("reminders", "Relances", "Reminders", doc_fr="Relances.", doc_en="Reminders."),
+    Sheet("payment_plan", "Échéancier", "Payment plan",
+          doc_fr="Échéanciers de paiement accordés.", doc_en="Agreed payment plans."),
     Sheet("rates", "Taux", "Rates", doc_fr="Taux de change.", doc_en="Exchange rates."),
     Sheet("aging", "Balance âgée", "Aged balance", output=True, columns=(
         # the bucket columns (from the aging_buckets setting) come between name and total
@@ -599,6 +635,27 @@ SHEETS: tuple[Sheet, ...] = (
         C("recorded", "Enregistrée le", "Recorded on", width=20),
     ), doc_fr="Registre des pièces émises, copie du journal (lecture seule).",
         doc_en="Register of issued documents, a copy of the journal (read only)."),
+    Sheet("reminders_outbox", "Relances à envoyer", "Reminders to send", output=True,
+          columns=(
+        C("send", "Envoyer", "Send", width=9,
+          help_fr="Oui / Non : « Non » et la relance n'est pas envoyée.",
+          help_en="Yes / No: \"No\" and the reminder is not sent."),
+        C("kind", "Type", "Type", width=12),
+        C("client", "Client", "Client", ID, width=10),
+        C("name", "Raison sociale", "Company name", width=26),
+        C("level", "Niveau", "Level", INT, width=7),
+        C("to", "Destinataire", "To", width=28),
+        C("cc", "Copie", "Cc", width=24),
+        C("subject", "Objet", "Subject", width=46),
+        C("invoices", "Factures", "Invoices", width=30),
+        C("amount", "Reste dû", "Amount due", MONEY, width=13),
+        C("penalties", "Pénalités et indemnités", "Penalties and indemnities", MONEY,
+          width=13),
+        C("status", "Statut", "Status", width=12),
+        C("file", "Fichier .eml", ".eml file", width=30),
+        C("key", "Clé", "Key", width=22),
+    ), doc_fr="Relances préparées : une ligne par email, « Envoyer » modifiable (Oui/Non).",
+        doc_en="Reminders prepared: one row per email, \"Send\" editable (Yes/No)."),
     Sheet("checks", "Contrôles", "Checks", output=True, columns=(
         C("severity", "Gravité", "Severity", width=13),
         C("code", "Code", "Code", width=14),

@@ -53,7 +53,7 @@ def test_a_bad_date_option_is_refused_with_exit_2() -> None:
     assert "not a date" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["remind", "send-invoices"])
+@pytest.mark.parametrize("command", ["send-invoices"])
 def test_a_job_not_built_yet_says_so_instead_of_pretending(command: str, tmp_path: Path) -> None:
     done = facturier(command, str(tmp_path / "F.xlsx"))
     assert done.returncode == 2
