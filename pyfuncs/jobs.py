@@ -1,6 +1,7 @@
 """The jobs: read -> domain -> write, shared by the command line, the buttons and the tests.
 
-A job takes the workbook's path and its dependencies (today's date, a progress callback)
+A job takes the workbook (a path, or any adapter of adapters/workbook_file.py: the live
+Excel book of a button) and its dependencies (today's date, a progress callback)
 as arguments, so tests control them. It never prints: it returns a result that the
 entry point (cli.py, buttons.py) presents.
 """
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from pyfuncs import schema as S
 from pyfuncs.adapters import journal as journal_file
-from pyfuncs.adapters.xlsx_read import TableData, WorkbookData, read_workbook
-from pyfuncs.adapters.xlsx_write import Styled, WorkbookWriter
+from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
+from pyfuncs.adapters.xlsx_read import TableData, WorkbookData
+from pyfuncs.adapters.xlsx_write import Styled
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
 from pyfuncs.domain.checks import check_workbook, collector_paused
 from pyfuncs.domain.checks_base import Ctx
@@ -46,14 +48,14 @@ class Loaded:
         return self.computed.get(table, {}).get(key, [None] * len(tbl))
 
 
-def load(path: Path, today: date, progress: Progress = _quiet,
+def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
          checks: bool = True, tables: list[str] | None = None,
          formulas: bool = True) -> Loaded:
     """Read every table (or those named), recompute the formulas, compare them with the
     cached values (unless ``formulas`` is False), and (unless ``checks`` is False) run the
     consistency checks. A job that only needs some computed columns names its tables."""
     progress("read")
-    data = read_workbook(path, tables)
+    data = as_source(path).read(tables)
     progress("compute")
     with collector_paused():  # millions of Decimals and no cycles: the GC only walks them
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
@@ -135,7 +137,7 @@ class CheckResult:
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
-def run_check(path: Path, today: date, progress: Progress = _quiet,
+def run_check(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
               write: bool = True, with_aging: bool = False) -> CheckResult:
     """The Contrôler job: every finding to the Contrôles sheet, the dashboard refreshed."""
     loaded = load(path, today, progress)
@@ -146,14 +148,14 @@ def run_check(path: Path, today: date, progress: Progress = _quiet,
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}
     if write:
         progress("write")
-        writer = WorkbookWriter(path)
+        writer = as_source(path).writer()
         when = datetime.now()
         write_checks(writer, loaded.data, findings, when)
         if with_aging:
             write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, today, counts, when)
         writer.commit()
-    return CheckResult(findings, path, counts)
+    return CheckResult(findings, as_source(path).path, counts)
 
 
 def _stamp(lang: str, title: str, when: datetime) -> str:
@@ -162,7 +164,7 @@ def _stamp(lang: str, title: str, when: datetime) -> str:
     return f"{title}: written by Facturier on {when:%Y-%m-%d at %H:%M}"
 
 
-def write_checks(writer: WorkbookWriter, data: WorkbookData, findings: list[Finding],
+def write_checks(writer: Writer, data: WorkbookData, findings: list[Finding],
                  when: datetime) -> None:
     lang = data.lang
     sheet = S.SHEETS_BY_KEY["checks"]
@@ -205,7 +207,7 @@ def _columns(sheet: S.Sheet, lang: str) -> list[tuple[str, str, float]]:
 KINDS = {S.MONEY: "money", S.DATE: "date", S.INT: "int", S.RATE: "rate", S.NUMBER: "number"}
 
 
-def write_aging(writer: WorkbookWriter, loaded: Loaded, balance: AgedBalance,
+def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
                 when: datetime) -> None:
     """Balance âgée (a row per client, most overdue first) and its detail per invoice."""
     data, lang = loaded.data, loaded.data.lang
@@ -291,7 +293,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
     return rows
 
 
-def write_dashboard(writer: WorkbookWriter, loaded: Loaded, balance: AgedBalance,
+def write_dashboard(writer: Writer, loaded: Loaded, balance: AgedBalance,
                     today: date, counts: dict[str, int] | None, when: datetime) -> None:
     lang = loaded.data.lang
     sheet = S.SHEETS_BY_KEY["dashboard"]
@@ -302,7 +304,7 @@ def write_dashboard(writer: WorkbookWriter, loaded: Loaded, balance: AgedBalance
 
 
 # --------------------------------------------------------------------------- jobs
-def run_age(path: Path, as_of: date, progress: Progress = _quiet,
+def run_age(path: WorkbookSource | Path, as_of: date, progress: Progress = _quiet,
             write: bool = True) -> AgedBalance:
     """The "Actualiser la balance âgée" job: aging sheets and dashboard as of a date.
     The consistency checks are not its work (the Contrôler job runs them)."""
@@ -310,7 +312,7 @@ def run_age(path: Path, as_of: date, progress: Progress = _quiet,
     balance = aging_of(loaded, as_of)
     if write:
         progress("write")
-        writer = WorkbookWriter(path)
+        writer = as_source(path).writer()
         when = datetime.now()
         write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, as_of, None, when)
@@ -318,6 +320,7 @@ def run_age(path: Path, as_of: date, progress: Progress = _quiet,
     return balance
 
 
-def run_refresh(path: Path, today: date, progress: Progress = _quiet) -> CheckResult:
+def run_refresh(path: WorkbookSource | Path, today: date,
+                progress: Progress = _quiet) -> CheckResult:
     """Every read-only job at once (checks, aged balance, dashboard): one read, one write."""
     return run_check(path, today, progress, with_aging=True)

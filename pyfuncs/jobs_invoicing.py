@@ -23,9 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs import schema as S
-from pyfuncs.adapters.journal import Entry, Journal, workbook_lock
+from pyfuncs.adapters.journal import Entry, Journal
+from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData
-from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.domain.checks_base import Ctx, norm, text
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
@@ -117,7 +117,7 @@ def series_patterns(ctx: Ctx) -> dict[str, SeriesPattern]:
 
 
 # ----------------------------------------------------------------------------- the job
-def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool = False,
+def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = False, preview: bool = False,
                  progress: Progress = _quiet, journal: Path | None = None) -> GenerateResult:
     """Issue every document due on ``day`` (see domain/invoicing.py).
 
@@ -125,9 +125,10 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
     ``preview`` the list is also written to the "Aperçu facturation" sheet, for the
     accountant to read before confirming.
     """
-    path = Path(path)
-    with workbook_lock(path):
-        loaded = load(path, day, progress, checks=False, tables=GENERATE_TABLES,
+    source = as_source(path)
+    path = source.path
+    with source.lock():
+        loaded = load(source, day, progress, checks=False, tables=GENERATE_TABLES,
                       formulas=False)
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
@@ -144,7 +145,7 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
                 with Journal(where if where.exists() else Path(empty) / "none.sqlite") as book:
                     result.issued = _expected(book, plan.documents, patterns, ctx, result)
             if preview:
-                writer = WorkbookWriter(path)
+                writer = source.writer()
                 _write_preview(writer, data, result, datetime.now())
                 writer.commit()
             return result
@@ -156,7 +157,7 @@ def run_generate(path: Path, day: date, *, dry_run: bool = False, preview: bool 
             entries = _record(book, plan.documents, patterns, ctx, data, result)
             todo = replay + entries
             progress("write")
-            writer = WorkbookWriter(path)
+            writer = source.writer()
             _apply(writer, data, ctx, todo)
             when = datetime.now()
             _write_register(writer, data, book.entries(), when)
@@ -330,7 +331,7 @@ def _cell(table: str, key: str, value: object, lang: str) -> object:
     return value
 
 
-def _apply(writer: WorkbookWriter, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -> None:
+def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -> None:
     """Write the documents of these journal entries into the workbook's tables."""
     lang = data.lang
     inv = data.tables["Factures"]
@@ -389,7 +390,7 @@ def _apply(writer: WorkbookWriter, data: WorkbookData, ctx: Ctx, entries: list[E
         writer.set_cells("Temps", time_updates)
 
 
-def _write_register(writer: WorkbookWriter, data: WorkbookData, entries: list[Entry],
+def _write_register(writer: Writer, data: WorkbookData, entries: list[Entry],
                     when: datetime) -> None:
     lang = data.lang
     sheet = S.SHEETS_BY_KEY["register"]
@@ -414,7 +415,7 @@ def _sources_of(entry: Entry) -> list[str]:
     return out
 
 
-def _write_preview(writer: WorkbookWriter, data: WorkbookData, result: GenerateResult,
+def _write_preview(writer: Writer, data: WorkbookData, result: GenerateResult,
                    when: datetime) -> None:
     lang = data.lang
     sheet = S.SHEETS_BY_KEY["billing_preview"]
