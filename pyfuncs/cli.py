@@ -105,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("pdf", help="write invoice PDFs (Factur-X)")
     s.add_argument("workbook", type=Path)
-    s.add_argument("numbers", nargs="*", metavar="NUMBER")
-    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("numbers", nargs="*", metavar="NUMBER",
+                   help="numbers of the issued documents to print (default: all)")
+    s.add_argument("--out", type=Path, required=True,
+                   help="folder for the PDFs, one NUMBER.pdf per document")
 
     s = sub.add_parser("send-invoices", help="email issued invoices")
     s.add_argument("workbook", type=Path)
@@ -116,8 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands whose job another issue builds; until then they say so plainly.
-NOT_YET = {"pdf": "invoice PDFs",
-           "send-invoices": "sending invoices"}
+NOT_YET = {"send-invoices": "sending invoices"}
 
 
 @contextmanager
@@ -296,6 +297,24 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if (counts["failed"] or counts["error"] or result.errors) else EXIT_OK
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs_documents import run_pdf
+    _must_exist(args.workbook)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: not a folder")
+    with progress_bar(_interactive(args), ["read", "pdf"]) as step:
+        result = run_pdf(args.workbook, args.out, date.today(), args.numbers or None, step)
+    if result.unknown:
+        raise UsageError(f"{args.workbook}: no issued invoice, deposit or credit note numbered "
+                         + ", ".join(result.unknown))
+    print(f"{args.workbook}: {len(result.written)} PDF(s) written to {args.out}" +
+          (f"; {result.errors} error(s), those documents are not printed:"
+           if result.errors else "."))
+    for f in result.findings:
+        print(f"  {f.severity:7} {f.location()}: {f.ref + ': ' if f.ref else ''}{f.message}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
     with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
@@ -314,7 +333,7 @@ def _must_exist(path: Path) -> None:
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
             "remind": cmd_remind,
-            "generate": cmd_generate}
+            "generate": cmd_generate, "pdf": cmd_pdf}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,435 @@
+"""What an issued document says: seller, client, lines, VAT, mentions; read from the tables.
+
+``build_documents`` turns the issued rows of Factures (invoices, deposits, credit notes)
+into ``InvoiceDoc`` records, the one input of both the PDF layout and the Factur-X XML,
+so the two can never disagree. A document that cannot be made (a mandatory mention
+missing, totals that differ from the workbook's, a VAT rate with no legal reason) is a
+finding naming its sheet, row and column; the others are still made.
+
+Signs: the workbook stores a credit note with negative quantities and totals. Here every
+amount of a credit note is turned positive (type code 381 says it is a credit, as CII
+wants), so the PDF and the XML show the same figures; a line that really reduces a
+document (a deposit deducted on a final invoice) keeps a negative quantity and a positive
+unit price (EN 16931 BR-27: a price is never negative).
+
+VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
+"Autoliquidation") for an EU business client outside France with a valid VAT number; O
+(outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
+reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
+A 0 % line for a French client without the franchise has no legal reason: a finding.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from stdnum.eu import vat as eu_vat
+
+from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.checks_mentions import COMPANY_FORMS
+from pyfuncs.domain.checks_vat import DOMESTIC, EU
+from pyfuncs.domain.findings import ERROR, WARNING
+from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
+
+TYPE_CODES = {"invoice": "380", "credit_note": "381", "deposit": "386"}
+NATURE_LETTER = {"services": "S", "goods": "B", "both": "M"}
+# VAT number prefix -> the CEF EAS scheme of an electronic address made of that number,
+# used when a client outside France has no electronic address of its own (BT-49).
+VAT_EAS = {"AT": "9914", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928",
+           "CZ": "9929", "DE": "9930", "EE": "9931", "GB": "9932", "EL": "9933",
+           "GR": "9933", "HR": "9934", "IE": "9935", "LT": "9937", "LU": "9938",
+           "LV": "9939", "MC": "9940", "MT": "9943", "NL": "9944", "PL": "9945",
+           "PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950", "ES": "9920",
+           "HU": "9910", "FR": "9957"}
+ADDRESS_CHARS = re.compile(r"^[A-Za-z0-9+\-_.]{1,125}$")  # BR-FR-23, BR-FR-25
+NUMBER_CHARS = re.compile(r"^[A-Za-z0-9+\-_/]{1,35}$")  # BR-FR-01, BR-FR-02
+SIREN_MANDATORY_FROM = date(2026, 9, 1)
+
+
+@dataclass(frozen=True)
+class Party:
+    """Seller or client as the document shows them.
+
+    Attributes: name, legal_form, capital (seller), address, postcode, city, country
+    (ISO code), siren, siret, vat (VAT number), rcs (seller), email, phone, iban, bic,
+    address_scheme and address_id (the electronic invoicing address, BT-34 / BT-49),
+    code (the client's code in the workbook)."""
+
+    name: str
+    address: str
+    postcode: str
+    city: str
+    country: str
+    siren: str = ""
+    siret: str = ""
+    vat: str = ""
+    legal_form: str = ""
+    capital: Decimal | None = None
+    rcs: str = ""
+    email: str = ""
+    phone: str = ""
+    iban: str = ""
+    bic: str = ""
+    address_scheme: str = ""
+    address_id: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class DocLine:
+    """A line as shown: quantity, unit and unit price excl. VAT, rate, net amount."""
+
+    label: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal
+    net: Decimal
+    category: str
+
+
+@dataclass(frozen=True)
+class VatRow:
+    category: str
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+
+
+@dataclass
+class InvoiceDoc:
+    """One issued document, everything its PDF and its XML show.
+
+    Amounts are as the document shows them (a credit note's are positive);
+    ``sign`` (-1 for a credit note) turns them back into the workbook's."""
+
+    kind: str
+    number: str
+    issue_date: date
+    due_date: date | None
+    terms: str
+    seller: Party
+    buyer: Party
+    lines: list[DocLine]
+    vat_rows: list[VatRow]
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    sign: int
+    lang: str
+    currency: str = "EUR"
+    po: str = ""
+    quote: str = ""
+    credited: str = ""
+    credited_date: date | None = None
+    deducted: list[tuple[str, date | None]] = field(default_factory=list)
+    penalty_rate: Decimal | None = None
+    indemnity: Decimal = Decimal(40)
+    discount: str = ""
+    vat_on_debits: bool = False
+    nature: str = "services"
+    exemption: str = ""  # "reverse_charge", "outside_eu", "franchise" or ""
+    payment_mode: str = ""
+    logo: Path | None = None
+    row: int = 0  # index in Factures, for findings
+
+    @property
+    def type_code(self) -> str:
+        return TYPE_CODES[self.kind]
+
+    @property
+    def billing_mode(self) -> str:
+        """BT-23 (French rules): S1/B1/M1, or S4/B4/M4 for a final invoice after deposits."""
+        final = self.kind == "invoice" and bool(self.deducted)
+        return NATURE_LETTER.get(self.nature, "S") + ("4" if final else "1")
+
+
+# ----------------------------------------------------------------------------- messages
+M_SELLER = message("Impossible d'éditer les factures : {setting} du vendeur manque (mention "
+                   "obligatoire).",
+                   "Renseigner « {setting} » dans Paramètres.",
+                   "Invoices cannot be printed: the seller's {setting} is missing (a mandatory "
+                   "mention).", "Fill in \"{setting}\" in Settings.")
+M_CLIENT = message("Pièce {doc} non éditée : {what} du client {client} manque (mention "
+                   "obligatoire).", "Compléter la fiche client (colonne {column}).",
+                   "Document {doc} not printed: client {client}'s {what} is missing (a "
+                   "mandatory mention).", "Complete the client's record ({column} column).")
+M_DOC = message("Pièce {doc} non éditée : {what}.", "{fix_fr}",
+                "Document {doc} not printed: {what_en}.", "{fix_en}")
+M_LOGO = message("Logo introuvable : {path} ; les pièces sont éditées sans logo.",
+                 "Corriger le chemin du logo dans Paramètres (relatif au dossier du classeur).",
+                 "Logo not found: {path}; documents are printed without it.",
+                 "Correct the logo's path in Settings (relative to the workbook's folder).")
+
+
+def _yes(value: object) -> bool:
+    return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
+
+
+def electronic_address(typed: str, siren: str, vat: str) -> tuple[str, str]:
+    """(scheme, id) of an electronic invoicing address: "SCHEME:ID" as typed, a typed
+    id alone (scheme 0225, the French directory's SIREN-based addressing), else the
+    SIREN, else the VAT number under its country's EAS scheme; ("", "") if none."""
+    typed = typed.strip()
+    match = re.fullmatch(r"([A-Za-z0-9]{2,4}):(.+)", typed)
+    if match:
+        return match[1].upper(), match[2].strip()
+    if typed:
+        return "0225", typed
+    if siren:
+        return "0225", siren
+    compact = re.sub(r"[^A-Za-z0-9]", "", vat).upper()
+    if compact[:2] in VAT_EAS:
+        return VAT_EAS[compact[:2]], compact
+    if compact[:3] == "CHE":
+        return VAT_EAS["CH"], compact
+    return "", ""
+
+
+class _Builder:
+    def __init__(self, ctx: Ctx, base_dir: Path) -> None:
+        self.ctx = ctx
+        s = ctx.setting
+        self.fr = ctx.fr
+        self.franchise = _yes(s("vat_franchise"))
+        self.debits = _yes(s("vat_on_debits"))
+        self.nature = text(s("operation_nature")) or "services"
+        self.discount = text(s("early_payment_discount"))
+        indemnity = s("recovery_indemnity")
+        self.indemnity = indemnity if isinstance(indemnity, Decimal) else Decimal(40)
+        self.penalty = s("penalty_rate") if isinstance(s("penalty_rate"), Decimal) else None
+        self.seller_ok = self._seller_checks()
+        siren = text(s("seller_siren")).replace(" ", "")
+        scheme, ident = electronic_address(text(s("seller_electronic_address")), siren, "")
+        capital = s("seller_capital")
+        self.seller = Party(
+            text(s("seller_name")), text(s("seller_address")), text(s("seller_postcode")),
+            text(s("seller_city")), (text(s("seller_country")) or "FR").upper(), siren,
+            text(s("seller_siret")).replace(" ", ""), text(s("seller_vat")).replace(" ", ""),
+            text(s("seller_legal_form")), capital if isinstance(capital, Decimal) else None,
+            text(s("seller_rcs")), text(s("seller_email")), text(s("seller_phone")),
+            text(s("seller_iban")).replace(" ", ""), text(s("seller_bic")), scheme, ident)
+        self.logo: Path | None = None
+        logo = text(s("seller_logo"))
+        if logo:
+            path = Path(logo).expanduser()
+            path = path if path.is_absolute() else base_dir / path
+            if path.is_file():
+                self.logo = path
+            else:
+                ctx.add_setting("PDF-LOGO", WARNING, "seller_logo", M_LOGO, path=str(path))
+
+    def _seller_checks(self) -> bool:
+        ctx = self.ctx
+        needed = ["seller_name", "seller_address", "seller_postcode", "seller_city",
+                  "seller_siren", "seller_vat"]
+        form = text(ctx.setting("seller_legal_form")).upper()
+        if form in COMPANY_FORMS:
+            needed += ["seller_capital", "seller_rcs"]
+        ok = True
+        for key in needed:
+            if ctx.setting(key) in (None, ""):
+                ctx.add_setting("PDF-SELLER", ERROR, key, M_SELLER)
+                ok = False
+        return ok
+
+    def _penalty_rate(self, day: date) -> Decimal | None:
+        if self.penalty is not None:
+            return self.penalty
+        ctx = self.ctx
+        if not ctx.has("TauxPenalite"):
+            return None
+        for start, end, rate in zip(ctx.col("TauxPenalite", "start"),
+                                    ctx.col("TauxPenalite", "end"),
+                                    ctx.col("TauxPenalite", "penalty_rate")):
+            if isinstance(start, date) and isinstance(end, date) and start <= day <= end \
+                    and isinstance(rate, Decimal):
+                return rate
+        return None
+
+    def _doc_finding(self, i: int, key: str, ref: str, what: tuple[str, str],
+                     fix: tuple[str, str]) -> None:
+        self.ctx.add("PDF-DOCUMENT", ERROR, "Factures", i, key, ref, M_DOC, doc=ref,
+                     what=what[0], what_en=what[1], fix_fr=fix[0], fix_en=fix[1])
+
+    def _buyer(self, i: int, ref: str, day: date) -> tuple[Party, str, str] | None:
+        """The client, its language and its kind ('fr', 'eu', 'other')."""
+        ctx = self.ctx
+        c = ctx.inv_client[i]
+        if c < 0:
+            self._doc_finding(i, "client", ref, ("client inconnu", "unknown client"),
+                              ("Créer le client dans Clients.", "Create the client in Clients."))
+            return None
+        col = lambda key: text(ctx.col("Clients", key)[c])
+        code = col("id")
+        country = col("country").upper()
+        siren = col("siren").replace(" ", "")
+        vat = col("vat_number").replace(" ", "")
+        kind = "fr" if country in DOMESTIC else "eu" if country in EU else "other"
+        missing = [(k, fr, en) for k, fr, en in (
+            ("name", "la raison sociale", "company name"), ("address", "l'adresse", "address"),
+            ("postcode", "le code postal", "postcode"), ("city", "la ville", "city"))
+            if not col(k)]
+        if kind == "fr" and not siren and day >= SIREN_MANDATORY_FROM:
+            missing.append(("siren", "le SIREN", "SIREN"))
+        scheme, ident = electronic_address(col("electronic_address"), siren, vat)
+        if not ident:
+            missing.append(("electronic_address",
+                            "l'adresse électronique de facturation (BT-49)",
+                            "electronic invoicing address (BT-49)"))
+        elif not ADDRESS_CHARS.match(ident):
+            missing.append(("electronic_address",
+                            ("une adresse électronique valide (lettres, chiffres, - _ . "
+                             "seulement)"),
+                            "a valid electronic address (letters, digits, - _ . only)"))
+        if missing:
+            for key, fr, en in missing:
+                ctx.add("PDF-CLIENT", ERROR, "Clients", c, key, ref, M_CLIENT, doc=ref,
+                        client=code, what=fr if self.fr else en,
+                        column=ctx.tables["Clients"].labels.get(key, key))
+            return None
+        lang = col("language") if col("language") in ("fr", "en") else \
+            ("fr" if self.fr else "en")
+        party = Party(col("name"), col("address"), col("postcode"), col("city"), country,
+                      siren, col("siret").replace(" ", ""), vat, col("legal_form"),
+                      address_scheme=scheme, address_id=ident, code=code)
+        return party, lang, kind
+
+    def build(self, i: int) -> InvoiceDoc | None:
+        ctx = self.ctx
+        col = lambda key: ctx.col("Factures", key)[i]
+        number = text(col("number"))
+        kind = col("type") or "invoice"
+        day = col("issue_date")
+        if not isinstance(day, date):
+            self._doc_finding(i, "issue_date", number, ("date d'émission absente",
+                                                        "no issue date"),
+                              ("Saisir la date.", "Enter the date."))
+            return None
+        if not NUMBER_CHARS.match(number):
+            self._doc_finding(i, "number", number, (
+                ("numéro invalide pour la facture électronique (35 caractères au plus, A-Z "
+                 "a-z 0-9 + - _ / sans espace)"),
+                ("number invalid for e-invoicing (at most 35 characters, A-Z a-z 0-9 + - _ /, "
+                 "no space)")),
+                ("Émettre une pièce corrigée.", "Issue a corrected document."))
+            return None
+        if not self.seller_ok:
+            return None
+        got = self._buyer(i, number, day)
+        if got is None:
+            return None
+        buyer, lang, client_kind = got
+        currency = text(col("currency")) or text(ctx.setting("currency")) or "EUR"
+        if currency.upper() != "EUR":
+            self._doc_finding(i, "currency", number, (
+                f"devise {currency} : seules les pièces en euros sont éditées pour l'instant",
+                f"currency {currency}: only documents in euros are printed for now"),
+                ("Éditer cette pièce à la main.", "Print this document by hand."))
+            return None
+        due = col("due_date")
+        if not isinstance(due, date):
+            self._doc_finding(i, "due_date", number,
+                              ("date d'échéance absente (mention obligatoire)",
+                               "no due date (a mandatory mention)"),
+                              ("Saisir l'échéance.", "Enter the due date."))
+            return None
+        penalty = self._penalty_rate(day)
+        if penalty is None:
+            ctx.add_setting("PDF-SELLER", ERROR, "penalty_rate", M_SELLER)
+            return None
+        sign = -1 if kind == "credit_note" else 1
+        exemption = "franchise" if self.franchise else ""
+        if not exemption and buyer.vat and client_kind == "eu" and eu_vat.is_valid(buyer.vat):
+            exemption = "reverse_charge"
+        elif not exemption and client_kind == "other":
+            exemption = "outside_eu"
+        lines, deducted = [], []
+        L = lambda key, k: ctx.col("LignesFacture", key)[k]
+        dates = {text(n).casefold(): d for n, d in zip(ctx.inv_number,
+                                                        ctx.col("Factures", "issue_date"))}
+        for k in ctx.lines(i):
+            qty = L("quantity", k) or ZERO
+            price = L("unit_price", k) or ZERO
+            rate = L("vat_rate", k) or ZERO
+            if price < 0:  # BR-27: the price is never negative; the quantity carries it
+                qty, price = -qty, -price
+            qty *= sign
+            category = "S" if rate > 0 else {"reverse_charge": "AE", "outside_eu": "O",
+                                             "franchise": "E"}.get(exemption, "")
+            if not category or (self.franchise and rate > 0):
+                self.ctx.add("PDF-VAT", ERROR, "LignesFacture", k, "vat_rate", number, M_DOC,
+                             doc=number, what="ligne à 0 % sans motif d'exonération" if
+                             rate == 0 else "TVA facturée alors que le vendeur est en franchise",
+                             what_en="0 % line with no legal reason" if rate == 0 else
+                             "VAT charged while the seller is under the franchise",
+                             fix_fr="Émettre un avoir et une facture corrigée.",
+                             fix_en="Issue a credit note and a corrected invoice.")
+                return None
+            lines.append(DocLine(text(L("label", k)), qty, text(L("unit", k)), price, rate,
+                                 line_net(qty, price), category))
+            source = text(L("source", k))
+            if source.startswith("déduction:"):
+                ref = source.split(":", 1)[1]
+                if ref not in [d for d, _ in deducted]:
+                    deducted.append((ref, dates.get(ref.casefold())))
+        if not lines:
+            self._doc_finding(i, "id", number, ("aucune ligne", "no lines"),
+                              ("Saisir ses lignes.", "Enter its lines."))
+            return None
+        per_rate = vat_by_rate([(ln.net, ln.vat_rate) for ln in lines])
+        categories = {ln.vat_rate: ln.category for ln in lines}
+        vat_rows = [VatRow(categories[r], r, base, v)
+                    for r, (base, v) in sorted(per_rate.items(), reverse=True)]
+        net = sum((r.base for r in vat_rows), ZERO)
+        vat = sum((r.vat for r in vat_rows), ZERO)
+        book = (col("net"), col("vat"), col("total"))
+        if book != (net * sign, vat * sign, (net + vat) * sign):
+            self._doc_finding(i, "total", number, (
+                "les totaux du classeur diffèrent de ceux des lignes (TVA par taux)",
+                "the workbook's totals differ from those of its lines (VAT per rate)"),
+                ("Rétablir les formules ; lancer Contrôler.", "Restore the formulas; run Check."))
+            return None
+        credited, credited_date = "", None
+        if kind == "credit_note":
+            credited = text(col("credited"))
+            j = ctx.posted_by_number(credited) if credited else None
+            if j is None:
+                self._doc_finding(i, "credited", number, (
+                    "un avoir doit citer la facture émise qu'il crédite",
+                    "a credit note must name the issued invoice it credits"),
+                    ("Saisir le numéro dans « Facture d'origine ».",
+                     "Enter its number in \"Credited invoice\"."))
+                return None
+            credited = text(ctx.inv_number[j])
+            credited_date = ctx.col("Factures", "issue_date")[j]
+        mode = ctx.col("Clients", "payment_mode")[ctx.inv_client[i]] if \
+            "payment_mode" in ctx.tables["Clients"].cols else None
+        return InvoiceDoc(
+            kind, number, day, due, text(col("terms")), self.seller, buyer, lines, vat_rows,
+            net, vat, net + vat, sign, lang, "EUR", text(col("po")), text(col("quote")),
+            credited, credited_date, deducted, penalty, self.indemnity, self.discount,
+            self.debits, self.nature, exemption, text(mode), self.logo, i)
+
+
+def build_documents(ctx: Ctx, numbers: list[str] | None, base_dir: Path
+                    ) -> tuple[list[InvoiceDoc], list[str]]:
+    """The issued documents (all, or those numbered ``numbers``), in sheet order, and the
+    numbers asked for that are no issued document. Findings go to ``ctx.findings``."""
+    wanted = None if numbers is None else {norm(n): n for n in numbers}
+    builder = _Builder(ctx, base_dir)
+    docs: list[InvoiceDoc] = []
+    found: set[str] = set()
+    for i, posted in enumerate(ctx.posted):
+        key = norm(ctx.inv_number[i])
+        if not posted or (wanted is not None and key not in wanted):
+            continue
+        found.add(key)
+        doc = builder.build(i)
+        if doc is not None:
+            docs.append(doc)
+    unknown = [] if wanted is None else [n for k, n in wanted.items() if k not in found]
+    return docs, unknown
