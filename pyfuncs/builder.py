@@ -185,6 +185,25 @@ def _dashboard_charts(book, ws, lang: str) -> None:
     ws.insert_chart(first + 14, 4, line, {"x_scale": 1.1, "y_scale": 1.0})
 
 
+# xlwings reads its settings from a sheet of this name (keys in A, values in B): the buttons'
+# Python module, the worksheet functions' module; the interpreter is left to the add-in's
+# own setting unless filled in here (README, "Use it from Excel").
+XLWINGS_CONF = (("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""),
+                ("UDF Modules", "pyfuncs.udfs"), ("Show Console", "False"),
+                ("Use UDF Server", "False"))
+
+
+def _xlwings_conf(book) -> None:
+    ws = book.add_worksheet("xlwings.conf")
+    ws.set_tab_color("#7F7F7F")
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 40)
+    for r, (key, value) in enumerate(XLWINGS_CONF):
+        ws.write_string(r, 0, key)
+        if value:
+            ws.write_string(r, 1, value)
+
+
 def build_workbook(path: Path | str, lang: str = "fr",
                    data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                    settings: Mapping[str, object] | None = None,
@@ -233,6 +252,7 @@ def build_workbook(path: Path | str, lang: str = "fr",
             _write_table(ws, book, fmts, tbl, tables.get(tbl.name, ()),
                          computed.get(tbl.name, {}), lang)
         ws.freeze_panes(1, 0)
+    _xlwings_conf(book)
     book.get_worksheet_by_name(S.sheet_name("dashboard", lang)).activate()
     book.close()
     return path

@@ -47,7 +47,7 @@ def test_committed_template_matches_the_schema(tmp_path: Path) -> None:
 
 def test_template_has_every_sheet_table_and_column_of_the_schema() -> None:
     wb = openpyxl.load_workbook(TEMPLATE)
-    assert wb.sheetnames == [s.fr for s in S.SHEETS]
+    assert wb.sheetnames == [s.fr for s in S.SHEETS] + ["xlwings.conf"]
     for tbl in S.TABLES:
         ws = wb[S.sheet_name(tbl.sheet, "fr")]
         assert tbl.name in ws.tables, tbl.name
@@ -62,7 +62,7 @@ def test_init_builds_an_english_workbook_with_english_labels(tmp_path: Path) -> 
     path = tmp_path / "Invoicing.xlsx"
     assert main(["init", str(path), "--lang", "en"]) == 0
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [s.en for s in S.SHEETS]
+    assert wb.sheetnames == [s.en for s in S.SHEETS] + ["xlwings.conf"]
     names = [c.name for c in wb["Invoices"].tables["Factures"].tableColumns]
     assert names == [c.en for c in S.table("Factures").columns]
 

@@ -1,0 +1,197 @@
+"""The workbook's buttons: each a RunPython entry point (macros/Facturier.bas).
+
+Each takes the calling book (Book.caller(), never held at module level), runs the same job
+as the command line through the live-Excel adapter, shows the steps in Excel's status
+bar, writes a status line on the dashboard and ends with a message box. No traceback ever
+reaches the user: an unexpected error becomes one line in the message box, the details go
+to the log file the command line uses.
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from pyfuncs import schema as S
+from pyfuncs.adapters.workbook_live import LiveWorkbook, status_bar
+
+TITLE = "Facturier"
+
+
+def _caller():
+    import xlwings as xw
+    return xw.Book.caller()
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _log(exc: BaseException) -> str:
+    from pyfuncs.cli import LOG_FILE
+    try:
+        with LOG_FILE.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now().isoformat()} (Excel)\n"
+                      f"{''.join(traceback.format_exception(exc))}\n")
+        return f" (détails : {LOG_FILE})"
+    except OSError:
+        return ""
+
+
+def _known(exc: BaseException) -> str | None:
+    """The one-line message of an error the user can act on, or None."""
+    from pyfuncs.adapters.journal import JournalError
+    from pyfuncs.adapters.xlsx_read import WorkbookError
+    from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
+    from pyfuncs.jobs_invoicing import SettingsError
+    if isinstance(exc, JournalError):
+        return exc.fr
+    if isinstance(exc, SettingsError):
+        return "; ".join(f"{f.location()} : {f.message}" for f in exc.findings)
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, ValueError)):
+        return str(exc)
+    return None
+
+
+def _eur(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
+def _status(book, text: str) -> None:
+    """The dashboard's second line says what the last button did (best effort)."""
+    try:
+        name = S.sheet_name("dashboard", "fr")
+        names = [s.name for s in book.sheets]
+        if name not in names:
+            name = S.sheet_name("dashboard", "en")
+        if name in names:
+            book.sheets[name].range("A2").value = text
+    except Exception as exc:  # noqa: BLE001 - a status line must never hide the result
+        _log(exc)
+
+
+def run_button(label: str, job: Callable[[LiveWorkbook, Callable[[str], None]], str],
+               book=None) -> str:
+    """Run one button's job on the calling book; returns the message shown."""
+    book = book if book is not None else _caller()
+    app = book.app
+    try:
+        with status_bar(app, f"{TITLE} : {label}") as step:
+            message = job(LiveWorkbook(book), step)
+        _status(book, f"{label} : {message.splitlines()[0]} ({datetime.now():%d/%m/%Y %H:%M})")
+    except Exception as exc:  # noqa: BLE001 - the user gets a line, never a traceback
+        known = _known(exc)
+        message = f"{label} : {known}" if known else \
+            f"{label} : erreur inattendue ({type(exc).__name__}){_log(exc)}"
+        app.alert(message, title=TITLE, mode="critical")
+        return message
+    app.alert(message, title=TITLE, mode="info")
+    return message
+
+
+# ----------------------------------------------------------------------------- the jobs
+def _check(source: LiveWorkbook, step) -> str:
+    from pyfuncs.jobs import run_check
+    result = run_check(source, _today(), step)
+    c = result.counts
+    return (f"{c.get('error', 0)} erreur(s), {c.get('warning', 0)} avertissement(s), "
+            f"{c.get('info', 0)} info : voir la feuille Contrôles.")
+
+
+def _age(source: LiveWorkbook, step) -> str:
+    from pyfuncs.jobs import run_refresh
+    result = run_refresh(source, _today(), step)
+    return (f"Balance âgée et tableau de bord à jour ; {result.counts.get('error', 0)} "
+            "erreur(s) dans Contrôles.")
+
+
+def _generate(book) -> Callable[[LiveWorkbook, Callable[[str], None]], str]:
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs.jobs_invoicing import run_generate
+        preview = run_generate(source, _today(), dry_run=True, preview=True, progress=step)
+        if not preview.issued:
+            extra = f" ; {len(preview.findings)} point(s) à corriger" if preview.findings \
+                else ""
+            return f"Rien à émettre{extra}."
+        total = sum((d.total for d in preview.issued), Decimal(0))
+        question = (f"{len(preview.issued)} pièce(s) à émettre pour {_eur(total)} TTC "
+                    "(liste dans la feuille Aperçu facturation). Émettre et numéroter "
+                    "maintenant ?")
+        if book.app.alert(question, title=TITLE, buttons="yes_no", mode="info") != "yes":
+            return "Émission annulée : rien n'a été numéroté."
+        result = run_generate(source, _today(), progress=step)
+        numbers = [d.number for d in result.issued]
+        shown = ", ".join(numbers[:5]) + (" …" if len(numbers) > 5 else "")
+        return (f"{len(numbers)} pièce(s) émise(s) : {shown}. Voir la feuille Registre."
+                + (f" {result.errors} erreur(s) : voir la liste." if result.errors else ""))
+    return job
+
+
+def controler(book=None) -> str:
+    """Bouton « Contrôler »."""
+    return run_button("Contrôler", _check, book)
+
+
+def actualiser_balance(book=None) -> str:
+    """Bouton « Actualiser la balance âgée »."""
+    return run_button("Actualiser la balance âgée", _age, book)
+
+
+def generer_factures(book=None) -> str:
+    """Bouton « Générer les factures »: the dry run in a sheet, a confirmation, then the
+    numbers."""
+    book = book if book is not None else _caller()
+    return run_button("Générer les factures", _generate(book), book)
+
+
+def _not_yet(what: str):
+    def job(source: LiveWorkbook, step) -> str:
+        raise ValueError(f"{what} n'est pas encore disponible dans cette version.")
+    return job
+
+
+def preparer_relances(book=None) -> str:
+    """Bouton « Préparer les relances »."""
+    return run_button("Préparer les relances", _reminders(send=False, book=book), book)
+
+
+def envoyer_relances(book=None) -> str:
+    """Bouton « Envoyer les relances » (asks for confirmation with the count)."""
+    return run_button("Envoyer les relances", _reminders(send=True, book=book), book)
+
+
+def envoyer_factures(book=None) -> str:
+    """Bouton « Envoyer les factures »."""
+    return run_button("Envoyer les factures", _not_yet("L'envoi des factures"), book)
+
+
+def _reminders(send: bool, book):
+    try:
+        from pyfuncs import jobs_reminders  # noqa: F401 - issue 7's job, when installed
+    except ImportError:
+        return _not_yet("L'envoi des relances" if send else "La préparation des relances")
+    return _reminder_job(send, book)
+
+
+def _reminder_job(send: bool, book):
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs import jobs_reminders
+        run = getattr(jobs_reminders, "run_remind", None)
+        if run is None:
+            raise ValueError("Les relances ne sont pas encore disponibles dans cette version.")
+        preview = run(source, _today(), send=False, progress=step)
+        count = len(getattr(preview, "emails", []) or [])
+        if not send:
+            return f"{count} relance(s) prête(s) : voir la feuille Relances à envoyer."
+        if not count:
+            return "Aucune relance à envoyer."
+        caller = book if book is not None else _caller()
+        if caller.app.alert(f"Envoyer {count} email(s) de relance maintenant ?", title=TITLE,
+                            buttons="yes_no", mode="info") != "yes":
+            return "Envoi annulé : aucun email n'est parti."
+        result = run(source, _today(), send=True, progress=step)
+        sent = len(getattr(result, "sent", []) or [])
+        failed = len(getattr(result, "failed", []) or [])
+        return f"{sent} relance(s) envoyée(s)" + (f", {failed} en échec" if failed else "") + "."
+    return job

@@ -1,0 +1,177 @@
+"""Worksheet functions (xlwings UDFs), all prefixed FACT_: pure, read only.
+
+Excel recalculates them at will, so none of them allocates, writes or sends (ARCHITECTURE.md
+principle 8). Each calls the same code as the jobs (domain/terms.py, money.py, aging.py,
+stdnum through the checks), and answers a bad argument with a readable message in the cell
+("FACT : date invalide"), never a traceback.
+
+The decorators are xlwings' own: on Windows they register the functions and the argument
+docs Excel's function wizard shows; elsewhere they are no-ops and the functions stay plain
+Python (tests/excel reads the real metadata).
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from decimal import Decimal
+
+import xlwings as xw
+from stdnum import iban as std_iban
+from stdnum.eu import vat as std_vat
+from stdnum.fr import siren as std_siren
+from stdnum.fr import siret as std_siret
+
+from pyfuncs import schema as S
+from pyfuncs.domain.aging import bucket_labels, bucket_of, parse_buckets
+from pyfuncs.domain.money import D, NotAnAmount, to_cents
+from pyfuncs.domain.terms import due_date
+
+PREFIX = "FACT_"
+
+
+class BadArgument(ValueError):
+    """A worksheet function's argument it cannot use; the message goes into the cell."""
+
+
+def _safe(func):
+    """A bad argument (or anything unexpected) becomes a message in the cell."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BadArgument as exc:
+            return f"FACT : {exc}"
+        except Exception as exc:  # noqa: BLE001 - a cell never shows a traceback
+            return f"FACT : erreur ({type(exc).__name__})"
+    return wrapper
+
+
+def _day(value: object, what: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
+        from pyfuncs.adapters.cells import serial_to_date
+        day = serial_to_date(float(value))
+        if day is not None:
+            return day
+    if isinstance(value, str):
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                pass
+    raise BadArgument(f"{what} : date invalide ({value!r})")
+
+
+def _amount(value: object, what: str) -> Decimal:
+    if value is None or value == "":
+        raise BadArgument(f"{what} manquant")
+    try:
+        return D(value)
+    except NotAnAmount:
+        raise BadArgument(f"{what} : nombre invalide ({value!r})") from None
+
+
+def _choice(choices: str, value: object, what: str) -> str:
+    key = S.choice_lookup(choices).get(S.fold(str(value or "")))
+    if key is None:
+        allowed = ", ".join(S.choice_labels(choices, "fr"))
+        raise BadArgument(f"{what} inconnu ({value!r}) ; valeurs : {allowed}")
+    return key
+
+
+@xw.func(category="Facturier")
+@xw.arg("date_facture", doc="Date d'émission de la facture.")
+@xw.arg("conditions", doc="Conditions de paiement : « À réception », « 30 jours », "
+                          "« 45 jours fin de mois », « 60 jours »...")
+@xw.arg("convention", doc="Facultatif : « fin de mois puis +N jours » ou « +N jours puis fin de "
+                          "mois » (défaut : celui des Paramètres livrés).")
+@_safe
+def FACT_ECHEANCE(date_facture, conditions, convention=None):
+    """Date d'échéance d'après les conditions de paiement (L441-10)."""
+    day = _day(date_facture, "date_facture")
+    terms = _choice("terms", conditions, "conditions")
+    rule = _choice("eom_convention", convention, "convention") if convention else \
+        str(S.SETTINGS_BY_KEY["eom_convention"].default)
+    return due_date(day, terms, rule)
+
+
+@xw.func(category="Facturier")
+@xw.arg("base_ht", doc="Montant hors taxe (total des lignes à ce taux).")
+@xw.arg("taux", doc="Taux de TVA : 0,2 ou 20 %.")
+@_safe
+def FACT_TVA(base_ht, taux):
+    """TVA d'une base à un taux, arrondie au centime comme les factures (BR-CO-17)."""
+    rate = _amount(taux, "taux")
+    if rate > 1:
+        rate = rate / 100
+    return float(to_cents(_amount(base_ht, "base_ht") * rate))
+
+
+@xw.func(category="Facturier")
+@xw.arg("echeance", doc="Date d'échéance de la facture.")
+@xw.arg("date_ref", doc="Date à laquelle compter (défaut : aujourd'hui).")
+@_safe
+def FACT_JOURS_RETARD(echeance, date_ref=None):
+    """Jours de retard à une date (0 si pas encore échue)."""
+    ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
+    return max(0, (ref - _day(echeance, "echeance")).days)
+
+
+@xw.func(category="Facturier")
+@xw.arg("echeance", doc="Date d'échéance de la facture.")
+@xw.arg("date_ref", doc="Date de la balance (défaut : aujourd'hui).")
+@xw.arg("tranches", doc="Bornes des tranches en jours, comme dans les Paramètres "
+                        "(défaut « 30,60,90 »).")
+@_safe
+def FACT_TRANCHE(echeance, date_ref=None, tranches=None):
+    """Tranche de la balance âgée d'une facture : « Non échu », « 1–30 j »..."""
+    ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
+    bounds = parse_buckets(tranches if tranches not in (None, "") else "30,60,90")
+    days = (ref - _day(echeance, "echeance")).days
+    return bucket_labels(bounds, "fr")[bucket_of(days, bounds)]
+
+
+def _valid(module, value: object) -> bool:
+    text = str(value or "").strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return bool(text) and module.is_valid(text)
+
+
+@xw.func(category="Facturier")
+@xw.arg("siren", doc="Numéro SIREN (9 chiffres).")
+@_safe
+def FACT_SIREN_VALIDE(siren):
+    """VRAI si le SIREN a la bonne forme et la bonne clé (Luhn)."""
+    return _valid(std_siren, siren)
+
+
+@xw.func(category="Facturier")
+@xw.arg("siret", doc="Numéro SIRET (14 chiffres).")
+@_safe
+def FACT_SIRET_VALIDE(siret):
+    """VRAI si le SIRET a la bonne forme et la bonne clé."""
+    return _valid(std_siret, siret)
+
+
+@xw.func(category="Facturier")
+@xw.arg("numero_tva", doc="Numéro de TVA intracommunautaire (FR..., DE...).")
+@_safe
+def FACT_TVA_VALIDE(numero_tva):
+    """VRAI si le numéro de TVA intracommunautaire a la bonne forme et la bonne clé."""
+    return _valid(std_vat, numero_tva)
+
+
+@xw.func(category="Facturier")
+@xw.arg("iban", doc="IBAN, avec ou sans espaces.")
+@_safe
+def FACT_IBAN_VALIDE(iban):
+    """VRAI si l'IBAN a la bonne forme et la bonne clé (ISO 7064)."""
+    return _valid(std_iban, iban)
+
+
+UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_SIREN_VALIDE,
+        FACT_SIRET_VALIDE, FACT_TVA_VALIDE, FACT_IBAN_VALIDE]

@@ -1,0 +1,70 @@
+"""The worksheet functions: the same answers as the jobs, readable messages for bad
+arguments, never an exception in a cell."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import python_calamine
+
+from pyfuncs.demo import run_demo
+from pyfuncs.jobs import run_age
+from pyfuncs.udfs import (
+    FACT_ECHEANCE,
+    FACT_IBAN_VALIDE,
+    FACT_JOURS_RETARD,
+    FACT_SIREN_VALIDE,
+    FACT_SIRET_VALIDE,
+    FACT_TRANCHE,
+    FACT_TVA,
+    FACT_TVA_VALIDE,
+)
+
+TODAY = date(2026, 11, 23)
+
+
+def test_due_dates_follow_the_terms_and_the_end_of_month_convention():
+    assert FACT_ECHEANCE(datetime(2026, 11, 23), "30 jours") == date(2026, 12, 23)
+    assert FACT_ECHEANCE("23/11/2026", "45 jours fin de mois") == date(2027, 1, 31)
+    assert FACT_ECHEANCE(date(2026, 11, 23), "45 days end of month",
+                         "Fin de mois puis +N jours") == date(2027, 1, 14)
+    assert FACT_ECHEANCE(46349.0, "À réception") == date(2026, 11, 23)  # an Excel serial
+
+
+def test_vat_is_rounded_once_on_the_base_as_invoices_do():
+    assert FACT_TVA(2.00, 0.055) == 0.11  # not 2 x round(0.055)
+    assert FACT_TVA(999.99, "20 %") == 200.00
+    assert FACT_TVA(100, 20) == 20.0
+
+
+def test_bad_arguments_give_a_readable_message_not_an_exception():
+    assert FACT_TVA("abc", 0.2) == "FACT : base_ht : nombre invalide ('abc')"
+    assert FACT_ECHEANCE("hier", "30 jours") == "FACT : date_facture : date invalide ('hier')"
+    assert FACT_ECHEANCE(date(2026, 1, 1), "90 jours").startswith(
+        "FACT : conditions inconnu ('90 jours') ; valeurs : À réception, 30 jours")
+    assert FACT_TRANCHE(None).startswith("FACT : echeance : date invalide")
+
+
+def test_identifiers_are_checked_with_their_keys():
+    assert FACT_SIREN_VALIDE("732 829 320") is True
+    assert FACT_SIREN_VALIDE(732829320.0) is True  # a number typed in a cell
+    assert FACT_SIREN_VALIDE("732829321") is False
+    assert FACT_SIRET_VALIDE("73282932000074") is True
+    assert FACT_TVA_VALIDE("FR44732829320") is True and FACT_TVA_VALIDE("FR00732829320") is False
+    assert FACT_IBAN_VALIDE("FR76 3000 6000 0112 3456 7890 189") is True
+    assert FACT_IBAN_VALIDE("") is False
+
+
+def test_bucket_and_days_late_agree_with_the_aged_balance_job_on_the_demo(tmp_path):
+    summary = run_demo(tmp_path, today=TODAY, run=False)
+    run_age(summary.workbook, TODAY)
+    detail = python_calamine.CalamineWorkbook.from_path(str(summary.workbook)) \
+        .get_sheet_by_name("Détail balance").to_python()
+    header = detail[2]
+    rows = [dict(zip(header, r)) for r in detail[3:] if r[0]]
+    assert len(rows) > 20
+    for r in rows:
+        assert FACT_TRANCHE(r["Échéance"], TODAY) == r["Tranche"], r
+        assert FACT_JOURS_RETARD(r["Échéance"], TODAY) == r["Jours de retard"], r
+    assert {r["Tranche"] for r in rows} >= {"Non échu", "1–30 j", "> 90 j"}
+    assert Decimal(str(FACT_TVA(100, 0.2))) == Decimal(20)
