@@ -10,12 +10,16 @@ templates/, so a PDF looks the same on any machine.
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import UTC, datetime
 from html import escape
+from io import BytesIO
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import OutputIntentSubType
+from fpdf.fonts import TTFFont
 from fpdf.output import PDFICCProfile
 
 from pyfuncs.documents import facturx
@@ -157,8 +161,7 @@ def render(doc: InvoiceDoc, *, embed_xml: bool = True,
                           dest_output_profile=PDFICCProfile(contents=_icc(), n=3,
                                                             alternate="DeviceRGB"),
                           info="sRGB2014 (v2)")
-    pdf.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
+    _add_fonts(pdf)
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=20)
     s = doc.seller
@@ -178,6 +181,25 @@ def render(doc: InvoiceDoc, *, embed_xml: bool = True,
 
 
 _ICC: bytes | None = None
+_FONTS: dict[str, tuple[TTFFont, bytes]] = {}
+
+
+def _add_fonts(pdf: FPDF) -> None:
+    """The two fonts, parsed once per process: each document gets a copy of the parsed
+    font (fpdf2's own deepcopy shares what is immutable) over a fresh fontTools object,
+    since embedding subsets that object in place. Parsing them anew for every document
+    cost a third of its time."""
+    for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
+        key = "dejavu" + style
+        if key not in _FONTS:
+            probe = FPDF()
+            probe.add_font("DejaVu", style, FONTS / name)
+            _FONTS[key] = (probe.fonts[key], (FONTS / name).read_bytes())
+        parsed, raw = _FONTS[key]
+        font = deepcopy(parsed)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(BytesIO(raw), recalcTimestamp=False, lazy=True)
+        pdf.fonts[key] = font
 
 
 def _icc() -> bytes:
@@ -192,7 +214,27 @@ def _text(pdf: FPDF, w: float, h: float, value: str, size: float = 8.5,
           ) -> None:
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(w, h, value, align=align, new_x="LEFT", new_y="NEXT")
+    for line in wrap(pdf, value, w - 2 * pdf.c_margin):
+        pdf.cell(w, h, line, align=align, new_x="LEFT", new_y="NEXT")
+
+
+def wrap(pdf: FPDF, value: str, width: float) -> list[str]:
+    """``value`` broken into lines no wider than ``width`` (mm) in the current font, at
+    spaces (a word longer than a line stands alone). fpdf2's multi_cell measures every
+    character of every candidate line: doing it per word is five times faster."""
+    space = pdf.get_string_width(" ")
+    out: list[str] = []
+    for paragraph in value.split("\n"):
+        line, used = [], 0.0
+        for word in paragraph.split(" "):
+            size = pdf.get_string_width(word)
+            if line and used + space + size > width:
+                out.append(" ".join(line))
+                line, used = [], 0.0
+            used += (space if line else 0.0) + size
+            line.append(word)
+        out.append(" ".join(line))
+    return out
 
 
 def _header(pdf: FPDF, doc: InvoiceDoc, lab: Labels, t: dict[str, str]) -> None:
@@ -278,7 +320,7 @@ def _table(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
     _table_head(pdf, lab)
     pdf.set_font("DejaVu", "", 8.5)
     for n, line in enumerate(doc.lines):
-        rows = pdf.multi_cell(COLS[0] - 2, 4.3, line.label, dry_run=True, output="LINES")
+        rows = wrap(pdf, line.label, COLS[0] - 2 - 2 * pdf.c_margin)
         h = max(1, len(rows)) * 4.3 + 2
         if pdf.get_y() + h > pdf.h - 24:
             pdf.add_page()
@@ -288,8 +330,9 @@ def _table(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
         if n % 2:
             pdf.set_fill_color(*LINE_FILL)
             pdf.rect(15, y, sum(COLS), h, style="F")
-        pdf.set_xy(16, y + 1)
-        pdf.multi_cell(COLS[0] - 2, 4.3, line.label, new_x="RIGHT", new_y="TOP")
+        for k, text in enumerate(rows):
+            pdf.set_xy(16, y + 1 + 4.3 * k)
+            pdf.cell(COLS[0] - 2, 4.3, text)
         values = (quantity(line.quantity, lang), line.unit, price(line.unit_price, lang),
                   rate(line.vat_rate, lang), money(line.net, lang))
         x = 15 + COLS[0]

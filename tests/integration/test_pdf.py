@@ -1,0 +1,221 @@
+"""`facturier pdf` end to end: real workbooks issued by `generate`, real PDFs, their
+Factur-X XML checked against the XSD, the EN 16931 rules and the French rules, their text
+read back with pdftotext, their fonts with pdffonts, and veraPDF when it is installed."""
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal as D
+from pathlib import Path
+
+import facturx
+import pytest
+from lxml import etree
+
+from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.builder import build_workbook
+from pyfuncs.jobs import load
+from pyfuncs.jobs_documents import run_pdf
+from pyfuncs.jobs_invoicing import run_generate
+from tests.integration.test_generate import TODAY
+from tests.integration.test_generate import workbook as generate_workbook
+from tests.support.en16931 import fatal, xsd_errors
+from tests.unit.test_checks import clean_settings, clean_tables
+
+NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+      "ram": "urn:un:unece:uncefact:data:standard:"
+             "ReusableAggregateBusinessInformationEntity:100"}
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                   reason="poppler-utils (pdftotext, pdffonts) not installed")
+
+
+def _issued(tmp_path: Path) -> Path:
+    path = generate_workbook(tmp_path)
+    run_generate(path, TODAY)
+    return path
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[Path, Path, object]:
+    tmp = tmp_path_factory.mktemp("pdf")
+    path = _issued(tmp)
+    result = run_pdf(path, tmp / "out", TODAY, workers=1)
+    return path, tmp / "out", result
+
+
+def _xml(pdf: Path) -> etree._Element:
+    name, xml = facturx.get_xml_from_pdf(pdf.read_bytes(), check_xsd=False)
+    assert name == "factur-x.xml"
+    return etree.fromstring(xml)
+
+
+def _value(root: etree._Element, path: str) -> str:
+    return root.findtext(path, namespaces=NS)
+
+
+def _text(pdf: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return " ".join(out.replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+def test_every_issued_document_becomes_a_factur_x_valid_against_xsd_en16931_and_french_rules(
+        printed):
+    path, _, result = printed
+    assert result.findings == [] and result.unknown == []
+    loaded = load(path, TODAY, checks=False)
+    inv = loaded.data.tables["Factures"]
+    issued = {n: k for k, n in enumerate(inv.cols["number"]) if n}
+    assert sorted(p.stem for p in result.written) == sorted(issued)
+    for pdf in result.written:
+        _, xml = facturx.get_xml_from_pdf(pdf.read_bytes(), check_xsd=False)
+        assert xsd_errors(xml) == [], pdf.name
+        assert fatal(xml) == [], pdf.name
+
+
+def test_the_xml_totals_equal_the_workbook_totals_to_the_cent_credit_notes_positive(printed):
+    path, out, result = printed
+    loaded = load(path, TODAY, checks=False)
+    inv = loaded.data.tables["Factures"]
+    sums = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/" \
+           "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+    codes = {"invoice": "380", "credit_note": "381", "deposit": "386"}
+    seen = set()
+    for k, number in enumerate(inv.cols["number"]):
+        if not number:
+            continue
+        root = _xml(out / f"{number}.pdf")
+        kind = inv.cols["type"][k]
+        sign = -1 if kind == "credit_note" else 1
+        net, vat, total = (loaded.column("Factures", c)[k] for c in ("net", "vat", "total"))
+        assert D(_value(root, sums + "ram:TaxBasisTotalAmount")) == sign * net
+        assert D(_value(root, sums + "ram:TaxTotalAmount")) == sign * vat
+        assert D(_value(root, sums + "ram:GrandTotalAmount")) == sign * total
+        assert D(_value(root, sums + "ram:DuePayableAmount")) == sign * total
+        assert _value(root, "rsm:ExchangedDocument/ram:TypeCode") == codes[kind]
+        per_rate = root.findall("rsm:SupplyChainTradeTransaction/"
+                                "ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax",
+                                NS)
+        assert sum(D(t.findtext("ram:CalculatedAmount", namespaces=NS)) for t in per_rate) \
+            == sign * vat
+        seen.add(kind)
+    assert seen == {"invoice", "credit_note", "deposit"}
+    # the multi-rate final invoice: VAT per rate on each rate's total (BR-CO-17),
+    # 5.5 % of 2.00 -> 0.11 and 20 % of 999.99 (199.998) -> 200.00
+    def per_rate(pdf: Path) -> dict[str, str]:
+        return {t.findtext("ram:RateApplicablePercent", namespaces=NS):
+                t.findtext("ram:CalculatedAmount", namespaces=NS)
+                for t in _xml(pdf).iterfind(".//ram:ApplicableHeaderTradeSettlement/"
+                                            "ram:ApplicableTradeTax", NS)}
+    assert {"20": "200.00", "5.5": "0.11"} in [per_rate(p) for p in result.written]
+
+
+def test_the_french_notes_identifiers_and_billing_mode_are_in_the_xml(printed):
+    _, out, _ = printed
+    root = _xml(out / "FAC2026-0003.pdf")  # Kessler GmbH: EU reverse charge
+    notes = {n.findtext("ram:SubjectCode", namespaces=NS): n.findtext("ram:Content",
+                                                                        namespaces=NS)
+             for n in root.iterfind("rsm:ExchangedDocument/ram:IncludedNote", NS)}
+    assert set(notes) >= {"PMT", "PMD", "AAB"} and "40,00" in notes["PMT"]
+    assert _value(root, "rsm:ExchangedDocumentContext/"
+                  "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"
+    seller = root.find(".//ram:SellerTradeParty", NS)
+    assert seller.find("ram:SpecifiedLegalOrganization/ram:ID", NS).get("schemeID") == "0002"
+    assert seller.find("ram:URIUniversalCommunication/ram:URIID", NS).text
+    buyer = root.find(".//ram:BuyerTradeParty", NS)
+    assert buyer.find("ram:URIUniversalCommunication/ram:URIID", NS).text == "DE136695976"
+    assert {c.text for c in root.iterfind(".//ram:CategoryCode", NS)} == {"AE"}
+    credit = _xml(out / "AV2026-0002.pdf")
+    assert _value(credit, ".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == \
+        "FAC2026-0008"
+
+
+@needs_poppler
+def test_the_pdf_shows_every_mandatory_mention(printed):
+    _, out, _ = printed
+    text = _text(out / "FAC2026-0003.pdf")
+    s = clean_settings()
+    for mention in (s["seller_name"], "SAS au capital de 50 000,00 €", "RCS Lyon",
+                    f"SIREN {s['seller_siren']}", s["seller_vat"], "18 rue de la Villette",
+                    "Kessler GmbH", "70565 Stuttgart", "DE136695976", "FAC2026-0003",
+                    "02/03/2026", "Date d'échéance", "Audit de sécurité", "1 100,00 €",
+                    "2 200,00 €", "Total TTC", "Autoliquidation", "30 jours",
+                    "Pas d'escompte", "12,15 %", "40,00 €", "Nature des opérations"):
+        assert mention in text, mention
+    credit = _text(out / "AV2026-0002.pdf")
+    assert "AVOIR" in credit and "Avoir sur la facture n° FAC2026-0008 du 30/10/2026" in credit
+    po = _text(out / "FAC2026-0002.pdf")
+    assert "PO-77" in po
+    outside = _text(out / "FAC2026-0004.pdf")
+    assert "TVA non applicable, art. 259-1 du CGI" in outside
+
+
+@needs_poppler
+def test_fonts_are_embedded_and_the_file_declares_pdfa3b_with_an_srgb_output_intent(printed):
+    _, out, _ = printed
+    pdf = out / "FAC2026-0003.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # emb column
+    raw = pdf.read_bytes()
+    assert b"<pdfaid:part>3</pdfaid:part>" in raw and b"<pdfaid:conformance>B<" in raw
+    assert b"/GTS_PDFA1" in raw and b"/DestOutputProfile" in raw
+    assert b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in raw
+    assert b"/AFRelationship /Data" in raw
+
+
+@pytest.mark.skipif(shutil.which("verapdf") is None, reason="veraPDF is not installed")
+def test_verapdf_finds_the_pdfs_pdfa3b_compliant(printed):
+    _, _, result = printed
+    done = subprocess.run(["verapdf", "--flavour", "3b", *map(str, result.written[:3])],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert 'isCompliant="false"' not in done.stdout and 'isCompliant="true"' in done.stdout
+
+
+def test_english_clients_get_english_documents_and_a_logo_when_set(tmp_path):
+    from PIL import Image
+    t = copy.deepcopy(clean_tables())
+    for c in t["Clients"]:
+        if c["id"] == "C3":
+            c["language"] = "en"
+    settings = dict(clean_settings(), seller_logo="logo.png", vat_on_debits="yes")
+    Image.new("RGB", (120, 40), (31, 56, 100)).save(tmp_path / "logo.png")
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=settings, today=TODAY)
+    result = run_pdf(path, tmp_path / "out", TODAY, ["FAC2026-0003", "FAC2026-0001"])
+    assert result.findings == [] and len(result.written) == 2
+    raw = (tmp_path / "out" / "FAC2026-0003.pdf").read_bytes()
+    assert b"/Subtype /Image" in raw
+    if shutil.which("pdftotext"):
+        text = _text(tmp_path / "out" / "FAC2026-0003.pdf")
+        assert "INVOICE" in text and "Due date" in text and "€2,200.00" in text
+        assert "02 Mar 2026" in text and "Autoliquidation" in text
+        fr = _text(tmp_path / "out" / "FAC2026-0001.pdf")
+        assert "Option pour le paiement de la taxe d'après les débits" in fr
+
+
+def test_a_document_missing_a_mention_is_a_finding_with_its_cell_and_the_others_are_made(
+        tmp_path):
+    t = copy.deepcopy(clean_tables())
+    for c in t["Clients"]:
+        if c["id"] == "C2":
+            c["address"] = None
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    done = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "pdf", str(path), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"Clients, row \d+, column Adresse: FAC2026-0002", done.stdout)
+    made = {p.stem for p in (tmp_path / "out").glob("*.pdf")}
+    assert "FAC2026-0001" in made and "FAC2026-0002" not in made
+    data = read_workbook(path)
+    assert data.tables["Clients"]  # the workbook is read, never written
+    done = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "pdf", str(path),
+                           "FAC2099-0001", "--out", str(tmp_path / "out2")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "FAC2099-0001" in done.stderr
