@@ -24,6 +24,7 @@ from stdnum.fr import siret as std_siret
 from pyfuncs import schema as S
 from pyfuncs.domain.aging import bucket_labels, bucket_of, parse_buckets
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
+from pyfuncs.domain.penalties import HalfYearRate, RateTable, late_penalty, recovery_indemnity
 from pyfuncs.domain.terms import due_date
 
 PREFIX = "FACT_"
@@ -134,6 +135,40 @@ def FACT_TRANCHE(echeance, date_ref=None, tranches=None):
     return bucket_labels(bounds, "fr")[bucket_of(days, bounds)]
 
 
+def _shipped_rates() -> list[HalfYearRate]:
+    return [HalfYearRate(date.fromisoformat(a), date.fromisoformat(b), Decimal(e), Decimal(p),
+                         Decimal(lg) if lg else None)
+            for a, b, e, p, lg in S.DEFAULT_PENALTY_RATES]
+
+
+@xw.func(category="Facturier")
+@xw.arg("montant_ttc", doc="Montant TTC resté impayé.")
+@xw.arg("echeance", doc="Date d'échéance de la facture.")
+@xw.arg("date_ref", doc="Date du calcul (défaut : aujourd'hui).")
+@xw.arg("taux", doc="Facultatif : taux contractuel (0,1215 ou 12,15 %) ; vide : taux BCE + "
+                    "10 points du semestre (table livrée).")
+@xw.arg("indemnite", doc="Indemnité forfaitaire de recouvrement (défaut 40 €).")
+@_safe
+def FACT_PENALITES(montant_ttc, echeance, date_ref=None, taux=None, indemnite=None):
+    """Pénalités de retard au prorata des jours (L441-10) plus l'indemnité forfaitaire, comme
+    les relances les calculent."""
+    ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
+    due = _day(echeance, "echeance")
+    contractual = None
+    if taux not in (None, ""):
+        contractual = _amount(taux, "taux")
+        contractual = contractual / 100 if contractual > 1 else contractual
+    table = RateTable.of(_shipped_rates() if contractual is None else [], contractual)
+    penalty = late_penalty(_amount(montant_ttc, "montant_ttc"), due, ref, table)
+    if penalty.missing:
+        start, end = penalty.missing[0]
+        raise BadArgument(f"pas de taux pour la période du {start:%d/%m/%Y} au "
+                          f"{end:%d/%m/%Y} : donner le taux")
+    fee = recovery_indemnity(_amount(indemnite, "indemnite") if indemnite not in (None, "")
+                             else None) if ref > due else Decimal(0)
+    return float(penalty.amount + fee)
+
+
 def _valid(module, value: object) -> bool:
     text = str(value or "").strip()
     if isinstance(value, float) and value.is_integer():
@@ -173,5 +208,6 @@ def FACT_IBAN_VALIDE(iban):
     return _valid(std_iban, iban)
 
 
-UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_SIREN_VALIDE,
+UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_PENALITES,
+        FACT_SIREN_VALIDE,
         FACT_SIRET_VALIDE, FACT_TVA_VALIDE, FACT_IBAN_VALIDE]

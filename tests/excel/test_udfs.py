@@ -13,6 +13,7 @@ from pyfuncs.udfs import (
     FACT_ECHEANCE,
     FACT_IBAN_VALIDE,
     FACT_JOURS_RETARD,
+    FACT_PENALITES,
     FACT_SIREN_VALIDE,
     FACT_SIRET_VALIDE,
     FACT_TRANCHE,
@@ -68,3 +69,13 @@ def test_bucket_and_days_late_agree_with_the_aged_balance_job_on_the_demo(tmp_pa
         assert FACT_JOURS_RETARD(r["Échéance"], TODAY) == r["Jours de retard"], r
     assert {r["Tranche"] for r in rows} >= {"Non échu", "1–30 j", "> 90 j"}
     assert Decimal(str(FACT_TVA(100, 0.2))) == Decimal(20)
+
+
+def test_late_penalties_are_pro_rata_per_day_plus_the_indemnity():
+    # 1,200 EUR due 2026-10-01, 30 days late on 2026-10-31 at 12.15 % (H2 2026):
+    # 1200 x 0.1215 x 30 / 365 = 11.98; + 40
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31)) == 51.98
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31), "10 %") == 49.86
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 9, 30)) == 0.0  # not late
+    assert FACT_PENALITES(1200, date(2027, 3, 1), date(2027, 4, 1)).startswith(
+        "FACT : pas de taux pour la période du 02/03/2027")
