@@ -27,6 +27,7 @@ from pathlib import Path
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal, workbook_lock
 from pyfuncs.adapters.mailer import (
+    ConnectError,
     HeaderInjection,
     MailError,
     SmtpSender,
@@ -339,9 +340,14 @@ def _send_all(result: RemindResult, cfg: SmtpSettings,
         return
     smtp = sender_factory(cfg)
     try:
-        for out in todo:
+        for k, out in enumerate(todo):
             try:
                 smtp.send(out.message)  # type: ignore[arg-type]
+            except ConnectError as err:  # unreachable or login refused: none can go now
+                for rest in todo[k:]:
+                    rest.status, rest.error = "failed", str(err)
+                log.warning("reminders not sent (%d): %s", len(todo) - k, err)
+                break
             except MailError as err:
                 out.status, out.error = "failed", str(err)
                 log.warning("reminder %s to %s not sent: %s", out.mailing.key, out.mailing.to,

@@ -37,6 +37,10 @@ class MailError(Exception):
     """A message or a connection refused; the text never holds the password."""
 
 
+class ConnectError(MailError):
+    """The server cannot be reached or refused the login: no message can go this batch."""
+
+
 class HeaderInjection(ValueError):
     """A header value with a line break, or an address list where one address is allowed."""
 
@@ -221,7 +225,8 @@ class SmtpSender:
             client.set_logging(None)  # yagmail's own log says nothing we need
             client.login()
         except (smtplib.SMTPException, OSError) as err:
-            raise self._error(f"cannot connect to {cfg.host}:{cfg.port}", err) from None
+            err2 = self._error(f"cannot connect to {cfg.host}:{cfg.port}", err)
+            raise ConnectError(str(err2)) from None
         self._client = client
         self._broken = False
 
