@@ -251,13 +251,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
-def _invoice_pdf() -> Callable[[str], bytes | None] | None:
-    """The invoice PDF renderer (issue 8) as ``number -> PDF bytes``, when it exists."""
+def _invoice_pdf(path: Path, day: date) -> Callable[[str], bytes | None] | None:
+    """The invoice PDF renderer (issue 8) as ``number -> PDF bytes``, to attach invoices
+    to reminders; None where it is not installed."""
     try:
-        from pyfuncs.jobs_documents import invoice_pdf_attacher  # type: ignore[attr-defined]
+        from pyfuncs.jobs_documents import invoice_pdf_attacher
     except ImportError:
         return None
-    return None  # wired by remind(): see cmd_remind
+    return invoice_pdf_attacher(path, day)
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
@@ -269,7 +270,8 @@ def cmd_remind(args: argparse.Namespace) -> int:
             ["write"]
         with progress_bar(_interactive(args), steps) as step:
             result = run_remind(args.workbook, as_of, send=args.send, outbox=args.outbox,
-                                attach=_invoice_pdf(), progress=step)
+                                attach=_invoice_pdf(args.workbook, as_of),
+                                progress=step)
     except RemindInputError as err:
         print(f"facturier: {err}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -339,3 +339,14 @@ def test_a_payment_plan_in_the_echeancier_sheet_is_reminded_by_instalment(tmp_pa
     (c1,) = [o for o in result.emails if o.mailing.key == "client:C1"]
     assert [(d.step, d.open, d.level) for d in c1.mailing.items] == [
         ("2026-11-20", D("5400.00"), 1)]
+
+
+def test_the_invoice_pdf_made_by_the_pdf_job_is_attached_from_level_one(tmp_path):
+    from pyfuncs.jobs_documents import invoice_pdf_attacher
+    path = workbook(tmp_path, _free_port())
+    result = run_remind(path, TODAY, attach=invoice_pdf_attacher(path, TODAY))
+    (c1,) = [o for o in result.emails if o.mailing.key == "client:C1"]
+    msg = email.message_from_bytes(c1.file.read_bytes(), policy=email.policy.default)
+    files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    pdf = files["FAC2026-0007.pdf"]
+    assert pdf.startswith(b"%PDF") and b"FAC2026-0007" in pdf
