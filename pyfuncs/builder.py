@@ -162,6 +162,28 @@ def _output_sheet(ws, fmts: _Formats, sheet: S.Sheet, lang: str) -> None:
     ws.freeze_panes(3, 0)
 
 
+VBA_PROJECT = Path(__file__).resolve().parents[1] / "macros" / "vbaProject.bin"
+# The dashboard's buttons: (macro of macros/Facturier.bas, French caption, English caption)
+BUTTONS = (
+    ("GenererFactures", "Générer les factures", "Generate invoices"),
+    ("Controler", "Contrôler", "Check"),
+    ("ActualiserBalance", "Actualiser la balance âgée", "Refresh the aged balance"),
+    ("PreparerRelances", "Préparer les relances", "Prepare reminders"),
+    ("EnvoyerRelances", "Envoyer les relances", "Send reminders"),
+    ("EnvoyerFactures", "Envoyer les factures", "Send invoices"),
+)
+
+
+def _buttons(book, ws, lang: str) -> None:
+    """A macro-enabled workbook carries the VBA project and the buttons that run it."""
+    if not VBA_PROJECT.exists():
+        raise FileNotFoundError(f"{VBA_PROJECT} is missing: python macros/build_vba.py")
+    book.add_vba_project(str(VBA_PROJECT))
+    for k, (macro, fr, en) in enumerate(BUTTONS):
+        ws.insert_button(3 + 2 * k, 9, {"macro": macro, "caption": fr if lang == "fr" else en,
+                                        "width": 200, "height": 30})
+
+
 def _dashboard_charts(book, ws, lang: str) -> None:
     """Native Excel charts over the fixed blocks the jobs write into the dashboard."""
     name = S.sheet_name("dashboard", lang).replace("'", "''")
@@ -239,6 +261,8 @@ def build_workbook(path: Path | str, lang: str = "fr",
             _output_sheet(ws, fmts, sheet, lang)
             if sheet.key == "dashboard":
                 _dashboard_charts(book, ws, lang)
+                if path.suffix.lower() == ".xlsm":
+                    _buttons(book, ws, lang)
             if sheet.key == "register":
                 # read only for people: the journal is the register, this is its copy
                 ws.protect("", {"autofilter": True, "sort": True})

@@ -159,7 +159,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from pyfuncs.builder import build_workbook
     path: Path = args.workbook
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise UsageError(f"{path}: the workbook must be an .xlsx file")
+        raise UsageError(f"{path}: the workbook must be an .xlsx file (or .xlsm: with the "
+                         "VBA macros and the buttons)")
     if path.exists() and not args.force:
         raise UsageError(f"{path}: already exists; use --force to replace it")
     if not path.parent.exists():

@@ -113,3 +113,30 @@ def test_the_template_tells_xlwings_where_the_worksheet_functions_are():
     assert modules == ["pyfuncs.udfs"]
     for name in modules:
         assert importlib.import_module(name).UDFS
+
+
+def test_the_macro_enabled_template_carries_the_vba_project_and_buttons_wired_to_its_subs(
+        tmp_path):
+    import zipfile
+
+    from pyfuncs.builder import build_workbook
+    from pyfuncs.jobs import run_age
+    shipped = ROOT / "workbook" / "Facturation.xlsm"
+    fresh = build_workbook(tmp_path / "Facturation.xlsm")
+    with zipfile.ZipFile(fresh) as z:
+        vba = z.read("xl/vbaProject.bin")
+        vml = next(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+        types_ = z.read("[Content_Types].xml").decode()
+    assert vba == (ROOT / "macros" / "vbaProject.bin").read_bytes()
+    assert "Facturier".encode("utf-16-le") in vba and "xlwings".encode("utf-16-le") in vba
+    assert "macroEnabled" in types_
+    subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(),
+                          re.MULTILINE))
+    wired = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
+    assert len(wired) == 6 and set(wired) == subs
+    with zipfile.ZipFile(shipped) as a, zipfile.ZipFile(fresh) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")  # rebuilt, shipped
+    run_age(fresh, __import__("datetime").date(2026, 11, 23))  # a job keeps macros, buttons
+    with zipfile.ZipFile(fresh) as z:
+        assert z.read("xl/vbaProject.bin") == vba
+        assert next(z.read(n).decode() for n in z.namelist() if n.endswith(".vml")) == vml
