@@ -210,12 +210,31 @@ def text_pdf(text: str, title: str = "") -> bytes:
     pdf.set_title(title or "Facturier")
     pdf.set_creator("Facturier")
     pdf.add_page()
-    pdf.set_font("Helvetica", size=10.5)
+    size = 10.5
+    pdf.set_font("Helvetica", size=size)
     clean = text.translate(_PDF_TEXT).replace("\u20ac", "EUR")
     clean = clean.encode("latin-1", "replace").decode("latin-1")
+    # our own word wrap on the core font's widths: fpdf2's multi_cell measures every
+    # character through its text shaper, ten times slower for a plain letter
+    widths = pdf.current_font.cw
+    scale = size / 1000 / pdf.k
+    room = pdf.epw
+
+    def width(word: str) -> float:
+        return sum(widths.get(ch, 500) for ch in word) * scale
+
+    space = width(" ")
     for line in clean.strip().splitlines():
-        if line.strip():
-            pdf.multi_cell(0, 5.2, line.rstrip(), new_x="LMARGIN", new_y="NEXT")
-        else:
+        if not line.strip():
             pdf.ln(4)
+            continue
+        current, used = [], 0.0
+        for word in line.rstrip().split(" "):
+            w = width(word)
+            if current and used + space + w > room:
+                pdf.cell(0, 5.2, " ".join(current), new_x="LMARGIN", new_y="NEXT")
+                current, used = [], 0.0
+            used += (space if current else 0) + w
+            current.append(word)
+        pdf.cell(0, 5.2, " ".join(current), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
