@@ -184,6 +184,26 @@ def _plans(loaded) -> dict[str, list[Instalment]]:  # type: ignore[no-untyped-de
     return out
 
 
+def _logged_levels(loaded, as_of: date) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    """Levels the Relances table says were sent up to the date: reminders sent by hand
+    or by another tool before Facturier's journal existed count as sent too."""
+    tbl = loaded.data.tables.get("Relances")
+    out: dict[tuple[str, str], int] = {}
+    if tbl is None:
+        return out
+    c = tbl.cols
+    for day, level, invoices, status in zip(c["date"], c["level"], c["invoices"],
+                                            c["status"]):
+        if level is None or status not in (None, "sent") or \
+                (isinstance(day, date) and day > as_of):
+            continue
+        for number in text(invoices).replace(";", ",").split(","):
+            if number.strip():
+                key = (fold(number), "")
+                out[key] = max(int(level), out.get(key, -1))
+    return out
+
+
 def _seller(settings: Mapping[str, object]) -> dict[str, str]:
     keys = ("name", "address", "postcode", "city", "email", "phone", "iban", "bic", "siren")
     return {k: text(settings.get("seller_" + k)) for k in keys}
@@ -267,6 +287,8 @@ def run_remind(path: Path, as_of: date, *, send: bool = False, outbox: Path | No
                 for kind in ("client", "owner"):
                     for key, lv in book.reminded_levels(kind).items():
                         sent[key] = max(lv, sent.get(key, -1))
+            for key, lv in _logged_levels(loaded, as_of).items():
+                sent[key] = max(lv, sent.get(key, -1))
             told = book.reminded_levels("digest") if book else {}
             cl = data.tables["Clients"]
             where = Where(cl.sheet, inv.sheet, data.sheet_names.get("settings", "Paramètres"),

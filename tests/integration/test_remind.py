@@ -350,3 +350,16 @@ def test_the_invoice_pdf_made_by_the_pdf_job_is_attached_from_level_one(tmp_path
     files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
     pdf = files["FAC2026-0007.pdf"]
     assert pdf.startswith(b"%PDF") and b"FAC2026-0007" in pdf
+
+
+def test_levels_already_logged_in_relances_by_hand_are_not_sent_again(tmp_path):
+    t = copy.deepcopy(clean_tables())
+    t["Relances"] = [{"date": date(2026, 11, 20), "client": "C1", "level": 4,
+                      "invoices": "FAC2026-0007", "to": "factures@client.example",
+                      "subject": "Mise en demeure", "status": "sent"}]
+    path = tmp_path / "logged.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    assert "client:C1" not in {o.mailing.key for o in run_remind(path, TODAY).emails}
+    # a row dated after the as-of date did not happen yet at that date
+    earlier = {o.mailing.key for o in run_remind(path, date(2026, 11, 19)).emails}
+    assert "client:C1" in earlier
