@@ -198,13 +198,13 @@ def _dashboard_charts(book, ws, lang: str) -> None:
     bars.set_title({"name": "Créances par ancienneté" if lang == "fr" else
                     "Receivables by age"})
     bars.set_legend({"none": True})
-    ws.insert_chart(first + 14, 0, bars, {"x_scale": 1.1, "y_scale": 1.0})
+    ws.insert_chart(first + S.DASHBOARD_ROWS, 0, bars, {"x_scale": 1.1, "y_scale": 1.0})
     line = book.add_chart({"type": "line"})
     line.add_series({"name": "DSO", "categories": [name, first, 6, last_month, 6],
                      "values": [name, first, 7, last_month, 7], "marker": {"type": "circle"}})
     line.set_title({"name": "DSO par mois (jours)" if lang == "fr" else "DSO by month (days)"})
     line.set_legend({"none": True})
-    ws.insert_chart(first + 14, 4, line, {"x_scale": 1.1, "y_scale": 1.0})
+    ws.insert_chart(first + S.DASHBOARD_ROWS, 4, line, {"x_scale": 1.1, "y_scale": 1.0})
 
 
 # xlwings reads its settings from a sheet of this name (keys in A, values in B): the buttons'

@@ -19,7 +19,7 @@ from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData
 from pyfuncs.adapters.xlsx_write import Styled
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
-from pyfuncs.domain.checks import check_workbook, collector_paused
+from pyfuncs.domain.checks import check_workbook, collector_paused, leaks_by_client
 from pyfuncs.domain.checks_base import Ctx
 from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
@@ -65,9 +65,15 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
     if not checks:
         return Loaded(data, computed, findings)
     progress("check")
-    findings += check_workbook(data.tables, computed, data.settings, today, data.lang)
+    findings += check_workbook(data.tables, computed, data.settings, today, data.lang,
+                               leak_days(data.settings))
     findings += register_findings(data, computed, today)
     return Loaded(data, computed, findings)
+
+
+def leak_days(settings: dict[str, object]) -> int:
+    value = settings.get("leak_days")
+    return value if isinstance(value, int) and value >= 0 else 15
 
 
 def journal_path(data: WorkbookData) -> Path:
@@ -282,6 +288,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
         kpis += [("Contrôles : erreurs" if fr else "Checks: errors", counts.get(ERROR, 0)),
                  ("Contrôles : avertissements" if fr else "Checks: warnings",
                   counts.get(WARNING, 0))]
+    kpis += _leak_rows(loaded, today, fr)
     buckets = list(zip(balance.labels, balance.totals))
     months = [(m["month"], m["dso"]) for m in k["dso_by_month"]]  # type: ignore[union-attr]
     rows = []
@@ -290,6 +297,31 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
         b = buckets[i] if i < len(buckets) else (None, None)
         m = months[i] if i < len(months) else (None, None)
         rows.append([label, value, None, b[0], b[1], None, m[0], m[1]])
+    return rows
+
+
+LEAK_CLIENTS = 5  # the clients with the most work not invoiced, by name on the dashboard
+
+
+def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]]:
+    """Work done or due and not invoiced (billing leaks, excl. VAT): the total, then the
+    clients with the most at stake."""
+    data = loaded.data
+    at_stake = leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings))
+    names = {}
+    if "Clients" in data.tables:
+        names = {str(i).strip().casefold(): n for i, n in
+                 zip(data.tables["Clients"].cols["id"], data.tables["Clients"].cols["name"])
+                 if i is not None}
+    total = sum(at_stake.values(), ZERO)
+    rows: list[tuple[str, object]] = [
+        ("Travaux non facturés HT" if fr else "Work not invoiced excl. VAT",
+         Styled(total, "money"))]
+    top = sorted(at_stake.items(), key=lambda kv: (-kv[1], kv[0]))[:LEAK_CLIENTS]
+    for client, amount in top:
+        name = names.get(client.strip().casefold()) or client
+        rows.append((f"   dont {name}" if fr else f"   of which {name}",
+                     Styled(amount, "money")))
     return rows
 
 

@@ -296,6 +296,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("early_payment_discount", "Escompte pour paiement anticipé",
             "Early payment discount",
             default="Pas d'escompte pour paiement anticipé."),
+    Setting("leak_days", "Délai avant alerte « non facturé » (jours)",
+            "Days before a billing leak is reported", INT, default=15,
+            help_fr="Un devis livré, une échéance prête ou des temps validés d'un mois clos "
+                    "non facturés après ce délai sont signalés (Contrôles, tableau de bord).",
+            help_en="Delivered quotes, ready milestones and validated time of a closed month "
+                    "still not invoiced after this many days are reported."),
     Setting("aging_buckets", "Tranches de la balance âgée (jours)", "Aging buckets (days)",
             default="30,60,90"),
     Setting("language", "Langue", "Language", CHOICE, default="fr", choices="lang"),
@@ -801,6 +807,7 @@ DEFAULT_PENALTY_RATES = (
 DASHBOARD_FIRST_ROW = 4
 DASHBOARD_BUCKETS = 5     # default buckets: not due, 1-30, 31-60, 61-90, > 90
 DASHBOARD_MONTHS = 12
+DASHBOARD_ROWS = 22       # KPI rows (with checks and the 5 clients most not invoiced)
 
 
 def input_tables() -> list[Table]:

@@ -50,6 +50,12 @@ def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -
     dashboard = sheet(summary.workbook, "Tableau de bord")
     labels = [r[0] for r in dashboard]
     assert "Encours clients TTC" in labels and "DSO, méthode comptable, 90 jours (j)" in labels
+    # the money left on the table: the leaks' total and the clients behind it, by name
+    total = next(r for r in dashboard if r[0] == "Travaux non facturés HT")
+    clients = [r for r in dashboard if str(r[0]).startswith("   dont ")]
+    assert total[1] > 0 and clients and sum(r[1] for r in clients) == total[1]
+    leaks = [r for r in rows[3:] if str(r[1]).startswith("LEAK-")]
+    assert len(leaks) >= len(clients)
 
 
 def test_a_job_keeps_every_part_it_does_not_own_byte_for_byte(tmp_path: Path) -> None:
