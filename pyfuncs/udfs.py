@@ -24,6 +24,7 @@ from stdnum.fr import siret as std_siret
 from pyfuncs import schema as S
 from pyfuncs.domain.aging import bucket_labels, bucket_of, parse_buckets
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
+from pyfuncs.domain.numbering import NumberingError, next_number, parse_pattern, seed_states
 from pyfuncs.domain.penalties import HalfYearRate, RateTable, late_penalty, recovery_indemnity
 from pyfuncs.domain.terms import due_date
 
@@ -169,6 +170,28 @@ def FACT_PENALITES(montant_ttc, echeance, date_ref=None, taux=None, indemnite=No
     return float(penalty.amount + fee)
 
 
+@xw.func(category="Facturier")
+@xw.arg("serie", doc="Série de numérotation, comme dans les Paramètres : FAC{YYYY}-{NNNN}.")
+@xw.arg("numeros", ndim=1, doc="Les numéros déjà émis : la colonne Factures[N° facture].")
+@xw.arg("date_emission", doc="Date d'émission prévue (défaut : aujourd'hui).")
+@xw.arg("remise_annuelle", doc="VRAI si la numérotation repart à 1 chaque année (défaut).")
+@_safe
+def FACT_NUMERO_SUIVANT(serie, numeros=None, date_emission=None, remise_annuelle=True):
+    """Aperçu du prochain numéro de la série (lecture seule : rien n'est attribué ; le
+    numéro est attribué à l'émission, par « Générer les factures »)."""
+    day = _day(date_emission, "date_emission") if date_emission not in (None, "") \
+        else date.today()
+    try:
+        pattern = parse_pattern(str(serie or "").strip(), bool(remise_annuelle))
+        values = numeros if isinstance(numeros, (list, tuple)) else [numeros]
+        states = seed_states(pattern, [(str(v).strip(), None) for v in values
+                                       if v not in (None, "")])
+        number, _ = next_number(pattern, day, states.get(pattern.key(day)))
+    except NumberingError as exc:
+        raise BadArgument(exc.fr) from None
+    return number
+
+
 def _valid(module, value: object) -> bool:
     text = str(value or "").strip()
     if isinstance(value, float) and value.is_integer():
@@ -209,5 +232,6 @@ def FACT_IBAN_VALIDE(iban):
 
 
 UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_PENALITES,
+        FACT_NUMERO_SUIVANT,
         FACT_SIREN_VALIDE,
         FACT_SIRET_VALIDE, FACT_TVA_VALIDE, FACT_IBAN_VALIDE]

@@ -13,6 +13,7 @@ from pyfuncs.udfs import (
     FACT_ECHEANCE,
     FACT_IBAN_VALIDE,
     FACT_JOURS_RETARD,
+    FACT_NUMERO_SUIVANT,
     FACT_PENALITES,
     FACT_SIREN_VALIDE,
     FACT_SIRET_VALIDE,
@@ -79,3 +80,12 @@ def test_late_penalties_are_pro_rata_per_day_plus_the_indemnity():
     assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 9, 30)) == 0.0  # not late
     assert FACT_PENALITES(1200, date(2027, 3, 1), date(2027, 4, 1)).startswith(
         "FACT : pas de taux pour la période du 02/03/2027")
+
+
+def test_the_next_number_is_previewed_from_the_numbers_issued_without_allocating_anything():
+    issued = ["FAC2026-0007", "FAC2026-0008", None, "AV2026-0001", "FAC2025-0120"]
+    assert FACT_NUMERO_SUIVANT("FAC{YYYY}-{NNNN}", issued, date(2026, 11, 23)) == "FAC2026-0009"
+    assert FACT_NUMERO_SUIVANT("FAC{YYYY}-{NNNN}", issued, date(2027, 1, 4)) == "FAC2027-0001"
+    assert FACT_NUMERO_SUIVANT("FAC{YYYY}-{NNNN}", issued, date(2027, 1, 4), False) == \
+        "FAC2027-0121"  # no yearly reset: the counter runs on
+    assert FACT_NUMERO_SUIVANT("FAC {YYYY}", issued).startswith("FACT : ")
