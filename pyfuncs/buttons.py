@@ -167,31 +167,29 @@ def envoyer_factures(book=None) -> str:
 
 
 def _reminders(send: bool, book):
-    try:
-        from pyfuncs import jobs_reminders  # noqa: F401 - issue 7's job, when installed
-    except ImportError:
-        return _not_yet("L'envoi des relances" if send else "La préparation des relances")
-    return _reminder_job(send, book)
-
-
-def _reminder_job(send: bool, book):
+    """Préparer: the preview (sheet Relances à envoyer and .eml files); Envoyer: the preview
+    first, a confirmation with the count of emails the sheet says to send, then SMTP."""
     def job(source: LiveWorkbook, step) -> str:
-        from pyfuncs import jobs_reminders
-        run = getattr(jobs_reminders, "run_remind", None)
-        if run is None:
-            raise ValueError("Les relances ne sont pas encore disponibles dans cette version.")
-        preview = run(source, _today(), send=False, progress=step)
-        count = len(getattr(preview, "emails", []) or [])
+        from pyfuncs.jobs_documents import invoice_pdf_attacher
+        from pyfuncs.jobs_reminders import run_remind
+        attach = invoice_pdf_attacher(source, _today())
         if not send:
-            return f"{count} relance(s) prête(s) : voir la feuille Relances à envoyer."
+            result = run_remind(source, _today(), attach=attach, progress=step)
+            ready = result.count("preview")
+            where = f" ; fichiers .eml dans {result.outbox}" if result.outbox else ""
+            return (f"{ready} relance(s) prête(s) : voir la feuille Relances à envoyer"
+                    f"{where}." + (f" {result.errors} erreur(s)." if result.errors else ""))
+        preview = run_remind(source, _today(), attach=attach, progress=step)
+        count = preview.count("preview")
         if not count:
             return "Aucune relance à envoyer."
         caller = book if book is not None else _caller()
-        if caller.app.alert(f"Envoyer {count} email(s) de relance maintenant ?", title=TITLE,
-                            buttons="yes_no", mode="info") != "yes":
+        if caller.app.alert(f"Envoyer {count} email(s) de relance maintenant (sauf les "
+                            "lignes à « Non » de la feuille Relances à envoyer) ?",
+                            title=TITLE, buttons="yes_no", mode="info") != "yes":
             return "Envoi annulé : aucun email n'est parti."
-        result = run(source, _today(), send=True, progress=step)
-        sent = len(getattr(result, "sent", []) or [])
-        failed = len(getattr(result, "failed", []) or [])
-        return f"{sent} relance(s) envoyée(s)" + (f", {failed} en échec" if failed else "") + "."
+        result = run_remind(source, _today(), send=True, attach=attach, progress=step)
+        sent, failed = result.count("sent"), result.count("failed")
+        return f"{sent} relance(s) envoyée(s)" + (
+            f", {failed} en échec (voir la feuille Relances)" if failed else "") + "."
     return job

@@ -45,10 +45,11 @@ def documents_of(path: Path, today: date, numbers: list[str] | None = None
                  ) -> tuple[list[InvoiceDoc], list[str], list[Finding]]:
     """The issued documents of a workbook (all, or those numbered), the numbers asked
     for that are not issued documents, and the findings about what cannot be made."""
-    loaded = load(Path(path), today, checks=False, tables=PDF_TABLES)
+    loaded = load(path if not isinstance(path, str) else Path(path), today, checks=False,
+                  tables=PDF_TABLES)
     data = loaded.data
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
-    docs, unknown = build_documents(ctx, numbers, Path(path).resolve().parent)
+    docs, unknown = build_documents(ctx, numbers, Path(data.path).resolve().parent)
     findings = [f for f in data.findings if f.severity == ERROR and f.sheet in
                 {data.tables[t].sheet for t in PDF_TABLES if t in data.tables}]
     return docs, unknown, findings + ctx.findings

@@ -25,7 +25,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from pyfuncs import schema as S
-from pyfuncs.adapters.journal import Journal, workbook_lock
+from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -38,8 +38,8 @@ from pyfuncs.adapters.mailer import (
     smtp_settings,
     write_eml,
 )
+from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookError
-from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.documents.render import Renderer, RenderError, text_pdf
 from pyfuncs.domain.checks_base import text
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -125,7 +125,7 @@ class RemindResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def _load(path: Path, as_of: date, progress: Progress):  # type: ignore[no-untyped-def]
+def _load(path: WorkbookSource | Path, as_of: date, progress: Progress):  # type: ignore[no-untyped-def]
     """The tables reminding reads; a workbook made before the Échéancier sheet existed
     is read without it."""
     try:
@@ -209,20 +209,14 @@ def _seller(settings: Mapping[str, object]) -> dict[str, str]:
     return {k: text(settings.get("seller_" + k)) for k in keys}
 
 
-def _decisions(path: Path, sheet: str) -> dict[str, bool]:
+def _decisions(source: WorkbookSource, sheet: str) -> dict[str, bool]:
     """The "Relances à envoyer" sheet as the user left it: key -> send (yes/no)."""
-    import python_calamine
-
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        grid = source.sheet_values(sheet)
     except Exception:  # noqa: BLE001 - unreadable here means the reader said so already
         return {}
-    try:
-        if sheet not in book.sheet_names:
-            return {}
-        grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    finally:
-        book.close()
+    if grid is None:
+        return {}
     if len(grid) < 3:
         return {}
     spec = S.SHEETS_BY_KEY["reminders_outbox"]
@@ -241,14 +235,15 @@ def _decisions(path: Path, sheet: str) -> dict[str, bool]:
 
 
 # ----------------------------------------------------------------------------- the job
-def run_remind(path: Path, as_of: date, *, send: bool = False, outbox: Path | None = None,
+def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, outbox: Path | None = None,
                attach: Attach | None = None, environ: Mapping[str, str] | None = None,
                sender_factory: Callable[[SmtpSettings], SmtpSender] = SmtpSender,
                progress: Progress = _quiet, journal: Path | None = None) -> RemindResult:
     """Plan, render and preview (or send) the reminders due as of ``as_of``."""
-    path = Path(path)
-    with workbook_lock(path):
-        loaded = _load(path, as_of, progress)
+    source = as_source(path)
+    path = source.path
+    with source.lock():
+        loaded = _load(source, as_of, progress)
         data = loaded.data
         lang = data.lang
         result = RemindResult(path, as_of, send)
@@ -316,7 +311,7 @@ def run_remind(path: Path, as_of: date, *, send: bool = False, outbox: Path | No
                         out.file = write_eml(result.outbox, f"{as_of.isoformat()}-"
                                              f"{safe_name(out.mailing.key)}.eml", out.message)
                 progress("write")
-                writer = WorkbookWriter(path)
+                writer = source.writer()
                 _write_outbox(writer, data, result, datetime.now())
                 replay = book.unlogged_reminders() if book else []
                 _append_log(writer, data, replay, [])
@@ -328,8 +323,8 @@ def run_remind(path: Path, as_of: date, *, send: bool = False, outbox: Path | No
             assert book is not None and cfg is not None
             outbox_sheet = data.sheet_names.get("reminders_outbox",
                                                 S.sheet_name("reminders_outbox", lang))
-            decisions = _decisions(path, outbox_sheet)
-            writer = WorkbookWriter(path)  # refuses now, before sending, if Excel holds it
+            decisions = _decisions(source, outbox_sheet)
+            writer = source.writer()  # refuses now, before sending, if Excel holds it
             progress("send")
             _send_all(result, cfg, sender_factory, book, decisions)
             progress("write")
@@ -483,7 +478,7 @@ KIND_LABELS = {"client": ("Client", "Client"), "owner": ("Contentieux", "Collect
                "digest": ("Synthèse", "Digest")}
 
 
-def _write_outbox(writer: WorkbookWriter, data, result: RemindResult,  # type: ignore[no-untyped-def]
+def _write_outbox(writer: Writer, data, result: RemindResult,  # type: ignore[no-untyped-def]
                   when: datetime) -> None:
     lang = data.lang
     fr = lang == "fr"
@@ -511,7 +506,7 @@ def _write_outbox(writer: WorkbookWriter, data, result: RemindResult,  # type: i
                          name not in writer.sheet_names() else None)
 
 
-def _append_log(writer: WorkbookWriter, data, replay: list[dict],  # type: ignore[no-untyped-def]
+def _append_log(writer: Writer, data, replay: list[dict],  # type: ignore[no-untyped-def]
                 failed: list[Outgoing]) -> None:
     """Relances rows: the emails the journal holds but the workbook does not yet (sent),
     and this run's failures. Digests are internal and have no client: journal only."""

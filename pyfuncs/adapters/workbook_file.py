@@ -42,6 +42,10 @@ class WorkbookSource(Protocol):
 
     def lock(self) -> AbstractContextManager[None]: ...
 
+    def sheet_values(self, name: str) -> list[list] | None:
+        """A sheet's cells from A1 ("" when empty), or None when there is no such sheet:
+        for output sheets a user may edit (a send yes/no column)."""
+
 
 class FileWorkbook:
     """A .xlsx/.xlsm file: the fast reader, the surgical writer, a lock across processes."""
@@ -57,6 +61,16 @@ class FileWorkbook:
 
     def lock(self) -> AbstractContextManager[None]:
         return workbook_lock(self.path)
+
+    def sheet_values(self, name: str) -> list[list] | None:
+        import python_calamine
+        book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        try:
+            if name not in book.sheet_names:
+                return None
+            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        finally:
+            book.close()  # the writer replaces this file next: no handle may stay open
 
     def __repr__(self) -> str:
         return f"FileWorkbook({str(self.path)!r})"

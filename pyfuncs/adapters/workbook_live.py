@@ -118,6 +118,11 @@ class LiveWorkbook:
     def writer(self) -> LiveWriter:
         return LiveWriter(self.book)
 
+    def sheet_values(self, name: str) -> list[list] | None:
+        if name not in [s.name for s in self.book.sheets]:
+            return None
+        return _LiveReader(self.path, None, self.book).grid(name)  # type: ignore[arg-type]
+
     def lock(self):
         """The file lock when the book has been saved (a command on the same file waits),
         none for a new unsaved book."""
