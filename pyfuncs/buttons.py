@@ -145,12 +145,6 @@ def generer_factures(book=None) -> str:
     return run_button("Générer les factures", _generate(book), book)
 
 
-def _not_yet(what: str):
-    def job(source: LiveWorkbook, step) -> str:
-        raise ValueError(f"{what} n'est pas encore disponible dans cette version.")
-    return job
-
-
 def preparer_relances(book=None) -> str:
     """Bouton « Préparer les relances »."""
     return run_button("Préparer les relances", _reminders(send=False, book=book), book)
@@ -162,8 +156,24 @@ def envoyer_relances(book=None) -> str:
 
 
 def envoyer_factures(book=None) -> str:
-    """Bouton « Envoyer les factures »."""
-    return run_button("Envoyer les factures", _not_yet("L'envoi des factures"), book)
+    """Bouton « Envoyer les factures »: the count, a confirmation, then SMTP, each
+    document once."""
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs.jobs_sending import run_send_invoices
+        preview = run_send_invoices(source, _today(), progress=step)
+        count = len(preview.emails)
+        if not count:
+            return "Aucune facture à envoyer." + (
+                f" {len(preview.findings)} point(s) à corriger." if preview.findings else "")
+        caller = book if book is not None else _caller()
+        if caller.app.alert(f"Envoyer {count} facture(s) et avoir(s) par email maintenant ?",
+                            title=TITLE, buttons="yes_no", mode="info") != "yes":
+            return "Envoi annulé : aucun email n'est parti."
+        result = run_send_invoices(source, _today(), send=True, progress=step)
+        sent, failed = result.count("sent"), result.count("failed")
+        return f"{sent} pièce(s) envoyée(s)" + (f", {failed} en échec" if failed else "") + \
+            " : voir « Envoyée le » dans Factures."
+    return run_button("Envoyer les factures", job, book)
 
 
 def _reminders(send: bool, book):

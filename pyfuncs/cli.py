@@ -110,15 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True,
                    help="folder for the PDFs, one NUMBER.pdf per document")
 
-    s = sub.add_parser("send-invoices", help="email issued invoices")
+    s = sub.add_parser("send-invoices", help=(
+        "email the issued invoices, deposits and credit notes not sent yet, their Factur-X "
+        "PDF attached (a preview of .eml files unless --send)"))
     s.add_argument("workbook", type=Path)
-    s.add_argument("--send", action="store_true")
-    s.add_argument("--outbox", type=Path, default=None)
+    s.add_argument("--send", action="store_true",
+                   help="send over SMTP (Paramètres, FACTURIER_SMTP_* variables); each "
+                        "document once")
+    s.add_argument("--outbox", type=Path, default=None,
+                   help="folder for the .eml preview (default WORKBOOK-factures/)")
     return p
 
 
 # Commands whose job another issue builds; until then they say so plainly.
-NOT_YET = {"send-invoices": "sending invoices"}
+NOT_YET: dict[str, str] = {}
 
 
 @contextmanager
@@ -300,6 +305,37 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if (counts["failed"] or counts["error"] or result.errors) else EXIT_OK
 
 
+def cmd_send_invoices(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs_sending import SendInputError, run_send_invoices
+    _must_exist(args.workbook)
+    today = date.today()
+    try:
+        steps = ["read", "compute", "render"] + (["send", "write"] if args.send else [])
+        with progress_bar(_interactive(args), steps) as step:
+            result = run_send_invoices(args.workbook, today, send=args.send,
+                                       outbox=args.outbox, progress=step)
+    except SendInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.send:
+        print(f"{args.workbook}: {result.count('sent')} document(s) sent, "
+              f"{result.count('failed')} failed"
+              + (f"; {result.replayed} sent date(s) restored from the journal"
+                 if result.replayed else "") + "; see Envoyée le in Factures.")
+    else:
+        print(f"{args.workbook}: {len(result.emails)} document(s) to send; .eml files in "
+              f"{result.outbox}. Send them with: facturier send-invoices {args.workbook} "
+              "--send")
+    for out in result.emails[:30]:
+        print(f"  {out.status:8} {out.number:<16} {out.client:<10} {out.to:<30}"
+              + (f"  ({out.error})" if out.error else ""))
+    if len(result.emails) > 30:
+        print(f"  ... and {len(result.emails) - 30} more")
+    for f in result.findings[:10]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
 def cmd_pdf(args: argparse.Namespace) -> int:
     from pyfuncs.jobs_documents import run_pdf
     _must_exist(args.workbook)
@@ -336,7 +372,7 @@ def _must_exist(path: Path) -> None:
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
             "remind": cmd_remind,
-            "generate": cmd_generate, "pdf": cmd_pdf}
+            "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -69,6 +69,10 @@ LETTER_TEMPLATE = "lettre_mise_en_demeure"
 NO_WORDS = {"non", "no", "n", "false", "faux", "0"}
 
 
+# the journal's email kinds that the Relances table logs (invoices sent are not reminders)
+REMINDER_KINDS = ("client", "owner", "digest")
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -313,7 +317,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                 progress("write")
                 writer = source.writer()
                 _write_outbox(writer, data, result, datetime.now())
-                replay = book.unlogged_reminders() if book else []
+                replay = book.unlogged_reminders(REMINDER_KINDS) if book else []
                 _append_log(writer, data, replay, [])
                 writer.commit()
                 if book and replay:
@@ -328,7 +332,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
             progress("send")
             _send_all(result, cfg, sender_factory, book, decisions)
             progress("write")
-            replay = book.unlogged_reminders()
+            replay = book.unlogged_reminders(REMINDER_KINDS)
             failed = [o for o in result.emails if o.status == "failed"]
             _append_log(writer, data, replay, failed)
             _write_outbox(writer, data, result, datetime.now())

@@ -402,13 +402,17 @@ class Journal:
                 "VALUES (?, ?, ?, ?, ?)",
                 [(invoice, step, kind, lvl, message_id) for invoice, step, lvl in items])
 
-    def unlogged_reminders(self) -> list[dict]:
-        """Emails sent but not yet in the workbook's Relances table (a crash in between),
-        oldest first: {message_id, kind, client, level, recipients, subject, as_of,
-        sent_at, content}."""
+    def unlogged_reminders(self, kinds: Iterable[str] | None = None) -> list[dict]:
+        """Emails sent but not yet shown in the workbook (a crash in between), oldest
+        first, of the given kinds (all by default): {message_id, kind, client, level,
+        recipients, subject, as_of, sent_at, content}. Reminders are shown in Relances;
+        invoices sent (kind "invoice") as the sent date of Factures."""
         rows = self._db.execute(
             "SELECT message_id, kind, client, level, recipients, subject, as_of, sent_at, "
             "content FROM reminder_messages WHERE logged = 0 ORDER BY rowid").fetchall()
+        if kinds is not None:
+            wanted = set(kinds)
+            rows = [row for row in rows if row[1] in wanted]
         keys = ("message_id", "kind", "client", "level", "recipients", "subject", "as_of",
                 "sent_at", "content")
         out = []

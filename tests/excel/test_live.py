@@ -130,12 +130,6 @@ def test_an_unexpected_error_is_one_line_in_a_message_box(book, monkeypatch):
     assert book.app.status_bar is False
 
 
-def test_a_button_not_available_yet_says_so(book):
-    message = buttons.envoyer_factures(book)
-    assert "pas encore disponible" in message
-    assert book.app.alerts[-1]["mode"] == "critical"
-
-
 def test_fake_app_records_answers():
     app = FakeApp(["no"])
     assert app.alert("?", buttons="yes_no") == "no" and app.alert("!") == "ok"

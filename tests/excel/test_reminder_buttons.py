@@ -57,3 +57,25 @@ def test_prepare_then_send_reminders_from_the_buttons_exactly_once(tmp_path, mon
         book.app.answers = ["yes"]
         assert buttons.envoyer_relances(book) == "Aucune relance à envoyer."
         assert len(inbox.messages) == ready  # exactly once
+
+
+def test_send_invoices_from_the_button_after_confirmation_exactly_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(buttons, "_today", lambda: TODAY)
+    inbox = Inbox()
+    with Server(inbox) as server:
+        book = open_in_excel(tmp_path, server.port)
+        book.app.answers = ["no"]
+        assert buttons.envoyer_factures(book) == "Envoi annulé : aucun email n'est parti."
+        count = int(book.app.alerts[0]["prompt"].split(" ")[1])
+        assert count >= 5 and inbox.messages == []
+        book.app.answers = ["yes"]
+        assert buttons.envoyer_factures(book).startswith(f"{count} pièce(s) envoyée(s)")
+        assert len(inbox.messages) == count and book.saves == 1
+        invoices = book.sheets["Factures"].tables[0]
+        header = invoices.header_row_range.value
+        col = invoices.range.column + header.index("Envoyée le")
+        dates = [book.sheets["Factures"].cells.get((r, col)) for r in
+                 range(invoices.range.row + 1, invoices.range.last_cell.row + 1)]
+        assert sum(1 for d in dates if d is not None) >= count
+        assert buttons.envoyer_factures(book) == "Aucune facture à envoyer."
+        assert len(inbox.messages) == count

@@ -53,11 +53,11 @@ def test_a_bad_date_option_is_refused_with_exit_2() -> None:
     assert "not a date" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["send-invoices"])
-def test_a_job_not_built_yet_says_so_instead_of_pretending(command: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["generate", "remind", "send-invoices"])
+def test_a_job_on_a_missing_workbook_says_so_in_one_line(command: str, tmp_path: Path) -> None:
     done = facturier(command, str(tmp_path / "F.xlsx"))
     assert done.returncode == 2
-    assert "not available" in done.stderr
+    assert done.stderr.strip() == f"facturier: {tmp_path / 'F.xlsx'}: file not found"
 
 
 def test_check_json_prints_findings_and_exits_1_on_errors(tmp_path: Path) -> None:
