@@ -345,10 +345,12 @@ def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -
         for row, q, lab in zip(ms.rows, ms.cols["quote"], ms.cols["label"]):
             ms_index.setdefault((norm(q), " ".join(text(lab).split()).casefold()), []).append(row)
     time_index: dict[str, list[int]] = {}
-    if "Temps" in data.tables:
+    if "Temps" in data.tables and any(e.content["write"]["time"] for e in entries):
         tm = data.tables["Temps"]
+        billed = tm.cols["invoice"]
         for k, row in enumerate(tm.rows):
-            time_index.setdefault(_time_key(ctx, k), []).append(row)
+            if not text(billed[k]):  # only entries no invoice has billed yet can match
+                time_index.setdefault(_time_key(ctx, k), []).append(row)
     for entry in entries:
         w = entry.content["write"]
         row = {key: _cell("Factures", key, value, lang) for key, value in w["row"].items()}

@@ -436,3 +436,37 @@ def test_a_file_that_is_not_a_package_raises_package_error_naming_it(tmp_path: P
         z.writestr("hello.txt", "hi")
     with pytest.raises(PackageError, match=r"empty\.xlsx"):
         WorkbookWriter(empty)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fast_rewrite_writes_exactly_what_the_row_by_row_rewrite_writes(
+        tmp_path: Path, seed: int, monkeypatch) -> None:
+    """Edits jump from row tag to row tag; the row-by-row pass is the reference."""
+    import random
+    rng = random.Random(seed)
+    rows = [{"date": date(2026, 1, 1 + k % 28), "client": f"C{k}", "amount": Decimal(k),
+             "reference": f"R{k}"} for k in range(rng.randint(1, 300))]
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data={"Paiements": rows}, today=date(2026, 11, 23))
+    table_rows = range(2, len(rows) + 2)
+    edits = [(r, "Référence", f"edit {r}") for r in rng.sample(table_rows,
+                                                                 min(len(rows), 20))]
+    added = [{"Date": date(2026, 11, 2), "Montant": Decimal("12.5"), "Référence": "new"}
+             for _ in range(rng.randint(0, 5))]
+
+    def run(fast: bool) -> dict[str, bytes]:
+        work = tmp_path / f"{fast}.xlsx"
+        shutil.copyfile(path, work)
+        if not fast:
+            monkeypatch.setattr(WorkbookWriter, "_rewrite_fast", lambda *a, **k: None)
+        writer = WorkbookWriter(work)
+        writer.set_cells("Paiements", edits)
+        writer.append_rows("Paiements", added)
+        writer.commit(backup=False)
+        monkeypatch.undo()
+        with zipfile.ZipFile(work) as z:
+            return {n: z.read(n) for n in z.namelist()}
+
+    fast, slow = run(True), run(False)
+    assert fast == slow
+    assert any(b"edit " in v for v in fast.values()) or not edits
