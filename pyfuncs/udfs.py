@@ -22,7 +22,7 @@ from stdnum.fr import siren as std_siren
 from stdnum.fr import siret as std_siret
 
 from pyfuncs import schema as S
-from pyfuncs.domain.aging import bucket_labels, bucket_of, parse_buckets
+from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
 from pyfuncs.domain.numbering import NumberingError, next_number, parse_pattern, seed_states
 from pyfuncs.domain.penalties import HalfYearRate, RateTable, late_penalty, recovery_indemnity
@@ -192,6 +192,72 @@ def FACT_NUMERO_SUIVANT(serie, numeros=None, date_emission=None, remise_annuelle
     return number
 
 
+INVOICE_KEYS = ("number", "status", "type", "issue_date", "due_date", "client", "credited",
+                "currency", "dispute", "total")
+PAYMENT_KEYS = ("date", "client", "invoice", "amount")
+
+
+def _table(values: object, name: str, keys: tuple[str, ...], what: str) -> dict[str, list]:
+    """A whole Table as Excel passes it (header row first) -> typed columns by key,
+    headers found in French or English like the jobs' reader."""
+    if not isinstance(values, (list, tuple)) or not values or \
+            not isinstance(values[0], (list, tuple)):
+        raise BadArgument(f"{what} : donner tout le tableau, en-têtes compris "
+                          f"({name}[#Tout])")
+    lookup = S.header_lookup(S.table(name))
+    where = {lookup.get(S.fold(str(h or ""))): j for j, h in enumerate(values[0])}
+    missing = [k for k in keys if k not in where and k not in ("credited", "dispute",
+                                                                 "currency", "client")]
+    if missing:
+        raise BadArgument(f"{what} : colonne {S.table(name).column(missing[0]).fr} absente")
+    tbl = S.table(name)
+    cols: dict[str, list] = {k: [] for k in keys}
+    for row in values[1:]:
+        if all(v in (None, "") for v in row):
+            continue
+        for k in keys:
+            v = row[where[k]] if k in where and where[k] < len(row) else None
+            col = tbl.column(k)
+            if v in (None, ""):
+                v = None
+            elif col.type in (S.MONEY, S.NUMBER, S.RATE):
+                v = _amount(v, f"{what} {col.fr}")
+            elif col.type == S.DATE:
+                v = _day(v, f"{what} {col.fr}")
+            elif col.choices:
+                v = S.choice_lookup(col.choices).get(S.fold(str(v)), str(v))
+            else:
+                v = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+            cols[k].append(v)
+    return cols
+
+
+@xw.func(category="Facturier")
+@xw.arg("numero", doc="Numéro de la facture (ou de l'avoir).")
+@xw.arg("factures", ndim=2, doc="Tout le tableau Factures, en-têtes compris : Factures[#Tout].")
+@xw.arg("paiements", ndim=2, doc="Tout le tableau Paiements, en-têtes compris : "
+                                  "Paiements[#Tout].")
+@xw.arg("date_ref", doc="Date de la situation (défaut : aujourd'hui) : seuls les paiements et "
+                        "avoirs reçus jusqu'à cette date comptent.")
+@_safe
+def FACT_RESTE_DU(numero, factures, paiements, date_ref=None):
+    """Reste dû d'une facture à une date, comme la balance âgée le calcule (paiements,
+    avoirs imputés)."""
+    ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
+    invoices = _table(factures, "Factures", INVOICE_KEYS, "factures")
+    payments = _table(paiements, "Paiements", PAYMENT_KEYS, "paiements")
+    wanted = str(numero or "").strip().casefold()
+    if not wanted or wanted not in {str(n or "").strip().casefold()
+                                    for n in invoices["number"]}:
+        raise BadArgument(f"facture {numero!r} introuvable dans le tableau")
+    totals = [t if t is not None else Decimal(0) for t in invoices["total"]]
+    balance = aged_balance(invoices, totals, payments, {"id": [], "name": []}, ref)
+    for item in balance.items:
+        if item.number.strip().casefold() == wanted:
+            return float(item.open)
+    return 0.0
+
+
 def _valid(module, value: object) -> bool:
     text = str(value or "").strip()
     if isinstance(value, float) and value.is_integer():
@@ -232,6 +298,6 @@ def FACT_IBAN_VALIDE(iban):
 
 
 UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_PENALITES,
-        FACT_NUMERO_SUIVANT,
+        FACT_NUMERO_SUIVANT, FACT_RESTE_DU,
         FACT_SIREN_VALIDE,
         FACT_SIRET_VALIDE, FACT_TVA_VALIDE, FACT_IBAN_VALIDE]

@@ -8,19 +8,21 @@ from decimal import Decimal
 import python_calamine
 
 from pyfuncs.demo import run_demo
-from pyfuncs.jobs import run_age
+from pyfuncs.jobs import aging_of, load, run_age
 from pyfuncs.udfs import (
     FACT_ECHEANCE,
     FACT_IBAN_VALIDE,
     FACT_JOURS_RETARD,
     FACT_NUMERO_SUIVANT,
     FACT_PENALITES,
+    FACT_RESTE_DU,
     FACT_SIREN_VALIDE,
     FACT_SIRET_VALIDE,
     FACT_TRANCHE,
     FACT_TVA,
     FACT_TVA_VALIDE,
 )
+from tests.support.libreoffice import convert, needs_libreoffice
 
 TODAY = date(2026, 11, 23)
 
@@ -89,3 +91,25 @@ def test_the_next_number_is_previewed_from_the_numbers_issued_without_allocating
     assert FACT_NUMERO_SUIVANT("FAC{YYYY}-{NNNN}", issued, date(2027, 1, 4), False) == \
         "FAC2027-0121"  # no yearly reset: the counter runs on
     assert FACT_NUMERO_SUIVANT("FAC {YYYY}", issued).startswith("FACT : ")
+
+
+@needs_libreoffice
+def test_the_amount_due_of_each_invoice_agrees_with_the_aged_balance_job(tmp_path):
+    """The tables as Excel passes them (header row first, values computed by the
+    spreadsheet: here LibreOffice), at the demo's date and at a past date."""
+    summary = run_demo(tmp_path, today=TODAY, run=False)
+    shown = convert(summary.workbook, tmp_path / "lo")
+    book = python_calamine.CalamineWorkbook.from_path(str(shown))
+    factures = book.get_sheet_by_name("Factures").to_python()
+    paiements = book.get_sheet_by_name("Paiements").to_python()
+    for as_of in (TODAY, date(2026, 6, 30)):
+        balance = aging_of(load(summary.workbook, as_of, checks=False), as_of)
+        open_items = {i.number: i.open for i in balance.items}
+        assert len(open_items) > 10
+        for number, amount in list(open_items.items())[:40]:
+            assert Decimal(str(FACT_RESTE_DU(number, factures, paiements, as_of))) == amount
+        paid = next(r[2] for r in factures[1:] if r[2] and r[2] not in open_items
+                    and r[18] == "Émise")
+        assert FACT_RESTE_DU(paid, factures, paiements, as_of) == 0.0
+    assert FACT_RESTE_DU("FAC1999-0001", factures, paiements).startswith("FACT : facture")
+    assert FACT_RESTE_DU("FAC2026-0001", "x", paiements).startswith("FACT : factures : donner")
