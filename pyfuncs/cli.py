@@ -110,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True,
                    help="folder for the PDFs, one NUMBER.pdf per document")
 
+    s = sub.add_parser("excel-setup", help=(
+        "make a macro-enabled copy (.xlsm) of a workbook with the VBA macros and the "
+        "dashboard's buttons, for Excel with xlwings"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--out", type=Path, default=None,
+                   help="the .xlsm to write (default: the workbook's name with .xlsm)")
+    s.add_argument("--force", action="store_true", help="replace an existing --out file")
+
     s = sub.add_parser("send-invoices", help=(
         "email the issued invoices, deposits and credit notes not sent yet, their Factur-X "
         "PDF attached (a preview of .eml files unless --send)"))
@@ -354,6 +362,46 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def cmd_excel_setup(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile as tmp
+    import zipfile
+
+    from pyfuncs import schema as S
+    from pyfuncs.adapters.xlsx_macros import enable_macros
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    from pyfuncs.builder import VBA_PROJECT, build_workbook
+    _must_exist(args.workbook)
+    out: Path = args.out or args.workbook.with_suffix(".xlsm")
+    if out.suffix.lower() != ".xlsm":
+        raise UsageError(f"{out}: a macro-enabled workbook must end in .xlsm")
+    if out.resolve() == args.workbook.resolve():
+        raise UsageError(f"{out}: give another name with --out (the workbook is kept as it is)")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: already exists; use --force to replace it")
+    lang = read_workbook(args.workbook, ["Parametres"]).lang
+    with tmp.TemporaryDirectory() as folder:  # the buttons as the template draws them
+        template = build_workbook(Path(folder) / "t.xlsm", lang=lang)
+        with zipfile.ZipFile(template) as z:
+            vml = next(z.read(n) for n in z.namelist() if n.endswith(".vml"))
+    shutil.copyfile(args.workbook, out)
+    try:
+        writer = WorkbookWriter(out)
+        names = writer.sheet_names()
+        dashboard = next((S.sheet_name("dashboard", g) for g in S.LANGS
+                          if S.sheet_name("dashboard", g) in names), None)
+        done = enable_macros(writer, VBA_PROJECT.read_bytes(), vml, dashboard)
+        writer.commit(backup=False)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    print(f"Macro-enabled workbook written: {out} ({'; '.join(done)}).")
+    print("Open it in Excel with the xlwings add-in installed and enable macros; see the "
+          "README, 'Use it from Excel'.")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
     with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
@@ -372,7 +420,8 @@ def _must_exist(path: Path) -> None:
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
             "remind": cmd_remind,
-            "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices}
+            "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
+            "excel-setup": cmd_excel_setup}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
