@@ -133,3 +133,20 @@ def test_an_unexpected_error_is_one_line_in_a_message_box(book, monkeypatch):
 def test_fake_app_records_answers():
     app = FakeApp(["no"])
     assert app.alert("?", buttons="yes_no") == "no" and app.alert("!") == "ok"
+
+
+def test_the_lite_scripts_run_the_jobs_that_need_no_file_or_network(book, monkeypatch):
+    from pyfuncs import lite
+
+    class Today(date):
+        @classmethod
+        def today(cls):
+            return TODAY
+    monkeypatch.setattr(lite, "date", Today)
+    assert lite.controler(book).startswith("4 erreur(s)")
+    assert book.sheets["Contrôles"].range("B4").value  # a finding's code
+    assert lite.actualiser_balance(book).startswith("balance âgée")
+    assert book.sheets["Balance âgée"].range("A4").value
+    assert lite.apercu_facturation(book).startswith("1 pièce(s) à émettre")
+    assert book.sheets["Aperçu facturation"].range("A4").value == "Facture"
+    assert book.saves == 0 and not list(Path(book.fullname).parent.glob("*.sqlite"))
