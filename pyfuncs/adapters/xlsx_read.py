@@ -32,6 +32,11 @@ from pyfuncs.adapters.cells import BAD, show
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 
+# Tables added after the first workbooks were made: reading a whole workbook without them
+# still works (their features are then idle); a job that names one still needs it.
+OPTIONAL_TABLES = frozenset({"Echeancier"})
+
+
 class WorkbookError(Exception):
     """The file cannot be used at all; the message is one line naming file, sheet, column."""
 
@@ -529,7 +534,22 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
         if name is not None:
             sheet_names[sdef.key] = name
     wanted = [S.table(n) for n in (tables if tables is not None else S.TABLES_BY_NAME)]
-    locs = {tbl.name: reader.locate(tbl, sheet_names) for tbl in wanted}
+    locs = {}
+    for tbl in wanted:
+        try:
+            locs[tbl.name] = reader.locate(tbl, sheet_names)
+        except WorkbookError:
+            # A workbook made by an earlier version lacks the tables added since: reading
+            # everything, such a table is an info finding, not an unusable file.
+            if tables is not None or tbl.name not in OPTIONAL_TABLES:
+                raise
+            sdef = S.SHEETS_BY_KEY[tbl.sheet]
+            reader.findings.append(Finding(
+                "TABLE-MISSING", INFO, sdef.label(reader.lang), None, "", tbl.name,
+                f"Le classeur n'a pas la table {tbl.name} (feuille « {sdef.fr} ») : ce qui en "
+                "dépend est ignoré.",
+                f"Créer un classeur neuf (facturier init) et y copier la feuille {sdef.fr}, "
+                "ou l'ajouter à la main avec ses en-têtes."))
     settings_tbl = S.table("Parametres")
     if settings_tbl.name not in locs:  # settings always read when there: lang, defaults
         loc = pkg.tables.get(settings_tbl.name.casefold())

@@ -547,3 +547,27 @@ def test_random_bad_cells_never_escape_and_only_their_rows_are_skipped(tmp_path_
             if not col.computed:
                 got = table.cols[col.key][pos]
                 assert got == BASE[name][i].get(col.key), (i, col.key)
+
+
+def test_a_workbook_made_before_a_table_existed_still_reads_and_checks(tmp_path, monkeypatch):
+    """Tables added since (the Échéancier of payment plans): an info finding, not an
+    unusable file; a job that names the table still needs it."""
+    from datetime import date
+
+    from pyfuncs import schema as S
+    from pyfuncs.adapters.xlsx_read import WorkbookError, read_workbook
+    from pyfuncs.builder import build_workbook
+    from pyfuncs.jobs import run_check
+    real = S.tables_on
+    monkeypatch.setattr(S, "tables_on",
+                        lambda key: [t for t in real(key) if t.name != "Echeancier"])
+    path = build_workbook(tmp_path / "old.xlsx")
+    monkeypatch.undo()
+    data = read_workbook(path)
+    assert "Echeancier" not in data.tables and "Factures" in data.tables
+    missing = [f for f in data.findings if f.code == "TABLE-MISSING"]
+    assert len(missing) == 1 and missing[0].severity == "info" and missing[0].ref == "Echeancier"
+    result = run_check(path, date(2026, 11, 23))
+    assert "TABLE-MISSING" in {f.code for f in result.findings}
+    with pytest.raises(WorkbookError, match="table Echeancier not found"):
+        read_workbook(path, ["Echeancier"])
