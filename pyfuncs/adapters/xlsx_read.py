@@ -31,7 +31,6 @@ from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, show
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
-
 # Tables added after the first workbooks were made: reading a whole workbook without them
 # still works (their features are then idle); a job that names one still needs it.
 OPTIONAL_TABLES = frozenset({"Echeancier"})
