@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the .xlsm to write (default: the workbook's name with .xlsm)")
     s.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+    s = sub.add_parser("bank", help=(
+        "import bank statements (camt.053, CSV): book the payments they match, list the "
+        "rest in the Rapprochement sheet"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("statements", type=Path, nargs="+", metavar="STATEMENT")
+    s.add_argument("--json", action="store_true")
+
     s = sub.add_parser("send-invoices", help=(
         "email the issued invoices, deposits and credit notes not sent yet, their Factur-X "
         "PDF attached (a preview of .eml files unless --send)"))
@@ -344,6 +351,39 @@ def cmd_send_invoices(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def cmd_bank(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs_bank import BankInputError, run_bank
+    _must_exist(args.workbook)
+    for statement in args.statements:
+        if not statement.is_file():
+            raise UsageError(f"{statement}: file not found")
+    try:
+        with progress_bar(_interactive(args), ["read", "compute", "parse", "match",
+                                               "write"]) as step:
+            result = run_bank(args.workbook, args.statements, date.today(), progress=step)
+    except BankInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps(result.as_json(), default=_json_default, ensure_ascii=False,
+                         indent=1))
+        return EXIT_OK
+    ignored = sum(s.ignored for s in result.statements)
+    print(f"{args.workbook}: {result.new} new credit(s), {result.known} already imported, "
+          f"{ignored} other entr(ies) ignored; {len(result.booked)} booked "
+          f"({result.booked_amount:,.2f} applied to invoices), {len(result.waiting)} to "
+          "confirm in the Rapprochement sheet.")
+    for b in result.booked[:30]:
+        print(f"  booked  {b.date:%d/%m/%Y} {b.amount:>12,.2f} {b.client:<10} "
+              f"{', '.join(r['invoice'] for r in b.rows if r['invoice'] and not r.get('gap'))}"
+              f"  ({b.reason})")
+    for s in result.waiting[:30]:
+        print(f"  waiting {s.credit.date:%d/%m/%Y} {s.credit.amount:>12,.2f} "
+              f"{s.client or '?':<10} {', '.join(s.invoices)}  ({s.reason}, "
+              f"{s.confidence:.0%})")
+    return EXIT_OK
+
+
 def cmd_pdf(args: argparse.Namespace) -> int:
     from pyfuncs.jobs_documents import run_pdf
     _must_exist(args.workbook)
@@ -404,7 +444,9 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
-    with progress_bar(_interactive(args), ["data", "build", "read", "compute", "check", "write"]) as step:
+    steps = ["data", "build", "read", "compute", "plan", "read", "compute", "plan", "render",
+             "write", "read", "compute", "check", "write", "read", "pdf"]
+    with progress_bar(_interactive(args), steps) as step:
         summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
                            today=args.date or date.today(), lang=args.lang, progress=step)
     print(summary.text())
@@ -421,6 +463,7 @@ def _must_exist(path: Path) -> None:
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
+            "bank": cmd_bank,
             "excel-setup": cmd_excel_setup}
 
 

@@ -25,6 +25,8 @@ class DemoSummary:
     jobs: list[str] = field(default_factory=list)
     findings: dict[str, int] = field(default_factory=dict)
     to_issue: int | None = None
+    reminders: tuple[int, Path | None] | None = None
+    pdfs: tuple[int, Path] | None = None
 
     def text(self) -> str:
         c = self.counts
@@ -45,6 +47,13 @@ class DemoSummary:
             lines.append(f"Invoicing: {self.to_issue} document(s) ready to issue, listed in the "
                          "Aperçu facturation sheet; issue them with: facturier generate "
                          f"{self.workbook}")
+        if self.reminders is not None:
+            count, outbox = self.reminders
+            lines.append(f"Reminders: {count} email(s) due, previewed in the Relances à envoyer "
+                         f"sheet and as .eml files in {outbox}.")
+        if self.pdfs is not None:
+            count, folder = self.pdfs
+            lines.append(f"Invoices: {count} Factur-X PDF(s) in {folder}.")
         lines.append("Open it in Excel or LibreOffice; start with the Tableau de bord sheet.")
         return "\n".join(lines)
 
@@ -81,7 +90,15 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         # demo keeps its planted leaks for the checks to find
         preview = run_generate(path, today, dry_run=True, preview=True, progress=progress)
         summary.to_issue = len(preview.issued)
+        from pyfuncs.jobs_documents import invoice_pdf_attacher, run_pdf
+        from pyfuncs.jobs_reminders import run_remind
+        # the reminders due, previewed: .eml files and the Relances à envoyer sheet
+        reminders = run_remind(path, today, attach=invoice_pdf_attacher(path, today),
+                               progress=progress)
+        summary.reminders = (reminders.count("preview"), reminders.outbox)
         result = run_refresh(path, today, progress)
-        summary.jobs += ["generate (dry run)", "check", "age"]
+        pdfs = run_pdf(path, directory / "pdf", today, progress=progress)
+        summary.pdfs = (len(pdfs.written), directory / "pdf")
+        summary.jobs += ["generate (dry run)", "remind (preview)", "check", "age", "pdf"]
         summary.findings = result.counts
     return summary

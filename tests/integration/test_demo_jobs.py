@@ -43,6 +43,12 @@ def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -
         assert code in codes
     errors = [r for r in rows[3:] if r[0] == "Erreur"]
     assert len(errors) == summary.findings["error"] == 4
+    # every job that exists ran: reminders previewed, invoices printed
+    count, outbox = summary.reminders
+    assert count >= 3 and len(list(outbox.glob("*.eml"))) == count
+    assert len(sheet(summary.workbook, "Relances à envoyer")) - 3 == count
+    pdfs, folder = summary.pdfs
+    assert pdfs > 200 and len(list(folder.glob("*.pdf"))) == pdfs
     preview = sheet(summary.workbook, "Aperçu facturation")
     assert len(preview) - 3 == summary.to_issue >= 1  # listed, numbered by nobody yet
     assert preview[3][1].startswith("FAC2026-")
