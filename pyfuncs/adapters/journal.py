@@ -132,6 +132,39 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             SELECT RAISE(ABORT, 'journal is append-only: a sent reminder stays sent'); END""",
     ),
 )
+# Bank statements (issue 11): one row per credit ever imported, whatever file it came in,
+# so a statement imported twice or overlapping the previous one adds nothing. state
+# 'open' (waiting in Rapprochement) -> 'booked' (its Paiements rows, in booking, recorded
+# here before the workbook is written; logged = 1 once the workbook holds them).
+MIGRATIONS += (
+    (
+        """CREATE TABLE bank_entries (
+            entry_key TEXT PRIMARY KEY,
+            reference TEXT NOT NULL,
+            account TEXT NOT NULL,
+            booking_date TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            text TEXT NOT NULL,
+            payer TEXT NOT NULL,
+            iban TEXT NOT NULL,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'booked')),
+            booking TEXT,
+            booked_at TEXT,
+            logged INTEGER NOT NULL DEFAULT 0 CHECK (logged IN (0, 1)))""",
+        """CREATE TRIGGER bank_entries_no_delete BEFORE DELETE ON bank_entries BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: an imported bank entry stays'); END""",
+        """CREATE TRIGGER bank_entries_no_edit BEFORE UPDATE OF entry_key, reference, account,
+            booking_date, amount, currency, text, payer, iban, source, imported_at
+            ON bank_entries BEGIN
+            SELECT RAISE(ABORT, 'journal is append-only: a bank entry is never edited'); END""",
+        """CREATE TRIGGER bank_entries_booked_once BEFORE UPDATE OF state, booking
+            ON bank_entries WHEN OLD.state = 'booked' BEGIN
+            SELECT RAISE(ABORT, 'journal: a booked bank entry is never booked again'); END""",
+    ),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
           "sources_no_change", "sources_no_edit", "series_never_back")
@@ -430,6 +463,57 @@ class Journal:
         with self.transaction():
             self._db.executemany("UPDATE reminder_messages SET logged = 1 WHERE message_id = ?",
                                  [(m,) for m in message_ids])
+
+
+    # ------------------------------------------------------------------ bank (issue 11)
+    _BANK = ("entry_key", "reference", "account", "booking_date", "amount", "currency",
+             "text", "payer", "iban", "source")
+
+    def bank_import(self, entries: Iterable[dict]) -> list[str]:
+        """Record statement credits not seen before (dicts with the _BANK keys); returns
+        the keys of those that were new."""
+        now = self._now().astimezone(UTC).isoformat(timespec="seconds")
+        new: list[str] = []
+        with self.transaction():
+            for e in entries:
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO bank_entries (entry_key, reference, account, "
+                    "booking_date, amount, currency, text, payer, iban, source, imported_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    tuple(str(e[k]) for k in self._BANK) + (now,))
+                if cur.rowcount:
+                    new.append(str(e["entry_key"]))
+        return new
+
+    def bank_entries(self, state: str | None = None) -> list[dict]:
+        """Imported credits (of one state, or all) in booking-date order."""
+        where, args = ("WHERE state = ?", (state,)) if state else ("", ())
+        rows = self._db.execute(
+            f"SELECT {', '.join(self._BANK)}, state, booking, logged FROM bank_entries "
+            f"{where} ORDER BY booking_date, rowid", args).fetchall()
+        out = []
+        for row in rows:
+            item = dict(zip((*self._BANK, "state", "booking", "logged"), row))
+            item["booking"] = json.loads(item["booking"]) if item["booking"] else None
+            out.append(item)
+        return out
+
+    def bank_book(self, bookings: dict[str, list[dict]]) -> None:
+        """Mark these credits booked with the Paiements rows they make, in one transaction;
+        one already booked is refused (the journal's trigger)."""
+        now = self._now().astimezone(UTC).isoformat(timespec="seconds")
+        with self.transaction():
+            for key, rows in bookings.items():
+                self._db.execute(
+                    "UPDATE bank_entries SET state = 'booked', booking = ?, booked_at = ? "
+                    "WHERE entry_key = ? AND state = 'open'",
+                    (canonical_json(rows), now, key))
+
+    def bank_mark_logged(self, keys: Iterable[str]) -> None:
+        """These bookings are in the workbook's Paiements table now."""
+        with self.transaction():
+            self._db.executemany("UPDATE bank_entries SET logged = 1 WHERE entry_key = ?",
+                                 [(k,) for k in keys])
 
 
 class Transaction:

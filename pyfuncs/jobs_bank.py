@@ -1,0 +1,342 @@
+"""The "Importer un relevé" job: bank statements in, payments booked, the rest to confirm.
+
+Exactly once (ARCHITECTURE.md principle 7), as for invoices: the job holds the
+workbook's lock; every statement credit is recorded in the journal the first time it is
+seen (a file imported twice, or overlapping the last one, adds nothing); a credit's
+Paiements rows are recorded in the journal (state 'booked') *before* the workbook is
+written, and marked logged after; a crash in between leaves them unlogged, and the next
+run writes those not already in Paiements (found by their reference) first.
+
+A run:
+  1. books what the accountant confirmed in the Rapprochement sheet (Valider = Oui,
+     with the invoice(s) and client as left there);
+  2. matches every other credit still open (domain/matching.py) against the invoices
+     open today: certain matches are booked, the others wait in Rapprochement;
+  3. rewrites Rapprochement with what still waits.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from pyfuncs import schema as S
+from pyfuncs.adapters.journal import Journal
+from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
+from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
+from pyfuncs.domain.checks_base import text
+from pyfuncs.domain.findings import WARNING, Finding
+from pyfuncs.domain.matching import (
+    Allocation,
+    ClientRef,
+    Credit,
+    Matcher,
+    OpenInvoice,
+    Suggestion,
+)
+from pyfuncs.domain.money import ZERO
+from pyfuncs.jobs import _columns, _stamp, aging_of, journal_path, load
+
+Progress = Callable[[str], None]
+BANK_TABLES = ["Parametres", "Clients", "Factures", "LignesFacture", "Paiements", "Taux"]
+YES_WORDS = {"oui", "yes", "o", "y", "x", "1", "true", "vrai"}
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+class BankInputError(Exception):
+    """A statement file that cannot be read: nothing was imported."""
+
+
+@dataclass
+class Booked:
+    """One credit booked into Paiements this run."""
+
+    key: str
+    reference: str
+    date: date
+    amount: Decimal
+    client: str
+    rows: list[dict]
+    reason: str
+    confidence: float
+
+    @property
+    def applied(self) -> Decimal:
+        return sum((Decimal(r["amount"]) for r in self.rows
+                    if r["invoice"] and not r.get("gap")), ZERO)
+
+    @property
+    def unapplied(self) -> Decimal:
+        return sum((Decimal(r["amount"]) for r in self.rows if not r["invoice"]), ZERO)
+
+    @property
+    def gap(self) -> Decimal:
+        return sum((Decimal(r["amount"]) for r in self.rows if r.get("gap")), ZERO)
+
+    def as_json(self) -> dict[str, object]:
+        return {"key": self.key, "reference": self.reference, "date": self.date.isoformat(),
+                "amount": str(self.amount), "client": self.client,
+                "invoices": [r["invoice"] for r in self.rows if r["invoice"] and
+                             not r.get("gap")],
+                "applied": str(self.applied), "unapplied": str(self.unapplied),
+                "gap": str(self.gap), "reason": self.reason, "confidence": self.confidence}
+
+
+@dataclass
+class BankResult:
+    path: Path
+    statements: list[Statement] = field(default_factory=list)
+    new: int = 0
+    known: int = 0
+    booked: list[Booked] = field(default_factory=list)
+    waiting: list[Suggestion] = field(default_factory=list)
+    replayed: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    credits: Decimal = ZERO   # every credit considered this run (new + still open)
+
+    @property
+    def booked_amount(self) -> Decimal:
+        """Cash applied to invoices."""
+        return sum((b.applied for b in self.booked), ZERO)
+
+    @property
+    def unmatched_amount(self) -> Decimal:
+        """Cash not applied to an invoice: booked as a client's credit, or waiting."""
+        return (sum((b.unapplied for b in self.booked), ZERO)
+                + sum((s.credit.amount for s in self.waiting), ZERO))
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "workbook": str(self.path),
+            "statements": [{"file": s.path.name, "format": s.format, "account": s.account,
+                            "credits": len(s.entries), "ignored": s.ignored}
+                           for s in self.statements],
+            "new_entries": self.new, "already_imported": self.known,
+            "replayed": self.replayed,
+            "credits": str(self.credits), "booked_amount": str(self.booked_amount),
+            "unmatched_amount": str(self.unmatched_amount),
+            "booked": [b.as_json() for b in self.booked],
+            "waiting": [{"key": s.credit.key, "date": s.credit.date.isoformat(),
+                         "amount": str(s.credit.amount), "payer": s.credit.payer,
+                         "text": s.credit.text, "client": s.client, "invoices": s.invoices,
+                         "reason": s.reason, "confidence": s.confidence}
+                        for s in self.waiting],
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def csv_layout(settings: dict[str, object]) -> CsvLayout:
+    def get(key: str) -> str:
+        value = text(settings.get(key))
+        return value or str(S.SETTINGS_BY_KEY[key].default or "")
+    return CsvLayout(date=get("bank_csv_date"), amount=get("bank_csv_amount"),
+                     credit=get("bank_csv_credit"), label=get("bank_csv_label"),
+                     reference=get("bank_csv_reference"), payer=get("bank_csv_payer"),
+                     iban=get("bank_csv_iban"), decimal=get("bank_csv_decimal"),
+                     date_format=get("bank_csv_date_format"),
+                     account=text(settings.get("seller_iban")).replace(" ", "").upper())
+
+
+def tolerance(settings: dict[str, object]) -> Decimal:
+    value = settings.get("bank_tolerance")
+    try:
+        found = Decimal(str(value)) if value not in (None, "") else Decimal(5)
+    except ArithmeticError:
+        found = Decimal(5)
+    return max(found, ZERO)
+
+
+def _decisions(source: WorkbookSource, sheet: str) -> dict[str, dict[str, str]]:
+    """Rapprochement as the accountant left it: key -> {client, invoices} for rows whose
+    Valider says yes."""
+    try:
+        grid = source.sheet_values(sheet)
+    except Exception:  # noqa: BLE001 - an unreadable sheet confirms nothing
+        return {}
+    if not grid or len(grid) < 3:
+        return {}
+    spec = S.SHEETS_BY_KEY["reconciliation"]
+    wanted = {S.fold(c.fr): c.key for c in spec.columns} | \
+        {S.fold(c.en): c.key for c in spec.columns}
+    where = {wanted.get(S.fold(str(h))): j for j, h in enumerate(grid[2]) if h != ""}
+    if "confirm" not in where or "key" not in where:
+        return {}
+
+    def cell(row: list, key: str) -> str:
+        j = where.get(key)
+        return text(row[j]) if j is not None and j < len(row) else ""
+
+    return {cell(row, "key"): {"client": cell(row, "client"),
+                               "invoices": cell(row, "invoices")}
+            for row in grid[3:]
+            if cell(row, "key") and cell(row, "confirm").casefold() in YES_WORDS}
+
+
+def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Allocation, ...],
+          clients_of: dict[str, str]) -> list[dict]:
+    """The Paiements rows of one credit (cash per invoice, then each gap apart)."""
+    out = []
+    for a in allocations:
+        owner = clients_of.get(a.invoice, client) if a.invoice else client
+        out.append({"date": credit.date.isoformat(), "client": owner, "invoice": a.invoice,
+                    "amount": str(a.amount), "reference": reference})
+    for a in allocations:
+        if a.gap > 0:
+            out.append({"date": credit.date.isoformat(),
+                        "client": clients_of.get(a.invoice, client), "invoice": a.invoice,
+                        "amount": str(a.gap), "reference": f"{reference} écart", "gap": True})
+    return out
+
+
+def _confirmed(matcher: Matcher, credit: Credit, decision: dict[str, str],
+               invoice_client: dict[str, str]) -> tuple[str, tuple[Allocation, ...]]:
+    """What the accountant confirmed: the invoices named, each up to its balance; what is
+    left is a credit of the client."""
+    numbers = {n.casefold(): n for n in matcher.open}
+    named = [numbers.get(n.casefold(), n)
+             for n in re.split(r"[,;\s]+", decision["invoices"]) if n]
+    allocations: list[Allocation] = []
+    left = credit.amount
+    for number in named:
+        open_ = matcher.open.get(number, ZERO)
+        if left <= 0 or open_ <= 0:
+            continue
+        paid = min(open_, left)
+        gap = open_ - paid if ZERO < open_ - paid <= matcher.tolerance and \
+            number == named[-1] else ZERO
+        allocations.append(Allocation(number, paid, gap))
+        left -= paid
+    if left > 0:
+        allocations.append(Allocation("", left))
+    client = decision["client"] or next(
+        (invoice_client[a.invoice] for a in allocations if a.invoice), "")
+    return client, tuple(allocations)
+
+
+# ----------------------------------------------------------------------------- the job
+def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *,
+             progress: Progress = _quiet, journal: Path | None = None) -> BankResult:
+    """Import the statements, book certain matches and confirmed ones, list the rest."""
+    source = as_source(path)
+    result = BankResult(source.path)
+    with source.lock():
+        loaded = load(source, today, progress, checks=False, tables=BANK_TABLES,
+                      formulas=False)
+        data = loaded.data
+        lang = data.lang
+        layout = csv_layout(data.settings)
+        progress("parse")
+        for file in statements:
+            try:
+                result.statements.append(read_statement(Path(file), layout))
+            except StatementError as err:
+                raise BankInputError(str(err)) from None
+        sheet = data.sheet_names.get("reconciliation", S.sheet_name("reconciliation", lang))
+        decisions = _decisions(source, sheet)
+
+        progress("match")
+        balance = aging_of(loaded, today)
+        invoices = [OpenInvoice(i.number, i.client, i.open, i.due_date)
+                    for i in balance.items if i.open > 0 and i.number]
+        inv = data.tables["Factures"]
+        invoice_client = {n: c for n, c in zip(inv.cols["number"], inv.cols["client"]) if n}
+        cli = data.tables["Clients"]
+        clients = [ClientRef(text(cid), text(name), tuple(
+            i for i in re.split(r"[,;]", text(iban)) if i.strip()))
+            for cid, name, iban in zip(cli.cols["id"], cli.cols["name"],
+                                       cli.cols.get("iban", [None] * len(cli)))
+            if text(cid)]
+        pay = data.tables["Paiements"]
+        written_refs = {text(r) for r in pay.cols["reference"] if text(r)}
+
+        with Journal(journal or journal_path(data)) as book:
+            replay = [e for e in book.bank_entries("booked") if not e["logged"]]
+            replay_rows = [r for e in replay for r in e["booking"]
+                           if r["reference"] not in written_refs]
+            result.replayed = len(replay)
+            matcher = Matcher(invoices, clients, tolerance(data.settings))
+            for r in replay_rows:  # not in the workbook yet: not open any more
+                if r["invoice"] in matcher.open:
+                    matcher.open[r["invoice"]] -= Decimal(r["amount"])
+
+            fresh = [e for s in result.statements for e in s.entries]
+            new_keys = set(book.bank_import(
+                {"entry_key": e.key, "reference": e.reference, "account": e.account,
+                 "booking_date": e.date.isoformat(), "amount": e.amount,
+                 "currency": e.currency, "text": e.text, "payer": e.payer, "iban": e.iban,
+                 "source": e.source} for e in fresh))
+            result.new = len(new_keys)
+            result.known = len({e.key for e in fresh} - new_keys)
+
+            bookings: dict[str, list[dict]] = {}
+            todo = book.bank_entries("open")
+            for e in todo:
+                credit = Credit(e["entry_key"], date.fromisoformat(e["booking_date"]),
+                                Decimal(e["amount"]), e["text"], e["payer"], e["iban"])
+                result.credits += credit.amount
+                decision = decisions.get(credit.key)
+                if decision is not None:
+                    client, allocations = _confirmed(matcher, credit, decision, invoice_client)
+                    matcher._consume(allocations)
+                    reason, confidence = "confirmed", 1.0
+                else:
+                    s = matcher.match(credit)
+                    if not s.certain:
+                        result.waiting.append(s)
+                        continue
+                    client, allocations = s.client, s.allocations
+                    reason, confidence = s.reason, s.confidence
+                rows = _rows(credit, e["reference"], client, allocations, invoice_client)
+                bookings[credit.key] = rows
+                result.booked.append(Booked(credit.key, e["reference"], credit.date,
+                                            credit.amount, client, rows, reason, confidence))
+            book.bank_book(bookings)
+
+            progress("write")
+            writer = source.writer()
+            labels = {c.key: c.label(lang) for c in S.table("Paiements").columns}
+            transfer = S.choice_label("payment_mode", "transfer", lang)
+            rows = replay_rows + [r for b in result.booked for r in b.rows]
+            writer.append_rows("Paiements", [
+                {labels["date"]: date.fromisoformat(r["date"]),
+                 labels["client"]: r["client"] or None, labels["invoice"]: r["invoice"] or None,
+                 labels["amount"]: Decimal(r["amount"]),
+                 labels["mode"]: None if r.get("gap") else transfer,
+                 labels["reference"]: r["reference"]} for r in rows])
+            _write_reconciliation(writer, sheet, lang, result.waiting, matcher)
+            writer.commit()
+            book.bank_mark_logged([e["entry_key"] for e in replay] + list(bookings))
+    for s in result.waiting:
+        if not s.client:
+            result.findings.append(Finding(
+                "BANK-UNKNOWN", WARNING, sheet, None, "", s.credit.key,
+                (f"Crédit de {s.credit.amount} € du {s.credit.date:%d/%m/%Y} "
+                 f"({s.credit.payer or 'émetteur inconnu'}) : aucun client reconnu."
+                 if lang == "fr" else
+                 f"Credit of {s.credit.amount} on {s.credit.date} "
+                 f"({s.credit.payer or 'unknown payer'}): no client recognised."),
+                ("Indiquer le client et la facture dans Rapprochement, Valider = Oui, puis "
+                 "réimporter." if lang == "fr" else
+                 "Fill in client and invoice in Reconciliation, Confirm = Yes, import again.")))
+    return result
+
+
+def _write_reconciliation(writer: object, sheet: str, lang: str,
+                          waiting: list[Suggestion], matcher: Matcher) -> None:
+    spec = S.SHEETS_BY_KEY["reconciliation"]
+    no = S.choice_label("yesno", "no", lang)
+    rows = []
+    for s in waiting:
+        opens = sum((matcher.open.get(n, ZERO) for n in s.invoices), ZERO)
+        rows.append([no, s.credit.date, s.credit.amount, s.credit.payer, s.credit.text,
+                     s.client, ", ".join(s.invoices), s.reason, s.confidence,
+                     opens if s.invoices else None, s.credit.key.split("|", 1)[-1],
+                     s.credit.key])
+    writer.replace_sheet(sheet, title=_stamp(lang, spec.label(lang), datetime.now()),  # type: ignore[attr-defined]
+                         columns=_columns(spec, lang), rows=rows)

@@ -1,0 +1,235 @@
+"""The bank job end to end: camt.053 and CSV statements into a real workbook and journal."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from pyfuncs import schema as S
+from pyfuncs.adapters.journal import Journal, journal_path
+from pyfuncs.adapters.statements import read_statement
+from pyfuncs.adapters.workbook_file import FileWorkbook
+from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.builder import build_workbook
+from pyfuncs.jobs_bank import BankInputError, run_bank
+from tests.fixtures.camt053 import STATEMENT, Line, camt053
+from tests.unit.test_checks import clean_settings, invoice, line
+
+TODAY = date(2026, 11, 23)
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "bank" / "releve_camt053.xml"
+ALPHA_IBAN = "FR14 2004 1010 0505 0001 3M02 606"
+BETA_IBAN = "FR7610107001011234567890129"
+
+
+def tables() -> dict[str, list[dict]]:
+    base = {"legal_form": "SAS", "address": "1 rue de la Paix", "postcode": "75002",
+            "city": "Paris", "country": "FR", "billing_email": "factures@client.example"}
+    clients = [dict(base, id="A1", name="Alpha SAS", iban=ALPHA_IBAN),
+               dict(base, id="B1", name="Beta SARL", iban=BETA_IBAN),
+               dict(base, id="G1", name="Gamma Conseil SARL", iban=None),
+               dict(base, id="Z1", name="Zeta Industries", iban=None)]
+    invoices, lines = [], []
+    for k, (number, client, net) in enumerate([
+            ("FAC2026-0001", "A1", "1000"), ("FAC2026-0002", "A1", "1000"),
+            ("FAC2026-0003", "A1", "1000"), ("FAC2026-0004", "A1", "250"),
+            ("FAC2026-0010", "B1", "1000"), ("FAC2026-0011", "B1", "2000"),
+            ("FAC2026-0021", "G1", "800"), ("FAC2026-0030", "Z1", "1500")], 1):
+        invoices.append(invoice(f"F{k}", number, date(2026, 9, k), client))
+        lines.append(line(f"F{k}", "Prestation", 1, net))
+    return {"Clients": clients, "Factures": invoices, "LignesFacture": lines}
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "Facturation.xlsx"
+    build_workbook(path, data=tables(), settings=clean_settings(), today=TODAY)
+    return path
+
+
+def payments(path: Path) -> list[dict]:
+    return [r._asdict() for r in read_workbook(path).tables["Paiements"].records()
+            if r.amount is not None]
+
+
+def grid(path: Path) -> list[list]:
+    return FileWorkbook(path).sheet_values(S.sheet_name("reconciliation", "fr")) or []
+
+
+class Confirming(FileWorkbook):
+    """The workbook as the accountant left it: some Rapprochement rows set to Oui."""
+
+    def __init__(self, path: Path, edits: dict[str, dict[str, str]]) -> None:
+        super().__init__(path)
+        self.edits = edits
+
+    def sheet_values(self, name: str) -> list[list] | None:
+        rows = super().sheet_values(name)
+        if rows is None or name != S.sheet_name("reconciliation", "fr"):
+            return rows
+        header = [str(h) for h in rows[2]]
+        for row in rows[3:]:
+            key = row[header.index("Clé")]
+            for label, value in self.edits.get(key, {}).items():
+                row[header.index(label)] = value
+        return rows
+
+
+def test_a_french_bank_statement_books_certain_matches_and_lists_the_rest(book):
+    result = run_bank(book, [FIXTURE], TODAY)
+    assert [s.ignored for s in result.statements] == [3]  # two debits, one pending
+    assert result.new == 5 and result.known == 0
+    booked = {b.reference: b for b in result.booked}
+    assert len(booked) == 3
+    alpha = next(b for b in result.booked if b.client == "A1")
+    assert alpha.reason == "numbers" and alpha.applied == D("3600.00")
+    rows = payments(book)
+    by_invoice: dict[str, D] = {}
+    for r in rows:
+        by_invoice[r["invoice"] or ""] = by_invoice.get(r["invoice"] or "", D(0)) + r["amount"]
+    # one transfer for three invoices; fees of 5 booked as a gap; a partial payment
+    assert by_invoice == {"FAC2026-0001": D(1200), "FAC2026-0002": D(1200),
+                          "FAC2026-0003": D(1200), "FAC2026-0010": D(1200),
+                          "FAC2026-0011": D(500)}
+    gap = [r for r in rows if r["reference"].endswith("écart")]
+    assert [(g["invoice"], g["amount"], g["mode"]) for g in gap] == [
+        ("FAC2026-0010", D(5), None)]
+    assert all(r["reference"] for r in rows)
+    assert {r["mode"] for r in rows if r not in gap} == {"transfer"}
+    # the typo'd number from a payer known by name only, and the stranger, wait
+    waiting = {s.credit.payer: s for s in result.waiting}
+    assert waiting["GAMMA CONSEIL"].invoices == ["FAC2026-0021"]
+    assert waiting["GAMMA CONSEIL"].reason == "name+number-typo"
+    assert waiting["M DUPONT JEAN"].client == "" and waiting["M DUPONT JEAN"].reason == "unknown"
+    sheet = grid(book)
+    assert sheet[2][0] == "Valider" and len(sheet) == 3 + 2
+    assert {r[0] for r in sheet[3:]} == {"Non"}
+    assert result.booked_amount + result.unmatched_amount == result.credits == D("7032.77")
+    assert [f.code for f in result.findings] == ["BANK-UNKNOWN"]
+
+
+def test_the_same_statement_imported_twice_or_overlapping_adds_nothing(book, tmp_path):
+    run_bank(book, [FIXTURE], TODAY)
+    before = payments(book)
+    again = run_bank(book, [FIXTURE], TODAY)
+    assert again.new == 0 and again.known == 5 and again.booked == []
+    overlap = tmp_path / "overlap.xml"
+    overlap.write_bytes(camt053(STATEMENT[2:] + [Line("100.00", date(2026, 11, 24),
+                                                      "FAC2026-0004", "ALPHA SAS")],
+                                stmt_id="2026-11-RLV002"))
+    third = run_bank(book, [overlap], TODAY)
+    assert third.new == 1 and third.known == 3
+    after = payments(book)
+    assert after[:len(before)] == before
+    assert [(r["invoice"], r["amount"]) for r in after[len(before):]] == [
+        ("FAC2026-0004", D(100))]
+    assert len(grid(book)) == 3 + 2  # still the same two waiting
+
+
+def test_what_the_accountant_confirms_is_booked_on_the_next_run_once(book):
+    first = run_bank(book, [FIXTURE], TODAY)
+    gamma = next(s for s in first.waiting if s.credit.payer == "GAMMA CONSEIL").credit.key
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    source = Confirming(book, {gamma: {"Valider": "Oui"},
+                               stranger: {"Valider": "oui", "Client": "Z1",
+                                          "N° facture(s)": ""}})
+    second = run_bank(source, [], TODAY)
+    assert {b.key: b.reason for b in second.booked} == {gamma: "confirmed",
+                                                        stranger: "confirmed"}
+    rows = payments(book)
+    assert [(r["client"], r["invoice"], r["amount"]) for r in rows[-2:]] == [
+        ("G1", "FAC2026-0021", D(960)), ("Z1", None, D("777.77"))]
+    assert len(grid(book)) == 3  # nothing waits any more
+    third = run_bank(source, [FIXTURE], TODAY)  # the same Oui rows, the same file
+    assert third.booked == [] and payments(book) == rows
+
+
+def test_a_crash_after_the_journal_and_before_the_workbook_is_replayed_once(book,
+                                                                              monkeypatch):
+    from pyfuncs.adapters import xlsx_write
+
+    def crash(self, **_):
+        raise OSError("disk full")
+    monkeypatch.setattr(xlsx_write.WorkbookWriter, "commit", crash)
+    with pytest.raises(OSError):
+        run_bank(book, [FIXTURE], TODAY)
+    monkeypatch.undo()
+    assert payments(book) == []
+    again = run_bank(book, [FIXTURE], TODAY)
+    assert again.replayed == 3 and again.booked == []
+    assert sum(r["amount"] for r in payments(book)) == D("5300.00")  # 5295 + a gap of 5
+    run_bank(book, [], TODAY)
+    assert len(payments(book)) == 6
+    with Journal(journal_path(book)) as j:
+        assert all(e["logged"] for e in j.bank_entries("booked"))
+
+
+@pytest.mark.parametrize("version", range(2, 9))
+def test_every_camt053_version_from_02_to_08_is_read(tmp_path, version):
+    path = tmp_path / f"v{version}.xml"
+    path.write_bytes(camt053(STATEMENT, version=version))
+    st = read_statement(path)
+    assert st.format == "camt.053" and st.ignored == 3
+    assert [e.amount for e in st.entries] == [D("3600.00"), D("1195.00"), D("500.00"),
+                                              D("960.00"), D("777.77")]
+    assert st.entries[0].payer == "ALPHA SAS" and st.entries[0].iban.startswith("FR14")
+    assert "FAC2026-0002" in st.entries[0].text
+    assert st.entries[0].reference == "20261103VIR00360000"
+
+
+def test_an_entry_without_a_bank_reference_is_known_by_a_hash(tmp_path):
+    path = tmp_path / "noref.xml"
+    path.write_bytes(camt053([Line("10.00", date(2026, 11, 2), "X", "P", ref=None)] * 2))
+    st = read_statement(path)
+    assert st.entries[0].key == st.entries[1].key and st.entries[0].reference.startswith("H")
+
+
+def test_a_french_csv_export_is_read_with_the_settings_columns(book, tmp_path):
+    csv = tmp_path / "releve.csv"
+    csv.write_bytes(
+        "Compte courant;FR76 3000 6000 0112 3456 7890 189\n\n"
+        "Date;Libellé;Tiers;IBAN;Référence;Débit;Crédit\n"
+        "03/11/2026;VIR SEPA FAC 2026-0004;ALPHA SAS;;R1;;300,00\n"
+        "04/11/2026;PRLV URSSAF;URSSAF;;R2;1 234,56;\n"
+        "05/11/2026;VIR Zeta inv 20260030;ZETA INDUSTRIES;;;;1 800,00\n".encode("cp1252"))
+    result = run_bank(book, [csv], TODAY)
+    assert result.statements[0].format == "csv" and result.statements[0].ignored == 1
+    assert [(b.client, b.applied) for b in result.booked] == [("A1", D(300)),
+                                                               ("Z1", D(1800))]
+    assert payments(book)[0]["reference"] == "R1"
+    assert payments(book)[1]["reference"].startswith("H")
+
+
+def test_an_unreadable_statement_stops_before_anything_is_written(book, tmp_path):
+    bad = tmp_path / "releve.xml"
+    bad.write_text("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.03'/>")
+    with pytest.raises(BankInputError):
+        run_bank(book, [bad], TODAY)
+    assert not journal_path(book).exists() or payments(book) == []
+
+
+def facturier(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pyfuncs.cli", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_the_command_prints_json_and_exits_with_the_documented_codes(book, tmp_path):
+    done = facturier("bank", str(book), str(FIXTURE), "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["new_entries"] == 5 and out["statements"][0]["ignored"] == 3
+    assert out["booked_amount"] == "5295.00" and out["unmatched_amount"] == "1737.77"
+    assert {w["reason"] for w in out["waiting"]} == {"name+number-typo", "unknown"}
+    assert out["booked"][0]["invoices"] == ["FAC2026-0001", "FAC2026-0002", "FAC2026-0003"]
+    again = json.loads(facturier("bank", str(book), str(FIXTURE), "--json").stdout)
+    assert again["new_entries"] == 0 and again["booked"] == []
+    missing = facturier("bank", str(book), str(tmp_path / "none.xml"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<not xml")
+    failed = facturier("bank", str(book), str(bad))
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
