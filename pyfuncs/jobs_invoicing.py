@@ -25,7 +25,7 @@ from pathlib import Path
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Entry, Journal
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
-from pyfuncs.adapters.xlsx_read import WorkbookData
+from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
 from pyfuncs.domain.checks_base import Ctx, norm, text
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
@@ -47,7 +47,9 @@ SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
 
 # What issuing reads: not the payments, reminders or rates (a third of a big workbook).
 GENERATE_TABLES = ["Parametres", "Clients", "Devis", "LignesDevis", "Echeances", "Temps",
-                   "Factures", "LignesFacture"]
+                   "Factures", "LignesFacture", "Contrats", "Indices"]
+# Sheets added after workbooks were already in use: a workbook without them is read without.
+LATER_TABLES = ("Contrats", "Indices")
 
 
 def _quiet(_: str) -> None:
@@ -128,8 +130,7 @@ def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = Fals
     source = as_source(path)
     path = source.path
     with source.lock():
-        loaded = load(source, day, progress, checks=False, tables=GENERATE_TABLES,
-                      formulas=False)
+        loaded = _load(source, day, progress)
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
         patterns = series_patterns(ctx)
@@ -153,11 +154,12 @@ def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = Fals
             in_book = {norm(n) for n in ctx.inv_number if text(n)}
             pending = book.pending()
             replay = [e for e in pending if norm(e.number) not in in_book]
+            # refused now, before any number is allocated, if Excel holds the file
+            writer = source.writer()
             progress("number")
             entries = _record(book, plan.documents, patterns, ctx, data, result)
             todo = replay + entries
             progress("write")
-            writer = source.writer()
             _apply(writer, data, ctx, todo)
             when = datetime.now()
             _write_register(writer, data, book.entries(), when)
@@ -167,6 +169,20 @@ def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = Fals
             book.mark_written([e.number for e in pending] + [e.number for e in entries])
             result.replayed = [e.number for e in replay]
     return result
+
+
+def _load(source: WorkbookSource, day: date, progress: Progress):  # type: ignore[no-untyped-def]
+    """The tables issuing reads; a workbook made before the Contrats and Indices sheets
+    existed is read without them (and bills no contract)."""
+    tables = list(GENERATE_TABLES)
+    while True:
+        try:
+            return load(source, day, progress, checks=False, tables=tables, formulas=False)
+        except WorkbookError as err:
+            later = [t for t in LATER_TABLES if t in tables and f"table {t} " in str(err)]
+            if not later:
+                raise
+            tables.remove(later[0])
 
 
 def _seeds(ctx: Ctx, patterns: dict[str, SeriesPattern]) -> dict[str, SeriesState]:

@@ -182,3 +182,16 @@ def test_libreoffice_recomputes_the_issued_totals_to_the_cent(tmp_path):
         assert D(str(data.cached["net"][i])) == doc.net
         assert D(str(data.cached["vat"][i])) == doc.vat
         assert D(str(data.cached["total"][i])) == doc.total
+
+
+def test_a_workbook_open_in_excel_is_refused_before_any_number_is_allocated(tmp_path):
+    from pyfuncs.adapters.xlsx_write import WorkbookLocked
+    path = workbook(tmp_path)
+    lock = tmp_path / ("~$" + path.name)
+    lock.write_text("owner")
+    with pytest.raises(WorkbookLocked):
+        run_generate(path, TODAY)
+    journal = tmp_path / "book.facturier-journal.sqlite"
+    assert not journal.exists() or Journal(journal).entries() == []
+    lock.unlink()
+    assert len(run_generate(path, TODAY).issued) == 5
