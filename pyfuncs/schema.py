@@ -111,6 +111,25 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "sent": ("Envoyée", "Sent"),
         "failed": ("Échec", "Failed"),
     },
+    "contract_period": {
+        "monthly": ("Mensuelle", "Monthly"),
+        "quarterly": ("Trimestrielle", "Quarterly"),
+        "half_yearly": ("Semestrielle", "Half-yearly"),
+        "yearly": ("Annuelle", "Yearly"),
+    },
+    "billing_timing": {
+        "advance": ("À échoir", "In advance"),
+        "arrears": ("Échu", "In arrears"),
+    },
+    "contract_status": {
+        "active": ("Actif", "Active"),
+        "suspended": ("Suspendu", "Suspended"),
+        "ended": ("Terminé", "Ended"),
+    },
+    "prorata": {
+        "prorate": ("Au prorata des jours", "Prorate by days"),
+        "full": ("Période entière", "Full period"),
+    },
 }
 
 
@@ -302,6 +321,12 @@ SETTINGS: tuple[Setting, ...] = (
                     "non facturés après ce délai sont signalés (Contrôles, tableau de bord).",
             help_en="Delivered quotes, ready milestones and validated time of a closed month "
                     "still not invoiced after this many days are reported."),
+    Setting("prorata", "Période incomplète d'un contrat", "Partial contract period", CHOICE,
+            default="prorate", choices="prorata",
+            help_fr="Première ou dernière période d'un contrat (début ou fin en cours de "
+                    "période) : facturée au prorata des jours, ou en entier.",
+            help_en="A contract's first or last period (starting or ending mid-period): "
+                    "billed in proportion to its days, or in full."),
     Setting("aging_buckets", "Tranches de la balance âgée (jours)", "Aging buckets (days)",
             default="30,60,90"),
     Setting("language", "Langue", "Language", CHOICE, default="fr", choices="lang"),
@@ -581,6 +606,50 @@ TABLES: tuple[Table, ...] = (
                "lieu de l'échéance de la facture.",
         doc_en="Agreed payment plan: each instalment is reminded on its own date instead of "
                "the invoice's due date."),
+    Table("Contrats", "contracts", (
+        C("id", "Réf. contrat", "Contract ref.", ID, required=True, unique=True, width=12,
+          help_fr="Identifie le contrat sur ses factures (Origine) : ne plus la changer une "
+                  "fois une période facturée.",
+          help_en="Names the contract on its invoices (Source): do not change it once a "
+                  "period is billed."),
+        C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
+        C("label", "Libellé", "Description", required=True, width=30),
+        C("amount", "Montant HT par période", "Net amount per period", MONEY, required=True,
+          width=13, help_fr="Prix de base P0, avant révision.",
+          help_en="Base price P0, before revision."),
+        C("vat_rate", "Taux TVA", "VAT rate", RATE, width=9,
+          help_fr="Vide : 20 %.", help_en="Blank: 20%."),
+        C("period", "Périodicité", "Period", CHOICE, required=True, choices="contract_period",
+          width=13, help_fr="Périodes civiles : mois, trimestres, semestres, années.",
+          help_en="Calendar periods: months, quarters, half-years, years."),
+        C("billing_day", "Jour de facturation", "Billing day", INT, width=9,
+          help_fr="Jour du mois (1 à 31, vide : 1).", help_en="Day of the month (1-31, "
+                  "blank: 1)."),
+        C("timing", "Terme", "Billed", CHOICE, required=True, choices="billing_timing",
+          width=11, help_fr="À échoir : facturé au début de la période ; échu : le mois "
+                            "suivant sa fin.",
+          help_en="In advance: billed at the period's start; in arrears: the month after "
+                  "its end."),
+        C("start", "Début", "Start date", DATE, required=True, width=11),
+        C("end", "Fin", "End date", DATE, width=11),
+        C("status", "Statut", "Status", CHOICE, required=True, choices="contract_status",
+          width=10),
+        C("index", "Indice de révision", "Revision index", ID, width=12,
+          help_fr="Ex. Syntec ; ses valeurs dans la feuille Indices. Vide : pas de révision.",
+          help_en="E.g. Syntec; its values in the Indices sheet. Blank: no revision."),
+        C("base_index", "Indice de base S0", "Base index S0", NUMBER, width=10),
+        C("revision_month", "Mois de révision", "Revision month", INT, width=9,
+          help_fr="1 à 12 : P1 = P0 × S1 / S0, S1 l'indice de ce mois, chaque année.",
+          help_en="1-12: P1 = P0 x S1 / S0, S1 the index of that month, each year."),
+    ), key=("id",), doc_fr="Contrats facturés chaque période (abonnements, maintenance).",
+        doc_en="Contracts billed every period (subscriptions, maintenance)."),
+    Table("Indices", "indices", (
+        C("name", "Indice", "Index", ID, required=True, width=12),
+        C("month", "Mois", "Month", DATE, required=True, width=11,
+          help_fr="Le 1er du mois.", help_en="The 1st of the month."),
+        C("value", "Valeur", "Value", NUMBER, required=True, width=10, fmt="0.0###"),
+    ), key=("name", "month"), doc_fr="Valeurs des indices de révision (Syntec...).",
+        doc_en="Revision index values (Syntec...)."),
 )
 
 # --------------------------------------------------------------------------- sheets
@@ -614,6 +683,10 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("payment_plan", "Échéancier", "Payment plan",
           doc_fr="Échéanciers de paiement accordés.", doc_en="Agreed payment plans."),
     Sheet("rates", "Taux", "Rates", doc_fr="Taux de change.", doc_en="Exchange rates."),
+    Sheet("contracts", "Contrats", "Contracts", doc_fr="Contrats récurrents.",
+          doc_en="Recurring contracts."),
+    Sheet("indices", "Indices", "Indices", doc_fr="Indices de révision.",
+          doc_en="Revision indices."),
     Sheet("aging", "Balance âgée", "Aged balance", output=True, columns=(
         # the bucket columns (from the aging_buckets setting) come between name and total
         C("client", "Client", "Client", ID, width=10),

@@ -10,6 +10,10 @@ invoice on each quote.
   date (at once when it has none: it is ready, and since when is unknown).
 - Validated time entries of a closed month (before the month of ``today``) with no
   invoice number: one leak per client and month.
+- A contract period (domain/recurring.py) due ``leak_days`` ago and billed by no invoice
+  line (its source in the Origine column): one leak per period (LEAK-CONTRACT); a contract
+  whose revision is due but whose index value is missing: one leak per contract for the
+  periods it blocks, at their unrevised price (LEAK-CONTRACT-INDEX).
 - Delivery references with no invoice (three-way match): the workbook has no delivery
   table, so there is nothing to match; not checked.
 Amounts are excluding VAT, as quotes, milestones and time are.
@@ -25,6 +29,7 @@ from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.checks_quotes import billed_net, tolerance
 from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
+from pyfuncs.domain.recurring import due_periods
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class Leak:
     """Work done or due that no invoice bills yet.
 
     Attributes:
-      code: LEAK-QUOTE, LEAK-MILESTONE or LEAK-TIME.
+      code: LEAK-QUOTE, LEAK-MILESTONE, LEAK-TIME, LEAK-CONTRACT or LEAK-CONTRACT-INDEX.
       client: the client to bill.
       amount: what is at stake, excluding VAT.
       since: when it should have been invoiced (proxy for quotes, see the module).
@@ -40,7 +45,8 @@ class Leak:
       ref: the quote number, or the client for time.
       detail: for a quote, (billed, total, remaining, delivered?), remaining before the
         drafts already made for it (``amount`` is after them); for time, the month (YYYY-MM)
-        and the number of entries.
+        and the number of entries; for a contract, its period (first, last day) or, for a
+        missing index value, (index name, revision month, periods blocked).
     """
 
     code: str
@@ -85,6 +91,20 @@ MILESTONE_UNDATED = message("Échéance « {label} » du devis {quote} prête à
                             "Milestone \"{label}\" of quote {quote} ready to invoice, with no "
                             "planned date, and not invoiced: {amount} excl. VAT.",
                             "Generate the milestone's invoice, and fill in its planned date.")
+CONTRACT = message("Contrat {contract} : période du {first} au {last}, due le {since}, non "
+                   "facturée : {amount} HT.",
+                   "Générer les factures (« Générer les factures »).",
+                   "Contract {contract}: period {first} to {last}, due on {since}, not "
+                   "invoiced: {amount} excl. VAT.",
+                   "Generate the invoices (\"Generate invoices\").")
+CONTRACT_INDEX = message("Contrat {contract} : révision due en {month} mais l'indice {index} de "
+                         "ce mois manque ; {count} période(s) non facturée(s), {amount} HT "
+                         "avant révision.",
+                         "Saisir la valeur de l'indice dans la feuille Indices.",
+                         "Contract {contract}: revision due in {month} but index {index} for "
+                         "that month is missing; {count} period(s) not invoiced, {amount} "
+                         "excl. VAT before revision.",
+                         "Enter the index value in the Indices sheet.")
 TIME = message("Client {client} : {count} temps validé(s) de {month} non facturé(s), {amount} HT "
                "(mois clos).",
                "Générer la facture du mois (« Générer les factures »).",
@@ -104,7 +124,30 @@ def billing_leaks(ctx: Ctx) -> tuple[list[Leak], list[tuple[int, Decimal, Decima
         _milestones(ctx, leaks)
     if ctx.has("Temps"):
         _time(ctx, leaks)
+    if ctx.has("Contrats"):
+        _contracts(ctx, leaks)
     return leaks, pending
+
+
+def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
+    amounts = ctx.col("Contrats", "amount")
+    index = ctx.col("Contrats", "index")
+    blocked: dict[int, list] = {}
+    for due in due_periods(ctx, ctx.today, report=False):
+        if (ctx.today - due.period.due).days <= ctx.leak_days:
+            continue
+        if due.amount is None:
+            blocked.setdefault(due.index, []).append(due)
+            continue
+        leaks.append(Leak("LEAK-CONTRACT", due.client, due.amount, due.period.due, "Contrats",
+                          due.index, due.ref, (due.period.first, due.period.last)))
+    for i, dues in blocked.items():
+        p0 = amounts[i] or ZERO
+        total = sum((p0 if not d.period.partial else to_cents(p0 * d.period.fraction)
+                     for d in dues), ZERO)
+        leaks.append(Leak("LEAK-CONTRACT-INDEX", dues[0].client, total, dues[0].period.due,
+                          "Contrats", i, dues[0].ref,
+                          (text(index[i]), dues[0].missing, len(dues))))
 
 
 def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
@@ -214,6 +257,17 @@ def check_leaks(ctx: Ctx) -> list[Leak]:
             ctx.add(leak.code, WARNING, "Echeances", leak.index, "status", leak.ref, msg,
                     label=text(e_label[leak.index]), quote=leak.ref,
                     since=ctx.day(leak.since), amount=ctx.money(leak.amount))
+        elif leak.code == "LEAK-CONTRACT":
+            first, last = leak.detail
+            ctx.add(leak.code, WARNING, "Contrats", leak.index, "id", leak.ref, CONTRACT,
+                    contract=leak.ref, first=ctx.day(first), last=ctx.day(last),
+                    since=ctx.day(leak.since), amount=ctx.money(leak.amount))
+        elif leak.code == "LEAK-CONTRACT-INDEX":
+            name, month, count = leak.detail
+            ctx.add(leak.code, WARNING, "Contrats", leak.index, "index", leak.ref,
+                    CONTRACT_INDEX, contract=leak.ref, index=name,
+                    month=f"{month:%m/%Y}" if ctx.fr else f"{month:%Y-%m}", count=count,
+                    amount=ctx.money(leak.amount))
         else:
             month, count = leak.detail
             ctx.add(leak.code, WARNING, "Temps", leak.index, "invoice", leak.client, TIME,

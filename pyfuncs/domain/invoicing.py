@@ -38,6 +38,7 @@ from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.checks_vat import DOMESTIC, EU
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
+from pyfuncs.domain.recurring import due_periods
 from pyfuncs.domain.terms import TERM_DAYS, due_date, latest_legal_due
 
 DEFAULT_VAT = Decimal("0.2")
@@ -609,6 +610,36 @@ class _Planner:
                       po=project if ctx.has("Devis") and project and norm(project) not in
                       ctx.quote_versions else "")
 
+    # ------------------------------------------------------------------ contracts
+    def contracts(self) -> None:
+        """One invoice per contract period due and not billed (domain/recurring.py); the
+        periods already in the workbook's lines are skipped here, those in the journal
+        by the job."""
+        ctx = self.ctx
+        lang = "fr" if self.fr else "en"
+        labels = ctx.col("Contrats", "label") if ctx.has("Contrats") else []
+        rates = ctx.col("Contrats", "vat_rate") if ctx.has("Contrats") else []
+        for due in due_periods(ctx, self.day):
+            if due.amount is None:
+                continue  # index value missing: reported by due_periods
+            c = self.clients.find(due.client)
+            if c is None:
+                ctx.add("GEN-CLIENT", ERROR, "Contrats", due.index, "client", due.ref,
+                        UNKNOWN_CLIENT, client=due.client)
+                continue
+            p = due.period
+            months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
+            when = month_label(p.start, lang) if months == 0 else \
+                f"{month_label(p.start, lang)} – {month_label(p.end, lang)}"
+            if p.partial:
+                when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if self.fr else
+                         f" ({p.first.isoformat()} to {p.last.isoformat()})")
+            rate = rates[due.index]
+            line = NewLine(f"{text(labels[due.index])} – {when}", ONE, "", due.amount,
+                           self._vat(c, rate if isinstance(rate, Decimal) else None),
+                           due.source)
+            self._new("invoice", c, due.client, line.label, [line], [due.source])
+
 
 def plan_invoices(ctx: Ctx, day: date) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
@@ -617,6 +648,7 @@ def plan_invoices(ctx: Ctx, day: date) -> Plan:
     planner.drafts()
     planner.quotes()
     planner.time()
+    planner.contracts()
     return Plan(planner.documents, ctx.findings)
 
 

@@ -1,0 +1,243 @@
+"""Recurring billing (issue 10): the periods of each contract that have come due, and what
+each one costs.
+
+Pure: the Contrats and Indices tables as read in, periods and findings out. The planner
+(invoicing.py, ``contracts()``) makes one document per due period not billed yet; the leak
+check (checks_leaks.py) reports those not billed ``leak_days`` after they fell due.
+
+Rules, as chosen for this first step:
+- Periods are calendar periods: months, quarters (Jan/Apr/Jul/Oct), half-years (Jan/Jul),
+  years (Jan). A contract starting or ending inside one gets a partial period, billed
+  in proportion to its days (setting "prorata" = prorate, the default) or in full.
+- In advance ("à échoir"): due on the billing day of the period's first month (never
+  before the contract starts). In arrears ("échu"): due on the billing day of the month
+  after the period ends. A billing day past the month's end is its last day.
+- Status: suspended issues nothing; active and ended bill every period due up to the end
+  date (nothing after it; an ended contract with no end date issues nothing more).
+- Revision (Syntec-style): with an index, a base value S0 and a revision month, the price
+  of a period starting on or after the revision month of a year later than the start is
+  P1 = P0 × S1 / S0 rounded to the cent, S1 the index value of that revision month. P0 is
+  always the typed amount, so yearly revisions do not compound rounding. A missing S1 is
+  a finding and the periods needing it are not billed (until the value is typed).
+- One line per contract period: the contract's label and the period.
+- Each period's source is "contrat:<contract ref>:<calendar period start, ISO>": recorded
+  in the journal and written in the lines' Origine column, it is billed once even if the
+  journal is lost.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.findings import ERROR
+from pyfuncs.domain.money import to_cents
+
+MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+PREFIX = "contrat:"
+
+INDEX_MISSING = message(
+    "Contrat {contract} : l'indice {index} de {month} manque, la révision ne peut pas être "
+    "calculée ; {count} période(s) due(s) non facturée(s).",
+    "Saisir la valeur de l'indice {index} pour {month} dans la feuille Indices.",
+    "Contract {contract}: index {index} for {month} is missing, the revision cannot be "
+    "computed; {count} due period(s) not billed.",
+    "Enter the value of index {index} for {month} in the Indices sheet.")
+BAD_CONTRACT = message(
+    "Contrat {contract} : {problem}, il n'est pas facturé.",
+    "Corriger la ligne du contrat.",
+    "Contract {contract}: {problem}, it is not billed.",
+    "Correct the contract's row.")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One billing period of a contract.
+
+    Attributes:
+      start, end: the calendar period (end inclusive); ``start`` names it in the source.
+      first, last: the days actually covered (the contract's start and end inside it).
+      due: the day it may be billed.
+      fraction: days covered ÷ days of the period (1 for a full period).
+    """
+
+    start: date
+    end: date
+    first: date
+    last: date
+    due: date
+
+    @property
+    def partial(self) -> bool:
+        return self.first != self.start or self.last != self.end
+
+    @property
+    def fraction(self) -> Decimal:
+        return Decimal((self.last - self.first).days + 1) / Decimal(
+            (self.end - self.start).days + 1)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A period of contract row ``index`` due on the run date.
+
+    Attributes: index (0-based row in Contrats), ref, client, period, source, amount
+    (excl. VAT, revised and prorated; None when the index value is missing),
+    revision (the revision month used, or None), missing (that month, when its index
+    value is missing).
+    """
+
+    index: int
+    ref: str
+    client: str
+    period: Period
+    source: str
+    amount: Decimal | None
+    revision: date | None = None
+    missing: date | None = None
+
+
+def add_months(day: date, months: int) -> date:
+    m = day.month - 1 + months
+    return date(day.year + m // 12, m % 12 + 1, 1)
+
+
+def on_day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(max(day, 1), calendar.monthrange(year, month)[1]))
+
+
+def period_start(day: date, months: int) -> date:
+    """The calendar period of ``months`` months holding ``day``."""
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def periods(start: date, end: date | None, months: int, billing_day: int, advance: bool,
+            until: date) -> Iterator[Period]:
+    """Every period of a contract due on or before ``until``, oldest first."""
+    p = period_start(start, months)
+    while True:
+        nxt = add_months(p, months)
+        p_end = nxt - timedelta(days=1)
+        if end is not None and p > end:
+            return
+        first = max(p, start)
+        last = p_end if end is None else min(p_end, end)
+        if advance:
+            due = max(on_day(p.year, p.month, billing_day), first)
+        else:
+            due = on_day(nxt.year, nxt.month, billing_day)
+        if due > until:
+            return
+        yield Period(p, p_end, first, last, due)
+        p = nxt
+
+
+def source_of(ref: str, start: date) -> str:
+    return f"{PREFIX}{norm(ref)}:{start.isoformat()}"
+
+
+def billed_in_workbook(ctx: Ctx) -> set[str]:
+    """Contract periods the workbook's invoice lines already bill (their Origine), so
+    a lost or replaced journal never bills a period twice."""
+    if not ctx.has("LignesFacture"):
+        return set()
+    return {norm(s) for s in ctx.col("LignesFacture", "source")
+            if s.__class__ is str and s[:8].casefold() == PREFIX}
+
+
+class _Indices:
+    def __init__(self, ctx: Ctx) -> None:
+        self.values: dict[tuple[str, int, int], Decimal] = {}
+        if ctx.has("Indices"):
+            for name, month, value in zip(ctx.col("Indices", "name"),
+                                          ctx.col("Indices", "month"),
+                                          ctx.col("Indices", "value")):
+                if isinstance(month, date) and isinstance(value, Decimal) and value > 0:
+                    self.values[(norm(name), month.year, month.month)] = value
+
+    def get(self, name: str, month: date) -> Decimal | None:
+        return self.values.get((norm(name), month.year, month.month))
+
+
+def revision_month(start: date, period: date, month: int) -> date | None:
+    """The latest revision date (1st of ``month``) on or before ``period``, after the
+    contract's start; None before the first anniversary."""
+    candidate = date(period.year, month, 1)
+    if candidate > period:
+        candidate = date(period.year - 1, month, 1)
+    return candidate if candidate > start else None
+
+
+def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
+                report: bool = True) -> list[Due]:
+    """Every contract period due on ``day`` whose source is not in ``billed`` (default:
+    the workbook's invoice lines), with its amount. Findings for contracts that cannot
+    be billed (bad row, missing index value: one finding per contract) unless not
+    ``report`` (the leak check reports them its own way)."""
+    if not ctx.has("Contrats"):
+        return []
+    if billed is None:
+        billed = billed_in_workbook(ctx)
+    full = text(ctx.setting("prorata")) == "full"
+    indices = _Indices(ctx)
+    col = lambda key: ctx.col("Contrats", key)
+    refs, clients, amounts = col("id"), col("client"), col("amount")
+    kinds, days, timings = col("period"), col("billing_day"), col("timing")
+    starts, ends, statuses = col("start"), col("end"), col("status")
+    index_names, bases, rev_months = col("index"), col("base_index"), col("revision_month")
+    out: list[Due] = []
+    for i, ref in enumerate(refs):
+        status = statuses[i]
+        if status == "suspended" or not text(ref):
+            continue
+        start, end = starts[i], ends[i] if isinstance(ends[i], date) else None
+        if status == "ended" and end is None:
+            continue
+        months = MONTHS.get(kinds[i])
+        p0 = amounts[i]
+        problem = None
+        if not isinstance(start, date) or months is None or not isinstance(p0, Decimal):
+            problem = ("début, périodicité ou montant manquant" if ctx.fr else
+                       "start, period or amount missing")
+        elif end is not None and end < start:
+            problem = "fin avant le début" if ctx.fr else "end before start"
+        index = text(index_names[i])
+        base, rev = bases[i], rev_months[i]
+        if problem is None and index and not (isinstance(base, Decimal) and base > 0 and
+                                              isinstance(rev, int) and 1 <= rev <= 12):
+            problem = ("indice sans indice de base S0 ou mois de révision (1 à 12)" if ctx.fr
+                       else "index without base value S0 or revision month (1-12)")
+        if problem is not None:
+            if report:
+                ctx.add("CONTRACT-INVALID", ERROR, "Contrats", i, "id", text(ref),
+                        BAD_CONTRACT, contract=text(ref), problem=problem)
+            continue
+        billing_day = days[i] if isinstance(days[i], int) else 1
+        missing: list[Due] = []
+        for p in periods(start, end, months, billing_day, timings[i] != "arrears", day):
+            source = source_of(text(ref), p.start)
+            if source in billed:
+                continue
+            price, when = p0, None
+            if index:
+                when = revision_month(start, p.start, rev)
+                if when is not None:
+                    s1 = indices.get(index, when)
+                    if s1 is None:
+                        due = Due(i, text(ref), text(clients[i]), p, source, None, when, when)
+                        missing.append(due)
+                        out.append(due)
+                        continue
+                    price = to_cents(p0 * s1 / base)
+            amount = price if full or not p.partial else to_cents(price * p.fraction)
+            out.append(Due(i, text(ref), text(clients[i]), p, source, amount, when))
+        if missing and report:
+            m = missing[0].missing
+            assert m is not None
+            ctx.add("CONTRACT-INDEX", ERROR, "Contrats", i, "index", text(ref),
+                    INDEX_MISSING, contract=text(ref), index=index,
+                    month=f"{m:%m/%Y}" if ctx.fr else f"{m:%Y-%m}", count=len(missing))
+    return out

@@ -1,0 +1,98 @@
+"""Recurring billing through `run_generate` on real workbook files and a real journal:
+each due contract period issued once, a rerun or a lost journal bills nothing again, a
+workbook made before the Contrats sheet existed still generates, and the check job
+reports the periods left unbilled."""
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import openpyxl
+
+from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.builder import build_workbook
+from pyfuncs.jobs import run_check
+from pyfuncs.jobs_invoicing import run_generate
+from tests.unit.test_checks import clean_settings, clean_tables
+
+TODAY = date(2026, 11, 23)
+
+
+def workbook(tmp_path: Path) -> Path:
+    t = copy.deepcopy(clean_tables())
+    t["Contrats"] = [
+        {"id": "K1", "client": "C1", "label": "Maintenance", "amount": D(1000), "vat_rate": D("0.2"),
+             "period": "monthly", "billing_day": 1, "timing": "advance", "start": date(2026, 9, 15),
+             "status": "active"},
+        {"id": "K2", "client": "C1", "label": "Hébergement", "amount": D(600), "period": "quarterly",
+             "billing_day": 5, "timing": "arrears", "start": date(2025, 7, 1), "status": "active",
+             "index": "Syntec", "base_index": D("280.2"), "revision_month": 7},
+        {"id": "K3", "client": "C1", "label": "Support", "amount": D(99), "period": "monthly",
+             "timing": "advance", "start": date(2026, 1, 1), "status": "suspended"},
+    ]
+    t["Indices"] = [{"name": "Syntec", "month": date(2026, 7, 1), "value": D("289.7")}]
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    return path
+
+
+def contract_lines(path: Path) -> list[dict]:
+    rows = [r._asdict() for r in read_workbook(path).tables["LignesFacture"].records()]
+    return [r for r in rows if (r["source"] or "").startswith("contrat:")]
+
+
+def test_generate_bills_each_due_contract_period_once_even_with_the_journal_lost(tmp_path):
+    path = workbook(tmp_path)
+    dry = run_generate(path, TODAY, dry_run=True)
+    mine = [i for i in dry.issued if i.sources[0].startswith("contrat:")]
+    # K1: September (prorated 16/30 of 1000 = 533.33), October, November, in advance.
+    # K2 in arrears: Q3 2025 (due 05/10/2025) and Q4 2025, Q1 2026, Q2 2026 at 600; Q3
+    # 2026 (due 05/10/2026) revised in July 2026: 600 x 289.7 / 280.2 = 620.342 -> 620.34.
+    assert sorted((i.sources[0], i.net) for i in mine) == [
+        ("contrat:k1:2026-09-01", D("533.33")), ("contrat:k1:2026-10-01", D("1000.00")),
+        ("contrat:k1:2026-11-01", D("1000.00")),
+        ("contrat:k2:2025-07-01", D("600.00")), ("contrat:k2:2025-10-01", D("600.00")),
+        ("contrat:k2:2026-01-01", D("600.00")), ("contrat:k2:2026-04-01", D("600.00")),
+        ("contrat:k2:2026-07-01", D("620.34"))]
+    assert contract_lines(path) == []  # a dry run writes nothing
+
+    first = run_generate(path, TODAY)
+    issued = [i for i in first.issued if i.sources[0].startswith("contrat:")]
+    assert [(i.number, i.sources) for i in issued] == [(i.number, i.sources) for i in mine]
+    assert all(i.due_date == date(2026, 12, 23) for i in issued)
+    lines = contract_lines(path)
+    assert sorted(ln["source"] for ln in lines) == sorted(i.sources[0] for i in issued)
+    k2q3 = next(ln for ln in lines if ln["source"] == "contrat:k2:2026-07-01")
+    assert k2q3["label"] == "Hébergement – juillet 2026 – septembre 2026"
+    assert k2q3["unit_price"] == D("620.34")
+
+    assert run_generate(path, TODAY).issued == []  # a rerun: the journal refuses them
+    for journal in tmp_path.glob("*.sqlite*"):
+        journal.unlink()
+    assert run_generate(path, TODAY).issued == []  # journal lost: the lines still tell
+
+    # December: K1's month is due on the 1st, nothing else
+    dec = run_generate(path, date(2026, 12, 1))
+    assert [i.sources for i in dec.issued if i.sources[0].startswith("contrat:")] == \
+        [["contrat:k1:2026-12-01"]]
+
+
+def test_the_check_reports_unbilled_periods_until_generate_bills_them(tmp_path):
+    path = workbook(tmp_path)
+    codes = [f.code for f in run_check(path, TODAY).findings]
+    # K1: September, October, November (due more than 15 days ago); K2: five quarters
+    assert codes.count("LEAK-CONTRACT") == 8
+    run_generate(path, TODAY)
+    assert "LEAK-CONTRACT" not in [f.code for f in run_check(path, TODAY).findings]
+
+
+def test_a_workbook_made_before_the_contracts_sheet_still_generates(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    del wb["Contrats"], wb["Indices"]
+    wb.save(path)
+    result = run_generate(path, TODAY)
+    assert result.issued and not any(s.startswith("contrat:") for i in result.issued
+                                     for s in i.sources)
