@@ -24,16 +24,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import combinations
 
 from pyfuncs.domain.money import ZERO
 
 # A run of digits, groups separated by spaces, dashes, dots, slashes or underscores.
 _DIGITS = re.compile(r"\d+(?:\s*[-./_]?\s*\d+)*")
 _GROUP = re.compile(r"\d+")
+_NON_DIGIT = re.compile(r"\D+")
+# legal forms a bank may add or drop from a payer's name
+_FORMS = re.compile(r"\b(sas|sasu|sarl|eurl|sa|sca|sci|snc|scop|gmbh|ag|ltd|llc|bv|nv|"
+                    r"srl|spa|inc|cie|et cie|ste|societe)\b")
 _IBAN_JUNK = re.compile(r"[^0-9A-Z]")
 SUBSET_MAX_INVOICES = 16   # a client's oldest open invoices tried as subsets
 SUBSET_MAX_SIZE = 5        # at most this many invoices paid by one transfer
+SUBSET_MAX_NODES = 20_000  # steps of the subset search before it gives up
 NAME_THRESHOLD = 88.0      # rapidfuzz WRatio for "the payer's name is this client's"
 
 
@@ -127,7 +131,7 @@ def compact_iban(value: str) -> str:
 
 def digits_key(number: str) -> str:
     """The digits of an invoice number: FAC2026-0012 -> 20260012."""
-    return "".join(_GROUP.findall(str(number)))
+    return _NON_DIGIT.sub("", str(number))
 
 
 def _candidates(text: str) -> dict[str, int]:
@@ -181,18 +185,37 @@ class Matcher:
         self._by_amount: dict[Decimal, list[OpenInvoice]] = defaultdict(list)
         self._lengths: set[int] = set()
         far = date.max
-        for inv in sorted(self.invoices, key=lambda i: (i.due_date or far, i.number)):
-            if inv.open <= 0 or not inv.number:
-                continue
-            self.open[inv.number] = inv.open
-            key = digits_key(inv.number)
+        ranked = [(inv.due_date or far, inv.number, k, inv)
+                  for k, inv in enumerate(self.invoices) if inv.number and inv.open > 0]
+        ranked.sort()  # oldest due first; k breaks ties before the records are compared
+        by_digits, by_client, by_amount = self._by_digits, self._by_client, self._by_amount
+        opens = self.open
+        digits = _NON_DIGIT.sub
+        for _, number, _k, inv in ranked:
+            amount = opens[number] = inv.open
+            key = digits("", number)
             if len(key) >= 4:
-                self._by_digits[key].append(inv)
-                self._lengths.add(len(key))
-            self._by_client[inv.client].append(inv)
-            self._by_amount[inv.open].append(inv)
+                by_digits[key].append(inv)
+            by_client[inv.client].append(inv)
+            by_amount[amount].append(inv)
+        self._lengths = {len(k) for k in by_digits}
         self._by_iban = {compact_iban(i): c.id for c in self.clients for i in c.ibans if i}
         self._names = {c.id: c.name for c in self.clients if c.name}
+        from rapidfuzz import utils
+        self._processed = {k: utils.default_process(v) for k, v in self._names.items()}
+        bare: dict[str, list[str]] = defaultdict(list)
+        for k, v in self._processed.items():
+            bare[" ".join(_FORMS.sub(" ", v).split())].append(k)
+        stems: dict[str, list[str]] = defaultdict(list)
+        for name, ids in bare.items():
+            for w in {w[:4] for w in name.split() if len(w) >= 3}:
+                stems[w] += ids
+        # a word most clients share ("conseil", "société") narrows nothing
+        common = max(50, len(self._processed) // 20)
+        self._stems = {w: ids for w, ids in stems.items() if len(ids) <= common}
+        # a name without its legal form that two clients share identifies neither
+        self._bare = {name: ids[0] for name, ids in bare.items() if len(ids) == 1 and name}
+        self._name_cache: dict[str, tuple[str, str, float]] = {}
 
     # ---------------------------------------------------------------- identification
     def _numbers_in(self, text: str) -> list[OpenInvoice]:
@@ -232,13 +255,28 @@ class Matcher:
         if iban and iban in self._by_iban:
             return self._by_iban[iban], "iban", 0.95
         if credit.payer and self._names:
-            from rapidfuzz import fuzz, process, utils
-            best = process.extractOne(credit.payer, self._names, scorer=fuzz.WRatio,
-                                      processor=utils.default_process,
-                                      score_cutoff=NAME_THRESHOLD)
-            if best is not None:
-                return best[2], "name", round(0.6 + (best[1] - NAME_THRESHOLD) / 100, 2)
+            return self._by_name(credit.payer)
         return "", "", 0.0
+
+    def _by_name(self, payer: str) -> tuple[str, str, float]:
+        """The client whose name is closest to the payer's (a statement repeats payers:
+        each one is looked up once)."""
+        if payer in self._name_cache:
+            return self._name_cache[payer]
+        from rapidfuzz import fuzz, process, utils
+        found: tuple[str, str, float] = ("", "", 0.0)
+        query = utils.default_process(payer)
+        bare = " ".join(_FORMS.sub(" ", query).split())
+        same = self._bare.get(bare)
+        # only clients sharing a word's first four letters with the payer are scored
+        near = {k for w in bare.split() if len(w) >= 3 for k in self._stems.get(w[:4], ())}
+        best = (None, 100.0, same) if same else process.extractOne(
+            query, {k: self._processed[k] for k in near}, scorer=fuzz.WRatio,
+            processor=None, score_cutoff=NAME_THRESHOLD) if near else None
+        if best is not None:
+            found = (best[2], "name", round(0.6 + (best[1] - NAME_THRESHOLD) / 100, 2))
+        self._name_cache[payer] = found
+        return found
 
     def _fits(self, amount: Decimal, open_: Decimal) -> bool:
         return ZERO <= open_ - amount <= self.tolerance
@@ -265,20 +303,43 @@ class Matcher:
 
     def _subset(self, client: str, amount: Decimal) -> list[OpenInvoice] | None:
         """The unique set of the client's oldest open invoices summing to the amount
-        (the last one's shortfall within the tolerance allowed), or None."""
+        (a shortfall within the tolerance allowed), or None. A depth-first search in
+        cents over the invoices sorted by amount, cut when the sum passes the amount and
+        after SUBSET_MAX_NODES steps (then: no suggestion rather than a slow one)."""
         pool = [i for i in self._by_client.get(client, ())
                 if self.open.get(i.number, ZERO) > 0][:SUBSET_MAX_INVOICES]
-        found: list[list[OpenInvoice]] = []
-        for size in range(2, min(SUBSET_MAX_SIZE, len(pool)) + 1):
-            for combo in combinations(pool, size):
-                total = sum((self.open[i.number] for i in combo), ZERO)
-                if self._fits(amount, total):
-                    found.append(list(combo))
+        if len(pool) < 2:
+            return None
+        cents = sorted((int(self.open[i.number] * 100), n) for n, i in enumerate(pool))
+        lo, hi = int(amount * 100), int((amount + self.tolerance) * 100)
+        if sum(c for c, _ in cents) < lo:
+            return None
+        found: list[list[int]] = []
+        steps = 0
+        chosen: list[int] = []
+
+        def walk(start: int, total: int) -> bool:
+            nonlocal steps
+            for k in range(start, len(cents)):
+                steps += 1
+                if steps > SUBSET_MAX_NODES:
+                    return False
+                value, n = cents[k]
+                if total + value > hi:
+                    break
+                chosen.append(n)
+                if total + value >= lo and len(chosen) >= 2:
+                    found.append(list(chosen))
                     if len(found) > 1:
-                        return None
-            if found:
-                return found[0]
-        return None
+                        return False
+                if len(chosen) < SUBSET_MAX_SIZE and not walk(k + 1, total + value):
+                    return False
+                chosen.pop()
+            return True
+
+        if not walk(0, 0) or len(found) != 1:
+            return None
+        return [pool[n] for n in sorted(found[0])]
 
     def _consume(self, allocations: Iterable[Allocation]) -> None:
         for a in allocations:
