@@ -1,4 +1,5 @@
-"""Bank statements: ISO 20022 camt.053 and mapped CSV exports, read into statement entries.
+"""Bank statements: ISO 20022 camt.053, OFX and mapped CSV exports, read into statement
+entries.
 
 camt.053 is read with lxml, element by element, by local name within the namespace of
 any version from camt.053.001.02 to .001.08 (the ones French banks deliver over EBICS):
@@ -10,8 +11,12 @@ CSV exports have no standard: their column names, decimal separator and date for
 settings of Paramètres (French-bank defaults: "Date", "Montant" or "Crédit", "Libellé",
 ";" or ",", 31/12/2026).
 
-An entry's identity is the bank's own reference (AcctSvcrRef, then NtryRef) within the
-account, or, when the bank gives none, a hash of account, date, amount and text.
+OFX (1.x SGML as French banks still export it, or 2.x XML) is read by ofxtools, which
+knows the format's many dialects; a positive amount is a credit. MT940 is not read yet.
+
+An entry's identity is the bank's own reference (AcctSvcrRef, then NtryRef; FITID in OFX)
+within the account, or, when the bank gives none, a hash of account, date, amount and
+text.
 """
 from __future__ import annotations
 
@@ -259,14 +264,52 @@ def read_csv(path: Path, layout: CsvLayout) -> Statement:
     return out
 
 
+# ----------------------------------------------------------------------------- OFX
+# French banks put the payer in NAME behind the operation's label
+_OFX_LABEL = re.compile(r"^(?:VIR(?:EMENT)?(?:\s+SEPA)?(?:\s+RECU)?(?:\s+/?DE)?|VRT)\s+",
+                        re.IGNORECASE)
+
+
+def read_ofx(path: Path) -> Statement:
+    """OFX 1.x (SGML) or 2.x (XML) through ofxtools: a positive TRNAMT is a credit; FITID
+    is the bank's reference."""
+    from ofxtools.Parser import OFXTree
+    tree = OFXTree()
+    try:
+        tree.parse(str(path))
+        ofx = tree.convert()
+    except Exception as err:  # noqa: BLE001 - ofxtools raises many kinds on bad input
+        raise StatementError(f"{path.name}: not a readable OFX file ({err})") from None
+    out = Statement(path, "ofx")
+    for stmt in ofx.statements:
+        acct = stmt.account
+        account = "".join(str(getattr(acct, k, "") or "") for k in ("bankid", "branchid",
+                                                                     "acctid"))
+        out.account = out.account or account
+        for tx in stmt.transactions:
+            amount = Decimal(str(tx.trnamt))
+            if amount <= 0:
+                out.ignored += 1
+                continue
+            when = tx.dtposted.date()
+            name = str(tx.name or getattr(tx, "payee", None) or "")
+            text = " ".join(t for t in (name, str(tx.memo or "")) if t)
+            key, reference = identity(account, str(tx.fitid or ""), when, amount, text)
+            out.entries.append(StatementEntry(
+                key, reference, account, when, amount, str(stmt.curdef or "EUR"), text,
+                _OFX_LABEL.sub("", name).strip(), "", path.name))
+    return out
+
+
 def read_statement(path: Path, layout: CsvLayout | None = None) -> Statement:
     """A statement file by its content: camt.053 XML or a CSV export."""
     path = Path(path)
     head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \r\n\t")
+    if head.upper().startswith(b"OFXHEADER") or b"<OFX>" in head.upper() or \
+            b"<?OFX" in head.upper():
+        return read_ofx(path)
     if head.startswith(b"<"):
         return read_camt053(path)
-    if head.upper().startswith(b"OFXHEADER") or b"<OFX>" in head.upper():
-        raise StatementError(f"{path.name}: OFX is not read yet; export camt.053 or CSV")
     if head.startswith((b":20:", b"{1:")):
         raise StatementError(f"{path.name}: MT940 is not read yet; export camt.053 or CSV")
     return read_csv(path, layout or CsvLayout())

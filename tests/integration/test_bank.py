@@ -204,6 +204,16 @@ def test_a_french_csv_export_is_read_with_the_settings_columns(book, tmp_path):
     assert payments(book)[1]["reference"].startswith("H")
 
 
+def test_an_ofx_export_books_its_credits_and_imports_each_once(book):
+    ofx = FIXTURE.with_name("releve.ofx")
+    result = run_bank(book, [ofx], TODAY)
+    assert result.statements[0].format == "ofx" and result.statements[0].ignored == 1
+    assert [(b.client, b.applied, b.reference) for b in result.booked] == [
+        ("A1", D(3600), "OFX20261103001")]
+    assert [s.credit.payer for s in result.waiting] == ["M DUPONT JEAN"]
+    assert run_bank(book, [ofx], TODAY).new == 0
+
+
 def test_an_unreadable_statement_stops_before_anything_is_written(book, tmp_path):
     bad = tmp_path / "releve.xml"
     bad.write_text("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.03'/>")
