@@ -354,10 +354,10 @@ class Matcher:
 
     # ---------------------------------------------------------------- the rules
     def match(self, credit: Credit) -> Suggestion:
-        """The best suggestion for one credit; a certain one is consumed at once."""
+        """The best suggestion for one credit. What it pays is consumed at once, booked
+        or only suggested, so that two credits are never pointed at the same euro."""
         s = self._match(credit)
-        if s.certain:
-            self._consume(s.allocations)
+        self._consume(s.allocations)
         return s
 
     def _match(self, credit: Credit) -> Suggestion:

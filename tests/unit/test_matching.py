@@ -143,3 +143,9 @@ def test_booked_plus_unmatched_equals_the_credits_and_no_invoice_is_overpaid(ent
                     paid[a.invoice] = paid.get(a.invoice, D(0)) + a.amount + a.gap
     opens = {i.number: i.open for i in INVOICES}
     assert all(paid[n] <= opens[n] for n in paid)
+    suggested: dict[str, D] = {}
+    for s in out:
+        for a in s.allocations:
+            if a.invoice:
+                suggested[a.invoice] = suggested.get(a.invoice, D(0)) + a.amount + a.gap
+    assert all(suggested[n] <= opens[n] for n in suggested)
