@@ -31,6 +31,7 @@ from pyfuncs.domain.money import ZERO
 _DIGITS = re.compile(r"\d+(?:\s*[-./_]?\s*\d+)*")
 _GROUP = re.compile(r"\d+")
 _NON_DIGIT = re.compile(r"\D+")
+_NON_DIGIT_LINE = re.compile(r"[^\d\n]+")
 # legal forms a bank may add or drop from a payer's name
 _FORMS = re.compile(r"\b(sas|sasu|sarl|eurl|sa|sca|sci|snc|scop|gmbh|ag|ltd|llc|bv|nv|"
                     r"srl|spa|inc|cie|et cie|ste|societe)\b")
@@ -182,22 +183,25 @@ class Matcher:
         self.open = {}
         self._by_digits = defaultdict(list)
         self._by_client = defaultdict(list)
-        self._by_amount: dict[Decimal, list[OpenInvoice]] = defaultdict(list)
+        self._by_amount: dict[Decimal, list[OpenInvoice]] | None = None
         self._lengths: set[int] = set()
         far = date.max
         ranked = [(inv.due_date or far, inv.number, k, inv)
                   for k, inv in enumerate(self.invoices) if inv.number and inv.open > 0]
         ranked.sort()  # oldest due first; k breaks ties before the records are compared
-        by_digits, by_client, by_amount = self._by_digits, self._by_client, self._by_amount
+        by_digits, by_client = self._by_digits, self._by_client
         opens = self.open
-        digits = _NON_DIGIT.sub
-        for _, number, _k, inv in ranked:
-            amount = opens[number] = inv.open
-            key = digits("", number)
+        # the digits of every number in one pass of the regex engine (numbers never hold
+        # a line break: the reader strips them)
+        keys = _NON_DIGIT_LINE.sub("", "\n".join(r[1] for r in ranked)).split("\n")
+        if len(keys) != len(ranked):  # a number with a line break after all
+            keys = [digits_key(r[1]) for r in ranked]
+        for (_, number, _k, inv), key in zip(ranked, keys):
+            opens[number] = inv.open
             if len(key) >= 4:
                 by_digits[key].append(inv)
             by_client[inv.client].append(inv)
-            by_amount[amount].append(inv)
+        self._ranked = [r[3] for r in ranked]
         self._lengths = {len(k) for k in by_digits}
         self._by_iban = {compact_iban(i): c.id for c in self.clients for i in c.ibans if i}
         self._names = {c.id: c.name for c in self.clients if c.name}
@@ -408,6 +412,10 @@ class Matcher:
                                      round(sure - 0.3, 2), False)
             return self._suggest(credit, client, [], amount, how + "+no-open-invoice",
                                  round(sure - 0.3, 2), False)
+        if self._by_amount is None:  # built once, when a credit from nobody known comes
+            self._by_amount = defaultdict(list)
+            for inv in self._ranked:
+                self._by_amount[inv.open].append(inv)
         same = [i for i in self._by_amount.get(amount, ())
                 if self.open.get(i.number, ZERO) == amount]
         if len(same) == 1:
