@@ -339,7 +339,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_sender", "Expéditeur", "Sender", EMAIL),
     Setting("smtp_tls", "TLS", "TLS", BOOL, default="yes", choices="yesno"),
     Setting("bank_tolerance", "Écart toléré au rapprochement (frais bancaires)",
-            "Reconciliation tolerance (bank fees)", MONEY, default=Decimal("5"),
+            "Reconciliation tolerance (bank fees)", MONEY, default=Decimal("5.00"),
             help_fr="Un virement inférieur au reste dû d'au plus ce montant solde la facture ; "
                     "l'écart est enregistré à part dans Paiements.",
             help_en="A transfer short of the balance by at most this amount settles the "
