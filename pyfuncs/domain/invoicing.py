@@ -15,7 +15,9 @@ Sources of documents, in this order:
   rate), so the quote is billed exactly once in total. A quote without deposit or
   milestones is billed in full by that same final invoice;
 - validated time entries of closed months not yet invoiced: one invoice per client,
-  project and month, one line per consultant and daily rate.
+  project and month, one line per consultant and daily rate;
+- contract periods due and not billed (domain/recurring.py): one invoice per contract and
+  period, "contrat:<ref>:<period start>" as its source.
 A quote whose number is a time entry's project is billed by its time, not by the rules
 above (as the leak checks count it).
 
