@@ -1,5 +1,5 @@
-"""Bank statements: ISO 20022 camt.053, OFX and mapped CSV exports, read into statement
-entries.
+"""Bank statements: ISO 20022 camt.053, OFX, MT940 and mapped CSV exports, read into
+statement entries.
 
 camt.053 is read with lxml, element by element, by local name within the namespace of
 any version from camt.053.001.02 to .001.08 (the ones French banks deliver over EBICS):
@@ -12,7 +12,8 @@ settings of Paramètres (French-bank defaults: "Date", "Montant" or "Crédit", "
 ";" or ",", 31/12/2026).
 
 OFX (1.x SGML as French banks still export it, or 2.x XML) is read by ofxtools, which
-knows the format's many dialects; a positive amount is a credit. MT940 is not read yet.
+knows the format's many dialects; a positive amount is a credit. MT940 is read by mt-940
+(status C is a credit, the bank reference after // the entry's identity).
 
 An entry's identity is the bank's own reference (AcctSvcrRef, then NtryRef; FITID in OFX)
 within the account, or, when the bank gives none, a hash of account, date, amount and
@@ -301,6 +302,41 @@ def read_ofx(path: Path) -> Statement:
     return out
 
 
+# ----------------------------------------------------------------------------- MT940
+# the payer in :86: as French banks write it ("/DE ALPHA SAS /MOTIF ...") or in the
+# structured SEPA subfields ("?32ALPHA SAS", "/NAME/ALPHA SAS/")
+_MT940_PAYER = re.compile(r"(?:/DE\s+|/NAME/|\?3[23])([^/?]+)")
+
+
+def read_mt940(path: Path) -> Statement:
+    """SWIFT MT940 through mt-940: status C is a credit (RC, a reversed debit, and debits
+    are ignored); the bank reference after // identifies the entry."""
+    import mt940
+    try:
+        transactions = mt940.parse(str(path))
+    except Exception as err:  # noqa: BLE001 - the parser raises many kinds on bad input
+        raise StatementError(f"{path.name}: not a readable MT940 file ({err})") from None
+    account = str(transactions.data.get("account_identification") or "")
+    out = Statement(path, "mt940", account=account)
+    for tx in transactions:
+        d = tx.data
+        amount = d["amount"].amount if d.get("amount") is not None else Decimal(0)
+        if d.get("status") != "C" or amount <= 0:
+            out.ignored += 1
+            continue
+        when = date(d["date"].year, d["date"].month, d["date"].day)
+        ref = next((str(r) for r in (d.get("bank_reference"), d.get("customer_reference"))
+                    if r and str(r).upper() != "NONREF"), "")
+        text = " ".join(str(d.get(k) or "") for k in ("transaction_details",
+                                                       "extra_details")).strip()
+        payer = _MT940_PAYER.search(text)
+        key, reference = identity(account, ref, when, amount, text)
+        out.entries.append(StatementEntry(
+            key, reference, account, when, amount, str(d.get("currency") or "EUR"), text,
+            payer.group(1).strip() if payer else "", "", path.name))
+    return out
+
+
 def read_statement(path: Path, layout: CsvLayout | None = None) -> Statement:
     """A statement file by its content: camt.053 XML or a CSV export."""
     path = Path(path)
@@ -310,6 +346,6 @@ def read_statement(path: Path, layout: CsvLayout | None = None) -> Statement:
         return read_ofx(path)
     if head.startswith(b"<"):
         return read_camt053(path)
-    if head.startswith((b":20:", b"{1:")):
-        raise StatementError(f"{path.name}: MT940 is not read yet; export camt.053 or CSV")
+    if head.startswith((b":20:", b"{1:", b":940:")) or b"\n:20:" in head[:80]:
+        return read_mt940(path)
     return read_csv(path, layout or CsvLayout())

@@ -214,6 +214,16 @@ def test_an_ofx_export_books_its_credits_and_imports_each_once(book):
     assert run_bank(book, [ofx], TODAY).new == 0
 
 
+def test_an_mt940_statement_books_its_credits_and_ignores_its_debits(book):
+    sta = FIXTURE.with_name("releve.sta")
+    result = run_bank(book, [sta], TODAY)
+    assert result.statements[0].format == "mt940" and result.statements[0].ignored == 1
+    assert [(b.client, b.applied, b.reference) for b in result.booked] == [
+        ("A1", D(3600), "20261103VIR001")]
+    assert [s.credit.payer for s in result.waiting] == ["M DUPONT JEAN"]
+    assert run_bank(book, [sta], TODAY).new == 0
+
+
 def test_an_unreadable_statement_stops_before_anything_is_written(book, tmp_path):
     bad = tmp_path / "releve.xml"
     bad.write_text("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.03'/>")
