@@ -86,6 +86,16 @@ def journal_path(data: WorkbookData) -> Path:
     return path if path.is_absolute() else Path(data.path).parent / path
 
 
+def last_statement(data: WorkbookData) -> date | None:
+    """The latest booking date imported from bank statements, or None (never imported, or
+    no journal): the dashboard shows it, reminders warn when it is old."""
+    path = journal_path(data)
+    if not path.is_file():
+        return None
+    with journal_file.Journal(path) as book:
+        return book.last_statement_date()
+
+
 def register_findings(data: WorkbookData, computed: dict[str, dict[str, list]],
                       today: date) -> list[Finding]:
     """Issued documents edited or deleted since the journal recorded them. A workbook
@@ -288,6 +298,9 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
         kpis += [("Contrôles : erreurs" if fr else "Checks: errors", counts.get(ERROR, 0)),
                  ("Contrôles : avertissements" if fr else "Checks: warnings",
                   counts.get(WARNING, 0))]
+    statement = last_statement(loaded.data)
+    kpis.append(("Dernier relevé bancaire importé" if fr else "Last bank statement imported",
+                 statement if statement is not None else ("aucun" if fr else "none")))
     kpis += _leak_rows(loaded, today, fr)
     buckets = list(zip(balance.labels, balance.totals))
     months = [(m["month"], m["dso"]) for m in k["dso_by_month"]]  # type: ignore[union-attr]

@@ -41,7 +41,7 @@ from pyfuncs.adapters.mailer import (
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookError
 from pyfuncs.documents.render import Renderer, RenderError, text_pdf
-from pyfuncs.domain.checks_base import text
+from pyfuncs.domain.checks_base import message, text
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.penalties import RateTable, rate_rows, recovery_indemnity
@@ -139,6 +139,33 @@ def _load(path: WorkbookSource | Path, as_of: date, progress: Progress):  # type
             raise
         return load(path, as_of, progress, checks=False,
                     tables=[t for t in REMIND_TABLES if t != "Echeancier"])
+
+
+STATEMENT_OLD = message(
+    "Le dernier relevé bancaire importé s'arrête au {last} ({days} jours avant le {as_of}) : "
+    "les paiements reçus depuis ne sont pas comptés, un client qui a payé pourrait être "
+    "relancé.",
+    "Importer les relevés récents (facturier bank) avant d'envoyer les relances.",
+    "The last bank statement imported ends on {last} ({days} days before {as_of}): payments "
+    "received since are not counted, a client who paid could be reminded.",
+    "Import the recent statements (facturier bank) before sending the reminders.")
+
+
+def _statement_age(book, data, as_of: date) -> list[Finding]:  # type: ignore[no-untyped-def]
+    """A warning when statements are imported but the last is older than the setting (a
+    workbook whose payments are typed by hand gets none)."""
+    last = book.last_statement_date() if book is not None else None
+    limit = data.settings.get("statement_age_days")
+    limit = limit if isinstance(limit, int) and limit >= 0 else 7
+    if last is None or (as_of - last).days <= limit:
+        return []
+    fr = data.lang != "en"
+    msg, fix = (STATEMENT_OLD[0], STATEMENT_OLD[1]) if fr else (STATEMENT_OLD[2],
+                                                               STATEMENT_OLD[3])
+    show = (lambda d: f"{d:%d/%m/%Y}") if fr else (lambda d: d.isoformat())
+    return [Finding("REMIND-STATEMENT", WARNING, data.sheet_names.get("payments", "Paiements"),
+                    None, "", "", msg.format(last=show(last), days=(as_of - last).days,
+                                             as_of=show(as_of)), fix)]
 
 
 def _is_yes(value: object) -> bool:
@@ -299,6 +326,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                                   indemnity=indemnity, fallback_owner=seller_email,
                                   where=where)
             result.findings += plan.findings
+            result.findings += _statement_age(book, data, as_of)
             progress("render")
             sender = cfg.sender if cfg else (text(data.settings.get("smtp_sender")) or
                                             seller_email or "facturier@localhost.invalid")

@@ -338,6 +338,12 @@ SETTINGS: tuple[Setting, ...] = (
                     "d'environnement FACTURIER_SMTP_PASSWORD."),
     Setting("smtp_sender", "Expéditeur", "Sender", EMAIL),
     Setting("smtp_tls", "TLS", "TLS", BOOL, default="yes", choices="yesno"),
+    Setting("statement_age_days", "Relevé bancaire : ancienneté maximale (jours)",
+            "Bank statement: maximum age (days)", INT, default=7,
+            help_fr="Préparer les relances avertit quand le dernier relevé importé est plus "
+                    "ancien : des paiements reçus depuis ne sont pas encore comptés.",
+            help_en="Preparing reminders warns when the last statement imported is older: "
+                    "payments received since are not counted yet."),
     Setting("bank_tolerance", "Écart toléré au rapprochement (frais bancaires)",
             "Reconciliation tolerance (bank fees)", MONEY, default=Decimal("5.00"),
             help_fr="Un virement inférieur au reste dû d'au plus ce montant solde la facture ; "

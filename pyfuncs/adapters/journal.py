@@ -485,6 +485,12 @@ class Journal:
                     new.append(str(e["entry_key"]))
         return new
 
+    def last_statement_date(self) -> date | None:
+        """The latest booking date of the credits imported from bank statements (None when
+        no statement was ever imported): how up to date the booked payments are."""
+        row = self._db.execute("SELECT max(booking_date) FROM bank_entries").fetchone()
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+
     def bank_entries(self, state: str | None = None) -> list[dict]:
         """Imported credits (of one state, or all) in booking-date order."""
         where, args = ("WHERE state = ?", (state,)) if state else ("", ())

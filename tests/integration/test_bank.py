@@ -253,3 +253,28 @@ def test_the_command_prints_json_and_exits_with_the_documented_codes(book, tmp_p
     bad.write_text("<not xml")
     failed = facturier("bank", str(book), str(bad))
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
+
+
+def test_the_dashboard_shows_the_last_statement_and_old_statements_hold_reminders_back(book):
+    from datetime import timedelta
+
+    import python_calamine
+
+    from pyfuncs.jobs import run_check
+    from pyfuncs.jobs_reminders import run_remind
+    before = run_remind(book, TODAY)
+    assert "REMIND-STATEMENT" not in {f.code for f in before.findings}  # never imported
+    run_bank(book, [FIXTURE], TODAY)
+    with Journal(journal_path(book)) as j:
+        last = j.last_statement_date()
+    assert last is not None and last <= TODAY
+    run_check(book, TODAY)
+    dashboard = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name(
+        "Tableau de bord").to_python()
+    row = next(r for r in dashboard if r[0] == "Dernier relevé bancaire importé")
+    assert row[1] == last
+    fresh = run_remind(book, last + timedelta(days=7))
+    assert "REMIND-STATEMENT" not in {f.code for f in fresh.findings}
+    old = run_remind(book, last + timedelta(days=20))
+    warning, = [f for f in old.findings if f.code == "REMIND-STATEMENT"]
+    assert warning.severity == "warning" and "20 jours" in warning.message
