@@ -35,6 +35,7 @@ from typing import Self
 
 from filelock import FileLock, Timeout
 
+from pyfuncs.domain.findings import BilingualError
 from pyfuncs.domain.numbering import SeriesState, valid_number
 from pyfuncs.domain.register import GENESIS, canonical_json, link_digest, sha256_hex
 
@@ -170,16 +171,8 @@ GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
           "sources_no_change", "sources_no_edit", "series_never_back")
 
 
-class JournalError(Exception):
-    """A journal operation refused; ``fr`` and ``en`` say why. ``str()`` is the French."""
-
-    def __init__(self, fr: str, en: str) -> None:
-        super().__init__(fr)
-        self.fr = fr
-        self.en = en
-
-    def text(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class JournalError(BilingualError):
+    """A journal operation refused; ``fr`` and ``en`` say why."""
 
 
 class JournalBusy(JournalError):

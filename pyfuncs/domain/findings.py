@@ -48,5 +48,18 @@ class Finding:
         return ", ".join(parts)
 
 
-def has_errors(findings: "list[Finding]") -> bool:
+def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
+
+
+class BilingualError(Exception):
+    """An error whose message exists in French and in English (``str()`` is the French,
+    the product's default language); ``text(lang)`` picks one."""
+
+    def __init__(self, fr: str, en: str) -> None:
+        super().__init__(fr)
+        self.fr = fr
+        self.en = en
+
+    def text(self, lang: str = "fr") -> str:
+        return self.en if lang == "en" else self.fr

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pyfuncs.domain.findings import BilingualError
+
 BR_FR_NUMBER = re.compile(r"[A-Za-z0-9+\-_/]{1,35}")
 MAX_LENGTH = 35
 # Patterns are measured with a counter of this many digits: ten million documents in one
@@ -40,19 +42,8 @@ def valid_number(text: str) -> bool:
     return bool(BR_FR_NUMBER.fullmatch(text))
 
 
-class NumberingError(ValueError):
-    """A numbering rule would be broken; ``fr`` and ``en`` say which and how to fix it.
-
-    ``str()`` gives the French text, the product's default language.
-    """
-
-    def __init__(self, fr: str, en: str) -> None:
-        super().__init__(fr)
-        self.fr = fr
-        self.en = en
-
-    def text(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class NumberingError(BilingualError, ValueError):
+    """A numbering rule would be broken; ``fr`` and ``en`` say which and how to fix it."""
 
 
 class PatternError(NumberingError):
