@@ -1,0 +1,93 @@
+"""The fast columnar read (fastexcel, Arrow columns of an Excel Table) gives exactly what
+the sheet-grid read (python-calamine) gives: same rows, values, cached formula results and
+findings, on the demo workbook and on a workbook full of bad cells."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from pyfuncs.adapters import xlsx_read as R
+from pyfuncs.builder import build_workbook
+from pyfuncs.demo import build_demo
+
+
+def _read(path, monkeypatch, fast: bool) -> R.WorkbookData:
+    with monkeypatch.context() as m:
+        calls: list[object] = []
+        original = R._Reader.table_columns
+
+        def spy(self, loc):
+            got = original(self, loc) if fast else None
+            calls.append(got is not None)
+            return got
+
+        m.setattr(R._Reader, "table_columns", spy)
+        data = R.read_workbook(path)
+    return data, calls
+
+
+def _same(a: R.WorkbookData, b: R.WorkbookData) -> None:
+    assert a.lang == b.lang and a.settings == b.settings
+    assert a.findings == b.findings
+    assert a.tables.keys() == b.tables.keys()
+    for name, ta in a.tables.items():
+        tb = b.tables[name]
+        assert ta.rows == tb.rows, name
+        assert ta.labels == tb.labels and ta.extra_headers == tb.extra_headers, name
+        for key in ta.cols:
+            assert ta.cols[key] == tb.cols[key], (name, key)
+            # same types too: a Decimal stays a Decimal, a date a date
+            assert [type(v) for v in ta.cols[key]] == [type(v) for v in tb.cols[key]], (name,
+                                                                                         key)
+        assert ta.cached == tb.cached, name
+
+
+def test_demo_workbook_reads_the_same_both_ways(tmp_path, monkeypatch):
+    path, _ = build_demo(tmp_path, invoices=600, today=date(2026, 11, 23))
+    fast, calls = _read(path, monkeypatch, fast=True)
+    slow, _ = _read(path, monkeypatch, fast=False)
+    assert sum(calls) >= 10  # the big tables did take the fast path
+    _same(fast, slow)
+
+
+def test_bad_cells_give_the_same_findings_both_ways(tmp_path, monkeypatch):
+    path = tmp_path / "bad.xlsx"
+    build_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Paiements"]
+    ws.append([datetime(2026, 3, 1), "C001", "FAC2026-0001", 120.5, "Virement", "ref"])
+    ws.append(["31/02/2026", "C001", "FAC2026-0002", "douze", "Virement", "ref2"])
+    ws.append([46000, "C001", None, 10, "Chèque", "=cmd"])
+    ws.append([None, None, None, None, None, None])
+    ws.append([datetime(2026, 3, 2, 15, 30), "C001", "FAC2026-0003", True, "Virement", 12])
+    tbl = ws.tables["Paiements"]
+    tbl.ref = f"A1:F{ws.max_row}"
+    wb.save(path)
+    fast, _ = _read(path, monkeypatch, fast=True)
+    slow, _ = _read(path, monkeypatch, fast=False)
+    _same(fast, slow)
+    codes = {(f.sheet, f.row, f.code) for f in fast.findings if f.sheet == "Paiements"}
+    assert ("Paiements", 3, "CELL-DATE") in codes and ("Paiements", 3, "CELL-TYPE") in codes
+
+
+@pytest.mark.parametrize("values", [
+    [3.0, 12.5, 0.1 + 0.2, 1e-7],                       # floats, one with a float artefact
+    [datetime(2026, 1, 5), datetime(2026, 1, 5, 10, 30)],  # a time of day kept
+    ["  a ", "", "b"],                                   # text, a blank string
+])
+def test_typed_columns_match_the_grid(tmp_path, monkeypatch, values):
+    path = tmp_path / "typed.xlsx"
+    build_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Paiements"]
+    for k, v in enumerate(values):
+        row = [datetime(2026, 3, 1), "C001", f"FAC2026-{k:04d}", 10, "Virement", v]
+        ws.append(row)
+    ws.tables["Paiements"].ref = f"A1:F{ws.max_row}"
+    wb.save(path)
+    fast, calls = _read(path, monkeypatch, fast=True)
+    slow, _ = _read(path, monkeypatch, fast=False)
+    assert any(calls)
+    _same(fast, slow)
