@@ -186,33 +186,47 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     rows = rows or list(range(len(totals)))
 
     # Issued invoices known at the date, by normalised number.
-    issued: dict[str, int] = {
-        (number.strip().casefold() if isinstance(number, str) else str(number)): i
-        for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
-                                                        invoices["issue_date"]))
-        if number and status != "draft" and issue is not None and issue <= as_of}  # type: ignore[operator]
+    issued: dict[str, int] = {}
+    folded: dict[object, str] = {}  # number as typed -> as ``issued`` keys it
+    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
+                                                    invoices["issue_date"])):
+        if number and issue is not None and issue <= as_of and status != "draft":  # type: ignore[operator]
+            key = number.strip().casefold() if number.__class__ is str else str(number)
+            issued[key] = i
+            folded[number] = key
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
     credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
 
-    paid: dict[int, Decimal] = defaultdict(Decimal)
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     last_payment: dict[str, date] = {}
-    completion: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    completion: dict[int, list[tuple[date, Decimal]]] = {}
+    # each distinct number folded and looked up once (a number is paid once or twice)
+    pay_numbers = payments["invoice"]
+    known = folded.get
+    row_of = {number: (pay_to.get(known(number) or _fold_number(number), -1) if number
+                       else -1) for number in dict.fromkeys(pay_numbers)}
+    inv_clients = invoices["client"]
+    completion_of = completion.get
     for day, client, number, amount in zip(payments["date"], payments["client"],
-                                           payments["invoice"], payments["amount"]):
+                                           pay_numbers, payments["amount"]):
         if day is None or amount is None or day > as_of:  # type: ignore[operator]
             continue
-        i = (pay_to.get(number.strip().casefold() if isinstance(number, str)
-                        else str(number), -1) if number else -1)
-        who = invoices["client"][i] if i >= 0 else (client or "")
+        i = row_of[number]
         if i >= 0:
-            paid[i] += amount  # type: ignore[operator]
-            completion[i].append((day, amount))  # type: ignore[arg-type]
+            who = inv_clients[i]
+            pays = completion_of(i)
+            if pays is None:
+                completion[i] = [(day, amount)]  # type: ignore[list-item]
+            else:
+                pays.append((day, amount))  # type: ignore[arg-type]
         else:
+            who = client or ""
             unapplied[str(who)] += amount  # type: ignore[operator]
-        if who and (who not in last_payment or day > last_payment[who]):  # type: ignore[operator]
-            last_payment[str(who)] = day  # type: ignore[assignment]
+        if who:
+            seen = last_payment.get(who)  # type: ignore[call-overload]
+            if seen is None or day > seen:  # type: ignore[operator]
+                last_payment[who] = day  # type: ignore[index]
 
     balances: dict[str, ClientBalance] = {}
 
@@ -225,13 +239,31 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     items: list[OpenItem] = []
     cur_col = invoices.get("currency") or [None] * len(totals)
     dispute_col = invoices.get("dispute") or [None] * len(totals)
-    for i in issued.values():
+    # per day, for the KPIs: issued (total incl. VAT, count) and received on invoices
+    invoiced: dict[date, tuple[Decimal, int]] = {}
+    received: dict[date, Decimal] = {}
+    invoiced_on, received_on = invoiced.get, received.get
+    paid: dict[int, Decimal] = {}
+    issue_dates = invoices["issue_date"]
+    for i in issued.values():  # every invoice paid at the date is an issued one
         total = totals[i]
-        open_amount = total - paid.get(i, ZERO)
+        day = issue_dates[i]
+        sofar = invoiced_on(day)
+        invoiced[day] = (total, 1) if sofar is None else (sofar[0] + total, sofar[1] + 1)
+        pays = completion_of(i)
+        if pays is None:
+            open_amount = total
+        else:
+            got = ZERO
+            for when, amount in pays:
+                got += amount
+                received[when] = received_on(when, ZERO) + amount
+            paid[i] = got
+            open_amount = total - got
         credited = credit.get(i) if credit else None
         if credited is not None:
             open_amount += credited
-        if open_amount == 0:
+        if not open_amount:
             continue
         client = str(invoices["client"][i])
         due = invoices["due_date"][i] or invoices["issue_date"][i]
@@ -268,7 +300,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             balances[client].last_payment = day
 
     settled = settled_on(totals, issued, _with_credits(completion, credit_days))
-    _late_averages(invoices, settled, as_of, balances)
+    late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
         for day, client, level in zip(reminders["date"], reminders["client"],
                                       reminders["level"]):
@@ -279,8 +311,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
     from pyfuncs.domain.kpis import receivable_kpis  # noqa: PLC0415 - sibling, kept apart
-    result.kpis = receivable_kpis(invoices, totals, issued, settled, completion, result,
-                                  reminders)
+    result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
 
 
@@ -345,17 +376,25 @@ def _with_credits(completion: Mapping[int, list[tuple[date, Decimal]]],
 
 
 def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
-                   balances: dict[str, ClientBalance]) -> None:
-    """Average days late of the invoices settled in the 12 months up to the date."""
+                   balances: dict[str, ClientBalance]) -> list[int]:
+    """Average days late of the invoices settled in the 12 months up to the date, per
+    client; returns every such invoice's days late (the dashboard's average)."""
     since = as_of - timedelta(days=365)
     sums: dict[str, list[int]] = defaultdict(list)
+    due_dates, issue_dates, clients = (invoices["due_date"], invoices["issue_date"],
+                                       invoices["client"])
+    everyone: list[int] = []
     for i, day in settled.items():
         if since < day <= as_of:
-            due = invoices["due_date"][i] or invoices["issue_date"][i]
-            sums[str(invoices["client"][i])].append(max(0, (day - due).days))  # type: ignore[operator]
+            due = due_dates[i] or issue_dates[i]
+            late = (day - due).days  # type: ignore[operator]
+            late = late if late > 0 else 0
+            sums[str(clients[i])].append(late)
+            everyone.append(late)
     for client, days in sums.items():
         if client in balances:
             balances[client].avg_days_late = to_cents(Decimal(sum(days)) / len(days))
+    return everyone
 
 
 def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
@@ -371,7 +410,11 @@ def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
                 out[i] = pays[0][0]
             continue
         running = ZERO
-        for day, amount in sorted(pays):
+        if len(pays) == 2 and pays[0][0] <= pays[1][0]:
+            ordered = pays  # the usual case of two: already in date order
+        else:
+            ordered = sorted(pays)
+        for day, amount in ordered:
             running += amount
             if running >= total:
                 out[i] = day

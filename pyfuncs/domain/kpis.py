@@ -43,12 +43,13 @@ def month_ends(as_of: date, count: int) -> list[date]:
     return ends
 
 
-def _cumulative(pairs: Sequence[tuple[date, Decimal]]) -> tuple[list[date], list[Decimal]]:
-    """Sorted (day, amount) -> days and running totals, cum[k] = sum of the first k amounts."""
-    days, cum, running = [], [ZERO], ZERO
-    for day, amount in pairs:
-        days.append(day)
-        running += amount
+def _cumulative(per_day: Mapping[date, Decimal]) -> tuple[list[date], list[Decimal]]:
+    """{day: amount} -> the days in order and running totals, cum[k] = the sum over the
+    first k days (a few hundred days, not one entry per invoice: nothing big to sort)."""
+    days = sorted(per_day)
+    cum, running = [ZERO], ZERO
+    for day in days:
+        running += per_day[day]
         cum.append(running)
     return days, cum
 
@@ -73,15 +74,15 @@ def dso_count_back(receivables: Decimal, revenue_between: "callable", as_of: dat
     return None  # receivables older than the horizon: not meaningful
 
 
-def receivable_kpis(invoices: Columns, totals: Sequence[Decimal], issued: Mapping[str, int],
-                    settled: Mapping[int, date], completion: Mapping[int, list],
-                    balance: "AgedBalance", reminders: Columns | None) -> dict[str, object]:
+def receivable_kpis(invoiced: Mapping[date, tuple[Decimal, int]],
+                    received: Mapping[date, Decimal], balance: "AgedBalance",
+                    reminders: Columns | None, lates: Sequence[int]) -> dict[str, object]:
+    """``invoiced``: per issue date, the total incl. VAT issued and the count of documents;
+    ``received``: per date, the payments applied to invoices; ``lates``: the days late of
+    the invoices settled in the last 12 months."""
     as_of = balance.as_of
-    issue_dates = invoices["issue_date"]
-    index = sorted((issue_dates[i], totals[i]) for i in issued.values())  # type: ignore[misc]
-    inv_days, inv_cum = _cumulative(index)
-    pay_days, pay_cum = _cumulative(sorted((d, a) for pays in completion.values()
-                                           for d, a in pays))
+    inv_days, inv_cum = _cumulative({day: v[0] for day, v in invoiced.items()})
+    pay_days, pay_cum = _cumulative(received)
 
     def upto(days: list[date], cum: list[Decimal], day: date) -> Decimal:
         return cum[bisect_right(days, day)]
@@ -100,12 +101,8 @@ def receivable_kpis(invoices: Columns, totals: Sequence[Decimal], issued: Mappin
     over90 = sum((i.open_base for i in balance.items if i.days > 90), ZERO)
 
     since = as_of - timedelta(days=365)
-    lates = []
-    for i, day in settled.items():
-        if since < day <= as_of:
-            due = invoices["due_date"][i] or issue_dates[i]
-            lates.append(max(0, (day - due).days))  # type: ignore[operator]
-    issued12 = bisect_right(inv_days, as_of) - bisect_right(inv_days, months_back(as_of, 12))
+    year_ago = months_back(as_of, 12)
+    issued12 = sum(n for day, (_, n) in invoiced.items() if year_ago < day <= as_of)
     named = 0
     if reminders:
         for day, listed in zip(reminders["date"], reminders["invoices"]):
