@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from pyfuncs.domain.money import ZERO, to_cents
+from pyfuncs.domain.money import ZERO, products_to_cents, to_cents
 
 Columns = Mapping[str, Sequence[object]]
 
@@ -31,10 +31,15 @@ def _key(value: object) -> object:
     return value
 
 
+def _keys(values: Sequence[object]) -> list[object]:
+    """``_key`` over a column, each distinct value folded once."""
+    folded = {v: _key(v) for v in dict.fromkeys(values)}
+    return list(map(folded.__getitem__, values))
+
+
 def line_nets(lines: Columns, qty: str = "quantity", price: str = "unit_price") -> list[Decimal]:
     """ROUND(quantity x unit price, 2) per line; an empty input counts as 0 like in Excel."""
-    return [to_cents((q or ZERO) * (p or ZERO))  # type: ignore[operator]
-            for q, p in zip(lines[qty], lines[price])]
+    return products_to_cents(lines[qty], lines[price])
 
 
 def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[Decimal],
@@ -51,19 +56,22 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
     return ([base.get(k, ZERO) for k in keys], [vat_of.get(k, ZERO) for k in keys])
 
 
-def invoice_totals(invoices: Columns, lines: Columns) -> dict[str, list]:
-    """Net, VAT (per rate on the total, BR-CO-17) and total incl. VAT per invoice."""
-    nets = line_nets(lines)
-    keys = [_key(i) for i in invoices["id"]]
-    line_keys = [_key(i) for i in lines["invoice"]]
+def invoice_totals(invoices: Columns, lines: Columns,
+                   nets: Sequence[Decimal] | None = None) -> dict[str, list]:
+    """Net, VAT (per rate on the total, BR-CO-17) and total incl. VAT per invoice
+    (``nets``: the lines' nets, when already computed)."""
+    nets = line_nets(lines) if nets is None else nets
+    keys = _keys(invoices["id"])
+    line_keys = _keys(lines["invoice"])
     net, vat = _totals(keys, line_keys, nets, lines["vat_rate"])
     return {"net": net, "vat": vat, "total": [n + v for n, v in zip(net, vat)]}
 
 
-def quote_totals(quotes: Columns, lines: Columns) -> dict[str, list]:
-    nets = line_nets(lines)
-    keys = [(_key(n), v) for n, v in zip(quotes["number"], quotes["version"])]
-    line_keys = [(_key(n), v) for n, v in zip(lines["quote"], lines["version"])]
+def quote_totals(quotes: Columns, lines: Columns,
+                 nets: Sequence[Decimal] | None = None) -> dict[str, list]:
+    nets = line_nets(lines) if nets is None else nets
+    keys = list(zip(_keys(quotes["number"]), quotes["version"]))
+    line_keys = list(zip(_keys(lines["quote"]), lines["version"]))
     net, vat = _totals(keys, line_keys, nets, lines["vat_rate"])
     return {"net": net, "vat": vat, "total": [n + v for n, v in zip(net, vat)]}
 
@@ -86,7 +94,8 @@ def invoice_balances(invoices: Columns, totals: Sequence[Decimal], payments: Col
     for number, amount in zip(payments["invoice"], payments["amount"]):
         if number not in (None, "") and amount is not None:
             paid_by[_key(number)] += amount  # type: ignore[operator]
-    keys = [None if number in (None, "") else _key(number) for number in invoices["number"]]
+    keys = [None if number in (None, "") else key
+            for number, key in zip(invoices["number"], _keys(invoices["number"]))]
     paid = [ZERO if k is None else paid_by.get(k, ZERO) for k in keys]
     balance = [ZERO if k is None else total - p for k, total, p in zip(keys, totals, paid)]
     for i, amount in _credit_note_adjustments(invoices, totals, paid, keys).items():
@@ -143,9 +152,11 @@ def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[st
     if "Temps" in tables:
         out["Temps"] = {"amount": line_nets(tables["Temps"], "quantity", "rate")}
     if "Devis" in tables and "LignesDevis" in tables:
-        out["Devis"] = quote_totals(tables["Devis"], tables["LignesDevis"])
+        out["Devis"] = quote_totals(tables["Devis"], tables["LignesDevis"],
+                                    out["LignesDevis"]["net"])
     if "Factures" in tables and "LignesFacture" in tables:
-        inv = invoice_totals(tables["Factures"], tables["LignesFacture"])
+        inv = invoice_totals(tables["Factures"], tables["LignesFacture"],
+                             out["LignesFacture"]["net"])
         if "Paiements" in tables:
             inv.update(invoice_balances(tables["Factures"], inv["total"], tables["Paiements"],
                                         today))
