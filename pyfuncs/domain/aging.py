@@ -244,6 +244,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     received: dict[date, Decimal] = {}
     invoiced_on, received_on = invoiced.get, received.get
     paid: dict[int, Decimal] = {}
+    settled: dict[int, date] = {}
     issue_dates = invoices["issue_date"]
     for i in issued.values():  # every invoice paid at the date is an issued one
         total = totals[i]
@@ -260,6 +261,15 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 received[when] = received_on(when, ZERO) + amount
             paid[i] = got
             open_amount = total - got
+            # the day payments first covered the total (credit notes: below)
+            if total > 0 and i not in credit_days:
+                if len(pays) == 1:
+                    if got >= total:
+                        settled[i] = pays[0][0]
+                else:
+                    on = _settle_day(pays, total)
+                    if on is not None:
+                        settled[i] = on
         credited = credit.get(i) if credit else None
         if credited is not None:
             open_amount += credited
@@ -299,7 +309,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         if client in balances:
             balances[client].last_payment = day
 
-    settled = settled_on(totals, issued, _with_credits(completion, credit_days))
+    if credit_days:
+        with_credits = _with_credits(completion, credit_days)
+        settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
     late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
         for day, client, level in zip(reminders["date"], reminders["client"],
@@ -397,6 +409,17 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     return everyone
 
 
+def _settle_day(pays: list[tuple[date, Decimal]], total: Decimal) -> date | None:
+    """The day the running sum of (day, amount) pairs, in date order, reaches ``total``."""
+    running = ZERO
+    ordered = pays if len(pays) == 2 and pays[0][0] <= pays[1][0] else sorted(pays)
+    for day, amount in ordered:
+        running += amount
+        if running >= total:
+            return day
+    return None
+
+
 def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
                completion: Mapping[int, list[tuple[date, Decimal]]]) -> dict[int, date]:
     """Invoice index -> the date its payments first covered its total."""
@@ -405,18 +428,7 @@ def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
         total = totals[i]
         if total <= 0:
             continue
-        if len(pays) == 1:  # the usual case: one transfer
-            if pays[0][1] >= total:
-                out[i] = pays[0][0]
-            continue
-        running = ZERO
-        if len(pays) == 2 and pays[0][0] <= pays[1][0]:
-            ordered = pays  # the usual case of two: already in date order
-        else:
-            ordered = sorted(pays)
-        for day, amount in ordered:
-            running += amount
-            if running >= total:
-                out[i] = day
-                break
+        on = _settle_day(pays, total)
+        if on is not None:
+            out[i] = on
     return out
