@@ -314,9 +314,12 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
     late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
-        for day, client, level in zip(reminders["date"], reminders["client"],
-                                      reminders["level"]):
-            if client in balances and day is not None and day <= as_of:  # type: ignore[operator]
+        latest: dict[str, date] = {}
+        for day, client, level, sent in zip(reminders["date"], reminders["client"],
+                                            reminders["level"], reminder_sent(reminders)):
+            if sent and client in balances and day is not None and day <= as_of and \
+                    day >= latest.get(client, day):  # type: ignore[operator]
+                latest[client] = day  # type: ignore[index, assignment]
                 balances[client].last_reminder_level = level  # type: ignore[assignment]
 
     ordered = sorted(balances.values(), key=lambda c: (-c.overdue, -c.total, c.client))
@@ -325,6 +328,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     from pyfuncs.domain.kpis import receivable_kpis  # noqa: PLC0415 - sibling, kept apart
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
+
+
+def reminder_sent(reminders: Columns) -> list[bool]:
+    """Per row of the Relances log: a reminder that went out. A preview or a failed
+    sending is logged too but reached nobody; a row typed by hand without a status counts
+    as sent."""
+    statuses = reminders.get("status") or [None] * len(reminders["date"])
+    return [status in (None, "", "sent") for status in statuses]
 
 
 def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],

@@ -105,8 +105,10 @@ def receivable_kpis(invoiced: Mapping[date, tuple[Decimal, int]],
     issued12 = sum(n for day, (_, n) in invoiced.items() if year_ago < day <= as_of)
     named = 0
     if reminders:
-        for day, listed in zip(reminders["date"], reminders["invoices"]):
-            if day is not None and since < day <= as_of and listed:  # type: ignore[operator]
+        from pyfuncs.domain.aging import reminder_sent  # noqa: PLC0415 - cycle at import
+        for day, listed, sent in zip(reminders["date"], reminders["invoices"],
+                                     reminder_sent(reminders)):
+            if sent and day is not None and since < day <= as_of and listed:  # type: ignore[operator]
                 named += len([p for p in str(listed).replace(";", ",").split(",") if p.strip()])
 
     # Receivables at each month end: invoiced up to then minus received up to then.

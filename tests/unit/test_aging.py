@@ -275,3 +275,26 @@ def test_aging_agrees_with_the_workbook_balance_and_keeps_totals(invs, notes, pa
     workbook = invoice_balances(invoices, totals, payments, last)["balance"]
     assert {i.number: i.open for i in at_end.items} == \
         {r["number"]: b for r, b in zip(rows, workbook) if b != 0}
+
+
+def test_only_reminders_that_went_out_count_for_the_level_and_the_kpi() -> None:
+    """A preview or a failed sending is logged in Relances but reached nobody: neither the
+    client's last reminder level nor the reminders-per-invoice KPI counts it; a row typed
+    by hand without a status counts as sent; the latest date wins, whatever the order."""
+    invoices, totals, payments, rates = sample()
+    reminders = {
+        "date": [date(2026, 5, 20), date(2026, 4, 1), date(2026, 6, 1), date(2026, 6, 2),
+                 date(2026, 6, 5)],
+        "client": ["C1", "C1", "C1", "C1", "C2"],
+        "level": [2, 1, 3, 3, 1],
+        "invoices": ["FAC2026-0001", "FAC2026-0001", "FAC2026-0001", "FAC2026-0001",
+                     "FAC2026-0003"],
+        "status": ["sent", "sent", "failed", "preview", None],
+    }
+    result = aged_balance(invoices, totals, payments, CLIENTS, AS_OF, rates=rates,
+                          reminders=reminders)
+    by = {c.client: c for c in result.clients}
+    assert by["C1"].last_reminder_level == 2   # not the failed or previewed level 3
+    assert by["C2"].last_reminder_level == 1   # typed by hand, no status: sent
+    # 3 invoices named by reminders that went out / 6 issued in the 12 months
+    assert result.kpis["reminders_per_invoice"] == Dec("0.50")
