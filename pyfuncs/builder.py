@@ -17,6 +17,7 @@ import xlsxwriter
 
 from pyfuncs import schema as S
 from pyfuncs.domain.computed import compute_all, rows_to_columns
+from pyfuncs.paths import vba_project
 
 EXTRA_DV_ROWS = 500  # validation reaches below a table, where Excel extends it as users type
 
@@ -162,7 +163,7 @@ def _output_sheet(ws, fmts: _Formats, sheet: S.Sheet, lang: str) -> None:
     ws.freeze_panes(3, 0)
 
 
-VBA_PROJECT = Path(__file__).resolve().parents[1] / "macros" / "vbaProject.bin"
+VBA_PROJECT = vba_project()
 # The dashboard's buttons: (macro of macros/Facturier.bas, French caption, English caption)
 BUTTONS = (
     ("GenererFactures", "Générer les factures", "Generate invoices"),

@@ -17,8 +17,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pyfuncs import schema as S
 from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.paths import default_templates
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = default_templates()
 LABELS = TEMPLATES / "invoice" / "labels.toml"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
              "Dec")

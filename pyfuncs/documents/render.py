@@ -34,7 +34,9 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from pyfuncs.paths import default_templates
+
+TEMPLATES = default_templates()
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")
