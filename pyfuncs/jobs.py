@@ -124,9 +124,11 @@ def formula_findings(data: WorkbookData, computed: dict[str, dict[str, list]]) -
             cached = tbl.cached.get(key)
             if cached is None or key == "days_late":  # TODAY() moves: no stable cache
                 continue
+            if values == cached:  # the usual case, compared in C
+                continue
             label = tbl.labels.get(key, key)
             for row, want, got in zip(tbl.rows, values, cached):
-                if got is None or Decimal(got) == Decimal(want):
+                if got is None or got == want:
                     continue
                 out.append(Finding(
                     "FORMULA-DIFF", ERROR, tbl.sheet, row, label, "",

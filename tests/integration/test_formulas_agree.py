@@ -141,3 +141,22 @@ def test_credit_notes_reduce_the_balance_alike_in_libreoffice_and_python(
         "AV-4": Decimal("-48.00"), "AV-5": Decimal("-30.00"), "AV-6": Decimal("-72.00"),
         "draft": 0, "FAC-7": 0, "AV-7": 0, "FAC-8": Decimal("120.00"), "AV-8": 0,
         "AV-9": Decimal("-12.00"), "AV-10": Decimal("-84.00")}
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_a_cached_value_that_differs_from_the_formula_is_a_finding(recalculated) -> None:
+    """LibreOffice's cached results agree with Python (no finding); a cell overwritten by
+    hand (here: one cached total changed) is one FORMULA-DIFF naming its sheet and cell."""
+    from pyfuncs.jobs import formula_findings
+
+    _, out = recalculated
+    data = read_workbook(out)
+    python = compute_all({name: t.cols for name, t in data.tables.items()}, date.today())
+    assert formula_findings(data, python) == []
+    inv = data.tables["Factures"]
+    assert inv.cached["total"][5] == python["Factures"]["total"][5]
+    inv.cached["total"][5] += Decimal("1.00")
+    found = formula_findings(data, python)
+    assert [(f.code, f.sheet, f.row, f.cell) for f in found] == \
+        [("FORMULA-DIFF", inv.sheet, inv.rows[5], inv.cell("total", inv.rows[5]))]
