@@ -444,8 +444,9 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
-    steps = ["data", "build", "read", "compute", "plan", "read", "compute", "plan", "render",
-             "write", "read", "compute", "check", "write", "read", "pdf"]
+    steps = ["data", "build", "read", "compute", "plan", "read", "compute", "read", "compute",
+             "parse", "match", "write", "plan", "render", "write", "read", "compute",
+             "check", "write", "read", "pdf"]
     with progress_bar(_interactive(args), steps) as step:
         summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
                            today=args.date or date.today(), lang=args.lang, progress=step)

@@ -333,7 +333,9 @@ def _write_reconciliation(writer: object, sheet: str, lang: str,
     no = S.choice_label("yesno", "no", lang)
     rows = []
     for s in waiting:
-        opens = sum((matcher.open.get(n, ZERO) for n in s.invoices), ZERO)
+        # what the invoices owe before this suggestion (the matcher reserved it)
+        opens = sum((matcher.open.get(a.invoice, ZERO) + a.amount + a.gap
+                     for a in s.allocations if a.invoice), ZERO)
         rows.append([no, s.credit.date, s.credit.amount, s.credit.payer, s.credit.text,
                      s.client, ", ".join(s.invoices), s.reason, s.confidence,
                      opens if s.invoices else None, s.credit.key.split("|", 1)[-1],
