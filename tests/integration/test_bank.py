@@ -278,3 +278,136 @@ def test_the_dashboard_shows_the_last_statement_and_old_statements_hold_reminder
     old = run_remind(book, last + timedelta(days=20))
     warning, = [f for f in old.findings if f.code == "REMIND-STATEMENT"]
     assert warning.severity == "warning" and "20 jours" in warning.message
+
+
+# ----------------------------------------------------------------------------- bad input
+def camt(tmp_path: Path, name: str, content: bytes | str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("vide.xml", b"", "empty file"),
+    ("releve.pdf", b"%PDF-1.7\n\x00\x01binary", "binary file"),
+    ("page.xml", "<html><body>relevé</body></html>", "root element <html>, no namespace"),
+    ("camt052.xml", "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.02'/>",
+     "namespace urn:iso:std:iso:20022:tech:xsd:camt.052.001.02"),
+    ("tronque.xml", FIXTURE.read_bytes()[:3000], "not well-formed XML"),
+    ("sans.xml", ("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>"
+                  "<BkToCstmrStmt/></Document>"), "no <Stmt> element"),
+    ("releve.sta", ":20:X\n:25:Y\n:61:garbage\n", "unreadable field: 'garbage'"),
+    ("releve.ofx", "OFXHEADER:100\nDATA:OFXSGML\n<OFX><BANKMSGSRSV1>", "not a readable OFX"),
+])
+def test_a_file_that_is_no_statement_is_refused_with_its_name_and_the_problem(
+        book, tmp_path, name, content, says):
+    path = camt(tmp_path, name, content)
+    with pytest.raises(BankInputError) as err:
+        run_bank(book, [path], TODAY)
+    message = str(err.value)
+    assert message.startswith(f"{name}: ") and says in message and "\n" not in message
+    assert not journal_path(book).exists() and payments(book) == []
+
+
+def test_the_command_refuses_a_malformed_statement_in_one_line_with_exit_2(book, tmp_path):
+    bad = camt(tmp_path, "page.xml", "<html><body/></html>")
+    done = facturier("bank", str(book), str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "page.xml: not a camt.053" in done.stderr
+
+
+def test_a_statement_of_an_account_in_another_currency_is_refused(book, tmp_path):
+    usd = camt(tmp_path, "usd.xml", camt053(STATEMENT, currency="USD"))
+    with pytest.raises(BankInputError, match=r"usd.xml: an account in USD, the workbook's "
+                                             r"currency is EUR"):
+        run_bank(book, [usd], TODAY)
+    assert payments(book) == []
+
+
+def test_an_entry_in_another_currency_or_unreadable_is_not_imported_and_exits_1(book,
+                                                                                 tmp_path):
+    mixed = STATEMENT[:1] + [Line("1500.00", date(2026, 11, 6), "FAC2026-0030", "ZETA",
+                                  currency="USD")]
+    path = camt(tmp_path, "mixte.xml", camt053(mixed))
+    result = run_bank(book, [path], TODAY)
+    assert result.foreign == 1 and [b.client for b in result.booked] == ["A1"]
+    assert [f.code for f in result.findings] == ["BANK-CURRENCY"]
+    assert "1500.00 USD" in result.findings[0].message and result.errors == 1
+    assert not any(r["invoice"] == "FAC2026-0030" for r in payments(book))
+    broken = camt(tmp_path, "casse.xml", camt053(STATEMENT[1:2]).replace(
+        b'<Amt Ccy="EUR">1195.00</Amt>\n    <CdtDbtInd>', b'<Amt Ccy="EUR">1 195,OO</Amt>\n'
+        b'    <CdtDbtInd>', 1))
+    done = facturier("bank", str(book), str(broken), "--json")
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["new_entries"] == 0 and [f["code"] for f in out["findings"]] == ["BANK-ENTRY"]
+    assert "casse.xml, entry 1 (line " in out["findings"][0]["message"]
+    assert "'1 195,OO' unreadable" in out["findings"][0]["message"]
+
+
+def test_credits_waiting_in_rapprochement_are_the_normal_course_exit_0(book):
+    done = facturier("bank", str(book), str(FIXTURE))
+    assert done.returncode == 0, done.stderr
+    assert "2 to confirm in the Rapprochement sheet" in done.stdout
+
+
+# ----------------------------------------------------------------------------- refunds
+def test_a_refund_to_a_client_is_a_debit_ignored_and_counted_never_a_payment(book, tmp_path):
+    refund = [Line("250.00", date(2026, 11, 4), "REMBOURSEMENT AVOIR AV2026-0001 "
+                   "FAC2026-0004", "ALPHA SAS", "FR1420041010050500013M02606", credit=False),
+              Line("300.00", date(2026, 11, 6), "FAC2026-0004", "ALPHA SAS")]
+    result = run_bank(book, [camt(tmp_path, "r.xml", camt053(refund))], TODAY)
+    assert result.statements[0].ignored == 1 and result.new == 1
+    assert [(r["invoice"], r["amount"]) for r in payments(book)] == [("FAC2026-0004",
+                                                                       D(300))]
+
+
+def test_a_credit_naming_a_credit_note_is_not_booked_on_the_credit_note(tmp_path):
+    data = tables()
+    data["Factures"].append(invoice("F9", "AV2026-0001", date(2026, 10, 1), "A1",
+                                    type_="credit_note", credited="FAC2026-0004"))
+    data["LignesFacture"].append(line("F9", "Avoir", -1, "100"))
+    path = tmp_path / "avoir.xlsx"
+    build_workbook(path, data=data, settings=clean_settings(), today=TODAY)
+    credit = [Line("120.00", date(2026, 11, 6), "REMBT AVOIR AV2026-0001", "ALPHA SAS")]
+    result = run_bank(path, [camt(tmp_path, "c.xml", camt053(credit))], TODAY)
+    assert not any("AV2026-0001" in b.as_json()["invoices"] for b in result.booked)
+    assert not any(r["invoice"] == "AV2026-0001" for r in payments(path))
+
+
+# ----------------------------------------------------------------------------- choices kept
+def test_an_invoice_picked_by_hand_and_not_confirmed_stays_until_resolved(book, tmp_path):
+    first = run_bank(book, [FIXTURE], TODAY)
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    picked = Confirming(book, {stranger: {"Client": "Z1", "N° facture(s)": "FAC2026-0030"}})
+    run_bank(picked, [], TODAY)
+    again = run_bank(book, [FIXTURE], TODAY)  # the file as written: the choice is in it
+    row = next(r for r in grid(book)[3:] if r[-1] == stranger)
+    assert (row[0], row[5], row[6]) == ("Non", "Z1", "FAC2026-0030")
+    assert row[9] == 1800  # what FAC2026-0030 owes, beside the choice
+    assert next(s for s in again.waiting if s.credit.key == stranger).invoices == [
+        "FAC2026-0030"]
+    assert not [f for f in again.findings if f.code == "BANK-UNKNOWN"]
+    done = run_bank(Confirming(book, {stranger: {"Valider": "Oui"}}), [], TODAY)
+    assert [(b.client, b.reason, b.applied) for b in done.booked] == [
+        ("Z1", "confirmed", D("777.77"))]
+    assert all(r[-1] != stranger for r in grid(book)[3:])
+
+
+def test_a_confirmed_choice_that_cannot_be_booked_stays_with_its_error(book):
+    first = run_bank(book, [FIXTURE], TODAY)
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    wrong = Confirming(book, {stranger: {"Valider": "Oui", "Client": "Z1",
+                                         "N° facture(s)": "FAC2026-0999"}})
+    result = run_bank(wrong, [], TODAY)
+    assert result.booked == [] and result.errors == 1
+    finding, = [f for f in result.findings if f.code == "BANK-CONFIRM"]
+    assert finding.sheet == "Rapprochement" and finding.column == "N° facture(s)"
+    assert finding.row is not None and finding.row >= 4
+    assert "FAC2026-0999" in finding.message
+    row = next(r for r in grid(book)[3:] if r[-1] == stranger)
+    assert (row[0], row[5], row[6]) == ("Oui", "Z1", "FAC2026-0999")  # as typed
+    paid = Confirming(book, {stranger: {"N° facture(s)": "FAC2026-0001"}})  # already paid
+    again = run_bank(paid, [], TODAY)
+    assert again.booked == [] and "FAC2026-0001" in again.findings[0].message
+    assert len(payments(book)) == 6  # the first run's rows, nothing more
