@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -9,6 +10,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal, journal_path
@@ -411,3 +414,53 @@ def test_a_confirmed_choice_that_cannot_be_booked_stays_with_its_error(book):
     again = run_bank(paid, [], TODAY)
     assert again.booked == [] and "FAC2026-0001" in again.findings[0].message
     assert len(payments(book)) == 6  # the first run's rows, nothing more
+
+
+# ----------------------------------------------------------------------------- property
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "Facturation.xlsx"
+    build_workbook(path, data=tables(), settings=clean_settings(), today=TODAY)
+    return path
+
+
+TEXTS = ["", "FAC2026-0001", "FAC 2026 0002 FAC2026-0003", "2026-0010", "VIR ALPHA",
+         "FAC2026-0011 ACOMPTE", "FAC2026-0021", "FAC2026-0099", "FAC2026-0030 FAC2026-0004"]
+PAYERS = [("", ""), ("ALPHA SAS", ""), ("X", ALPHA_IBAN), ("BETA SARL", BETA_IBAN),
+          ("GAMMA CONSEIL", ""), ("NOBODY", "")]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.decimals(min_value=D("0.01"), max_value=D(4000), places=2),
+                          st.sampled_from(TEXTS), st.sampled_from(PAYERS),
+                          st.booleans()), min_size=1, max_size=8))
+def test_for_any_statement_the_job_books_and_lists_every_euro_once(template, tmp_path_factory,
+                                                                  entries):
+    """booked + unmatched == the credits imported, in the result and in Paiements; no
+    invoice is paid beyond what it owes; a second import changes nothing."""
+    folder = tmp_path_factory.mktemp("prop")
+    path = folder / "Facturation.xlsx"
+    shutil.copyfile(template, path)
+    lines = [Line(str(amount), date(2026, 11, 2 + k), text, payer, iban, credit=credit)
+             for k, (amount, text, (payer, iban), credit) in enumerate(entries)]
+    statement = folder / "releve.xml"
+    statement.write_bytes(camt053(lines))
+    result = run_bank(path, [statement], TODAY)
+    credits = sum((D(e.amount) for e in lines if e.credit), D(0))
+    assert result.credits == credits
+    assert result.booked_amount + result.unmatched_amount == credits
+    rows = payments(path)
+    cash = [r for r in rows if not r["reference"].endswith("écart")]
+    assert sum((r["amount"] for r in cash), D(0)) == sum((b.amount for b in result.booked),
+                                                         D(0))
+    owed = {"FAC2026-0004": D(300), "FAC2026-0021": D(960), "FAC2026-0030": D(1800)} | {
+        n: D(1200) for n in ("FAC2026-0001", "FAC2026-0002", "FAC2026-0003",
+                             "FAC2026-0010")} | {"FAC2026-0011": D(2400)}
+    paid: dict[str, D] = {}
+    for r in rows:
+        if r["invoice"]:
+            paid[r["invoice"]] = paid.get(r["invoice"], D(0)) + r["amount"]
+    assert all(paid[n] <= owed[n] for n in paid), paid
+    again = run_bank(path, [statement], TODAY)
+    assert again.new == 0 and again.booked == [] and payments(path) == rows
