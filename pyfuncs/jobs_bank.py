@@ -12,17 +12,19 @@ A run:
      with the invoice(s) and client as left there);
   2. matches every other credit still open (domain/matching.py) against the invoices
      open today: certain matches are booked, the others wait in Rapprochement;
-  3. rewrites Rapprochement with what still waits.
+  3. rewrites Rapprochement with what still waits (jobs_reconciliation.py: what the
+     accountant typed there is never lost).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs import jobs_reconciliation as R
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
@@ -38,11 +40,11 @@ from pyfuncs.domain.matching import (
     Suggestion,
 )
 from pyfuncs.domain.money import ZERO
-from pyfuncs.jobs import _columns, _stamp, aging_of, journal_path, load
+from pyfuncs.jobs import aging_of, journal_path, load
+from pyfuncs.jobs_reconciliation import SheetRow
 
 Progress = Callable[[str], None]
 BANK_TABLES = ["Parametres", "Clients", "Factures", "LignesFacture", "Paiements", "Taux"]
-YES_WORDS = {"oui", "yes", "o", "y", "x", "1", "true", "vrai"}
 
 
 def _quiet(_: str) -> None:
@@ -133,7 +135,7 @@ class BankResult:
             "waiting": [{"key": s.credit.key, "date": s.credit.date.isoformat(),
                          "amount": str(s.credit.amount), "payer": s.credit.payer,
                          "text": s.credit.text, "client": s.client,
-                         "invoices": _named(self.kept[s.credit.key])
+                         "invoices": R.named(self.kept[s.credit.key])
                          if s.credit.key in self.kept else s.invoices,
                          "reason": s.reason, "confidence": s.confidence}
                         for s in self.waiting],
@@ -162,84 +164,6 @@ def tolerance(settings: dict[str, object]) -> Decimal:
     return max(found, ZERO)
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """A Rapprochement row as the accountant left it."""
-
-    row: int                 # sheet row (1-based)
-    confirm: bool
-    client: str
-    invoices: str
-    reason: str
-    confidence: object
-
-
-def _decisions(source: WorkbookSource, sheet: str) -> dict[str, SheetRow]:
-    """Rapprochement as the accountant left it: key -> its row (confirmed or not)."""
-    try:
-        grid = source.sheet_values(sheet)
-    except Exception:  # noqa: BLE001 - an unreadable sheet confirms nothing
-        return {}
-    if not grid or len(grid) < 3:
-        return {}
-    spec = S.SHEETS_BY_KEY["reconciliation"]
-    wanted = {S.fold(c.fr): c.key for c in spec.columns} | \
-        {S.fold(c.en): c.key for c in spec.columns}
-    where = {wanted.get(S.fold(str(h))): j for j, h in enumerate(grid[2]) if h != ""}
-    if "confirm" not in where or "key" not in where:
-        return {}
-
-    def cell(row: list, key: str) -> str:
-        j = where.get(key)
-        return text(row[j]) if j is not None and j < len(row) else ""
-
-    def raw(row: list, key: str) -> object:
-        j = where.get(key)
-        return row[j] if j is not None and j < len(row) else None
-
-    return {cell(row, "key"): SheetRow(n, cell(row, "confirm").casefold() in YES_WORDS,
-                                       cell(row, "client"), cell(row, "invoices"),
-                                       cell(row, "reason"), raw(row, "confidence"))
-            for n, row in enumerate(grid[3:], 4) if cell(row, "key")}
-
-
-def _confidence(value: object) -> float:
-    try:
-        return round(float(value), 2)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _named(decision: SheetRow) -> list[str]:
-    return [n for n in re.split(r"[,;\s]+", decision.invoices) if n]
-
-
-def _choice_problem(matcher: Matcher, decision: SheetRow, clients: set[str],
-                    invoice_client: dict[str, str], lang: str) -> tuple[str, str] | None:
-    """(column key, message) when the row's client or invoices cannot be booked."""
-    numbers = {n.casefold(): n for n in invoice_client}
-    fr = lang == "fr"
-    for typed in _named(decision):
-        number = numbers.get(typed.casefold())
-        if number is None:
-            return "invoices", (f"{typed} : aucune facture de ce numéro dans Factures" if fr
-                                else f"{typed}: no invoice with this number in Invoices")
-        if matcher.open.get(number, ZERO) <= 0:
-            return "invoices", (f"{number} est déjà réglée" if fr else
-                                f"{number} is already paid")
-        if decision.client and invoice_client.get(number) != decision.client:
-            return "invoices", (f"{number} n'est pas une facture du client {decision.client}"
-                                if fr else
-                                f"{number} is not an invoice of client {decision.client}")
-    if decision.client and decision.client not in clients:
-        return "client", (f"{decision.client} : aucun client de cet identifiant dans Clients"
-                          if fr else f"{decision.client}: no such client in Clients")
-    if not decision.client and not _named(decision):
-        return "client", ("indiquer le client ou la facture payée" if fr else
-                          "fill in the client or the invoice paid")
-    return None
-
-
 def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Allocation, ...],
           clients_of: dict[str, str]) -> list[dict]:
     """The Paiements rows of one credit (cash per invoice, then each gap apart)."""
@@ -254,30 +178,6 @@ def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Alloca
                         "client": clients_of.get(a.invoice, client), "invoice": a.invoice,
                         "amount": str(a.gap), "reference": f"{reference} écart", "gap": True})
     return out
-
-
-def _confirmed(matcher: Matcher, credit: Credit, decision: SheetRow,
-               invoice_client: dict[str, str]) -> tuple[str, tuple[Allocation, ...]]:
-    """What the accountant confirmed: the invoices named, each up to its balance; what is
-    left is a credit of the client."""
-    numbers = {n.casefold(): n for n in matcher.open}
-    named = [numbers.get(n.casefold(), n) for n in _named(decision)]
-    allocations: list[Allocation] = []
-    left = credit.amount
-    for number in named:
-        open_ = matcher.open.get(number, ZERO)
-        if left <= 0 or open_ <= 0:
-            continue
-        paid = min(open_, left)
-        gap = open_ - paid if ZERO < open_ - paid <= matcher.tolerance and \
-            number == named[-1] else ZERO
-        allocations.append(Allocation(number, paid, gap))
-        left -= paid
-    if left > 0:
-        allocations.append(Allocation("", left))
-    client = decision.client or next(
-        (invoice_client[a.invoice] for a in allocations if a.invoice), "")
-    return client, tuple(allocations)
 
 
 # ----------------------------------------------------------------------------- the job
@@ -305,7 +205,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                     f"is {currency} (Paramètres, Devise): nothing imported")
             result.statements.append(st)
         sheet = data.sheet_names.get("reconciliation", S.sheet_name("reconciliation", lang))
-        decisions = _decisions(source, sheet)
+        decisions = R.decisions(source, sheet)
 
         progress("match")
         balance = aging_of(loaded, today)
@@ -391,26 +291,26 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                                             or decision.invoices):
                     rest.append((credit, reference))
                     continue
-                problem = _choice_problem(matcher, decision, known_clients, invoice_client,
+                problem = R.choice_problem(matcher, decision, known_clients, invoice_client,
                                           lang)
                 if decision.confirm and problem is None:
-                    client, allocations = _confirmed(matcher, credit, decision,
+                    client, allocations = R.confirmed(matcher, credit, decision,
                                                      invoice_client)
                     matcher._consume(allocations)
                     book_it(credit, reference, client, allocations, "confirmed", 1.0)
                 elif problem is None:
-                    client, allocations = _confirmed(matcher, credit, decision,
+                    client, allocations = R.confirmed(matcher, credit, decision,
                                                      invoice_client)
                     matcher._consume(allocations)
                     result.waiting.append(Suggestion(
                         credit, client, allocations, decision.reason or "kept",
-                        _confidence(decision.confidence), False))
+                        R.confidence(decision.confidence), False))
                 elif decision.confirm:
                     column, message = problem
                     result.kept[credit.key] = decision
                     result.waiting.append(Suggestion(
                         credit, decision.client, (Allocation("", credit.amount),),
-                        decision.reason or "kept", _confidence(decision.confidence), False))
+                        decision.reason or "kept", R.confidence(decision.confidence), False))
                     result.findings.append(Finding(
                         "BANK-CONFIRM", ERROR, sheet, decision.row,
                         next(c for c in S.SHEETS_BY_KEY["reconciliation"].columns
@@ -441,7 +341,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                  labels["amount"]: Decimal(r["amount"]),
                  labels["mode"]: None if r.get("gap") else transfer,
                  labels["reference"]: r["reference"]} for r in rows])
-            _write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
+            R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
             writer.commit()
             book.bank_mark_logged([e["entry_key"] for e in replay] + list(bookings))
     for s in result.waiting:
@@ -457,23 +357,3 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                  "réimporter." if lang == "fr" else
                  "Fill in client and invoice in Reconciliation, Confirm = Yes, import again.")))
     return result
-
-
-def _write_reconciliation(writer: object, sheet: str, lang: str,
-                          waiting: list[Suggestion], matcher: Matcher,
-                          kept: dict[str, SheetRow]) -> None:
-    spec = S.SHEETS_BY_KEY["reconciliation"]
-    no = S.choice_label("yesno", "no", lang)
-    yes = S.choice_label("yesno", "yes", lang)
-    rows = []
-    for s in waiting:
-        # what the invoices owe before this suggestion (the matcher reserved it)
-        opens = sum((matcher.open.get(a.invoice, ZERO) + a.amount + a.gap
-                     for a in s.allocations if a.invoice), ZERO)
-        mine = kept.get(s.credit.key)  # a confirmed choice in error: shown as typed
-        rows.append([yes if mine else no, s.credit.date, s.credit.amount, s.credit.payer,
-                     s.credit.text, s.client, mine.invoices if mine else ", ".join(s.invoices),
-                     s.reason, s.confidence, opens if s.invoices else None,
-                     s.credit.key.split("|", 1)[-1], s.credit.key])
-    writer.replace_sheet(sheet, title=_stamp(lang, spec.label(lang), datetime.now()),  # type: ignore[attr-defined]
-                         columns=_columns(spec, lang), rows=rows)
