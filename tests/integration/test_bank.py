@@ -464,3 +464,18 @@ def test_for_any_statement_the_job_books_and_lists_every_euro_once(template, tmp
     assert all(paid[n] <= owed[n] for n in paid), paid
     again = run_bank(path, [statement], TODAY)
     assert again.new == 0 and again.booked == [] and payments(path) == rows
+
+
+def test_a_payer_or_a_text_that_looks_like_a_formula_is_written_as_text(book, tmp_path):
+    import zipfile
+    evil = [Line("12.34", date(2026, 11, 2), "=HYPERLINK(\"http://x.example\";\"ici\")",
+                 "=1+1", ""), Line("56.78", date(2026, 11, 3), "@SUM(A1:A9)", "+33 PAYEUR")]
+    run_bank(book, [camt(tmp_path, "f.xml", camt053(evil))], TODAY)
+    rows = grid(book)[3:]
+    assert {r[3] for r in rows} == {"=1+1", "+33 PAYEUR"}
+    assert any(str(r[4]).startswith("=HYPERLINK(") for r in rows)
+    with zipfile.ZipFile(book) as z:
+        sheets = [z.read(n).decode() for n in z.namelist()
+                  if n.startswith("xl/worksheets/sheet")]
+    written = [x for x in sheets if "HYPERLINK(" in x]
+    assert len(written) == 1 and "<f>" not in written[0] and "1+1" in written[0]
