@@ -241,7 +241,10 @@ def importer_releve(statements: Iterable[object] | None = None, book=None) -> st
         result = run_bank(source, paths, _today(), progress=step)
         ignored = sum(s.ignored for s in result.statements)
         text = (f"{result.new} crédit(s) nouveau(x) ({result.known} déjà importé(s), "
-                f"{ignored} autre(s) opération(s) ignorée(s)) ; {len(result.booked)} "
+                f"{ignored} autre(s) opération(s) ignorée(s)"
+                + (f" dont {result.refunds} remboursement(s) à des clients"
+                   if result.refunds else "")
+                + f") ; {len(result.booked)} "
                 f"paiement(s) enregistré(s) dans Paiements ({_eur(result.booked_amount)}) ; "
                 f"{len(result.waiting)} crédit(s) à confirmer dans la feuille "
                 "Rapprochement.")

@@ -373,7 +373,9 @@ def cmd_bank(args: argparse.Namespace) -> int:
         return code
     ignored = sum(s.ignored for s in result.statements)
     print(f"{args.workbook}: {result.new} new credit(s), {result.known} already imported, "
-          f"{ignored} other entr(ies) ignored; {len(result.booked)} booked "
+          f"{ignored} other entr(ies) ignored"
+          + (f" (of which {result.refunds} refund(s) to clients)" if result.refunds else "")
+          + f"; {len(result.booked)} booked "
           f"({result.booked_amount:,.2f} applied to invoices), {len(result.waiting)} to "
           "confirm in the Rapprochement sheet.")
     for b in result.booked[:30]:

@@ -55,7 +55,8 @@ class DemoSummary:
             ignored = sum(s.ignored for s in b.statements)
             lines.append(
                 f"Bank: statement {self.statement} imported: {b.new} credit(s), {ignored} "
-                f"other entr(ies) ignored (debits: refunds, charges); {len(b.booked)} "
+                f"other entr(ies) ignored (debits, of which {b.refunds} refund(s) to "
+                f"clients); {len(b.booked)} "
                 f"booked in Paiements ({b.booked_amount:,.2f} EUR applied to invoices), "
                 f"{len(b.waiting)} waiting for confirmation in the Rapprochement sheet "
                 f"({b.unmatched_amount:,.2f} EUR).")

@@ -103,6 +103,7 @@ class BankResult:
     credits: Decimal = ZERO   # every credit considered this run (new + still open)
     kept: dict[str, SheetRow] = field(default_factory=dict)  # confirmed rows in error
     foreign: int = 0          # entries in another currency than the workbook's
+    refunds: int = 0          # debits to a client (refunds), among the ignored entries
 
     @property
     def errors(self) -> int:
@@ -127,7 +128,7 @@ class BankResult:
                             "credits": len(s.entries), "ignored": s.ignored}
                            for s in self.statements],
             "new_entries": self.new, "already_imported": self.known,
-            "other_currency": self.foreign,
+            "other_currency": self.foreign, "refunds_to_clients": self.refunds,
             "replayed": self.replayed,
             "credits": str(self.credits), "booked_amount": str(self.booked_amount),
             "unmatched_amount": str(self.unmatched_amount),
@@ -234,6 +235,11 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 if r["invoice"] in matcher.open:
                     matcher.open[r["invoice"]] -= Decimal(r["amount"])
 
+            # a debit to a client is a refund (of a credit note, of an overpayment): never a
+            # payment, counted apart so that the accountant sees it was recognised
+            result.refunds = sum(
+                1 for st in result.statements for name, iban, amount in st.debits
+                if matcher.payer_client(Credit("", today, amount, "", name, iban)))
             fresh = []
             for st in result.statements:
                 for problem in st.problems:

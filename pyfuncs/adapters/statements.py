@@ -88,6 +88,9 @@ class Statement:
     account: str = ""
     currency: str = ""
     problems: list[str] = field(default_factory=list)   # entries that could not be used
+    # booked debits (ignored, among ``ignored``): (counterparty's name, IBAN, amount), so
+    # that refunds to clients can be counted apart
+    debits: list[tuple[str, str, Decimal]] = field(default_factory=list)
 
 
 def identity(account: str, reference: str, when: date, amount: Decimal,
@@ -131,6 +134,19 @@ def _date(el: object) -> date | None:
         return None
 
 
+def _party(ntry: object, role: str) -> tuple[str, str]:
+    """(name, IBAN) of the entry's debtor ("Dbtr") or creditor ("Cdtr"): the first
+    transaction that names one."""
+    for tx in _all(ntry, "TxDtls") or [ntry]:
+        parties = _child(tx, "RltdPties")
+        if parties is not None:
+            name = _text(parties, role, "Nm") or _text(parties, role, "Pty", "Nm")
+            iban = _text(parties, f"{role}Acct", "Id", "IBAN")
+            if name or iban:
+                return name, iban
+    return "", ""
+
+
 def read_camt053(path: Path) -> Statement:
     from lxml import etree
     try:
@@ -157,9 +173,16 @@ def read_camt053(path: Path) -> Statement:
         out.currency = out.currency or _text(stmt, "Acct", "Ccy")
         for n, ntry in enumerate((c for c in stmt if _local(c.tag) == "Ntry"), 1):
             status = _text(ntry, "Sts") or _text(ntry, "Sts", "Cd")
-            if _text(ntry, "CdtDbtInd") != "CRDT" or status != "BOOK" or \
+            side = _text(ntry, "CdtDbtInd")
+            if side != "CRDT" or status != "BOOK" or \
                     _text(ntry, "RvslInd").lower() == "true":
                 out.ignored += 1
+                if side == "DBIT" and status == "BOOK":
+                    name, iban = _party(ntry, "Cdtr")
+                    try:
+                        out.debits.append((name, iban, abs(Decimal(_text(ntry, "Amt")))))
+                    except InvalidOperation:
+                        pass
                 continue
             where = f"{path.name}, entry {n}" + (
                 f" (line {ntry.sourceline})" if ntry.sourceline else "")
@@ -182,16 +205,12 @@ def read_camt053(path: Path) -> Statement:
                 continue
             ref = _text(ntry, "AcctSvcrRef") or _text(ntry, "NtryRef")
             details = _all(ntry, "TxDtls") or [ntry]
-            texts, payer, iban = [], "", ""
+            texts = []
+            payer, iban = _party(ntry, "Dbtr")
             for tx in details:
                 texts += [t.text.strip() for t in _all(tx, "Ustrd") if t.text]
                 texts += [t.text.strip() for t in _all(tx, "Ref") if t.text
                           and _local(t.getparent().tag) == "CdtrRefInf"]
-                parties = _child(tx, "RltdPties")
-                if parties is not None:
-                    payer = payer or _text(parties, "Dbtr", "Nm") or \
-                        _text(parties, "Dbtr", "Pty", "Nm")
-                    iban = iban or _text(parties, "DbtrAcct", "Id", "IBAN")
                 if not ref:
                     ref = _text(tx, "Refs", "AcctSvcrRef")
             texts.append(_text(ntry, "AddtlNtryInf"))
@@ -288,6 +307,8 @@ def read_csv(path: Path, layout: CsvLayout) -> Statement:
             if raw_amount and amount is None:
                 out.problems.append(f"{path.name}, line {n}, column {header[j]!r}: amount "
                                     f"{raw_amount!r} unreadable: not imported")
+            elif amount is not None and amount < 0:
+                out.debits.append((cell(row, c_payer), cell(row, c_iban), -amount))
             elif amount is not None and amount > 0:
                 out.problems.append(
                     f"{path.name}, line {n}, column {header[c_date]!r}: date "  # type: ignore[index]
@@ -330,6 +351,9 @@ def read_ofx(path: Path) -> Statement:
             amount = Decimal(str(tx.trnamt))
             if amount <= 0:
                 out.ignored += 1
+                if amount < 0:
+                    name = str(tx.name or getattr(tx, "payee", None) or "")
+                    out.debits.append((_OFX_LABEL.sub("", name).strip(), "", -amount))
                 continue
             when = tx.dtposted.date()
             name = str(tx.name or getattr(tx, "payee", None) or "")
@@ -373,6 +397,11 @@ def read_mt940(path: Path) -> Statement:
         amount = d["amount"].amount if d.get("amount") is not None else Decimal(0)
         if d.get("status") != "C" or amount <= 0:
             out.ignored += 1
+            if d.get("status") == "D":
+                details = " ".join(str(d.get(k) or "") for k in ("transaction_details",
+                                                                  "extra_details"))
+                party = _MT940_PAYER.search(details)
+                out.debits.append((party.group(1).strip() if party else "", "", abs(amount)))
             continue
         when = date(d["date"].year, d["date"].month, d["date"].day)
         ref = next((str(r) for r in (d.get("bank_reference"), d.get("customer_reference"))

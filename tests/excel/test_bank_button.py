@@ -52,7 +52,8 @@ def test_the_statements_chosen_in_excel_are_imported_once(book, tmp_path):
     shutil.copyfile(FIXTURE, chosen)
     message = buttons.importer_releve([code_units(str(chosen))], book)
     assert message.startswith("5 crédit(s) nouveau(x) (0 déjà importé(s), 3 autre(s) "
-                              "opération(s) ignorée(s)) ; 3 paiement(s) enregistré(s)")
+                              "opération(s) ignorée(s) dont 1 remboursement(s) à des "
+                              "clients) ; 3 paiement(s) enregistré(s)")
     assert "2 crédit(s) à confirmer dans la feuille Rapprochement" in message
     assert book.app.alerts[-1]["mode"] == "info" and book.saves == 1
     paid = [r for r in table_rows(book, "Paiements") if r[0] is not None]

@@ -85,6 +85,7 @@ class Confirming(FileWorkbook):
 def test_a_french_bank_statement_books_certain_matches_and_lists_the_rest(book):
     result = run_bank(book, [FIXTURE], TODAY)
     assert [s.ignored for s in result.statements] == [3]  # two debits, one pending
+    assert result.refunds == 1  # the debit to ALPHA SAS; the software editor is no client
     assert result.new == 5 and result.known == 0
     booked = {b.reference: b for b in result.booked}
     assert len(booked) == 3
@@ -360,7 +361,7 @@ def test_a_refund_to_a_client_is_a_debit_ignored_and_counted_never_a_payment(boo
                    "FAC2026-0004", "ALPHA SAS", "FR1420041010050500013M02606", credit=False),
               Line("300.00", date(2026, 11, 6), "FAC2026-0004", "ALPHA SAS")]
     result = run_bank(book, [camt(tmp_path, "r.xml", camt053(refund))], TODAY)
-    assert result.statements[0].ignored == 1 and result.new == 1
+    assert result.statements[0].ignored == 1 and result.new == 1 and result.refunds == 1
     assert [(r["invoice"], r["amount"]) for r in payments(book)] == [("FAC2026-0004",
                                                                        D(300))]
 

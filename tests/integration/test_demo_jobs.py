@@ -61,6 +61,7 @@ def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -
     bank = summary.bank
     assert summary.statement.exists() and bank.new == 8
     assert sum(s.ignored for s in bank.statements) == 3  # refund, URSSAF, card
+    assert bank.refunds == 1  # the credit note refunded to its client
     assert sorted(b.reason for b in bank.booked) == [
         "iban+amount", "iban+number-typo", "number", "number", "number+partial", "numbers"]
     assert [len(b.as_json()["invoices"]) for b in bank.booked if b.reason == "numbers"] == [3]
