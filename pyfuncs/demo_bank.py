@@ -212,7 +212,7 @@ def demo_statement(invoices: list[OpenRef], clients: list[dict], credit_notes: l
             if len(found) >= count:
                 used.add(client)
                 return found[:count]
-        raise ValueError(f"the demo has no open invoice for a {count}-invoice case")
+        return []  # a small or young demo may lack the case: the statement goes without
 
     def unique_amount(i: OpenRef) -> bool:  # the only invoice of its client at that amount
         return sum(1 for o in opens_of[i.client] if Decimal(0) <= o - i.open <= 5) == 1
@@ -221,33 +221,35 @@ def demo_statement(invoices: list[OpenRef], clients: list[dict], credit_notes: l
     day = iter(start + timedelta(days=2 + 3 * k) for k in range(12))
 
     three = pick(lambda i: True, 3)
-    lines.append(Line(str(sum((i.open for i in three), Decimal(0))), next(day),
-                      "REGLEMENT FACTURES " + " ".join(i.number for i in three),
-                      _upper_ascii(names[three[0].client]), ibans.get(three[0].client, ""),
-                      case="three"))
-    nopre, = pick(lambda i: True)
-    lines.append(Line(str(nopre.open), next(day),
-                      "VIREMENT FACTURE " + re.sub(r"^\D+", "", nopre.number).replace("-", " "),
-                      _upper_ascii(names[nopre.client]), case="no-prefix"))
-    typo, = pick(lambda i: i.client in ibans and unique_amount(i)
-                 and re.sub(r"\D", "", _typo(i.number)) not in all_digits
-                 and _typo(i.number) != i.number)
-    lines.append(Line(str(typo.open), next(day), "PAIEMENT " + _typo(typo.number),
-                      _upper_ascii(names[typo.client]), ibans[typo.client], case="typo"))
-    part, = pick(lambda i: i.open >= 500)
-    lines.append(Line(str((part.open * Decimal("0.4")).quantize(Decimal(1))), next(day),
-                      f"ACOMPTE SUR FACTURE {part.number}", _upper_ascii(names[part.client]),
-                      case="partial"))
-    by_iban, = pick(lambda i: i.client in ibans and unique_amount(i))
-    lines.append(Line(str(by_iban.open), next(day), "VIREMENT FOURNISSEUR",
-                      "SERVICE COMPTABILITE FOURNISSEURS", ibans[by_iban.client],
-                      case="iban"))
-    by_name, = pick(lambda i: i.client not in ibans and unique_amount(i))
-    lines.append(Line(str(by_name.open), next(day), "VIR SEPA REGLEMENT",
-                      _near_name(names[by_name.client]), case="name"))
-    fee, = pick(lambda i: True)
-    lines.append(Line(str(fee.open - FEE), next(day), f"REGLT {fee.number} FRAIS DEDUITS",
-                      _upper_ascii(names[fee.client]), case="fee"))
+    if three:
+        lines.append(Line(str(sum((i.open for i in three), Decimal(0))), next(day),
+                          "REGLEMENT FACTURES " + " ".join(i.number for i in three),
+                          _upper_ascii(names[three[0].client]),
+                          ibans.get(three[0].client, ""), case="three"))
+    for nopre in pick(lambda i: True):
+        lines.append(Line(str(nopre.open), next(day), "VIREMENT FACTURE "
+                          + re.sub(r"^\D+", "", nopre.number).replace("-", " "),
+                          _upper_ascii(names[nopre.client]), case="no-prefix"))
+    for typo in pick(lambda i: i.client in ibans and unique_amount(i)
+                     and re.sub(r"\D", "", _typo(i.number)) not in all_digits
+                     and _typo(i.number) != i.number):
+        lines.append(Line(str(typo.open), next(day), "PAIEMENT " + _typo(typo.number),
+                          _upper_ascii(names[typo.client]), ibans[typo.client], case="typo"))
+    for part in pick(lambda i: i.open >= 500):
+        lines.append(Line(str((part.open * Decimal("0.4")).quantize(Decimal(1))), next(day),
+                          f"ACOMPTE SUR FACTURE {part.number}",
+                          _upper_ascii(names[part.client]), case="partial"))
+    for by_iban in pick(lambda i: i.client in ibans and unique_amount(i)):
+        lines.append(Line(str(by_iban.open), next(day), "VIREMENT FOURNISSEUR",
+                          "SERVICE COMPTABILITE FOURNISSEURS", ibans[by_iban.client],
+                          case="iban"))
+    for by_name in pick(lambda i: i.client not in ibans and unique_amount(i)):
+        lines.append(Line(str(by_name.open), next(day), "VIR SEPA REGLEMENT",
+                          _near_name(names[by_name.client]), case="name"))
+    for fee in pick(lambda i: i.open > FEE * 10):
+        lines.append(Line(str(fee.open - FEE), next(day), f"REGLT {fee.number} FRAIS DEDUITS",
+                          _upper_ascii(names[fee.client]), case="fee"))
+    # (each case above is left out when the demo has no invoice for it)
     every = {o for opens in opens_of.values() for o in opens}
     stranger = Decimal("1234.56")
     while any(Decimal(0) <= o - stranger <= 5 for o in every):

@@ -3,7 +3,7 @@ schema of its version (tests/fixtures/iso20022, provenance in its README), check
 lxml; and the demo statement shows every case of the bank matching."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -80,3 +80,15 @@ def test_the_schema_rejects_a_statement_that_breaks_it():
     broken = camt053(STATEMENT[:1]).replace(b"<CdtDbtInd>CRDT</CdtDbtInd>\n    <Sts>",
                                             b"<Sts>", 1)
     assert not schema(2).validate(etree.fromstring(broken))
+
+
+@pytest.mark.parametrize(("today", "invoices"), [(date(2026, 3, 2), 150),
+                                                 (date(2027, 1, 4), 600)])
+def test_a_demo_of_another_size_or_day_still_gets_a_valid_statement(tmp_path, today,
+                                                                    invoices):
+    path, data = build_demo(tmp_path, invoices, today)
+    statement = write_demo_statement(path, data, today)
+    assert_valid(etree.parse(str(statement)), 2)
+    st = read_statement(statement)
+    assert st.entries and all(today - timedelta(days=30) <= e.date < today
+                              for e in st.entries)
