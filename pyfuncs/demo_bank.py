@@ -84,14 +84,13 @@ def _entry(n: int, e: Line, version: int) -> str:
     </BkTxCd>
     <NtryDtls>
      <TxDtls>
-      <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-      {tx_amount}
+      <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>{tx_amount}
       <AmtDtls><TxAmt>{amount}</TxAmt></AmtDtls>
       <RltdPties>{debtor}{acct}</RltdPties>
       <RmtInf><Ustrd>{escape(e.text[:140])}</Ustrd></RmtInf>
      </TxDtls>
     </NtryDtls>
-    <AddtlNtryInf>{"VIR SEPA RECU" if e.credit else "VIR SEPA EMIS"} /DE {name}</AddtlNtryInf>
+    <AddtlNtryInf>{"VIR SEPA RECU /DE" if e.credit else "VIR SEPA EMIS /A"} {name}</AddtlNtryInf>
    </Ntry>"""
 
 
