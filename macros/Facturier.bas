@@ -27,3 +27,46 @@ End Sub
 Sub EnvoyerFactures()
     RunPython "import pyfuncs.buttons as b; b.envoyer_factures()"
 End Sub
+
+Sub ImporterReleve()
+    ' Excel's own file dialog (Windows and Mac), several statements at once; Cancel runs
+    ' nothing. Each path reaches Python as its UTF-16 code units (numbers only), so no
+    ' quote, accent, % (cmd.exe) or | (the Mac bridge) in a path can break the RunPython
+    ' line: pyfuncs/buttons.py, importer_releve, decodes them.
+    ' the module is ASCII (ms-ovba reads it so): e-acute is ChrW(233)
+    Dim chosen As Variant, i As Long, arg As String, title As String
+    title = "Importer un relev" & ChrW(233) & " bancaire"
+    #If Mac Then
+        chosen = Application.GetOpenFilename(, , title, , True)
+    #Else
+        chosen = Application.GetOpenFilename( _
+            "Relev" & ChrW(233) & "s bancaires (*.xml;*.ofx;*.qfx;*.sta;*.940;*.csv;*.txt)," & _
+            "*.xml;*.ofx;*.qfx;*.sta;*.940;*.csv;*.txt,Tous les fichiers (*.*),*.*", _
+            1, title, , True)
+    #End If
+    If Not IsArray(chosen) Then Exit Sub
+    arg = "["
+    For i = LBound(chosen) To UBound(chosen)
+        If i > LBound(chosen) Then arg = arg & ","
+        arg = arg & CodeUnits(CStr(chosen(i)))
+    Next i
+    arg = arg & "]"
+    If Len(arg) > 6000 Then ' the Windows command line holds 8191 characters in all
+        MsgBox "Trop de fichiers " & ChrW(224) & " la fois : choisissez-en moins.", _
+            vbExclamation, "Facturier"
+        Exit Sub
+    End If
+    RunPython "import pyfuncs.buttons as b; b.importer_releve(" & arg & ")"
+End Sub
+
+Private Function CodeUnits(text As String) As String
+    Dim k As Long, c As Long, out As String
+    out = "["
+    For k = 1 To Len(text)
+        c = AscW(Mid$(text, k, 1))
+        If c < 0 Then c = c + 65536 ' AscW is signed above &H7FFF
+        If k > 1 Then out = out & ","
+        out = out & CStr(c)
+    Next k
+    CodeUnits = out & "]"
+End Function

@@ -172,6 +172,7 @@ BUTTONS = (
     ("PreparerRelances", "Préparer les relances", "Prepare reminders"),
     ("EnvoyerRelances", "Envoyer les relances", "Send reminders"),
     ("EnvoyerFactures", "Envoyer les factures", "Send invoices"),
+    ("ImporterReleve", "Importer un relevé", "Import a statement"),
 )
 
 

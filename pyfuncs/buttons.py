@@ -8,10 +8,12 @@ to the log file the command line uses.
 """
 from __future__ import annotations
 
+import struct
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from pyfuncs import schema as S
 from pyfuncs.adapters.workbook_live import LiveWorkbook, status_bar
@@ -44,12 +46,14 @@ def _known(exc: BaseException) -> str | None:
     from pyfuncs.adapters.journal import JournalError
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
+    from pyfuncs.jobs_bank import BankInputError
     from pyfuncs.jobs_invoicing import SettingsError
     if isinstance(exc, JournalError):
         return exc.fr
     if isinstance(exc, SettingsError):
         return "; ".join(f"{f.location()} : {f.message}" for f in exc.findings)
-    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, ValueError)):
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, BankInputError,
+                        ValueError)):
         return str(exc)
     return None
 
@@ -203,3 +207,51 @@ def _reminders(send: bool, book):
         return f"{sent} relance(s) envoyée(s)" + (
             f", {failed} en échec (voir la feuille Relances)" if failed else "") + "."
     return job
+
+
+def chosen_files(statements: Iterable[object] | None) -> list[Path]:
+    """The files picked in Excel's dialog (macros/Facturier.bas, ImporterReleve). The VBA
+    passes each path as the list of its UTF-16 code units: numbers only on the RunPython
+    line, which cmd.exe (%) and the Mac bridge (|) read before Python does, so no
+    character of a path can break it or be lost to a code page. A path given as text
+    (another caller, a test) is taken as it is."""
+    out = []
+    for item in statements or ():
+        if isinstance(item, (str, Path)):
+            out.append(Path(item))
+            continue
+        units = [int(u) & 0xFFFF for u in item]  # type: ignore[attr-defined]
+        out.append(Path(struct.pack(f"<{len(units)}H", *units)
+                        .decode("utf-16-le", "surrogatepass")))
+    return out
+
+
+def importer_releve(statements: Iterable[object] | None = None, book=None) -> str:
+    """Bouton « Importer un relevé »: the statements chosen in Excel's file dialog go
+    through the same job as `facturier bank`: certain matches into Paiements, the rest to
+    confirm in Rapprochement, what the accountant confirmed there booked."""
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs.jobs_bank import run_bank
+        paths = chosen_files(statements)
+        if not paths:
+            return "Aucun relevé choisi : rien n'a été importé."
+        missing = [p.name for p in paths if not p.is_file()]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} : fichier introuvable")
+        result = run_bank(source, paths, _today(), progress=step)
+        ignored = sum(s.ignored for s in result.statements)
+        text = (f"{result.new} crédit(s) nouveau(x) ({result.known} déjà importé(s), "
+                f"{ignored} autre(s) opération(s) ignorée(s)"
+                + (f" dont {result.refunds} remboursement(s) à des clients"
+                   if result.refunds else "")
+                + f") ; {len(result.booked)} "
+                f"paiement(s) enregistré(s) dans Paiements ({_eur(result.booked_amount)}) ; "
+                f"{len(result.waiting)} crédit(s) à confirmer dans la feuille "
+                "Rapprochement.")
+        errors = [f for f in result.findings if f.severity == "error"]
+        if errors:
+            first = errors[0]
+            where = f"{first.location()} : " if first.location() else ""
+            text += f" {len(errors)} erreur(s), dont : {where}{first.message}"
+        return text
+    return run_button("Importer un relevé", job, book)

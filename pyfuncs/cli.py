@@ -364,13 +364,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
     except BankInputError as err:
         print(f"facturier: {err}", file=sys.stderr)
         return EXIT_UNUSABLE
+    # exit 1 only for what could not be done: an entry not imported, a confirmation that
+    # cannot be booked; a credit waiting in Rapprochement is the normal course (exit 0)
+    code = EXIT_FINDINGS if result.errors else EXIT_OK
     if args.json:
         print(json.dumps(result.as_json(), default=_json_default, ensure_ascii=False,
                          indent=1))
-        return EXIT_OK
+        return code
     ignored = sum(s.ignored for s in result.statements)
     print(f"{args.workbook}: {result.new} new credit(s), {result.known} already imported, "
-          f"{ignored} other entr(ies) ignored; {len(result.booked)} booked "
+          f"{ignored} other entr(ies) ignored"
+          + (f" (of which {result.refunds} refund(s) to clients)" if result.refunds else "")
+          + f"; {len(result.booked)} booked "
           f"({result.booked_amount:,.2f} applied to invoices), {len(result.waiting)} to "
           "confirm in the Rapprochement sheet.")
     for b in result.booked[:30]:
@@ -381,7 +386,9 @@ def cmd_bank(args: argparse.Namespace) -> int:
         print(f"  waiting {s.credit.date:%d/%m/%Y} {s.credit.amount:>12,.2f} "
               f"{s.client or '?':<10} {', '.join(s.invoices)}  ({s.reason}, "
               f"{s.confidence:.0%})")
-    return EXIT_OK
+    for f in result.findings[:30]:
+        print(f"  {f.severity:7} {f.location() + ': ' if f.location() else ''}{f.message}")
+    return code
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
@@ -444,8 +451,9 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo import run_demo
-    steps = ["data", "build", "read", "compute", "plan", "read", "compute", "plan", "render",
-             "write", "read", "compute", "check", "write", "read", "pdf"]
+    steps = ["data", "build", "read", "compute", "plan", "read", "compute", "read", "compute",
+             "parse", "match", "write", "plan", "render", "write", "read", "compute",
+             "check", "write", "read", "pdf"]
     with progress_bar(_interactive(args), steps) as step:
         summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
                            today=args.date or date.today(), lang=args.lang, progress=step)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.xlsx_write import WorkbookLocked, lock_files
@@ -27,6 +28,8 @@ class DemoSummary:
     to_issue: int | None = None
     reminders: tuple[int, Path | None] | None = None
     pdfs: tuple[int, Path] | None = None
+    bank: object | None = None          # jobs_bank.BankResult of the demo statement
+    statement: Path | None = None
 
     def text(self) -> str:
         c = self.counts
@@ -47,6 +50,26 @@ class DemoSummary:
             lines.append(f"Invoicing: {self.to_issue} document(s) ready to issue, listed in the "
                          "Aperçu facturation sheet; issue them with: facturier generate "
                          f"{self.workbook}")
+        if self.bank is not None:
+            b = self.bank
+            ignored = sum(s.ignored for s in b.statements)
+            lines.append(
+                f"Bank: statement {self.statement} imported: {b.new} credit(s), {ignored} "
+                f"other entr(ies) ignored (debits, of which {b.refunds} refund(s) to "
+                f"clients); {len(b.booked)} "
+                f"booked in Paiements ({b.booked_amount:,.2f} EUR applied to invoices), "
+                f"{len(b.waiting)} waiting for confirmation in the Rapprochement sheet "
+                f"({b.unmatched_amount:,.2f} EUR).")
+            for x in b.booked:
+                paid = ", ".join(r["invoice"] for r in x.rows
+                                 if r["invoice"] and not r.get("gap"))
+                gap = f", gap {x.gap:,.2f}" if x.gap else ""
+                lines.append(f"  booked  {x.amount:>10,.2f} {x.client:<6} {paid} "
+                             f"({x.reason}{gap})")
+            for s in b.waiting:
+                lines.append(f"  waiting {s.credit.amount:>10,.2f} {s.client or '?':<6} "
+                             f"{', '.join(s.invoices) or '-'} ({s.reason}, payer "
+                             f"{s.credit.payer})")
         if self.reminders is not None:
             count, outbox = self.reminders
             lines.append(f"Reminders: {count} email(s) due, previewed in the Relances à envoyer "
@@ -76,6 +99,36 @@ def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "
     return path, data
 
 
+def write_demo_statement(path: Path, data: object, today: date) -> Path:
+    """Write the demo's camt.053 statement beside the workbook (releve-YYYY-MM.xml): the
+    last 30 days, paying invoices open in the workbook today (pyfuncs/demo_bank.py)."""
+    from pyfuncs.demo_bank import Line, OpenRef, camt053, demo_statement
+    from pyfuncs.jobs import aging_of, load
+    loaded = load(path, today, checks=False, formulas=False,
+                  tables=["Parametres", "Clients", "Factures", "LignesFacture", "Paiements",
+                          "Taux"])
+    items = [i for i in aging_of(loaded, today).items if i.number and i.currency == "EUR"]
+    invoices = [OpenRef(i.number, i.client, i.open, i.issue_date) for i in items
+                if i.open > 0 and i.issue_date]
+    credit_notes = [OpenRef(str(r["number"]), str(r["client"]), Decimal(0), r["issue_date"])
+                    for r in data.tables["Factures"]  # type: ignore[attr-defined]
+                    if r.get("type") == "credit_note" and r.get("number")]
+    totals = dict(zip(loaded.data.tables["Factures"].cols["number"],
+                      loaded.column("Factures", "total")))
+    credit_notes = [OpenRef(c.number, c.client, abs(Decimal(str(totals.get(c.number) or 0))),
+                            c.issued) for c in credit_notes]
+    credit_notes = [c for c in credit_notes if c.open > 0 and c.issued < today]
+    planted = {str(p["ref"]) for p in data.planted}  # type: ignore[attr-defined]
+    lines: list[Line] = demo_statement(invoices, data.tables["Clients"],  # type: ignore[attr-defined]
+                                       credit_notes, today, exclude=planted)
+    seller = str(data.settings.get("seller_iban") or "").replace(" ", "")  # type: ignore[attr-defined]
+    out = path.with_name(f"releve-{today:%Y-%m}.xml")
+    out.write_bytes(camt053(lines, version=2, account=seller,
+                            stmt_id=f"{today:%Y-%m}-RLV001",
+                            owner=str(data.settings.get("seller_name") or "")))  # type: ignore[attr-defined]
+    return out
+
+
 def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
              today: date | None = None, lang: str = "fr",
              progress: Callable[[str], None] = lambda _s: None) -> DemoSummary:
@@ -90,8 +143,13 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         # demo keeps its planted leaks for the checks to find
         preview = run_generate(path, today, dry_run=True, preview=True, progress=progress)
         summary.to_issue = len(preview.issued)
+        from pyfuncs.jobs_bank import run_bank
         from pyfuncs.jobs_documents import invoice_pdf_attacher, run_pdf
         from pyfuncs.jobs_reminders import run_remind
+        # the last month's bank statement, imported before the reminders: an invoice it
+        # pays is not reminded, and the aged balance shows it paid
+        summary.statement = write_demo_statement(path, data, today)
+        summary.bank = run_bank(path, [summary.statement], today, progress=progress)
         # the reminders due, previewed: .eml files and the Relances à envoyer sheet
         reminders = run_remind(path, today, attach=invoice_pdf_attacher(path, today),
                                progress=progress)
@@ -99,6 +157,6 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         result = run_refresh(path, today, progress)
         pdfs = run_pdf(path, directory / "pdf", today, progress=progress)
         summary.pdfs = (len(pdfs.written), directory / "pdf")
-        summary.jobs += ["generate (dry run)", "remind (preview)", "check", "age", "pdf"]
+        summary.jobs += ["generate (dry run)", "bank", "remind (preview)", "check", "age", "pdf"]
         summary.findings = result.counts
     return summary

@@ -12,23 +12,25 @@ A run:
      with the invoice(s) and client as left there);
   2. matches every other credit still open (domain/matching.py) against the invoices
      open today: certain matches are booked, the others wait in Rapprochement;
-  3. rewrites Rapprochement with what still waits.
+  3. rewrites Rapprochement with what still waits (jobs_reconciliation.py: what the
+     accountant typed there is never lost).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs import jobs_reconciliation as R
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.domain.checks_base import text
-from pyfuncs.domain.findings import WARNING, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.matching import (
     Allocation,
     ClientRef,
@@ -38,11 +40,11 @@ from pyfuncs.domain.matching import (
     Suggestion,
 )
 from pyfuncs.domain.money import ZERO
-from pyfuncs.jobs import _columns, _stamp, aging_of, journal_path, load
+from pyfuncs.jobs import aging_of, journal_path, load
+from pyfuncs.jobs_reconciliation import SheetRow
 
 Progress = Callable[[str], None]
 BANK_TABLES = ["Parametres", "Clients", "Factures", "LignesFacture", "Paiements", "Taux"]
-YES_WORDS = {"oui", "yes", "o", "y", "x", "1", "true", "vrai"}
 
 
 def _quiet(_: str) -> None:
@@ -99,6 +101,14 @@ class BankResult:
     replayed: int = 0
     findings: list[Finding] = field(default_factory=list)
     credits: Decimal = ZERO   # every credit considered this run (new + still open)
+    kept: dict[str, SheetRow] = field(default_factory=dict)  # confirmed rows in error
+    foreign: int = 0          # entries in another currency than the workbook's
+    refunds: int = 0          # debits to a client (refunds), among the ignored entries
+
+    @property
+    def errors(self) -> int:
+        """Entries not imported, confirmations that cannot be booked (exit code 1)."""
+        return sum(1 for f in self.findings if f.severity == ERROR)
 
     @property
     def booked_amount(self) -> Decimal:
@@ -118,13 +128,16 @@ class BankResult:
                             "credits": len(s.entries), "ignored": s.ignored}
                            for s in self.statements],
             "new_entries": self.new, "already_imported": self.known,
+            "other_currency": self.foreign, "refunds_to_clients": self.refunds,
             "replayed": self.replayed,
             "credits": str(self.credits), "booked_amount": str(self.booked_amount),
             "unmatched_amount": str(self.unmatched_amount),
             "booked": [b.as_json() for b in self.booked],
             "waiting": [{"key": s.credit.key, "date": s.credit.date.isoformat(),
                          "amount": str(s.credit.amount), "payer": s.credit.payer,
-                         "text": s.credit.text, "client": s.client, "invoices": s.invoices,
+                         "text": s.credit.text, "client": s.client,
+                         "invoices": R.named(self.kept[s.credit.key])
+                         if s.credit.key in self.kept else s.invoices,
                          "reason": s.reason, "confidence": s.confidence}
                         for s in self.waiting],
             "findings": [f.as_dict() for f in self.findings],
@@ -152,32 +165,6 @@ def tolerance(settings: dict[str, object]) -> Decimal:
     return max(found, ZERO)
 
 
-def _decisions(source: WorkbookSource, sheet: str) -> dict[str, dict[str, str]]:
-    """Rapprochement as the accountant left it: key -> {client, invoices} for rows whose
-    Valider says yes."""
-    try:
-        grid = source.sheet_values(sheet)
-    except Exception:  # noqa: BLE001 - an unreadable sheet confirms nothing
-        return {}
-    if not grid or len(grid) < 3:
-        return {}
-    spec = S.SHEETS_BY_KEY["reconciliation"]
-    wanted = {S.fold(c.fr): c.key for c in spec.columns} | \
-        {S.fold(c.en): c.key for c in spec.columns}
-    where = {wanted.get(S.fold(str(h))): j for j, h in enumerate(grid[2]) if h != ""}
-    if "confirm" not in where or "key" not in where:
-        return {}
-
-    def cell(row: list, key: str) -> str:
-        j = where.get(key)
-        return text(row[j]) if j is not None and j < len(row) else ""
-
-    return {cell(row, "key"): {"client": cell(row, "client"),
-                               "invoices": cell(row, "invoices")}
-            for row in grid[3:]
-            if cell(row, "key") and cell(row, "confirm").casefold() in YES_WORDS}
-
-
 def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Allocation, ...],
           clients_of: dict[str, str]) -> list[dict]:
     """The Paiements rows of one credit (cash per invoice, then each gap apart)."""
@@ -194,31 +181,6 @@ def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Alloca
     return out
 
 
-def _confirmed(matcher: Matcher, credit: Credit, decision: dict[str, str],
-               invoice_client: dict[str, str]) -> tuple[str, tuple[Allocation, ...]]:
-    """What the accountant confirmed: the invoices named, each up to its balance; what is
-    left is a credit of the client."""
-    numbers = {n.casefold(): n for n in matcher.open}
-    named = [numbers.get(n.casefold(), n)
-             for n in re.split(r"[,;\s]+", decision["invoices"]) if n]
-    allocations: list[Allocation] = []
-    left = credit.amount
-    for number in named:
-        open_ = matcher.open.get(number, ZERO)
-        if left <= 0 or open_ <= 0:
-            continue
-        paid = min(open_, left)
-        gap = open_ - paid if ZERO < open_ - paid <= matcher.tolerance and \
-            number == named[-1] else ZERO
-        allocations.append(Allocation(number, paid, gap))
-        left -= paid
-    if left > 0:
-        allocations.append(Allocation("", left))
-    client = decision["client"] or next(
-        (invoice_client[a.invoice] for a in allocations if a.invoice), "")
-    return client, tuple(allocations)
-
-
 # ----------------------------------------------------------------------------- the job
 def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *,
              progress: Progress = _quiet, journal: Path | None = None) -> BankResult:
@@ -232,18 +194,26 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
         lang = data.lang
         layout = csv_layout(data.settings)
         progress("parse")
+        currency = (text(data.settings.get("currency")) or "EUR").upper()
         for file in statements:
             try:
-                result.statements.append(read_statement(Path(file), layout))
+                st = read_statement(Path(file), layout)
             except StatementError as err:
                 raise BankInputError(str(err)) from None
+            if st.currency and st.currency.upper() != currency:
+                raise BankInputError(
+                    f"{st.path.name}: an account in {st.currency}, the workbook's currency "
+                    f"is {currency} (Paramètres, Devise): nothing imported")
+            result.statements.append(st)
         sheet = data.sheet_names.get("reconciliation", S.sheet_name("reconciliation", lang))
-        decisions = _decisions(source, sheet)
+        decisions = R.decisions(source, sheet)
 
         progress("match")
         balance = aging_of(loaded, today)
+        # an invoice in another currency is not paid by this account's euros
         invoices = [OpenInvoice(i.number, i.client, i.open, i.due_date)
-                    for i in balance.items if i.open > 0 and i.number]
+                    for i in balance.items if i.open > 0 and i.number
+                    and (i.currency or currency).upper() == currency]
         inv = data.tables["Factures"]
         invoice_client = {n: c for n, c in zip(inv.cols["number"], inv.cols["client"]) if n}
         cli = data.tables["Clients"]
@@ -265,37 +235,105 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 if r["invoice"] in matcher.open:
                     matcher.open[r["invoice"]] -= Decimal(r["amount"])
 
-            fresh = [e for s in result.statements for e in s.entries]
+            # a debit to a client is a refund (of a credit note, of an overpayment): never a
+            # payment, counted apart so that the accountant sees it was recognised
+            result.refunds = sum(
+                1 for st in result.statements for name, iban, amount in st.debits
+                if matcher.payer_client(Credit("", today, amount, "", name, iban)))
+            fresh = []
+            for st in result.statements:
+                for problem in st.problems:
+                    result.findings.append(Finding("BANK-ENTRY", ERROR, "", None, "",
+                                                   st.path.name, problem))
+                for e in st.entries:
+                    if e.currency and e.currency.upper() != currency:
+                        result.foreign += 1
+                        result.findings.append(Finding(
+                            "BANK-CURRENCY", ERROR, "", None, "", e.reference,
+                            (f"{e.source} : crédit de {e.amount} {e.currency} du "
+                             f"{e.date:%d/%m/%Y} ({e.payer or e.text}) dans une autre devise "
+                             f"que celle du classeur ({currency}) : non importé."
+                             if lang == "fr" else
+                             f"{e.source}: credit of {e.amount} {e.currency} on {e.date} "
+                             f"({e.payer or e.text}) in another currency than the "
+                             f"workbook's ({currency}): not imported."),
+                            ("Saisir le paiement à la main dans Paiements." if lang == "fr"
+                             else "Enter the payment by hand in Payments.")))
+                        continue
+                    fresh.append(e)
             new_keys = set(book.bank_import(
                 {"entry_key": e.key, "reference": e.reference, "account": e.account,
                  "booking_date": e.date.isoformat(), "amount": e.amount,
-                 "currency": e.currency, "text": e.text, "payer": e.payer, "iban": e.iban,
+                 "currency": e.currency or currency, "text": e.text, "payer": e.payer,
+                 "iban": e.iban,
                  "source": e.source} for e in fresh))
             result.new = len(new_keys)
             result.known = len({e.key for e in fresh} - new_keys)
 
             bookings: dict[str, list[dict]] = {}
-            todo = book.bank_entries("open")
-            for e in todo:
+            known_clients = {c.id for c in clients}
+            credits = []
+            for e in book.bank_entries("open"):
                 credit = Credit(e["entry_key"], date.fromisoformat(e["booking_date"]),
                                 Decimal(e["amount"]), e["text"], e["payer"], e["iban"])
                 result.credits += credit.amount
-                decision = decisions.get(credit.key)
-                if decision is not None:
-                    client, allocations = _confirmed(matcher, credit, decision, invoice_client)
-                    matcher._consume(allocations)
-                    reason, confidence = "confirmed", 1.0
-                else:
-                    s = matcher.match(credit)
-                    if not s.certain:
-                        result.waiting.append(s)
-                        continue
-                    client, allocations = s.client, s.allocations
-                    reason, confidence = s.reason, s.confidence
-                rows = _rows(credit, e["reference"], client, allocations, invoice_client)
+                credits.append((credit, e["reference"]))
+
+            def book_it(credit: Credit, reference: str, client: str,
+                        allocations: tuple[Allocation, ...], reason: str,
+                        confidence: float) -> None:
+                rows = _rows(credit, reference, client, allocations, invoice_client)
                 bookings[credit.key] = rows
-                result.booked.append(Booked(credit.key, e["reference"], credit.date,
+                result.booked.append(Booked(credit.key, reference, credit.date,
                                             credit.amount, client, rows, reason, confidence))
+
+            # what the accountant left in Rapprochement comes first: a confirmed choice is
+            # booked (or, when it cannot be, stays with its error); a choice not confirmed
+            # yet stays as it is; neither is ever replaced by a new suggestion
+            rest = []
+            for credit, reference in credits:
+                decision = decisions.get(credit.key)
+                if decision is None or not (decision.confirm or decision.client
+                                            or decision.invoices):
+                    rest.append((credit, reference))
+                    continue
+                problem = R.choice_problem(matcher, decision, known_clients, invoice_client,
+                                          lang)
+                if decision.confirm and problem is None:
+                    client, allocations = R.confirmed(matcher, credit, decision,
+                                                     invoice_client)
+                    matcher._consume(allocations)
+                    book_it(credit, reference, client, allocations, "confirmed", 1.0)
+                elif problem is None:
+                    client, allocations = R.confirmed(matcher, credit, decision,
+                                                     invoice_client)
+                    matcher._consume(allocations)
+                    result.waiting.append(Suggestion(
+                        credit, client, allocations, decision.reason or "kept",
+                        R.confidence(decision.confidence), False))
+                elif decision.confirm:
+                    column, message = problem
+                    result.kept[credit.key] = decision
+                    result.waiting.append(Suggestion(
+                        credit, decision.client, (Allocation("", credit.amount),),
+                        decision.reason or "kept", R.confidence(decision.confidence), False))
+                    result.findings.append(Finding(
+                        "BANK-CONFIRM", ERROR, sheet, decision.row,
+                        next(c for c in S.SHEETS_BY_KEY["reconciliation"].columns
+                             if c.key == column).label(lang),
+                        reference, message,
+                        ("Corriger la ligne (Valider reste à Oui), puis réimporter : rien "
+                         "n'est enregistré d'ici là." if lang == "fr" else
+                         "Correct the row (Confirm stays Yes), then import again: nothing "
+                         "is booked until then.")))
+                else:  # a choice not confirmed that no longer holds: suggest again
+                    rest.append((credit, reference))
+            for credit, reference in rest:
+                s = matcher.match(credit)
+                if not s.certain:
+                    result.waiting.append(s)
+                    continue
+                book_it(credit, reference, s.client, s.allocations, s.reason, s.confidence)
             book.bank_book(bookings)
 
             progress("write")
@@ -309,7 +347,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                  labels["amount"]: Decimal(r["amount"]),
                  labels["mode"]: None if r.get("gap") else transfer,
                  labels["reference"]: r["reference"]} for r in rows])
-            _write_reconciliation(writer, sheet, lang, result.waiting, matcher)
+            R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
             writer.commit()
             book.bank_mark_logged([e["entry_key"] for e in replay] + list(bookings))
     for s in result.waiting:
@@ -325,18 +363,3 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                  "réimporter." if lang == "fr" else
                  "Fill in client and invoice in Reconciliation, Confirm = Yes, import again.")))
     return result
-
-
-def _write_reconciliation(writer: object, sheet: str, lang: str,
-                          waiting: list[Suggestion], matcher: Matcher) -> None:
-    spec = S.SHEETS_BY_KEY["reconciliation"]
-    no = S.choice_label("yesno", "no", lang)
-    rows = []
-    for s in waiting:
-        opens = sum((matcher.open.get(n, ZERO) for n in s.invoices), ZERO)
-        rows.append([no, s.credit.date, s.credit.amount, s.credit.payer, s.credit.text,
-                     s.client, ", ".join(s.invoices), s.reason, s.confidence,
-                     opens if s.invoices else None, s.credit.key.split("|", 1)[-1],
-                     s.credit.key])
-    writer.replace_sheet(sheet, title=_stamp(lang, spec.label(lang), datetime.now()),  # type: ignore[attr-defined]
-                         columns=_columns(spec, lang), rows=rows)

@@ -262,6 +262,10 @@ class Matcher:
             return self._by_name(credit.payer)
         return "", "", 0.0
 
+    def payer_client(self, credit: Credit) -> str:
+        """The client a payer (or a payee) is, by IBAN or a close name; "" for nobody."""
+        return self._client_of(credit)[0]
+
     def _by_name(self, payer: str) -> tuple[str, str, float]:
         """The client whose name is closest to the payer's (a statement repeats payers:
         each one is looked up once)."""

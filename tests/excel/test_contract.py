@@ -63,9 +63,9 @@ def test_the_fake_offers_every_name_the_live_adapter_uses(name):
 def test_every_runpython_macro_resolves_to_a_function_of_pyfuncs():
     calls = []
     for bas in (ROOT / "macros").glob("*.bas"):
-        calls += re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\.(\w+)\(\)"',
+        calls += re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\.(\w+)\((?:\)"|" & )',
                             bas.read_text(encoding="utf-8"))
-    assert len(calls) == 6
+    assert len(calls) == 7
     for module, _alias, func in calls:
         assert callable(getattr(importlib.import_module(module), func)), (module, func)
 
@@ -133,7 +133,7 @@ def test_the_macro_enabled_template_carries_the_vba_project_and_buttons_wired_to
     subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(),
                           re.MULTILINE))
     wired = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
-    assert len(wired) == 6 and set(wired) == subs
+    assert len(wired) == 7 and set(wired) == subs
     with zipfile.ZipFile(shipped) as a, zipfile.ZipFile(fresh) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")  # rebuilt, shipped
     run_age(fresh, __import__("datetime").date(2026, 11, 23))  # a job keeps macros, buttons

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -9,6 +10,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal, journal_path
@@ -82,6 +85,7 @@ class Confirming(FileWorkbook):
 def test_a_french_bank_statement_books_certain_matches_and_lists_the_rest(book):
     result = run_bank(book, [FIXTURE], TODAY)
     assert [s.ignored for s in result.statements] == [3]  # two debits, one pending
+    assert result.refunds == 1  # the debit to ALPHA SAS; the software editor is no client
     assert result.new == 5 and result.known == 0
     booked = {b.reference: b for b in result.booked}
     assert len(booked) == 3
@@ -278,3 +282,201 @@ def test_the_dashboard_shows_the_last_statement_and_old_statements_hold_reminder
     old = run_remind(book, last + timedelta(days=20))
     warning, = [f for f in old.findings if f.code == "REMIND-STATEMENT"]
     assert warning.severity == "warning" and "20 jours" in warning.message
+
+
+# ----------------------------------------------------------------------------- bad input
+def camt(tmp_path: Path, name: str, content: bytes | str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("vide.xml", b"", "empty file"),
+    ("releve.pdf", b"%PDF-1.7\n\x00\x01binary", "binary file"),
+    ("page.xml", "<html><body>relevé</body></html>", "root element <html>, no namespace"),
+    ("camt052.xml", "<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.052.001.02'/>",
+     "namespace urn:iso:std:iso:20022:tech:xsd:camt.052.001.02"),
+    ("tronque.xml", FIXTURE.read_bytes()[:3000], "not well-formed XML"),
+    ("sans.xml", ("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>"
+                  "<BkToCstmrStmt/></Document>"), "no <Stmt> element"),
+    ("releve.sta", ":20:X\n:25:Y\n:61:garbage\n", "unreadable field: 'garbage'"),
+    ("releve.ofx", "OFXHEADER:100\nDATA:OFXSGML\n<OFX><BANKMSGSRSV1>", "not a readable OFX"),
+])
+def test_a_file_that_is_no_statement_is_refused_with_its_name_and_the_problem(
+        book, tmp_path, name, content, says):
+    path = camt(tmp_path, name, content)
+    with pytest.raises(BankInputError) as err:
+        run_bank(book, [path], TODAY)
+    message = str(err.value)
+    assert message.startswith(f"{name}: ") and says in message and "\n" not in message
+    assert not journal_path(book).exists() and payments(book) == []
+
+
+def test_the_command_refuses_a_malformed_statement_in_one_line_with_exit_2(book, tmp_path):
+    bad = camt(tmp_path, "page.xml", "<html><body/></html>")
+    done = facturier("bank", str(book), str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "page.xml: not a camt.053" in done.stderr
+
+
+def test_a_statement_of_an_account_in_another_currency_is_refused(book, tmp_path):
+    usd = camt(tmp_path, "usd.xml", camt053(STATEMENT, currency="USD"))
+    with pytest.raises(BankInputError, match=r"usd.xml: an account in USD, the workbook's "
+                                             r"currency is EUR"):
+        run_bank(book, [usd], TODAY)
+    assert payments(book) == []
+
+
+def test_an_entry_in_another_currency_or_unreadable_is_not_imported_and_exits_1(book,
+                                                                                 tmp_path):
+    mixed = STATEMENT[:1] + [Line("1500.00", date(2026, 11, 6), "FAC2026-0030", "ZETA",
+                                  currency="USD")]
+    path = camt(tmp_path, "mixte.xml", camt053(mixed))
+    result = run_bank(book, [path], TODAY)
+    assert result.foreign == 1 and [b.client for b in result.booked] == ["A1"]
+    assert [f.code for f in result.findings] == ["BANK-CURRENCY"]
+    assert "1500.00 USD" in result.findings[0].message and result.errors == 1
+    assert not any(r["invoice"] == "FAC2026-0030" for r in payments(book))
+    broken = camt(tmp_path, "casse.xml", camt053(STATEMENT[1:2]).replace(
+        b'<Amt Ccy="EUR">1195.00</Amt>\n    <CdtDbtInd>', b'<Amt Ccy="EUR">1 195,OO</Amt>\n'
+        b'    <CdtDbtInd>', 1))
+    done = facturier("bank", str(book), str(broken), "--json")
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["new_entries"] == 0 and [f["code"] for f in out["findings"]] == ["BANK-ENTRY"]
+    assert "casse.xml, entry 1 (line " in out["findings"][0]["message"]
+    assert "'1 195,OO' unreadable" in out["findings"][0]["message"]
+
+
+def test_credits_waiting_in_rapprochement_are_the_normal_course_exit_0(book):
+    done = facturier("bank", str(book), str(FIXTURE))
+    assert done.returncode == 0, done.stderr
+    assert "2 to confirm in the Rapprochement sheet" in done.stdout
+
+
+# ----------------------------------------------------------------------------- refunds
+def test_a_refund_to_a_client_is_a_debit_ignored_and_counted_never_a_payment(book, tmp_path):
+    refund = [Line("250.00", date(2026, 11, 4), "REMBOURSEMENT AVOIR AV2026-0001 "
+                   "FAC2026-0004", "ALPHA SAS", "FR1420041010050500013M02606", credit=False),
+              Line("300.00", date(2026, 11, 6), "FAC2026-0004", "ALPHA SAS")]
+    result = run_bank(book, [camt(tmp_path, "r.xml", camt053(refund))], TODAY)
+    assert result.statements[0].ignored == 1 and result.new == 1 and result.refunds == 1
+    assert [(r["invoice"], r["amount"]) for r in payments(book)] == [("FAC2026-0004",
+                                                                       D(300))]
+
+
+def test_a_credit_naming_a_credit_note_is_not_booked_on_the_credit_note(tmp_path):
+    data = tables()
+    data["Factures"].append(invoice("F9", "AV2026-0001", date(2026, 10, 1), "A1",
+                                    type_="credit_note", credited="FAC2026-0004"))
+    data["LignesFacture"].append(line("F9", "Avoir", -1, "100"))
+    path = tmp_path / "avoir.xlsx"
+    build_workbook(path, data=data, settings=clean_settings(), today=TODAY)
+    credit = [Line("120.00", date(2026, 11, 6), "REMBT AVOIR AV2026-0001", "ALPHA SAS")]
+    result = run_bank(path, [camt(tmp_path, "c.xml", camt053(credit))], TODAY)
+    assert not any("AV2026-0001" in b.as_json()["invoices"] for b in result.booked)
+    assert not any(r["invoice"] == "AV2026-0001" for r in payments(path))
+
+
+# ----------------------------------------------------------------------------- choices kept
+def test_an_invoice_picked_by_hand_and_not_confirmed_stays_until_resolved(book, tmp_path):
+    first = run_bank(book, [FIXTURE], TODAY)
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    picked = Confirming(book, {stranger: {"Client": "Z1", "N° facture(s)": "FAC2026-0030"}})
+    run_bank(picked, [], TODAY)
+    again = run_bank(book, [FIXTURE], TODAY)  # the file as written: the choice is in it
+    row = next(r for r in grid(book)[3:] if r[-1] == stranger)
+    assert (row[0], row[5], row[6]) == ("Non", "Z1", "FAC2026-0030")
+    assert row[9] == 1800  # what FAC2026-0030 owes, beside the choice
+    assert next(s for s in again.waiting if s.credit.key == stranger).invoices == [
+        "FAC2026-0030"]
+    assert not [f for f in again.findings if f.code == "BANK-UNKNOWN"]
+    done = run_bank(Confirming(book, {stranger: {"Valider": "Oui"}}), [], TODAY)
+    assert [(b.client, b.reason, b.applied) for b in done.booked] == [
+        ("Z1", "confirmed", D("777.77"))]
+    assert all(r[-1] != stranger for r in grid(book)[3:])
+
+
+def test_a_confirmed_choice_that_cannot_be_booked_stays_with_its_error(book):
+    first = run_bank(book, [FIXTURE], TODAY)
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    wrong = Confirming(book, {stranger: {"Valider": "Oui", "Client": "Z1",
+                                         "N° facture(s)": "FAC2026-0999"}})
+    result = run_bank(wrong, [], TODAY)
+    assert result.booked == [] and result.errors == 1
+    finding, = [f for f in result.findings if f.code == "BANK-CONFIRM"]
+    assert finding.sheet == "Rapprochement" and finding.column == "N° facture(s)"
+    assert finding.row is not None and finding.row >= 4
+    assert "FAC2026-0999" in finding.message
+    row = next(r for r in grid(book)[3:] if r[-1] == stranger)
+    assert (row[0], row[5], row[6]) == ("Oui", "Z1", "FAC2026-0999")  # as typed
+    paid = Confirming(book, {stranger: {"N° facture(s)": "FAC2026-0001"}})  # already paid
+    again = run_bank(paid, [], TODAY)
+    assert again.booked == [] and "FAC2026-0001" in again.findings[0].message
+    assert len(payments(book)) == 6  # the first run's rows, nothing more
+
+
+# ----------------------------------------------------------------------------- property
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "Facturation.xlsx"
+    build_workbook(path, data=tables(), settings=clean_settings(), today=TODAY)
+    return path
+
+
+TEXTS = ["", "FAC2026-0001", "FAC 2026 0002 FAC2026-0003", "2026-0010", "VIR ALPHA",
+         "FAC2026-0011 ACOMPTE", "FAC2026-0021", "FAC2026-0099", "FAC2026-0030 FAC2026-0004"]
+PAYERS = [("", ""), ("ALPHA SAS", ""), ("X", ALPHA_IBAN), ("BETA SARL", BETA_IBAN),
+          ("GAMMA CONSEIL", ""), ("NOBODY", "")]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.decimals(min_value=D("0.01"), max_value=D(4000), places=2),
+                          st.sampled_from(TEXTS), st.sampled_from(PAYERS),
+                          st.booleans()), min_size=1, max_size=8))
+def test_for_any_statement_the_job_books_and_lists_every_euro_once(template, tmp_path_factory,
+                                                                  entries):
+    """booked + unmatched == the credits imported, in the result and in Paiements; no
+    invoice is paid beyond what it owes; a second import changes nothing."""
+    folder = tmp_path_factory.mktemp("prop")
+    path = folder / "Facturation.xlsx"
+    shutil.copyfile(template, path)
+    lines = [Line(str(amount), date(2026, 11, 2 + k), text, payer, iban, credit=credit)
+             for k, (amount, text, (payer, iban), credit) in enumerate(entries)]
+    statement = folder / "releve.xml"
+    statement.write_bytes(camt053(lines))
+    result = run_bank(path, [statement], TODAY)
+    credits = sum((D(e.amount) for e in lines if e.credit), D(0))
+    assert result.credits == credits
+    assert result.booked_amount + result.unmatched_amount == credits
+    rows = payments(path)
+    cash = [r for r in rows if not r["reference"].endswith("écart")]
+    assert sum((r["amount"] for r in cash), D(0)) == sum((b.amount for b in result.booked),
+                                                         D(0))
+    owed = {"FAC2026-0004": D(300), "FAC2026-0021": D(960), "FAC2026-0030": D(1800)} | {
+        n: D(1200) for n in ("FAC2026-0001", "FAC2026-0002", "FAC2026-0003",
+                             "FAC2026-0010")} | {"FAC2026-0011": D(2400)}
+    paid: dict[str, D] = {}
+    for r in rows:
+        if r["invoice"]:
+            paid[r["invoice"]] = paid.get(r["invoice"], D(0)) + r["amount"]
+    assert all(paid[n] <= owed[n] for n in paid), paid
+    again = run_bank(path, [statement], TODAY)
+    assert again.new == 0 and again.booked == [] and payments(path) == rows
+
+
+def test_a_payer_or_a_text_that_looks_like_a_formula_is_written_as_text(book, tmp_path):
+    import zipfile
+    evil = [Line("12.34", date(2026, 11, 2), "=HYPERLINK(\"http://x.example\";\"ici\")",
+                 "=1+1", ""), Line("56.78", date(2026, 11, 3), "@SUM(A1:A9)", "+33 PAYEUR")]
+    run_bank(book, [camt(tmp_path, "f.xml", camt053(evil))], TODAY)
+    rows = grid(book)[3:]
+    assert {r[3] for r in rows} == {"=1+1", "+33 PAYEUR"}
+    assert any(str(r[4]).startswith("=HYPERLINK(") for r in rows)
+    with zipfile.ZipFile(book) as z:
+        sheets = [z.read(n).decode() for n in z.namelist()
+                  if n.startswith("xl/worksheets/sheet")]
+    written = [x for x in sheets if "HYPERLINK(" in x]
+    assert len(written) == 1 and "<f>" not in written[0] and "1+1" in written[0]

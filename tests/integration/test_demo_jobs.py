@@ -6,6 +6,7 @@ import subprocess
 import sys
 import zipfile
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import python_calamine
@@ -52,7 +53,36 @@ def test_demo_writes_every_planted_mistake_to_the_checks_sheet(tmp_path: Path) -
     preview = sheet(summary.workbook, "Aperçu facturation")
     assert len(preview) - 3 == summary.to_issue >= 1  # listed, numbered by nobody yet
     assert preview[3][1].startswith("FAC2026-")
-    assert not (tmp_path / "Facturation-demo.facturier-journal.sqlite").exists()
+    # the journal holds the bank statement's entries, and no number: nothing was issued
+    from pyfuncs.adapters.journal import Journal, journal_path
+    with Journal(journal_path(summary.workbook)) as journal:
+        assert journal.entries() == [] and len(journal.bank_entries()) == 8
+    # the last month's statement: certain matches booked, the rest to confirm
+    bank = summary.bank
+    assert summary.statement.exists() and bank.new == 8
+    assert sum(s.ignored for s in bank.statements) == 3  # refund, URSSAF, card
+    assert bank.refunds == 1  # the credit note refunded to its client
+    assert sorted(b.reason for b in bank.booked) == [
+        "iban+amount", "iban+number-typo", "number", "number", "number+partial", "numbers"]
+    assert [len(b.as_json()["invoices"]) for b in bank.booked if b.reason == "numbers"] == [3]
+    assert [b.gap for b in bank.booked if b.gap] == [Decimal("3.50")]
+    assert sorted(s.reason for s in bank.waiting) == ["name+amount", "unknown"]
+    assert bank.booked_amount + bank.unmatched_amount == bank.credits
+    waiting = sheet(summary.workbook, "Rapprochement")
+    assert len(waiting) - 3 == 2 and {r[0] for r in waiting[3:]} == {"Non"}
+    assert "Bank: statement" in summary.text() and "waiting" in summary.text()
+    # what the statement paid in full is neither owed in the aged balance nor reminded
+    paid = {n for b in bank.booked if b.reason != "number+partial"
+            for n in b.as_json()["invoices"]}
+    assert len(paid) == 7
+    reminded = " ".join(str(r[8]) for r in sheet(summary.workbook, "Relances à envoyer")[3:])
+    assert not any(n in reminded for n in paid)
+    rows_ = sheet(summary.workbook, "Détail balance")
+    at = rows_[2].index("N° facture")
+    detail = {r[at] for r in rows_[3:] if r[at]}
+    assert len(detail) > 10 and not paid & detail
+    partial = next(b for b in bank.booked if b.reason == "number+partial")
+    assert partial.as_json()["invoices"][0] in detail  # still owed, less the deposit
     dashboard = sheet(summary.workbook, "Tableau de bord")
     labels = [r[0] for r in dashboard]
     assert "Encours clients TTC" in labels and "DSO, méthode comptable, 90 jours (j)" in labels
