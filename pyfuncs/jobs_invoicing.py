@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs import schema as S
-from pyfuncs.adapters.journal import Entry, Journal
+from pyfuncs.adapters.journal import Entry, Journal, NewDocument
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
 from pyfuncs.domain.checks_base import Ctx, norm, text
@@ -249,27 +249,38 @@ def _expected(book: Journal, docs: list[Document], patterns: dict[str, SeriesPat
 def _record(book: Journal, docs: list[Document], patterns: dict[str, SeriesPattern],
             ctx: Ctx, data: WorkbookData, result: GenerateResult) -> list[Entry]:
     ids = _IdMaker(ctx.col("Factures", "id"))
-    entries = []
+    new: list[NewDocument] = []
     with book.transaction() as tx:
         for key, state in _seeds(ctx, patterns).items():
             tx.seed(key, state)
+        # Counters advance in memory inside the transaction (it holds the journal's write
+        # lock); record_many checks the whole run against the journal again and writes it
+        # in one statement per table.
+        states: dict[str, SeriesState | None] = {}
+
+        def state_of(key: str) -> SeriesState | None:
+            if key not in states:
+                states[key] = tx.state(key)
+            return states[key]
         done = tx.billed([s for d in docs for s in d.sources])
         for doc in docs:
             if any(s in done for s in doc.sources):
                 continue  # billed by an earlier run whose workbook write was replayed
-            got = _allocate(doc, patterns, tx.state, ctx, result)
+            got = _allocate(doc, patterns, state_of, ctx, result)
             if got is None:
                 continue
             number, key, counter = got
+            states[key] = SeriesState(counter, doc.issue_date)
             net, vat, total = doc.totals()
             content = {"legal": document_content(
                 number, doc.kind, doc.issue_date, doc.client, doc.credited,
                 [(ln.label, ln.quantity, ln.unit_price, ln.vat_rate) for ln in doc.lines]),
                 "write": _write_payload(doc, ctx, ids, number)}
-            entries.append(tx.record(number, key, counter, doc.kind, doc.issue_date,
-                                     doc.client, net, vat, total, content, doc.sources))
+            new.append(NewDocument(number, key, counter, doc.kind, doc.issue_date,
+                                   doc.client, net, vat, total, content, tuple(doc.sources)))
             result.issued.append(Issued(number, doc.kind, doc.issue_date, doc.client, net,
                                         vat, total, doc.sources, doc.subject, doc.due_date))
+        entries = tx.record_many(new)
     return entries
 
 

@@ -231,6 +231,7 @@ class _Clients:
         self.po = ctx.col("Clients", "po_required") if ctx.has("Clients") else []
         self.country = ctx.col("Clients", "country") if ctx.has("Clients") else []
         self.vat = ctx.col("Clients", "vat_number") if ctx.has("Clients") else []
+        self._reverse: dict[int, bool] = {}
 
     def find(self, client: object) -> int | None:
         return self.index.get(norm(client))
@@ -238,10 +239,13 @@ class _Clients:
     def reverse_charge(self, c: int) -> bool:
         """An EU business client outside France with a valid VAT number: services are
         reverse-charged (0 %, "Autoliquidation")."""
-        country = text(self.country[c]).upper()
-        number = text(self.vat[c])
-        return country in EU and country not in DOMESTIC and bool(number) and \
-            eu_vat.is_valid(number)
+        known = self._reverse.get(c)
+        if known is None:  # asked once per document: a year of contracts asks it thousands
+            country = text(self.country[c]).upper()
+            number = text(self.vat[c])
+            known = self._reverse[c] = country in EU and country not in DOMESTIC and \
+                bool(number) and eu_vat.is_valid(number)
+        return known
 
     def po_required(self, c: int) -> bool:
         return self.po[c] == "yes"
