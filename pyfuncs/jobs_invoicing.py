@@ -47,9 +47,9 @@ SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
 
 # What issuing reads: not the payments, reminders or rates (a third of a big workbook).
 GENERATE_TABLES = ["Parametres", "Clients", "Devis", "LignesDevis", "Echeances", "Temps",
-                   "Factures", "LignesFacture", "Contrats", "Indices"]
+                   "Factures", "LignesFacture", "Contrats", "LignesContrat", "Indices"]
 # Sheets added after workbooks were already in use: a workbook without them is read without.
-LATER_TABLES = ("Contrats", "Indices")
+LATER_TABLES = ("Contrats", "LignesContrat", "Indices")
 
 
 def _quiet(_: str) -> None:

@@ -169,6 +169,12 @@ PO_MISSING = message("Le client {client} exige un N° de commande, absent du dev
                      "Client {client} requires a PO number, missing on quote {quote}: no "
                      "invoice issued.",
                      "Enter the client's PO number in the Quotes sheet.")
+PO_CONTRACT = message("Le client {client} exige un N° de commande, absent du contrat {contract} : "
+                      "ses périodes ne sont pas facturées.",
+                      "Saisir le N° de commande du client dans la feuille Contrats.",
+                      "Client {client} requires a PO number, missing on contract {contract}: "
+                      "its periods are not billed.",
+                      "Enter the client's PO number in the Contracts sheet.")
 PO_DRAFT = message("Le client {client} exige un N° de commande, absent de la pièce {doc}.",
                    "Saisir le N° de commande avant l'émission.",
                    "Client {client} requires a PO number, missing on document {doc}.",
@@ -624,14 +630,20 @@ class _Planner:
         ctx = self.ctx
         lang = "fr" if self.fr else "en"
         labels = ctx.col("Contrats", "label") if ctx.has("Contrats") else []
-        rates = ctx.col("Contrats", "vat_rate") if ctx.has("Contrats") else []
+        refused: set[int] = set()
         for due in due_periods(ctx, self.day):
-            if due.amount is None:
+            if due.amount is None or due.index in refused:
                 continue  # index value missing: reported by due_periods
             c = self.clients.find(due.client)
             if c is None:
                 ctx.add("GEN-CLIENT", ERROR, "Contrats", due.index, "client", due.ref,
                         UNKNOWN_CLIENT, client=due.client)
+                refused.add(due.index)
+                continue
+            if self.clients.po_required(c) and not due.po:
+                ctx.add("GEN-PO", ERROR, "Contrats", due.index, "po", due.ref, PO_CONTRACT,
+                        client=due.client, contract=due.ref)
+                refused.add(due.index)  # the client would reject it: one finding per contract
                 continue
             p = due.period
             months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
@@ -640,11 +652,10 @@ class _Planner:
             if p.partial:
                 when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if self.fr else
                          f" ({p.first.isoformat()} to {p.last.isoformat()})")
-            rate = rates[due.index]
-            line = NewLine(f"{text(labels[due.index])} – {when}", ONE, "", due.amount,
-                           self._vat(c, rate if isinstance(rate, Decimal) else None),
-                           due.source)
-            self._new("invoice", c, due.client, line.label, [line], [due.source])
+            lines = [NewLine(f"{ln.label} – {when}", ln.quantity, ln.unit, ln.unit_price,
+                             self._vat(c, ln.vat_rate), due.source) for ln in due.lines]
+            self._new("invoice", c, due.client, f"{text(labels[due.index])} – {when}", lines,
+                      [due.source], po=due.po)
 
 
 def plan_invoices(ctx: Ctx, day: date) -> Plan:
