@@ -1,6 +1,7 @@
 """The journal on real SQLite files: exactly once, no gap, tamper-evident, multi-process."""
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sqlite3
 from datetime import UTC, date, datetime
@@ -432,3 +433,15 @@ def test_one_conflict_inside_a_batch_refuses_the_whole_batch(
         assert journal.entries() == []
         with journal.transaction() as tx:
             assert tx.state(KEY) is None and tx.billed(["s1"]) == {}
+
+
+def test_entries_reuse_the_content_just_recorded_only_when_the_file_holds_it(path: Path) -> None:
+    with Journal(path, now=clock) as journal:
+        issue(journal)
+        with journal.transaction() as tx:
+            mine = tx.record_many(_batch([2, 3], ["s2", "s3"]))
+        assert journal.entries(known=mine) == journal.entries()
+        assert journal.entries(known=mine)[1].content is mine[0].content  # not parsed again
+        other = dataclasses.replace(mine[1], content_hash="0" * 64)  # not what the file has
+        read = journal.entries(known=[mine[0], other])
+        assert read == journal.entries() and read[2].content is not other.content

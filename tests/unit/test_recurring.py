@@ -247,7 +247,7 @@ def test_a_contract_line_without_a_price_or_a_contract_with_nothing_to_bill_is_r
     assert docs == []
     found = [(f.code, f.row, f.ref) for f in findings if f.code == "CONTRACT-INVALID"]
     assert found == [("CONTRACT-INVALID", 2, "K1"), ("CONTRACT-INVALID", 3, "K2")]
-    assert "ni montant ni lignes" in [f for f in findings if f.ref == "K2"][0].message
+    assert "ni montant ni lignes" in next(f for f in findings if f.ref == "K2").message
 
 
 def test_the_contract_po_goes_on_its_invoices_and_a_client_requiring_one_is_not_billed_without():
