@@ -40,7 +40,7 @@ from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.checks_vat import DOMESTIC, EU
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
-from pyfuncs.domain.recurring import due_periods
+from pyfuncs.domain.recurring import Period, due_periods
 from pyfuncs.domain.terms import TERM_DAYS, due_date, latest_legal_due
 
 DEFAULT_VAT = Decimal("0.2")
@@ -221,6 +221,18 @@ def entry_digest(*values: object) -> str:
 def month_label(day: date, lang: str) -> str:
     names = MONTHS_FR if lang == "fr" else MONTHS_EN
     return f"{names[day.month - 1]} {day.year}"
+
+
+def period_label(p: Period, lang: str) -> str:
+    """A contract period as its invoice lines name it: "novembre 2026", "juillet 2026 –
+    septembre 2026", with the days covered when the contract starts or ends inside it."""
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
+    when = month_label(p.start, lang) if months == 0 else \
+        f"{month_label(p.start, lang)} – {month_label(p.end, lang)}"
+    if p.partial:
+        when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if lang == "fr" else
+                 f" ({p.first.isoformat()} to {p.last.isoformat()})")
+    return when
 
 
 def _fmt_rate(rate: Decimal, fr: bool) -> str:
@@ -645,13 +657,7 @@ class _Planner:
                         client=due.client, contract=due.ref)
                 refused.add(due.index)  # the client would reject it: one finding per contract
                 continue
-            p = due.period
-            months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
-            when = month_label(p.start, lang) if months == 0 else \
-                f"{month_label(p.start, lang)} – {month_label(p.end, lang)}"
-            if p.partial:
-                when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if self.fr else
-                         f" ({p.first.isoformat()} to {p.last.isoformat()})")
+            when = period_label(due.period, lang)
             lines = [NewLine(f"{ln.label} – {when}", ln.quantity, ln.unit, ln.unit_price,
                              self._vat(c, ln.vat_rate), due.source) for ln in due.lines]
             self._new("invoice", c, due.client, f"{text(labels[due.index])} – {when}", lines,

@@ -360,3 +360,34 @@ def test_due_periods_skips_what_the_caller_says_is_billed():
     ctx = ctx_of(book(contract()))
     got = due_periods(ctx, TODAY, billed={"contrat:k1:2026-09-01"})
     assert [d.source for d in got] == ["contrat:k1:2026-10-01", "contrat:k1:2026-11-01"]
+
+
+# ----------------------------------------------------------------------------- the demo
+def test_the_demo_contracts_are_billed_to_date_but_a_missed_month_and_this_month():
+    from pyfuncs.demo_data import demo_data
+    data = demo_data(TODAY)
+    assert [k["status"] for k in data.tables["Contrats"]] == \
+        ["active", "active", "active", "suspended", "active"]
+    ctx = ctx_of(data.tables, TODAY, data.settings)
+    docs = [d for d in plan_invoices(ctx, TODAY).documents
+            if d.sources[0].startswith("contrat:")]
+    # CT-001 bills on the 20th: November is due, after the last run; CT-005 (in arrears)
+    # skipped August, due on 10 September and still owed: caught up
+    assert [d.sources for d in docs] == [["contrat:ct-001:2026-11-01"],
+                                         ["contrat:ct-005:2026-08-01"]]
+    assert docs[0].lines[0].unit_price == D("1450.00")
+    assert not [f for f in ctx.findings if f.code.startswith(("CONTRACT", "GEN-"))]
+    ctx = ctx_of(data.tables, TODAY, data.settings)
+    check_leaks(ctx)
+    assert [(f.code, f.ref) for f in ctx.findings if "CONTRACT" in f.code] == \
+        [("LEAK-CONTRACT", "CT-005")]
+    # the yearly licence was revised in January by the Syntec values typed in Indices
+    licence = [ln for ln in data.tables["LignesFacture"]
+               if ln["source"] == "contrat:ct-003:2026-01-01"]
+    s0 = data.tables["Contrats"][2]["base_index"]
+    s1 = next(i["value"] for i in data.tables["Indices"] if i["month"] == date(2026, 1, 1))
+    assert licence[0]["unit_price"] == (D("9600.00") * s1 / s0).quantize(D("0.01"))
+    hosting = {ln["label"] for ln in data.tables["LignesFacture"]
+               if ln["source"] == "contrat:ct-002:2026-10-01"}
+    assert hosting == {"Hébergement serveur dédié – octobre 2026 – décembre 2026",
+                       "Infogérance – octobre 2026 – décembre 2026"}
