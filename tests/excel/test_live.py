@@ -148,6 +148,7 @@ def test_the_lite_scripts_run_the_jobs_that_need_no_file_or_network(book, monkey
     assert book.sheets["Contrôles"].range("B4").value  # a finding's code
     assert lite.actualiser_balance(book).startswith("balance âgée")
     assert book.sheets["Balance âgée"].range("A4").value
-    assert lite.apercu_facturation(book).startswith("3 pièce(s) à émettre")  # quote balance, 2 contract periods
+    # the quote balance and two contract periods
+    assert lite.apercu_facturation(book).startswith("3 pièce(s) à émettre")
     assert book.sheets["Aperçu facturation"].range("A4").value == "Facture"
     assert book.saves == 0 and not list(Path(book.fullname).parent.glob("*.sqlite"))
