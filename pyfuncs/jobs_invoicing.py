@@ -147,7 +147,10 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         if len(patterns) < len(SERIES_SETTING):
             raise SettingsError(ctx.findings)
         progress("plan")
-        plan = plan_invoices(ctx, day)
+        lines = data.tables.get("LignesContrat")
+        unreadable = {norm(f.ref) for f in loaded.findings if lines is not None and
+                      f.severity == ERROR and f.ref and f.sheet == lines.sheet}
+        plan = plan_invoices(ctx, day, unreadable)
         # a bad cell (a time entry whose days are text...) is not billed: say so
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)

@@ -175,6 +175,13 @@ PO_CONTRACT = message("Le client {client} exige un N° de commande, absent du co
                       "Client {client} requires a PO number, missing on contract {contract}: "
                       "its periods are not billed.",
                       "Enter the client's PO number in the Contracts sheet.")
+CONTRACT_LINE_UNREADABLE = message(
+    "Contrat {contract} : une de ses lignes (feuille Lignes de contrat) est illisible et a "
+    "été ignorée ; le contrat n'est pas facturé, pour ne pas émettre une facture incomplète.",
+    "Corriger la ligne signalée dans la feuille Lignes de contrat.",
+    "Contract {contract}: one of its lines (Contract lines sheet) is unreadable and was "
+    "skipped; the contract is not billed, so as not to issue an incomplete invoice.",
+    "Correct the line reported in the Contract lines sheet.")
 PO_DRAFT = message("Le client {client} exige un N° de commande, absent de la pièce {doc}.",
                    "Saisir le N° de commande avant l'émission.",
                    "Client {client} requires a PO number, missing on document {doc}.",
@@ -279,6 +286,7 @@ class _Planner:
         self.convention = text(ctx.setting("eom_convention")) or "days_then_eom"
         self.currency = text(ctx.setting("currency")) or "EUR"
         self.documents: list[Document] = []
+        self.unreadable: set[str] = frozenset()  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ common
     def _terms(self, c: int | None, typed: object = None) -> str:
@@ -646,6 +654,11 @@ class _Planner:
         for due in due_periods(ctx, self.day):
             if due.amount is None or due.index in refused:
                 continue  # index value missing: reported by due_periods
+            if norm(due.ref) in self.unreadable:
+                ctx.add("GEN-CONTRACT-LINE", ERROR, "Contrats", due.index, "id", due.ref,
+                        CONTRACT_LINE_UNREADABLE, contract=due.ref)
+                refused.add(due.index)
+                continue
             c = self.clients.find(due.client)
             if c is None:
                 ctx.add("GEN-CLIENT", ERROR, "Contrats", due.index, "client", due.ref,
@@ -664,10 +677,16 @@ class _Planner:
                       [due.source], po=due.po)
 
 
-def plan_invoices(ctx: Ctx, day: date) -> Plan:
+def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset()) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
-    about what cannot be billed."""
+    about what cannot be billed.
+
+    ``unreadable_lines``: contracts (normalised refs) with a Lignes de contrat row the
+    reader skipped (a bad or missing cell, reported there): billing them would issue,
+    and number for good, an invoice missing that line, so they wait until it is fixed.
+    """
     planner = _Planner(ctx, day)
+    planner.unreadable = unreadable_lines
     planner.drafts()
     planner.quotes()
     planner.time()
