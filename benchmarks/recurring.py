@@ -9,6 +9,14 @@
     python benchmarks/recurring.py              # 2,000 contracts, medians of 5 runs
     python benchmarks/recurring.py --contracts 500 --runs 3
 
+Figures (2 shared cores, load about 1, 16,414 contract invoices and their lines into
+the journal and the workbook): job median 2.31 s over 5 runs, against 7.61 s for the code
+before the write and journal work measured just before at the same load (14.3 s a session
+earlier under more load); plan 0.35 s (0.30 s before: lines, PO and notice). Where the
+time went: appended rows were built through a closure per cell and the garbage
+collector's passes over the half-million objects; the journal parsed back what it had
+just dumped and ran eight statements per document; the register sheet re-read all of it.
+
 Contracts: 60 % monthly, 25 % quarterly, 10 % half-yearly, 5 % yearly, half in advance,
 half in arrears, all started on 1 November 2025 (one year unbilled on 23 November 2026),
 one in ten with a Syntec revision in July (its index value typed), one in twenty

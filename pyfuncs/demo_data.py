@@ -42,7 +42,10 @@ from stdnum.ch import uid as _ch_uid
 from stdnum.iso7064 import mod_11_10
 
 from pyfuncs import schema as S
+from pyfuncs.domain.invoicing import period_label
 from pyfuncs.domain.money import CENT, ZERO, line_net, to_cents
+from pyfuncs.domain.recurring import MONTHS as MONTHS_OF
+from pyfuncs.domain.recurring import periods, revision_month, source_of
 
 DEFAULT_INVOICES = 240
 SELLER_DOMAIN = "altiplano-ingenierie.example"
@@ -702,6 +705,69 @@ class _Gen:
                 temps += entries
         temps.sort(key=lambda e: e["date"])
 
+    # ----------------------------------------------------------------------- contracts
+    def contracts(self) -> None:
+        """Five recurring contracts (issue 10), billed by the "previous runs" up to five
+        days ago: monthly maintenance, quarterly hosting in two lines, a yearly licence
+        revised each January by the Syntec index (values typed monthly, a client that
+        requires a PO), one suspended three months ago, and one whose month three months
+        back was never billed: the generate preview catches it up, the check calls it a
+        leak. Amounts and labels are the planner's (same rules, same functions)."""
+        today = self.today
+        y, m = self.start.year, self.start.month
+        ago = lambda n: date(*_add_months(today.year, today.month, -n), 1)
+        specs = [
+            ("CT-001", self.cl[2], "Maintenance applicative", "monthly", 20, "advance", ago(12),
+             Decimal("1450.00"), "active", None, None, ()),
+            ("CT-002", self.cl[3], "Hébergement et infogérance", "quarterly", 5, "advance",
+             ago(12).replace(month=(ago(12).month - 1) // 3 * 3 + 1), None, "active", None,
+             None, (("Hébergement serveur dédié", Decimal(2), "serveur", Decimal("650.00")),
+                    ("Infogérance", ONE, "forfait", Decimal("1100.00")))),
+            ("CT-003", self.cl[0], "Licence et support annuels", "yearly", 15, "advance",
+             ago(16), Decimal("9600.00"), "active", "4500012345", 1, ()),
+            ("CT-004", self.cl[4], "Tierce maintenance matériel", "monthly", 1, "advance",
+             ago(10), Decimal("320.00"), "suspended", None, None, ()),
+            ("CT-005", self.cl[6], "Support utilisateurs", "monthly", 10, "arrears", ago(8),
+             Decimal("780.00"), "active", None, None, ()),
+        ]
+        index = {}
+        for k in range(18):
+            month = date(*_add_months(y, m, k), 1)
+            index[month] = (Decimal("288.4") + Decimal("0.3") * k).quantize(Decimal("0.1"))
+            self.tables["Indices"].append({"name": "Syntec", "month": month,
+                                           "value": index[month]})
+        rows, lines_table = self.tables["Contrats"], self.tables["LignesContrat"]
+        billed_until, missed = today - timedelta(days=5), ago(3)
+        for ref, client, label, period, day, timing, start, amount, status, po, rev, \
+                lines in specs:
+            s0 = index[start] if rev else None
+            rows.append({"id": ref, "client": client.id, "label": label, "amount": amount,
+                         "vat_rate": client.rate, "period": period, "billing_day": day,
+                         "timing": timing, "start": start, "end": None, "status": status,
+                         "po": po, "notice_months": 3 if period != "monthly" else 1,
+                         "notice_date": None, "index": "Syntec" if rev else None,
+                         "base_index": s0, "revision_month": rev})
+            for text_, qty, unit, price in lines:
+                lines_table.append({"contract": ref, "label": text_, "quantity": qty,
+                                    "unit": unit, "unit_price": price, "vat_rate": None})
+            typed = lines or ((label, ONE, "", amount),)
+            until = ago(3) if status == "suspended" else billed_until
+            for p in periods(start, None, MONTHS_OF[period], day, timing == "advance",
+                             until):
+                if ref == "CT-005" and p.start == missed:
+                    continue  # the month a run was skipped: still owed
+                when_rev = revision_month(start, p.start, rev) if rev else None
+                invoice_lines = []  # in French, the workbook's language, as the planner
+                for text_, qty, unit, price in typed:
+                    if when_rev is not None:  # P1 = P0 x S1 / S0, then the prorata
+                        price = to_cents(price * index[when_rev] / s0)  # type: ignore[operator]
+                    if p.partial:
+                        price = to_cents(price * p.fraction)
+                    invoice_lines.append((f"{text_} – {period_label(p, 'fr')}", qty,
+                                          unit or None, price, client.rate,
+                                          source_of(ref, p.start)))
+                self._inv("invoice", client, p.due, invoice_lines, po=po)
+
     # ----------------------------------------------------------------------- other invoices
     def _fill_lines(self, client: _Client, day: date | None, backup: bool) -> list:
         rng = self.rng
@@ -1023,7 +1089,8 @@ def demo_data(today: date, invoices: int | None = None, seed: int = 2026) -> Dem
     gc.disable()  # a million acyclic rows: the cyclic collector would only rescan them
     try:
         gen = _Gen(today, n, seed)
-        for step in (gen.clients, gen.quotes, gen.time_and_materials, gen.other_invoices,
+        for step in (gen.clients, gen.quotes, gen.time_and_materials, gen.contracts,
+                     gen.other_invoices,
                      gen.credit_notes, gen.drafts, gen.plant_lines, gen.allocate, gen.amounts,
                      gen.choose_open, gen.payments, gen.reminders, gen.emit):
             step()

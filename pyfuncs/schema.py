@@ -620,9 +620,11 @@ TABLES: tuple[Table, ...] = (
                   "period is billed."),
         C("client", "Client", "Client", ID, required=True, ref="Clients", width=10),
         C("label", "Libellé", "Description", required=True, width=30),
-        C("amount", "Montant HT par période", "Net amount per period", MONEY, required=True,
-          width=13, help_fr="Prix de base P0, avant révision.",
-          help_en="Base price P0, before revision."),
+        C("amount", "Montant HT par période", "Net amount per period", MONEY, width=13,
+          help_fr="Prix de base P0, avant révision. Vide si le contrat a ses lignes dans "
+                  "la feuille Lignes de contrat.",
+          help_en="Base price P0, before revision. Blank when the contract has its lines "
+                  "in the Contract lines sheet."),
         C("vat_rate", "Taux TVA", "VAT rate", RATE, width=9,
           help_fr="Vide : 20 %.", help_en="Blank: 20%."),
         C("period", "Périodicité", "Period", CHOICE, required=True, choices="contract_period",
@@ -640,6 +642,19 @@ TABLES: tuple[Table, ...] = (
         C("end", "Fin", "End date", DATE, width=11),
         C("status", "Statut", "Status", CHOICE, required=True, choices="contract_status",
           width=10),
+        C("po", "N° de commande client", "Client PO no.", width=14,
+          help_fr="Reporté sur chaque facture du contrat ; obligatoire si le client exige "
+                  "un N° de commande.",
+          help_en="Carried to each invoice of the contract; required when the client "
+                  "requires a PO number."),
+        C("notice_months", "Préavis (mois)", "Notice (months)", INT, width=9,
+          help_fr="Préavis de résiliation du contrat, en mois.",
+          help_en="The contract's termination notice, in months."),
+        C("notice_date", "Résiliation notifiée le", "Notice given on", DATE, width=11,
+          help_fr="Date de la lettre de résiliation : la fin doit tomber au moins un préavis "
+                  "plus tard.",
+          help_en="Date of the termination letter: the end must fall at least one notice "
+                  "period later."),
         C("index", "Indice de révision", "Revision index", ID, width=12,
           help_fr="Ex. Syntec ; ses valeurs dans la feuille Indices. Vide : pas de révision.",
           help_en="E.g. Syntec; its values in the Indices sheet. Blank: no revision."),
@@ -649,6 +664,23 @@ TABLES: tuple[Table, ...] = (
           help_en="1-12: P1 = P0 x S1 / S0, S1 the index of that month, each year."),
     ), key=("id",), doc_fr="Contrats facturés chaque période (abonnements, maintenance).",
         doc_en="Contracts billed every period (subscriptions, maintenance)."),
+    Table("LignesContrat", "contract_lines", (
+        C("contract", "Réf. contrat", "Contract ref.", ID, required=True, ref="Contrats",
+          width=12),
+        C("label", "Désignation", "Description", required=True, width=40),
+        C("quantity", "Quantité", "Quantity", NUMBER, required=True, width=10),
+        C("unit", "Unité", "Unit", width=8),
+        C("unit_price", "Prix unitaire HT", "Unit price", MONEY, required=True, width=13,
+          help_fr="Par période, avant révision (P0).",
+          help_en="Per period, before revision (P0)."),
+        C("vat_rate", "Taux TVA", "VAT rate", RATE, width=9,
+          help_fr="Vide : celui du contrat.", help_en="Blank: the contract's."),
+        C("net", "Montant HT", "Net amount", MONEY, width=13,
+          formula="ROUND({quantity}*{unit_price},2)"),
+    ), doc_fr="Lignes des contrats facturés en plusieurs lignes (un contrat sans ligne est "
+              "facturé de son montant).",
+        doc_en="Lines of contracts billed in several lines (a contract without lines is "
+               "billed its amount)."),
     Table("Indices", "indices", (
         C("name", "Indice", "Index", ID, required=True, width=12),
         C("month", "Mois", "Month", DATE, required=True, width=11,
@@ -691,6 +723,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("rates", "Taux", "Rates", doc_fr="Taux de change.", doc_en="Exchange rates."),
     Sheet("contracts", "Contrats", "Contracts", doc_fr="Contrats récurrents.",
           doc_en="Recurring contracts."),
+    Sheet("contract_lines", "Lignes de contrat", "Contract lines",
+          doc_fr="Lignes des contrats.", doc_en="Contract lines."),
     Sheet("indices", "Indices", "Indices", doc_fr="Indices de révision.",
           doc_en="Revision indices."),
     Sheet("aging", "Balance âgée", "Aged balance", output=True, columns=(

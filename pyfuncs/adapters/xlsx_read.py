@@ -34,7 +34,7 @@ from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 # Tables added after the first workbooks were made: reading a whole workbook without them
 # still works (their features are then idle); a job that names one still needs it.
-OPTIONAL_TABLES = frozenset({"Echeancier", "Contrats", "Indices"})
+OPTIONAL_TABLES = frozenset({"Echeancier", "Contrats", "LignesContrat", "Indices"})
 
 
 class WorkbookError(Exception):

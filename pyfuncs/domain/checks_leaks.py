@@ -29,7 +29,7 @@ from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.checks_quotes import billed_net, tolerance
 from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
-from pyfuncs.domain.recurring import due_periods
+from pyfuncs.domain.recurring import check_notice, due_periods
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ def billing_leaks(ctx: Ctx) -> tuple[list[Leak], list[tuple[int, Decimal, Decima
 
 
 def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
-    amounts = ctx.col("Contrats", "amount")
     index = ctx.col("Contrats", "index")
+    check_notice(ctx)  # an end typed inside the notice: periods owed and never billed
     blocked: dict[int, list] = {}
     for due in due_periods(ctx, ctx.today, report=False):
         if (ctx.today - due.period.due).days <= ctx.leak_days:
@@ -142,9 +142,7 @@ def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
         leaks.append(Leak("LEAK-CONTRACT", due.client, due.amount, due.period.due, "Contrats",
                           due.index, due.ref, (due.period.first, due.period.last)))
     for i, dues in blocked.items():
-        p0 = amounts[i] or ZERO
-        total = sum((p0 if not d.period.partial else to_cents(p0 * d.period.fraction)
-                     for d in dues), ZERO)
+        total = sum((d.base for d in dues), ZERO)  # at least the unrevised price
         leaks.append(Leak("LEAK-CONTRACT-INDEX", dues[0].client, total, dues[0].period.due,
                           "Contrats", i, dues[0].ref,
                           (text(index[i]), dues[0].missing, len(dues))))

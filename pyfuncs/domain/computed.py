@@ -149,6 +149,8 @@ def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[st
         out["LignesFacture"] = {"net": line_nets(tables["LignesFacture"])}
     if "LignesDevis" in tables:
         out["LignesDevis"] = {"net": line_nets(tables["LignesDevis"])}
+    if "LignesContrat" in tables:
+        out["LignesContrat"] = {"net": line_nets(tables["LignesContrat"])}
     if "Temps" in tables:
         out["Temps"] = {"amount": line_nets(tables["Temps"], "quantity", "rate")}
     if "Devis" in tables and "LignesDevis" in tables:

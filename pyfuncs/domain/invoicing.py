@@ -40,7 +40,7 @@ from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.checks_vat import DOMESTIC, EU
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
-from pyfuncs.domain.recurring import due_periods
+from pyfuncs.domain.recurring import Period, due_periods
 from pyfuncs.domain.terms import TERM_DAYS, due_date, latest_legal_due
 
 DEFAULT_VAT = Decimal("0.2")
@@ -169,6 +169,19 @@ PO_MISSING = message("Le client {client} exige un N° de commande, absent du dev
                      "Client {client} requires a PO number, missing on quote {quote}: no "
                      "invoice issued.",
                      "Enter the client's PO number in the Quotes sheet.")
+PO_CONTRACT = message("Le client {client} exige un N° de commande, absent du contrat {contract} : "
+                      "ses périodes ne sont pas facturées.",
+                      "Saisir le N° de commande du client dans la feuille Contrats.",
+                      "Client {client} requires a PO number, missing on contract {contract}: "
+                      "its periods are not billed.",
+                      "Enter the client's PO number in the Contracts sheet.")
+CONTRACT_LINE_UNREADABLE = message(
+    "Contrat {contract} : une de ses lignes (feuille Lignes de contrat) est illisible et a "
+    "été ignorée ; le contrat n'est pas facturé, pour ne pas émettre une facture incomplète.",
+    "Corriger la ligne signalée dans la feuille Lignes de contrat.",
+    "Contract {contract}: one of its lines (Contract lines sheet) is unreadable and was "
+    "skipped; the contract is not billed, so as not to issue an incomplete invoice.",
+    "Correct the line reported in the Contract lines sheet.")
 PO_DRAFT = message("Le client {client} exige un N° de commande, absent de la pièce {doc}.",
                    "Saisir le N° de commande avant l'émission.",
                    "Client {client} requires a PO number, missing on document {doc}.",
@@ -217,6 +230,18 @@ def month_label(day: date, lang: str) -> str:
     return f"{names[day.month - 1]} {day.year}"
 
 
+def period_label(p: Period, lang: str) -> str:
+    """A contract period as its invoice lines name it: "novembre 2026", "juillet 2026 –
+    septembre 2026", with the days covered when the contract starts or ends inside it."""
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
+    when = month_label(p.start, lang) if months == 0 else \
+        f"{month_label(p.start, lang)} – {month_label(p.end, lang)}"
+    if p.partial:
+        when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if lang == "fr" else
+                 f" ({p.first.isoformat()} to {p.last.isoformat()})")
+    return when
+
+
 def _fmt_rate(rate: Decimal, fr: bool) -> str:
     body = format((rate * 100).normalize(), "f")
     return body.replace(".", ",") + " %" if fr else body + "%"
@@ -231,6 +256,7 @@ class _Clients:
         self.po = ctx.col("Clients", "po_required") if ctx.has("Clients") else []
         self.country = ctx.col("Clients", "country") if ctx.has("Clients") else []
         self.vat = ctx.col("Clients", "vat_number") if ctx.has("Clients") else []
+        self._reverse: dict[int, bool] = {}
 
     def find(self, client: object) -> int | None:
         return self.index.get(norm(client))
@@ -238,10 +264,13 @@ class _Clients:
     def reverse_charge(self, c: int) -> bool:
         """An EU business client outside France with a valid VAT number: services are
         reverse-charged (0 %, "Autoliquidation")."""
-        country = text(self.country[c]).upper()
-        number = text(self.vat[c])
-        return country in EU and country not in DOMESTIC and bool(number) and \
-            eu_vat.is_valid(number)
+        known = self._reverse.get(c)
+        if known is None:  # asked once per document: a year of contracts asks it thousands
+            country = text(self.country[c]).upper()
+            number = text(self.vat[c])
+            known = self._reverse[c] = country in EU and country not in DOMESTIC and \
+                bool(number) and eu_vat.is_valid(number)
+        return known
 
     def po_required(self, c: int) -> bool:
         return self.po[c] == "yes"
@@ -257,6 +286,7 @@ class _Planner:
         self.convention = text(ctx.setting("eom_convention")) or "days_then_eom"
         self.currency = text(ctx.setting("currency")) or "EUR"
         self.documents: list[Document] = []
+        self.unreadable: set[str] = frozenset()  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ common
     def _terms(self, c: int | None, typed: object = None) -> str:
@@ -620,33 +650,43 @@ class _Planner:
         ctx = self.ctx
         lang = "fr" if self.fr else "en"
         labels = ctx.col("Contrats", "label") if ctx.has("Contrats") else []
-        rates = ctx.col("Contrats", "vat_rate") if ctx.has("Contrats") else []
+        refused: set[int] = set()
         for due in due_periods(ctx, self.day):
-            if due.amount is None:
+            if due.amount is None or due.index in refused:
                 continue  # index value missing: reported by due_periods
+            if norm(due.ref) in self.unreadable:
+                ctx.add("GEN-CONTRACT-LINE", ERROR, "Contrats", due.index, "id", due.ref,
+                        CONTRACT_LINE_UNREADABLE, contract=due.ref)
+                refused.add(due.index)
+                continue
             c = self.clients.find(due.client)
             if c is None:
                 ctx.add("GEN-CLIENT", ERROR, "Contrats", due.index, "client", due.ref,
                         UNKNOWN_CLIENT, client=due.client)
+                refused.add(due.index)
                 continue
-            p = due.period
-            months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month
-            when = month_label(p.start, lang) if months == 0 else \
-                f"{month_label(p.start, lang)} – {month_label(p.end, lang)}"
-            if p.partial:
-                when += (f" (du {p.first:%d/%m/%Y} au {p.last:%d/%m/%Y})" if self.fr else
-                         f" ({p.first.isoformat()} to {p.last.isoformat()})")
-            rate = rates[due.index]
-            line = NewLine(f"{text(labels[due.index])} – {when}", ONE, "", due.amount,
-                           self._vat(c, rate if isinstance(rate, Decimal) else None),
-                           due.source)
-            self._new("invoice", c, due.client, line.label, [line], [due.source])
+            if self.clients.po_required(c) and not due.po:
+                ctx.add("GEN-PO", ERROR, "Contrats", due.index, "po", due.ref, PO_CONTRACT,
+                        client=due.client, contract=due.ref)
+                refused.add(due.index)  # the client would reject it: one finding per contract
+                continue
+            when = period_label(due.period, lang)
+            lines = [NewLine(f"{ln.label} – {when}", ln.quantity, ln.unit, ln.unit_price,
+                             self._vat(c, ln.vat_rate), due.source) for ln in due.lines]
+            self._new("invoice", c, due.client, f"{text(labels[due.index])} – {when}", lines,
+                      [due.source], po=due.po)
 
 
-def plan_invoices(ctx: Ctx, day: date) -> Plan:
+def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset()) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
-    about what cannot be billed."""
+    about what cannot be billed.
+
+    ``unreadable_lines``: contracts (normalised refs) with a Lignes de contrat row the
+    reader skipped (a bad or missing cell, reported there): billing them would issue,
+    and number for good, an invoice missing that line, so they wait until it is fixed.
+    """
     planner = _Planner(ctx, day)
+    planner.unreadable = unreadable_lines
     planner.drafts()
     planner.quotes()
     planner.time()

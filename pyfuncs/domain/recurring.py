@@ -19,7 +19,17 @@ Rules, as chosen for this first step:
   P1 = P0 × S1 / S0 rounded to the cent, S1 the index value of that revision month. P0 is
   always the typed amount, so yearly revisions do not compound rounding. A missing S1 is
   a finding and the periods needing it are not billed (until the value is typed).
-- One line per contract period: the contract's label and the period.
+- Lines: a contract bills its amount (one line, its label) or, when the Lignes de
+  contrat table has lines for it, those lines (quantity × unit price, each line's VAT rate
+  or the contract's); each line's unit price is revised and prorated, rounded to the cent.
+  The period is written on every line. A typed amount beside lines is not billed (a
+  warning says so when it differs from the lines' total).
+- PO: the contract's client PO number goes on each of its invoices; the planner bills
+  nothing for a client requiring a PO while the contract has none (like quotes).
+- Notice (préavis): with a notice in months and an end date, the end must fall on or
+  after the day the termination was notified plus the notice. An earlier end, or an end
+  with no notification date, is a warning (the parties may have agreed to it); billing
+  follows the typed end date either way.
 - Each period's source is "contrat:<contract ref>:<calendar period start, ISO>": recorded
   in the journal and written in the lines' Origine column, it is billed once even if the
   journal is lost.
@@ -31,10 +41,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
-from pyfuncs.domain.findings import ERROR
-from pyfuncs.domain.money import to_cents
+from pyfuncs.domain.findings import ERROR, WARNING
+from pyfuncs.domain.money import ZERO, line_net, to_cents
 
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 PREFIX = "contrat:"
@@ -51,6 +62,39 @@ BAD_CONTRACT = message(
     "Corriger la ligne du contrat.",
     "Contract {contract}: {problem}, it is not billed.",
     "Correct the contract's row.")
+NOTICE_SHORT = message(
+    "Contrat {contract} : fin au {end} avec un préavis de {months} mois notifié le {notice} : "
+    "le préavis court jusqu'au {earliest}, les périodes jusque-là restent dues.",
+    "Corriger la date de fin, ou garder la trace de l'accord du client pour une fin "
+    "anticipée.",
+    "Contract {contract}: ends on {end} with a {months}-month notice given on {notice}: the "
+    "notice runs until {earliest}, the periods until then remain owed.",
+    "Correct the end date, or keep the client's agreement to an early end on file.")
+NOTICE_UNDATED = message(
+    "Contrat {contract} : fin au {end} mais la date de notification de la résiliation "
+    "manque ; le préavis de {months} mois ne peut pas être vérifié.",
+    "Saisir la date de la lettre de résiliation (colonne Résiliation notifiée le).",
+    "Contract {contract}: ends on {end} but the date the termination was notified is "
+    "missing; the {months}-month notice cannot be checked.",
+    "Enter the date of the termination letter (column Notice given on).")
+AMOUNT_AND_LINES = message(
+    "Contrat {contract} : montant {amount} saisi mais ses lignes totalisent {lines} : ce "
+    "sont les lignes qui sont facturées.",
+    "Vider le montant du contrat (ou corriger ses lignes).",
+    "Contract {contract}: amount {amount} typed but its lines add up to {lines}: the lines "
+    "are what is billed.",
+    "Clear the contract's amount (or correct its lines).")
+
+
+class ContractLine(NamedTuple):
+    """One line a contract bills each period (its unit price revised and prorated in a
+    ``Due``, as typed in the contract). A NamedTuple: thousands are made per run."""
+
+    label: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +131,9 @@ class Due:
     Attributes: index (0-based row in Contrats), ref, client, period, source, amount
     (excl. VAT, revised and prorated; None when the index value is missing),
     revision (the revision month used, or None), missing (that month, when its index
-    value is missing).
+    value is missing), lines (what to bill, prices revised and prorated; empty when the
+    index value is missing), base (the amount before revision, prorated: what a period
+    blocked by a missing index is worth at least), po (the client's PO number).
     """
 
     index: int
@@ -98,6 +144,9 @@ class Due:
     amount: Decimal | None
     revision: date | None = None
     missing: date | None = None
+    lines: tuple[ContractLine, ...] = ()
+    base: Decimal = ZERO
+    po: str = ""
 
 
 def add_months(day: date, months: int) -> date:
@@ -171,6 +220,67 @@ def revision_month(start: date, period: date, month: int) -> date | None:
     return candidate if candidate > start else None
 
 
+def contract_lines(ctx: Ctx) -> dict[str, list[ContractLine | None]]:
+    """The Lignes de contrat rows by contract (normalised ref); None for a row whose
+    quantity or unit price is not a number (the contract is then not billed)."""
+    out: dict[str, list[ContractLine | None]] = {}
+    if not ctx.has("LignesContrat"):
+        return out
+    col = lambda key: ctx.col("LignesContrat", key)
+    for ref, label, qty, unit, price, rate in zip(col("contract"), col("label"),
+                                                  col("quantity"), col("unit"),
+                                                  col("unit_price"), col("vat_rate")):
+        if not text(ref):
+            continue
+        ok = isinstance(qty, Decimal) and isinstance(price, Decimal)
+        out.setdefault(norm(ref), []).append(
+            ContractLine(text(label), qty, text(unit), price,
+                         rate if isinstance(rate, Decimal) else None) if ok else None)
+    return out
+
+
+def _priced(lines: tuple[ContractLine, ...], factor: tuple[Decimal, Decimal] | None,
+            fraction: Decimal | None) -> tuple[ContractLine, ...]:
+    """Unit prices revised (× S1 / S0) then prorated, each rounded to the cent."""
+    if factor is None and fraction is None:
+        return lines  # a full period at the typed price: most of them
+    out = []
+    for ln in lines:
+        price = ln.unit_price
+        if factor is not None:
+            price = to_cents(price * factor[0] / factor[1])
+        if fraction is not None:
+            price = to_cents(price * fraction)
+        out.append(ContractLine(ln.label, ln.quantity, ln.unit, price, ln.vat_rate))
+    return tuple(out)
+
+
+def _net(lines: tuple[ContractLine, ...]) -> Decimal:
+    return sum((line_net(ln.quantity, ln.unit_price) for ln in lines), ZERO)
+
+
+def check_notice(ctx: Ctx) -> None:
+    """Warnings for end dates that do not respect the contract's notice (see the rules)."""
+    if not ctx.has("Contrats"):
+        return
+    col = lambda key: ctx.col("Contrats", key)
+    for i, (ref, end, months, notified) in enumerate(zip(
+            col("id"), col("end"), col("notice_months"), col("notice_date"))):
+        if not (text(ref) and isinstance(end, date) and isinstance(months, int) and
+                months > 0):
+            continue
+        if not isinstance(notified, date):
+            ctx.add("CONTRACT-NOTICE", WARNING, "Contrats", i, "notice_date", text(ref),
+                    NOTICE_UNDATED, contract=text(ref), end=ctx.day(end), months=months)
+            continue
+        m = add_months(notified, months)
+        earliest = on_day(m.year, m.month, notified.day)
+        if end < earliest:
+            ctx.add("CONTRACT-NOTICE", WARNING, "Contrats", i, "end", text(ref),
+                    NOTICE_SHORT, contract=text(ref), end=ctx.day(end), months=months,
+                    notice=ctx.day(notified), earliest=ctx.day(earliest))
+
+
 def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
                 report: bool = True) -> list[Due]:
     """Every contract period due on ``day`` whose source is not in ``billed`` (default:
@@ -183,11 +293,15 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
         billed = billed_in_workbook(ctx)
     full = text(ctx.setting("prorata")) == "full"
     indices = _Indices(ctx)
+    typed_lines = contract_lines(ctx)
     col = lambda key: ctx.col("Contrats", key)
     refs, clients, amounts = col("id"), col("client"), col("amount")
+    labels, rates, pos = col("label"), col("vat_rate"), col("po")
     kinds, days, timings = col("period"), col("billing_day"), col("timing")
     starts, ends, statuses = col("start"), col("end"), col("status")
     index_names, bases, rev_months = col("index"), col("base_index"), col("revision_month")
+    if report:
+        check_notice(ctx)
     out: list[Due] = []
     for i, ref in enumerate(refs):
         status = statuses[i]
@@ -198,10 +312,17 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
             continue
         months = MONTHS.get(kinds[i])
         p0 = amounts[i]
+        rate = rates[i] if isinstance(rates[i], Decimal) else None
+        found = typed_lines.get(norm(ref))
         problem = None
-        if not isinstance(start, date) or months is None or not isinstance(p0, Decimal):
-            problem = ("début, périodicité ou montant manquant" if ctx.fr else
-                       "start, period or amount missing")
+        if not isinstance(start, date) or months is None:
+            problem = ("début ou périodicité manquant" if ctx.fr else
+                       "start or period missing")
+        elif found is not None and None in found:
+            problem = ("une de ses lignes n'a pas de quantité ou de prix unitaire" if ctx.fr
+                       else "one of its lines has no quantity or unit price")
+        elif found is None and not isinstance(p0, Decimal):
+            problem = ("ni montant ni lignes" if ctx.fr else "neither an amount nor lines")
         elif end is not None and end < start:
             problem = "fin avant le début" if ctx.fr else "end before start"
         index = text(index_names[i])
@@ -215,25 +336,41 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
                 ctx.add("CONTRACT-INVALID", ERROR, "Contrats", i, "id", text(ref),
                         BAD_CONTRACT, contract=text(ref), problem=problem)
             continue
+        if found is not None:
+            lines = tuple(ln for ln in found if ln is not None)
+            lines = tuple(ContractLine(ln.label, ln.quantity, ln.unit, ln.unit_price,
+                                       ln.vat_rate if ln.vat_rate is not None else rate)
+                          for ln in lines)
+            if report and isinstance(p0, Decimal) and p0 != _net(lines):
+                ctx.add("CONTRACT-AMOUNT", WARNING, "Contrats", i, "amount", text(ref),
+                        AMOUNT_AND_LINES, contract=text(ref), amount=p0, lines=_net(lines))
+        else:
+            lines = (ContractLine(text(labels[i]), Decimal(1), "", p0, rate),)
         billing_day = days[i] if isinstance(days[i], int) else 1
         missing: list[Due] = []
         for p in periods(start, end, months, billing_day, timings[i] != "arrears", day):
             source = source_of(text(ref), p.start)
             if source in billed:
                 continue
-            price, when = p0, None
+            fraction = None if full or not p.partial else p.fraction
+            factor, when = None, None
             if index:
                 when = revision_month(start, p.start, rev)
                 if when is not None:
                     s1 = indices.get(index, when)
                     if s1 is None:
-                        due = Due(i, text(ref), text(clients[i]), p, source, None, when, when)
+                        due = Due(i, text(ref), text(clients[i]), p, source, None, when, when,
+                                  base=_net(_priced(lines, None, fraction)),
+                                  po=text(pos[i]))
                         missing.append(due)
                         out.append(due)
                         continue
-                    price = to_cents(p0 * s1 / base)
-            amount = price if full or not p.partial else to_cents(price * p.fraction)
-            out.append(Due(i, text(ref), text(clients[i]), p, source, amount, when))
+                    factor = (s1, base)
+            priced = _priced(lines, factor, fraction)
+            amount = _net(priced)
+            out.append(Due(i, text(ref), text(clients[i]), p, source, amount, when,
+                           lines=priced, po=text(pos[i]), base=amount if factor is None
+                           else _net(_priced(lines, None, fraction))))
         if missing and report:
             m = missing[0].missing
             assert m is not None

@@ -29,8 +29,19 @@ GENESIS = "0" * 64  # the "previous hash" of the first entry
 
 def canonical_json(content: dict) -> str:
     """The one text of ``content`` that is hashed (see the module's rules)."""
-    return json.dumps(_plain(content), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False)
+    return canonical_form(content)[1]
+
+
+def canonical_form(content: dict) -> tuple[dict, str]:
+    """``content`` as JSON reads it back (Decimals and dates as text, tuples as lists) and
+    its canonical JSON, in one pass: the journal keeps both, and parsing the text again
+    to get the first cost as much as making it."""
+    plain = _plain(content)
+    return plain, _ENCODER.encode(plain)  # type: ignore[return-value]
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            allow_nan=False)
 
 
 def content_digest(content: dict) -> str:
@@ -52,22 +63,44 @@ def sha256_hex(text: str) -> str:
 
 
 def _plain(value: object) -> object:
-    if value is None or isinstance(value, (str, bool, int)):
+    kind = type(value)
+    if kind in _AS_IS:  # the common case first, by exact type (bool is no int subclass here)
         return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
+    if kind is dict:
+        plain = {}
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str and not isinstance(key, str):
+                raise TypeError(f"content keys are text, not {key!r}")
+            plain[key] = item if type(item) in _AS_IS else _plain(item)
+        return plain
+    if kind is list or kind is tuple:
+        return [item if type(item) in _AS_IS else _plain(item)
+                for item in value]  # type: ignore[attr-defined]
+    if kind is Decimal:
+        if not value.is_finite():  # type: ignore[attr-defined]
             raise ValueError(f"{value!r} is not an amount")
         return str(value)
+    if kind is date or kind is datetime:
+        return value.isoformat()  # type: ignore[attr-defined]
+    return _plain_subclass(value)
+
+
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
+def _plain_subclass(value: object) -> object:
+    """Subclasses of the accepted types (a str enum, an OrderedDict...), as their base."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (str, int)):
+        return value
+    if isinstance(value, Decimal):
+        return _plain(Decimal(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
-        plain = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"content keys are text, not {key!r}")
-            plain[key] = _plain(item)
-        return plain
+        return _plain(dict(value))
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return _plain(list(value))
     raise TypeError(f"{type(value).__name__} {value!r} cannot be in a register entry "
                     "(money is Decimal, dates are date)")

@@ -101,22 +101,23 @@ def test_the_generate_button_previews_asks_then_numbers_and_saves(book):
     preview = book.sheets["Aperçu facturation"].range("A4").value
     assert preview == "Facture" and book.saves == 0
     question = book.app.alerts[0]
-    assert question["buttons"] == "yes_no" and "1 pièce(s) à émettre" in question["prompt"]
+    # the demo's quote balance, and two contract periods (this month's, a missed one)
+    assert question["buttons"] == "yes_no" and "3 pièce(s) à émettre" in question["prompt"]
     message = buttons.generer_factures(book)
-    assert message.startswith("1 pièce(s) émise(s) : FAC2026-")
-    number = message.split(": ")[1].split(".")[0]
+    assert message.startswith("3 pièce(s) émise(s) : FAC2026-")
+    numbers = message.split(" : ")[1].split(". ")[0].split(", ")
     invoices = book.sheets["Factures"].tables[0]
     header = invoices.header_row_range.value
     last = invoices.range.last_cell.row
     row = book.sheets["Factures"].range((last, invoices.range.column),
                                         (last, invoices.range.last_cell.column)).value
-    assert row[header.index("N° facture")] == number
+    assert row[header.index("N° facture")] == numbers[-1]
     assert row[header.index("Statut")] == "Émise"
     assert book.saves == 1 and book.resizes
     with Journal(Path(book.fullname).with_name("Facturation.facturier-journal.sqlite")) as j:
-        assert [e.number for e in j.entries()] == [number]
-    register = book.sheets["Registre"].range("B4").value
-    assert register == number
+        assert [e.number for e in j.entries()] == numbers
+    register = [book.sheets["Registre"].range(f"B{r}").value for r in (4, 5, 6)]
+    assert register == numbers
 
 
 def test_an_unexpected_error_is_one_line_in_a_message_box(book, monkeypatch):
@@ -147,6 +148,7 @@ def test_the_lite_scripts_run_the_jobs_that_need_no_file_or_network(book, monkey
     assert book.sheets["Contrôles"].range("B4").value  # a finding's code
     assert lite.actualiser_balance(book).startswith("balance âgée")
     assert book.sheets["Balance âgée"].range("A4").value
-    assert lite.apercu_facturation(book).startswith("1 pièce(s) à émettre")
+    # the quote balance and two contract periods
+    assert lite.apercu_facturation(book).startswith("3 pièce(s) à émettre")
     assert book.sheets["Aperçu facturation"].range("A4").value == "Facture"
     assert book.saves == 0 and not list(Path(book.fullname).parent.glob("*.sqlite"))

@@ -96,3 +96,65 @@ def test_a_workbook_made_before_the_contracts_sheet_still_generates(tmp_path):
     result = run_generate(path, TODAY)
     assert result.issued and not any(s.startswith("contrat:") for i in result.issued
                                      for s in i.sources)
+
+
+def test_a_contract_with_lines_and_a_po_is_issued_with_both_on_a_real_workbook(tmp_path):
+    t = copy.deepcopy(clean_tables())
+    t["Contrats"] = [{"id": "K9", "client": "C2", "label": "Infogérance", "period": "monthly",
+                      "billing_day": 1, "timing": "advance", "start": date(2026, 11, 1),
+                      "status": "active", "po": "4500012345", "vat_rate": D("0.2")}]
+    t["LignesContrat"] = [
+        {"contract": "K9", "label": "Supervision", "quantity": D(3), "unit": "serveur",
+         "unit_price": D("45.00")},
+        {"contract": "K9", "label": "Astreinte", "quantity": D(1), "unit_price": D("250.00"),
+         "vat_rate": D("0.2")}]
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    issued = [i for i in run_generate(path, TODAY).issued
+              if i.sources[0].startswith("contrat:")]
+    assert [(i.sources, i.net, i.total) for i in issued] == \
+        [(["contrat:k9:2026-11-01"], D("385.00"), D("462.00"))]  # 3 x 45 + 250, VAT 77
+    data = read_workbook(path)
+    invoice = next(r._asdict() for r in data.tables["Factures"].records()
+                   if r.number == issued[0].number)
+    assert invoice["po"] == "4500012345"
+    assert [(ln["label"], ln["quantity"], ln["unit"], ln["unit_price"])
+            for ln in contract_lines(path)] == [
+        ("Supervision – novembre 2026", D(3), "serveur", D("45.00")),
+        ("Astreinte – novembre 2026", D(1), None, D("250.00"))]
+
+
+def test_a_workbook_without_the_contract_lines_sheet_bills_contract_amounts(tmp_path):
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    del wb["Lignes de contrat"]
+    wb.save(path)
+    issued = [i for i in run_generate(path, TODAY).issued
+              if i.sources[0].startswith("contrat:")]
+    assert len(issued) == 8 and issued[0].net == D("533.33")
+
+
+def test_a_contract_whose_line_the_reader_skipped_is_not_billed_short(tmp_path):
+    """A line with a missing price or a quantity typed as text is skipped by the reader;
+    the contract must then wait, not be issued (and numbered for good) without it."""
+    t = copy.deepcopy(clean_tables())
+    t["Contrats"] = [{"id": "K9", "client": "C1", "label": "Infogérance", "period": "monthly",
+                      "billing_day": 1, "timing": "advance", "start": date(2026, 11, 1),
+                      "status": "active"},
+                     {"id": "K8", "client": "C1", "label": "Sauvegarde", "amount": D(90),
+                      "period": "monthly", "billing_day": 1, "timing": "advance",
+                      "start": date(2026, 11, 1), "status": "active"}]
+    t["LignesContrat"] = [
+        {"contract": "K9", "label": "Supervision", "quantity": D(3), "unit_price": D(45)},
+        {"contract": "K9", "label": "Astreinte", "quantity": D(1), "unit_price": D(250)}]
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    wb = openpyxl.load_workbook(path)
+    wb["Lignes de contrat"]["C3"] = "une"  # Astreinte's quantity, as text
+    wb.save(path)
+    result = run_generate(path, TODAY)
+    assert [i.sources for i in result.issued if i.sources[0].startswith("contrat:")] == \
+        [["contrat:k8:2026-11-01"]]
+    found = {(f.code, f.sheet, f.row, f.ref) for f in result.findings}
+    assert ("CELL-TYPE", "Lignes de contrat", 3, "K9") in found
+    assert ("GEN-CONTRACT-LINE", "Contrats", 2, "K9") in found

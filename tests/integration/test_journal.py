@@ -1,6 +1,7 @@
 """The journal on real SQLite files: exactly once, no gap, tamper-evident, multi-process."""
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sqlite3
 from datetime import UTC, date, datetime
@@ -391,3 +392,56 @@ def test_a_second_job_waiting_too_long_for_the_workbook_gets_journal_busy(
     with workbook_lock(workbook, timeout=5):  # free again once the other job ends
         pass
     assert (tmp_path / ".Facturation.xlsx.facturier-lock").exists()
+
+
+def _batch(numbers: list[int], sources: list[str]) -> list:
+    from pyfuncs.adapters.journal import NewDocument
+    return [NewDocument(f"FAC2026-{n:04d}", KEY, n, "invoice", DAY, "CL-001",
+                        Decimal("100.00"), Decimal("20.00"), Decimal("120.00"),
+                        content(f"FAC2026-{n:04d}"), (source,))
+            for n, source in zip(numbers, sources)]
+
+
+def test_a_batch_recorded_at_once_chains_exactly_as_one_by_one(tmp_path: Path) -> None:
+    one_by_one, batch = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    with Journal(one_by_one, now=clock) as journal:
+        for doc in _batch([1, 2, 3], ["s1", "s2", "s3"]):
+            with journal.transaction() as tx:
+                tx.record(*doc)
+        expected = journal.entries()
+    with Journal(batch, now=clock) as journal:
+        with journal.transaction() as tx:
+            returned = tx.record_many(_batch([1, 2, 3], ["s1", "s2", "s3"]))
+        assert journal.entries() == returned == expected
+        assert journal.verify() == []
+        with journal.transaction() as tx:
+            assert tx.state(KEY) == SeriesState(3, DAY)
+            assert tx.billed(["s2"]) == {"s2": "FAC2026-0002"}
+
+
+@pytest.mark.parametrize(("numbers", "sources", "says"), [
+    ([1, 2, 2], ["s1", "s2", "s3"], "FAC2026-0002 is already in the journal"),
+    ([1, 2, 4], ["s1", "s2", "s3"], "Counter 4 of FAC2026-0004 is not the next"),
+    ([1, 2, 3], ["s1", "s2", "s1"], "Already billed: s1 → FAC2026-0001"),
+])
+def test_one_conflict_inside_a_batch_refuses_the_whole_batch(
+        path: Path, numbers: list[int], sources: list[str], says: str) -> None:
+    with Journal(path) as journal:
+        with pytest.raises(JournalConflict) as caught, journal.transaction() as tx:
+            tx.record_many(_batch(numbers, sources))
+        assert says in caught.value.en
+        assert journal.entries() == []
+        with journal.transaction() as tx:
+            assert tx.state(KEY) is None and tx.billed(["s1"]) == {}
+
+
+def test_entries_reuse_the_content_just_recorded_only_when_the_file_holds_it(path: Path) -> None:
+    with Journal(path, now=clock) as journal:
+        issue(journal)
+        with journal.transaction() as tx:
+            mine = tx.record_many(_batch([2, 3], ["s2", "s3"]))
+        assert journal.entries(known=mine) == journal.entries()
+        assert journal.entries(known=mine)[1].content is mine[0].content  # not parsed again
+        other = dataclasses.replace(mine[1], content_hash="0" * 64)  # not what the file has
+        read = journal.entries(known=[mine[0], other])
+        assert read == journal.entries() and read[2].content is not other.content

@@ -470,3 +470,29 @@ def test_the_fast_rewrite_writes_exactly_what_the_row_by_row_rewrite_writes(
     fast, slow = run(True), run(False)
     assert fast == slow
     assert any(b"edit " in v for v in fast.values()) or not edits
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_a_new_row_built_in_one_pass_is_what_the_cell_by_cell_edits_write(
+        tmp_path: Path, date1904: bool) -> None:
+    """append_rows builds rows the sheet lacks in one pass, for speed; the per-cell edits
+    (still used over a row the sheet has) are the reference, value kind by value kind."""
+    from datetime import datetime
+
+    from pyfuncs.adapters.xlsx_write import _merge_row
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, today=date(2026, 11, 23))
+    writer = WorkbookWriter(path)
+    writer._date1904 = date1904
+    table = writer._table("Paiements")
+    styles = ["7", None, "0", "3", None, "12", None, "5", None, "2"]
+    formulas = [None] * 9 + ["ROUND([@Montant]*2,2)"]
+    values = ['=1+1 & <b> "x" _x0041_ \x07', Decimal("-12.30"), 45, 1.25,
+              date(2026, 2, 28), datetime(2026, 2, 28, 12, 30), True, None, None, None]
+    fresh = writer._fresh_row_maker(2, styles, formulas)
+    for number in (5, 123456):
+        reference = _merge_row(number, None, {
+            2 + i: writer._append_edit(table, 2 + i, values[i], styles[i], formulas[i], 4)
+            for i in range(len(values))})
+        assert fresh(number, values) == reference
+    assert b"<f>ROUND([@Montant]*2,2)</f>" in reference and b"&lt;b&gt;" in reference

@@ -32,9 +32,10 @@ def contract(**kw):
     return row
 
 
-def book(*contracts, indices=(), lines=()):
+def book(*contracts, indices=(), lines=(), contract_lines=()):
     t = copy.deepcopy(clean_tables())
     t["Contrats"] = list(contracts)
+    t["LignesContrat"] = list(contract_lines)
     t["Indices"] = [{"name": n, "month": m, "value": D(v)} for n, m, v in indices]
     t["LignesFacture"] += list(lines)
     return t
@@ -192,6 +193,91 @@ def test_a_workbook_without_contracts_plans_as_before():
         [["jalon:d2026-0003:livraison en recette"]]
 
 
+# ----------------------------------------------------------------------------- lines, PO, notice
+def cline(label, qty, price, rate=None, unit="mois", ref="K1"):
+    return {"contract": ref, "label": label, "quantity": D(qty), "unit": unit,
+            "unit_price": D(price), "vat_rate": None if rate is None else D(rate)}
+
+
+SUPPORT = [cline("Support N1", 2, 300), cline("Licence", 1, "150.50", "0.1", unit="")]
+
+
+def test_a_contract_with_lines_bills_each_line_prorated_with_the_period_on_every_line():
+    docs, findings = plan(book(contract(amount=None), contract_lines=SUPPORT))
+    first, october = docs[0], docs[1]
+    # September from the 15th, 16/30: 300 x 16/30 = 160.00; 150.50 x 16/30 = 80.2667 -> 80.27
+    assert [(ln.label, ln.quantity, ln.unit, ln.unit_price, ln.vat_rate, ln.net)
+            for ln in first.lines] == [
+        ("Support N1 – septembre 2026 (du 15/09/2026 au 30/09/2026)", D(2), "mois",
+         D("160.00"), R20, D("320.00")),  # blank rate: the contract's 20 %
+        ("Licence – septembre 2026 (du 15/09/2026 au 30/09/2026)", D(1), "", D("80.27"),
+         D("0.1"), D("80.27"))]
+    assert first.subject == "Maintenance – septembre 2026 (du 15/09/2026 au 30/09/2026)"
+    # VAT per rate: 320.00 x 20 % = 64.00, 80.27 x 10 % = 8.027 -> 8.03
+    assert first.totals() == (D("400.27"), D("72.03"), D("472.30"))
+    assert [ln.net for ln in october.lines] == [D("600.00"), D("150.50")]
+    assert {ln.source for ln in october.lines} == {"contrat:k1:2026-10-01"}
+    assert not [f for f in findings if f.code.startswith("CONTRACT")]
+
+
+def test_each_line_price_is_revised_by_the_index_and_rounded_to_the_cent():
+    k = contract(amount=None, start=date(2025, 12, 1), index="Syntec",
+                 base_index=D("280.2"), revision_month=11)
+    docs, _ = plan(book(k, indices=[("Syntec", date(2026, 11, 1), "289.7")],
+                        contract_lines=SUPPORT))
+    # 300 x 289.7 / 280.2 = 310.1713 -> 310.17; 150.50 x 289.7 / 280.2 = 155.6026 -> 155.60
+    assert [ln.unit_price for ln in docs[-1].lines] == [D("310.17"), D("155.60")]
+    assert docs[-1].totals()[0] == D("775.94")  # 2 x 310.17 + 155.60
+    assert [ln.unit_price for ln in docs[-2].lines] == [D(300), D("150.50")]
+
+
+def test_an_amount_typed_beside_lines_is_not_billed_and_a_warning_says_so():
+    docs, findings = plan(book(contract(), contract_lines=SUPPORT))
+    assert docs[1].totals()[0] == D("750.50")
+    f, = [f for f in findings if f.code == "CONTRACT-AMOUNT"]
+    assert f.severity == "warning" and (f.sheet, f.row, f.column) == ("Contrats", 2,
+                                                                       "Montant HT par période")
+    assert "750.50" in f.message and "1000" in f.message
+
+
+def test_a_contract_line_without_a_price_or_a_contract_with_nothing_to_bill_is_refused():
+    bad = dict(SUPPORT[0], unit_price=None)
+    docs, findings = plan(book(contract(amount=None), contract(id="K2", amount=None),
+                               contract_lines=[bad]))
+    assert docs == []
+    found = [(f.code, f.row, f.ref) for f in findings if f.code == "CONTRACT-INVALID"]
+    assert found == [("CONTRACT-INVALID", 2, "K1"), ("CONTRACT-INVALID", 3, "K2")]
+    assert "ni montant ni lignes" in next(f for f in findings if f.ref == "K2").message
+
+
+def test_the_contract_po_goes_on_its_invoices_and_a_client_requiring_one_is_not_billed_without():
+    docs, findings = plan(book(contract(client="C2"), contract(id="K2", client="C2",
+                                                               po="4500012345")))
+    assert {d.sources[0].split(":")[1] for d in docs} == {"k2"}
+    assert {d.po for d in docs} == {"4500012345"}
+    f, = [f for f in findings if f.code == "GEN-PO"]  # once for the contract, not per period
+    assert (f.severity, f.sheet, f.row, f.ref) == ("error", "Contrats", 2, "K1")
+
+
+def test_an_end_date_inside_the_notice_is_a_warning_and_billing_follows_the_typed_end():
+    # 3 months' notice given on 10 September: the contract may end on 10 December at the
+    # earliest; an end on 31 October is too early.
+    k = contract(end=date(2026, 10, 31), notice_months=3, notice_date=date(2026, 9, 10))
+    docs, findings = plan(book(k))
+    assert [d.sources[0] for d in docs] == ["contrat:k1:2026-09-01", "contrat:k1:2026-10-01"]
+    f, = [f for f in findings if f.code == "CONTRACT-NOTICE"]
+    assert (f.severity, f.sheet, f.row, f.column) == ("warning", "Contrats", 2, "Fin")
+    assert "10/12/2026" in f.message and "3 mois" in f.message
+    ok = contract(end=date(2026, 12, 31), notice_months=3, notice_date=date(2026, 9, 10))
+    assert not [f for f in plan(book(ok))[1] if f.code == "CONTRACT-NOTICE"]
+    undated = contract(end=date(2026, 12, 31), notice_months=3)
+    f, = [f for f in plan(book(undated))[1] if f.code == "CONTRACT-NOTICE"]
+    assert f.column == "Résiliation notifiée le"
+    ctx = ctx_of(book(k))
+    check_leaks(ctx)  # the check job says it too
+    assert [f.code for f in ctx.findings].count("CONTRACT-NOTICE") == 1
+
+
 # ----------------------------------------------------------------------------- property
 def expected_due(k: dict, until: date) -> dict[date, date]:
     """An independent oracle: walk the months one by one; a calendar period starts on a
@@ -274,3 +360,34 @@ def test_due_periods_skips_what_the_caller_says_is_billed():
     ctx = ctx_of(book(contract()))
     got = due_periods(ctx, TODAY, billed={"contrat:k1:2026-09-01"})
     assert [d.source for d in got] == ["contrat:k1:2026-10-01", "contrat:k1:2026-11-01"]
+
+
+# ----------------------------------------------------------------------------- the demo
+def test_the_demo_contracts_are_billed_to_date_but_a_missed_month_and_this_month():
+    from pyfuncs.demo_data import demo_data
+    data = demo_data(TODAY)
+    assert [k["status"] for k in data.tables["Contrats"]] == \
+        ["active", "active", "active", "suspended", "active"]
+    ctx = ctx_of(data.tables, TODAY, data.settings)
+    docs = [d for d in plan_invoices(ctx, TODAY).documents
+            if d.sources[0].startswith("contrat:")]
+    # CT-001 bills on the 20th: November is due, after the last run; CT-005 (in arrears)
+    # skipped August, due on 10 September and still owed: caught up
+    assert [d.sources for d in docs] == [["contrat:ct-001:2026-11-01"],
+                                         ["contrat:ct-005:2026-08-01"]]
+    assert docs[0].lines[0].unit_price == D("1450.00")
+    assert not [f for f in ctx.findings if f.code.startswith(("CONTRACT", "GEN-"))]
+    ctx = ctx_of(data.tables, TODAY, data.settings)
+    check_leaks(ctx)
+    assert [(f.code, f.ref) for f in ctx.findings if "CONTRACT" in f.code] == \
+        [("LEAK-CONTRACT", "CT-005")]
+    # the yearly licence was revised in January by the Syntec values typed in Indices
+    licence = [ln for ln in data.tables["LignesFacture"]
+               if ln["source"] == "contrat:ct-003:2026-01-01"]
+    s0 = data.tables["Contrats"][2]["base_index"]
+    s1 = next(i["value"] for i in data.tables["Indices"] if i["month"] == date(2026, 1, 1))
+    assert licence[0]["unit_price"] == (D("9600.00") * s1 / s0).quantize(D("0.01"))
+    hosting = {ln["label"] for ln in data.tables["LignesFacture"]
+               if ln["source"] == "contrat:ct-002:2026-10-01"}
+    assert hosting == {"Hébergement serveur dédié – octobre 2026 – décembre 2026",
+                       "Infogérance – octobre 2026 – décembre 2026"}
