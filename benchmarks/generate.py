@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from cached import is_fresh, mark_built  # benchmarks/cached.py
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 TODAY = date(2026, 11, 23)
@@ -48,7 +50,7 @@ print(json.dumps({"seconds": end - t0, "issued": len(result.issued), "split": sp
 
 def workbook_for(invoices: int) -> Path:
     target = OUT / f"generate-{invoices}" / "Facturation-generate.xlsx"
-    if target.exists():
+    if is_fresh(target):
         return target
     from pyfuncs.builder import build_workbook
     from pyfuncs.demo_data import demo_data
@@ -81,6 +83,7 @@ def workbook_for(invoices: int) -> Path:
     tmp = target.with_name("tmp-" + target.name)
     build_workbook(tmp, data=t, settings=data.settings, today=TODAY)
     tmp.replace(target)
+    mark_built(target)
     return target
 
 

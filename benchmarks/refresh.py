@@ -21,6 +21,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cached import is_fresh, mark_built  # benchmarks/cached.py
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
@@ -63,12 +65,13 @@ for name in reader.table_names():
 
 def workbook_for(invoices: int, today: date) -> Path:
     target = OUT / str(invoices) / "Facturation-demo.xlsx"
-    if not target.exists():
+    if not is_fresh(target):
         print(f"building the {invoices}-invoice workbook (facturier demo --no-run)...",
               flush=True)
         subprocess.run([sys.executable, "-m", "pyfuncs.cli", "demo", "--dir",
                         str(target.parent), "--invoices", str(invoices), "--no-run",
                         "--date", today.isoformat()], check=True)
+    mark_built(target)
     return target
 
 

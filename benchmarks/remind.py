@@ -22,6 +22,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from cached import is_fresh, mark_built  # benchmarks/cached.py
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
@@ -63,7 +65,7 @@ print(json.dumps({"seconds": end - t0, "sent": result.count("sent"),
 
 def workbook_for(emails: int) -> Path:
     target = OUT / f"remind-{emails}" / "Facturation-remind.xlsx"
-    if target.exists():
+    if is_fresh(target):
         return target
     sys.path.insert(0, str(ROOT))
     from pyfuncs.builder import build_workbook
@@ -90,6 +92,7 @@ def workbook_for(emails: int) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     print(f"building a workbook with {emails} reminders to send...", flush=True)
     build_workbook(target, data=t, settings=settings, today=TODAY)
+    mark_built(target)
     return target
 
 

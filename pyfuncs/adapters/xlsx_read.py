@@ -1,8 +1,12 @@
 """Fast read of a workbook file (.xlsx/.xlsm) into typed columns and findings.
 
-python-calamine reads each sheet's cells in one pass (Rust); Python parses only the small
-package parts that say where the Excel Tables are (workbook.xml, the rels, xl/tables/*.xml),
-then converts each table's cells column by column (adapters/cells.py). Columns are found
+Python parses only the small package parts that say where the Excel Tables are
+(workbook.xml, the rels, xl/tables/*.xml). Each Excel Table is then loaded by fastexcel
+(Rust, to Arrow columns, in two worker threads that parse the next tables while Python
+types the current one) when every column holds one type of cell; a table with a column
+mixing types, a range that is not a Table, or the settings go through python-calamine's
+sheet grid (the same Rust parser, a Python object per cell). Either way each column is
+then converted to typed values (adapters/cells.py), with the same values and findings. Columns are found
 by their header label, French or English, so reordered and user-added columns work; a
 table whose ListObject was converted to a plain range is found by its sheet's name, with
 its header on row 1.
@@ -14,10 +18,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import posixpath
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_, is_not
@@ -267,6 +274,47 @@ def _folded(values: list) -> list:
         return [v.casefold() if v.__class__ is str else v for v in values]
 
 
+class _Prefetch:
+    """Excel Tables loaded by fastexcel in worker threads, ahead of their turn.
+
+    fastexcel parses a sheet's XML in Rust without holding the GIL, so while Python types
+    one table's columns, the workers parse the next ones (two workers: two cores parse at
+    once). Each worker has its own reader over the file's bytes, read once (no file handle
+    stays open for the writer that replaces the file). A table asked for that was not
+    announced is loaded on the spot. ``frame`` raises what the load raised (a column
+    mixing types under strict coercion): the caller reads that table's grid instead.
+    """
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        import fastexcel  # noqa: PLC0415 - loaded only when a file is read
+        import polars  # noqa: F401, PLC0415 - to_polars needs it
+        # an all-blank column is read as text, with a warning nobody needs to see
+        logging.getLogger("fastexcel").setLevel(logging.ERROR)
+        self._open = fastexcel.read_excel
+        self.data = path.read_bytes()
+        self.local = threading.local()
+        workers = max(1, min(2, os.cpu_count() or 1))
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
+        self.futures = {name: self.pool.submit(self._load, name) for name in names}
+
+    def _load(self, name: str):  # -> polars.DataFrame
+        reader = getattr(self.local, "reader", None)
+        if reader is None:
+            reader = self.local.reader = self._open(self.data)
+        return reader.load_table(name, schema_sample_rows=None,
+                                 dtype_coercion="strict").to_polars()
+
+    def frame(self, name: str):  # -> polars.DataFrame
+        future = self.futures.pop(name, None)
+        return self._load(name) if future is None else future.result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+        self.futures.clear()
+
+
 class _Reader:
     """One read: the calamine grids (freed as soon as their tables are typed), the
     workbook's language and the findings so far."""
@@ -280,6 +328,17 @@ class _Reader:
 
     def fail(self, where: str) -> WorkbookError:
         return WorkbookError(f"{self.path.name}: {where}")
+
+    def prefetch(self, locs: Iterable[_Loc]) -> None:
+        """Start loading these Excel Tables through fastexcel in worker threads, in the
+        order they will be asked for (see ``_Prefetch``)."""
+        if self.fast is not None:
+            return
+        try:
+            self.fast = _Prefetch(self.path, [loc.table for loc in locs
+                                              if loc.table is not None and loc.last is not None])
+        except ImportError:
+            self.fast = False
 
     def table_columns(self, loc: _Loc) -> list[list] | None:
         """An Excel Table's cells column by column, through fastexcel (Arrow columns from the
@@ -295,23 +354,22 @@ class _Reader:
         """
         if loc.table is None or loc.last is None or self.fast is False:
             return None
+        if self.fast is None:
+            self.prefetch([loc])
+            if self.fast is False:
+                return None
         try:
-            if self.fast is None:
-                import fastexcel  # noqa: PLC0415 - optional speed-up, loaded on first use
-                import polars  # noqa: F401, PLC0415 - to_polars needs it
-                # an all-blank column is read as text, with a warning nobody needs to see
-                logging.getLogger("fastexcel").setLevel(logging.ERROR)
-                self.fast = fastexcel.read_excel(self.path.read_bytes())  # no handle kept
-            frame = self.fast.load_table(loc.table, schema_sample_rows=None,
-                                         dtype_coercion="strict").to_polars()
-        except ImportError:
-            self.fast = False
-            return None
+            frame = self.fast.frame(loc.table)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
             return None
         if frame.width != loc.c2 - loc.c1 + 1 or frame.height != loc.last - loc.first + 1:
             return None
         return [_as_grid_values(frame.get_column(name)) for name in frame.columns]
+
+    def close(self) -> None:
+        if self.fast:
+            self.fast.close()  # type: ignore[union-attr]
+        self.book.close()
 
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1 (skip_empty_area=False keeps row and column offsets)."""
@@ -583,10 +641,11 @@ def read_workbook(path: Path | str, tables: Iterable[str] | None = None) -> Work
     # them again and again as they pile up (a fifth of the read on 100k invoices).
     collecting = gc.isenabled()
     gc.disable()
+    reader = _Reader(path, pkg, book)
     try:
-        return _read(_Reader(path, pkg, book), tables)
+        return _read(reader, tables)
     finally:
-        book.close()  # the writer replaces this file next: no handle may stay open
+        reader.close()  # the writer replaces this file next: no handle may stay open
         if collecting:
             gc.enable()
 
@@ -631,6 +690,7 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
     if lang is None and settings_tbl.name in locs:
         lang = reader.language_setting(locs[settings_tbl.name])
     reader.lang = lang or "fr"
+    reader.prefetch(locs.values())  # the tables' cells parsed ahead, in worker threads
     left = Counter(loc.sheet for loc in locs.values())
     parsed = {}
     for name, loc in locs.items():

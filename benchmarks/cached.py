@@ -1,0 +1,28 @@
+"""Benchmark workbooks are cached under benchmarks/out/ (minutes to build at 100k
+invoices), stamped with a fingerprint of what builds them: the schema and the demo's
+generator. A cached workbook made by an older schema is rebuilt, not measured (it would
+read with missing-table findings and time work a user's workbook does not do)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("pyfuncs/schema.py", "pyfuncs/demo_data.py", "pyfuncs/builder.py")
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_fresh(target: Path) -> bool:
+    """True when ``target`` exists and was built by the current sources."""
+    stamp = target.with_name(target.name + ".built-by")
+    return target.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint()
+
+
+def mark_built(target: Path) -> None:
+    target.with_name(target.name + ".built-by").write_text(fingerprint() + "\n")
