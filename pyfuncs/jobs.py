@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs import schema as S
@@ -19,7 +18,12 @@ from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import TableData, WorkbookData
 from pyfuncs.adapters.xlsx_write import Styled
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
-from pyfuncs.domain.checks import check_workbook, collector_paused, leaks_by_client
+from pyfuncs.domain.checks import (
+    check_workbook,
+    collector_paused,
+    leak_totals,
+    leaks_by_client,
+)
 from pyfuncs.domain.checks_base import Ctx
 from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
@@ -40,6 +44,7 @@ class Loaded:
     data: WorkbookData
     computed: dict[str, dict[str, list]]
     findings: list[Finding] = field(default_factory=list)
+    leaks: list | None = None  # the billing leaks the checks found (None: not checked)
 
     def column(self, table: str, key: str) -> list:
         tbl = self.data.tables[table]
@@ -65,10 +70,11 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
     if not checks:
         return Loaded(data, computed, findings)
     progress("check")
+    leaks: list = []
     findings += check_workbook(data.tables, computed, data.settings, today, data.lang,
-                               leak_days(data.settings))
+                               leak_days(data.settings), leaks=leaks)
     findings += register_findings(data, computed, today)
-    return Loaded(data, computed, findings)
+    return Loaded(data, computed, findings, leaks)
 
 
 def leak_days(settings: dict[str, object]) -> int:
@@ -239,7 +245,7 @@ def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
                      c.oldest_due, c.last_payment, c.last_reminder_level, c.avg_days_late])
     totals = balance.totals
     unapplied = sum((c.unapplied for c in balance.clients), ZERO)
-    rows.append(["TOTAL", ("Total " if fr else "Total ") + balance.currency, *totals,
+    rows.append(["TOTAL", "Total " + balance.currency, *totals,
                  balance.total, sum((c.disputed for c in balance.clients), ZERO), unapplied,
                  None, None, None, None])
     for cur, amount in sorted(balance.currency_totals().items()):
@@ -292,7 +298,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
         ("Relances par facture (12 mois)" if fr else "Reminders per invoice (12 months)",
          k["reminders_per_invoice"]),
         ("Retard moyen de paiement (j)" if fr else "Average days late", k["average_days_late"]),
-        ("Clients" if fr else "Clients", len(loaded.data.tables["Clients"])),
+        ("Clients", len(loaded.data.tables["Clients"])),
         ("Factures et avoirs" if fr else "Invoices and credit notes",
          len(loaded.data.tables["Factures"])),
     ]
@@ -322,7 +328,8 @@ def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]
     """Work done or due and not invoiced (billing leaks, excl. VAT): the total, then the
     clients with the most at stake."""
     data = loaded.data
-    at_stake = leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings))
+    at_stake = leak_totals(loaded.leaks) if loaded.leaks else \
+        leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings))
     names = {}
     if "Clients" in data.tables:
         names = {str(i).strip().casefold(): n for i, n in

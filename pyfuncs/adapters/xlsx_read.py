@@ -332,11 +332,11 @@ class _Reader:
     def prefetch(self, locs: Iterable[_Loc]) -> None:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``_Prefetch``)."""
-        if self.fast is not None:
+        names = [loc.table for loc in locs if loc.table is not None and loc.last is not None]
+        if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = _Prefetch(self.path, [loc.table for loc in locs
-                                              if loc.table is not None and loc.last is not None])
+            self.fast = _Prefetch(self.path, names)
         except ImportError:
             self.fast = False
 

@@ -29,7 +29,7 @@ cyclic garbage collector paused meanwhile (see collector_paused); about 1.2 s of
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -45,7 +45,7 @@ from pyfuncs.domain.checks_vat import check_vat
 from pyfuncs.domain.findings import WARNING, Finding
 from pyfuncs.domain.money import ZERO
 
-__all__ = ["Leak", "TableView", "check_workbook", "leaks_by_client"]
+__all__ = ["Leak", "TableView", "check_workbook", "leak_totals", "leaks_by_client"]
 
 RULES: tuple[tuple[tuple[str, str], Callable[[Ctx], object]], ...] = (
     (("devis", "quotes"), check_quotes),
@@ -68,8 +68,11 @@ FAILED = message("Le contrôle « {rule} » s'est arrêté sur une donnée inatt
 def check_workbook(tables: Mapping[str, TableView],
                    computed: Mapping[str, Mapping[str, list]],
                    settings: Mapping[str, object], today: date, lang: str = "fr",
-                   leak_days: int = 15) -> list[Finding]:
+                   leak_days: int = 15, leaks: list | None = None) -> list[Finding]:
     """Every finding of issue 5's rules, in rule order (the job sorts them).
+
+    ``leaks``: when given, receives the billing leaks the leak rule found (the dashboard's
+    amounts per client, without computing them twice); left empty if that rule failed.
 
     ``tables``: schema table name -> the reader's table (sheet, rows, cols, labels, cell);
     a missing table skips the rules that need it. ``computed``: compute_all's output, the
@@ -80,7 +83,9 @@ def check_workbook(tables: Mapping[str, TableView],
     with collector_paused():
         for (fr, en), rule in RULES:
             try:
-                rule(ctx)
+                got = rule(ctx)
+                if rule is check_leaks and leaks is not None:
+                    leaks.extend(got)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not lose the others
                 ctx.append("CHECK-FAILED", WARNING, "", None, "", "", FAILED, "",
                            {"rule": fr if ctx.fr else en,
@@ -113,6 +118,11 @@ def leaks_by_client(tables: Mapping[str, TableView],
     """Total at stake per client (excluding VAT) for the dashboard: quotes, milestones
     and time not invoiced, the same leaks check_workbook reports."""
     leaks, _ = billing_leaks(Ctx(tables, computed, {}, today, "fr", leak_days))
+    return leak_totals(leaks)
+
+
+def leak_totals(leaks: Iterable[Leak]) -> dict[str, Decimal]:
+    """Billing leaks -> the amount at stake per client."""
     out: dict[str, Decimal] = {}
     for leak in leaks:
         out[leak.client] = out.get(leak.client, ZERO) + leak.amount
