@@ -23,7 +23,9 @@ import struct
 import tempfile
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -73,20 +75,64 @@ class _Entry:
 
 
 class _Blob:
-    """A part deflated as it is written, so a 100k-row sheet never sits in memory as text."""
+    """A part deflated as it is written, so a 100k-row sheet never sits in memory as text.
+
+    A big part is cut into 1 MB pieces deflated by two worker threads at once (zlib works
+    without the GIL) while Python builds the next rows, as pigz does: each piece ends on a
+    byte boundary (a sync flush), primed with the 32 KB before it, so the pieces laid end
+    to end are one valid deflate stream that back-references across them. Rewriting the
+    sheets of 100k invoices spends as long deflating as building; this halves that part.
+    Pieces are written in order; at most a few wait, so memory stays bounded.
+    """
+
+    PIECE = 1 << 20
+    WINDOW = 1 << 15
+    WAITING = 6
+    _pool: ThreadPoolExecutor | None = None
 
     def __init__(self) -> None:
         self.file = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 - lives on
-        self.z = zlib.compressobj(3, zlib.DEFLATED, -15)  # 3x faster than 6, 4% larger
         self.crc = self.usize = self.csize = 0
+        self._buf = bytearray()
+        self._prev = b""  # the last 32 KB of the previous piece: the next one's dictionary
+        self._waiting: deque[Future] = deque()
+
+    @classmethod
+    def _workers(cls) -> ThreadPoolExecutor:
+        if cls._pool is None:
+            cls._pool = ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1)),
+                                           thread_name_prefix="facturier-deflate")
+        return cls._pool
+
+    @staticmethod
+    def _deflate(piece: bytes, primer: bytes, last: bool) -> bytes:
+        z = (zlib.compressobj(3, zlib.DEFLATED, -15, zdict=primer) if primer else
+             zlib.compressobj(3, zlib.DEFLATED, -15))  # 3: 3x faster than 6, 4% larger
+        return z.compress(piece) + z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    def _submit(self, piece: bytes, last: bool) -> None:
+        self._waiting.append(self._workers().submit(self._deflate, piece, self._prev, last))
+        self._prev = piece[-self.WINDOW:]
+        while len(self._waiting) > self.WAITING or (self._waiting and self._waiting[0].done()):
+            self.file.write(self._waiting.popleft().result())
 
     def write(self, data: bytes) -> None:
         self.crc = zlib.crc32(data, self.crc)
         self.usize += len(data)
-        self.file.write(self.z.compress(data))
+        self._buf += data
+        while len(self._buf) >= self.PIECE:
+            piece = bytes(self._buf[:self.PIECE])
+            del self._buf[:self.PIECE]
+            self._submit(piece, last=False)
 
     def close(self) -> _Blob:
-        self.file.write(self.z.flush())
+        if self._waiting or self._prev:
+            self._submit(bytes(self._buf), last=True)
+        else:  # a small part: deflated on the spot
+            self.file.write(self._deflate(bytes(self._buf), b"", True))
+        self._buf = bytearray()
+        while self._waiting:
+            self.file.write(self._waiting.popleft().result())  # raises what a worker raised
         self.csize = self.file.tell()
         return self
 

@@ -496,3 +496,28 @@ def test_a_new_row_built_in_one_pass_is_what_the_cell_by_cell_edits_write(
             for i in range(len(values))})
         assert fresh(number, values) == reference
     assert b"<f>ROUND([@Montant]*2,2)</f>" in reference and b"&lt;b&gt;" in reference
+
+
+@pytest.mark.parametrize("sizes", [[0], [10], [100] * 50 + [5_000_000], [3 << 20, 9 << 20]])
+def test_a_part_deflated_in_pieces_is_one_valid_deflate_stream(sizes) -> None:
+    """A big part is deflated in 1 MB pieces by worker threads (pigz's way): laid end to
+    end they must inflate to exactly the bytes written, with the right CRC and size, and
+    compress about as well as one stream."""
+    import random
+    import zlib
+
+    from pyfuncs.adapters.xlsx_write import _Blob
+    rng = random.Random(7)
+    data = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (i, i, rng.randint(0, 999))
+                    for i in range(300_000))
+    blob, pos = _Blob(), 0
+    for n in sizes:
+        part = data[pos:pos + n]
+        blob.write(part)
+        pos += len(part)
+    blob.close()
+    assert b"".join(blob.chunks()) == data[:pos]
+    assert zlib.decompress(b"".join(blob.raw()), -15) == data[:pos]
+    assert (blob.crc, blob.usize) == (zlib.crc32(data[:pos]), pos)
+    whole = zlib.compressobj(3, zlib.DEFLATED, -15)
+    assert blob.csize <= 1.02 * len(whole.compress(data[:pos]) + whole.flush()) + 64

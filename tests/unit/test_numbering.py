@@ -308,3 +308,28 @@ def test_the_chain_hash_covers_the_previous_hash_the_content_and_the_columns() -
     assert base != link_digest("1" * 64, digest, {"number": "F1"})
     assert base != link_digest(GENESIS, content_digest({"x": 2}), {"number": "F1"})
     assert base != link_digest(GENESIS, digest, {"number": "F2"})
+
+
+@settings(max_examples=150, deadline=None)
+@given(pattern=st.sampled_from(["FAC{YYYY}-{NNNN}", "AV{YY}{MM}-{NNN}", "F-{NNNNN}",
+                                "{YYYY}/{MM}/{NNNN}"]), yearly=st.booleans(),
+       numbers=st.lists(st.tuples(
+           st.one_of(st.from_regex(r"\A ?(FAC|fac|AV|F-)?(20)?2[5-7][/-]?(0[1-9]|1[0-2])?"
+                                   r"[/-]?\d{1,6} ?\Z"), st.integers(), st.none()),
+           st.one_of(st.none(), st.dates(date(2025, 1, 1), date(2027, 12, 31)))),
+           max_size=40))
+def test_seed_states_reads_each_number_as_parse_does(pattern, yearly, numbers) -> None:
+    """Seeding reads a prefix once and only the counter per number: the same states as
+    parsing every number on its own."""
+    p = parse_pattern(pattern, yearly and "{YY" in pattern)
+    naive: dict[str, SeriesState] = {}
+    for number, day in numbers:
+        parsed = p.parse(number) if isinstance(number, str) else None
+        if parsed is None:
+            continue
+        key, counter, _ = parsed
+        old = naive.get(key)
+        dates = [d for d in ((old.last_date if old else None), day) if d is not None]
+        naive[key] = SeriesState(max(counter, old.counter if old else 0),
+                                 max(dates) if dates else None)
+    assert seed_states(p, numbers) == naive
