@@ -104,6 +104,11 @@ class _Blob:
                                            thread_name_prefix="facturier-deflate")
         return cls._pool
 
+    @classmethod
+    def _forget_workers(cls) -> None:
+        """In a forked child the pool's threads do not exist: make a new pool there."""
+        cls._pool = None
+
     @staticmethod
     def _deflate(piece: bytes, primer: bytes, last: bool) -> bytes:
         z = (zlib.compressobj(3, zlib.DEFLATED, -15, zdict=primer) if primer else
@@ -146,6 +151,10 @@ class _Blob:
         for chunk in self.raw(1 << 16):
             yield z.decompress(chunk)
         yield z.flush()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_Blob._forget_workers)
 
 
 def _text_blob(text: str) -> _Blob:
