@@ -17,14 +17,10 @@ not a workbook, a table or a required column missing) raises WorkbookError.
 from __future__ import annotations
 
 import gc
-import logging
-import os
 import posixpath
-import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_, is_not
@@ -37,6 +33,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, show
+from pyfuncs.adapters.xlsx_arrow import TablePrefetch, as_grid_values
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 # Tables added after the first workbooks were made: reading a whole workbook without them
@@ -237,26 +234,6 @@ class _Parsed:
         return " / ".join(p for p in parts if p)
 
 
-def _as_grid_values(series) -> list:  # a polars Series
-    """A column as the sheet grid holds it: '' for a blank, a date for a date at midnight
-    (a datetime otherwise), every number a float."""
-    import polars as pl  # noqa: PLC0415 - only with fastexcel
-
-    dtype = series.dtype
-    if dtype == pl.String:
-        return series.fill_null("").to_list()
-    if dtype == pl.Datetime:
-        day = series.dt.truncate("1d")
-        if bool((day == series).all()):
-            series = series.cast(pl.Date)
-    elif dtype.is_integer():
-        series = series.cast(pl.Float64)
-    values = series.to_list()
-    if series.null_count():
-        values = ["" if v is None else v for v in values]
-    return values
-
-
 def _label(value: object) -> str:
     return value if isinstance(value, str) else show(value, "en")
 
@@ -272,47 +249,6 @@ def _folded(values: list) -> list:
         return list(map(str.casefold, values))
     except TypeError:
         return [v.casefold() if v.__class__ is str else v for v in values]
-
-
-class _Prefetch:
-    """Excel Tables loaded by fastexcel in worker threads, ahead of their turn.
-
-    fastexcel parses a sheet's XML in Rust without holding the GIL, so while Python types
-    one table's columns, the workers parse the next ones (two workers: two cores parse at
-    once). Each worker has its own reader over the file's bytes, read once (no file handle
-    stays open for the writer that replaces the file). A table asked for that was not
-    announced is loaded on the spot. ``frame`` raises what the load raised (a column
-    mixing types under strict coercion): the caller reads that table's grid instead.
-    """
-
-    def __init__(self, path: Path, names: list[str]) -> None:
-        import fastexcel  # noqa: PLC0415 - loaded only when a file is read
-        import polars  # noqa: F401, PLC0415 - to_polars needs it
-        # an all-blank column is read as text, with a warning nobody needs to see
-        logging.getLogger("fastexcel").setLevel(logging.ERROR)
-        self._open = fastexcel.read_excel
-        self.data = path.read_bytes()
-        self.local = threading.local()
-        workers = max(1, min(2, os.cpu_count() or 1))
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
-        self.futures = {name: self.pool.submit(self._load, name) for name in names}
-
-    def _load(self, name: str):  # -> polars.DataFrame
-        reader = getattr(self.local, "reader", None)
-        if reader is None:
-            reader = self.local.reader = self._open(self.data)
-        return reader.load_table(name, schema_sample_rows=None,
-                                 dtype_coercion="strict").to_polars()
-
-    def frame(self, name: str):  # -> polars.DataFrame
-        future = self.futures.pop(name, None)
-        return self._load(name) if future is None else future.result()
-
-    def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.pool.shutdown(wait=True)
-        self.futures.clear()
 
 
 class _Reader:
@@ -331,12 +267,12 @@ class _Reader:
 
     def prefetch(self, locs: Iterable[_Loc]) -> None:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
-        order they will be asked for (see ``_Prefetch``)."""
+        order they will be asked for (see ``xlsx_arrow.TablePrefetch``)."""
         names = [loc.table for loc in locs if loc.table is not None and loc.last is not None]
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = _Prefetch(self.path, names)
+            self.fast = TablePrefetch(self.path, names)
         except ImportError:
             self.fast = False
 
@@ -364,7 +300,7 @@ class _Reader:
             return None
         if frame.width != loc.c2 - loc.c1 + 1 or frame.height != loc.last - loc.first + 1:
             return None
-        return [_as_grid_values(frame.get_column(name)) for name in frame.columns]
+        return [as_grid_values(frame.get_column(name)) for name in frame.columns]
 
     def close(self) -> None:
         if self.fast:

@@ -1,0 +1,74 @@
+"""Excel Tables read as Arrow columns through fastexcel, for adapters/xlsx_read.py.
+
+fastexcel parses a sheet's XML in Rust (the same calamine parser as python-calamine)
+into Arrow columns, without a Python object per cell and without holding the GIL, so
+the reader loads the next tables in worker threads while Python types the current one.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+
+class TablePrefetch:
+    """Excel Tables loaded by fastexcel in worker threads, ahead of their turn.
+
+    fastexcel parses a sheet's XML in Rust without holding the GIL, so while Python types
+    one table's columns, the workers parse the next ones (two workers: two cores parse at
+    once). Each worker has its own reader over the file's bytes, read once (no file handle
+    stays open for the writer that replaces the file). A table asked for that was not
+    announced is loaded on the spot. ``frame`` raises what the load raised (a column
+    mixing types under strict coercion): the caller reads that table's grid instead.
+    """
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        import fastexcel
+        import polars  # noqa: F401 - to_polars needs it
+        # an all-blank column is read as text, with a warning nobody needs to see
+        logging.getLogger("fastexcel").setLevel(logging.ERROR)
+        self._open = fastexcel.read_excel
+        self.data = path.read_bytes()
+        self.local = threading.local()
+        workers = max(1, min(2, os.cpu_count() or 1))
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
+        self.futures = {name: self.pool.submit(self._load, name) for name in names}
+
+    def _load(self, name: str):  # -> polars.DataFrame
+        reader = getattr(self.local, "reader", None)
+        if reader is None:
+            reader = self.local.reader = self._open(self.data)
+        return reader.load_table(name, schema_sample_rows=None,
+                                 dtype_coercion="strict").to_polars()
+
+    def frame(self, name: str):  # -> polars.DataFrame
+        future = self.futures.pop(name, None)
+        return self._load(name) if future is None else future.result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+        self.futures.clear()
+
+
+def as_grid_values(series) -> list:  # a polars Series
+    """A column as the sheet grid holds it: '' for a blank, a date for a date at midnight
+    (a datetime otherwise), every number a float."""
+    import polars as pl
+
+    dtype = series.dtype
+    if dtype == pl.String:
+        return series.fill_null("").to_list()
+    if dtype == pl.Datetime:
+        day = series.dt.truncate("1d")
+        if bool((day == series).all()):
+            series = series.cast(pl.Date)
+    elif dtype.is_integer():
+        series = series.cast(pl.Float64)
+    values = series.to_list()
+    if series.null_count():
+        values = ["" if v is None else v for v in values]
+    return values
