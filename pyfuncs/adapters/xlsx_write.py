@@ -21,16 +21,19 @@ import re
 import shutil
 import struct
 import tempfile
-import time
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs.adapters.zip_package import CHUNK, PackageError
+from pyfuncs.adapters.zip_package import Blob as _Blob
+from pyfuncs.adapters.zip_package import Entry as _Entry
+from pyfuncs.adapters.zip_package import dos_now as _dos_now
+from pyfuncs.adapters.zip_package import read_directory as _read_directory
+from pyfuncs.adapters.zip_package import text_blob as _text_blob
 from pyfuncs.schema import FMT_DATE, FMT_INT, FMT_MONEY, FMT_NUMBER, FMT_RATE
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -40,15 +43,10 @@ KIND_FORMATS = {"money": FMT_MONEY, "date": FMT_DATE, "int": FMT_INT, "rate": FM
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
                    "0.00%": 10}
 FIRST_DATA_ROW = 4  # output sheets: title, blank, header, then data
-CHUNK = 1 << 20
 
 
 class WorkbookLocked(Exception):
     """The workbook is open in a spreadsheet (or changed under us): writing would lose work."""
-
-
-class PackageError(Exception):
-    """The file is not a package this writer can change safely."""
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -61,152 +59,6 @@ def _check_unlocked(path: Path) -> None:
         if lock.exists():
             raise WorkbookLocked(f"{path}: open in a spreadsheet ({lock} exists); "
                                  "close it and run again")
-
-
-# ------------------------------------------------------------------------- zip plumbing
-@dataclass
-class _Entry:
-    name: str
-    central: bytes   # the central directory record, copied with only its offset patched
-    offset: int
-    flags: int
-    method: int
-    csize: int
-
-
-class _Blob:
-    """A part deflated as it is written, so a 100k-row sheet never sits in memory as text.
-
-    A big part is cut into 1 MB pieces deflated by two worker threads at once (zlib works
-    without the GIL) while Python builds the next rows, as pigz does: each piece ends on a
-    byte boundary (a sync flush), primed with the 32 KB before it, so the pieces laid end
-    to end are one valid deflate stream that back-references across them. Rewriting the
-    sheets of 100k invoices spends as long deflating as building; this halves that part.
-    Pieces are written in order; at most a few wait, so memory stays bounded.
-    """
-
-    PIECE = 1 << 20
-    WINDOW = 1 << 15
-    WAITING = 6
-    _pool: ThreadPoolExecutor | None = None
-
-    def __init__(self) -> None:
-        self.file = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 - lives on
-        self.crc = self.usize = self.csize = 0
-        self._buf = bytearray()
-        self._prev = b""  # the last 32 KB of the previous piece: the next one's dictionary
-        self._waiting: deque[Future] = deque()
-
-    @classmethod
-    def _workers(cls) -> ThreadPoolExecutor:
-        if cls._pool is None:
-            cls._pool = ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1)),
-                                           thread_name_prefix="facturier-deflate")
-        return cls._pool
-
-    @classmethod
-    def _forget_workers(cls) -> None:
-        """In a forked child the pool's threads do not exist: make a new pool there."""
-        cls._pool = None
-
-    @staticmethod
-    def _deflate(piece: bytes, primer: bytes, last: bool) -> bytes:
-        z = (zlib.compressobj(3, zlib.DEFLATED, -15, zdict=primer) if primer else
-             zlib.compressobj(3, zlib.DEFLATED, -15))  # 3: 3x faster than 6, 4% larger
-        return z.compress(piece) + z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-    def _submit(self, piece: bytes, last: bool) -> None:
-        self._waiting.append(self._workers().submit(self._deflate, piece, self._prev, last))
-        self._prev = piece[-self.WINDOW:]
-        while len(self._waiting) > self.WAITING or (self._waiting and self._waiting[0].done()):
-            self.file.write(self._waiting.popleft().result())
-
-    def write(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.usize += len(data)
-        self._buf += data
-        while len(self._buf) >= self.PIECE:
-            piece = bytes(self._buf[:self.PIECE])
-            del self._buf[:self.PIECE]
-            self._submit(piece, last=False)
-
-    def close(self) -> _Blob:
-        if self._waiting or self._prev:
-            self._submit(bytes(self._buf), last=True)
-        else:  # a small part: deflated on the spot
-            self.file.write(self._deflate(bytes(self._buf), b"", True))
-        self._buf = bytearray()
-        while self._waiting:
-            self.file.write(self._waiting.popleft().result())  # raises what a worker raised
-        self.csize = self.file.tell()
-        return self
-
-    def raw(self, size: int = CHUNK) -> Iterator[bytes]:
-        self.file.seek(0)
-        while chunk := self.file.read(size):
-            yield chunk
-
-    def chunks(self) -> Iterator[bytes]:
-        z = zlib.decompressobj(-15)
-        for chunk in self.raw(1 << 16):
-            yield z.decompress(chunk)
-        yield z.flush()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_Blob._forget_workers)
-
-
-def _text_blob(text: str) -> _Blob:
-    blob = _Blob()
-    blob.write(text.encode("utf-8"))
-    return blob.close()
-
-
-def _read_directory(path: Path) -> tuple[dict[str, _Entry], bytes]:
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 65557))
-            tail = f.read()
-            i = tail.rfind(b"PK\x05\x06")
-            if i < 0 or size < 22:
-                raise PackageError(f"{path}: not an .xlsx/.xlsm package (no zip directory; "
-                                   "password-protected or an old .xls?)")
-            _, disk, cd_disk, _, count, cd_size, cd_off, clen = struct.unpack(
-                "<IHHHHIIH", tail[i:i + 22])
-            if count == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_off) or \
-                    tail[max(0, i - 20):i - 16] == b"PK\x06\x07":
-                raise PackageError(f"{path}: ZIP64 packages (over 4 GB) are not supported")
-            if disk or cd_disk:
-                raise PackageError(f"{path}: multi-disk zip files are not supported")
-            f.seek(cd_off)
-            cd = f.read(cd_size)
-    except OSError as exc:
-        raise PackageError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    entries: dict[str, _Entry] = {}
-    p = 0
-    for _ in range(count):
-        if cd[p:p + 4] != b"PK\x01\x02":
-            raise PackageError(f"{path}: damaged zip directory")
-        f_ = struct.unpack("<IHHHHHHIIIHHHHHII", cd[p:p + 46])
-        flags, method, csize, usize, nlen, elen, clen2, off = (
-            f_[3], f_[4], f_[8], f_[9], f_[10], f_[11], f_[12], f_[16])
-        if 0xFFFFFFFF in (csize, usize, off):
-            raise PackageError(f"{path}: ZIP64 entries are not supported")
-        raw_name = cd[p + 46:p + 46 + nlen]
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-        end = p + 46 + nlen + elen + clen2
-        entries[name] = _Entry(name, cd[p:end], off, flags, method, csize)
-        p = end
-    return entries, tail[i + 22:i + 22 + clen]
-
-
-def _dos_now() -> tuple[int, int]:
-    t = time.localtime()
-    return (t.tm_hour << 11 | t.tm_min << 5 | t.tm_sec // 2,
-            (t.tm_year - 1980) << 9 | t.tm_mon << 5 | t.tm_mday)
 
 
 # ------------------------------------------------------------------------- XML text helpers
@@ -1083,8 +935,8 @@ class WorkbookWriter:
         # kept elements stay in their order; ours go where the schema wants them
         protection = [text for name, text in kept if name == "sheetProtection"]
         if protect and not protection:
-            protection = ['<sheetProtection sheet="1" objects="1" scenarios="1" '
-                          'autoFilter="0" sort="0"/>']
+            protection = [('<sheetProtection sheet="1" objects="1" scenarios="1" '
+                           'autoFilter="0" sort="0"/>')]
         cf = [text for name, text in kept if name == "conditionalFormatting"]
         rest = [text for name, text in kept if name not in ("conditionalFormatting",
                                                             "sheetProtection")]

@@ -506,7 +506,7 @@ def test_a_part_deflated_in_pieces_is_one_valid_deflate_stream(sizes) -> None:
     import random
     import zlib
 
-    from pyfuncs.adapters.xlsx_write import _Blob
+    from pyfuncs.adapters.zip_package import Blob as _Blob
     rng = random.Random(7)
     data = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (i, i, rng.randint(0, 999))
                     for i in range(300_000))
