@@ -147,10 +147,9 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         if len(patterns) < len(SERIES_SETTING):
             raise SettingsError(ctx.findings)
         progress("plan")
-        lines = data.tables.get("LignesContrat")
-        unreadable = {norm(f.ref) for f in loaded.findings if lines is not None and
-                      f.severity == ERROR and f.ref and f.sheet == lines.sheet}
-        plan = plan_invoices(ctx, day, unreadable)
+        plan = plan_invoices(ctx, day, set(_skipped_lines(data, loaded.findings,
+                                                          "LignesContrat")),
+                             _skipped_lines(data, loaded.findings, "LignesDevis"))
         # a bad cell (a time entry whose days are text...) is not billed: say so
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
@@ -182,6 +181,20 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
             book.mark_written([e.number for e in pending] + [e.number for e in entries])
             result.replayed = [e.number for e in replay]
     return result
+
+
+def _skipped_lines(data: WorkbookData, findings: list[Finding], table: str
+                   ) -> dict[str, list[int]]:
+    """Lines of ``table`` the reader skipped (an error on a row drops it), by the
+    normalised ref of the contract or quote they belong to -> their sheet rows."""
+    tv = data.tables.get(table)
+    out: dict[str, list[int]] = {}
+    if tv is None:
+        return out
+    for f in findings:
+        if f.severity == ERROR and f.ref and f.sheet == tv.sheet and f.row is not None:
+            out.setdefault(norm(f.ref), []).append(f.row)
+    return out
 
 
 def _load(source: WorkbookSource, day: date, progress: Progress):  # type: ignore[no-untyped-def]

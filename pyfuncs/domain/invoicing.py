@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -182,6 +183,15 @@ CONTRACT_LINE_UNREADABLE = message(
     "Contract {contract}: one of its lines (Contract lines sheet) is unreadable and was "
     "skipped; the contract is not billed, so as not to issue an incomplete invoice.",
     "Correct the line reported in the Contract lines sheet.")
+QUOTE_LINE_UNREADABLE = message(
+    "Devis {quote} : ligne(s) {rows} de la feuille Lignes de devis illisible(s), ignorée(s) "
+    "à la lecture ; le devis n'est pas facturé (ni acompte, ni échéance, ni solde), pour ne "
+    "pas émettre une facture incomplète.",
+    "Corriger la ou les lignes signalées dans la feuille Lignes de devis.",
+    "Quote {quote}: row(s) {rows} of the Quote lines sheet unreadable, skipped by the "
+    "reader; the quote is not billed (no deposit, milestone or final invoice), so as not to "
+    "issue an incomplete invoice.",
+    "Correct the line(s) reported in the Quote lines sheet.")
 PO_DRAFT = message("Le client {client} exige un N° de commande, absent de la pièce {doc}.",
                    "Saisir le N° de commande avant l'émission.",
                    "Client {client} requires a PO number, missing on document {doc}.",
@@ -287,6 +297,7 @@ class _Planner:
         self.currency = text(ctx.setting("currency")) or "EUR"
         self.documents: list[Document] = []
         self.unreadable: set[str] = frozenset()  # type: ignore[assignment]
+        self.unreadable_quotes: Mapping[str, list[int]] = {}
 
     # ------------------------------------------------------------------ common
     def _terms(self, c: int | None, typed: object = None) -> str:
@@ -455,10 +466,19 @@ class _Planner:
         delivered = q("delivered")
         done = isinstance(delivered, date) and delivered <= self.day
         pct = q("deposit_pct")
-        if not (pct and pct > 0 and not done and not billed_docs and not drafted) and \
-                not (milestones and not done and self._any_ready(milestones)):
-            if not done:
-                return  # nothing due yet: most quotes, decided before any arithmetic
+        plain = not (pct and pct > 0 and not done and not billed_docs and not drafted) and \
+            not (milestones and not done and self._any_ready(milestones))
+        if plain and not done:
+            return  # nothing due yet: most quotes, decided before any arithmetic
+        skipped = self.unreadable_quotes.get(quote)
+        if skipped and not (plain and self._finally_billed(billed_docs)):
+            # something may be due, but billing it now would leave that line out (and the
+            # quote's total, short of it, could even look billed in full)
+            ctx.add("GEN-QUOTE-LINE", ERROR, "Devis", t, "number", number,
+                    QUOTE_LINE_UNREADABLE, quote=number,
+                    rows=", ".join(str(r) for r in sorted(set(skipped))))
+            return
+        if plain:
             total = ctx.col("Devis", "net")[t]
             if total is not None and sum((ctx.col("Factures", "net")[i] or ZERO
                                           for i in billed_docs), drafted) >= total:
@@ -550,6 +570,13 @@ class _Planner:
                    (f"Solde du devis {number}" if fr else f"Balance of quote {number}"))
         self._new("invoice", c, client, subject, lines, [f"solde:{norm(number)}"],
                   milestones=[m for m in open_ms if ms_status[m] != "invoiced"], **extra)
+
+    def _finally_billed(self, docs: list[int]) -> bool:
+        """Whether one of these issued documents is the quote's final invoice (its lines
+        bill "devis:<number>"): the quote is done, a line unreadable now changes nothing."""
+        source = self.ctx.col("LignesFacture", "source")
+        return any(text(source[k]).startswith("devis:") for i in docs
+                   for k in self.ctx.lines(i))
 
     def _any_ready(self, milestones: list[int]) -> bool:
         status = self.ctx.col("Echeances", "status")
@@ -677,16 +704,22 @@ class _Planner:
                       [due.source], po=due.po)
 
 
-def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset()) -> Plan:
+def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset(),
+                  unreadable_quote_lines: Mapping[str, list[int]] | None = None) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
     about what cannot be billed.
 
     ``unreadable_lines``: contracts (normalised refs) with a Lignes de contrat row the
     reader skipped (a bad or missing cell, reported there): billing them would issue,
     and number for good, an invoice missing that line, so they wait until it is fixed.
+    ``unreadable_quote_lines``: the same for quotes, normalised quote number -> the sheet
+    rows skipped in Lignes de devis. The reader names a skipped line by its quote number
+    only (its version cell may be the bad one), so every version of that quote waits:
+    a deposit, a milestone or the final invoice is computed from the quote's lines.
     """
     planner = _Planner(ctx, day)
     planner.unreadable = unreadable_lines
+    planner.unreadable_quotes = unreadable_quote_lines or {}
     planner.drafts()
     planner.quotes()
     planner.time()
