@@ -20,7 +20,7 @@ from pyfuncs.adapters.xlsx_read import TableData, WorkbookData
 from pyfuncs.adapters.xlsx_write import Styled
 from pyfuncs.domain.aging import AgedBalance, aged_balance, parse_buckets
 from pyfuncs.domain.checks import check_workbook, collector_paused, leaks_by_client
-from pyfuncs.domain.checks_base import Ctx
+from pyfuncs.domain.checks_base import Ctx, norm
 from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
@@ -66,9 +66,30 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
         return Loaded(data, computed, findings)
     progress("check")
     findings += check_workbook(data.tables, computed, data.settings, today, data.lang,
-                               leak_days(data.settings))
+                               leak_days(data.settings), skipped_lines(data))
     findings += register_findings(data, computed, today)
     return Loaded(data, computed, findings)
+
+
+# lines whose contract or quote must not be billed (nor its leak priced) without them
+LINE_TABLES = ("LignesContrat", "LignesDevis")
+
+
+def skipped_lines(data: WorkbookData) -> dict[str, dict[str, list[int]]]:
+    """Contract and quote lines the reader skipped (an error on a row drops it): table ->
+    the normalised ref of the contract or quote they belong to -> their sheet rows."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for table in LINE_TABLES:
+        tv = data.tables.get(table)
+        if tv is None:
+            continue
+        rows: dict[str, list[int]] = {}
+        for f in data.findings:
+            if f.severity == ERROR and f.ref and f.sheet == tv.sheet and f.row is not None:
+                rows.setdefault(norm(f.ref), []).append(f.row)
+        if rows:
+            out[table] = rows
+    return out
 
 
 def leak_days(settings: dict[str, object]) -> int:
@@ -322,7 +343,8 @@ def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]
     """Work done or due and not invoiced (billing leaks, excl. VAT): the total, then the
     clients with the most at stake."""
     data = loaded.data
-    at_stake = leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings))
+    at_stake = leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings),
+                               skipped_lines(data))
     names = {}
     if "Clients" in data.tables:
         names = {str(i).strip().casefold(): n for i, n in

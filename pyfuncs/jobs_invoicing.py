@@ -39,7 +39,7 @@ from pyfuncs.domain.numbering import (
     parse_pattern,
     seed_states,
 )
-from pyfuncs.jobs import _columns, _stamp, journal_path, load
+from pyfuncs.jobs import _columns, _stamp, journal_path, load, skipped_lines
 
 Progress = Callable[[str], None]
 SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
@@ -142,14 +142,13 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
     with source.lock():
         loaded = _load(source, day, progress)
         data = loaded.data
-        ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
+        ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang,
+                  skipped=skipped_lines(data))
         patterns = series_patterns(ctx)
         if len(patterns) < len(SERIES_SETTING):
             raise SettingsError(ctx.findings)
         progress("plan")
-        plan = plan_invoices(ctx, day, set(_skipped_lines(data, loaded.findings,
-                                                          "LignesContrat")),
-                             _skipped_lines(data, loaded.findings, "LignesDevis"))
+        plan = plan_invoices(ctx, day)
         # a bad cell (a time entry whose days are text...) is not billed: say so
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
@@ -181,20 +180,6 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
             book.mark_written([e.number for e in pending] + [e.number for e in entries])
             result.replayed = [e.number for e in replay]
     return result
-
-
-def _skipped_lines(data: WorkbookData, findings: list[Finding], table: str
-                   ) -> dict[str, list[int]]:
-    """Lines of ``table`` the reader skipped (an error on a row drops it), by the
-    normalised ref of the contract or quote they belong to -> their sheet rows."""
-    tv = data.tables.get(table)
-    out: dict[str, list[int]] = {}
-    if tv is None:
-        return out
-    for f in findings:
-        if f.severity == ERROR and f.ref and f.sheet == tv.sheet and f.row is not None:
-            out.setdefault(norm(f.ref), []).append(f.row)
-    return out
 
 
 def _load(source: WorkbookSource, day: date, progress: Progress):  # type: ignore[no-untyped-def]

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -296,8 +295,8 @@ class _Planner:
         self.convention = text(ctx.setting("eom_convention")) or "days_then_eom"
         self.currency = text(ctx.setting("currency")) or "EUR"
         self.documents: list[Document] = []
-        self.unreadable: set[str] = frozenset()  # type: ignore[assignment]
-        self.unreadable_quotes: Mapping[str, list[int]] = {}
+        self.unreadable = ctx.skipped.get("LignesContrat", {})
+        self.unreadable_quotes = ctx.skipped.get("LignesDevis", {})
 
     # ------------------------------------------------------------------ common
     def _terms(self, c: int | None, typed: object = None) -> str:
@@ -471,7 +470,7 @@ class _Planner:
         if plain and not done:
             return  # nothing due yet: most quotes, decided before any arithmetic
         skipped = self.unreadable_quotes.get(quote)
-        if skipped and not (plain and self._finally_billed(billed_docs)):
+        if skipped and not (plain and ctx.finally_billed(quote)):
             # something may be due, but billing it now would leave that line out (and the
             # quote's total, short of it, could even look billed in full)
             ctx.add("GEN-QUOTE-LINE", ERROR, "Devis", t, "number", number,
@@ -570,13 +569,6 @@ class _Planner:
                    (f"Solde du devis {number}" if fr else f"Balance of quote {number}"))
         self._new("invoice", c, client, subject, lines, [f"solde:{norm(number)}"],
                   milestones=[m for m in open_ms if ms_status[m] != "invoiced"], **extra)
-
-    def _finally_billed(self, docs: list[int]) -> bool:
-        """Whether one of these issued documents is the quote's final invoice (its lines
-        bill "devis:<number>"): the quote is done, a line unreadable now changes nothing."""
-        source = self.ctx.col("LignesFacture", "source")
-        return any(text(source[k]).startswith("devis:") for i in docs
-                   for k in self.ctx.lines(i))
 
     def _any_ready(self, milestones: list[int]) -> bool:
         status = self.ctx.col("Echeances", "status")
@@ -704,22 +696,17 @@ class _Planner:
                       [due.source], po=due.po)
 
 
-def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset(),
-                  unreadable_quote_lines: Mapping[str, list[int]] | None = None) -> Plan:
+def plan_invoices(ctx: Ctx, day: date) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
     about what cannot be billed.
 
-    ``unreadable_lines``: contracts (normalised refs) with a Lignes de contrat row the
-    reader skipped (a bad or missing cell, reported there): billing them would issue,
-    and number for good, an invoice missing that line, so they wait until it is fixed.
-    ``unreadable_quote_lines``: the same for quotes, normalised quote number -> the sheet
-    rows skipped in Lignes de devis. The reader names a skipped line by its quote number
-    only (its version cell may be the bad one), so every version of that quote waits:
-    a deposit, a milestone or the final invoice is computed from the quote's lines.
+    A contract or quote with a line the reader skipped (a bad or missing cell, reported
+    there; ``ctx.skipped``) waits until it is fixed: billing it would issue, and number
+    for good, an invoice missing that line (a deposit, a milestone or a final invoice is
+    computed from the quote's lines too). The reader names a skipped quote line by its
+    quote number only (its version cell may be the bad one), so every version waits.
     """
     planner = _Planner(ctx, day)
-    planner.unreadable = unreadable_lines
-    planner.unreadable_quotes = unreadable_quote_lines or {}
     planner.drafts()
     planner.quotes()
     planner.time()
