@@ -15,7 +15,7 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.builder import build_workbook
 from pyfuncs.jobs import run_check
 from pyfuncs.jobs_invoicing import run_generate
-from tests.unit.test_checks import clean_settings, clean_tables
+from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
 
 TODAY = date(2026, 11, 23)
 
@@ -182,6 +182,10 @@ def test_the_leak_check_names_an_unreadable_line_instead_of_pricing_the_rest(tmp
          "unit_price": D("1.00"), "vat_rate": D("0.055")},
         {"quote": "D2026-0011", "version": 1, "label": "Conseil", "quantity": D(3),
          "unit_price": D("333.33"), "vat_rate": D("0.2")}]
+    # a deposit of 500.00 issued on it: more than the Livres line left readable (2.00)
+    t["Factures"].append(invoice("F40", "FAC2026-0009", date(2026, 11, 20), "C1",
+                                 type_="deposit", quote="D2026-0011", version=1))
+    t["LignesFacture"].append(line("F40", "Acompte", 1, "500"))
     path = tmp_path / "book.xlsx"
     build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
     wb = openpyxl.load_workbook(path)
@@ -201,6 +205,8 @@ def test_the_leak_check_names_an_unreadable_line_instead_of_pricing_the_rest(tmp
     assert ("LEAK-CONTRACT", "K8") in leaks  # its lines are fine: still priced
     quote = leaks[("LEAK-QUOTE-LINE", "D2026-0011")]
     assert quote.sheet == "Devis" and f"lignes {conseil} de la feuille" in quote.message
-    assert "2,00" not in quote.message  # the Livres line alone is not what is left
+    assert "500,00" in quote.message  # what was billed; what is left is not priced
+    # nor is the deposit called more than the quote: its total is not known
+    assert not [f for f in found if f.code == "QUOTE-OVERBILLED"]
     assert ("LEAK-QUOTE", "D2026-0011") not in leaks
     assert ("QUOTE-REMAINING", "D2026-0011") not in leaks
