@@ -419,7 +419,10 @@ class Ctx:
     def skipped_rows(self, table: str, ref: object) -> list[int]:
         """Sheet rows of ``table`` the reader skipped that belong to ``ref`` (a contract
         or quote), sorted; [] when none (or when the job did not say)."""
-        return sorted(set(self.skipped.get(table, {}).get(norm(ref), ())))
+        lines = self.skipped.get(table)
+        if not lines:  # the usual case, asked once per contract period: no work
+            return []
+        return sorted(set(lines.get(norm(ref), ())))
 
 
 
