@@ -91,7 +91,7 @@ def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "
             raise WorkbookLocked(f"{path}: open in a spreadsheet ({lock.name} exists); "
                                  "close it and run again")
     progress("data")
-    data = demo_data(today, invoices=invoices)
+    data = demo_data(today, invoices=invoices, lang=lang)
     progress("build")
     tmp = path.with_name(path.stem + ".tmp.xlsx")
     build_workbook(tmp, lang=lang, data=data.tables, settings=data.settings, today=today)

@@ -356,8 +356,9 @@ def _totals(lines: list) -> tuple[Decimal, Decimal]:
 
 # --------------------------------------------------------------------------- generator
 class _Gen:
-    def __init__(self, today: date, invoices: int, seed: int) -> None:
+    def __init__(self, today: date, invoices: int, seed: int, lang: str = "fr") -> None:
         self.today, self.n, self.rng = today, invoices, random.Random(seed)
+        self.lang = lang  # the workbook's: what the planner writes (contract periods)
         y, m = _add_months(today.year, today.month, -17)
         self.start = date(y, m, 1)
         self.months = [_add_months(y, m, k) for k in range(18)]
@@ -716,19 +717,28 @@ class _Gen:
         today = self.today
         y, m = self.start.year, self.start.month
         ago = lambda n: date(*_add_months(today.year, today.month, -n), 1)
+        # labels in the workbook's language: the planner copies them into the invoices
+        # it issues next, after the period in that language too
+        li = 0 if self.lang == "fr" else 1
+        tr = lambda fr, en: (fr, en)[li]
         specs = [
-            ("CT-001", self.cl[2], "Maintenance applicative", "monthly", 20, "advance", ago(12),
-             Decimal("1450.00"), "active", None, None, ()),
-            ("CT-002", self.cl[3], "Hébergement et infogérance", "quarterly", 5, "advance",
+            ("CT-001", self.cl[2], tr("Maintenance applicative", "Application maintenance"),
+             "monthly", 20, "advance", ago(12), Decimal("1450.00"), "active", None, None, ()),
+            ("CT-002", self.cl[3], tr("Hébergement et infogérance", "Hosting and managed "
+                                      "services"), "quarterly", 5, "advance",
              ago(12).replace(month=(ago(12).month - 1) // 3 * 3 + 1), None, "active", None,
-             None, (("Hébergement serveur dédié", Decimal(2), "serveur", Decimal("650.00")),
-                    ("Infogérance", ONE, "forfait", Decimal("1100.00")))),
-            ("CT-003", self.cl[0], "Licence et support annuels", "yearly", 15, "advance",
+             None, ((tr("Hébergement serveur dédié", "Dedicated server hosting"), Decimal(2),
+                     tr("serveur", "server"), Decimal("650.00")),
+                    (tr("Infogérance", "Managed services"), ONE, UNITS["lump"][li],
+                     Decimal("1100.00")))),
+            ("CT-003", self.cl[0], tr("Licence et support annuels", "Yearly licence and "
+                                      "support"), "yearly", 15, "advance",
              ago(16), Decimal("9600.00"), "active", "4500012345", 1, ()),
-            ("CT-004", self.cl[4], "Tierce maintenance matériel", "monthly", 1, "advance",
+            ("CT-004", self.cl[4], tr("Tierce maintenance matériel", "Third-party hardware "
+                                      "maintenance"), "monthly", 1, "advance",
              ago(10), Decimal("320.00"), "suspended", None, None, ()),
-            ("CT-005", self.cl[6], "Support utilisateurs", "monthly", 10, "arrears", ago(8),
-             Decimal("780.00"), "active", None, None, ()),
+            ("CT-005", self.cl[6], tr("Support utilisateurs", "User support"), "monthly", 10,
+             "arrears", ago(8), Decimal("780.00"), "active", None, None, ()),
         ]
         index = {}
         for k in range(18):
@@ -757,13 +767,13 @@ class _Gen:
                 if ref == "CT-005" and p.start == missed:
                     continue  # the month a run was skipped: still owed
                 when_rev = revision_month(start, p.start, rev) if rev else None
-                invoice_lines = []  # in French, the workbook's language, as the planner
+                invoice_lines = []  # in the workbook's language, as the planner
                 for text_, qty, unit, price in typed:
                     if when_rev is not None:  # P1 = P0 x S1 / S0, then the prorata
                         price = to_cents(price * index[when_rev] / s0)  # type: ignore[operator]
                     if p.partial:
                         price = to_cents(price * p.fraction)
-                    invoice_lines.append((f"{text_} – {period_label(p, 'fr')}", qty,
+                    invoice_lines.append((f"{text_} – {period_label(p, self.lang)}", qty,
                                           unit or None, price, client.rate,
                                           source_of(ref, p.start)))
                 self._inv("invoice", client, p.due, invoice_lines, po=po)
@@ -1073,14 +1083,17 @@ class _Gen:
         self.planted.sort(key=lambda p: (p["table"], p["row"]))
 
 
-def demo_data(today: date, invoices: int | None = None, seed: int = 2026) -> DemoData:
+def demo_data(today: date, invoices: int | None = None, seed: int = 2026,
+              lang: str = "fr") -> DemoData:
     """The demo's settings and table rows as of ``today``: 18 months of activity.
 
     ``invoices``: how many rows Factures gets (invoices, deposits, credit notes, drafts),
     exactly from about 120 up; None for the demo's size (DEFAULT_INVOICES). Clients are
     max(40, invoices // 20), quotes about invoices / 3, time-and-materials clients about
     invoices / 50 with six months of time entries; about 2.5 lines and 1.5 payments per
-    invoice. 100,000 invoices take about 4 s.
+    invoice. 100,000 invoices take about 4 s. ``lang``: the workbook's language ("fr" or
+    "en"), in which the contracts and their invoices already billed are labelled, as
+    the planner labels the periods it bills next.
     """
     n = DEFAULT_INVOICES if invoices is None else int(invoices)
     if n < 1:
@@ -1088,7 +1101,7 @@ def demo_data(today: date, invoices: int | None = None, seed: int = 2026) -> Dem
     collecting = gc.isenabled()
     gc.disable()  # a million acyclic rows: the cyclic collector would only rescan them
     try:
-        gen = _Gen(today, n, seed)
+        gen = _Gen(today, n, seed, lang)
         for step in (gen.clients, gen.quotes, gen.time_and_materials, gen.contracts,
                      gen.other_invoices,
                      gen.credit_notes, gen.drafts, gen.plant_lines, gen.allocate, gen.amounts,

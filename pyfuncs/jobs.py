@@ -24,7 +24,7 @@ from pyfuncs.domain.checks import (
     leak_totals,
     leaks_by_client,
 )
-from pyfuncs.domain.checks_base import Ctx
+from pyfuncs.domain.checks_base import Ctx, norm
 from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
@@ -72,9 +72,30 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
     progress("check")
     leaks: list = []
     findings += check_workbook(data.tables, computed, data.settings, today, data.lang,
-                               leak_days(data.settings), leaks=leaks)
+                               leak_days(data.settings), skipped_lines(data), leaks=leaks)
     findings += register_findings(data, computed, today)
     return Loaded(data, computed, findings, leaks)
+
+
+# lines whose contract or quote must not be billed (nor its leak priced) without them
+LINE_TABLES = ("LignesContrat", "LignesDevis")
+
+
+def skipped_lines(data: WorkbookData) -> dict[str, dict[str, list[int]]]:
+    """Contract and quote lines the reader skipped (an error on a row drops it): table ->
+    the normalised ref of the contract or quote they belong to -> their sheet rows."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for table in LINE_TABLES:
+        tv = data.tables.get(table)
+        if tv is None:
+            continue
+        rows: dict[str, list[int]] = {}
+        for f in data.findings:
+            if f.severity == ERROR and f.ref and f.sheet == tv.sheet and f.row is not None:
+                rows.setdefault(norm(f.ref), []).append(f.row)
+        if rows:
+            out[table] = rows
+    return out
 
 
 def leak_days(settings: dict[str, object]) -> int:
@@ -329,7 +350,8 @@ def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]
     clients with the most at stake."""
     data = loaded.data
     at_stake = leak_totals(loaded.leaks) if loaded.leaks else \
-        leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings))
+        leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings),
+                        skipped_lines(data))
     names = {}
     if "Clients" in data.tables:
         names = {str(i).strip().casefold(): n for i, n in

@@ -138,7 +138,8 @@ class BankResult:
                          "text": s.credit.text, "client": s.client,
                          "invoices": R.named(self.kept[s.credit.key])
                          if s.credit.key in self.kept else s.invoices,
-                         "reason": s.reason, "confidence": s.confidence}
+                         "reason": s.reason,
+                         "confidence": None if s.reason == R.MANUAL else s.confidence}
                         for s in self.waiting],
             "findings": [f.as_dict() for f in self.findings],
         }
@@ -273,11 +274,14 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
             bookings: dict[str, list[dict]] = {}
             known_clients = {c.id for c in clients}
             credits = []
+            suggested: dict[str, dict | None] = {}  # what the last import suggested
             for e in book.bank_entries("open"):
                 credit = Credit(e["entry_key"], date.fromisoformat(e["booking_date"]),
                                 Decimal(e["amount"]), e["text"], e["payer"], e["iban"])
                 result.credits += credit.amount
                 credits.append((credit, e["reference"]))
+                suggested[credit.key] = e["suggested"]
+            suggesting: dict[str, dict] = {}  # what this one suggests, remembered
 
             def book_it(credit: Credit, reference: str, client: str,
                         allocations: tuple[Allocation, ...], reason: str,
@@ -308,9 +312,13 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                     client, allocations = R.confirmed(matcher, credit, decision,
                                                      invoice_client)
                     matcher._consume(allocations)
-                    result.waiting.append(Suggestion(
-                        credit, client, allocations, decision.reason or "kept",
-                        R.confidence(decision.confidence), False))
+                    if R.chosen_by_hand(decision, suggested.get(credit.key)):
+                        reason, sure = R.MANUAL, 0.0  # written with no confidence
+                    else:  # the suggestion itself, left as it was
+                        reason = decision.reason or "kept"
+                        sure = R.confidence(decision.confidence)
+                    result.waiting.append(Suggestion(credit, client, allocations, reason,
+                                                     sure, False))
                 elif decision.confirm:
                     column, message = problem
                     result.kept[credit.key] = decision
@@ -332,6 +340,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 s = matcher.match(credit)
                 if not s.certain:
                     result.waiting.append(s)
+                    suggesting[credit.key] = {"client": s.client, "invoices": s.invoices}
                     continue
                 book_it(credit, reference, s.client, s.allocations, s.reason, s.confidence)
             book.bank_book(bookings)
@@ -350,6 +359,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
             R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
             writer.commit()
             book.bank_mark_logged([e["entry_key"] for e in replay] + list(bookings))
+            book.bank_suggest(suggesting)  # as the sheet now shows them
     for s in result.waiting:
         if not s.client:
             result.findings.append(Finding(

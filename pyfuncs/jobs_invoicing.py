@@ -39,7 +39,7 @@ from pyfuncs.domain.numbering import (
     parse_pattern,
     seed_states,
 )
-from pyfuncs.jobs import _columns, _stamp, journal_path, load
+from pyfuncs.jobs import _columns, _stamp, journal_path, load, skipped_lines
 
 Progress = Callable[[str], None]
 SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",
@@ -142,15 +142,13 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
     with source.lock():
         loaded = _load(source, day, progress)
         data = loaded.data
-        ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang)
+        ctx = Ctx(data.tables, loaded.computed, data.settings, day, data.lang,
+                  skipped=skipped_lines(data))
         patterns = series_patterns(ctx)
         if len(patterns) < len(SERIES_SETTING):
             raise SettingsError(ctx.findings)
         progress("plan")
-        lines = data.tables.get("LignesContrat")
-        unreadable = {norm(f.ref) for f in loaded.findings if lines is not None and
-                      f.severity == ERROR and f.ref and f.sheet == lines.sheet}
-        plan = plan_invoices(ctx, day, unreadable)
+        plan = plan_invoices(ctx, day)
         # a bad cell (a time entry whose days are text...) is not billed: say so
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)

@@ -6,6 +6,11 @@ confirmed yet, it stays as typed at every import (never replaced by a new sugges
 confirmed but impossible (an unknown or paid invoice, another client's, an unknown
 client), it is not booked and stays with its error. Written: one row per credit still
 waiting, the whole sheet at once.
+
+A row whose client or invoices differ from what the import suggested (the journal
+remembers it) was chosen by hand: its Raison says so ("choisi à la main", "manual") and
+its Confiance is empty, so nobody reads the old suggestion's reason beside a choice
+that is not the suggestion's.
 """
 from __future__ import annotations
 
@@ -21,6 +26,9 @@ from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs import _columns, _stamp
 
 YES_WORDS = {"oui", "yes", "o", "y", "x", "1", "true", "vrai"}
+MANUAL = "manual"  # the reason of a choice typed by the accountant
+MANUAL_LABEL = {"fr": "choisi à la main", "en": "chosen by hand"}
+MANUAL_WORDS = {MANUAL, *MANUAL_LABEL.values()}
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,17 @@ def confidence(value: object) -> float:
 
 def named(decision: SheetRow) -> list[str]:
     return [n for n in re.split(r"[,;\s]+", decision.invoices) if n]
+
+
+def chosen_by_hand(decision: SheetRow, suggested: dict | None) -> bool:
+    """Whether the row's client or invoices are not what the last import suggested for
+    it. A credit with no suggestion remembered (imported by an older Facturier) is
+    judged by its reason: one written as chosen by hand stays so."""
+    if suggested is None:
+        return decision.reason.casefold() in MANUAL_WORDS
+    return decision.client.casefold() != str(suggested.get("client") or "").casefold() or \
+        {n.casefold() for n in named(decision)} != \
+        {str(n).casefold() for n in suggested.get("invoices") or ()}
 
 
 def choice_problem(matcher: Matcher, decision: SheetRow, clients: set[str],
@@ -137,9 +156,11 @@ def write_reconciliation(writer: object, sheet: str, lang: str,
         opens = sum((matcher.open.get(a.invoice, ZERO) + a.amount + a.gap
                      for a in s.allocations if a.invoice), ZERO)
         mine = kept.get(s.credit.key)  # a confirmed choice in error: shown as typed
+        manual = s.reason == MANUAL  # no matcher's reason, no confidence to show
         rows.append([yes if mine else no, s.credit.date, s.credit.amount, s.credit.payer,
                      s.credit.text, s.client, mine.invoices if mine else ", ".join(s.invoices),
-                     s.reason, s.confidence, opens if s.invoices else None,
+                     MANUAL_LABEL.get(lang, MANUAL) if manual else s.reason,
+                     None if manual else s.confidence, opens if s.invoices else None,
                      s.credit.key.split("|", 1)[-1], s.credit.key])
     writer.replace_sheet(sheet, title=_stamp(lang, spec.label(lang), datetime.now()),  # type: ignore[attr-defined]
                          columns=_columns(spec, lang), rows=rows)

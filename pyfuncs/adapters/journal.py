@@ -172,6 +172,11 @@ MIGRATIONS += (
             SELECT RAISE(ABORT, 'journal: a booked bank entry is never booked again'); END""",
     ),
 )
+# What the last import suggested for a credit still open (JSON {"client", "invoices"}):
+# a Rapprochement row that no longer says so was changed by hand, and says so.
+MIGRATIONS += (
+    ("ALTER TABLE bank_entries ADD COLUMN suggested TEXT",),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
           "sources_no_change", "sources_no_edit", "series_never_back")
@@ -519,14 +524,24 @@ class Journal:
         """Imported credits (of one state, or all) in booking-date order."""
         where, args = ("WHERE state = ?", (state,)) if state else ("", ())
         rows = self._db.execute(
-            f"SELECT {', '.join(self._BANK)}, state, booking, logged FROM bank_entries "
-            f"{where} ORDER BY booking_date, rowid", args).fetchall()
+            f"SELECT {', '.join(self._BANK)}, state, booking, logged, suggested "
+            f"FROM bank_entries {where} ORDER BY booking_date, rowid", args).fetchall()
         out = []
         for row in rows:
-            item = dict(zip((*self._BANK, "state", "booking", "logged"), row))
+            item = dict(zip((*self._BANK, "state", "booking", "logged", "suggested"), row))
             item["booking"] = json.loads(item["booking"]) if item["booking"] else None
+            item["suggested"] = json.loads(item["suggested"]) if item["suggested"] else None
             out.append(item)
         return out
+
+    def bank_suggest(self, suggested: dict[str, dict]) -> None:
+        """What this import suggests for credits still open (key -> {"client",
+        "invoices"}), to tell next time a Rapprochement row the accountant changed."""
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE bank_entries SET suggested = ? WHERE entry_key = ? AND state = 'open'",
+                [(json.dumps(v, ensure_ascii=False, sort_keys=True), k)
+                 for k, v in suggested.items()])
 
     def bank_book(self, bookings: dict[str, list[dict]]) -> None:
         """Mark these credits booked with the Paiements rows they make, in one transaction;

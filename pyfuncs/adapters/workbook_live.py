@@ -94,6 +94,9 @@ class _LiveReader(R._Reader):
     def __init__(self, path: Path, pkg: _LivePackage, book) -> None:
         super().__init__(path, pkg, None)  # type: ignore[arg-type]
         self.xlbook = book
+        # the cells are Excel's, not the file's: never the fastexcel path over the file on
+        # disk, which may be older than the book (unsaved edits) or not exist (a new book)
+        self.fast = False
 
     def grid(self, sheet: str) -> list[list]:
         if sheet not in self.grids:

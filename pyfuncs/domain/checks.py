@@ -11,7 +11,8 @@ read, returning findings, never raising on bad data.
   MENTION-INDEMNITY, MENTION-DISCOUNT, MENTION-PO, TERMS-LIMIT, REMIND-NO-EMAIL
 - checks_ids: ID-SIREN, ID-SIRET, ID-VAT, ID-IBAN
 - checks_payments: PAY-UNKNOWN, PAY-OTHER-CLIENT, PAY-OVER, PAY-DUPLICATE, PAY-UNAPPLIED
-- checks_leaks: LEAK-QUOTE, LEAK-MILESTONE, LEAK-TIME, QUOTE-REMAINING
+- checks_leaks: LEAK-QUOTE, LEAK-MILESTONE, LEAK-TIME, LEAK-CONTRACT, LEAK-CONTRACT-INDEX,
+  LEAK-CONTRACT-LINE, LEAK-QUOTE-LINE, QUOTE-REMAINING
 
 Not here: a formula result that differs from Python's computation (FORMULA-DIFF, the
 job compares the cached values), an issued invoice edited or deleted since it was issued
@@ -36,7 +37,7 @@ from decimal import Decimal
 
 from pyfuncs.domain.checks_base import Ctx, TableView, message
 from pyfuncs.domain.checks_ids import check_ids
-from pyfuncs.domain.checks_leaks import Leak, billing_leaks, check_leaks
+from pyfuncs.domain.checks_leaks import UNPRICED, Leak, billing_leaks, check_leaks
 from pyfuncs.domain.checks_mentions import check_mentions
 from pyfuncs.domain.checks_numbering import check_numbering
 from pyfuncs.domain.checks_payments import check_payments
@@ -68,7 +69,9 @@ FAILED = message("Le contrôle « {rule} » s'est arrêté sur une donnée inatt
 def check_workbook(tables: Mapping[str, TableView],
                    computed: Mapping[str, Mapping[str, list]],
                    settings: Mapping[str, object], today: date, lang: str = "fr",
-                   leak_days: int = 15, leaks: list | None = None) -> list[Finding]:
+                   leak_days: int = 15,
+                   skipped: Mapping[str, Mapping[str, list[int]]] | None = None,
+                   leaks: list | None = None) -> list[Finding]:
     """Every finding of issue 5's rules, in rule order (the job sorts them).
 
     ``leaks``: when given, receives the billing leaks the leak rule found (the dashboard's
@@ -77,9 +80,11 @@ def check_workbook(tables: Mapping[str, TableView],
     ``tables``: schema table name -> the reader's table (sheet, rows, cols, labels, cell);
     a missing table skips the rules that need it. ``computed``: compute_all's output, the
     formula columns as Python computes them. ``settings``: Paramètres values by key.
-    A rule that meets data it cannot handle ends with one warning instead of the job.
+    ``skipped``: contract and quote lines the reader skipped (see Ctx), which the leak
+    check reports instead of pricing what is left. A rule that meets data it cannot
+    handle ends with one warning instead of the job.
     """
-    ctx = Ctx(tables, computed, settings, today, lang, leak_days)
+    ctx = Ctx(tables, computed, settings, today, lang, leak_days, skipped)
     with collector_paused():
         for (fr, en), rule in RULES:
             try:
@@ -114,16 +119,22 @@ def collector_paused() -> Iterator[None]:
 
 def leaks_by_client(tables: Mapping[str, TableView],
                     computed: Mapping[str, Mapping[str, list]], today: date,
-                    leak_days: int = 15) -> dict[str, Decimal]:
+                    leak_days: int = 15,
+                    skipped: Mapping[str, Mapping[str, list[int]]] | None = None
+                    ) -> dict[str, Decimal]:
     """Total at stake per client (excluding VAT) for the dashboard: quotes, milestones
-    and time not invoiced, the same leaks check_workbook reports."""
-    leaks, _ = billing_leaks(Ctx(tables, computed, {}, today, "fr", leak_days))
+    and time not invoiced, the same leaks check_workbook reports (a contract or quote
+    with an unreadable line adds nothing: what it leaves unbilled is unknown)."""
+    leaks, _ = billing_leaks(Ctx(tables, computed, {}, today, "fr", leak_days, skipped))
     return leak_totals(leaks)
 
 
 def leak_totals(leaks: Iterable[Leak]) -> dict[str, Decimal]:
-    """Billing leaks -> the amount at stake per client."""
+    """Billing leaks -> the amount at stake per client (a leak whose amount is unknown,
+    from an unreadable line, adds nothing)."""
     out: dict[str, Decimal] = {}
     for leak in leaks:
+        if leak.code in UNPRICED:
+            continue
         out[leak.client] = out.get(leak.client, ZERO) + leak.amount
     return out

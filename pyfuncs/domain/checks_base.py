@@ -91,8 +91,12 @@ class Ctx:
     def __init__(self, tables: Mapping[str, TableView],
                  computed: Mapping[str, Mapping[str, list]] | None,
                  settings: Mapping[str, object], today: date, lang: str = "fr",
-                 leak_days: int = 15) -> None:
+                 leak_days: int = 15,
+                 skipped: Mapping[str, Mapping[str, list[int]]] | None = None) -> None:
         self.tables = tables
+        # lines the reader skipped (a bad or empty required cell): table -> the normalised
+        # ref of the contract or quote they belong to -> their sheet rows
+        self.skipped: Mapping[str, Mapping[str, list[int]]] = skipped or {}
         self.settings = settings
         self.today = today
         self.fr = lang != "en"
@@ -402,6 +406,23 @@ class Ctx:
             if len(idx) > 1:
                 idx.sort(key=dates.__getitem__)  # stable: rows in sheet order on a tie
         return out
+
+    def finally_billed(self, quote: str) -> bool:
+        """Whether an issued document of this quote (normalised number) is its final
+        invoice (a line billing "devis:<number>"): the quote is done."""
+        if "LignesFacture" not in self.tables:
+            return False
+        source = self.col("LignesFacture", "source")
+        return any(str(source[k] or "").startswith("devis:")
+                   for i in self.billed_on_quote.get(quote, ()) for k in self.lines(i))
+
+    def skipped_rows(self, table: str, ref: object) -> list[int]:
+        """Sheet rows of ``table`` the reader skipped that belong to ``ref`` (a contract
+        or quote), sorted; [] when none (or when the job did not say)."""
+        lines = self.skipped.get(table)
+        if not lines:  # the usual case, asked once per contract period: no work
+            return []
+        return sorted(set(lines.get(norm(ref), ())))
 
 
 

@@ -14,6 +14,16 @@ invoice on each quote.
   line (its source in the Origine column): one leak per period (LEAK-CONTRACT); a contract
   whose revision is due but whose index value is missing: one leak per contract for the
   periods it blocks, at their unrevised price (LEAK-CONTRACT-INDEX).
+- A contract or quote with a line the reader skipped (a bad or empty required cell in
+  Lignes de contrat or Lignes de devis, reported there): what it leaves unbilled is not
+  priced from the lines that remain, which would understate it (and "Générer les
+  factures" holds it back until the line is fixed). One warning names the skipped rows
+  instead: LEAK-CONTRACT-LINE for a contract with periods due ``leak_days`` ago, in place
+  of their LEAK-CONTRACT (or LEAK-CONTRACT-INDEX); LEAK-QUOTE-LINE for an accepted quote
+  not billed in full (its final invoice not issued) nor billed by time, in place of its
+  LEAK-QUOTE or QUOTE-REMAINING, and of its milestones' leaks priced as a % of it. Their
+  amount is unknown: the Leak records them at zero, so the dashboard's total counts
+  none of it.
 - Delivery references with no invoice (three-way match): the workbook has no delivery
   table, so there is nothing to match; not checked.
 Amounts are excluding VAT, as quotes, milestones and time are.
@@ -31,13 +41,17 @@ from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
 from pyfuncs.domain.recurring import check_notice, due_periods
 
+# leaks whose amount is unknown (a line unreadable): recorded at zero, summed nowhere
+UNPRICED = frozenset({"LEAK-CONTRACT-LINE", "LEAK-QUOTE-LINE"})
+
 
 @dataclass(frozen=True)
 class Leak:
     """Work done or due that no invoice bills yet.
 
     Attributes:
-      code: LEAK-QUOTE, LEAK-MILESTONE, LEAK-TIME, LEAK-CONTRACT or LEAK-CONTRACT-INDEX.
+      code: LEAK-QUOTE, LEAK-MILESTONE, LEAK-TIME, LEAK-CONTRACT, LEAK-CONTRACT-INDEX,
+        LEAK-CONTRACT-LINE or LEAK-QUOTE-LINE.
       client: the client to bill.
       amount: what is at stake, excluding VAT.
       since: when it should have been invoiced (proxy for quotes, see the module).
@@ -46,7 +60,9 @@ class Leak:
       detail: for a quote, (billed, total, remaining, delivered?), remaining before the
         drafts already made for it (``amount`` is after them); for time, the month (YYYY-MM)
         and the number of entries; for a contract, its period (first, last day) or, for a
-        missing index value, (index name, revision month, periods blocked).
+        missing index value, (index name, revision month, periods blocked); for a
+        contract with an unreadable line, (skipped sheet rows, periods due); for a quote
+        with one, (skipped sheet rows, billed).
     """
 
     code: str
@@ -105,6 +121,27 @@ CONTRACT_INDEX = message("Contrat {contract} : révision due en {month} mais l'i
                          "that month is missing; {count} period(s) not invoiced, {amount} "
                          "excl. VAT before revision.",
                          "Enter the index value in the Indices sheet.")
+CONTRACT_LINE = message("Contrat {contract} : {count} période(s) due(s) depuis le {since} non "
+                        "facturée(s) ; montant inconnu, car la ou les lignes {rows} de la "
+                        "feuille Lignes de contrat sont illisibles (le contrat n'est pas "
+                        "facturé tant qu'elles ne sont pas corrigées).",
+                        "Corriger les lignes signalées dans la feuille Lignes de contrat, "
+                        "puis générer les factures.",
+                        "Contract {contract}: {count} period(s) due since {since} not "
+                        "invoiced; amount unknown, as row(s) {rows} of the Contract lines "
+                        "sheet are unreadable (the contract is not billed until they are "
+                        "corrected).",
+                        "Correct the rows reported in the Contract lines sheet, then "
+                        "generate the invoices.")
+QUOTE_LINE = message("Devis {quote} accepté, {billed} HT facturés : ce qui reste à facturer "
+                     "n'est pas calculé, car la ou les lignes {rows} de la feuille Lignes de "
+                     "devis sont illisibles (le devis n'est pas facturé tant qu'elles ne sont "
+                     "pas corrigées).",
+                     "Corriger les lignes signalées dans la feuille Lignes de devis.",
+                     "Quote {quote} accepted, {billed} invoiced excl. VAT: what is left to "
+                     "invoice is not computed, as row(s) {rows} of the Quote lines sheet are "
+                     "unreadable (the quote is not billed until they are corrected).",
+                     "Correct the rows reported in the Quote lines sheet.")
 TIME = message("Client {client} : {count} temps validé(s) de {month} non facturé(s), {amount} HT "
                "(mois clos).",
                "Générer la facture du mois (« Générer les factures »).",
@@ -133,8 +170,12 @@ def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
     index = ctx.col("Contrats", "index")
     check_notice(ctx)  # an end typed inside the notice: periods owed and never billed
     blocked: dict[int, list] = {}
+    unreadable: dict[int, list] = {}
     for due in due_periods(ctx, ctx.today, report=False):
         if (ctx.today - due.period.due).days <= ctx.leak_days:
+            continue
+        if ctx.skipped_rows("LignesContrat", due.ref):
+            unreadable.setdefault(due.index, []).append(due)
             continue
         if due.amount is None:
             blocked.setdefault(due.index, []).append(due)
@@ -146,6 +187,10 @@ def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
         leaks.append(Leak("LEAK-CONTRACT-INDEX", dues[0].client, total, dues[0].period.due,
                           "Contrats", i, dues[0].ref,
                           (text(index[i]), dues[0].missing, len(dues))))
+    for i, dues in unreadable.items():
+        leaks.append(Leak("LEAK-CONTRACT-LINE", dues[0].client, ZERO, dues[0].period.due,
+                          "Contrats", i, dues[0].ref,
+                          (ctx.skipped_rows("LignesContrat", dues[0].ref), len(dues))))
 
 
 def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
@@ -156,9 +201,13 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
     q_client = ctx.col("Devis", "client")
     q_number = ctx.col("Devis", "number")
     elsewhere: set[str] = set()
+    by_time: set[str] = set()
     for table, key in (("Echeances", "quote"), ("Temps", "project")):
         if ctx.has(table):
-            elsewhere.update(norm(q) for q in set(ctx.col(table, key)))
+            found = {norm(q) for q in set(ctx.col(table, key))}
+            elsewhere.update(found)
+            if table == "Temps":
+                by_time = found
     drafts: dict[str, Decimal] = defaultdict(Decimal)
     if ctx.has("Factures"):
         net = ctx.col("Factures", "net")
@@ -168,6 +217,13 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
                 if quote:
                     drafts[quote] += net[i]
     for quote, t in ctx.quote_target.items():
+        rows = ctx.skipped_rows("LignesDevis", quote)
+        if rows and quote not in by_time and not ctx.finally_billed(quote):
+            billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
+            delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
+            leaks.append(Leak("LEAK-QUOTE-LINE", text(q_client[t]), ZERO, delivered, "Devis",
+                              t, text(q_number[t]), (rows, billed)))
+            continue
         total = q_net[t]
         if total is None:
             continue
@@ -209,6 +265,8 @@ def _milestones(ctx: Ctx, leaks: list[Leak]) -> None:
             versions = ctx.quote_versions.get(quote)
             t = versions[max(versions)] if versions else None
         value = amount[k]
+        if value is None and ctx.skipped_rows("LignesDevis", quote):
+            continue  # a % of a quote with an unreadable line: its LEAK-QUOTE-LINE says so
         if value is None and pct[k] is not None and t is not None and q_net[t] is not None:
             value = to_cents(q_net[t] * pct[k])
         client = text(q_client[t]) if t is not None else ""
@@ -266,6 +324,15 @@ def check_leaks(ctx: Ctx) -> list[Leak]:
                     CONTRACT_INDEX, contract=leak.ref, index=name,
                     month=f"{month:%m/%Y}" if ctx.fr else f"{month:%Y-%m}", count=count,
                     amount=ctx.money(leak.amount))
+        elif leak.code == "LEAK-CONTRACT-LINE":
+            rows, count = leak.detail
+            ctx.add(leak.code, WARNING, "Contrats", leak.index, "id", leak.ref, CONTRACT_LINE,
+                    contract=leak.ref, count=count, since=ctx.day(leak.since),
+                    rows=", ".join(map(str, rows)))
+        elif leak.code == "LEAK-QUOTE-LINE":
+            rows, billed = leak.detail
+            ctx.add(leak.code, WARNING, "Devis", leak.index, "number", leak.ref, QUOTE_LINE,
+                    quote=leak.ref, billed=ctx.money(billed), rows=", ".join(map(str, rows)))
         else:
             month, count = leak.detail
             ctx.add(leak.code, WARNING, "Temps", leak.index, "invoice", leak.client, TIME,

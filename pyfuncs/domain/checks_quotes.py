@@ -364,8 +364,8 @@ def _over_billing(ctx: Ctx) -> None:
     q_number = ctx.col("Devis", "number")
     for quote, t in ctx.quote_target.items():
         limit = q_net[t]
-        if limit is None:
-            continue
+        if limit is None or ctx.skipped_rows("LignesDevis", quote):
+            continue  # a line unreadable (reported there): the quote's total is not known
         billed = ctx.billed_on_quote.get(quote, [])
         tol = tolerance(len(billed))
         total = billed_net(ctx, quote)
@@ -384,7 +384,8 @@ def _over_billing(ctx: Ctx) -> None:
     for i in drafts:
         quote = ctx.invoice_quote(i)
         t = ctx.quote_target.get(quote)
-        if t is None or q_net[t] is None or net[i] is None:
+        if t is None or q_net[t] is None or net[i] is None or \
+                ctx.skipped_rows("LignesDevis", quote):
             continue
         done = billed_net(ctx, quote)
         limit = q_net[t]

@@ -182,6 +182,15 @@ CONTRACT_LINE_UNREADABLE = message(
     "Contract {contract}: one of its lines (Contract lines sheet) is unreadable and was "
     "skipped; the contract is not billed, so as not to issue an incomplete invoice.",
     "Correct the line reported in the Contract lines sheet.")
+QUOTE_LINE_UNREADABLE = message(
+    "Devis {quote} : ligne(s) {rows} de la feuille Lignes de devis illisible(s), ignorée(s) "
+    "à la lecture ; le devis n'est pas facturé (ni acompte, ni échéance, ni solde), pour ne "
+    "pas émettre une facture incomplète.",
+    "Corriger la ou les lignes signalées dans la feuille Lignes de devis.",
+    "Quote {quote}: row(s) {rows} of the Quote lines sheet unreadable, skipped by the "
+    "reader; the quote is not billed (no deposit, milestone or final invoice), so as not to "
+    "issue an incomplete invoice.",
+    "Correct the line(s) reported in the Quote lines sheet.")
 PO_DRAFT = message("Le client {client} exige un N° de commande, absent de la pièce {doc}.",
                    "Saisir le N° de commande avant l'émission.",
                    "Client {client} requires a PO number, missing on document {doc}.",
@@ -286,7 +295,8 @@ class _Planner:
         self.convention = text(ctx.setting("eom_convention")) or "days_then_eom"
         self.currency = text(ctx.setting("currency")) or "EUR"
         self.documents: list[Document] = []
-        self.unreadable: set[str] = frozenset()  # type: ignore[assignment]
+        self.unreadable = ctx.skipped.get("LignesContrat", {})
+        self.unreadable_quotes = ctx.skipped.get("LignesDevis", {})
 
     # ------------------------------------------------------------------ common
     def _terms(self, c: int | None, typed: object = None) -> str:
@@ -455,10 +465,19 @@ class _Planner:
         delivered = q("delivered")
         done = isinstance(delivered, date) and delivered <= self.day
         pct = q("deposit_pct")
-        if not (pct and pct > 0 and not done and not billed_docs and not drafted) and \
-                not (milestones and not done and self._any_ready(milestones)):
-            if not done:
-                return  # nothing due yet: most quotes, decided before any arithmetic
+        plain = not (pct and pct > 0 and not done and not billed_docs and not drafted) and \
+            not (milestones and not done and self._any_ready(milestones))
+        if plain and not done:
+            return  # nothing due yet: most quotes, decided before any arithmetic
+        skipped = self.unreadable_quotes.get(quote)
+        if skipped and not (plain and ctx.finally_billed(quote)):
+            # something may be due, but billing it now would leave that line out (and the
+            # quote's total, short of it, could even look billed in full)
+            ctx.add("GEN-QUOTE-LINE", ERROR, "Devis", t, "number", number,
+                    QUOTE_LINE_UNREADABLE, quote=number,
+                    rows=", ".join(str(r) for r in sorted(set(skipped))))
+            return
+        if plain:
             total = ctx.col("Devis", "net")[t]
             if total is not None and sum((ctx.col("Factures", "net")[i] or ZERO
                                           for i in billed_docs), drafted) >= total:
@@ -677,16 +696,17 @@ class _Planner:
                       [due.source], po=due.po)
 
 
-def plan_invoices(ctx: Ctx, day: date, unreadable_lines: set[str] = frozenset()) -> Plan:
+def plan_invoices(ctx: Ctx, day: date) -> Plan:
     """Every document "Générer les factures" would issue on ``day``, and the findings
     about what cannot be billed.
 
-    ``unreadable_lines``: contracts (normalised refs) with a Lignes de contrat row the
-    reader skipped (a bad or missing cell, reported there): billing them would issue,
-    and number for good, an invoice missing that line, so they wait until it is fixed.
+    A contract or quote with a line the reader skipped (a bad or missing cell, reported
+    there; ``ctx.skipped``) waits until it is fixed: billing it would issue, and number
+    for good, an invoice missing that line (a deposit, a milestone or a final invoice is
+    computed from the quote's lines too). The reader names a skipped quote line by its
+    quote number only (its version cell may be the bad one), so every version waits.
     """
     planner = _Planner(ctx, day)
-    planner.unreadable = unreadable_lines
     planner.drafts()
     planner.quotes()
     planner.time()

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -396,6 +397,40 @@ def test_an_invoice_picked_by_hand_and_not_confirmed_stays_until_resolved(book, 
     assert [(b.client, b.reason, b.applied) for b in done.booked] == [
         ("Z1", "confirmed", D("777.77"))]
     assert all(r[-1] != stranger for r in grid(book)[3:])
+
+
+def test_a_choice_typed_by_hand_says_so_instead_of_the_old_suggestions_reason(book):
+    """The accountant types a client and an invoice on a row still at Valider = Non, in
+    the file itself: at the next imports the row is kept as typed, its Raison says it was
+    chosen by hand and its Confiance is empty (not the stranger's "unknown" at 0 %); an
+    untouched suggestion keeps its own reason and confidence."""
+    first = run_bank(book, [FIXTURE], TODAY)
+    stranger = next(s for s in first.waiting if s.client == "").credit.key
+    gamma = next(s for s in first.waiting if s.client == "G1")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Rapprochement"]
+    header = [c.value for c in ws[3]]
+    at = {label: header.index(label) + 1 for label in header}
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, at["Clé"]).value == stranger)
+    assert ws.cell(row, at["Raison"]).value == "unknown"  # the suggestion, before the edit
+    ws.cell(row, at["Client"]).value = "Z1"
+    ws.cell(row, at["N° facture(s)"]).value = "FAC2026-0030"
+    wb.save(book)
+    for _ in range(2):  # and it stays so, import after import
+        again = run_bank(book, [FIXTURE], TODAY)
+        rows = {r[-1]: dict(zip(header, r)) for r in grid(book)[3:]}
+        mine = rows[stranger]
+        assert (mine["Valider"], mine["Client"], mine["N° facture(s)"]) == \
+            ("Non", "Z1", "FAC2026-0030")
+        assert mine["Raison"] == "choisi à la main" and mine["Confiance"] in (None, "")
+        kept = rows[gamma.credit.key]  # untouched: still the matcher's suggestion
+        assert (kept["Client"], kept["Raison"], kept["Confiance"]) == \
+            ("G1", "name+number-typo", gamma.confidence)
+        waiting = {s.credit.key: s for s in again.waiting}
+        assert waiting[stranger].reason == "manual"
+        as_json = {w["key"]: w for w in again.as_json()["waiting"]}
+        assert as_json[stranger]["confidence"] is None
+        assert as_json[gamma.credit.key]["reason"] == "name+number-typo"
 
 
 def test_a_confirmed_choice_that_cannot_be_booked_stays_with_its_error(book):

@@ -125,3 +125,26 @@ def test_age_json_gives_the_documented_shape_as_of_a_past_date(tmp_path: Path) -
     assert len(out["buckets"]) == 5
     total = sum(float(r["total"]) for r in out["rows"])
     assert abs(total - float(out["totals"]["total"])) < 0.01
+
+
+def test_the_english_demo_bills_its_contracts_in_english_as_the_planner_does(
+        tmp_path: Path) -> None:
+    """The contract periods the demo's "previous runs" billed are labelled in the
+    workbook's language, like the periods the planner bills next: an English workbook
+    does not mix "– octobre 2026" and "– November 2026" lines for one contract."""
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.demo import build_demo
+    from pyfuncs.jobs_invoicing import run_generate
+
+    path, _ = build_demo(tmp_path, None, TODAY, "en")
+    data = read_workbook(path)
+    assert data.lang == "en"
+    billed = [r for r in data.tables["LignesFacture"].records()
+              if (r.source or "").startswith("contrat:")]
+    labels = {r.label for r in billed}
+    assert "Application maintenance – October 2026" in labels
+    assert "Dedicated server hosting – October 2026 – December 2026" in labels
+    assert not [x for x in labels if any(m in x for m in ("janvier", "octobre", "décembre"))]
+    planned = [d for d in run_generate(path, TODAY, dry_run=True).issued
+               if d.sources[0].startswith("contrat:ct-001")]
+    assert [d.subject for d in planned] == ["Application maintenance – November 2026"]

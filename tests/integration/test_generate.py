@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from pyfuncs.adapters.journal import Journal
@@ -195,3 +196,44 @@ def test_a_workbook_open_in_excel_is_refused_before_any_number_is_allocated(tmp_
     assert not journal.exists() or Journal(journal).entries() == []
     lock.unlink()
     assert len(run_generate(path, TODAY).issued) == 5
+
+
+def test_a_quote_whose_line_the_reader_skipped_is_held_back_not_billed_short(tmp_path):
+    """A quote line with its quantity typed as text, or its price left empty, is skipped
+    by the reader: the quote's final invoice (or its deposit) would then be issued, and
+    numbered for good, without it. The quote waits, with one error on its row naming the
+    lines; the other documents are issued."""
+    path = workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Lignes de devis"]
+    rows = {(ws.cell(r, 1).value, ws.cell(r, 3).value): r for r in range(2, ws.max_row + 1)}
+    ws.cell(rows[("D2026-0011", "Conseil")], 4).value = "trois"  # Quantité, as text
+    ws.cell(rows[("D2026-0010", "Étude")], 6).value = None  # Prix unitaire HT, emptied
+    wb.save(path)
+    result = run_generate(path, TODAY)
+    subjects = [d.subject for d in result.issued]
+    assert not [s for s in subjects if "D2026-0010" in s or "D2026-0011" in s]
+    assert any(s.startswith("Régie") for s in subjects)  # the rest is still issued
+    held = [f for f in result.findings if f.code == "GEN-QUOTE-LINE"]
+    assert [(f.severity, f.sheet, f.row, f.column, f.ref) for f in held] == [
+        ("error", "Devis", 7, "N° devis", "D2026-0010"),
+        ("error", "Devis", 8, "N° devis", "D2026-0011")]
+    assert f"ligne(s) {rows[('D2026-0011', 'Conseil')]} de la feuille Lignes de devis" \
+        in held[1].message
+    skipped = {(f.sheet, f.row) for f in result.findings if f.code.startswith("CELL-")}
+    assert ("Lignes de devis", rows[("D2026-0011", "Conseil")]) in skipped
+    # once the line is fixed, the quote is billed in full, by the same run as ever
+    wb = openpyxl.load_workbook(path)
+    wb["Lignes de devis"].cell(rows[("D2026-0011", "Conseil")], 4).value = 3
+    wb.save(path)
+    again = run_generate(path, TODAY)
+    final = next(d for d in again.issued if d.subject == "Devis D2026-0011")
+    assert final.net == D("1001.99")
+    assert [f.ref for f in again.findings if f.code == "GEN-QUOTE-LINE"] == ["D2026-0010"]
+    # billed in full, a line unreadable later changes nothing: no finding, nothing issued
+    wb = openpyxl.load_workbook(path)
+    wb["Lignes de devis"].cell(rows[("D2026-0011", "Conseil")], 4).value = "trois"
+    wb.save(path)
+    third = run_generate(path, TODAY)
+    assert [f.ref for f in third.findings if f.code == "GEN-QUOTE-LINE"] == ["D2026-0010"]
+    assert not [d for d in third.issued if "D2026-0011" in d.subject]

@@ -15,7 +15,7 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.builder import build_workbook
 from pyfuncs.jobs import run_check
 from pyfuncs.jobs_invoicing import run_generate
-from tests.unit.test_checks import clean_settings, clean_tables
+from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
 
 TODAY = date(2026, 11, 23)
 
@@ -158,3 +158,55 @@ def test_a_contract_whose_line_the_reader_skipped_is_not_billed_short(tmp_path):
     found = {(f.code, f.sheet, f.row, f.ref) for f in result.findings}
     assert ("CELL-TYPE", "Lignes de contrat", 3, "K9") in found
     assert ("GEN-CONTRACT-LINE", "Contrats", 2, "K9") in found
+
+
+def test_the_leak_check_names_an_unreadable_line_instead_of_pricing_the_rest(tmp_path):
+    """A contract or quote with a line the reader skipped cannot be billed, and what it
+    leaves unbilled is unknown: the check says so, naming the rows, rather than a leak
+    amount from the lines that remain (K9 would show 135.00 a month, not 385.00)."""
+    t = copy.deepcopy(clean_tables())
+    t["Contrats"] = [{"id": "K9", "client": "C1", "label": "Infogérance", "period": "monthly",
+                      "billing_day": 1, "timing": "advance", "start": date(2026, 9, 1),
+                      "status": "active"},
+                     {"id": "K8", "client": "C1", "label": "Sauvegarde", "amount": D(90),
+                      "period": "monthly", "billing_day": 1, "timing": "advance",
+                      "start": date(2026, 9, 1), "status": "active"}]
+    t["LignesContrat"] = [
+        {"contract": "K9", "label": "Supervision", "quantity": D(3), "unit_price": D(45)},
+        {"contract": "K9", "label": "Astreinte", "quantity": D(1), "unit_price": D(250)}]
+    t["Devis"].append({"number": "D2026-0011", "version": 1, "client": "C1",
+                       "date": date(2026, 9, 2), "status": "accepted",
+                       "delivered": date(2026, 10, 1)})
+    t["LignesDevis"] += [
+        {"quote": "D2026-0011", "version": 1, "label": "Livres", "quantity": D(2),
+         "unit_price": D("1.00"), "vat_rate": D("0.055")},
+        {"quote": "D2026-0011", "version": 1, "label": "Conseil", "quantity": D(3),
+         "unit_price": D("333.33"), "vat_rate": D("0.2")}]
+    # a deposit of 500.00 issued on it: more than the Livres line left readable (2.00)
+    t["Factures"].append(invoice("F40", "FAC2026-0009", date(2026, 11, 20), "C1",
+                                 type_="deposit", quote="D2026-0011", version=1))
+    t["LignesFacture"].append(line("F40", "Acompte", 1, "500"))
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    wb = openpyxl.load_workbook(path)
+    wb["Lignes de contrat"]["C3"] = "une"  # Astreinte's quantity, as text
+    ws = wb["Lignes de devis"]
+    conseil = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "D2026-0011"
+                   and ws.cell(r, 3).value == "Conseil")
+    ws.cell(conseil, 6).value = None  # Conseil's unit price, emptied
+    wb.save(path)
+    found = run_check(path, TODAY).findings
+    leaks = {(f.code, f.ref): f for f in found if f.code.startswith(("LEAK", "QUOTE-REM"))}
+    contract = leaks[("LEAK-CONTRACT-LINE", "K9")]
+    assert (contract.severity, contract.sheet, contract.row) == ("warning", "Contrats", 2)
+    assert "3 période(s)" in contract.message and "lignes 3 de la feuille" in \
+        contract.message and "135" not in contract.message
+    assert not [k for k in leaks if k[0] == "LEAK-CONTRACT" and k[1] == "K9"]
+    assert ("LEAK-CONTRACT", "K8") in leaks  # its lines are fine: still priced
+    quote = leaks[("LEAK-QUOTE-LINE", "D2026-0011")]
+    assert quote.sheet == "Devis" and f"lignes {conseil} de la feuille" in quote.message
+    assert "500,00" in quote.message  # what was billed; what is left is not priced
+    # nor is the deposit called more than the quote: its total is not known
+    assert not [f for f in found if f.code == "QUOTE-OVERBILLED"]
+    assert ("LEAK-QUOTE", "D2026-0011") not in leaks
+    assert ("QUOTE-REMAINING", "D2026-0011") not in leaks
