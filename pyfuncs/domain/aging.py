@@ -18,7 +18,7 @@ take well under half a second (benchmarks/aging.py).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -239,21 +239,29 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     items: list[OpenItem] = []
     cur_col = invoices.get("currency") or [None] * len(totals)
     dispute_col = invoices.get("dispute") or [None] * len(totals)
-    # per day, for the KPIs: issued (total incl. VAT, count) and received on invoices
-    invoiced: dict[date, tuple[Decimal, int]] = {}
+    # per day, for the KPIs: issued (total incl. VAT) and received on invoices
+    issued_total: dict[date, Decimal] = {}
     received: dict[date, Decimal] = {}
-    invoiced_on, received_on = invoiced.get, received.get
+    issued_on, received_on = issued_total.get, received.get
+    credit_of = credit.get if credit else None
     paid: dict[int, Decimal] = {}
     settled: dict[int, date] = {}
     issue_dates = invoices["issue_date"]
-    for i in issued.values():  # every invoice paid at the date is an issued one
+    rows_issued = list(issued.values())
+    for i in rows_issued:  # every invoice paid at the date is an issued one
         total = totals[i]
         day = issue_dates[i]
-        sofar = invoiced_on(day)
-        invoiced[day] = (total, 1) if sofar is None else (sofar[0] + total, sofar[1] + 1)
+        issued_total[day] = issued_on(day, ZERO) + total
         pays = completion_of(i)
         if pays is None:
             open_amount = total
+        elif len(pays) == 1:  # the usual case: one transfer
+            when, got = pays[0]
+            received[when] = received_on(when, ZERO) + got
+            paid[i] = got
+            open_amount = total - got
+            if got >= total > 0 and i not in credit_days:
+                settled[i] = when
         else:
             got = ZERO
             for when, amount in pays:
@@ -263,14 +271,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount = total - got
             # the day payments first covered the total (credit notes: below)
             if total > 0 and i not in credit_days:
-                if len(pays) == 1:
-                    if got >= total:
-                        settled[i] = pays[0][0]
-                else:
-                    on = _settle_day(pays, total)
-                    if on is not None:
-                        settled[i] = on
-        credited = credit.get(i) if credit else None
+                on = _settle_day(pays, total)
+                if on is not None:
+                    settled[i] = on
+        credited = credit_of(i) if credit_of else None
         if credited is not None:
             open_amount += credited
         if not open_amount:
@@ -325,7 +329,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     ordered = sorted(balances.values(), key=lambda c: (-c.overdue, -c.total, c.client))
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
-    from pyfuncs.domain.kpis import receivable_kpis  # noqa: PLC0415 - sibling, kept apart
+    from pyfuncs.domain.kpis import receivable_kpis
+    counts = Counter(map(issue_dates.__getitem__, rows_issued))
+    invoiced = {day: (amount, counts[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
 
@@ -411,7 +417,7 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
         if since < day <= as_of:
             due = due_dates[i] or issue_dates[i]
             late = (day - due).days  # type: ignore[operator]
-            late = late if late > 0 else 0
+            late = max(0, late)
             sums[str(clients[i])].append(late)
             everyone.append(late)
     for client, days in sums.items():
