@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_write import WorkbookLocked, lock_files
 from pyfuncs.builder import build_workbook
 from pyfuncs.demo_data import demo_data
@@ -30,6 +31,10 @@ class DemoSummary:
     pdfs: tuple[int, Path] | None = None
     bank: object | None = None          # jobs_bank.BankResult of the demo statement
     statement: Path | None = None
+    lang: str = "fr"                     # the workbook's: its sheets' names in the text
+
+    def sheet(self, key: str) -> str:
+        return S.sheet_name(key, self.lang)
 
     def text(self) -> str:
         c = self.counts
@@ -45,10 +50,11 @@ class DemoSummary:
         if self.findings:
             lines.append(f"Checks: {self.findings.get('error', 0)} error(s), "
                          f"{self.findings.get('warning', 0)} warning(s): see the "
-                         "Contrôles sheet (each row links to the cell).")
+                         f"{self.sheet('checks')} sheet (each row links to the cell).")
         if self.to_issue is not None:
             lines.append(f"Invoicing: {self.to_issue} document(s) ready to issue, listed in the "
-                         "Aperçu facturation sheet; issue them with: facturier generate "
+                         f"{self.sheet('billing_preview')} sheet; issue them with: "
+                         "facturier generate "
                          f"{self.workbook}")
         if self.bank is not None:
             b = self.bank
@@ -57,8 +63,9 @@ class DemoSummary:
                 f"Bank: statement {self.statement} imported: {b.new} credit(s), {ignored} "
                 f"other entr(ies) ignored (debits, of which {b.refunds} refund(s) to "
                 f"clients); {len(b.booked)} "
-                f"booked in Paiements ({b.booked_amount:,.2f} EUR applied to invoices), "
-                f"{len(b.waiting)} waiting for confirmation in the Rapprochement sheet "
+                f"booked in {self.sheet('payments')} ({b.booked_amount:,.2f} EUR applied to "
+                f"invoices), {len(b.waiting)} waiting for confirmation in the "
+                f"{self.sheet('reconciliation')} sheet "
                 f"({b.unmatched_amount:,.2f} EUR).")
             for x in b.booked:
                 paid = ", ".join(r["invoice"] for r in x.rows
@@ -72,12 +79,14 @@ class DemoSummary:
                              f"{s.credit.payer})")
         if self.reminders is not None:
             count, outbox = self.reminders
-            lines.append(f"Reminders: {count} email(s) due, previewed in the Relances à envoyer "
-                         f"sheet and as .eml files in {outbox}.")
+            lines.append(f"Reminders: {count} email(s) due, previewed in the "
+                         f"{self.sheet('reminders_outbox')} sheet and as .eml files in "
+                         f"{outbox}.")
         if self.pdfs is not None:
             count, folder = self.pdfs
             lines.append(f"Invoices: {count} Factur-X PDF(s) in {folder}.")
-        lines.append("Open it in Excel or LibreOffice; start with the Tableau de bord sheet.")
+        lines.append("Open it in Excel or LibreOffice; start with the "
+                     f"{self.sheet('dashboard')} sheet.")
         return "\n".join(lines)
 
 
@@ -135,7 +144,7 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
     today = today or date.today()
     path, data = build_demo(directory, invoices, today, lang, progress)
     summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
-                          len(data.planted))
+                          len(data.planted), lang=lang)
     if run:
         from pyfuncs.jobs import run_refresh
         from pyfuncs.jobs_invoicing import run_generate

@@ -480,3 +480,16 @@ def test_quote_based_invoices_reproduce_the_quote_lines(any_demo):
             assert [x[:4] for x in lines] == [x[:4] for x in expected]
         else:
             assert lines == expected, f["number"]
+
+
+def test_the_demo_summary_names_the_sheets_in_the_workbooks_language(tmp_path) -> None:
+    """An English workbook's summary sends the user to its English sheets."""
+    from pyfuncs.demo import DemoSummary
+    text_en = DemoSummary(tmp_path / "x.xlsx", {}, 5, findings={"error": 4}, to_issue=2,
+                          reminders=(3, tmp_path), lang="en").text()
+    for name in ("Checks sheet", "Billing preview sheet", "Reminders to send sheet",
+                 "Dashboard sheet"):
+        assert name in text_en
+    assert "Contrôles" not in text_en and "Tableau de bord" not in text_en
+    text_fr = DemoSummary(tmp_path / "x.xlsx", {}, 5, findings={"error": 4}).text()
+    assert "Contrôles sheet" in text_fr and "Tableau de bord sheet" in text_fr
