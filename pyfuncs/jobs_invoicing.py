@@ -168,10 +168,11 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
             # refused now, before any number is allocated, if Excel holds the file
             writer = source.writer()
             progress("number")
-            entries = _record(book, plan.documents, patterns, ctx, data, result)
+            time_rows: dict[str, list[int]] = {}  # time entries this run bills, by key
+            entries = _record(book, plan.documents, patterns, ctx, data, result, time_rows)
             todo = replay + entries
             progress("write")
-            _apply(writer, data, ctx, todo)
+            _apply(writer, data, ctx, todo, time_rows)
             when = datetime.now()
             _write_register(writer, data, book.entries(known=entries), when)
             if S.sheet_name("billing_preview", data.lang) in writer.sheet_names():
@@ -258,7 +259,10 @@ def _expected(book: Journal, docs: list[Document], patterns: dict[str, SeriesPat
 
 
 def _record(book: Journal, docs: list[Document], patterns: dict[str, SeriesPattern],
-            ctx: Ctx, data: WorkbookData, result: GenerateResult) -> list[Entry]:
+            ctx: Ctx, data: WorkbookData, result: GenerateResult,
+            time_rows: dict[str, list[int]] | None = None) -> list[Entry]:
+    """Allocate and record the documents; ``time_rows`` receives the sheet rows of the
+    time entries they bill, by key (so writing them needs no index of every entry)."""
     ids = _IdMaker(ctx.col("Factures", "id"))
     new: list[NewDocument] = []
     with book.transaction() as tx:
@@ -286,7 +290,7 @@ def _record(book: Journal, docs: list[Document], patterns: dict[str, SeriesPatte
             content = {"legal": document_content(
                 number, doc.kind, doc.issue_date, doc.client, doc.credited,
                 [(ln.label, ln.quantity, ln.unit_price, ln.vat_rate) for ln in doc.lines]),
-                "write": _write_payload(doc, ctx, ids, number)}
+                "write": _write_payload(doc, ctx, ids, number, time_rows)}
             new.append(NewDocument(number, key, counter, doc.kind, doc.issue_date,
                                    doc.client, net, vat, total, content, tuple(doc.sources)))
             result.issued.append(Issued(number, doc.kind, doc.issue_date, doc.client, net,
@@ -323,7 +327,8 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def _write_payload(doc: Document, ctx: Ctx, ids: _IdMaker, number: str) -> dict:
+def _write_payload(doc: Document, ctx: Ctx, ids: _IdMaker, number: str,
+                   time_rows: dict[str, list[int]] | None = None) -> dict:
     """What the workbook must show for this document, from the journal alone."""
     ref = text(ctx.col("Factures", "id")[doc.draft]) if doc.draft is not None else ids()
     row = {"id": ref, "type": doc.kind, "number": number, "issue_date": doc.issue_date,
@@ -336,6 +341,10 @@ def _write_payload(doc: Document, ctx: Ctx, ids: _IdMaker, number: str) -> dict:
     milestones = [[text(ctx.col("Echeances", "quote")[m]),
                    text(ctx.col("Echeances", "label")[m])] for m in doc.milestones]
     time = [_time_key(ctx, k) for k in doc.time_entries]
+    if time_rows is not None:
+        sheet_rows = ctx.tables["Temps"].rows
+        for key, k in zip(time, doc.time_entries):
+            time_rows.setdefault(key, []).append(sheet_rows[k])
     return {"draft": doc.draft is not None, "row": {k: _jsonable(v) for k, v in row.items()},
             "lines": lines, "milestones": milestones, "time": time}
 
@@ -378,8 +387,12 @@ def _row_cells(table: str, lang: str) -> Callable[[dict], dict]:
     return convert
 
 
-def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -> None:
-    """Write the documents of these journal entries into the workbook's tables."""
+def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry],
+           known_time: dict[str, list[int]] | None = None) -> None:
+    """Write the documents of these journal entries into the workbook's tables.
+
+    ``known_time``: the rows of the time entries this run's documents bill, by key; a
+    replayed entry's time entries are found by indexing every entry not yet billed."""
     lang = data.lang
     inv = data.tables["Factures"]
     labels = inv.labels
@@ -392,8 +405,12 @@ def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry]) -
         ms = data.tables["Echeances"]
         for row, q, lab in zip(ms.rows, ms.cols["quote"], ms.cols["label"]):
             ms_index.setdefault((norm(q), " ".join(text(lab).split()).casefold()), []).append(row)
-    time_index: dict[str, list[int]] = {}
-    if "Temps" in data.tables and any(e.content["write"]["time"] for e in entries):
+    wanted = Counter(key for e in entries for key in e.content["write"]["time"])
+    known = known_time or {}
+    if all(len(known.get(key, ())) >= n for key, n in wanted.items()):
+        time_index = known
+    else:
+        time_index = {}
         tm = data.tables["Temps"]
         billed = tm.cols["invoice"]
         for k, row in enumerate(tm.rows):

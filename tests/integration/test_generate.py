@@ -168,6 +168,13 @@ def test_a_crash_between_journal_and_workbook_is_replayed_by_the_next_run(tmp_pa
     assert result.issued == [] and sorted(result.replayed) == sorted(pending)
     numbers = [r["number"] for r in rows_of(path, "Factures") if r["number"]]
     assert set(pending) <= set(numbers) and len(numbers) == len(set(numbers))
+    # the replayed documents find their time entries again (from the journal's keys,
+    # indexing every entry not yet billed): the same as a run that never crashed
+    (tmp_path / "straight").mkdir()
+    straight = workbook(tmp_path / "straight")
+    run_generate(straight, TODAY)
+    billed = [r["invoice"] for r in rows_of(path, "Temps")]
+    assert any(billed) and billed == [r["invoice"] for r in rows_of(straight, "Temps")]
 
 
 @needs_libreoffice
