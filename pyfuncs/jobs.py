@@ -44,7 +44,7 @@ class Loaded:
     data: WorkbookData
     computed: dict[str, dict[str, list]]
     findings: list[Finding] = field(default_factory=list)
-    leaks: list | None = None  # the billing leaks the checks found (None: not checked)
+    leaks: list | None = None  # the billing leaks the checks found (None: not found)
 
     def column(self, table: str, key: str) -> list:
         tbl = self.data.tables[table]
@@ -70,11 +70,11 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = _quiet,
     if not checks:
         return Loaded(data, computed, findings)
     progress("check")
-    leaks: list = []
+    leaks: dict = {}
     findings += check_workbook(data.tables, computed, data.settings, today, data.lang,
                                leak_days(data.settings), skipped_lines(data), leaks=leaks)
     findings += register_findings(data, computed, today)
-    return Loaded(data, computed, findings, leaks)
+    return Loaded(data, computed, findings, leaks.get("leaks"))
 
 
 # lines whose contract or quote must not be billed (nor its leak priced) without them
@@ -349,7 +349,7 @@ def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]
     """Work done or due and not invoiced (billing leaks, excl. VAT): the total, then the
     clients with the most at stake."""
     data = loaded.data
-    at_stake = leak_totals(loaded.leaks) if loaded.leaks else \
+    at_stake = leak_totals(loaded.leaks) if loaded.leaks is not None else \
         leaks_by_client(data.tables, loaded.computed, today, leak_days(data.settings),
                         skipped_lines(data))
     names = {}

@@ -71,11 +71,12 @@ def check_workbook(tables: Mapping[str, TableView],
                    settings: Mapping[str, object], today: date, lang: str = "fr",
                    leak_days: int = 15,
                    skipped: Mapping[str, Mapping[str, list[int]]] | None = None,
-                   leaks: list | None = None) -> list[Finding]:
+                   leaks: dict | None = None) -> list[Finding]:
     """Every finding of issue 5's rules, in rule order (the job sorts them).
 
-    ``leaks``: when given, receives the billing leaks the leak rule found (the dashboard's
-    amounts per client, without computing them twice); left empty if that rule failed.
+    ``leaks``: when given, receives under "leaks" the billing leaks the leak rule found
+    (the dashboard's amounts per client, without computing them twice); no key if that
+    rule failed.
 
     ``tables``: schema table name -> the reader's table (sheet, rows, cols, labels, cell);
     a missing table skips the rules that need it. ``computed``: compute_all's output, the
@@ -90,7 +91,7 @@ def check_workbook(tables: Mapping[str, TableView],
             try:
                 got = rule(ctx)
                 if rule is check_leaks and leaks is not None:
-                    leaks.extend(got)  # type: ignore[arg-type]
+                    leaks["leaks"] = got
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not lose the others
                 ctx.append("CHECK-FAILED", WARNING, "", None, "", "", FAILED, "",
                            {"rule": fr if ctx.fr else en,
