@@ -36,14 +36,19 @@ class TablePrefetch:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
 
-    def _load(self, name: str):  # -> polars.DataFrame
+    def _load(self, name: str) -> tuple[int, int, list[list]]:
+        """(width, height, columns as the grid gives them). The columns are turned into
+        Python lists here, in the worker: the main thread is mostly waiting for the
+        parse, so the GIL is free for it."""
         reader = getattr(self.local, "reader", None)
         if reader is None:
             reader = self.local.reader = self._open(self.data)
-        return reader.load_table(name, schema_sample_rows=None,
-                                 dtype_coercion="strict").to_polars()
+        frame = reader.load_table(name, schema_sample_rows=None,
+                                  dtype_coercion="strict").to_polars()
+        return frame.width, frame.height, [as_grid_values(frame.get_column(c))
+                                           for c in frame.columns]
 
-    def frame(self, name: str):  # -> polars.DataFrame
+    def frame(self, name: str) -> tuple[int, int, list[list]]:
         future = self.futures.pop(name, None)
         return self._load(name) if future is None else future.result()
 

@@ -295,12 +295,12 @@ class _Reader:
             if self.fast is False:
                 return None
         try:
-            frame = self.fast.frame(loc.table)  # type: ignore[union-attr]
+            width, height, columns = self.fast.frame(loc.table)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
             return None
-        if frame.width != loc.c2 - loc.c1 + 1 or frame.height != loc.last - loc.first + 1:
+        if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1:
             return None
-        return [as_grid_values(frame.get_column(name)) for name in frame.columns]
+        return columns
 
     def close(self) -> None:
         if self.fast:
