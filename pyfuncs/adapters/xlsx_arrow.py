@@ -32,6 +32,9 @@ class TablePrefetch:
         self._open = fastexcel.read_excel
         self.data = path.read_bytes()
         self.local = threading.local()
+        # opening a reader parses the shared strings holding the GIL: one at a time, so
+        # the first worker is parsing its table (GIL released) while the second opens
+        self.opening = threading.Lock()
         workers = max(1, min(2, os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
@@ -42,7 +45,8 @@ class TablePrefetch:
         parse, so the GIL is free for it."""
         reader = getattr(self.local, "reader", None)
         if reader is None:
-            reader = self.local.reader = self._open(self.data)
+            with self.opening:
+                reader = self.local.reader = self._open(self.data)
         frame = reader.load_table(name, schema_sample_rows=None,
                                   dtype_coercion="strict").to_polars()
         return frame.width, frame.height, [as_grid_values(frame.get_column(c))

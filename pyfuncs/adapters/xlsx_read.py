@@ -255,8 +255,12 @@ class _Reader:
     """One read: the calamine grids (freed as soon as their tables are typed), the
     workbook's language and the findings so far."""
 
-    def __init__(self, path: Path, pkg: _Package, book: python_calamine.CalamineWorkbook):
-        self.path, self.pkg, self.book = path, pkg, book
+    def __init__(self, path: Path, pkg: _Package):
+        self.path, self.pkg = path, pkg
+        # calamine parses the whole shared-string table on open, holding the GIL: opened
+        # only when a sheet grid is needed (settings, a sheet without an Excel Table, a
+        # table mixing types), not before the fastexcel workers have started
+        self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
         self.fast: object = None  # the fastexcel reader, opened on first use; False: none
         self.findings: list[Finding] = []
@@ -305,11 +309,14 @@ class _Reader:
     def close(self) -> None:
         if self.fast:
             self.fast.close()  # type: ignore[union-attr]
-        self.book.close()
+        if self.book is not None:
+            self.book.close()
 
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1 (skip_empty_area=False keeps row and column offsets)."""
         if sheet not in self.grids:
+            if self.book is None:
+                self.book = _calamine(self.path)
             try:
                 self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(
                     skip_empty_area=False)
@@ -533,24 +540,35 @@ class _Reader:
 
 
 # --------------------------------------------------------------------------- the workbook
-def _open(path: Path) -> tuple[_Package, python_calamine.CalamineWorkbook]:
+def _not_a_workbook(path: Path, exc: BaseException) -> WorkbookError:
+    hint = " (an old .xls: save it as .xlsx)" if path.suffix.lower() == ".xls" else ""
+    return WorkbookError(f"{path.name}: not an Excel workbook (.xlsx or .xlsm){hint}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _open(path: Path) -> _Package:
+    """The package's structure (sheets, tables, their places). The cells are read later:
+    by fastexcel for Excel Tables, by calamine (opened on first need) for the rest."""
     name = path.name
     if not path.exists():
         raise WorkbookError(f"{name}: file not found")
     if not path.is_file():
         raise WorkbookError(f"{name}: not a file")
     try:
-        pkg = _Package(path)
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except (zipfile.BadZipFile, ValueError, KeyError, ET.ParseError,
-            python_calamine.CalamineError) as exc:
-        hint = " (an old .xls: save it as .xlsx)" if path.suffix.lower() == ".xls" else ""
-        raise WorkbookError(f"{name}: not an Excel workbook (.xlsx or .xlsm){hint}: "
-                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                            ) from None
+        return _Package(path)
+    except (zipfile.BadZipFile, ValueError, KeyError, ET.ParseError) as exc:
+        raise _not_a_workbook(path, exc) from None
     except OSError as exc:
         raise WorkbookError(f"{name}: cannot be read ({exc.strerror or exc})") from None
-    return pkg, book
+
+
+def _calamine(path: Path) -> python_calamine.CalamineWorkbook:
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except (ValueError, python_calamine.CalamineError) as exc:
+        raise _not_a_workbook(path, exc) from None
+    except OSError as exc:
+        raise WorkbookError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[str]]]) -> str | None:
@@ -572,12 +590,12 @@ def _guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[s
 def read_workbook(path: Path | str, tables: Iterable[str] | None = None) -> WorkbookData:
     """Read the schema tables (all by default) from a workbook file; see the module doc."""
     path = Path(path)
-    pkg, book = _open(path)
+    pkg = _open(path)
     # Millions of row lists, none in a reference cycle: the cycle collector would walk
     # them again and again as they pile up (a fifth of the read on 100k invoices).
     collecting = gc.isenabled()
     gc.disable()
-    reader = _Reader(path, pkg, book)
+    reader = _Reader(path, pkg)
     try:
         return _read(reader, tables)
     finally:
