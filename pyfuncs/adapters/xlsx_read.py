@@ -33,7 +33,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, show
-from pyfuncs.adapters.xlsx_arrow import TablePrefetch, as_grid_values
+from pyfuncs.adapters.xlsx_arrow import TablePrefetch
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 # Tables added after the first workbooks were made: reading a whole workbook without them
