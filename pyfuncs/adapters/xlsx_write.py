@@ -618,52 +618,62 @@ class WorkbookWriter:
         if m[1]:
             return None  # no rows at all: the slow pass handles the empty case
         blob.write(head(buf[:m.start()] + b"<sheetData>"))
-        buf = buf[m.end():]
-        last_seen = 0
+        # The buffer is walked by position (pos: what is written so far), never sliced per
+        # edit, and each search is bounded: a row is looked for only when the buffer's last
+        # row number reaches it, and </sheetData> only after the buffer's last row start.
+        # (At 3,500 edits in a 74 MB part, slicing and whole-buffer searches cost a second.)
+        buf, pos = buf[m.end():], 0
+        view = memoryview(buf)
         while True:
-            if k < len(pending):
+            at = buf.rfind(b'<row r="', pos)
+            quote = buf.find(b'"', at + 8) if at >= 0 else -1
+            last = int(buf[at + 8:quote]) if quote >= 0 else None  # None: not all here
+            if last is None and at >= 0:  # the last row tag is cut: the one before counts
+                before = buf.rfind(b'<row r="', pos, at)
+                last = int(buf[before + 8:buf.index(b'"', before + 8)]) if before >= 0 \
+                    else None
+            if k < len(pending) and last is not None and pending[k] <= last:
                 n = pending[k]
-                idx = buf.find(b'<row r="%d"' % n)
-                if idx >= 0:
-                    blob.write(buf[:idx])
-                    buf = buf[idx:]
-                    while (gt := buf.find(b">")) < 0 or (
-                            buf[gt - 1:gt] != b"/" and buf.find(b"</row>") < 0):
-                        more = next(it, None)
-                        if more is None:
-                            raise PackageError("a worksheet part ends inside a row")
-                        buf += more
-                    end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(b"</row>") + 6
-                    blob.write(merge(n, buf[:end]))
-                    buf, last_seen, k = buf[end:], n, k + 1
+                idx = buf.find(b'<row r="%d"' % n, pos)
+                if idx < 0:
+                    return None  # the row to edit is not in the part: insert among others
+                gt = buf.find(b">", idx)
+                end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(b"</row>", idx)
+                if gt < 0 or end < 0:  # the row goes on in the next chunk
+                    more = next(it, None)
+                    if more is None:
+                        raise PackageError("a worksheet part ends inside a row")
+                    view.release()
+                    buf, pos = buf[pos:] + more, 0
+                    view = memoryview(buf)
                     continue
-            close = buf.find(b"</sheetData>")
+                if end != gt + 1:
+                    end += 6  # past </row>
+                blob.write(view[pos:idx])
+                blob.write(merge(n, buf[idx:end]))
+                pos, k = end, k + 1
+                continue
+            close = buf.find(b"</sheetData>", max(at, pos))
             if close >= 0:
-                body = buf[:close]
-                at = body.rfind(b'<row r="')
-                if at >= 0:
-                    last_seen = int(body[at + 8:body.index(b'"', at + 8)])
-                elif b"<row" in body:
+                if last is None and b"<row" in buf[pos:close]:
                     return None  # rows without numbers
-                if k < len(pending) and pending[k] <= last_seen:
+                if k < len(pending) and last is not None and pending[k] <= last:
                     return None  # a row to insert among the others
-                blob.write(body)
+                blob.write(view[pos:close])
                 blob.write(b"".join(merge(r, None) for r in pending[k:]))
+                view.release()
                 blob.write(tail(buf[close:] + b"".join(it)))
                 return blob.close()
             more = next(it, None)
             if more is None:
                 raise PackageError("a worksheet part ends inside <sheetData>")
-            keep = buf.rfind(b"<")  # a tag may straddle two chunks: keep from the last "<"
+            keep = buf.rfind(b"<", pos)  # a tag may straddle two chunks: keep from the last "<"
             if keep < 0:
                 keep = len(buf)
-            at = buf.rfind(b'<row r="', 0, keep)
-            if at >= 0 and k < len(pending):
-                number = int(buf[at + 8:buf.index(b'"', at + 8)])
-                if number > pending[k]:
-                    return None  # the row to edit is not in the part: insert among others
-            blob.write(buf[:keep])
-            buf = buf[keep:] + more
+            blob.write(view[pos:keep])
+            view.release()
+            buf, pos = buf[keep:] + more, 0
+            view = memoryview(buf)
 
     def _read_row(self, part: str, number: int) -> dict[int, bytes]:
         previous = 0
