@@ -162,7 +162,8 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
                 writer.commit()
             return result
         with Journal(where) as book:
-            in_book = {norm(n) for n in ctx.inv_number if text(n)}
+            in_book = set(ctx.keys("Factures", "number"))  # norm of each, built once
+            in_book.discard("")
             pending = book.pending()
             replay = [e for e in pending if norm(e.number) not in in_book]
             # refused now, before any number is allocated, if Excel holds the file
