@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import posixpath
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import python_calamine
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
@@ -175,8 +175,11 @@ class _Package:
         first, _, last = root.get("ref", "").partition(":")
         if not first:
             return
-        r1, c1 = xl_cell_to_rowcol(first)
-        r2, c2 = xl_cell_to_rowcol(last or first)
+        try:
+            r1, c1 = xl_cell_to_rowcol(first)
+            r2, c2 = xl_cell_to_rowcol(last or first)
+        except ValueError:
+            return  # a damaged ref: the table is not located (a clear error if needed)
         headers = int(root.get("headerRowCount", "1"))
         totals = int(root.get("totalsRowCount", "0"))
         names = [el.get("name", "") for el in root.iter() if _local(el.tag) == "tableColumn"]
@@ -232,6 +235,30 @@ class _Parsed:
             v = self.cols[k][i]
             parts.append("" if v is None else str(self.raw[k][i]).strip() if v is BAD else str(v))
         return " / ".join(p for p in parts if p)
+
+
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def xl_col_to_name(col: int) -> str:
+    """0-based column index -> letters (0 -> A, 26 -> AA)."""
+    name = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def xl_cell_to_rowcol(cell: str) -> tuple[int, int]:
+    """'B3' or '$B$3' -> (2, 1), 0-based (row, column)."""
+    m = _CELL_REF.fullmatch(cell.strip())
+    if m is None:
+        raise ValueError(f"not a cell reference: {cell!r}")
+    col = 0
+    for ch in m[1].upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m[2]) - 1, col - 1
 
 
 def _label(value: object) -> str:
