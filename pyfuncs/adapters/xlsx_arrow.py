@@ -24,14 +24,17 @@ class TablePrefetch:
     mixing types under strict coercion): the caller reads that table's grid instead.
     """
 
-    def __init__(self, path: Path, names: list[str]) -> None:
+    def __init__(self, path: Path, names: list[str],
+                 text_columns: dict[str, set[int]] | None = None) -> None:
         import fastexcel
-        import polars  # noqa: F401 - to_polars needs it
+        import polars  # to_polars needs it
+        self._string = polars.String
         # an all-blank column is read as text, with a warning nobody needs to see
         logging.getLogger("fastexcel").setLevel(logging.ERROR)
         self._open = fastexcel.read_excel
         self.data = path.read_bytes()
         self.local = threading.local()
+        self.text_columns = text_columns or {}
         # opening a reader parses the shared strings holding the GIL: one at a time, so
         # the first worker is parsing its table (GIL released) while the second opens
         self.opening = threading.Lock()
@@ -39,20 +42,31 @@ class TablePrefetch:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
 
-    def _load(self, name: str) -> tuple[int, int, list[list]]:
-        """(width, height, columns as the grid gives them). The columns are turned into
-        Python lists here, in the worker: the main thread is mostly waiting for the
-        parse, so the GIL is free for it."""
+    def _load(self, name: str) -> tuple[int, int, list[list], set[int]]:
+        """(width, height, columns, positions of the text columns given stripped).
+
+        Columns come as the grid gives them, except the text columns named in
+        ``text_columns`` (plain text or codes, for the reader) when they hold only text:
+        those are stripped here, None for a blank, as the reader would do in Python.
+        The columns are turned into Python lists here, in the worker: the main thread is
+        mostly waiting for the parse, so the GIL is free for it."""
         reader = getattr(self.local, "reader", None)
         if reader is None:
             with self.opening:
                 reader = self.local.reader = self._open(self.data)
         frame = reader.load_table(name, schema_sample_rows=None,
                                   dtype_coercion="strict").to_polars()
-        return frame.width, frame.height, [as_grid_values(frame.get_column(c))
-                                           for c in frame.columns]
+        wanted = self.text_columns.get(name, ())
+        columns, stripped = [], set()
+        for j, series in enumerate(frame.get_columns()):
+            if j in wanted and series.dtype == self._string:
+                columns.append(stripped_text(series))
+                stripped.add(j)
+            else:
+                columns.append(as_grid_values(series))
+        return frame.width, frame.height, columns, stripped
 
-    def frame(self, name: str) -> tuple[int, int, list[list]]:
+    def frame(self, name: str) -> tuple[int, int, list[list], set[int]]:
         future = self.futures.pop(name, None)
         return self._load(name) if future is None else future.result()
 
@@ -61,6 +75,17 @@ class TablePrefetch:
             future.cancel()
         self.pool.shutdown(wait=True)
         self.futures.clear()
+
+
+# what str.strip() strips: every character str.isspace() accepts (Rust's whitespace lacks
+# the four information separators U+001C..U+001F); a unit test checks the list
+WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def stripped_text(series) -> list:  # a polars String Series
+    """``[v.strip() or None for v in column]`` computed in Rust: None for a blank cell or
+    one holding only spaces."""
+    return series.str.strip_chars(WHITESPACE).replace("", None).to_list()
 
 
 def as_grid_values(series) -> list:  # a polars Series

@@ -265,6 +265,22 @@ def _label(value: object) -> str:
     return value if isinstance(value, str) else show(value, "en")
 
 
+def _text_positions(tbl: S.Table, names: list[str]) -> set[int]:
+    """Positions, among a Table's column names, of the plain text columns the reader
+    strips (TEXT and ID, not calculated): the columns ``_Reader.parse`` maps them to
+    (the first column of each label)."""
+    lookup, seen, out = S.header_lookup(tbl), set(), set()
+    for j, label in enumerate(names):
+        key = lookup.get(S.fold(label))
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        col = tbl.column(key)
+        if col.type in (S.TEXT, S.ID) and not col.computed:
+            out.add(j)
+    return out
+
+
 def _has_none(values: list) -> bool:
     """``None in values`` without ==, which costs an isinstance per Decimal."""
     return any(map(is_, values, repeat(None)))
@@ -296,18 +312,23 @@ class _Reader:
     def fail(self, where: str) -> WorkbookError:
         return WorkbookError(f"{self.path.name}: {where}")
 
-    def prefetch(self, locs: Iterable[_Loc]) -> None:
+    def prefetch(self, tables: Iterable[tuple[S.Table, _Loc]]) -> None:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
-        order they will be asked for (see ``xlsx_arrow.TablePrefetch``)."""
-        names = [loc.table for loc in locs if loc.table is not None and loc.last is not None]
+        order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
+        text columns are stripped there too."""
+        names, text = [], {}
+        for tbl, loc in tables:
+            if loc.table is not None and loc.last is not None:
+                names.append(loc.table)
+                text[loc.table] = _text_positions(tbl, loc.names)
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = TablePrefetch(self.path, names)
+            self.fast = TablePrefetch(self.path, names, text)
         except ImportError:
             self.fast = False
 
-    def table_columns(self, loc: _Loc) -> list[list] | None:
+    def table_columns(self, tbl: S.Table, loc: _Loc) -> tuple[list[list], set[int]] | None:
         """An Excel Table's cells column by column, through fastexcel (Arrow columns from the
         same Rust parser as calamine, with no Python object per cell until a column is
         asked for): two to three times faster than the sheet grid on big tables.
@@ -315,23 +336,26 @@ class _Reader:
         Only when every column holds one type of cell (numbers, dates, text or booleans,
         blanks apart): a column mixing them, where a bad cell may hide, is read from the
         grid as before, so findings do not depend on the path. The values are those the
-        grid gives: '' for a blank, dates at midnight as dates, numbers as floats.
-        None when the fast path does not apply (not a Table, fastexcel missing, the
-        shape differs from the table's ref): the caller reads the grid.
+        grid gives: '' for a blank, dates at midnight as dates, numbers as floats; except
+        the plain text columns at the positions returned (see ``_text_positions``), given
+        stripped, None for a blank. None when the fast path does not apply (not a Table,
+        fastexcel missing, the shape differs from the table's ref or from its column
+        names): the caller reads the grid.
         """
         if loc.table is None or loc.last is None or self.fast is False:
             return None
         if self.fast is None:
-            self.prefetch([loc])
+            self.prefetch([(tbl, loc)])
             if self.fast is False:
                 return None
         try:
-            width, height, columns = self.fast.frame(loc.table)  # type: ignore[union-attr]
+            width, height, columns, stripped = self.fast.frame(loc.table)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
             return None
-        if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1:
+        if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1 or \
+                len(loc.names) != width:
             return None
-        return columns
+        return columns, stripped
 
     def close(self) -> None:
         if self.fast:
@@ -390,11 +414,11 @@ class _Reader:
         where: dict[str, int] = {}
         labels: dict[str, str] = {}
         extra: list[str] = []
-        fast = self.table_columns(loc)
+        got = self.table_columns(tbl, loc)
+        fast, stripped = got if got is not None else (None, set())
         # a Table's part names its columns as its header cells show them (Excel keeps
         # them equal): the fast path needs no grid at all
-        heads = loc.names if fast is not None and len(loc.names) == len(fast) else \
-            self.headers(loc)
+        heads = loc.names if fast is not None else self.headers(loc)
         for j, label in enumerate(heads):
             key = lookup.get(S.fold(label))
             if key is None or key in where:
@@ -428,6 +452,11 @@ class _Reader:
             if c is None or c >= width or (col.computed and self.pkg.full_calc):
                 if not col.computed:  # no cell to read: empty, like a column left blank
                     cols[col.key], issues[col.key] = [None] * n, {}
+                continue
+            if c - loc.c1 in stripped:  # plain text, stripped by the fastexcel worker
+                cols[col.key], issues[col.key] = cells(c), {}
+                if col.key in kept:
+                    raw[col.key] = cols[col.key]
                 continue
             if col.type in (S.TEXT, S.ID) and col.key not in kept:
                 try:  # the common case in one pass: a column of text, stripped
@@ -671,7 +700,8 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
     if lang is None and settings_tbl.name in locs:
         lang = reader.language_setting(locs[settings_tbl.name])
     reader.lang = lang or "fr"
-    reader.prefetch(locs.values())  # the tables' cells parsed ahead, in worker threads
+    # the tables' cells parsed ahead, in worker threads
+    reader.prefetch((S.table(name), loc) for name, loc in locs.items())
     left = Counter(loc.sheet for loc in locs.values())
     parsed = {}
     for name, loc in locs.items():

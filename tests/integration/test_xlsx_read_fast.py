@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import openpyxl
+import polars as pl
 import pytest
 
 from pyfuncs.adapters import xlsx_read as R
+from pyfuncs.adapters.xlsx_arrow import WHITESPACE, stripped_text
 from pyfuncs.builder import build_workbook
 from pyfuncs.demo import build_demo
 
@@ -18,8 +20,8 @@ def _read(path, monkeypatch, fast: bool) -> R.WorkbookData:
         calls: list[object] = []
         original = R._Reader.table_columns
 
-        def spy(self, loc):
-            got = original(self, loc) if fast else None
+        def spy(self, tbl, loc):
+            got = original(self, tbl, loc) if fast else None
             calls.append(got is not None)
             return got
 
@@ -76,6 +78,8 @@ def test_bad_cells_give_the_same_findings_both_ways(tmp_path, monkeypatch):
     [3.0, 12.5, 0.1 + 0.2, 1e-7],                       # floats, one with a float artefact
     [datetime(2026, 1, 5), datetime(2026, 1, 5, 10, 30)],  # a time of day kept
     ["  a ", "", "b"],                                   # text, a blank string
+    # every kind of space str.strip() strips (the fastexcel worker strips them in Rust)
+    ["\u2029 x\u3000", "\xa0", " \t ", "\u2028y\x85", "z\u200b"],
 ])
 def test_typed_columns_match_the_grid(tmp_path, monkeypatch, values):
     path = tmp_path / "typed.xlsx"
@@ -91,3 +95,10 @@ def test_typed_columns_match_the_grid(tmp_path, monkeypatch, values):
     slow, _ = _read(path, monkeypatch, fast=False)
     assert any(calls)
     _same(fast, slow)
+
+
+def test_the_worker_strips_what_str_strip_strips():
+    assert set(WHITESPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}
+    values = ["  a ", "", None, "\x1c b \x1f", "\u3000", "c\u200b", "\xa0d\t"]
+    assert stripped_text(pl.Series(values, dtype=pl.String)) == [
+        v.strip() or None if v is not None else None for v in values]
