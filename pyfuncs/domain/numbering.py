@@ -264,15 +264,17 @@ def seed_states(pattern: SeriesPattern,
     the next allocation continues after them instead of issuing their numbers again.
     Numbers of other series are ignored.
     """
-    states: dict[str, SeriesState] = {}
+    best: dict[str, list] = {}  # key -> [highest counter, latest date or None]
     for key, counter, day in _parsed(pattern, numbers_and_dates):
-        old = states.get(key)
-        if old is None:
-            states[key] = SeriesState(counter, day)
+        seen = best.get(key)
+        if seen is None:
+            best[key] = [counter, day]
             continue
-        dates = [d for d in (old.last_date, day) if d is not None]
-        states[key] = SeriesState(max(old.counter, counter), max(dates) if dates else None)
-    return states
+        if counter > seen[0]:
+            seen[0] = counter
+        if day is not None and (seen[1] is None or day > seen[1]):
+            seen[1] = day
+    return {key: SeriesState(counter, day) for key, (counter, day) in best.items()}
 
 
 def _parsed(pattern: SeriesPattern, numbers_and_dates: Iterable[tuple[str, date | None]]
