@@ -21,6 +21,7 @@ from typing import Protocol
 
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import Finding
+from pyfuncs.domain.money import ZERO
 
 Message = tuple[str, str, str, str]  # French message, French fix, English message, fix
 
@@ -411,6 +412,17 @@ class Ctx:
             if len(idx) > 1:
                 idx.sort(key=dates.__getitem__)  # stable: rows in sheet order on a tie
         return out
+
+    @cached_property
+    def quote_billed_net(self) -> dict[str, Decimal]:
+        """Quote number -> net amount of its ``billed_on_quote`` documents (credit notes
+        count negative), summed once: the quote and the leak rules both need it for
+        every accepted quote."""
+        if "Factures" not in self.tables:
+            return {}
+        net = self.col("Factures", "net")
+        return {quote: sum((net[i] or ZERO for i in idx), ZERO)
+                for quote, idx in self.billed_on_quote.items()}
 
     def finally_billed(self, quote: str) -> bool:
         """Whether an issued document of this quote (normalised number) is its final

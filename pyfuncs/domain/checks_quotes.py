@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import eq
 
 from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -122,6 +124,8 @@ def _quote_sheet(ctx: Ctx) -> str:
 def _accepted_twice(ctx: Ctx) -> None:
     status = ctx.col("Devis", "status")
     for versions in ctx.quote_versions.values():
+        if len(versions) < 2:  # most quotes: nothing to sort
+            continue
         accepted = sorted(v for v, i in versions.items() if status[i] == "accepted")
         if len(accepted) < 2:
             continue
@@ -149,32 +153,35 @@ def _invoice_headers(ctx: Ctx) -> None:
     q_status = ctx.col("Devis", "status") if ctx.has("Devis") else []
     q_version = ctx.col("Devis", "version") if ctx.has("Devis") else []
     q_date = ctx.col("Devis", "date") if ctx.has("Devis") else []
-    for i, quote in enumerate(ctx.keys("Factures", "quote")):
-        if not quote or not ctx.live[i]:
-            continue
+    quote_keys, live, types = ctx.keys("Factures", "quote"), ctx.live, ctx.inv_type
+    quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
+    # rows naming a quote (compress keeps the non-empty keys), not cancelled
+    for i in [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]:
+        quote = quote_keys[i]
         quote_value = quotes[i]
-        versions = ctx.quote_versions.get(quote)
+        versions = quote_versions.get(quote)
         if not versions:
             ctx.add("QUOTE-UNKNOWN", WARNING, "Factures", i, "quote", ctx.inv_ref(i), UNKNOWN,
                     quote=text(quote_value), sheet=_quote_sheet(ctx))
             continue
-        target = ctx.quote_target.get(quote)
-        j = _version_of(ctx, quote, versions_col[i])
+        target = quote_target.get(quote)
+        v = versions_col[i]
+        j = versions.get(v) if v.__class__ is int else None  # _version_of, inlined
         if j is None:
-            j = versions[max(versions)]
+            j = target if target is not None else versions[max(versions)]
         if q_client[j] != clients[i] and norm(q_client[j]) != norm(clients[i]):
             ctx.add("QUOTE-CLIENT", ERROR, "Factures", i, "client", ctx.inv_ref(i), CLIENT,
                     client=text(clients[i]), quote=text(quote_value), qclient=text(q_client[j]))
-        if ctx.inv_type[i] == "credit_note":
+        if types[i] == "credit_note":
             continue  # a credit note follows the invoice it cancels
-        ref = ctx.inv_ref(i)
         if target is None:
-            ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote", ref, NOT_ACCEPTED,
-                    quote=text(quote_value), status=_status_text(ctx, q_status[j]))
+            ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote", ctx.inv_ref(i),
+                    NOT_ACCEPTED, quote=text(quote_value),
+                    status=_status_text(ctx, q_status[j]))
             continue
-        v = versions_col[i]
         if not isinstance(v, int) or v == q_version[target]:
             continue
+        ref = ctx.inv_ref(i)
         if v not in versions:
             ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote_version", ref, NO_VERSION,
                     quote=text(quote_value), version=v, target=q_version[target])
@@ -225,20 +232,26 @@ def _lines(ctx: Ctx) -> None:
     quotes, quote_keys = ctx.col("Factures", "quote"), ctx.keys("Factures", "quote")
     flagged: set[int] = set()
     live, types = ctx.live, ctx.inv_type
-    billing = [i for i, quote in enumerate(quote_keys)
-               if quote and live[i] and types[i] == "invoice"]
+    billing = [i for i in compress(range(len(quote_keys)), quote_keys)
+               if live[i] and types[i] == "invoice"]
     # a quote billed by one invoice only: a lower quantity there is worth a look
     invoices_per_quote = Counter(quote_keys[i] for i in billing)
     versions_col = ctx.col("Factures", "quote_version")
+    quote_versions, quote_target, lines_of = ctx.quote_versions, ctx.quote_target, ctx.lines
+    none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
-        j = _version_of(ctx, quote, versions_col[i])
+        v = versions_col[i]  # _version_of, inlined: it runs for every billing invoice
+        j = quote_versions.get(quote, none).get(v) if v.__class__ is int else None
         if j is None:
-            continue
-        by_label = lines_of_version(j)
+            j = quote_target.get(quote)
+            if j is None:
+                continue
+        by_label = catalogue.get(j) or lines_of_version(j)
+        exact = by_label.exact
         where = (i, quotes[i], q_version[j])
-        for k in ctx.lines(i):
-            matches = by_label.exact.get(l_label[k])
+        for k in lines_of(i):
+            matches = exact.get(l_label[k])
             if not matches:
                 folded = fold_label(l_label[k])
                 if is_deposit(folded):
@@ -293,10 +306,12 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
     l_label = ctx.col("LignesFacture", "label")
     l_qty = ctx.col("LignesFacture", "quantity")
     ql_qty = ctx.col("LignesDevis", "quantity")
+    quote_target, types = ctx.quote_target, ctx.inv_type
     for quote, billed in ctx.billed_on_quote.items():
-        target = ctx.quote_target.get(quote)
-        if target is None or len(billed) < 2 or \
-                sum(1 for i in billed if ctx.inv_type[i] != "deposit") < 2:
+        if len(billed) < 2:  # most quotes: decided before any lookup
+            continue
+        target = quote_target.get(quote)
+        if target is None or sum(1 for i in billed if types[i] != "deposit") < 2:
             continue
         by_label = lines_of_version(target)
         done: dict[int, Decimal] = defaultdict(Decimal)
@@ -354,23 +369,23 @@ def is_deposit(folded_label: str) -> bool:
 
 def billed_net(ctx: Ctx, quote: str) -> Decimal:
     """Net amount invoiced on a quote: issued invoices and deposits less credit notes."""
-    net = ctx.col("Factures", "net")
-    return sum((net[i] or ZERO for i in ctx.billed_on_quote.get(quote, ())), ZERO)
+    return ctx.quote_billed_net.get(quote, ZERO)
 
 
 def _over_billing(ctx: Ctx) -> None:
     net = ctx.col("Factures", "net")
     q_net = ctx.col("Devis", "net")
     q_number = ctx.col("Devis", "number")
+    billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net
     for quote, t in ctx.quote_target.items():
         limit = q_net[t]
         if limit is None or ctx.skipped_rows("LignesDevis", quote):
             continue  # a line unreadable (reported there): the quote's total is not known
-        billed = ctx.billed_on_quote.get(quote, [])
+        billed = billed_on.get(quote, [])
         tol = tolerance(len(billed))
-        total = billed_net(ctx, quote)
-        ref = text(q_number[t])
+        total = billed_nets.get(quote, ZERO)  # billed_net
         if total > limit + tol:
+            ref = text(q_number[t])
             running = ZERO
             for i in billed:
                 running += net[i] or ZERO
@@ -379,8 +394,9 @@ def _over_billing(ctx: Ctx) -> None:
                             quote=ref, billed=ctx.money(total), limit=ctx.money(limit),
                             excess=ctx.money(total - limit))
                     break
-    drafts = [i for i, s in enumerate(ctx.inv_status) if s == "draft"
-              and ctx.inv_type[i] in ("invoice", "deposit")]
+    types = ctx.inv_type
+    drafts = [i for i in compress(range(len(types)), map(eq, ctx.inv_status, repeat("draft")))
+              if types[i] in ("invoice", "deposit")]
     for i in drafts:
         quote = ctx.invoice_quote(i)
         t = ctx.quote_target.get(quote)
