@@ -253,18 +253,26 @@ def _invoices(ctx: Ctx) -> None:
 
 def _no_email(ctx: Ctx) -> None:
     """Clients owed money (issued invoices with a balance) without a billing email."""
+    emails = ctx.col("Clients", "billing_email")
+    names = ctx.col("Clients", "name")
+    ids = ctx.col("Clients", "id")
+    client_ids = ctx.keys("Clients", "id")
+    # only clients without an email can be reported: the amounts owed are summed for
+    # them alone (usually none, and then no pass over the invoices at all)
+    without = {key for key, email in zip(client_ids, emails) if not text(email)}
+    if not without:
+        return
     balance = ctx.col("Factures", "balance")
     total = ctx.col("Factures", "total")
     owed: dict[str, Decimal] = {}
     posted, live = ctx.posted, ctx.live
     for i, key in enumerate(ctx.keys("Factures", "client")):
+        if key not in without:
+            continue
         amount = balance[i] if balance[i] is not None else total[i]
         if posted[i] and live[i] and amount is not None:
             owed[key] = owed.get(key, ZERO) + amount
-    emails = ctx.col("Clients", "billing_email")
-    names = ctx.col("Clients", "name")
-    ids = ctx.col("Clients", "id")
-    for i, key in enumerate(ctx.keys("Clients", "id")):
+    for i, key in enumerate(client_ids):
         amount = owed.get(key, ZERO)
         if amount > 0 and not text(emails[i]):
             cid = ids[i]

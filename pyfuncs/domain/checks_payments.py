@@ -15,8 +15,11 @@ a credit of the client, shown for information with the open invoice it may belon
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from itertools import compress, count, repeat
+from operator import gt, lt, ne
 
 from pyfuncs.domain.checks_base import Ctx, loose, message, norm, text
 from pyfuncs.domain.findings import ERROR, INFO, WARNING
@@ -85,8 +88,11 @@ def check_payments(ctx: Ctx) -> None:
             _unknown(ctx, k)
         else:
             unapplied.append(k)
-    for k in [k for k, (i, payer) in enumerate(zip(target, p_client))
-              if i >= 0 and payer and payer != inv_client[i]]:
+    # payments whose client is not, as typed, their invoice's (a C loop; an unknown
+    # invoice, -1, reads the last row and is sorted out by the test after)
+    differ = compress(count(), map(ne, p_client, map(inv_client.__getitem__, target))) \
+        if inv_client else ()
+    for k in [k for k in differ if target[k] >= 0 and p_client[k]]:
         i, payer = target[k], p_client[k]
         if norm(payer) and norm(payer) != norm(inv_client[i]):
             ctx.add("PAY-OTHER-CLIENT", ERROR, "Paiements", k, "client", text(p_invoice[k]),
@@ -149,8 +155,8 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
             if i >= 0 and amount is not None:
                 sums[i] += amount
         paid = [sums.get(i, ZERO) for i in range(len(totals))]
-    over = {i for i, (p, total) in enumerate(zip(paid, totals))
-            if p is not None and total is not None
+    over = {i for i in _maybe_over(paid, totals)
+            if (p := paid[i]) is not None and (total := totals[i]) is not None
             and ((p > total) if total >= 0 else (p < total))}
     if not over:
         return
@@ -172,6 +178,19 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
                 break
 
 
+def _maybe_over(paid: list, totals: list) -> Iterable[int]:
+    """Invoices that may be paid beyond their total: paid more than the total, or a
+    negative total (a credit note's refunds go below it). C loops over the two columns;
+    every invoice when one holds an empty cell (None compares with nothing)."""
+    rows = range(min(len(paid), len(totals)))
+    try:
+        out = set(compress(rows, map(gt, paid, totals)))
+        out.update(compress(rows, map(lt, totals, repeat(ZERO))))
+    except TypeError:
+        return rows
+    return sorted(out)
+
+
 def _unapplied(ctx: Ctx, unapplied: list[int]) -> None:
     """Info per unapplied payment, naming an open invoice of the client with exactly
     that balance when there is one."""
@@ -182,10 +201,14 @@ def _unapplied(ctx: Ctx, unapplied: list[int]) -> None:
     p_amount = ctx.col("Paiements", "amount")
     balance = ctx.col("Factures", "balance")
     open_by: dict[tuple[str, Decimal], int] = {}
-    for i, client in enumerate(ctx.col("Factures", "client")):
+    clients, posted, live = ctx.col("Factures", "client"), ctx.posted, ctx.live
+    # only a balance equal to an unapplied amount can be named: those invoices are found
+    # by a C loop (set membership), not by a pass over every invoice
+    amounts = {p_amount[k] for k in unapplied if p_amount[k] is not None}
+    for i in compress(range(len(balance)), map(amounts.__contains__, balance)):
         b = balance[i]
-        if ctx.posted[i] and ctx.live[i] and b is not None and b > 0:
-            open_by.setdefault((norm(client), b), i)
+        if posted[i] and live[i] and b is not None and b > 0:
+            open_by.setdefault((norm(clients[i]), b), i)
     for k in unapplied:
         amount, client = p_amount[k], text(p_client[k])
         if not client:
