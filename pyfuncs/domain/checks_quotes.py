@@ -220,13 +220,19 @@ def _lines(ctx: Ctx) -> None:
     milestones: dict[str, list[str]] = defaultdict(list)
     if ctx.has("Echeances"):
         for quote, label in zip(ctx.col("Echeances", "quote"), ctx.col("Echeances", "label")):
-            if fold_label(label):
-                milestones[norm(quote)].append(fold_label(label))
+            folded = fold_label(label)
+            if folded:
+                milestones[norm(quote)].append(folded)
+    fold = _folder(ql_label)
+    # every quote line's label, folded: a folded invoice label not in it matches no line
+    # of any version, without building that version's folded labels (milestone lines)
+    all_folded = {fold(label) for label in set(ql_label)} if fold is not fold_label else \
+        {fold_label(label) for label in ql_label}
     catalogue: dict[int, _Lines] = {}
 
     def lines_of_version(j: int) -> _Lines:
         if j not in catalogue:
-            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j))
+            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j), fold)
         return catalogue[j]
 
     quotes, quote_keys = ctx.col("Factures", "quote"), ctx.keys("Factures", "quote")
@@ -256,9 +262,9 @@ def _lines(ctx: Ctx) -> None:
                 folded = fold_label(l_label[k])
                 if is_deposit(folded):
                     continue
-                matches = by_label.folded.get(folded)
+                matches = by_label.folded.get(folded) if folded in all_folded else None
                 if not matches:
-                    if not any(folded.startswith(m) for m in milestones.get(quote, ())):
+                    if not folded.startswith(tuple(milestones.get(quote, ()))):
                         _line(ctx, k, "label", WARNING, LABEL, where, l_label[k])
                         flagged.add(k)
                     continue
@@ -336,15 +342,20 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
 
 class _Lines:
     """A quote version's lines by label: exact label first (a line copied as it is, the
-    usual case, is found without folding), folded label built on the first miss."""
+    usual case, is found without folding), folded label built on the first miss.
+    ``fold``: fold_label, or a memo of it (see _folder)."""
 
-    __slots__ = ("_folded", "exact", "labels", "lines")
+    __slots__ = ("_folded", "exact", "fold", "labels", "lines")
 
-    def __init__(self, labels: list, lines: list[int]) -> None:
-        self.labels, self.lines = labels, lines
-        self.exact: dict[object, list[int]] = {}
-        for k in lines:
-            self.exact.setdefault(labels[k], []).append(k)
+    def __init__(self, labels: list, lines: list[int], fold=fold_label) -> None:
+        self.labels, self.lines, self.fold = labels, lines, fold
+        # labels differ within a version as a rule: one dict display, then the lists
+        # rebuilt in the rare version where a label repeats
+        self.exact: dict[object, list[int]] = {labels[k]: [k] for k in lines}
+        if len(self.exact) < len(lines):
+            self.exact = {}
+            for k in lines:
+                self.exact.setdefault(labels[k], []).append(k)
         self._folded: dict[str, list[int]] | None = None
 
     @property
@@ -352,11 +363,21 @@ class _Lines:
         if self._folded is None:
             self._folded = defaultdict(list)
             for k in self.lines:
-                self._folded[fold_label(self.labels[k])].append(k)
+                self._folded[self.fold(self.labels[k])].append(k)
         return self._folded
 
     def find(self, label: object) -> list[int] | None:
         return self.exact.get(label) or self.folded.get(fold_label(label))
+
+
+def _folder(labels: list):
+    """fold_label memoised over the distinct labels of a column (quote lines repeat a
+    catalogue's labels across quotes); fold_label itself when a label is not text, as
+    1, 1.0 and True would share one memo entry."""
+    distinct = set(labels)
+    if not all(label.__class__ is str for label in distinct):
+        return fold_label
+    return {label: fold_label(label) for label in distinct}.__getitem__
 
 
 def is_deposit(folded_label: str) -> bool:
