@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
+from operator import eq
 from typing import Protocol
 
 from pyfuncs.domain.computed import compute_all
@@ -403,11 +404,16 @@ class Ctx:
         if "Factures" not in self.tables:
             return out
         quotes, types, dates = self.keys("Factures", "quote"), self.inv_type, self.inv_dates
-        for i, posted in enumerate(self.posted):
-            if posted:
-                quote = quotes[i] or (types[i] == "credit_note" and self.invoice_quote(i))
-                if quote:
-                    out[quote].append(i)
+        posted, rows = self.posted, range(len(quotes))
+        # the issued rows with a quote, and the credit notes without one (which take the
+        # quote of the invoice they credit), in sheet order: compress finds both
+        found = [i for i in compress(rows, quotes) if posted[i]]
+        credits = [i for i in compress(rows, map(eq, types, repeat("credit_note")))
+                   if posted[i] and not quotes[i]]
+        for i in sorted(found + credits) if credits else found:
+            quote = quotes[i] or self.invoice_quote(i)
+            if quote:
+                out[quote].append(i)
         for idx in out.values():
             if len(idx) > 1:
                 idx.sort(key=dates.__getitem__)  # stable: rows in sheet order on a tie
