@@ -12,7 +12,7 @@ after ``strip().casefold()``, like SUMIFS.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -141,10 +141,12 @@ class Ctx:
             self._keys[(table, key)] = memo
         return memo
 
-    def resolve(self, refs: list, table: str, key: str, index: dict[str, int]) -> list[int]:
+    def resolve(self, refs: list, table: str, key: str,
+                index: Callable[[], dict[str, int]]) -> list[int]:
         """Row index in ``table`` of each reference (-1 when none): by the value as typed
         first, which is the usual case and costs one dict lookup, then by its matching key
-        (``norm``) through ``index``."""
+        (``norm``) through the dict ``index()`` returns, asked for only then (building it
+        folds the whole key column)."""
         memo = (table, key, "raw")
         raw = self._raw.get(memo)
         if raw is None:
@@ -153,8 +155,9 @@ class Ctx:
             self._raw[memo] = raw
         out = list(map(raw.get, refs, repeat(-2)))
         if -2 in out:
+            by_key = index()
             for k in [k for k, i in enumerate(out) if i == -2]:
-                out[k] = index.get(norm(refs[k]), -1)
+                out[k] = by_key.get(norm(refs[k]), -1)
         return out
 
     def setting(self, key: str) -> object:
@@ -304,7 +307,7 @@ class Ctx:
         if "LignesFacture" not in self.tables:
             return []
         return self.resolve(self.col("LignesFacture", "invoice"), "Factures", "id",
-                            self.inv_by_id)
+                            lambda: self.inv_by_id)
 
     @cached_property
     def _invoice_lines(self) -> Grouped:
@@ -340,7 +343,7 @@ class Ctx:
         if "Clients" not in self.tables:
             return [-1] * len(self.inv_number)
         return self.resolve(self.col("Factures", "client"), "Clients", "id",
-                            self.client_by_id)
+                            lambda: self.client_by_id)
 
     # ------------------------------------------------------------------ quotes
     @cached_property

@@ -81,7 +81,7 @@ def check_payments(ctx: Ctx) -> None:
     p_client = ctx.col("Paiements", "client")
     p_invoice = ctx.col("Paiements", "invoice")
     inv_client = ctx.col("Factures", "client")
-    target = ctx.resolve(p_invoice, "Factures", "number", ctx.inv_first)
+    target = ctx.resolve(p_invoice, "Factures", "number", lambda: ctx.inv_first)
     unapplied: list[int] = []
     for k in [k for k, i in enumerate(target) if i < 0]:
         if text(p_invoice[k]):
