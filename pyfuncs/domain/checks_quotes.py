@@ -232,7 +232,7 @@ def _lines(ctx: Ctx) -> None:
 
     def lines_of_version(j: int) -> _Lines:
         if j not in catalogue:
-            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j), fold)
+            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j), fold, all_folded)
         return catalogue[j]
 
     quotes, quote_keys = ctx.col("Factures", "quote"), ctx.keys("Factures", "quote")
@@ -243,7 +243,8 @@ def _lines(ctx: Ctx) -> None:
     # a quote billed by one invoice only: a lower quantity there is worth a look
     invoices_per_quote = Counter(quote_keys[i] for i in billing)
     versions_col = ctx.col("Factures", "quote_version")
-    quote_versions, quote_target, lines_of = ctx.quote_versions, ctx.quote_target, ctx.lines
+    quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
+    order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
     none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
@@ -256,7 +257,7 @@ def _lines(ctx: Ctx) -> None:
         by_label = catalogue.get(j) or lines_of_version(j)
         exact = by_label.exact
         where = (i, quotes[i], q_version[j])
-        for k in lines_of(i):
+        for k in order[start[i]:start[i + 1]]:
             matches = exact.get(l_label[k])
             if not matches:
                 folded = fold_label(l_label[k])
@@ -343,12 +344,15 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
 class _Lines:
     """A quote version's lines by label: exact label first (a line copied as it is, the
     usual case, is found without folding), folded label built on the first miss.
-    ``fold``: fold_label, or a memo of it (see _folder)."""
+    ``fold``: fold_label, or a memo of it (see _folder); ``known``: when given, every
+    folded label of the quote lines, so that ``find`` can tell a label folded to none of
+    them without building the version's folded labels."""
 
-    __slots__ = ("_folded", "exact", "fold", "labels", "lines")
+    __slots__ = ("_folded", "exact", "fold", "known", "labels", "lines")
 
-    def __init__(self, labels: list, lines: list[int], fold=fold_label) -> None:
-        self.labels, self.lines, self.fold = labels, lines, fold
+    def __init__(self, labels: list, lines: list[int], fold=fold_label,
+                 known: set[str] | None = None) -> None:
+        self.labels, self.lines, self.fold, self.known = labels, lines, fold, known
         # labels differ within a version as a rule: one dict display, then the lists
         # rebuilt in the rare version where a label repeats
         self.exact: dict[object, list[int]] = {labels[k]: [k] for k in lines}
@@ -367,7 +371,13 @@ class _Lines:
         return self._folded
 
     def find(self, label: object) -> list[int] | None:
-        return self.exact.get(label) or self.folded.get(fold_label(label))
+        found = self.exact.get(label)
+        if found:
+            return found
+        folded = fold_label(label)
+        if self.known is not None and folded not in self.known:
+            return None
+        return self.folded.get(folded)
 
 
 def _folder(labels: list):
