@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from itertools import accumulate, compress, repeat
-from operator import eq
+from itertools import accumulate, compress, count, repeat
+from operator import and_, eq, ne
 from typing import Protocol
 
 from pyfuncs.domain.computed import compute_all
@@ -42,6 +42,9 @@ class TableView(Protocol):
     labels: dict[str, str]
 
     def cell(self, key: str, row: int) -> str: ...
+
+
+_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
 
 
 def norm(value: object) -> str:
@@ -133,9 +136,9 @@ class Ctx:
         memo = self._keys.get((table, key))
         if memo is None:
             values = self.col(table, key)
-            try:  # all texts, the usual case: folded by C loops
-                memo = list(map(str.casefold, map(str.strip, values)))
-            except TypeError:  # an empty cell or a number among them
+            try:  # texts and empty cells, the usual case: folded by C loops
+                memo = list(map(str.casefold, map(str.strip, map(_EMPTY.get, values, values))))
+            except TypeError:  # a number or a date among them
                 memo = [v.strip().casefold() if v.__class__ is str else norm(v)
                         for v in values]
             self._keys[(table, key)] = memo
@@ -156,7 +159,7 @@ class Ctx:
         out = list(map(raw.get, refs, repeat(-2)))
         if -2 in out:
             by_key = index()
-            for k in [k for k, i in enumerate(out) if i == -2]:
+            for k in list(compress(count(), map(eq, out, repeat(-2)))):
                 out[k] = by_key.get(norm(refs[k]), -1)
         return out
 
@@ -253,8 +256,9 @@ class Ctx:
     def posted(self) -> list[bool]:
         """Issued (or issued then cancelled): has a number and is not a draft. Counts in
         its series, as invoiced, and as a payment target."""
-        return [bool(text(n)) and s != "draft" for n, s in zip(self.inv_number,
-                                                               self.inv_status)]
+        # a number's matching key is empty exactly when its text is: C loops over keys
+        return list(map(and_, map(bool, self.keys("Factures", "number")),
+                        map(ne, self.inv_status, repeat("draft"))))
 
     @cached_property
     def live(self) -> list[bool]:
@@ -280,6 +284,23 @@ class Ctx:
         """Invoice number -> index of the first row with it."""
         out = first_index(self.keys("Factures", "number"))
         out.pop("", None)
+        return out
+
+    @cached_property
+    def inv_spaced(self) -> dict[str, int]:
+        """For the invoice numbers with inner whitespace (rare): the number without any
+        ('fac 2026-7' -> 'fac2026-7', see ``loose``) -> its index in ``inv_first``, the
+        first in that dict's order. Empty at once when no number holds whitespace: only
+        the space is both whitespace and printable, so one C scan of the numbers
+        joined decides it."""
+        first = self.inv_first
+        joined = "|".join(first)
+        if " " not in joined and joined.isprintable():
+            return {}
+        out: dict[str, int] = {}
+        for key, i in first.items():
+            if len(key.split()) > 1:
+                out.setdefault(loose(key), i)
         return out
 
     @cached_property

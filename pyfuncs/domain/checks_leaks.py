@@ -31,9 +31,12 @@ Amounts are excluding VAT, as quotes, milestones and time are.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import compress, count
+from operator import not_
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.checks_quotes import billed_net, tolerance
@@ -282,8 +285,7 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
     invoice = ctx.col("Temps", "invoice")
     amounts = ctx.col("Temps", "amount")
     groups: dict[tuple[str, int, int], list[int]] = {}
-    for k in [k for k, number in enumerate(invoice) if not number or number.__class__ is
-              not str or not number.strip()]:
+    for k in _unbilled(invoice):
         day = days[k]
         if validated[k] == "yes" and not text(invoice[k]) and isinstance(day, date) \
                 and day < month_start:
@@ -293,6 +295,20 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
         end = date(year + month // 12, month % 12 + 1, 1)
         leaks.append(Leak("LEAK-TIME", client, total, end, "Temps", min(entries), client,
                           (f"{year}-{month:02d}", len(entries))))
+
+
+def _unbilled(invoice: list) -> Iterable[int]:
+    """Time entries with no invoice number (empty, blank or not text), in order: by C
+    loops when the numbers are texts and empty cells, else row by row."""
+    try:
+        return list(compress(count(), map(not_, map(str.strip, map(_EMPTY.get, invoice,
+                                                                    invoice)))))
+    except TypeError:  # a number typed as a number
+        return [k for k, number in enumerate(invoice) if not number or number.__class__ is
+                not str or not number.strip()]
+
+
+_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
 
 
 def check_leaks(ctx: Ctx) -> list[Leak]:

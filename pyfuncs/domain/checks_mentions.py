@@ -218,6 +218,7 @@ def _invoices(ctx: Ctx) -> None:
                                        ctx.col("Clients", "po_required"))
                    if req == "yes"} if ctx.has("Clients") else set()
     sixty = timedelta(days=60)
+    limit: dict[date, date] = {}  # latest_legal_due by issue date: invoices share days
     live, posted = ctx.live, ctx.posted
     for i, kind in enumerate(ctx.inv_type):
         if kind == "credit_note" or not live[i]:
@@ -243,7 +244,7 @@ def _invoices(ctx: Ctx) -> None:
         if when < day:
             ctx.add("MENTION-DUE", ERROR, "Factures", i, "due_date", ref, DUE_BEFORE,
                     due=ctx.day(when), day=ctx.day(day))
-        elif when > latest_legal_due(day):
+        elif when > (limit.get(day) or limit.setdefault(day, latest_legal_due(day))):  # memo
             d45 = max(end_of_month(day) + timedelta(days=45),
                       end_of_month(day + timedelta(days=45)))
             ctx.add("TERMS-LIMIT", ERROR, "Factures", i, "due_date", ref, TERMS,

@@ -109,8 +109,7 @@ def _unknown(ctx: Ctx, k: int) -> None:
     exact = ctx.inv_first
     j = exact.get(loose(number))
     if j is None:  # an invoice number with inner spaces itself: rare
-        j = next((i for key, i in exact.items() if len(key.split()) > 1
-                  and loose(key) == loose(number)), None)
+        j = ctx.inv_spaced.get(loose(number))
     if j is not None:
         ctx.add("PAY-UNKNOWN", WARNING, "Paiements", k, "invoice", text(number), SPELLING,
                 number=text(number), real=text(ctx.inv_number[j]), amount=ctx.money(amount))
