@@ -214,13 +214,15 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
     drafts: dict[str, Decimal] = defaultdict(Decimal)
     if ctx.has("Factures"):
         net = ctx.col("Factures", "net")
-        for i, status in enumerate(ctx.inv_status):
-            if status in ("draft", "to_issue") and net[i] is not None:
+        for i in compress(count(), map(_NOT_ISSUED.__contains__, ctx.inv_status)):
+            if net[i] is not None:
                 quote = ctx.invoice_quote(i)
                 if quote:
                     drafts[quote] += net[i]
+    skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
+    billed_on = ctx.billed_on_quote
     for quote, t in ctx.quote_target.items():
-        rows = ctx.skipped_rows("LignesDevis", quote)
+        rows = ctx.skipped_rows("LignesDevis", quote) if skipped else []
         if rows and quote not in by_time and not ctx.finally_billed(quote):
             billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
             delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
@@ -232,7 +234,7 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
             continue
         billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
         remaining = total - billed
-        tol = tolerance(len(ctx.billed_on_quote.get(quote, ())))
+        tol = tolerance(len(billed_on.get(quote, ())))
         if remaining <= tol:
             continue
         delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
@@ -309,6 +311,7 @@ def _unbilled(invoice: list) -> Iterable[int]:
 
 
 _EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
+_NOT_ISSUED = frozenset(("draft", "to_issue"))
 
 
 def check_leaks(ctx: Ctx) -> list[Leak]:

@@ -102,7 +102,12 @@ OVER_DRAFT = message("Ce brouillon porterait la facturation du devis {quote} à 
 
 def tolerance(count: int) -> Decimal:
     """A cent per invoice: partial invoices round each line to the cent."""
-    return CENT * max(1, count)
+    return _TOLERANCES[count] if 0 <= count < 64 else CENT * max(1, count)
+
+
+# tolerance() for the usual counts, computed once: the quote and leak rules ask it for
+# every accepted quote, and a Decimal product costs more than a list index
+_TOLERANCES = [CENT * max(1, count) for count in range(64)]
 
 
 def check_quotes(ctx: Ctx) -> None:
@@ -408,9 +413,10 @@ def _over_billing(ctx: Ctx) -> None:
     q_net = ctx.col("Devis", "net")
     q_number = ctx.col("Devis", "number")
     billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net
+    skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
     for quote, t in ctx.quote_target.items():
         limit = q_net[t]
-        if limit is None or ctx.skipped_rows("LignesDevis", quote):
+        if limit is None or skipped and ctx.skipped_rows("LignesDevis", quote):
             continue  # a line unreadable (reported there): the quote's total is not known
         billed = billed_on.get(quote, [])
         tol = tolerance(len(billed))
