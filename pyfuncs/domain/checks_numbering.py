@@ -169,6 +169,8 @@ def _all_well_formed(numbers: list) -> bool:
     also when a number is not text or holds a line feed itself: the caller then tests
     row by row."""
     texts = list(filter(None, numbers))
+    if not texts:
+        return True
     try:
         joined = "\n".join(texts)
     except TypeError:
