@@ -16,10 +16,15 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siren, siret, tva
 
-from pyfuncs.domain import (checks_ids, checks_leaks, checks_numbering, checks_payments,
-                            checks_quotes, checks_vat)
-from pyfuncs.domain.checks_base import (Ctx, Grouped, first_index, fold_label, loose, norm,
-                                        text)
+from pyfuncs.domain import (
+    checks_ids,
+    checks_leaks,
+    checks_numbering,
+    checks_payments,
+    checks_quotes,
+    checks_vat,
+)
+from pyfuncs.domain.checks_base import Ctx, Grouped, first_index, fold_label, loose, norm, text
 from pyfuncs.domain.money import CENT
 
 DIGITS = st.text("0123456789", min_size=0, max_size=16)
@@ -66,8 +71,8 @@ def test_fast_paths_accept_the_usual_numbers() -> None:
 
 # ---------------------------------------------------------------- lookups and filters
 CELLS = st.one_of(st.none(), st.text(" \tab-FAC0123\u00a0", max_size=8),
-                  st.integers(-3, 3), st.sampled_from([D("1.5"), D("0"), date(2026, 1, 2)]))
-AMOUNTS = st.one_of(st.none(), st.sampled_from([D("-5"), D("-1"), D("0"), D("1"), D("2.50")]))
+                  st.integers(-3, 3), st.sampled_from([D("1.5"), D(0), date(2026, 1, 2)]))
+AMOUNTS = st.one_of(st.none(), st.sampled_from([D(-5), D(-1), D(0), D(1), D("2.50")]))
 
 
 @given(st.lists(st.integers(-1, 6)))
