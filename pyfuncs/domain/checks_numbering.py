@@ -193,19 +193,23 @@ def _series(ctx: Ctx) -> None:
     # without a yearly reset the counter runs across years (FAC2026-0041, FAC2027-0042):
     # the years printed in a number are then not part of its series
     yearly = ctx.setting("yearly_reset") not in (False, "no")
-    for i in [i for i, p in enumerate(posted) if p]:
-        number = text(numbers[i])
-        prefix = number.rstrip(DIGITS)  # split_number, inlined: it runs 100k times
+    key_of: dict[str, str] = {}  # prefix -> its series key (a few prefixes, 100k rows)
+    for i in compress(range(len(posted)), posted):
+        number = numbers[i]  # text() and split_number, inlined: they run 100k times
+        number = number.strip() if number.__class__ is str else text(number)
+        prefix = number.rstrip(DIGITS)
         width = len(number) - len(prefix)
         if not width:
             ctx.add("NUM-FORMAT", WARNING, "Factures", i, "number", number, NO_COUNTER,
                     number=number)
             continue
         counter = int(number[len(prefix):])
-        key = prefix.casefold() if yearly else YEAR.sub("{YYYY}", prefix).casefold()
+        key = key_of.get(prefix)
+        if key is None:
+            key = key_of[prefix] = prefix.casefold() if yearly else \
+                YEAR.sub("{YYYY}", prefix).casefold()
+            names.setdefault(key, prefix)
         series[key].append((counter, i, width))
-        if key not in names:
-            names[key] = prefix
     for key, members in series.items():
         members.sort()
         prefix = names[key]

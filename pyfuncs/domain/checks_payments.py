@@ -160,9 +160,9 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
     if not over:
         return
     applied: dict[int, list[int]] = defaultdict(list)
-    for k, i in enumerate(target):
-        if i in over and p_amount[k] is not None:
-            applied[i].append(k)
+    for k in compress(count(), map(over.__contains__, target)):  # their payments
+        if p_amount[k] is not None:
+            applied[target[k]].append(k)
     far = date.max
     for i, payments in applied.items():
         total = totals[i]
