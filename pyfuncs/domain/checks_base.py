@@ -391,6 +391,11 @@ class Ctx:
         status = self.col("Devis", "status") if "Devis" in self.tables else []
         out: dict[str, int] = {}
         for number, versions in self.quote_versions.items():
+            if len(versions) == 1:  # most quotes: their one version, if accepted
+                for i in versions.values():
+                    if status[i] == "accepted":
+                        out[number] = i
+                continue
             accepted = [v for v, i in versions.items() if status[i] == "accepted"]
             if accepted:
                 out[number] = versions[max(accepted)]
