@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from itertools import compress, count, repeat
-from operator import add, lt, ne, not_
+from operator import add, lt, ne
 
 from pyfuncs.domain.checks_base import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -146,12 +146,8 @@ def _suspects(rates: list, owner: list, dates: list) -> set[int]:
     2014 (or 0 %), or a date before 2014. The others are at the rates the VAT formula
     sums, where the formula columns already hold round(base x rate, 2) per rate
     (compute_all mirrors them): checking them again would find nothing."""
-    # lines at no rate in force since 2014 or at 0 (C loops; an empty rate is among them
-    # and sorted out after)
-    lines = set(compress(count(), map(not_, map(RATES_2014.__contains__, rates))))
-    lines.update(compress(count(), map(not_, rates)))
-    out = {owner[k] for k in lines if (r := rates[k]) is not None and
-           (not r or r not in RATES_2014)}
+    out = {owner[k] for k, r in enumerate(rates) if r is not None and (not r or r not in
+                                                                       RATES_2014)}
     out.update(compress(count(), map(lt, dates, repeat(SINCE_2014))))
     out.discard(-1)
     return out
