@@ -220,7 +220,7 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
                 if quote:
                     drafts[quote] += net[i]
     skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
-    billed_on = ctx.billed_on_quote
+    billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net  # {} if no Factures
     for quote, t in ctx.quote_target.items():
         rows = ctx.skipped_rows("LignesDevis", quote) if skipped else []
         if rows and quote not in by_time and not ctx.finally_billed(quote):
@@ -232,7 +232,7 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
         total = q_net[t]
         if total is None:
             continue
-        billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
+        billed = billed_nets.get(quote, ZERO)  # billed_net(), without a call per quote
         remaining = total - billed
         tol = tolerance(len(billed_on.get(quote, ())))
         if remaining <= tol:
