@@ -140,15 +140,6 @@ def _accepted_twice(ctx: Ctx) -> None:
                 quote=ref, versions=", ".join(map(str, accepted)), target=accepted[-1])
 
 
-def _version_of(ctx: Ctx, quote: str, version: object) -> int | None:
-    """Row index in Devis of the version an invoice bills (its own, else the target)."""
-    if version.__class__ is int:
-        j = ctx.quote_versions.get(quote, {}).get(version)  # type: ignore[call-overload]
-        if j is not None:
-            return j
-    return ctx.quote_target.get(quote)
-
-
 def _invoice_headers(ctx: Ctx) -> None:
     """Unknown quote, wrong client, not the accepted version."""
     quotes = ctx.col("Factures", "quote")
@@ -171,7 +162,8 @@ def _invoice_headers(ctx: Ctx) -> None:
             continue
         target = quote_target.get(quote)
         v = versions_col[i]
-        j = versions.get(v) if v.__class__ is int else None  # _version_of, inlined
+        # the Devis row of the version it bills: its own, else the accepted one
+        j = versions.get(v) if v.__class__ is int else None
         if j is None:
             j = target if target is not None else versions[max(versions)]
         if q_client[j] != clients[i] and norm(q_client[j]) != norm(clients[i]):
@@ -253,7 +245,7 @@ def _lines(ctx: Ctx) -> None:
     none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
-        v = versions_col[i]  # _version_of, inlined: it runs for every billing invoice
+        v = versions_col[i]  # the version it bills: its own, else the accepted one
         j = quote_versions.get(quote, none).get(v) if v.__class__ is int else None
         if j is None:
             j = quote_target.get(quote)
