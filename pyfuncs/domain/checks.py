@@ -23,9 +23,14 @@ Severities: an error is illegal or wrong in money; a warning is a risk to look a
 is what remains to invoice and payments applied to no invoice. A rule that raises on data
 it did not expect ends with one CHECK-FAILED warning; the other rules still run.
 
-Speed: plain loops over columns with dict lookups built once (checks_base.Ctx), the
-cyclic garbage collector paused meanwhile (see collector_paused); about 1.2 s of CPU for
-100k invoices, 250k lines, 150k payments and 160k time entries.
+Speed: plain loops over columns with dict lookups built once and shared by the rules
+(checks_base.Ctx), the cyclic garbage collector paused meanwhile (see collector_paused).
+Where a rule would pass over every row to find the few that can give a finding, C loops
+(compress, map, set membership, one regex over joined text) pick those rows first, and
+the rule's own loop runs on them alone; values are folded or validated once per distinct
+value. Each such shortcut is proven equal to the loop it replaced in
+tests/unit/test_checks_fast.py. About 0.75 s of CPU for 100k invoices, 250k lines, 150k
+payments and 160k time entries (1.05 s before those shortcuts, on the same machine).
 """
 from __future__ import annotations
 

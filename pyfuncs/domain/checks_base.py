@@ -11,16 +11,18 @@ after ``strip().casefold()``, like SUMIFS.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
+from operator import and_, eq, ne
 from typing import Protocol
 
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import Finding
+from pyfuncs.domain.money import ZERO
 
 Message = tuple[str, str, str, str]  # French message, French fix, English message, fix
 
@@ -40,6 +42,9 @@ class TableView(Protocol):
     labels: dict[str, str]
 
     def cell(self, key: str, row: int) -> str: ...
+
+
+_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
 
 
 def norm(value: object) -> str:
@@ -130,26 +135,32 @@ class Ctx:
         """A column as matching keys (``norm`` of each value), built once per run."""
         memo = self._keys.get((table, key))
         if memo is None:
-            memo = [v.strip().casefold() if v.__class__ is str else norm(v)
-                    for v in self.col(table, key)]
+            values = self.col(table, key)
+            try:  # texts and empty cells, the usual case: folded by C loops
+                memo = list(map(str.casefold, map(str.strip, map(_EMPTY.get, values, values))))
+            except TypeError:  # a number or a date among them
+                memo = [v.strip().casefold() if v.__class__ is str else norm(v)
+                        for v in values]
             self._keys[(table, key)] = memo
         return memo
 
-    def resolve(self, refs: list, table: str, key: str, index: dict[str, int]) -> list[int]:
+    def resolve(self, refs: list, table: str, key: str,
+                index: Callable[[], dict[str, int]]) -> list[int]:
         """Row index in ``table`` of each reference (-1 when none): by the value as typed
         first, which is the usual case and costs one dict lookup, then by its matching key
-        (``norm``) through ``index``."""
+        (``norm``) through the dict ``index()`` returns, asked for only then (building it
+        folds the whole key column)."""
         memo = (table, key, "raw")
         raw = self._raw.get(memo)
         if raw is None:
-            values = self.col(table, key)
-            raw = {values[i]: i for i in range(len(values) - 1, -1, -1)
-                   if values[i] is not None}
+            raw = first_index(self.col(table, key))
+            raw.pop(None, None)
             self._raw[memo] = raw
-        get = raw.get
-        out = [get(r, -2) for r in refs]
-        for k in [k for k, i in enumerate(out) if i == -2]:
-            out[k] = index.get(norm(refs[k]), -1)
+        out = list(map(raw.get, refs, repeat(-2)))
+        if -2 in out:
+            by_key = index()
+            for k in list(compress(count(), map(eq, out, repeat(-2)))):
+                out[k] = by_key.get(norm(refs[k]), -1)
         return out
 
     def setting(self, key: str) -> object:
@@ -245,8 +256,9 @@ class Ctx:
     def posted(self) -> list[bool]:
         """Issued (or issued then cancelled): has a number and is not a draft. Counts in
         its series, as invoiced, and as a payment target."""
-        return [bool(text(n)) and s != "draft" for n, s in zip(self.inv_number,
-                                                               self.inv_status)]
+        # a number's matching key is empty exactly when its text is: C loops over keys
+        return list(map(and_, map(bool, self.keys("Factures", "number")),
+                        map(ne, self.inv_status, repeat("draft"))))
 
     @cached_property
     def live(self) -> list[bool]:
@@ -270,8 +282,26 @@ class Ctx:
     @cached_property
     def inv_first(self) -> dict[str, int]:
         """Invoice number -> index of the first row with it."""
-        keys = self.keys("Factures", "number")
-        return {keys[i]: i for i in range(len(keys) - 1, -1, -1) if keys[i]}
+        out = first_index(self.keys("Factures", "number"))
+        out.pop("", None)
+        return out
+
+    @cached_property
+    def inv_spaced(self) -> dict[str, int]:
+        """For the invoice numbers with inner whitespace (rare): the number without any
+        ('fac 2026-7' -> 'fac2026-7', see ``loose``) -> its index in ``inv_first``, the
+        first in that dict's order. Empty at once when no number holds whitespace: only
+        the space is both whitespace and printable, so one C scan of the numbers
+        joined decides it."""
+        first = self.inv_first
+        joined = "|".join(first)
+        if " " not in joined and joined.isprintable():
+            return {}
+        out: dict[str, int] = {}
+        for key, i in first.items():
+            if len(key.split()) > 1:
+                out.setdefault(loose(key), i)
+        return out
 
     @cached_property
     def inv_by_number(self) -> dict[str, list[int]]:
@@ -288,8 +318,9 @@ class Ctx:
     @cached_property
     def inv_by_id(self) -> dict[str, int]:
         """Internal ref (what the lines name) -> index of the first row with it."""
-        keys = self.keys("Factures", "id")
-        return {keys[i]: i for i in range(len(keys) - 1, -1, -1) if keys[i]}
+        out = first_index(self.keys("Factures", "id"))
+        out.pop("", None)
+        return out
 
     @cached_property
     def line_invoice(self) -> list[int]:
@@ -297,7 +328,7 @@ class Ctx:
         if "LignesFacture" not in self.tables:
             return []
         return self.resolve(self.col("LignesFacture", "invoice"), "Factures", "id",
-                            self.inv_by_id)
+                            lambda: self.inv_by_id)
 
     @cached_property
     def _invoice_lines(self) -> Grouped:
@@ -306,6 +337,13 @@ class Ctx:
     def lines(self, i: int) -> list[int]:
         """Indexes of invoice i's lines, in sheet order."""
         return self._invoice_lines.members(i)
+
+    @property
+    def line_slices(self) -> tuple[list[int], list[int]]:
+        """``lines`` without a call per invoice, for the loops over every invoice: the
+        lines of invoice i are ``order[start[i]:start[i + 1]]`` of (order, start)."""
+        groups = self._invoice_lines
+        return groups.order, groups.start
 
     def posted_by_number(self, number: object) -> int | None:
         """The issued invoice with this number (the first if the number repeats)."""
@@ -333,7 +371,7 @@ class Ctx:
         if "Clients" not in self.tables:
             return [-1] * len(self.inv_number)
         return self.resolve(self.col("Factures", "client"), "Clients", "id",
-                            self.client_by_id)
+                            lambda: self.client_by_id)
 
     # ------------------------------------------------------------------ quotes
     @cached_property
@@ -353,6 +391,11 @@ class Ctx:
         status = self.col("Devis", "status") if "Devis" in self.tables else []
         out: dict[str, int] = {}
         for number, versions in self.quote_versions.items():
+            if len(versions) == 1:  # most quotes: their one version, if accepted
+                for i in versions.values():
+                    if status[i] == "accepted":
+                        out[number] = i
+                continue
             accepted = [v for v, i in versions.items() if status[i] == "accepted"]
             if accepted:
                 out[number] = versions[max(accepted)]
@@ -397,15 +440,31 @@ class Ctx:
         if "Factures" not in self.tables:
             return out
         quotes, types, dates = self.keys("Factures", "quote"), self.inv_type, self.inv_dates
-        for i, posted in enumerate(self.posted):
-            if posted:
-                quote = quotes[i] or (types[i] == "credit_note" and self.invoice_quote(i))
-                if quote:
-                    out[quote].append(i)
+        posted, rows = self.posted, range(len(quotes))
+        # the issued rows with a quote, and the credit notes without one (which take the
+        # quote of the invoice they credit), in sheet order: compress finds both
+        found = [i for i in compress(rows, quotes) if posted[i]]
+        credits = [i for i in compress(rows, map(eq, types, repeat("credit_note")))
+                   if posted[i] and not quotes[i]]
+        for i in sorted(found + credits) if credits else found:
+            quote = quotes[i] or self.invoice_quote(i)
+            if quote:
+                out[quote].append(i)
         for idx in out.values():
             if len(idx) > 1:
                 idx.sort(key=dates.__getitem__)  # stable: rows in sheet order on a tie
         return out
+
+    @cached_property
+    def quote_billed_net(self) -> dict[str, Decimal]:
+        """Quote number -> net amount of its ``billed_on_quote`` documents (credit notes
+        count negative), summed once: the quote and the leak rules both need it for
+        every accepted quote."""
+        if "Factures" not in self.tables:
+            return {}
+        net = self.col("Factures", "net")
+        return {quote: sum((net[i] or ZERO for i in idx), ZERO)
+                for quote, idx in self.billed_on_quote.items()}
 
     def finally_billed(self, quote: str) -> bool:
         """Whether an issued document of this quote (normalised number) is its final
@@ -426,26 +485,29 @@ class Ctx:
 
 
 
+def first_index(values: list) -> dict:
+    """Each value -> the index of its first occurrence. Built by dict() from the end of
+    the list, so that the first occurrence is written last (one C loop)."""
+    n = len(values)
+    return dict(zip(reversed(values), range(n - 1, -1, -1)))
+
+
 class Grouped:
     """Rows of a table grouped by an owner index (lines by invoice), as two flat int lists
     rather than a list per owner: at 100k invoices, 100k small lists cost more in garbage
-    collection passes than in building them."""
+    collection passes than in building them.
+
+    Built by C loops: the rows sorted by owner (a stable sort keeps sheet order within an
+    owner, and lines come mostly grouped already, which timsort does in one pass), the
+    rows without an owner (-1) sorting first and cut off."""
 
     __slots__ = ("order", "start")
 
     def __init__(self, owner: list[int], size: int) -> None:
-        counts = [0] * (size + 1)
-        for i in owner:
-            if i >= 0:
-                counts[i] += 1
-        self.start = list(accumulate(counts, initial=0))
-        slot = self.start[:-1]
-        order = [0] * self.start[-1]
-        for k, i in enumerate(owner):
-            if i >= 0:
-                order[slot[i]] = k
-                slot[i] += 1
-        self.order = order
+        counts = Counter(owner)
+        self.start = list(accumulate(map(counts.get, range(size), repeat(0)), initial=0))
+        order = sorted(range(len(owner)), key=owner.__getitem__)
+        self.order = order[len(owner) - self.start[-1]:]
 
     def members(self, i: int) -> list[int]:
         return self.order[self.start[i]:self.start[i + 1]]

@@ -31,9 +31,12 @@ Amounts are excluding VAT, as quotes, milestones and time are.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import compress, count
+from operator import not_
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.checks_quotes import billed_net, tolerance
@@ -211,13 +214,15 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
     drafts: dict[str, Decimal] = defaultdict(Decimal)
     if ctx.has("Factures"):
         net = ctx.col("Factures", "net")
-        for i, status in enumerate(ctx.inv_status):
-            if status in ("draft", "to_issue") and net[i] is not None:
+        for i in compress(count(), map(_NOT_ISSUED.__contains__, ctx.inv_status)):
+            if net[i] is not None:
                 quote = ctx.invoice_quote(i)
                 if quote:
                     drafts[quote] += net[i]
+    skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
+    billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net  # {} if no Factures
     for quote, t in ctx.quote_target.items():
-        rows = ctx.skipped_rows("LignesDevis", quote)
+        rows = ctx.skipped_rows("LignesDevis", quote) if skipped else []
         if rows and quote not in by_time and not ctx.finally_billed(quote):
             billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
             delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
@@ -227,9 +232,9 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
         total = q_net[t]
         if total is None:
             continue
-        billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO
+        billed = billed_nets.get(quote, ZERO)  # billed_net(), without a call per quote
         remaining = total - billed
-        tol = tolerance(len(ctx.billed_on_quote.get(quote, ())))
+        tol = tolerance(len(billed_on.get(quote, ())))
         if remaining <= tol:
             continue
         delivered = q_delivered[t] if isinstance(q_delivered[t], date) else None
@@ -282,8 +287,7 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
     invoice = ctx.col("Temps", "invoice")
     amounts = ctx.col("Temps", "amount")
     groups: dict[tuple[str, int, int], list[int]] = {}
-    for k in [k for k, number in enumerate(invoice) if not number or number.__class__ is
-              not str or not number.strip()]:
+    for k in _unbilled(invoice):
         day = days[k]
         if validated[k] == "yes" and not text(invoice[k]) and isinstance(day, date) \
                 and day < month_start:
@@ -293,6 +297,21 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
         end = date(year + month // 12, month % 12 + 1, 1)
         leaks.append(Leak("LEAK-TIME", client, total, end, "Temps", min(entries), client,
                           (f"{year}-{month:02d}", len(entries))))
+
+
+def _unbilled(invoice: list) -> Iterable[int]:
+    """Time entries with no invoice number (empty, blank or not text), in order: by C
+    loops when the numbers are texts and empty cells, else row by row."""
+    try:
+        return list(compress(count(), map(not_, map(str.strip, map(_EMPTY.get, invoice,
+                                                                    invoice)))))
+    except TypeError:  # a number typed as a number
+        return [k for k, number in enumerate(invoice) if not number or number.__class__ is
+                not str or not number.strip()]
+
+
+_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
+_NOT_ISSUED = frozenset(("draft", "to_issue"))
 
 
 def check_leaks(ctx: Ctx) -> list[Leak]:

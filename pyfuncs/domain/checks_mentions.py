@@ -218,6 +218,7 @@ def _invoices(ctx: Ctx) -> None:
                                        ctx.col("Clients", "po_required"))
                    if req == "yes"} if ctx.has("Clients") else set()
     sixty = timedelta(days=60)
+    limit: dict[date, date] = {}  # latest_legal_due by issue date: invoices share days
     live, posted = ctx.live, ctx.posted
     for i, kind in enumerate(ctx.inv_type):
         if kind == "credit_note" or not live[i]:
@@ -243,7 +244,7 @@ def _invoices(ctx: Ctx) -> None:
         if when < day:
             ctx.add("MENTION-DUE", ERROR, "Factures", i, "due_date", ref, DUE_BEFORE,
                     due=ctx.day(when), day=ctx.day(day))
-        elif when > latest_legal_due(day):
+        elif when > (limit.get(day) or limit.setdefault(day, latest_legal_due(day))):  # memo
             d45 = max(end_of_month(day) + timedelta(days=45),
                       end_of_month(day + timedelta(days=45)))
             ctx.add("TERMS-LIMIT", ERROR, "Factures", i, "due_date", ref, TERMS,
@@ -253,18 +254,26 @@ def _invoices(ctx: Ctx) -> None:
 
 def _no_email(ctx: Ctx) -> None:
     """Clients owed money (issued invoices with a balance) without a billing email."""
+    emails = ctx.col("Clients", "billing_email")
+    names = ctx.col("Clients", "name")
+    ids = ctx.col("Clients", "id")
+    client_ids = ctx.keys("Clients", "id")
+    # only clients without an email can be reported: the amounts owed are summed for
+    # them alone (usually none, and then no pass over the invoices at all)
+    without = {key for key, email in zip(client_ids, emails) if not text(email)}
+    if not without:
+        return
     balance = ctx.col("Factures", "balance")
     total = ctx.col("Factures", "total")
     owed: dict[str, Decimal] = {}
     posted, live = ctx.posted, ctx.live
     for i, key in enumerate(ctx.keys("Factures", "client")):
+        if key not in without:
+            continue
         amount = balance[i] if balance[i] is not None else total[i]
         if posted[i] and live[i] and amount is not None:
             owed[key] = owed.get(key, ZERO) + amount
-    emails = ctx.col("Clients", "billing_email")
-    names = ctx.col("Clients", "name")
-    ids = ctx.col("Clients", "id")
-    for i, key in enumerate(ctx.keys("Clients", "id")):
+    for i, key in enumerate(client_ids):
         amount = owed.get(key, ZERO)
         if amount > 0 and not text(emails[i]):
             cid = ids[i]

@@ -15,8 +15,11 @@ a credit of the client, shown for information with the open invoice it may belon
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from itertools import compress, count, repeat
+from operator import gt, lt, ne
 
 from pyfuncs.domain.checks_base import Ctx, loose, message, norm, text
 from pyfuncs.domain.findings import ERROR, INFO, WARNING
@@ -78,15 +81,18 @@ def check_payments(ctx: Ctx) -> None:
     p_client = ctx.col("Paiements", "client")
     p_invoice = ctx.col("Paiements", "invoice")
     inv_client = ctx.col("Factures", "client")
-    target = ctx.resolve(p_invoice, "Factures", "number", ctx.inv_first)
+    target = ctx.resolve(p_invoice, "Factures", "number", lambda: ctx.inv_first)
     unapplied: list[int] = []
     for k in [k for k, i in enumerate(target) if i < 0]:
         if text(p_invoice[k]):
             _unknown(ctx, k)
         else:
             unapplied.append(k)
-    for k in [k for k, (i, payer) in enumerate(zip(target, p_client))
-              if i >= 0 and payer and payer != inv_client[i]]:
+    # payments whose client is not, as typed, their invoice's (a C loop; an unknown
+    # invoice, -1, reads the last row and is sorted out by the test after)
+    differ = compress(count(), map(ne, p_client, map(inv_client.__getitem__, target))) \
+        if inv_client else ()
+    for k in [k for k in differ if target[k] >= 0 and p_client[k]]:
         i, payer = target[k], p_client[k]
         if norm(payer) and norm(payer) != norm(inv_client[i]):
             ctx.add("PAY-OTHER-CLIENT", ERROR, "Paiements", k, "client", text(p_invoice[k]),
@@ -103,8 +109,7 @@ def _unknown(ctx: Ctx, k: int) -> None:
     exact = ctx.inv_first
     j = exact.get(loose(number))
     if j is None:  # an invoice number with inner spaces itself: rare
-        j = next((i for key, i in exact.items() if len(key.split()) > 1
-                  and loose(key) == loose(number)), None)
+        j = ctx.inv_spaced.get(loose(number))
     if j is not None:
         ctx.add("PAY-UNKNOWN", WARNING, "Paiements", k, "invoice", text(number), SPELLING,
                 number=text(number), real=text(ctx.inv_number[j]), amount=ctx.money(amount))
@@ -149,15 +154,15 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
             if i >= 0 and amount is not None:
                 sums[i] += amount
         paid = [sums.get(i, ZERO) for i in range(len(totals))]
-    over = {i for i, (p, total) in enumerate(zip(paid, totals))
-            if p is not None and total is not None
+    over = {i for i in _maybe_over(paid, totals)
+            if (p := paid[i]) is not None and (total := totals[i]) is not None
             and ((p > total) if total >= 0 else (p < total))}
     if not over:
         return
     applied: dict[int, list[int]] = defaultdict(list)
-    for k, i in enumerate(target):
-        if i in over and p_amount[k] is not None:
-            applied[i].append(k)
+    for k in compress(count(), map(over.__contains__, target)):  # their payments
+        if p_amount[k] is not None:
+            applied[target[k]].append(k)
     far = date.max
     for i, payments in applied.items():
         total = totals[i]
@@ -172,6 +177,19 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
                 break
 
 
+def _maybe_over(paid: list, totals: list) -> Iterable[int]:
+    """Invoices that may be paid beyond their total: paid more than the total, or a
+    negative total (a credit note's refunds go below it). C loops over the two columns;
+    every invoice when one holds an empty cell (None compares with nothing)."""
+    rows = range(min(len(paid), len(totals)))
+    try:
+        out = set(compress(rows, map(gt, paid, totals)))
+        out.update(compress(rows, map(lt, totals, repeat(ZERO))))
+    except TypeError:
+        return rows
+    return sorted(out)
+
+
 def _unapplied(ctx: Ctx, unapplied: list[int]) -> None:
     """Info per unapplied payment, naming an open invoice of the client with exactly
     that balance when there is one."""
@@ -182,10 +200,14 @@ def _unapplied(ctx: Ctx, unapplied: list[int]) -> None:
     p_amount = ctx.col("Paiements", "amount")
     balance = ctx.col("Factures", "balance")
     open_by: dict[tuple[str, Decimal], int] = {}
-    for i, client in enumerate(ctx.col("Factures", "client")):
+    clients, posted, live = ctx.col("Factures", "client"), ctx.posted, ctx.live
+    # only a balance equal to an unapplied amount can be named: those invoices are found
+    # by a C loop (set membership), not by a pass over every invoice
+    amounts = {p_amount[k] for k in unapplied if p_amount[k] is not None}
+    for i in compress(range(len(balance)), map(amounts.__contains__, balance)):
         b = balance[i]
-        if ctx.posted[i] and ctx.live[i] and b is not None and b > 0:
-            open_by.setdefault((norm(client), b), i)
+        if posted[i] and live[i] and b is not None and b > 0:
+            open_by.setdefault((norm(clients[i]), b), i)
     for k in unapplied:
         amount, client = p_amount[k], text(p_client[k])
         if not client:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import eq
 
 from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -100,7 +102,12 @@ OVER_DRAFT = message("Ce brouillon porterait la facturation du devis {quote} à 
 
 def tolerance(count: int) -> Decimal:
     """A cent per invoice: partial invoices round each line to the cent."""
-    return CENT * max(1, count)
+    return _TOLERANCES[count] if 0 <= count < 64 else CENT * max(1, count)
+
+
+# tolerance() for the usual counts, computed once: the quote and leak rules ask it for
+# every accepted quote, and a Decimal product costs more than a list index
+_TOLERANCES = [CENT * max(1, count) for count in range(64)]
 
 
 def check_quotes(ctx: Ctx) -> None:
@@ -122,6 +129,8 @@ def _quote_sheet(ctx: Ctx) -> str:
 def _accepted_twice(ctx: Ctx) -> None:
     status = ctx.col("Devis", "status")
     for versions in ctx.quote_versions.values():
+        if len(versions) < 2:  # most quotes: nothing to sort
+            continue
         accepted = sorted(v for v, i in versions.items() if status[i] == "accepted")
         if len(accepted) < 2:
             continue
@@ -129,15 +138,6 @@ def _accepted_twice(ctx: Ctx) -> None:
         ref = text(ctx.col("Devis", "number")[i])
         ctx.add("QUOTE-VERSION", WARNING, "Devis", i, "status", ref, TWO_ACCEPTED,
                 quote=ref, versions=", ".join(map(str, accepted)), target=accepted[-1])
-
-
-def _version_of(ctx: Ctx, quote: str, version: object) -> int | None:
-    """Row index in Devis of the version an invoice bills (its own, else the target)."""
-    if version.__class__ is int:
-        j = ctx.quote_versions.get(quote, {}).get(version)  # type: ignore[call-overload]
-        if j is not None:
-            return j
-    return ctx.quote_target.get(quote)
 
 
 def _invoice_headers(ctx: Ctx) -> None:
@@ -149,32 +149,36 @@ def _invoice_headers(ctx: Ctx) -> None:
     q_status = ctx.col("Devis", "status") if ctx.has("Devis") else []
     q_version = ctx.col("Devis", "version") if ctx.has("Devis") else []
     q_date = ctx.col("Devis", "date") if ctx.has("Devis") else []
-    for i, quote in enumerate(ctx.keys("Factures", "quote")):
-        if not quote or not ctx.live[i]:
-            continue
+    quote_keys, live, types = ctx.keys("Factures", "quote"), ctx.live, ctx.inv_type
+    quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
+    # rows naming a quote (compress keeps the non-empty keys), not cancelled
+    for i in [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]:
+        quote = quote_keys[i]
         quote_value = quotes[i]
-        versions = ctx.quote_versions.get(quote)
+        versions = quote_versions.get(quote)
         if not versions:
             ctx.add("QUOTE-UNKNOWN", WARNING, "Factures", i, "quote", ctx.inv_ref(i), UNKNOWN,
                     quote=text(quote_value), sheet=_quote_sheet(ctx))
             continue
-        target = ctx.quote_target.get(quote)
-        j = _version_of(ctx, quote, versions_col[i])
+        target = quote_target.get(quote)
+        v = versions_col[i]
+        # the Devis row of the version it bills: its own, else the accepted one
+        j = versions.get(v) if v.__class__ is int else None
         if j is None:
-            j = versions[max(versions)]
+            j = target if target is not None else versions[max(versions)]
         if q_client[j] != clients[i] and norm(q_client[j]) != norm(clients[i]):
             ctx.add("QUOTE-CLIENT", ERROR, "Factures", i, "client", ctx.inv_ref(i), CLIENT,
                     client=text(clients[i]), quote=text(quote_value), qclient=text(q_client[j]))
-        if ctx.inv_type[i] == "credit_note":
+        if types[i] == "credit_note":
             continue  # a credit note follows the invoice it cancels
-        ref = ctx.inv_ref(i)
         if target is None:
-            ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote", ref, NOT_ACCEPTED,
-                    quote=text(quote_value), status=_status_text(ctx, q_status[j]))
+            ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote", ctx.inv_ref(i),
+                    NOT_ACCEPTED, quote=text(quote_value),
+                    status=_status_text(ctx, q_status[j]))
             continue
-        v = versions_col[i]
         if not isinstance(v, int) or v == q_version[target]:
             continue
+        ref = ctx.inv_ref(i)
         if v not in versions:
             ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote_version", ref, NO_VERSION,
                     quote=text(quote_value), version=v, target=q_version[target])
@@ -213,39 +217,52 @@ def _lines(ctx: Ctx) -> None:
     milestones: dict[str, list[str]] = defaultdict(list)
     if ctx.has("Echeances"):
         for quote, label in zip(ctx.col("Echeances", "quote"), ctx.col("Echeances", "label")):
-            if fold_label(label):
-                milestones[norm(quote)].append(fold_label(label))
+            folded = fold_label(label)
+            if folded:
+                milestones[norm(quote)].append(folded)
+    fold = _folder(ql_label)
+    # every quote line's label, folded: a folded invoice label not in it matches no line
+    # of any version, without building that version's folded labels (milestone lines)
+    all_folded = {fold(label) for label in set(ql_label)} if fold is not fold_label else \
+        {fold_label(label) for label in ql_label}
     catalogue: dict[int, _Lines] = {}
 
     def lines_of_version(j: int) -> _Lines:
         if j not in catalogue:
-            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j))
+            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j), fold, all_folded)
         return catalogue[j]
 
     quotes, quote_keys = ctx.col("Factures", "quote"), ctx.keys("Factures", "quote")
     flagged: set[int] = set()
     live, types = ctx.live, ctx.inv_type
-    billing = [i for i, quote in enumerate(quote_keys)
-               if quote and live[i] and types[i] == "invoice"]
+    billing = [i for i in compress(range(len(quote_keys)), quote_keys)
+               if live[i] and types[i] == "invoice"]
     # a quote billed by one invoice only: a lower quantity there is worth a look
     invoices_per_quote = Counter(quote_keys[i] for i in billing)
     versions_col = ctx.col("Factures", "quote_version")
+    quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
+    order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
+    none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
-        j = _version_of(ctx, quote, versions_col[i])
+        v = versions_col[i]  # the version it bills: its own, else the accepted one
+        j = quote_versions.get(quote, none).get(v) if v.__class__ is int else None
         if j is None:
-            continue
-        by_label = lines_of_version(j)
+            j = quote_target.get(quote)
+            if j is None:
+                continue
+        by_label = catalogue.get(j) or lines_of_version(j)
+        exact = by_label.exact
         where = (i, quotes[i], q_version[j])
-        for k in ctx.lines(i):
-            matches = by_label.exact.get(l_label[k])
+        for k in order[start[i]:start[i + 1]]:
+            matches = exact.get(l_label[k])
             if not matches:
                 folded = fold_label(l_label[k])
                 if is_deposit(folded):
                     continue
-                matches = by_label.folded.get(folded)
+                matches = by_label.folded.get(folded) if folded in all_folded else None
                 if not matches:
-                    if not any(folded.startswith(m) for m in milestones.get(quote, ())):
+                    if not folded.startswith(tuple(milestones.get(quote, ()))):
                         _line(ctx, k, "label", WARNING, LABEL, where, l_label[k])
                         flagged.add(k)
                     continue
@@ -293,10 +310,12 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
     l_label = ctx.col("LignesFacture", "label")
     l_qty = ctx.col("LignesFacture", "quantity")
     ql_qty = ctx.col("LignesDevis", "quantity")
+    quote_target, types = ctx.quote_target, ctx.inv_type
     for quote, billed in ctx.billed_on_quote.items():
-        target = ctx.quote_target.get(quote)
-        if target is None or len(billed) < 2 or \
-                sum(1 for i in billed if ctx.inv_type[i] != "deposit") < 2:
+        if len(billed) < 2:  # most quotes: decided before any lookup
+            continue
+        target = quote_target.get(quote)
+        if target is None or sum(1 for i in billed if types[i] != "deposit") < 2:
             continue
         by_label = lines_of_version(target)
         done: dict[int, Decimal] = defaultdict(Decimal)
@@ -321,15 +340,23 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
 
 class _Lines:
     """A quote version's lines by label: exact label first (a line copied as it is, the
-    usual case, is found without folding), folded label built on the first miss."""
+    usual case, is found without folding), folded label built on the first miss.
+    ``fold``: fold_label, or a memo of it (see _folder); ``known``: when given, every
+    folded label of the quote lines, so that ``find`` can tell a label folded to none of
+    them without building the version's folded labels."""
 
-    __slots__ = ("_folded", "exact", "labels", "lines")
+    __slots__ = ("_folded", "exact", "fold", "known", "labels", "lines")
 
-    def __init__(self, labels: list, lines: list[int]) -> None:
-        self.labels, self.lines = labels, lines
-        self.exact: dict[object, list[int]] = {}
-        for k in lines:
-            self.exact.setdefault(labels[k], []).append(k)
+    def __init__(self, labels: list, lines: list[int], fold=fold_label,
+                 known: set[str] | None = None) -> None:
+        self.labels, self.lines, self.fold, self.known = labels, lines, fold, known
+        # labels differ within a version as a rule: one dict display, then the lists
+        # rebuilt in the rare version where a label repeats
+        self.exact: dict[object, list[int]] = {labels[k]: [k] for k in lines}
+        if len(self.exact) < len(lines):
+            self.exact = {}
+            for k in lines:
+                self.exact.setdefault(labels[k], []).append(k)
         self._folded: dict[str, list[int]] | None = None
 
     @property
@@ -337,11 +364,27 @@ class _Lines:
         if self._folded is None:
             self._folded = defaultdict(list)
             for k in self.lines:
-                self._folded[fold_label(self.labels[k])].append(k)
+                self._folded[self.fold(self.labels[k])].append(k)
         return self._folded
 
     def find(self, label: object) -> list[int] | None:
-        return self.exact.get(label) or self.folded.get(fold_label(label))
+        found = self.exact.get(label)
+        if found:
+            return found
+        folded = fold_label(label)
+        if self.known is not None and folded not in self.known:
+            return None
+        return self.folded.get(folded)
+
+
+def _folder(labels: list):
+    """fold_label memoised over the distinct labels of a column (quote lines repeat a
+    catalogue's labels across quotes); fold_label itself when a label is not text, as
+    1, 1.0 and True would share one memo entry."""
+    distinct = set(labels)
+    if not all(label.__class__ is str for label in distinct):
+        return fold_label
+    return {label: fold_label(label) for label in distinct}.__getitem__
 
 
 def is_deposit(folded_label: str) -> bool:
@@ -354,23 +397,24 @@ def is_deposit(folded_label: str) -> bool:
 
 def billed_net(ctx: Ctx, quote: str) -> Decimal:
     """Net amount invoiced on a quote: issued invoices and deposits less credit notes."""
-    net = ctx.col("Factures", "net")
-    return sum((net[i] or ZERO for i in ctx.billed_on_quote.get(quote, ())), ZERO)
+    return ctx.quote_billed_net.get(quote, ZERO)
 
 
 def _over_billing(ctx: Ctx) -> None:
     net = ctx.col("Factures", "net")
     q_net = ctx.col("Devis", "net")
     q_number = ctx.col("Devis", "number")
+    billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net
+    skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
     for quote, t in ctx.quote_target.items():
         limit = q_net[t]
-        if limit is None or ctx.skipped_rows("LignesDevis", quote):
+        if limit is None or skipped and ctx.skipped_rows("LignesDevis", quote):
             continue  # a line unreadable (reported there): the quote's total is not known
-        billed = ctx.billed_on_quote.get(quote, [])
+        billed = billed_on.get(quote, [])
         tol = tolerance(len(billed))
-        total = billed_net(ctx, quote)
-        ref = text(q_number[t])
+        total = billed_nets.get(quote, ZERO)  # billed_net
         if total > limit + tol:
+            ref = text(q_number[t])
             running = ZERO
             for i in billed:
                 running += net[i] or ZERO
@@ -379,8 +423,9 @@ def _over_billing(ctx: Ctx) -> None:
                             quote=ref, billed=ctx.money(total), limit=ctx.money(limit),
                             excess=ctx.money(total - limit))
                     break
-    drafts = [i for i, s in enumerate(ctx.inv_status) if s == "draft"
-              and ctx.inv_type[i] in ("invoice", "deposit")]
+    types = ctx.inv_type
+    drafts = [i for i in compress(range(len(types)), map(eq, ctx.inv_status, repeat("draft")))
+              if types[i] in ("invoice", "deposit")]
     for i in drafts:
         quote = ctx.invoice_quote(i)
         t = ctx.quote_target.get(quote)

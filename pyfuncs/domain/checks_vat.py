@@ -23,8 +23,11 @@ follow the invoice, so only the rate's date and the arithmetic are checked on th
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from itertools import compress, count, repeat
+from operator import add, lt, ne
 
 from pyfuncs.domain.checks_base import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -145,7 +148,7 @@ def _suspects(rates: list, owner: list, dates: list) -> set[int]:
     (compute_all mirrors them): checking them again would find nothing."""
     out = {owner[k] for k, r in enumerate(rates) if r is not None and (not r or r not in
                                                                        RATES_2014)}
-    out.update(i for i, d in enumerate(dates) if d < SINCE_2014)
+    out.update(compress(count(), map(lt, dates, repeat(SINCE_2014))))
     out.discard(-1)
     return out
 
@@ -243,12 +246,22 @@ def _arith(ctx: Ctx, table: str, i: int, bases: dict[Decimal, Decimal],
 
 def _totals(ctx: Ctx, table: str, columns: list[list]) -> None:
     """Net + VAT = total, column-wise."""
-    for i in [i for i, (n, v, t) in enumerate(zip(*columns))
-              if n is not None and v is not None and t is not None and n + v != t]:
+    for i in [i for i in _maybe_unbalanced(*columns)
+              if (n := columns[0][i]) is not None and (v := columns[1][i]) is not None
+              and (t := columns[2][i]) is not None and n + v != t]:
         net, vat, total = (c[i] for c in columns)
         ctx.add("VAT-ARITH", ERROR, table, i, "total", _ref(ctx, table, i), TOTAL,
                 net=ctx.money(net), vat=ctx.money(vat), want=ctx.money(net + vat),
                 got=ctx.money(total))
+
+
+def _maybe_unbalanced(nets: list, vats: list, totals: list) -> Iterable[int]:
+    """Rows where net + VAT may differ from the total: by C loops when no cell is empty,
+    else every row."""
+    try:
+        return list(compress(count(), map(ne, map(add, nets, vats), totals)))
+    except TypeError:  # an empty cell (None)
+        return range(min(len(nets), len(vats), len(totals)))
 
 
 def _ref(ctx: Ctx, table: str, i: int) -> str:

@@ -1,0 +1,166 @@
+"""The shortcuts the check rules take for speed give what the slow way gives.
+
+Each test states the equivalence a rule relies on, as a property over generated data:
+the fast path answers as the row-by-row code it replaced, or (for a filter) keeps every
+row that code could report.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.fr import siren, siret, tva
+
+from pyfuncs.domain import (
+    checks_ids,
+    checks_leaks,
+    checks_numbering,
+    checks_payments,
+    checks_quotes,
+    checks_vat,
+)
+from pyfuncs.domain.checks_base import Ctx, Grouped, first_index, fold_label, loose, norm, text
+from pyfuncs.domain.money import CENT
+
+DIGITS = st.text("0123456789", min_size=0, max_size=16)
+ID_CHARS = st.text("0123456789FR .-٣", min_size=0, max_size=16)
+
+
+def _stdnum(module, value: str) -> str | None:
+    try:
+        return module.validate(value)
+    except ValidationError:
+        return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(DIGITS)
+def test_luhn_is_stdnum_luhn(digits: str) -> None:
+    if digits:
+        assert checks_ids._luhn(digits) == luhn.is_valid(digits)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ID_CHARS, DIGITS)
+def test_fast_identifier_paths_agree_with_stdnum(value: str, digits: str) -> None:
+    """A fast path answers only for a valid number, and then as stdnum does."""
+    key = f"{(12 + 3 * (int(digits[:9] or 0) % 97)) % 97:02d}"
+    for module, candidate in ((siren, value), (siren, digits), (siret, value),
+                              (siret, digits), (siret, "356000000" + digits[:5]),
+                              (tva, value), (tva, "FR" + digits[:11]),
+                              (tva, "FR" + key + digits[:9]),
+                              (tva, "FR" + key + "000" + digits[:6])):
+        fast = checks_ids._FAST[module](candidate)
+        if fast is not None:
+            assert fast == _stdnum(module, candidate)
+
+
+def test_fast_paths_accept_the_usual_numbers() -> None:
+    assert checks_ids._validate(siren, "732829320") == ("732829320", None)
+    assert checks_ids._fast_siren("732829320") == "732829320"
+    assert checks_ids._fast_siret("73282932000074") == "73282932000074"
+    assert checks_ids._fast_tva("FR44732829320") == "44732829320"
+    assert checks_ids._fast_tva(checks_ids.french_vat_for("732829320")) == \
+        tva.validate(checks_ids.french_vat_for("732829320"))
+
+
+# ---------------------------------------------------------------- lookups and filters
+CELLS = st.one_of(st.none(), st.text(" \tab-FAC0123\u00a0", max_size=8),
+                  st.integers(-3, 3), st.sampled_from([D("1.5"), D(0), date(2026, 1, 2)]))
+AMOUNTS = st.one_of(st.none(), st.sampled_from([D(-5), D(-1), D(0), D(1), D("2.50")]))
+
+
+@given(st.lists(st.integers(-1, 6)))
+def test_grouped_is_the_rows_of_each_owner_in_order(owner: list[int]) -> None:
+    groups = Grouped(owner, 7)
+    for i in range(7):
+        assert groups.members(i) == [k for k, o in enumerate(owner) if o == i]
+
+
+@given(st.lists(CELLS))
+def test_first_index_is_the_first_occurrence(values: list) -> None:
+    expected: dict = {}
+    for i, v in enumerate(values):
+        expected.setdefault(v, i)
+    assert first_index(values) == expected
+
+
+def _ctx(cols: dict) -> Ctx:
+    n = len(next(iter(cols.values())))
+    table = SimpleNamespace(sheet="Factures", rows=list(range(2, n + 2)), cols=cols,
+                            labels={}, cell=lambda key, row: "")
+    return Ctx({"Factures": table}, {"Factures": {}}, {}, date(2026, 11, 23))
+
+
+@given(st.lists(st.tuples(CELLS, st.sampled_from(["draft", "issued", "cancelled", None]))))
+def test_keys_and_posted_as_the_row_by_row_way(rows: list) -> None:
+    numbers = [n for n, _ in rows]
+    ctx = _ctx({"number": numbers, "status": [s for _, s in rows]})
+    assert ctx.keys("Factures", "number") == [norm(n) for n in numbers]
+    assert ctx.posted == [bool(text(n)) and s != "draft" for n, s in rows]
+
+
+@given(st.lists(st.text(" \t\u00a0\u2009aB1-", max_size=6)))
+def test_inv_spaced_is_the_scan_it_replaces(numbers: list[str]) -> None:
+    ctx = _ctx({"number": numbers, "status": ["issued"] * len(numbers)})
+    for number in numbers + ["ab1", "a b1"]:
+        scan = next((i for key, i in ctx.inv_first.items() if len(key.split()) > 1
+                     and loose(key) == loose(number)), None)
+        assert ctx.inv_spaced.get(loose(number)) == scan
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 9),
+                          st.text("FAC2026-0123 \n/_+é", max_size=40))))
+def test_all_well_formed_only_when_every_number_is(numbers: list) -> None:
+    ok = checks_numbering.NUMBER_OK.fullmatch
+    each = all(ok(str(n)) for n in numbers if n)
+    if checks_numbering._all_well_formed(numbers):
+        assert each
+    elif all(isinstance(n, str) and "\n" not in n for n in numbers if n):
+        assert not each
+
+
+@given(st.lists(st.tuples(st.sampled_from(["invoice", "credit_note", "deposit"]), AMOUNTS)))
+def test_credit_suspects_hold_every_row_that_can_give_a_finding(rows: list) -> None:
+    types, totals = [t for t, _ in rows], [a for _, a in rows]
+    got = list(checks_numbering._credit_suspects(types, totals))
+    assert got == sorted(set(got))
+    for i, (kind, total) in enumerate(rows):
+        if kind == "credit_note" or (total is not None and total < 0):
+            assert i in got
+
+
+@given(st.lists(st.tuples(AMOUNTS, AMOUNTS, AMOUNTS)))
+def test_money_filters_hold_every_row_they_must(rows: list) -> None:
+    paid, totals = [p for p, _, _ in rows], [t for _, t, _ in rows]
+    over = set(checks_payments._maybe_over(paid, totals))
+    nets, vats, all_totals = ([r[k] for r in rows] for k in range(3))
+    unbalanced = set(checks_vat._maybe_unbalanced(nets, vats, all_totals))
+    for i, (p, t, x) in enumerate(rows):
+        if p is not None and t is not None and ((p > t) if t >= 0 else (p < t)):
+            assert i in over
+        if p is not None and t is not None and x is not None and p + t != x:
+            assert i in unbalanced
+
+
+@given(st.lists(CELLS))
+def test_unbilled_time_is_the_row_by_row_filter(invoice: list) -> None:
+    assert list(checks_leaks._unbilled(invoice)) == [
+        k for k, number in enumerate(invoice)
+        if not number or number.__class__ is not str or not number.strip()]
+
+
+@given(st.lists(st.one_of(st.text(" Aé\tb", max_size=5), st.none(), st.integers(0, 2))))
+def test_label_folder_is_fold_label(labels: list) -> None:
+    fold = checks_quotes._folder(labels)
+    assert [fold(label) for label in labels] == [fold_label(label) for label in labels]
+
+
+def test_tolerance_table_is_the_product() -> None:
+    for count in range(-2, 100):
+        assert checks_quotes.tolerance(count) == CENT * max(1, count)
