@@ -92,7 +92,7 @@ def _row(value: object) -> list:
 
 class _LiveReader(R._Reader):
     def __init__(self, path: Path, pkg: _LivePackage, book) -> None:
-        super().__init__(path, pkg, None)  # type: ignore[arg-type]
+        super().__init__(path, pkg)  # type: ignore[arg-type]
         self.xlbook = book
         # the cells are Excel's, not the file's: never the fastexcel path over the file on
         # disk, which may be older than the book (unsaved edits) or not exist (a new book)
