@@ -901,6 +901,7 @@ class WorkbookWriter:
         letters = [col_letter(j) for j in range(len(columns))]
         hyperlinks, out, number = [], [], FIRST_DATA_ROW - 1
         epoch = (date(1904, 1, 1) if self._date1904 else date(1899, 12, 30)).toordinal()
+        escaped: dict[str, str] = {}
         for i, values in enumerate(rows):
             number = FIRST_DATA_ROW + i
             r = str(number)
@@ -918,12 +919,20 @@ class WorkbookWriter:
                 if link is not None and j == link[0]:
                     cells.append(cell_xml(letters[j] + r, v, link_s, self._date1904))
                 elif t is str:
+                    text = escaped.get(v)  # names and codes repeat down a column
+                    if text is None:
+                        text = _esc(v)
+                        if len(escaped) < 4096:  # bounded: a sheet streams in little memory
+                            escaped[v] = text
                     cells.append(f'<c r="{letters[j]}{r}"{attrs[j]} t="inlineStr"><is><t '
-                                 f'xml:space="preserve">{_esc(v)}</t></is></c>')
+                                 f'xml:space="preserve">{text}</t></is></c>')
                 elif t is int:
                     cells.append(f'<c r="{letters[j]}{r}"{attrs[j]}><v>{v}</v></c>')
                 elif t is Decimal or t is float:
-                    cells.append(f'<c r="{letters[j]}{r}"{attrs[j]}><v>{_number(v)}</v></c>')
+                    shown = str(v) if t is Decimal else repr(v)
+                    if "E" in shown or "e" in shown or "n" in shown or "N" in shown:
+                        shown = _number(v)  # 1E+3 or 1e-07 spelt out; NaN, inf refused
+                    cells.append(f'<c r="{letters[j]}{r}"{attrs[j]}><v>{shown}</v></c>')
                 elif t is date:
                     s = attrs[j] if kinds[j] == "date" else f' s="{date_s}"'
                     cells.append(f'<c r="{letters[j]}{r}"{s}><v>{v.toordinal() - epoch}</v></c>')
