@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import groupby, repeat
+from operator import itemgetter
 
 from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
@@ -185,37 +187,52 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     names = dict(zip(clients["id"], clients["name"]))
     rows = rows or list(range(len(totals)))
 
-    # Issued invoices known at the date, by normalised number.
-    issued: dict[str, int] = {}
-    folded: dict[object, str] = {}  # number as typed -> as ``issued`` keys it
-    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
-                                                    invoices["issue_date"])):
-        if number and issue is not None and issue <= as_of and status != "draft":  # type: ignore[operator]
-            key = number.strip().casefold() if number.__class__ is str else str(number)
-            issued[key] = i
-            folded[number] = key
+    # Issued invoices known at the date, by normalised number (the last row wins).
+    numbers = invoices["number"]
+    known_rows = [i for i, (number, status, issue) in enumerate(zip(numbers, invoices["status"],
+                                                                  invoices["issue_date"]))
+                  if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
+    known_numbers = list(map(numbers.__getitem__, known_rows))
+    # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
+    # distinct number by C-level maps, as the loop over payments below
+    plain = set(map(type, known_numbers)) <= {str}
+    if plain:
+        folded = _folded_texts(dict.fromkeys(known_numbers))
+        issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
+    else:
+        keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
+        issued = dict(zip(keys, known_rows))
+        folded = dict(zip(known_numbers, keys))
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
     credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
 
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     last_payment: dict[str, date] = {}
-    completion: dict[int, list[tuple[date, Decimal]]] = {}
-    # each distinct number folded and looked up once (a number is paid once or twice)
+    # each distinct number folded and looked up once (a number is paid once or twice);
+    # an empty one names no invoice
     pay_numbers = payments["invoice"]
-    known = folded.get
-    row_of = {number: (pay_to.get(known(number) or _fold_number(number), -1) if number
-                       else -1) for number in dict.fromkeys(pay_numbers)}
+    row_of = dict.fromkeys(pay_numbers, -1)
+    named = list(filter(None, row_of))
+    keys = list(map(folded.get, named))  # the issued key, as is (hashed) for those paid
+    if plain and set(map(type, named)) <= {str}:
+        if None in keys:  # not issued by the date (or never): folded here
+            keys = [number.strip().casefold() if key is None else key
+                    for number, key in zip(named, keys)]
+    else:
+        keys = [key or _fold_number(number) for number, key in zip(named, keys)]
+    row_of.update(zip(named, map(pay_to.get, keys, repeat(-1))))
     inv_clients = invoices["client"]
-    completion_of = completion.get
-    for day, client, number, amount in zip(payments["date"], payments["client"],
-                                           pay_numbers, payments["amount"]):
+    # row -> its payments at the date (a list indexed by row: cheaper than a dict here)
+    completion: list[list[tuple[date, Decimal]] | None] = [None] * len(totals)
+    last_seen = last_payment.get
+    for day, client, i, amount in zip(payments["date"], payments["client"],
+                                      map(row_of.__getitem__, pay_numbers), payments["amount"]):
         if day is None or amount is None or day > as_of:  # type: ignore[operator]
             continue
-        i = row_of[number]
         if i >= 0:
             who = inv_clients[i]
-            pays = completion_of(i)
+            pays = completion[i]
             if pays is None:
                 completion[i] = [(day, amount)]  # type: ignore[list-item]
             else:
@@ -224,7 +241,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             who = client or ""
             unapplied[str(who)] += amount  # type: ignore[operator]
         if who:
-            seen = last_payment.get(who)  # type: ignore[call-overload]
+            seen = last_seen(who)  # type: ignore[arg-type]
             if seen is None or day > seen:  # type: ignore[operator]
                 last_payment[who] = day  # type: ignore[index]
 
@@ -243,16 +260,20 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     issued_total: dict[date, Decimal] = {}
     received: dict[date, Decimal] = {}
     issued_on, received_on = issued_total.get, received.get
-    credit_of = credit.get if credit else None
+    credit_of = credit.get
     paid: dict[int, Decimal] = {}
     settled: dict[int, date] = {}
     issue_dates = invoices["issue_date"]
     rows_issued = list(issued.values())
-    for i in rows_issued:  # every invoice paid at the date is an issued one
-        total = totals[i]
-        day = issue_dates[i]
-        issued_total[day] = issued_on(day, ZERO) + total
-        pays = completion_of(i)
+    issued_totals = list(map(totals.__getitem__, rows_issued))
+    # Issued per day: invoices come in date order mostly, so summed per run of one day
+    # (C-level) and the runs added up (exact: sums of amounts in cents).
+    for day, run in groupby(zip(map(issue_dates.__getitem__, rows_issued), issued_totals),
+                            itemgetter(0)):
+        issued_total[day] = issued_on(day, ZERO) + sum(map(itemgetter(1), run), ZERO)
+    # every invoice paid at the date is an issued one
+    for i, total, pays in zip(rows_issued, issued_totals,
+                              map(completion.__getitem__, rows_issued)):
         if pays is None:
             open_amount = total
         elif len(pays) == 1:  # the usual case: one transfer
@@ -274,7 +295,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
-        credited = credit_of(i) if credit_of else None
+        credited = credit_of(i)
         if credited is not None:
             open_amount += credited
         if not open_amount:
@@ -314,7 +335,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             balances[client].last_payment = day
 
     if credit_days:
-        with_credits = _with_credits(completion, credit_days)
+        with_credits = _with_credits({i: completion[i] for i in credit_days if completion[i]},
+                                     credit_days)
         settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
     late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
@@ -384,6 +406,12 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
 
 def _fold(value: object) -> object:
     return value.strip().casefold() if isinstance(value, str) else value
+
+
+def _folded_texts(texts: Iterable[str]) -> dict[str, str]:
+    """{text: text.strip().casefold()} over distinct texts, in C-level maps."""
+    texts = list(texts)
+    return dict(zip(texts, map(str.casefold, map(str.strip, texts))))
 
 
 def _fold_number(number: object) -> str:

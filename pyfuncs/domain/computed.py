@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import add
+from operator import add, itemgetter
 
 from pyfuncs.domain.money import ZERO, products_to_cents, to_cents
 
@@ -74,13 +74,15 @@ _NUMBER_TYPES = {Decimal, int, type(None)}
 
 
 def _sum_by(keys: Iterable[object], amounts: Iterable[Decimal]) -> dict[object, Decimal]:
-    """{key: 0 + its amounts, in order}, as a ``defaultdict(Decimal)`` sums them (so -0.00
-    becomes 0.00). Most keys come once: one C-level dict build, then the few keys that
-    repeat are summed again."""
+    """{key: 0 + its amounts, in order}, what a ``defaultdict(Decimal)`` sums, for amounts
+    that are already a sum from 0 (0 + a is a itself: same value and exponent, and never
+    -0.00). Most keys come once: one C-level dict build, then the few keys that repeat
+    are summed again."""
     keys, amounts = list(keys), list(amounts)
-    out = dict(zip(keys, map(add, repeat(ZERO), amounts)))
+    out = dict(zip(keys, amounts))
     if len(out) < len(keys):
-        repeated = {k for k, n in Counter(keys).items() if n > 1}
+        counts = Counter(keys)
+        repeated = set(compress(counts, map((1).__lt__, counts.values())))
         for k in repeated:
             out[k] = ZERO
         for k, amount in compress(zip(keys, amounts), map(repeated.__contains__, keys)):
@@ -110,7 +112,7 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
     get = sums.get
     for group, net in zip(zip(line_keys, rates), nets):
         sums[group] = get(group, ZERO) + net
-    groups = [k for k, _ in sums]
+    groups = list(map(itemgetter(0), sums))
     folded = fold(dict.fromkeys([*keys, *groups]))
     if not _injective(folded):
         # Two spellings of one key ('F1', 'f1'): merged, and the VAT rounded on their sum.
@@ -118,13 +120,13 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
         groups = [k for k, _ in sums]
         keys = list(map(folded.__getitem__, keys))
     amounts = list(sums.values())
-    rates_of = [rate for _, rate in sums]
+    rates_of = list(map(itemgetter(1), sums))
     base = _sum_by(groups, amounts)
     # VAT of each (key, rate) group at a rate the formula sums over, rounded in one pass
     formula = {rate for rate in dict.fromkeys(rates_of) if rate in FORMULA_RATES}
     taxed = list(map(formula.__contains__, rates_of))
-    vat_of = _sum_by(compress(groups, taxed),
-                     products_to_cents(compress(amounts, taxed), compress(rates_of, taxed)))
+    vats = products_to_cents(compress(amounts, taxed), compress(rates_of, taxed))
+    vat_of = _sum_by(compress(groups, taxed), map(add, repeat(ZERO), vats))  # -0.00: 0.00
     return (list(map(base.get, keys, repeat(ZERO))), list(map(vat_of.get, keys, repeat(ZERO))))
 
 
