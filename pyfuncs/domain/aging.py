@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import groupby, repeat
-from operator import itemgetter
+from itertools import compress, groupby, islice, repeat
+from operator import ge, is_, itemgetter, le, not_
 
 from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
@@ -207,8 +207,6 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
     credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
 
-    unapplied: dict[str, Decimal] = defaultdict(Decimal)
-    last_payment: dict[str, date] = {}
     # each distinct number folded and looked up once (a number is paid once or twice);
     # an empty one names no invoice
     pay_numbers = payments["invoice"]
@@ -222,28 +220,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     else:
         keys = [key or _fold_number(number) for number, key in zip(named, keys)]
     row_of.update(zip(named, map(pay_to.get, keys, repeat(-1))))
-    inv_clients = invoices["client"]
-    # row -> its payments at the date (a list indexed by row: cheaper than a dict here)
-    completion: list[list[tuple[date, Decimal]] | None] = [None] * len(totals)
-    last_seen = last_payment.get
-    for day, client, i, amount in zip(payments["date"], payments["client"],
-                                      map(row_of.__getitem__, pay_numbers), payments["amount"]):
-        if day is None or amount is None or day > as_of:  # type: ignore[operator]
-            continue
-        if i >= 0:
-            who = inv_clients[i]
-            pays = completion[i]
-            if pays is None:
-                completion[i] = [(day, amount)]  # type: ignore[list-item]
-            else:
-                pays.append((day, amount))  # type: ignore[arg-type]
-        else:
-            who = client or ""
-            unapplied[str(who)] += amount  # type: ignore[operator]
-        if who:
-            seen = last_seen(who)  # type: ignore[arg-type]
-            if seen is None or day > seen:  # type: ignore[operator]
-                last_payment[who] = day  # type: ignore[index]
+    completion, unapplied, last_payment, received = _counted_payments(
+        payments, list(map(row_of.__getitem__, pay_numbers)), invoices["client"], as_of,
+        len(totals))
 
     balances: dict[str, ClientBalance] = {}
 
@@ -258,8 +237,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     dispute_col = invoices.get("dispute") or [None] * len(totals)
     # per day, for the KPIs: issued (total incl. VAT) and received on invoices
     issued_total: dict[date, Decimal] = {}
-    received: dict[date, Decimal] = {}
-    issued_on, received_on = issued_total.get, received.get
+    issued_on = issued_total.get
     credit_of = credit.get
     paid: dict[int, Decimal] = {}
     settled: dict[int, date] = {}
@@ -278,16 +256,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount = total
         elif len(pays) == 1:  # the usual case: one transfer
             when, got = pays[0]
-            received[when] = received_on(when, ZERO) + got
             paid[i] = got
             open_amount = total - got
             if got >= total > 0 and i not in credit_days:
                 settled[i] = when
         else:
             got = ZERO
-            for when, amount in pays:
+            for _, amount in pays:
                 got += amount
-                received[when] = received_on(when, ZERO) + amount
             paid[i] = got
             open_amount = total - got
             # the day payments first covered the total (credit notes: below)
@@ -356,6 +332,75 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     invoiced = {day: (amount, counts[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
+
+
+def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequence[object],
+                      as_of: date, n_rows: int
+                      ) -> tuple[list[list[tuple[date, Decimal]] | None], dict[str, Decimal],
+                                 dict[object, date], dict[date, Decimal]]:
+    """The payments that count at the date (dated on or before it, with an amount).
+
+    ``rows_paid``: per payment, the invoice row it is applied to, or -1. Returns
+    (completion: per invoice row, its payments in sheet order, or None; unapplied: client
+    -> the payments applied to no invoice; last_payment: client -> the latest payment day;
+    received: day -> the payments applied to invoices that day).
+    """
+    days, clients, amounts = payments["date"], payments["client"], payments["amount"]
+    completion: list[list[tuple[date, Decimal]] | None] = [None] * n_rows
+    unapplied: dict[str, Decimal] = defaultdict(Decimal)
+    received: dict[date, Decimal] = {}
+    if not _in_date_order(days) or any(map(is_, amounts, repeat(None))):
+        last_payment: dict[object, date] = {}
+        for day, client, i, amount in zip(days, clients, rows_paid, amounts):
+            if day is None or amount is None or day > as_of:  # type: ignore[operator]
+                continue
+            if i >= 0:
+                who = inv_clients[i]
+                pays = completion[i]
+                if pays is None:
+                    completion[i] = [(day, amount)]  # type: ignore[list-item]
+                else:
+                    pays.append((day, amount))  # type: ignore[arg-type]
+                received[day] = received.get(day, ZERO) + amount  # type: ignore[index, operator]
+            else:
+                who = client or ""
+                unapplied[str(who)] += amount  # type: ignore[operator]
+            if who:
+                seen = last_payment.get(who)
+                if seen is None or day > seen:  # type: ignore[operator]
+                    last_payment[who] = day  # type: ignore[index, assignment]
+        return completion, unapplied, last_payment, received
+    # A register kept in date order (the usual one): the payments that count are the
+    # first ``end``; a client's latest payment is its last one (a dict keeps the last
+    # value per key); the payments of one day are a run, summed in C.
+    end = bisect_right(days, as_of)  # type: ignore[arg-type]
+    rows_paid, days, amounts = rows_paid[:end], days[:end], amounts[:end]
+    for i, day, amount, client in zip(rows_paid, days, amounts, clients):
+        if i >= 0:
+            pays = completion[i]
+            if pays is None:
+                completion[i] = [(day, amount)]  # type: ignore[list-item]
+            else:
+                pays.append((day, amount))  # type: ignore[arg-type]
+        else:
+            unapplied[str(client or "")] += amount  # type: ignore[operator]
+    applied = list(map(ge, rows_paid, repeat(0)))
+    who = list(map([*inv_clients, None].__getitem__, rows_paid))  # -1: set below
+    for k in compress(range(end), map(not_, applied)):
+        who[k] = clients[k] or ""
+    last_payment = dict(zip(compress(who, who), compress(days, who)))
+    for day, run in groupby(compress(zip(days, amounts), applied), itemgetter(0)):
+        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)  # type: ignore[index]
+    return completion, unapplied, last_payment, received
+
+
+def _in_date_order(days: Sequence[object]) -> bool:
+    """Every day present and none before the one above it."""
+    try:
+        return not any(map(is_, days, repeat(None))) and \
+            all(map(le, days, islice(days, 1, None)))  # type: ignore[arg-type]
+    except TypeError:  # a date next to a datetime, or something else
+        return False
 
 
 def reminder_sent(reminders: Columns) -> list[bool]:
