@@ -486,13 +486,16 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     due_dates, issue_dates, clients = (invoices["due_date"], invoices["issue_date"],
                                        invoices["client"])
     everyone: list[int] = []
+    by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            due = due_dates[i] or issue_dates[i]
-            late = (day - due).days  # type: ignore[operator]
-            late = max(0, late)
-            sums[str(clients[i])].append(late)
+            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
+            if late < 0:
+                late = 0
+            by_client[clients[i]].append(late)
             everyone.append(late)
+    for client, days in by_client.items():
+        sums[str(client)] += days
     for client, days in sums.items():
         if client in balances:
             balances[client].avg_days_late = to_cents(Decimal(sum(days)) / len(days))
