@@ -194,9 +194,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                   if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
     known_numbers = list(map(numbers.__getitem__, known_rows))
     # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
-    # distinct number by C-level maps, as the loop over payments below
-    plain = set(map(type, known_numbers)) <= {str}
-    if plain:
+    # distinct number by C-level maps
+    if set(map(type, known_numbers)) <= {str}:
         folded = _folded_texts(dict.fromkeys(known_numbers))
         issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
     else:
@@ -207,22 +206,17 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
     credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
 
-    # each distinct number folded and looked up once (a number is paid once or twice);
-    # an empty one names no invoice
+    # The invoice row each payment counts for: a number paid as the invoice has it typed
+    # finds its issued key in ``folded`` (C-level maps); the few others (empty, spelled
+    # otherwise, not issued by the date) are folded one by one.
     pay_numbers = payments["invoice"]
-    row_of = dict.fromkeys(pay_numbers, -1)
-    named = list(filter(None, row_of))
-    keys = list(map(folded.get, named))  # the issued key, as is (hashed) for those paid
-    if plain and set(map(type, named)) <= {str}:
-        if None in keys:  # not issued by the date (or never): folded here
-            keys = [number.strip().casefold() if key is None else key
-                    for number, key in zip(named, keys)]
-    else:
-        keys = [key or _fold_number(number) for number, key in zip(named, keys)]
-    row_of.update(zip(named, map(pay_to.get, keys, repeat(-1))))
+    keys = list(map(folded.get, pay_numbers))
+    rows_paid = list(map(pay_to.get, keys, repeat(-1)))
+    for k in compress(range(len(keys)), map(not_, keys)):
+        number = pay_numbers[k]
+        rows_paid[k] = pay_to.get(keys[k] or _fold_number(number), -1) if number else -1
     completion, unapplied, last_payment, received = _counted_payments(
-        payments, list(map(row_of.__getitem__, pay_numbers)), invoices["client"], as_of,
-        len(totals))
+        payments, rows_paid, invoices["client"], as_of, len(totals))
 
     balances: dict[str, ClientBalance] = {}
 
@@ -239,7 +233,6 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     issued_total: dict[date, Decimal] = {}
     issued_on = issued_total.get
     credit_of = credit.get
-    paid: dict[int, Decimal] = {}
     settled: dict[int, date] = {}
     issue_dates = invoices["issue_date"]
     rows_issued = list(issued.values())
@@ -253,10 +246,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
         if pays is None:
+            got = ZERO
             open_amount = total
         elif len(pays) == 1:  # the usual case: one transfer
             when, got = pays[0]
-            paid[i] = got
             open_amount = total - got
             if got >= total > 0 and i not in credit_days:
                 settled[i] = when
@@ -264,7 +257,6 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             got = ZERO
             for _, amount in pays:
                 got += amount
-            paid[i] = got
             open_amount = total - got
             # the day payments first covered the total (credit notes: below)
             if total > 0 and i not in credit_days:
@@ -294,7 +286,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         b = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
         items.append(OpenItem(client, str(invoices["number"][i]), invoices["issue_date"][i],
-                              due, cur, total, paid.get(i, ZERO), open_amount, base,
+                              due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO))
         cb = balance_of(client)
         cb.amounts[b] += base
