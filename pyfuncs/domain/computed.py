@@ -73,21 +73,28 @@ def line_nets(lines: Columns, qty: str = "quantity", price: str = "unit_price") 
 _NUMBER_TYPES = {Decimal, int, type(None)}
 
 
-def _sum_by(keys: Iterable[object], amounts: Iterable[Decimal]) -> dict[object, Decimal]:
+def _sum_by(keys: Iterable[object], amounts: Iterable[Decimal],
+            repeated: set[object] | None = None) -> dict[object, Decimal]:
     """{key: 0 + its amounts, in order}, what a ``defaultdict(Decimal)`` sums, for amounts
     that are already a sum from 0 (0 + a is a itself: same value and exponent, and never
-    -0.00). Most keys come once: one C-level dict build, then the few keys that repeat
-    are summed again."""
+    -0.00). Most keys come once: one C-level dict build, then the keys that repeat (or
+    ``repeated``, any set holding them) are summed again."""
     keys, amounts = list(keys), list(amounts)
     out = dict(zip(keys, amounts))
     if len(out) < len(keys):
-        counts = Counter(keys)
-        repeated = set(compress(counts, map((1).__lt__, counts.values())))
-        for k in repeated:
+        if repeated is None:
+            repeated = _repeated(keys)
+        for k in repeated & out.keys():
             out[k] = ZERO
         for k, amount in compress(zip(keys, amounts), map(repeated.__contains__, keys)):
             out[k] += amount
     return out
+
+
+def _repeated(keys: Sequence[object]) -> set[object]:
+    """The keys that come more than once."""
+    counts = Counter(keys)
+    return set(compress(counts, map((1).__lt__, counts.values())))
 
 
 def _injective(folded: Mapping[object, object]) -> bool:
@@ -121,12 +128,14 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
         keys = list(map(folded.__getitem__, keys))
     amounts = list(sums.values())
     rates_of = list(map(itemgetter(1), sums))
-    base = _sum_by(groups, amounts)
+    repeated = _repeated(groups)  # keys at more than one rate: few, shared by both sums
+    base = _sum_by(groups, amounts, repeated)
     # VAT of each (key, rate) group at a rate the formula sums over, rounded in one pass
     formula = {rate for rate in dict.fromkeys(rates_of) if rate in FORMULA_RATES}
     taxed = list(map(formula.__contains__, rates_of))
     vats = products_to_cents(compress(amounts, taxed), compress(rates_of, taxed))
-    vat_of = _sum_by(compress(groups, taxed), map(add, repeat(ZERO), vats))  # -0.00: 0.00
+    vat_of = _sum_by(compress(groups, taxed), map(add, repeat(ZERO), vats),  # -0.00: 0.00
+                     repeated)
     return (list(map(base.get, keys, repeat(ZERO))), list(map(vat_of.get, keys, repeat(ZERO))))
 
 
