@@ -234,7 +234,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     issued_on = issued_total.get
     credit_of = credit.get
     settled: dict[int, date] = {}
-    issue_dates = invoices["issue_date"]
+    issue_dates, due_dates, inv_clients = (invoices["issue_date"], invoices["due_date"],
+                                           invoices["client"])
+    rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
+    bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
     issued_totals = list(map(totals.__getitem__, rows_issued))
     # Issued per day: invoices come in date order mostly, so summed per run of one day
@@ -268,14 +271,16 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount += credited
         if not open_amount:
             continue
-        client = str(invoices["client"][i])
-        due = invoices["due_date"][i] or invoices["issue_date"][i]
+        client = str(inv_clients[i])
+        due = due_dates[i] or issue_dates[i]
         days = (as_of - due).days  # type: ignore[operator]
         cur = str(cur_col[i] or currency).upper()
-        rate = conv.rate(cur, as_of)
+        rate = rate_on.get(cur, conv)  # ``conv``: not asked yet (one rate per currency)
+        if rate is conv:
+            rate = rate_on[cur] = conv.rate(cur, as_of)
         if rate is None:
             findings.append(Finding(
-                "AGING-RATE", WARNING, sheet, rows[i], "", str(invoices["number"][i]),
+                "AGING-RATE", WARNING, sheet, rows[i], "", str(numbers[i]),
                 (f"Pas de taux pour {cur} au {as_of:%d/%m/%Y} : facture comptée sans "
                  "conversion." if lang == "fr" else
                  f"No {cur} rate on or before {as_of}: invoice counted unconverted."),
@@ -283,12 +288,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 "Add the rate to the Taux sheet."))
             rate = Decimal(1)
         base = to_cents(open_amount * rate)
-        b = bucket_of(days, bounds)
+        b = bucket_on.get(days)
+        if b is None:
+            b = bucket_on[days] = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
-        items.append(OpenItem(client, str(invoices["number"][i]), invoices["issue_date"][i],
+        items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
                               due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO))
-        cb = balance_of(client)
+        cb = balances.get(client) or balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
         if disputed:
