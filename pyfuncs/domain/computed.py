@@ -33,12 +33,6 @@ def _key(value: object) -> object:
     return value
 
 
-def _keys(values: Sequence[object]) -> list[object]:
-    """``_key`` over a column, each distinct value folded once."""
-    folded = _folded(dict.fromkeys(values))
-    return list(map(folded.__getitem__, values))
-
-
 def _folded(distinct: Iterable[object]) -> dict[object, object]:
     """{value: _key(value)} over distinct values. Plain text (nearly every value) is
     folded by C-level maps instead of a Python call per value."""
@@ -57,9 +51,9 @@ def line_nets(lines: Columns, qty: str = "quantity", price: str = "unit_price") 
     A book repeats few (quantity, price) pairs (days at a consultant's rate, the same
     product), so each distinct pair is rounded once and the lines look it up. Pairs that
     are equal give the same rounded product (the value of a product does not depend on
-    how its factors are written, and a zero is read as 0 either way); only numbers and
-    empty cells are looked up so, anything else (a float, text) goes through the plain
-    product and fails there exactly as before.
+    how its factors are written, and a zero is read as 0 either way). Only columns of
+    numbers and empty cells are looked up: anything else (a float, text) goes through the
+    plain product and fails there exactly as before.
     """
     quantities, prices = lines[qty], lines[price]
     if not {*map(type, quantities), *map(type, prices)} <= _NUMBER_TYPES:
@@ -69,7 +63,8 @@ def line_nets(lines: Columns, qty: str = "quantity", price: str = "unit_price") 
     return list(map(rounded.__getitem__, zip(quantities, prices)))
 
 
-# Cell values whose equal ones multiply to the same Decimal (bool is left out on purpose).
+# Cell types whose equal values multiply to the same Decimal (any other takes the plain
+# product: a float equal to a Decimal must still be refused).
 _NUMBER_TYPES = {Decimal, int, type(None)}
 
 
