@@ -18,7 +18,7 @@ take well under half a second (benchmarks/aging.py).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -240,11 +240,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
     issued_totals = list(map(totals.__getitem__, rows_issued))
-    # Issued per day: invoices come in date order mostly, so summed per run of one day
-    # (C-level) and the runs added up (exact: sums of amounts in cents).
+    # Issued per day, total and count: invoices come in date order mostly, so summed per
+    # run of one day (C-level) and the runs added up (exact: sums of amounts in cents).
+    issued_count: dict[date, int] = {}
     for day, run in groupby(zip(map(issue_dates.__getitem__, rows_issued), issued_totals),
                             itemgetter(0)):
-        issued_total[day] = issued_on(day, ZERO) + sum(map(itemgetter(1), run), ZERO)
+        amounts = list(map(itemgetter(1), run))
+        issued_total[day] = issued_on(day, ZERO) + sum(amounts, ZERO)
+        issued_count[day] = issued_count.get(day, 0) + len(amounts)
     # every invoice paid at the date is an issued one
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
@@ -327,8 +330,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
     from pyfuncs.domain.kpis import receivable_kpis
-    counts = Counter(map(issue_dates.__getitem__, rows_issued))
-    invoiced = {day: (amount, counts[day]) for day, amount in issued_total.items()}
+    invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
 
@@ -488,9 +490,7 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
-            if late < 0:
-                late = 0
+            late = max((day - (due_dates[i] or issue_dates[i])).days, 0)  # type: ignore[operator]
             by_client[clients[i]].append(late)
             everyone.append(late)
     for client, days in by_client.items():

@@ -18,7 +18,7 @@ from decimal import Decimal
 from itertools import compress, repeat
 from operator import add, itemgetter
 
-from pyfuncs.domain.money import ZERO, products_to_cents, to_cents
+from pyfuncs.domain.money import ZERO, products_to_cents
 
 Columns = Mapping[str, Sequence[object]]
 

@@ -17,8 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyfuncs.domain.aging import aged_balance
-from pyfuncs.domain.computed import (FORMULA_RATES, _key, compute_all, invoice_balances,
-                                     invoice_totals, line_nets)
+from pyfuncs.domain.computed import (
+    FORMULA_RATES,
+    _key,
+    compute_all,
+    invoice_balances,
+    invoice_totals,
+    line_nets,
+)
 from pyfuncs.domain.money import ZERO, products_to_cents, to_cents
 
 
@@ -66,10 +72,10 @@ def plain_paid(numbers, pay_numbers, amounts):
 
 ids = st.sampled_from(["F1", "f1", " F1 ", "F2", "F3", "", "  ", None, 7, Dec(7), "Straße",
                        "STRASSE"])
-amounts = st.sampled_from([None, 0, 3, Dec("0"), Dec("-0"), Dec("0.00"), Dec("-0.001"),
+amounts = st.sampled_from([None, 0, 3, Dec(0), Dec("-0"), Dec("0.00"), Dec("-0.001"),
                            Dec("1.5"), Dec("1.50"), Dec("-2.675"), Dec("33.33"), Dec("0.005")])
 rates = st.sampled_from([None, Dec("0.2"), Dec("0.20"), Dec("0.1"), Dec("0.055"),
-                         Dec("0.021"), Dec("0"), 0, "20 %"])
+                         Dec("0.021"), Dec(0), 0, "20 %"])
 
 
 @settings(max_examples=400, deadline=None)
@@ -96,7 +102,7 @@ def test_totals_and_balances_are_the_line_by_line_sums(invoice_ids, lines, pays)
 
 
 def test_a_float_in_a_line_still_fails_as_the_plain_product_does() -> None:
-    lines = {"quantity": [Dec("0.5"), 0.5], "unit_price": [Dec("2"), Dec("2")]}
+    lines = {"quantity": [Dec("0.5"), 0.5], "unit_price": [Dec(2), Dec(2)]}
     try:
         products_to_cents(lines["quantity"], lines["unit_price"])
     except TypeError:
@@ -117,14 +123,14 @@ def test_keys_spelled_differently_are_matched_and_taxed_together() -> None:
               "LignesFacture": {"invoice": ["F1", "f1", " F1"], "quantity": [Dec(1)] * 3,
                                 "unit_price": [Dec("33.33")] * 3,
                                 "vat_rate": [Dec("0.2")] * 3},
-              "Paiements": {"invoice": ["fac-1", "FAC-1 "], "amount": [Dec("50"), Dec("70")]}}
+              "Paiements": {"invoice": ["fac-1", "FAC-1 "], "amount": [Dec(50), Dec(70)]}}
     out = compute_all(tables, date(2026, 6, 30))["Factures"]
     assert exact(out["vat"]) == exact([Dec("20.00")])
-    assert exact(out["paid"]) == exact([Dec("120")])
+    assert exact(out["paid"]) == exact([Dec(120)])
 
 
 day = st.dates(date(2025, 1, 1), date(2026, 12, 31))
-money = st.decimals(Dec("-500"), Dec("2000"), places=2)
+money = st.decimals(Dec(-500), Dec(2000), places=2)
 
 
 @settings(max_examples=150, deadline=None)
@@ -146,7 +152,7 @@ def test_a_register_in_date_order_gives_what_the_general_loop_gives(invs, pays,
     register = {"date": [d for _, d, _, _ in pays], "client": [c for _, _, _, c in pays],
                 "invoice": [f"f{n}" if n >= 0 else None for n, _, _, _ in pays],
                 "amount": [a for _, _, a, _ in pays]}
-    extra = {"date": None, "client": "C1", "invoice": "F0", "amount": Dec("10")}
+    extra = {"date": None, "client": "C1", "invoice": "F0", "amount": Dec(10)}
     undated = {k: [*v, extra[k]] for k, v in register.items()}
     clients = {"id": ["C1", "C2", "C3"], "name": ["A", "B", "C"]}
     fast = aged_balance(invoices, totals, register, clients, as_of)
