@@ -233,7 +233,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     issued_total: dict[date, Decimal] = {}
     issued_on = issued_total.get
     credit_of = credit.get
+    # invoice row -> the day it was settled, for the late averages: only a day in their
+    # window counts, so older settlements are not recorded
     settled: dict[int, date] = {}
+    since = as_of - LATE_WINDOW
     issue_dates, due_dates, inv_clients = (invoices["issue_date"], invoices["due_date"],
                                            invoices["client"])
     rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
@@ -257,15 +260,17 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         elif len(pays) == 1:  # the usual case: one transfer
             when, got = pays[0]
             open_amount = total - got
-            if got >= total > 0 and i not in credit_days:
+            if when > since and got >= total > 0 and i not in credit_days:
                 settled[i] = when
         else:
             got = ZERO
             for _, amount in pays:
                 got += amount
             open_amount = total - got
-            # the day payments first covered the total (credit notes: below)
-            if total > 0 and i not in credit_days:
+            # the day payments first covered the total (credit notes: below); one of
+            # these days, so not looked for when two payments were both too old to count
+            if total > 0 and i not in credit_days and \
+                    (len(pays) > 2 or pays[0][0] > since or pays[1][0] > since):
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
@@ -478,11 +483,15 @@ def _with_credits(completion: Mapping[int, list[tuple[date, Decimal]]],
     return merged
 
 
+# The late averages count the invoices settled in the 12 months up to the date.
+LATE_WINDOW = timedelta(days=365)
+
+
 def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
                    balances: dict[str, ClientBalance]) -> list[int]:
     """Average days late of the invoices settled in the 12 months up to the date, per
     client; returns every such invoice's days late (the dashboard's average)."""
-    since = as_of - timedelta(days=365)
+    since = as_of - LATE_WINDOW
     sums: dict[str, list[int]] = defaultdict(list)
     due_dates, issue_dates, clients = (invoices["due_date"], invoices["issue_date"],
                                        invoices["client"])
