@@ -18,11 +18,13 @@ take well under half a second (benchmarks/aging.py).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import compress, groupby, islice, repeat
+from operator import ge, is_, itemgetter, le, not_
 
 from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
@@ -185,48 +187,36 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     names = dict(zip(clients["id"], clients["name"]))
     rows = rows or list(range(len(totals)))
 
-    # Issued invoices known at the date, by normalised number.
-    issued: dict[str, int] = {}
-    folded: dict[object, str] = {}  # number as typed -> as ``issued`` keys it
-    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
-                                                    invoices["issue_date"])):
-        if number and issue is not None and issue <= as_of and status != "draft":  # type: ignore[operator]
-            key = number.strip().casefold() if number.__class__ is str else str(number)
-            issued[key] = i
-            folded[number] = key
+    # Issued invoices known at the date, by normalised number (the last row wins).
+    numbers = invoices["number"]
+    known_rows = [i for i, (number, status, issue) in enumerate(zip(numbers, invoices["status"],
+                                                                  invoices["issue_date"]))
+                  if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
+    known_numbers = list(map(numbers.__getitem__, known_rows))
+    # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
+    # distinct number by C-level maps
+    if set(map(type, known_numbers)) <= {str}:
+        folded = _folded_texts(dict.fromkeys(known_numbers))
+        issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
+    else:
+        keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
+        issued = dict(zip(keys, known_rows))
+        folded = dict(zip(known_numbers, keys))
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
     credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
 
-    unapplied: dict[str, Decimal] = defaultdict(Decimal)
-    last_payment: dict[str, date] = {}
-    completion: dict[int, list[tuple[date, Decimal]]] = {}
-    # each distinct number folded and looked up once (a number is paid once or twice)
+    # The invoice row each payment counts for: a number paid as the invoice has it typed
+    # finds its issued key in ``folded`` (C-level maps); the few others (empty, spelled
+    # otherwise, not issued by the date) are folded one by one.
     pay_numbers = payments["invoice"]
-    known = folded.get
-    row_of = {number: (pay_to.get(known(number) or _fold_number(number), -1) if number
-                       else -1) for number in dict.fromkeys(pay_numbers)}
-    inv_clients = invoices["client"]
-    completion_of = completion.get
-    for day, client, number, amount in zip(payments["date"], payments["client"],
-                                           pay_numbers, payments["amount"]):
-        if day is None or amount is None or day > as_of:  # type: ignore[operator]
-            continue
-        i = row_of[number]
-        if i >= 0:
-            who = inv_clients[i]
-            pays = completion_of(i)
-            if pays is None:
-                completion[i] = [(day, amount)]  # type: ignore[list-item]
-            else:
-                pays.append((day, amount))  # type: ignore[arg-type]
-        else:
-            who = client or ""
-            unapplied[str(who)] += amount  # type: ignore[operator]
-        if who:
-            seen = last_payment.get(who)  # type: ignore[call-overload]
-            if seen is None or day > seen:  # type: ignore[operator]
-                last_payment[who] = day  # type: ignore[index]
+    keys = list(map(folded.get, pay_numbers))
+    rows_paid = list(map(pay_to.get, keys, repeat(-1)))
+    for k in compress(range(len(keys)), map(not_, keys)):
+        number = pay_numbers[k]
+        rows_paid[k] = pay_to.get(keys[k] or _fold_number(number), -1) if number else -1
+    completion, unapplied, last_payment, received = _counted_payments(
+        payments, rows_paid, invoices["client"], as_of, len(totals))
 
     balances: dict[str, ClientBalance] = {}
 
@@ -241,52 +231,64 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     dispute_col = invoices.get("dispute") or [None] * len(totals)
     # per day, for the KPIs: issued (total incl. VAT) and received on invoices
     issued_total: dict[date, Decimal] = {}
-    received: dict[date, Decimal] = {}
-    issued_on, received_on = issued_total.get, received.get
-    credit_of = credit.get if credit else None
-    paid: dict[int, Decimal] = {}
+    issued_on = issued_total.get
+    credit_of = credit.get
+    # invoice row -> the day it was settled, for the late averages: only a day in their
+    # window counts, so older settlements are not recorded
     settled: dict[int, date] = {}
-    issue_dates = invoices["issue_date"]
+    since = as_of - LATE_WINDOW
+    issue_dates, due_dates, inv_clients = (invoices["issue_date"], invoices["due_date"],
+                                           invoices["client"])
+    rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
+    bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
-    for i in rows_issued:  # every invoice paid at the date is an issued one
-        total = totals[i]
-        day = issue_dates[i]
-        issued_total[day] = issued_on(day, ZERO) + total
-        pays = completion_of(i)
+    issued_totals = list(map(totals.__getitem__, rows_issued))
+    # Issued per day, total and count: invoices come in date order mostly, so summed per
+    # run of one day (C-level) and the runs added up (exact: sums of amounts in cents).
+    issued_count: dict[date, int] = {}
+    for day, run in groupby(zip(map(issue_dates.__getitem__, rows_issued), issued_totals),
+                            itemgetter(0)):
+        amounts = list(map(itemgetter(1), run))
+        issued_total[day] = issued_on(day, ZERO) + sum(amounts, ZERO)
+        issued_count[day] = issued_count.get(day, 0) + len(amounts)
+    # every invoice paid at the date is an issued one
+    for i, total, pays in zip(rows_issued, issued_totals,
+                              map(completion.__getitem__, rows_issued)):
         if pays is None:
+            got = ZERO
             open_amount = total
         elif len(pays) == 1:  # the usual case: one transfer
             when, got = pays[0]
-            received[when] = received_on(when, ZERO) + got
-            paid[i] = got
             open_amount = total - got
-            if got >= total > 0 and i not in credit_days:
+            if when > since and got >= total > 0 and i not in credit_days:
                 settled[i] = when
         else:
             got = ZERO
-            for when, amount in pays:
+            for _, amount in pays:
                 got += amount
-                received[when] = received_on(when, ZERO) + amount
-            paid[i] = got
             open_amount = total - got
-            # the day payments first covered the total (credit notes: below)
-            if total > 0 and i not in credit_days:
+            # the day payments first covered the total (credit notes: below); one of
+            # these days, so not looked for when two payments were both too old to count
+            if total > 0 and i not in credit_days and \
+                    (len(pays) > 2 or pays[0][0] > since or pays[1][0] > since):
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
-        credited = credit_of(i) if credit_of else None
+        credited = credit_of(i)
         if credited is not None:
             open_amount += credited
         if not open_amount:
             continue
-        client = str(invoices["client"][i])
-        due = invoices["due_date"][i] or invoices["issue_date"][i]
+        client = str(inv_clients[i])
+        due = due_dates[i] or issue_dates[i]
         days = (as_of - due).days  # type: ignore[operator]
         cur = str(cur_col[i] or currency).upper()
-        rate = conv.rate(cur, as_of)
+        rate = rate_on.get(cur, conv)  # ``conv``: not asked yet (one rate per currency)
+        if rate is conv:
+            rate = rate_on[cur] = conv.rate(cur, as_of)
         if rate is None:
             findings.append(Finding(
-                "AGING-RATE", WARNING, sheet, rows[i], "", str(invoices["number"][i]),
+                "AGING-RATE", WARNING, sheet, rows[i], "", str(numbers[i]),
                 (f"Pas de taux pour {cur} au {as_of:%d/%m/%Y} : facture comptée sans "
                  "conversion." if lang == "fr" else
                  f"No {cur} rate on or before {as_of}: invoice counted unconverted."),
@@ -294,12 +296,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 "Add the rate to the Taux sheet."))
             rate = Decimal(1)
         base = to_cents(open_amount * rate)
-        b = bucket_of(days, bounds)
+        b = bucket_on.get(days)
+        if b is None:
+            b = bucket_on[days] = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
-        items.append(OpenItem(client, str(invoices["number"][i]), invoices["issue_date"][i],
-                              due, cur, total, paid.get(i, ZERO), open_amount, base,
+        items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
+                              due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO))
-        cb = balance_of(client)
+        cb = balances.get(client) or balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
         if disputed:
@@ -314,7 +318,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             balances[client].last_payment = day
 
     if credit_days:
-        with_credits = _with_credits(completion, credit_days)
+        with_credits = _with_credits({i: completion[i] for i in credit_days if completion[i]},
+                                     credit_days)
         settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
     late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
@@ -330,10 +335,78 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
     from pyfuncs.domain.kpis import receivable_kpis
-    counts = Counter(map(issue_dates.__getitem__, rows_issued))
-    invoiced = {day: (amount, counts[day]) for day, amount in issued_total.items()}
+    invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
+
+
+def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequence[object],
+                      as_of: date, n_rows: int
+                      ) -> tuple[list[list[tuple[date, Decimal]] | None], dict[str, Decimal],
+                                 dict[object, date], dict[date, Decimal]]:
+    """The payments that count at the date (dated on or before it, with an amount).
+
+    ``rows_paid``: per payment, the invoice row it is applied to, or -1. Returns
+    (completion: per invoice row, its payments in sheet order, or None; unapplied: client
+    -> the payments applied to no invoice; last_payment: client -> the latest payment day;
+    received: day -> the payments applied to invoices that day).
+    """
+    days, clients, amounts = payments["date"], payments["client"], payments["amount"]
+    completion: list[list[tuple[date, Decimal]] | None] = [None] * n_rows
+    unapplied: dict[str, Decimal] = defaultdict(Decimal)
+    received: dict[date, Decimal] = {}
+    if not _in_date_order(days) or any(map(is_, amounts, repeat(None))):
+        last_payment: dict[object, date] = {}
+        for day, client, i, amount in zip(days, clients, rows_paid, amounts):
+            if day is None or amount is None or day > as_of:  # type: ignore[operator]
+                continue
+            if i >= 0:
+                who = inv_clients[i]
+                pays = completion[i]
+                if pays is None:
+                    completion[i] = [(day, amount)]  # type: ignore[list-item]
+                else:
+                    pays.append((day, amount))  # type: ignore[arg-type]
+                received[day] = received.get(day, ZERO) + amount  # type: ignore[index, operator]
+            else:
+                who = client or ""
+                unapplied[str(who)] += amount  # type: ignore[operator]
+            if who:
+                seen = last_payment.get(who)
+                if seen is None or day > seen:  # type: ignore[operator]
+                    last_payment[who] = day  # type: ignore[index, assignment]
+        return completion, unapplied, last_payment, received
+    # A register kept in date order (the usual one): the payments that count are the
+    # first ``end``; a client's latest payment is its last one (a dict keeps the last
+    # value per key); the payments of one day are a run, summed in C.
+    end = bisect_right(days, as_of)  # type: ignore[arg-type]
+    rows_paid, days, amounts = rows_paid[:end], days[:end], amounts[:end]
+    for i, day, amount, client in zip(rows_paid, days, amounts, clients):
+        if i >= 0:
+            pays = completion[i]
+            if pays is None:
+                completion[i] = [(day, amount)]  # type: ignore[list-item]
+            else:
+                pays.append((day, amount))  # type: ignore[arg-type]
+        else:
+            unapplied[str(client or "")] += amount  # type: ignore[operator]
+    applied = list(map(ge, rows_paid, repeat(0)))
+    who = list(map([*inv_clients, None].__getitem__, rows_paid))  # -1: set below
+    for k in compress(range(end), map(not_, applied)):
+        who[k] = clients[k] or ""
+    last_payment = dict(zip(compress(who, who), compress(days, who)))
+    for day, run in groupby(compress(zip(days, amounts), applied), itemgetter(0)):
+        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)  # type: ignore[index]
+    return completion, unapplied, last_payment, received
+
+
+def _in_date_order(days: Sequence[object]) -> bool:
+    """Every day present and none before the one above it."""
+    try:
+        return not any(map(is_, days, repeat(None))) and \
+            all(map(le, days, islice(days, 1, None)))  # type: ignore[arg-type]
+    except TypeError:  # a date next to a datetime, or something else
+        return False
 
 
 def reminder_sent(reminders: Columns) -> list[bool]:
@@ -386,6 +459,12 @@ def _fold(value: object) -> object:
     return value.strip().casefold() if isinstance(value, str) else value
 
 
+def _folded_texts(texts: Iterable[str]) -> dict[str, str]:
+    """{text: text.strip().casefold()} over distinct texts, in C-level maps."""
+    texts = list(texts)
+    return dict(zip(texts, map(str.casefold, map(str.strip, texts))))
+
+
 def _fold_number(number: object) -> str:
     """How ``issued`` keys a number."""
     return number.strip().casefold() if isinstance(number, str) else str(number or "")
@@ -404,22 +483,27 @@ def _with_credits(completion: Mapping[int, list[tuple[date, Decimal]]],
     return merged
 
 
+# The late averages count the invoices settled in the 12 months up to the date.
+LATE_WINDOW = timedelta(days=365)
+
+
 def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
                    balances: dict[str, ClientBalance]) -> list[int]:
     """Average days late of the invoices settled in the 12 months up to the date, per
     client; returns every such invoice's days late (the dashboard's average)."""
-    since = as_of - timedelta(days=365)
+    since = as_of - LATE_WINDOW
     sums: dict[str, list[int]] = defaultdict(list)
     due_dates, issue_dates, clients = (invoices["due_date"], invoices["issue_date"],
                                        invoices["client"])
     everyone: list[int] = []
+    by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            due = due_dates[i] or issue_dates[i]
-            late = (day - due).days  # type: ignore[operator]
-            late = max(0, late)
-            sums[str(clients[i])].append(late)
+            late = max((day - (due_dates[i] or issue_dates[i])).days, 0)  # type: ignore[operator]
+            by_client[clients[i]].append(late)
             everyone.append(late)
+    for client, days in by_client.items():
+        sums[str(client)] += days
     for client, days in sums.items():
         if client in balances:
             balances[client].avg_days_late = to_cents(Decimal(sum(days)) / len(days))

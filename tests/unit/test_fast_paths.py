@@ -1,0 +1,160 @@
+"""The fast paths of compute_all and aged_balance give exactly what the plain rules give.
+
+computed.py sums lines per key as typed and folds each distinct key once (merging keys
+that fold together only when there are some); line_nets rounds each distinct (quantity,
+price) pair once; aged_balance takes a payment register kept in date order by a shorter
+road. Each is compared here with the plain rule or the other road, to the Decimal:
+same value, same exponent, 0.00 never -0.00, same types.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal as Dec
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyfuncs.domain.aging import aged_balance
+from pyfuncs.domain.computed import (
+    FORMULA_RATES,
+    _key,
+    compute_all,
+    invoice_balances,
+    invoice_totals,
+    line_nets,
+)
+from pyfuncs.domain.money import ZERO, products_to_cents, to_cents
+
+
+def exact(value: object) -> object:
+    """A tree that tells apart what == does not: Decimal exponents and signs of zero,
+    int from Decimal, and dataclasses field by field."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__,
+                [(f.name, exact(getattr(value, f.name))) for f in dataclasses.fields(value)])
+    if isinstance(value, dict):
+        return [(exact(k), exact(v)) for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [exact(v) for v in value])
+    return (type(value).__name__, str(value) if isinstance(value, Dec) else value)
+
+
+def outcome(f, *args):
+    try:
+        return exact(f(*args))
+    except TypeError as e:
+        return ("error", str(e))
+
+
+def plain_totals(ids, line_keys, nets, rates):
+    """The SUMIFS of the invoice formulas, line by line (the rule before the fast path)."""
+    base, by_rate = defaultdict(Dec), defaultdict(Dec)
+    for k, net, rate in zip(map(_key, line_keys), nets, rates):
+        base[k] += net
+        if rate in FORMULA_RATES:
+            by_rate[(k, rate)] += net
+    vat = defaultdict(Dec)
+    for (k, rate), amount in by_rate.items():
+        vat[k] += to_cents(amount * rate)
+    keys = list(map(_key, ids))
+    return [base.get(k, ZERO) for k in keys], [vat.get(k, ZERO) for k in keys]
+
+
+def plain_paid(numbers, pay_numbers, amounts):
+    paid = defaultdict(Dec)
+    for number, amount in zip(pay_numbers, amounts):
+        if number not in (None, "") and amount is not None:
+            paid[_key(number)] += amount
+    return [ZERO if n in (None, "") else paid.get(_key(n), ZERO) for n in numbers]
+
+
+ids = st.sampled_from(["F1", "f1", " F1 ", "F2", "F3", "", "  ", None, 7, Dec(7), "Straße",
+                       "STRASSE"])
+amounts = st.sampled_from([None, 0, 3, Dec(0), Dec("-0"), Dec("0.00"), Dec("-0.001"),
+                           Dec("1.5"), Dec("1.50"), Dec("-2.675"), Dec("33.33"), Dec("0.005")])
+rates = st.sampled_from([None, Dec("0.2"), Dec("0.20"), Dec("0.1"), Dec("0.055"),
+                         Dec("0.021"), Dec(0), 0, "20 %"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ids, max_size=6),
+       st.lists(st.tuples(ids, amounts, amounts, rates), max_size=14),
+       st.lists(st.tuples(ids, amounts), max_size=8))
+def test_totals_and_balances_are_the_line_by_line_sums(invoice_ids, lines, pays) -> None:
+    cols = {"invoice": [k for k, _, _, _ in lines], "quantity": [q for _, q, _, _ in lines],
+            "unit_price": [p for _, _, p, _ in lines], "vat_rate": [r for _, _, _, r in lines]}
+    plain = outcome(products_to_cents, cols["quantity"], cols["unit_price"])
+    assert outcome(line_nets, cols) == plain
+    if plain[0] == "error":  # 3 x 3 is an int, which has no quantize: refused either way
+        return
+    nets = line_nets(cols)
+    out = invoice_totals({"id": invoice_ids}, cols, nets)
+    net, vat = plain_totals(invoice_ids, cols["invoice"], nets, cols["vat_rate"])
+    assert exact([out["net"], out["vat"]]) == exact([net, vat])
+    assert exact(out["total"]) == exact([n + v for n, v in zip(net, vat)])
+    invoices = {"number": invoice_ids, "due_date": [date(2026, 1, 1)] * len(invoice_ids)}
+    payments = {"invoice": [n for n, _ in pays], "amount": [a for _, a in pays]}
+    paid = invoice_balances(invoices, out["total"], payments, date(2026, 6, 30))["paid"]
+    assert exact(paid) == exact(plain_paid(invoice_ids, payments["invoice"],
+                                           payments["amount"]))
+
+
+def test_a_float_in_a_line_still_fails_as_the_plain_product_does() -> None:
+    lines = {"quantity": [Dec("0.5"), 0.5], "unit_price": [Dec(2), Dec(2)]}
+    try:
+        products_to_cents(lines["quantity"], lines["unit_price"])
+    except TypeError:
+        pass
+    else:  # pragma: no cover - the plain product refuses a float
+        raise AssertionError
+    try:
+        line_nets(lines)
+    except TypeError:
+        return
+    raise AssertionError("a float equal to a Decimal was looked up instead of refused")
+
+
+def test_keys_spelled_differently_are_matched_and_taxed_together() -> None:
+    """'F1', 'f1' and ' F1' are one invoice: their lines are one base at each rate, and the
+    VAT is rounded once on it (3 x 33.33 at 20 % is 20.00, not 3 x 6.67)."""
+    tables = {"Factures": {"id": ["F1"], "number": ["FAC-1"], "due_date": [None]},
+              "LignesFacture": {"invoice": ["F1", "f1", " F1"], "quantity": [Dec(1)] * 3,
+                                "unit_price": [Dec("33.33")] * 3,
+                                "vat_rate": [Dec("0.2")] * 3},
+              "Paiements": {"invoice": ["fac-1", "FAC-1 "], "amount": [Dec(50), Dec(70)]}}
+    out = compute_all(tables, date(2026, 6, 30))["Factures"]
+    assert exact(out["vat"]) == exact([Dec("20.00")])
+    assert exact(out["paid"]) == exact([Dec(120)])
+
+
+day = st.dates(date(2025, 1, 1), date(2026, 12, 31))
+money = st.decimals(Dec(-500), Dec(2000), places=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), day, money), min_size=1,
+                max_size=10),
+       st.lists(st.tuples(st.integers(-1, 12), day, money, st.sampled_from(["C1", "C2", None])),
+                max_size=16),
+       day)
+def test_a_register_in_date_order_gives_what_the_general_loop_gives(invs, pays,
+                                                                    as_of) -> None:
+    """Payments in date order take the shorter road; one undated payment (which counts
+    for nothing) sends the same register down the general loop: same balance."""
+    invoices = {"number": [f"F{k}" for k in range(len(invs))],
+                "client": [c for c, _, _ in invs], "issue_date": [d for _, d, _ in invs],
+                "due_date": [d + timedelta(days=30) for _, d, _ in invs],
+                "status": ["issued"] * len(invs), "type": ["invoice"] * len(invs)}
+    totals = [t for _, _, t in invs]
+    pays = sorted(pays, key=lambda p: p[1])
+    register = {"date": [d for _, d, _, _ in pays], "client": [c for _, _, _, c in pays],
+                "invoice": [f"f{n}" if n >= 0 else None for n, _, _, _ in pays],
+                "amount": [a for _, _, a, _ in pays]}
+    extra = {"date": None, "client": "C1", "invoice": "F0", "amount": Dec(10)}
+    undated = {k: [*v, extra[k]] for k, v in register.items()}
+    clients = {"id": ["C1", "C2", "C3"], "name": ["A", "B", "C"]}
+    fast = aged_balance(invoices, totals, register, clients, as_of)
+    general = aged_balance(invoices, totals, undated, clients, as_of)
+    assert exact(fast) == exact(general)
