@@ -33,8 +33,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple, Self
 
-from filelock import FileLock, Timeout
-
 from pyfuncs.domain.findings import BilingualError
 from pyfuncs.domain.numbering import SeriesState, valid_number
 from pyfuncs.domain.register import (
@@ -212,6 +210,8 @@ def workbook_lock(workbook: Path, timeout: float = 60) -> Iterator[None]:
 
     Raises JournalBusy when another job keeps it past ``timeout`` seconds.
     """
+    from filelock import FileLock, Timeout  # imported by the jobs that lock, not by every read
+
     lock = FileLock(str(lock_path(workbook)), timeout=timeout)
     try:
         lock.acquire()
