@@ -333,8 +333,10 @@ def convert_column(raw: Sequence[object], convert: Converter,
 
     problems: dict[object, Issue] = {}
     distinct = dict.fromkeys(raw)
-    # True/False merge with 1/0 in a dict: only then is every cell's type looked at
-    if (0 in distinct or 1 in distinct) and bool in set(map(type, raw)):
+    # True/False merge with 1/0 in a dict: only a column holding both booleans and
+    # numbers goes cell by cell (a yes/no column of booleans alone still maps through
+    # the dict: True and False are then its only keys)
+    if (0 in distinct or 1 in distinct) and _bools_and_numbers(raw):
         out = [None if v == "" else BAD for v in raw]
         issues = {}
         for i, v in enumerate(raw):
@@ -351,6 +353,16 @@ def convert_column(raw: Sequence[object], convert: Converter,
     return out, {i: problems[v] for i, v in enumerate(raw) if v in problems}
 
 
+def _bools_and_numbers(raw: Sequence[object]) -> bool:
+    """Both booleans and numbers among the cells: True == 1 and False == 0 would then
+    share a dict key."""
+    types = set(map(type, raw))
+    return bool in types and not types.isdisjoint(_NUMBER_TYPES)
+
+
+_NUMBER_TYPES = frozenset((int, float, Decimal, complex))
+
+
 def cached_column(raw: Sequence[object], col_type: str) -> list:
     """A formula column's cached values: Decimal (int for INT) or None, never a finding.
 
@@ -364,7 +376,7 @@ def cached_column(raw: Sequence[object], col_type: str) -> list:
         return None
 
     distinct = dict.fromkeys(raw)
-    if (0 in distinct or 1 in distinct) and bool in set(map(type, raw)):
+    if (0 in distinct or 1 in distinct) and _bools_and_numbers(raw):
         return [None if v.__class__ is bool else one(v) for v in raw]
     table = {v: one(v) for v in distinct}
     return list(map(table.__getitem__, raw))

@@ -180,6 +180,15 @@ def test_booleans_mixed_with_numbers_are_not_confused_with_one_and_zero():
     assert '"TRUE"' in issues[0][1] and '"1"' in issues[2][1]
 
 
+def test_a_column_of_booleans_alone_converts_each_cell_as_its_own_value():
+    # no number among them: True and False map through the dict of distinct values
+    out, issues = convert_column([True, False, "", True, "oui"],
+                                 converter(S.BOOL, "fr", "yesno"))
+    assert out == ["yes", "no", None, "yes", "yes"] and not issues
+    out, issues = convert_column([True, "", False], converter(S.INT, "fr"))
+    assert out == [BAD, None, BAD] and sorted(issues) == [0, 2]
+
+
 def test_a_text_column_with_numbers_among_strings_takes_the_general_way():
     out, issues = convert_column([" a ", 75002.0, "", "b"], converter(S.TEXT, "fr"),
                                  plain_text=True)
