@@ -3,7 +3,9 @@ the sheet-grid read (python-calamine) gives: same rows, values, cached formula r
 findings, on the demo workbook and on a workbook full of bad cells."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import polars as pl
@@ -102,3 +104,14 @@ def test_the_worker_strips_what_str_strip_strips():
     values = ["  a ", "", None, "\x1c b \x1f", "\u3000", "c\u200b", "\xa0d\t"]
     assert stripped_text(pl.Series(values, dtype=pl.String)) == [
         v.strip() or None if v is not None else None for v in values]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+def test_no_file_handle_stays_open_after_a_read(tmp_path):
+    # the fastexcel workers open the file itself; the writer replaces it right after the
+    # read (on Windows an open handle would make that fail)
+    path, _ = build_demo(tmp_path, invoices=50, today=date(2026, 11, 23))
+    R.read_workbook(path)
+    fds = Path("/proc/self/fd")
+    open_files = [os.readlink(fds / f) for f in os.listdir(fds) if (fds / f).exists()]
+    assert not [f for f in open_files if f.endswith(path.name)]
