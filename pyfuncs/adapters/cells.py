@@ -287,6 +287,16 @@ def to_choice(value: object, lang: str = "fr", choices: str = "yesno") -> str | 
     return key
 
 
+def col_letter(index: int) -> str:
+    """0-based column index -> letters (0 -> A, 26 -> AA)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 # --------------------------------------------------------------------------- columns
 Converter = Callable[[object], object]
 

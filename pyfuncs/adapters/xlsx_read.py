@@ -32,7 +32,7 @@ import python_calamine
 
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
-from pyfuncs.adapters.cells import BAD, show
+from pyfuncs.adapters.cells import BAD, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import TablePrefetch
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -238,16 +238,6 @@ class _Parsed:
 
 
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def xl_col_to_name(col: int) -> str:
-    """0-based column index -> letters (0 -> A, 26 -> AA)."""
-    name = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 def xl_cell_to_rowcol(cell: str) -> tuple[int, int]:
@@ -484,7 +474,7 @@ class _Reader:
             issues = {k: {pos[i]: issue for i, issue in d.items()} for k, d in issues.items()}
         cached = {col.key: C.cached_column(raw[col.key], col.type) if col.key in raw
                   else [None] * len(idx) for col in tbl.columns if col.computed}
-        p = _Parsed(tbl, sheet, labels, {k: xl_col_to_name(c) for k, c in where.items()}, extra,
+        p = _Parsed(tbl, sheet, labels, {k: col_letter(c) for k, c in where.items()}, extra,
                     list(range(loc.first + 1, loc.first + 1 + n)) if len(idx) == n
                     else [loc.first + 1 + i for i in idx], cols,
                     {k: v for k, v in raw.items() if k in kept}, cached)

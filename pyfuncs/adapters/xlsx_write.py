@@ -28,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs.adapters.cells import col_letter
 from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
@@ -102,16 +103,6 @@ def _top_elements(fragment: str) -> list[tuple[str, str]]:
                 depth = 1
         elif not self_closing:
             depth += 1
-    return out
-
-
-def col_letter(index: int) -> str:
-    """0-based column index -> letters (0 -> A, 26 -> AA)."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
     return out
 
 
