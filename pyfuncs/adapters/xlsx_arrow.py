@@ -71,7 +71,15 @@ class TablePrefetch:
 
     def frame(self, name: str) -> tuple[int, int, list[list], set[int]]:
         future = self.futures.pop(name, None)
-        return self._load(name) if future is None else future.result()
+        if future is None:
+            return self._load(name)
+        try:
+            return future.result()
+        finally:
+            # a load that failed raises here, and its traceback holds this frame: without
+            # this, frame -> future -> exception -> frame would be a cycle keeping the
+            # worker's frame, and its reader (an open file) alive until a GC pass
+            future = None
 
     def close(self) -> None:
         for future in self.futures.values():
