@@ -287,6 +287,14 @@ def to_choice(value: object, lang: str = "fr", choices: str = "yesno") -> str | 
     return key
 
 
+def col_index(letters: str) -> int:
+    """Column letters -> 0-based index (A -> 0, AA -> 26); lower case read as upper."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def col_letter(index: int) -> str:
     """0-based column index -> letters (0 -> A, 26 -> AA)."""
     out = ""

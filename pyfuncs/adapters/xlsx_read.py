@@ -32,7 +32,7 @@ import python_calamine
 
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
-from pyfuncs.adapters.cells import BAD, col_letter, show
+from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import TablePrefetch
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -245,10 +245,7 @@ def xl_cell_to_rowcol(cell: str) -> tuple[int, int]:
     m = _CELL_REF.fullmatch(cell.strip())
     if m is None:
         raise ValueError(f"not a cell reference: {cell!r}")
-    col = 0
-    for ch in m[1].upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m[2]) - 1, col - 1
+    return int(m[2]) - 1, col_index(m[1])
 
 
 def _label(value: object) -> str:

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.adapters.cells import col_letter
+from pyfuncs.adapters.cells import col_index, col_letter
 from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
@@ -106,20 +106,13 @@ def _top_elements(fragment: str) -> list[tuple[str, str]]:
     return out
 
 
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _parse_ref(ref: str) -> tuple[int, int, int, int]:
     """'A1:K200' -> (first col, first row, last col, last row), columns 0-based."""
     m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?", ref.strip())
     if m is None:
         raise PackageError(f"unsupported range {ref!r}")
-    c1, r1 = _col_index(m[1]), int(m[2])
-    return (c1, r1, _col_index(m[3]), int(m[4])) if m[3] else (c1, r1, c1, r1)
+    c1, r1 = col_index(m[1]), int(m[2])
+    return (c1, r1, col_index(m[3]), int(m[4])) if m[3] else (c1, r1, c1, r1)
 
 
 def _ref(c1: int, r1: int, c2: int, r2: int) -> str:
@@ -227,7 +220,7 @@ def _cells(row: bytes) -> dict[int, bytes]:
     out, col = {}, -1
     for m in _CELL.finditer(row):
         r = _R.search(m[0][:m[0].index(b">")])
-        col = _col_index(r[1].decode()) if r and r[1] else col + 1
+        col = col_index(r[1].decode()) if r and r[1] else col + 1
         out[col] = m[0]
     return out
 
