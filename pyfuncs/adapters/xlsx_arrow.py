@@ -98,7 +98,46 @@ WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u200
 def stripped_text(series) -> list:  # a polars String Series
     """``[v.strip() or None for v in column]`` computed in Rust: None for a blank cell or
     one holding only spaces."""
+    shared = _through_distinct(series, _stripped)
+    if shared is not None:
+        return shared
     return series.str.strip_chars(WHITESPACE).replace("", None).to_list()
+
+
+def _stripped(values: list) -> list:
+    return [v.strip() or None for v in values] + [None]
+
+
+def _as_grid_text(values: list) -> list:
+    return values + [""]
+
+
+def _through_distinct(series, values_of) -> list | None:  # a polars String Series
+    """A text column of few distinct values (a status, a unit, a client code), as
+    ``values_of(distinct texts)`` maps them: each distinct text is made a Python string
+    (and stripped) once, and every row points to it, instead of one new string a row.
+    Faster in the worker, and the reader's dict of distinct values then finds each cell
+    by identity. ``values_of`` returns one value more, for a blank cell. None for a column
+    of mostly distinct texts (a reference, a label), where this would be slower."""
+    import polars as pl
+
+    filled = len(series) - series.null_count()
+    if filled < SHARED_MIN_ROWS:
+        return None
+    head = series.head(1024).drop_nulls()
+    if head.n_unique() * SHARED_RATIO > len(head):  # a sample first: mostly distinct?
+        return None
+    distinct = series.drop_nulls().unique()
+    if len(distinct) * SHARED_RATIO > filled:
+        return None
+    codes = series.cast(pl.Enum(distinct)).to_physical()
+    if codes.null_count():
+        codes = codes.fill_null(len(distinct))  # the blank's value, last in the list
+    return list(map(values_of(distinct.to_list()).__getitem__, codes.to_list()))
+
+
+SHARED_MIN_ROWS = 256  # a column shorter than this is not worth it
+SHARED_RATIO = 4  # at most one distinct text per four cells
 
 
 def as_grid_values(series) -> list:  # a polars Series
@@ -108,6 +147,9 @@ def as_grid_values(series) -> list:  # a polars Series
 
     dtype = series.dtype
     if dtype == pl.String:
+        shared = _through_distinct(series, _as_grid_text)
+        if shared is not None:
+            return shared
         return series.fill_null("").to_list()
     if dtype == pl.Datetime:
         day = series.dt.truncate("1d")

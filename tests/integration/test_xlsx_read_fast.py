@@ -115,3 +115,30 @@ def test_no_file_handle_stays_open_after_a_read(tmp_path):
     fds = Path("/proc/self/fd")
     open_files = [os.readlink(fds / f) for f in os.listdir(fds) if (fds / f).exists()]
     assert str(path.resolve()) not in open_files
+
+
+@pytest.mark.parametrize("strip", [True, False])
+def test_few_distinct_texts_are_shared_and_equal(strip):
+    """A column of few distinct texts (a status, a unit, a client code) is mapped through
+    its distinct values in the worker: the same list as one string a cell, each distinct
+    text one object."""
+    from pyfuncs.adapters.xlsx_arrow import as_grid_values
+
+    base = ["Émise", " Payée ", None, "", "\u3000", "Brouillon\xa0", "émise"]
+    values = base * 100
+    got = (stripped_text if strip else as_grid_values)(pl.Series(values, dtype=pl.String))
+    if strip:
+        assert got == [v.strip() or None if v is not None else None for v in values]
+    else:
+        assert got == ["" if v is None else v for v in values]
+    assert got[1] is got[1 + len(base)]  # one object for every "Payée"
+
+
+@pytest.mark.parametrize("size", [10, 300, 5000])
+def test_mostly_distinct_texts_still_read_right(size):
+    from pyfuncs.adapters.xlsx_arrow import as_grid_values
+
+    values = [f" ref-{i % (size - 3)} " if i % 7 else None for i in range(size)]
+    series = pl.Series(values, dtype=pl.String)
+    assert stripped_text(series) == [v.strip() if v is not None else None for v in values]
+    assert as_grid_values(series) == ["" if v is None else v for v in values]
