@@ -371,6 +371,39 @@ def convert_column(raw: Sequence[object], convert: Converter,
     return out, {i: problems[v] for i, v in enumerate(raw) if v in problems}
 
 
+def convert_coded(values: Sequence[object], codes: Sequence[int], convert: Converter,
+                  plain_text: bool = False) -> tuple[list, dict[int, Issue]]:
+    """``convert_column`` of the column whose row i holds ``values[codes[i]]`` (distinct
+    values, see ``xlsx_arrow.Coded``): each value converted once, the codes mapped, with
+    no dict of cells to build. The same result, issues included, as ``convert_column`` of
+    the decoded column, when every value is used by a code but a trailing blank ('') as
+    the worker makes them."""
+    if len(set(values)) != len(values) or bool in set(map(type, values)):
+        # values a dict would merge (True == 1): the general way keeps its rules
+        return convert_column(list(map(values.__getitem__, codes)), convert, plain_text)
+    if plain_text:
+        try:
+            out = [v.strip() or None for v in values]  # type: ignore[union-attr]
+            return list(map(out.__getitem__, codes)), {}
+        except AttributeError:  # a number or a date among the text: the general way
+            pass
+    problems: dict[int, Issue] = {}
+    out = []
+    for k, value in enumerate(values):
+        if value == "":
+            out.append(None)
+            continue
+        try:
+            out.append(convert(value))
+        except CellProblem as exc:
+            problems[k] = exc.issue
+            out.append(BAD)
+    column = list(map(out.__getitem__, codes))
+    if not problems:
+        return column, {}
+    return column, {i: problems[c] for i, c in enumerate(codes) if c in problems}
+
+
 def _bools_and_numbers(raw: Sequence[object]) -> bool:
     """Both booleans and numbers among the cells: True == 1 and False == 0 would then
     share a dict key."""

@@ -66,7 +66,7 @@ class TablePrefetch:
                 columns.append(stripped_text(series))
                 stripped.add(j)
             else:
-                columns.append(as_grid_values(series))
+                columns.append(grid_column(series))
         return frame.width, frame.height, columns, stripped
 
     def frame(self, name: str) -> tuple[int, int, list[list], set[int]]:
@@ -95,30 +95,44 @@ class TablePrefetch:
 WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
+class Coded:
+    """A column of few distinct cells, as codes: row i holds ``values[codes[i]]``.
+
+    The reader converts each distinct value once and maps the codes, with no dict of
+    cells to build; ``decode`` gives the plain column. Its length is the column's."""
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values: list, codes: list) -> None:
+        self.values, self.codes = values, codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def decode(self) -> list:
+        return list(map(self.values.__getitem__, self.codes))
+
+
 def stripped_text(series) -> list:  # a polars String Series
     """``[v.strip() or None for v in column]`` computed in Rust: None for a blank cell or
     one holding only spaces."""
-    shared = _through_distinct(series, _stripped)
-    if shared is not None:
-        return shared
+    coded = _coded(series)
+    if coded is not None:  # few distinct texts: each stripped once, by str.strip
+        values = [v.strip() or None for v in coded.values[:-1]] + [None]
+        return list(map(values.__getitem__, coded.codes))
     return series.str.strip_chars(WHITESPACE).replace("", None).to_list()
 
 
-def _stripped(values: list) -> list:
-    return [v.strip() or None for v in values] + [None]
+def _coded(series, blank: object = "") -> Coded | None:  # a polars Series
+    """The column as codes over its distinct values (``blank`` last, for an empty cell)
+    when it holds few of them (a status, a unit, a client code, a VAT rate, a date): each
+    distinct value is made a Python object once and every row points to it, instead of a
+    new object a row. None for a column of mostly distinct values (a reference, a label),
+    where this would be slower.
 
-
-def _as_grid_text(values: list) -> list:
-    return values + [""]
-
-
-def _through_distinct(series, values_of) -> list | None:  # a polars String Series
-    """A text column of few distinct values (a status, a unit, a client code), as
-    ``values_of(distinct texts)`` maps them: each distinct text is made a Python string
-    (and stripped) once, and every row points to it, instead of one new string a row.
-    Faster in the worker, and the reader's dict of distinct values then finds each cell
-    by identity. ``values_of`` returns one value more, for a blank cell. None for a column
-    of mostly distinct texts (a reference, a label), where this would be slower."""
+    Texts are coded through an Enum of their distinct values; numbers and dates by their
+    dense rank, which indexes their sorted distinct values (polars sorts and ranks them in
+    one order). A column holding NaN or -0.0 is not coded: the rank would merge -0.0 with
+    0.0, equal in Python too but not written alike."""
     import polars as pl
 
     filled = len(series) - series.null_count()
@@ -127,37 +141,54 @@ def _through_distinct(series, values_of) -> list | None:  # a polars String Seri
     head = series.head(1024).drop_nulls()
     if head.n_unique() * SHARED_RATIO > len(head):  # a sample first: mostly distinct?
         return None
-    distinct = series.drop_nulls().unique()
-    if len(distinct) * SHARED_RATIO > filled:
-        return None
-    codes = series.cast(pl.Enum(distinct)).to_physical()
+    if series.dtype == pl.String:
+        distinct = series.drop_nulls().unique()
+        if len(distinct) * SHARED_RATIO > filled:
+            return None
+        values = distinct.to_list()
+        codes = series.cast(pl.Enum(distinct)).to_physical()
+    else:
+        if series.dtype == pl.Float64 and bool(
+                (series.is_nan() | ((series == 0) & (1.0 / series < 0))).any()):
+            return None  # NaN, or -0.0 (== 0.0, yet not written alike): cell by cell
+        distinct = series.drop_nulls().unique()
+        if len(distinct) * SHARED_RATIO > filled:
+            return None
+        values = distinct.sort().to_list()
+        codes = series.rank("dense").cast(pl.Int64) - 1
     if codes.null_count():
-        codes = codes.fill_null(len(distinct))  # the blank's value, last in the list
-    return list(map(values_of(distinct.to_list()).__getitem__, codes.to_list()))
+        codes = codes.fill_null(len(values))  # the blank's value, last in the list
+    return Coded(values + [blank], codes.to_list())
 
 
 SHARED_MIN_ROWS = 256  # a column shorter than this is not worth it
-SHARED_RATIO = 4  # at most one distinct text per four cells
+SHARED_RATIO = 4  # at most one distinct value per four cells
 
 
-def as_grid_values(series) -> list:  # a polars Series
-    """A column as the sheet grid holds it: '' for a blank, a date for a date at midnight
-    (a datetime otherwise), every number a float."""
+def grid_column(series) -> list | Coded:  # a polars Series
+    """A column as the sheet grid holds it ('' for a blank, a date for a date at midnight,
+    a datetime otherwise, every number a float), as codes when it has few distinct
+    values (see ``_coded``)."""
     import polars as pl
 
     dtype = series.dtype
-    if dtype == pl.String:
-        shared = _through_distinct(series, _as_grid_text)
-        if shared is not None:
-            return shared
-        return series.fill_null("").to_list()
     if dtype == pl.Datetime:
         day = series.dt.truncate("1d")
         if bool((day == series).all()):
             series = series.cast(pl.Date)
     elif dtype.is_integer():
         series = series.cast(pl.Float64)
+    if series.dtype in (pl.String, pl.Float64, pl.Date, pl.Datetime):
+        coded = _coded(series)
+        if coded is not None:
+            return coded
     values = series.to_list()
     if series.null_count():
         values = ["" if v is None else v for v in values]
     return values
+
+
+def as_grid_values(series) -> list:  # a polars Series
+    """``grid_column`` as a plain list."""
+    got = grid_column(series)
+    return got.decode() if isinstance(got, Coded) else got

@@ -33,7 +33,7 @@ import python_calamine
 from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
-from pyfuncs.adapters.xlsx_arrow import TablePrefetch
+from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 # Tables added after the first workbooks were made: reading a whole workbook without them
@@ -416,7 +416,8 @@ class _Reader:
             n, width = (len(fast[0]) if fast else 0), loc.c2 + 1
 
             def cells(c: int) -> list:
-                return fast[c - loc.c1]
+                got = fast[c - loc.c1]
+                return got.decode() if got.__class__ is Coded else got
         else:
             block = self.block(loc)
             n, width = len(block), len(block[0]) if block else 0
@@ -444,6 +445,14 @@ class _Reader:
                 cols[col.key], issues[col.key] = cells(c), {}
                 if col.key in kept:
                     raw[col.key] = cols[col.key]
+                continue
+            coded = fast[c - loc.c1] if fast is not None else None
+            if coded.__class__ is Coded and not col.computed and col.key not in kept:
+                # few distinct values (fastexcel worker): each converted once
+                cols[col.key], issues[col.key] = C.convert_coded(
+                    coded.values, coded.codes,  # type: ignore[union-attr]
+                    C.converter(col.type, lang, col.choices, self.pkg.date1904),
+                    plain_text=col.type in (S.TEXT, S.ID))
                 continue
             if col.type in (S.TEXT, S.ID) and col.key not in kept:
                 try:  # the common case in one pass: a column of text, stripped
