@@ -27,8 +27,7 @@ class TablePrefetch:
     def __init__(self, path: Path, names: list[str],
                  text_columns: dict[str, set[int]] | None = None) -> None:
         import fastexcel
-        import polars  # to_polars needs it
-        self._string = polars.String
+
         # an all-blank column is read as text, with a warning nobody needs to see
         logging.getLogger("fastexcel").setLevel(logging.ERROR)
         self._open = fastexcel.read_excel
@@ -42,6 +41,10 @@ class TablePrefetch:
         workers = max(1, min(2, os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
+        # polars (0.09 s to import, holding the GIL) once the first worker is opening the
+        # file: its table's parse (GIL released) then starts 0.09 s sooner. The workers
+        # need polars only once a table is parsed (import's lock makes them wait for it).
+        import polars  # noqa: F401 - imported here, see above
 
     def _load(self, name: str) -> tuple[int, int, list[list], set[int]]:
         """(width, height, columns, positions of the text columns given stripped).
@@ -57,12 +60,14 @@ class TablePrefetch:
                 # from the path: twice as fast to open as from the file's bytes in memory
                 reader = self.local.reader = self._open(self.path)
                 self.readers.append(reader)
-        frame = reader.load_table(name, schema_sample_rows=None,
-                                  dtype_coercion="strict").to_polars()
+        table = reader.load_table(name, schema_sample_rows=None, dtype_coercion="strict")
+        import polars as pl  # not before the parse: the main thread may be importing it
+
+        frame = table.to_polars()
         wanted = self.text_columns.get(name, ())
         columns, stripped = [], set()
         for j, series in enumerate(frame.get_columns()):
-            if j in wanted and series.dtype == self._string:
+            if j in wanted and series.dtype == pl.String:
                 columns.append(stripped_text(series))
                 stripped.add(j)
             else:
