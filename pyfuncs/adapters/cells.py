@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from itertools import repeat
+from operator import is_
 
 from pyfuncs import schema as S
 from pyfuncs.domain.money import D, NotAnAmount
@@ -372,19 +374,21 @@ def convert_column(raw: Sequence[object], convert: Converter,
 
 
 def convert_coded(values: Sequence[object], codes: Sequence[int], convert: Converter,
-                  plain_text: bool = False) -> tuple[list, dict[int, Issue]]:
+                  plain_text: bool = False) -> tuple[list, dict[int, Issue], bool]:
     """``convert_column`` of the column whose row i holds ``values[codes[i]]`` (distinct
     values, see ``xlsx_arrow.Coded``): each value converted once, the codes mapped, with
     no dict of cells to build. The same result, issues included, as ``convert_column`` of
-    the decoded column, when every value is used by a code but a trailing blank ('') as
-    the worker makes them."""
+    the decoded column when every value is used by a code, as the worker makes them; and
+    whether the column holds a None, told by the distinct values without a scan."""
     if len(set(values)) != len(values) or bool in set(map(type, values)):
         # values a dict would merge (True == 1): the general way keeps its rules
-        return convert_column(list(map(values.__getitem__, codes)), convert, plain_text)
+        column, issues = convert_column(list(map(values.__getitem__, codes)), convert,
+                                        plain_text)
+        return column, issues, any(map(is_, column, repeat(None)))
     if plain_text:
         try:
             out = [v.strip() or None for v in values]  # type: ignore[union-attr]
-            return list(map(out.__getitem__, codes)), {}
+            return list(map(out.__getitem__, codes)), {}, None in out
         except AttributeError:  # a number or a date among the text: the general way
             pass
     problems: dict[int, Issue] = {}
@@ -399,9 +403,11 @@ def convert_coded(values: Sequence[object], codes: Sequence[int], convert: Conve
             problems[k] = exc.issue
             out.append(BAD)
     column = list(map(out.__getitem__, codes))
+    has_none = None in out
     if not problems:
-        return column, {}
-    return column, {i: problems[c] for i, c in enumerate(codes) if c in problems}
+        return column, {}, has_none
+    return (column, {i: problems[c] for i, c in enumerate(codes) if c in problems},
+            has_none)
 
 
 def _bools_and_numbers(raw: Sequence[object]) -> bool:

@@ -46,8 +46,9 @@ class TablePrefetch:
         # need polars only once a table is parsed (import's lock makes them wait for it).
         import polars  # noqa: F401 - imported here, see above
 
-    def _load(self, name: str) -> tuple[int, int, list[list], set[int]]:
-        """(width, height, columns, positions of the text columns given stripped).
+    def _load(self, name: str) -> tuple[int, int, list[list], dict[int, bool]]:
+        """(width, height, columns, {position of a text column given stripped: whether
+        it holds a None}).
 
         Columns come as the grid gives them, except the text columns named in
         ``text_columns`` (plain text or codes, for the reader) when they hold only text:
@@ -65,16 +66,16 @@ class TablePrefetch:
 
         frame = table.to_polars()
         wanted = self.text_columns.get(name, ())
-        columns, stripped = [], set()
+        columns, stripped = [], {}
         for j, series in enumerate(frame.get_columns()):
             if j in wanted and series.dtype == pl.String:
-                columns.append(stripped_text(series))
-                stripped.add(j)
+                column, stripped[j] = stripped_column(series)
+                columns.append(column)
             else:
                 columns.append(grid_column(series))
         return frame.width, frame.height, columns, stripped
 
-    def frame(self, name: str) -> tuple[int, int, list[list], set[int]]:
+    def frame(self, name: str) -> tuple[int, int, list[list], dict[int, bool]]:
         future = self.futures.pop(name, None)
         if future is None:
             return self._load(name)
@@ -101,7 +102,8 @@ WHITESPACE = ("\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u200
 
 
 class Coded:
-    """A column of few distinct cells, as codes: row i holds ``values[codes[i]]``.
+    """A column of few distinct cells, as codes: row i holds ``values[codes[i]]``, every
+    value held by some row.
 
     The reader converts each distinct value once and maps the codes, with no dict of
     cells to build; ``decode`` gives the plain column. Its length is the column's."""
@@ -120,15 +122,21 @@ class Coded:
 def stripped_text(series) -> list:  # a polars String Series
     """``[v.strip() or None for v in column]`` computed in Rust: None for a blank cell or
     one holding only spaces."""
+    return stripped_column(series)[0]
+
+
+def stripped_column(series) -> tuple[list, bool]:  # a polars String Series
+    """``stripped_text``, and whether it holds a None (known here without a scan)."""
     coded = _coded(series)
     if coded is not None:  # few distinct texts: each stripped once, by str.strip
-        values = [v.strip() or None for v in coded.values[:-1]] + [None]
-        return list(map(values.__getitem__, coded.codes))
-    return series.str.strip_chars(WHITESPACE).replace("", None).to_list()
+        values = [v.strip() or None for v in coded.values]  # a blank ('') gives None
+        return list(map(values.__getitem__, coded.codes)), None in values
+    stripped = series.str.strip_chars(WHITESPACE).replace("", None)
+    return stripped.to_list(), bool(stripped.null_count())
 
 
 def _coded(series, blank: object = "") -> Coded | None:  # a polars Series
-    """The column as codes over its distinct values (``blank`` last, for an empty cell)
+    """The column as codes over its distinct values (``blank`` last, when a cell is empty)
     when it holds few of them (a status, a unit, a client code, a VAT rate, a date): each
     distinct value is made a Python object once and every row points to it, instead of a
     new object a row. None for a column of mostly distinct values (a reference, a label),
@@ -163,7 +171,8 @@ def _coded(series, blank: object = "") -> Coded | None:  # a polars Series
         codes = series.rank("dense").cast(pl.Int64) - 1
     if codes.null_count():
         codes = codes.fill_null(len(values))  # the blank's value, last in the list
-    return Coded(values + [blank], codes.to_list())
+        values.append(blank)
+    return Coded(values, codes.to_list())
 
 
 SHARED_MIN_ROWS = 256  # a column shorter than this is not worth it

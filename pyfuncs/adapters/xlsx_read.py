@@ -402,7 +402,8 @@ class _Reader:
         labels: dict[str, str] = {}
         extra: list[str] = []
         got = self.table_columns(tbl, loc)
-        fast, stripped = got if got is not None else (None, set())
+        fast, stripped = got if got is not None else (None, {})
+        none_free: set[str] = set()  # columns known to hold no None, with no scan
         # a Table's part names its columns as its header cells show them (Excel keeps
         # them equal): the fast path needs no grid at all
         heads = loc.names if fast is not None else self.headers(loc)
@@ -443,16 +444,20 @@ class _Reader:
                 continue
             if c - loc.c1 in stripped:  # plain text, stripped by the fastexcel worker
                 cols[col.key], issues[col.key] = cells(c), {}
+                if not stripped[c - loc.c1]:
+                    none_free.add(col.key)
                 if col.key in kept:
                     raw[col.key] = cols[col.key]
                 continue
             coded = fast[c - loc.c1] if fast is not None else None
             if coded.__class__ is Coded and not col.computed and col.key not in kept:
                 # few distinct values (fastexcel worker): each converted once
-                cols[col.key], issues[col.key] = C.convert_coded(
+                cols[col.key], issues[col.key], has_none = C.convert_coded(
                     coded.values, coded.codes,  # type: ignore[union-attr]
                     C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
+                if not has_none:
+                    none_free.add(col.key)
                 continue
             if col.type in (S.TEXT, S.ID) and col.key not in kept:
                 try:  # the common case in one pass: a column of text, stripped
@@ -469,7 +474,7 @@ class _Reader:
         # blank rows (every input cell empty) go first, silently; a column without an
         # empty cell (a required one, usually) proves that no row is blank
         idx = list(range(n))
-        if all(map(_has_none, cols.values())):
+        if all(k not in none_free and _has_none(v) for k, v in cols.items()):
             masks = [list(map(is_not, v, repeat(None))) for v in cols.values()]
             idx = list(compress(idx, map(any, zip(*masks)))) if masks else []
         if len(idx) < n:
@@ -488,7 +493,7 @@ class _Reader:
             for i, issue in sorted(issues.get(col.key, {}).items()):
                 self.report(p, i, col.key, issue)
             values = p.cols.get(col.key, ())
-            if col.required and _has_none(values):
+            if col.required and col.key not in none_free and _has_none(values):
                 issue = C.required_issue(p.labels[col.key], lang)
                 for i in [i for i, v in enumerate(values) if v is None]:
                     self.report(p, i, col.key, issue)

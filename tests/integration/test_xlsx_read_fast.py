@@ -142,3 +142,15 @@ def test_mostly_distinct_texts_still_read_right(size):
     series = pl.Series(values, dtype=pl.String)
     assert stripped_text(series) == [v.strip() if v is not None else None for v in values]
     assert as_grid_values(series) == ["" if v is None else v for v in values]
+
+
+@pytest.mark.parametrize("values", [
+    ["a", " b "] * 200, ["a", None] * 200, ["a", "  "] * 200, ["x"] + ["\u3000"] * 299,
+    [f"r{i}" for i in range(400)], [f"r{i}" if i else " " for i in range(400)],
+    [f"r{i}" if i % 9 else None for i in range(400)]])
+def test_the_worker_says_whether_a_stripped_column_holds_a_blank(values):
+    from pyfuncs.adapters.xlsx_arrow import stripped_column
+
+    column, has_none = stripped_column(pl.Series(values, dtype=pl.String))
+    assert has_none == (None in column)
+    assert column == [v.strip() or None if v is not None else None for v in values]

@@ -71,13 +71,11 @@ CONVERTERS = [(S.MONEY, None), (S.RATE, None), (S.INT, None), (S.DATE, None),
        st.sampled_from(CONVERTERS), st.sampled_from(["fr", "en"]), st.booleans())
 def test_converting_codes_gives_what_converting_the_column_gives(values, picks, kind,
                                                                  lang, plain_text):
-    # every value is used (as in the worker's codes), but a blank may be there unused
-    codes = list(range(len(values))) + [p % len(values) for p in picks]
-    if values[-1] == "" and len(values) > 1:
-        codes = [c for c in codes if c != len(values) - 1] or [0]
+    codes = list(range(len(values))) + [p % len(values) for p in picks]  # all used
     convert = converter(kind[0], lang, kind[1])
     column = [values[c] for c in codes]
-    got, issues = convert_coded(values, codes, convert, plain_text)
+    got, issues, has_none = convert_coded(values, codes, convert, plain_text)
     want, want_issues = convert_column(column, convert, plain_text)
     assert _written(got) == _written(want)
     assert issues == want_issues
+    assert has_none == any(v is None for v in want)
