@@ -16,6 +16,7 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siren, siret, tva
 
+from pyfuncs.adapters.cells import BAD
 from pyfuncs.domain import (
     checks_ids,
     checks_leaks,
@@ -164,3 +165,41 @@ def test_label_folder_is_fold_label(labels: list) -> None:
 def test_tolerance_table_is_the_product() -> None:
     for count in range(-2, 100):
         assert checks_quotes.tolerance(count) == CENT * max(1, count)
+
+
+# ---------------------------------------------------------------- quote lines (perf-checks2)
+ODD = st.one_of(st.none(), st.just(BAD), st.text(" aA1.", max_size=3),
+                st.sampled_from([1, True, 1.0, 0, D("1.0"), D("1.00"), D("0.2"), "1", " 1"]))
+
+
+@given(st.lists(st.tuples(st.integers(-1, 4), ODD), max_size=30))
+def test_single_label_match_is_what_each_versions_lines_find(rows: list) -> None:
+    owner, labels = [o for o, _ in rows], [label for _, label in rows]
+    once, repeated = checks_quotes._single_label_match(owner, labels)
+    groups = Grouped(owner, 5)
+    for j in range(-1, 5):
+        exact = checks_quotes._Lines(labels, groups.members(j)).exact if j >= 0 else None
+        for label in labels + ["absent", None]:
+            if exact is None:
+                continue
+            found = exact.get(label)
+            assert once.get((j, label), -1) == (found[0] if found and len(found) == 1 else -1)
+            assert ((j, label) in repeated) == bool(found and len(found) > 1)
+
+
+@given(st.lists(st.tuples(ODD, ODD, ODD), min_size=1, max_size=8),
+       st.lists(st.tuples(st.integers(0, 7), st.integers(-1, 7)), max_size=20))
+def test_lines_to_compare_hold_every_line_that_can_give_a_finding(quoted: list,
+                                                                   pairs: list) -> None:
+    """The line loop skips only a line with one exact match and the quote line's price,
+    rate and quantity (a `!=` on each, as the loop asks)."""
+    own_rows = quoted  # the invoice lines draw from the same odd values
+    lines = [k % len(own_rows) for k, _ in pairs]
+    match = [m if m < len(quoted) else -1 for _, m in pairs]
+    own = tuple([r[c] for r in own_rows][::-1] for c in range(3))
+    theirs = tuple([r[c] for r in quoted] for c in range(3))
+    got = checks_quotes._to_compare(lines, match, own, theirs)
+    assert list(got) == sorted(set(got))
+    for p, (k, m) in enumerate(zip(lines, match)):
+        if m < 0 or any(own[c][k] != theirs[c][m] for c in range(3)):
+            assert p in got
