@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from itertools import chain, compress, repeat
-from operator import add, eq, ne, sub
+from operator import add, eq, is_, ne, not_, sub
 
 from pyfuncs.domain.checks_base import Ctx, first_index, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -151,8 +151,11 @@ def _invoice_headers(ctx: Ctx) -> None:
     q_date = ctx.col("Devis", "date") if ctx.has("Devis") else []
     quote_keys, live, types = ctx.keys("Factures", "quote"), ctx.live, ctx.inv_type
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
-    # rows naming a quote (compress keeps the non-empty keys), not cancelled
-    for i in [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]:
+    # rows naming a quote (compress keeps the non-empty keys), not cancelled, that may
+    # give a finding (see _headers_to_check)
+    rows = [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]
+    for i in _headers_to_check(rows, quote_keys, quote_target, versions_col, clients,
+                               q_version, q_client):
         quote = quote_keys[i]
         quote_value = quotes[i]
         versions = quote_versions.get(quote)
@@ -191,6 +194,29 @@ def _invoice_headers(ctx: Ctx) -> None:
         ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote_version", ref, OLD_VERSION,
                 quote=text(quote_value), version=v, status=_status_text(ctx, q_status[older]),
                 target=q_version[target])
+
+
+def _headers_to_check(rows: list[int], quote_keys: list[str], quote_target: dict[str, int],
+                      versions: list, clients: list, q_version: list, q_client: list
+                      ) -> list[int]:
+    """The rows of ``rows`` that _invoice_headers must look at, in order. A row billing
+    its quote's accepted version, named as an int equal to that version's own int
+    version, for the quote's client as typed there, can give no finding (the version it
+    bills is then the accepted one): C loops find those, most rows. Every row if a
+    comparison raises, so that the loop meets the same data."""
+    targets = list(map(quote_target.get, map(quote_keys.__getitem__, rows), repeat(-1)))
+    mine = list(map(versions.__getitem__, rows))
+    try:  # -1 (no accepted version) reads the last Devis row: the row is kept anyway
+        theirs = list(map(q_version.__getitem__, targets))
+        settled = map(all, zip(map(ne, targets, repeat(-1)),
+                               map(is_, map(type, mine), repeat(int)),
+                               map(is_, map(type, theirs), repeat(int)),
+                               map(eq, mine, theirs),
+                               map(eq, map(q_client.__getitem__, targets),
+                                   map(clients.__getitem__, rows))))
+        return list(compress(rows, map(not_, settled)))
+    except Exception:  # noqa: BLE001 - the plain loop then meets it as it did
+        return rows
 
 
 STATUS = {"draft": ("brouillon", "draft"), "sent": ("envoyé", "sent"),

@@ -203,3 +203,91 @@ def test_lines_to_compare_hold_every_line_that_can_give_a_finding(quoted: list,
     for p, (k, m) in enumerate(zip(lines, match)):
         if m < 0 or any(own[c][k] != theirs[c][m] for c in range(3)):
             assert p in got
+
+
+class _Everything:
+    """A set holding every pair: _lines then looks every label up in _Lines, the plain way."""
+
+    def __contains__(self, _item: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+QUOTES = st.sampled_from(["D1", "D1", "D1", "d1 ", "D2", "D2", None, "", BAD])
+VERSIONS = st.sampled_from([1, 1, 1, 2, 2, 3, True, "1", None, D(1), BAD])
+CLIENTS = st.sampled_from(["C1", "C1", "C1", "c1", "C2", None, BAD])
+LABELS = st.sampled_from(["Audit", "Audit", "audit ", "Audit ", "Dev", "Dev", "Acompte 30 %",
+                          "Lancement", "Lancement – 30 %", None, 1, True, BAD])
+PRICES = st.sampled_from([D(1), D(1), D(1), D("1.0"), D(2), D(2), D(-1), D(0), None, "1", 1,
+                          BAD])
+
+
+def _table(sheet: str, rows: list[dict], keys: tuple[str, ...]) -> SimpleNamespace:
+    return SimpleNamespace(sheet=sheet, rows=list(range(2, len(rows) + 2)),
+                           cols={k: [r.get(k) for r in rows] for k in keys},
+                           labels={k: k for k in keys},
+                           cell=lambda key, row: f"{key}{row}")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.fixed_dictionaries({
+           "id": st.sampled_from(["F1", "F2", "F3", "f1", None]),
+           "number": st.sampled_from(["FAC1", "FAC2", "fac1", None]),
+           "quote": QUOTES, "quote_version": VERSIONS, "client": CLIENTS,
+           "type": st.sampled_from(["invoice"] * 4 + ["credit_note", "deposit"]),
+           "status": st.sampled_from(["issued"] * 4 + ["draft", "cancelled"]),
+           "issue_date": st.sampled_from([date(2026, 1, 5), date(2026, 3, 1), None]),
+           "net": PRICES}), max_size=6),
+       st.lists(st.fixed_dictionaries({
+           "number": QUOTES, "version": VERSIONS, "client": CLIENTS,
+           "status": st.sampled_from(["accepted"] * 4 + ["superseded", "draft", None]),
+           "date": st.sampled_from([date(2026, 2, 1), None]), "net": PRICES}), max_size=6),
+       st.lists(st.fixed_dictionaries({
+           "quote": QUOTES, "version": VERSIONS, "label": LABELS, "quantity": PRICES,
+           "unit_price": PRICES, "vat_rate": PRICES}), max_size=10),
+       st.lists(st.fixed_dictionaries({
+           "invoice": st.sampled_from(["F1", "F1", "F2", "F2", "F3", " f2", None, BAD]),
+           "label": LABELS,
+           "quantity": PRICES, "unit_price": PRICES, "vat_rate": PRICES,
+           "source": st.sampled_from([None, "devis:D1"])}), max_size=12),
+       st.lists(st.fixed_dictionaries({"quote": QUOTES, "label": LABELS}), max_size=3))
+def test_quote_rule_shortcuts_report_as_the_plain_loops(invoices, quotes, qlines, lines,
+                                                        milestones) -> None:
+    """check_quotes with its shortcuts gives the findings (or the error) of the plain
+    loops: every invoice header and every line looked at, every label looked up in
+    _Lines."""
+    tables = {
+        "Factures": _table("Factures", invoices, ("id", "number", "quote", "quote_version",
+                                                  "client", "type", "status", "issue_date",
+                                                  "net", "credited")),
+        "Devis": _table("Devis", quotes, ("number", "version", "client", "status", "date",
+                                          "net")),
+        "LignesDevis": _table("LignesDevis", qlines, ("quote", "version", "label",
+                                                      "quantity", "unit_price", "vat_rate")),
+        "LignesFacture": _table("LignesFacture", lines, ("invoice", "label", "quantity",
+                                                         "unit_price", "vat_rate", "source")),
+        "Echeances": _table("Echeances", milestones, ("quote", "label")),
+    }
+
+    def outcome() -> tuple:
+        ctx = Ctx(tables, {"Factures": {}}, {}, date(2026, 11, 23))
+        try:
+            checks_quotes.check_quotes(ctx)
+        except Exception as exc:  # noqa: BLE001 - the same error both ways
+            return ctx.findings, repr(exc)
+        return ctx.findings, None
+
+    fast = outcome()
+    saved = (checks_quotes._headers_to_check, checks_quotes._to_compare,
+             checks_quotes._single_label_match)
+    try:
+        checks_quotes._headers_to_check = lambda rows, *_: rows
+        checks_quotes._to_compare = lambda lines, *_: range(len(lines))
+        checks_quotes._single_label_match = lambda *_: ({}, _Everything())
+        plain = outcome()
+    finally:
+        (checks_quotes._headers_to_check, checks_quotes._to_compare,
+         checks_quotes._single_label_match) = saved
+    assert fast == plain
