@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
-from itertools import chain, compress, repeat
-from operator import add, eq, is_, ne, not_, sub
+from itertools import compress, repeat
+from operator import eq, is_, ne, not_
 
 from pyfuncs.domain.checks_base import Ctx, first_index, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -267,9 +267,11 @@ def _lines(ctx: Ctx) -> None:
     invoices_per_quote = Counter(quote_keys[i] for i in billing)
     versions_col = ctx.col("Factures", "quote_version")
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
+    order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
+    # the quote line of each (version, label as typed) when the label is once in its
+    # version: one dict for all versions, rather than one per version billed
+    same, repeated = _single_label_match(ctx.quote_line_owner, ql_label)
     none: dict[int, int] = {}
-    invoices: list[int] = []  # the billing invoices with a version to compare with,
-    versions: list[int] = []  # and the Devis row of that version
     for i in billing:
         quote = quote_keys[i]
         v = versions_col[i]  # the version it bills: its own, else the accepted one
@@ -278,72 +280,68 @@ def _lines(ctx: Ctx) -> None:
             j = quote_target.get(quote)
             if j is None:
                 continue
-        invoices.append(i)
-        versions.append(j)
-    # Their lines, invoice by invoice and each invoice's in sheet order (the order of the
-    # findings), with the invoice and the version of each: built by C loops rather than
-    # one Python iteration a line. ``match``: the quote line of the same label as typed
-    # when the version has exactly one (-1 otherwise: the folded labels and the repeated
-    # ones are looked up below, as before).
-    order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
-    firsts = list(map(start.__getitem__, invoices))
-    ends = list(map(start.__getitem__, map(add, invoices, repeat(1))))
-    sizes = list(map(sub, ends, firsts))
-    lines = list(chain.from_iterable(map(order.__getitem__, map(slice, firsts, ends))))
-    owners = list(chain.from_iterable(map(repeat, invoices, sizes)))
-    line_versions = list(chain.from_iterable(map(repeat, versions, sizes)))
-    same, repeated = _single_label_match(ctx.quote_line_owner, ql_label)
-    match = list(map(same.get, zip(line_versions, map(l_label.__getitem__, lines)),
-                     repeat(-1)))
-    for p in _to_compare(lines, match, (l_price, l_rate, l_qty), (ql_price, ql_rate, ql_qty)):
-        k, i, j, m = lines[p], owners[p], line_versions[p], match[p]
-        quote = quote_keys[i]
         where = (i, quotes[i], q_version[j])
-        if m < 0:
-            # the version's lines by label are built only when a label repeats in it or
-            # folds to a quote line's: most lines here are deposits and milestones
+        for k in order[start[i]:start[i + 1]]:
             label = l_label[k]
-            matches = lines_of_version(j).exact.get(label) if repeated and \
-                (j, label) in repeated else None
-            if not matches:
-                folded = fold_label(label)
-                if is_deposit(folded):
-                    continue
-                matches = lines_of_version(j).folded.get(folded) if folded in all_folded \
-                    else None
+            m = same.get((j, label), -1)
+            if m < 0:
+                # the version's lines by label are built only when a label repeats in it
+                # or folds to a quote line's: most lines here are deposits and milestones
+                matches = lines_of_version(j).exact.get(label) if repeated and \
+                    (j, label) in repeated else None
                 if not matches:
-                    if not folded.startswith(tuple(milestones.get(quote, ()))):
-                        _line(ctx, k, "label", WARNING, LABEL, where, l_label[k])
-                        flagged.add(k)
-                    continue
-            m = matches[0]
-            if len(matches) > 1:
-                for other in matches:
-                    if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
-                        m = other
-                        break
-        if l_price[k] != ql_price[m] and l_price[k] is not None and \
-                ql_price[m] is not None:
-            _line(ctx, k, "unit_price", ERROR, FIELD, where, l_label[k],
-                  ctx.money(l_price[k]), ctx.money(ql_price[m]),
-                  "prix unitaire" if ctx.fr else "unit price")
-            flagged.add(k)
-        if l_rate[k] != ql_rate[m] and l_rate[k] is not None and ql_rate[m] is not None:
-            _line(ctx, k, "vat_rate", ERROR, FIELD, where, l_label[k],
-                  ctx.rate(l_rate[k]), ctx.rate(ql_rate[m]),
-                  "taux de TVA" if ctx.fr else "VAT rate")
-            flagged.add(k)
-        got, want = l_qty[k], ql_qty[m]
-        if got is None or want is None or got == want or want <= 0:
-            continue
-        if got > want:
-            _line(ctx, k, "quantity", ERROR, FIELD, where, l_label[k], ctx.num(got),
-                  ctx.num(want), "quantité" if ctx.fr else "quantity")
-            flagged.add(k)
-        elif got > 0 and not milestones.get(quote) and invoices_per_quote[quote] == 1:
-            _line(ctx, k, "quantity", WARNING, LESS, where, l_label[k], ctx.num(got),
-                  ctx.num(want))
-    _cumulated_quantities(ctx, lines_of_version, flagged)
+                    folded = fold_label(label)
+                    if is_deposit(folded):
+                        continue
+                    matches = lines_of_version(j).folded.get(folded) \
+                        if folded in all_folded else None
+                    if not matches:
+                        if not folded.startswith(tuple(milestones.get(quote, ()))):
+                            _line(ctx, k, "label", WARNING, LABEL, where, label)
+                            flagged.add(k)
+                        continue
+                m = matches[0]
+                if len(matches) > 1:
+                    for other in matches:
+                        if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
+                            m = other
+                            break
+            if l_price[k] != ql_price[m] and l_price[k] is not None and \
+                    ql_price[m] is not None:
+                _line(ctx, k, "unit_price", ERROR, FIELD, where, l_label[k],
+                      ctx.money(l_price[k]), ctx.money(ql_price[m]),
+                      "prix unitaire" if ctx.fr else "unit price")
+                flagged.add(k)
+            if l_rate[k] != ql_rate[m] and l_rate[k] is not None and ql_rate[m] is not None:
+                _line(ctx, k, "vat_rate", ERROR, FIELD, where, l_label[k],
+                      ctx.rate(l_rate[k]), ctx.rate(ql_rate[m]),
+                      "taux de TVA" if ctx.fr else "VAT rate")
+                flagged.add(k)
+            got, want = l_qty[k], ql_qty[m]
+            if got is None or want is None or got == want or want <= 0:
+                continue
+            if got > want:
+                _line(ctx, k, "quantity", ERROR, FIELD, where, l_label[k], ctx.num(got),
+                      ctx.num(want), "quantité" if ctx.fr else "quantity")
+                flagged.add(k)
+            elif got > 0 and not milestones.get(quote) and invoices_per_quote[quote] == 1:
+                _line(ctx, k, "quantity", WARNING, LESS, where, l_label[k], ctx.num(got),
+                      ctx.num(want))
+
+    def find(j: int, label: object) -> list[int] | None:
+        """lines_of_version(j).find(label), without building the version's lines for a
+        label once in it."""
+        m = same.get((j, label))
+        if m is not None:
+            return [m]
+        found = lines_of_version(j).exact.get(label) if repeated and \
+            (j, label) in repeated else None
+        if found:
+            return found
+        folded = fold_label(label)
+        return lines_of_version(j).folded.get(folded) if folded in all_folded else None
+
+    _cumulated_quantities(ctx, find, flagged)
 
 
 def _single_label_match(owner: list[int], labels: list
@@ -362,23 +360,6 @@ def _single_label_match(owner: list[int], labels: list
     return once, repeated
 
 
-def _to_compare(lines: list[int], match: list[int], own: tuple[list, ...],
-                quoted: tuple[list, ...]) -> list[int] | range:
-    """Positions in ``lines`` that the line loop must look at, in order: those without a
-    single exact match (-1), and those whose price, rate or quantity is not its quote
-    line's (a line equal on all three gives no finding). C loops over the columns;
-    every position if a comparison raises, so that the loop meets the same data."""
-    positions = range(len(lines))
-    out = set(compress(positions, map(eq, match, repeat(-1))))
-    try:  # -1 reads the last quote line: harmless, that position is kept anyway
-        for mine, theirs in zip(own, quoted):
-            out.update(compress(positions, map(ne, map(mine.__getitem__, lines),
-                                               map(theirs.__getitem__, match))))
-    except Exception:  # noqa: BLE001 - the plain loop then meets it as it did
-        return positions
-    return sorted(out)
-
-
 def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: object,
           got: str = "", want: str = "", what: str = "") -> None:
     i, quote, version = where  # the invoice's index, its quote number and version
@@ -387,7 +368,7 @@ def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: o
             what=what)
 
 
-def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None:
+def _cumulated_quantities(ctx: Ctx, find, flagged: set[int]) -> None:
     """A quote line billed again by a second invoice: quantities summed over the quote's
     issued invoices and credit notes exceed the accepted version's."""
     l_label = ctx.col("LignesFacture", "label")
@@ -400,14 +381,13 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
         target = quote_target.get(quote)
         if target is None or sum(1 for i in billed if types[i] != "deposit") < 2:
             continue
-        by_label = lines_of_version(target)
         done: dict[int, Decimal] = defaultdict(Decimal)
         reported: set[int] = set()
         for i in billed:
             if ctx.inv_type[i] == "deposit":
                 continue
             for k in ctx.lines(i):
-                matches = by_label.find(l_label[k])
+                matches = find(target, l_label[k])
                 if not matches or l_qty[k] is None or matches[0] in reported:
                     continue
                 line = matches[0]  # the quote line stands for its label

@@ -187,24 +187,6 @@ def test_single_label_match_is_what_each_versions_lines_find(rows: list) -> None
             assert ((j, label) in repeated) == bool(found and len(found) > 1)
 
 
-@given(st.lists(st.tuples(ODD, ODD, ODD), min_size=1, max_size=8),
-       st.lists(st.tuples(st.integers(0, 7), st.integers(-1, 7)), max_size=20))
-def test_lines_to_compare_hold_every_line_that_can_give_a_finding(quoted: list,
-                                                                   pairs: list) -> None:
-    """The line loop skips only a line with one exact match and the quote line's price,
-    rate and quantity (a `!=` on each, as the loop asks)."""
-    own_rows = quoted  # the invoice lines draw from the same odd values
-    lines = [k % len(own_rows) for k, _ in pairs]
-    match = [m if m < len(quoted) else -1 for _, m in pairs]
-    own = tuple([r[c] for r in own_rows][::-1] for c in range(3))
-    theirs = tuple([r[c] for r in quoted] for c in range(3))
-    got = checks_quotes._to_compare(lines, match, own, theirs)
-    assert list(got) == sorted(set(got))
-    for p, (k, m) in enumerate(zip(lines, match)):
-        if m < 0 or any(own[c][k] != theirs[c][m] for c in range(3)):
-            assert p in got
-
-
 class _Everything:
     """A set holding every pair: _lines then looks every label up in _Lines, the plain way."""
 
@@ -256,7 +238,7 @@ def _table(sheet: str, rows: list[dict], keys: tuple[str, ...]) -> SimpleNamespa
 def test_quote_rule_shortcuts_report_as_the_plain_loops(invoices, quotes, qlines, lines,
                                                         milestones) -> None:
     """check_quotes with its shortcuts gives the findings (or the error) of the plain
-    loops: every invoice header and every line looked at, every label looked up in
+    loops: every invoice header looked at, every label looked up in its version's
     _Lines."""
     tables = {
         "Factures": _table("Factures", invoices, ("id", "number", "quote", "quote_version",
@@ -280,14 +262,11 @@ def test_quote_rule_shortcuts_report_as_the_plain_loops(invoices, quotes, qlines
         return ctx.findings, None
 
     fast = outcome()
-    saved = (checks_quotes._headers_to_check, checks_quotes._to_compare,
-             checks_quotes._single_label_match)
+    saved = checks_quotes._headers_to_check, checks_quotes._single_label_match
     try:
         checks_quotes._headers_to_check = lambda rows, *_: rows
-        checks_quotes._to_compare = lambda lines, *_: range(len(lines))
         checks_quotes._single_label_match = lambda *_: ({}, _Everything())
         plain = outcome()
     finally:
-        (checks_quotes._headers_to_check, checks_quotes._to_compare,
-         checks_quotes._single_label_match) = saved
+        checks_quotes._headers_to_check, checks_quotes._single_label_match = saved
     assert fast == plain
