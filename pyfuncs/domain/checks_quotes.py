@@ -18,9 +18,9 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import eq
+from operator import eq, is_, ne, not_
 
-from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
+from pyfuncs.domain.checks_base import Ctx, first_index, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import CENT, ZERO
 
@@ -151,8 +151,11 @@ def _invoice_headers(ctx: Ctx) -> None:
     q_date = ctx.col("Devis", "date") if ctx.has("Devis") else []
     quote_keys, live, types = ctx.keys("Factures", "quote"), ctx.live, ctx.inv_type
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
-    # rows naming a quote (compress keeps the non-empty keys), not cancelled
-    for i in [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]:
+    # rows naming a quote (compress keeps the non-empty keys), not cancelled, that may
+    # give a finding (see _headers_to_check)
+    rows = [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]
+    for i in _headers_to_check(rows, quote_keys, quote_target, versions_col, clients,
+                               q_version, q_client):
         quote = quote_keys[i]
         quote_value = quotes[i]
         versions = quote_versions.get(quote)
@@ -191,6 +194,29 @@ def _invoice_headers(ctx: Ctx) -> None:
         ctx.add("QUOTE-VERSION", ERROR, "Factures", i, "quote_version", ref, OLD_VERSION,
                 quote=text(quote_value), version=v, status=_status_text(ctx, q_status[older]),
                 target=q_version[target])
+
+
+def _headers_to_check(rows: list[int], quote_keys: list[str], quote_target: dict[str, int],
+                      versions: list, clients: list, q_version: list, q_client: list
+                      ) -> list[int]:
+    """The rows of ``rows`` that _invoice_headers must look at, in order. A row billing
+    its quote's accepted version, named as an int equal to that version's own int
+    version, for the quote's client as typed there, can give no finding (the version it
+    bills is then the accepted one): C loops find those, most rows. Every row if a
+    comparison raises, so that the loop meets the same data."""
+    targets = list(map(quote_target.get, map(quote_keys.__getitem__, rows), repeat(-1)))
+    mine = list(map(versions.__getitem__, rows))
+    try:  # -1 (no accepted version) reads the last Devis row: the row is kept anyway
+        theirs = list(map(q_version.__getitem__, targets))
+        settled = map(all, zip(map(ne, targets, repeat(-1)),
+                               map(is_, map(type, mine), repeat(int)),
+                               map(is_, map(type, theirs), repeat(int)),
+                               map(eq, mine, theirs),
+                               map(eq, map(q_client.__getitem__, targets),
+                                   map(clients.__getitem__, rows))))
+        return list(compress(rows, map(not_, settled)))
+    except Exception:  # noqa: BLE001 - the plain loop then meets it as it did
+        return rows
 
 
 STATUS = {"draft": ("brouillon", "draft"), "sent": ("envoyé", "sent"),
@@ -242,6 +268,9 @@ def _lines(ctx: Ctx) -> None:
     versions_col = ctx.col("Factures", "quote_version")
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
     order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
+    # the quote line of each (version, label as typed) when the label is once in its
+    # version: one dict for all versions, rather than one per version billed
+    same, repeated = _single_label_match(ctx.quote_line_owner, ql_label)
     none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
@@ -251,27 +280,32 @@ def _lines(ctx: Ctx) -> None:
             j = quote_target.get(quote)
             if j is None:
                 continue
-        by_label = catalogue.get(j) or lines_of_version(j)
-        exact = by_label.exact
         where = (i, quotes[i], q_version[j])
         for k in order[start[i]:start[i + 1]]:
-            matches = exact.get(l_label[k])
-            if not matches:
-                folded = fold_label(l_label[k])
-                if is_deposit(folded):
-                    continue
-                matches = by_label.folded.get(folded) if folded in all_folded else None
+            label = l_label[k]
+            m = same.get((j, label), -1)
+            if m < 0:
+                # the version's lines by label are built only when a label repeats in it
+                # or folds to a quote line's: most lines here are deposits and milestones
+                matches = lines_of_version(j).exact.get(label) if repeated and \
+                    (j, label) in repeated else None
                 if not matches:
-                    if not folded.startswith(tuple(milestones.get(quote, ()))):
-                        _line(ctx, k, "label", WARNING, LABEL, where, l_label[k])
-                        flagged.add(k)
-                    continue
-            m = matches[0]
-            if len(matches) > 1:
-                for other in matches:
-                    if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
-                        m = other
-                        break
+                    folded = fold_label(label)
+                    if is_deposit(folded):
+                        continue
+                    matches = lines_of_version(j).folded.get(folded) \
+                        if folded in all_folded else None
+                    if not matches:
+                        if not folded.startswith(tuple(milestones.get(quote, ()))):
+                            _line(ctx, k, "label", WARNING, LABEL, where, label)
+                            flagged.add(k)
+                        continue
+                m = matches[0]
+                if len(matches) > 1:
+                    for other in matches:
+                        if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
+                            m = other
+                            break
             if l_price[k] != ql_price[m] and l_price[k] is not None and \
                     ql_price[m] is not None:
                 _line(ctx, k, "unit_price", ERROR, FIELD, where, l_label[k],
@@ -293,7 +327,37 @@ def _lines(ctx: Ctx) -> None:
             elif got > 0 and not milestones.get(quote) and invoices_per_quote[quote] == 1:
                 _line(ctx, k, "quantity", WARNING, LESS, where, l_label[k], ctx.num(got),
                       ctx.num(want))
-    _cumulated_quantities(ctx, lines_of_version, flagged)
+
+    def find(j: int, label: object) -> list[int] | None:
+        """lines_of_version(j).find(label), without building the version's lines for a
+        label once in it."""
+        m = same.get((j, label))
+        if m is not None:
+            return [m]
+        found = lines_of_version(j).exact.get(label) if repeated and \
+            (j, label) in repeated else None
+        if found:
+            return found
+        folded = fold_label(label)
+        return lines_of_version(j).folded.get(folded) if folded in all_folded else None
+
+    _cumulated_quantities(ctx, find, flagged)
+
+
+def _single_label_match(owner: list[int], labels: list
+                        ) -> tuple[dict[tuple[int, object], int], set[tuple[int, object]]]:
+    """The quote lines by (Devis row of their version, label as typed), as
+    ``_Lines.exact`` of each version finds them: a dict for the labels that appear once
+    in their version (-> that line), and the set of those that repeat in it (the caller
+    looks them up in ``_Lines``). A pair in neither is a label its version lacks."""
+    pairs = list(zip(owner, labels))
+    once = first_index(pairs)
+    repeated: set[tuple[int, object]] = set()
+    if len(once) < len(pairs):  # some label repeats within a version: rare
+        repeated = {pair for pair, n in Counter(pairs).items() if n > 1}
+        for pair in repeated:
+            del once[pair]
+    return once, repeated
 
 
 def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: object,
@@ -304,7 +368,7 @@ def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: o
             what=what)
 
 
-def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None:
+def _cumulated_quantities(ctx: Ctx, find, flagged: set[int]) -> None:
     """A quote line billed again by a second invoice: quantities summed over the quote's
     issued invoices and credit notes exceed the accepted version's."""
     l_label = ctx.col("LignesFacture", "label")
@@ -317,14 +381,13 @@ def _cumulated_quantities(ctx: Ctx, lines_of_version, flagged: set[int]) -> None
         target = quote_target.get(quote)
         if target is None or sum(1 for i in billed if types[i] != "deposit") < 2:
             continue
-        by_label = lines_of_version(target)
         done: dict[int, Decimal] = defaultdict(Decimal)
         reported: set[int] = set()
         for i in billed:
             if ctx.inv_type[i] == "deposit":
                 continue
             for k in ctx.lines(i):
-                matches = by_label.find(l_label[k])
+                matches = find(target, l_label[k])
                 if not matches or l_qty[k] is None or matches[0] in reported:
                     continue
                 line = matches[0]  # the quote line stands for its label
