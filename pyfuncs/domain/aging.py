@@ -262,15 +262,29 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount = total - got
             if when > since and got >= total > 0 and i not in credit_days:
                 settled[i] = when
+        elif len(pays) == 2:  # next most usual: _settle_day inlined, its sums reused
+            (day1, amount1), (day2, amount2) = pays
+            first = ZERO + amount1
+            got = first + amount2
+            open_amount = total - got
+            # the day payments first covered the total (credit notes: below); one of
+            # these days, so not looked for when both were too old to count
+            if total > 0 and i not in credit_days and (day1 > since or day2 > since):
+                if day1 <= day2:  # in date order: _settle_day's running sums are these
+                    if first >= total:
+                        settled[i] = day1
+                    elif got >= total:
+                        settled[i] = day2
+                else:
+                    on = _settle_day(pays, total)
+                    if on is not None:
+                        settled[i] = on
         else:
             got = ZERO
             for _, amount in pays:
                 got += amount
             open_amount = total - got
-            # the day payments first covered the total (credit notes: below); one of
-            # these days, so not looked for when two payments were both too old to count
-            if total > 0 and i not in credit_days and \
-                    (len(pays) > 2 or pays[0][0] > since or pays[1][0] > since):
+            if total > 0 and i not in credit_days:  # (as above)
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
