@@ -102,6 +102,30 @@ def test_totals_and_balances_are_the_line_by_line_sums(invoice_ids, lines, pays)
                                            payments["amount"]))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(ids, st.lists(st.tuples(amounts, amounts, rates), min_size=1,
+                                        max_size=4)), max_size=6),
+       st.booleans())
+def test_totals_of_lines_in_the_invoices_order_are_the_line_by_line_sums(invoices,
+                                                                         shuffle) -> None:
+    """Lines listed invoice after invoice, in the invoices' order (the usual book): the
+    sums come out in that order and are not looked up; VAT of keys at an untaxed rate,
+    several rates, one key spelled twice; the same as the plain rule."""
+    invoice_ids = [k for k, _ in invoices]
+    lines = [(k, q, p, r) for k, its in invoices for q, p, r in its]
+    if shuffle:
+        lines.reverse()
+    cols = {"invoice": [k for k, _, _, _ in lines], "quantity": [q for _, q, _, _ in lines],
+            "unit_price": [p for _, _, p, _ in lines], "vat_rate": [r for _, _, _, r in lines]}
+    try:
+        nets = line_nets(cols)
+    except TypeError:  # an int product (see above): refused either way
+        return
+    out = invoice_totals({"id": invoice_ids}, cols, nets)
+    net, vat = plain_totals(invoice_ids, cols["invoice"], nets, cols["vat_rate"])
+    assert exact([out["net"], out["vat"]]) == exact([net, vat])
+
+
 def test_a_float_in_a_line_still_fails_as_the_plain_product_does() -> None:
     lines = {"quantity": [Dec("0.5"), 0.5], "unit_price": [Dec(2), Dec(2)]}
     with pytest.raises(TypeError):  # the plain product refuses a float
