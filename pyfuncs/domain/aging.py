@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, groupby, islice, repeat
-from operator import ge, is_, itemgetter, le, not_
+from operator import eq, ge, is_, itemgetter, le, not_
 
 from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
@@ -195,7 +195,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     known_numbers = list(map(numbers.__getitem__, known_rows))
     # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
     # distinct number by C-level maps
-    if set(map(type, known_numbers)) <= {str}:
+    texts = set(map(type, known_numbers)) <= {str}
+    if texts:
         folded = _folded_texts(dict.fromkeys(known_numbers))
         issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
     else:
@@ -203,18 +204,27 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         issued = dict(zip(keys, known_rows))
         folded = dict(zip(known_numbers, keys))
 
-    # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
-    credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
+    # Credit notes applied to an invoice: the invoice's credit, and where their payments go
+    # (``redirects``: a credit note's key -> its invoice's row).
+    credit, redirects, credit_days = _applied_credit_notes(invoices, totals, issued)
+    pay_to = {**issued, **redirects} if redirects else issued
 
-    # The invoice row each payment counts for: a number paid as the invoice has it typed
-    # finds its issued key in ``folded`` (C-level maps); the few others (empty, spelled
-    # otherwise, not issued by the date) are folded one by one.
+    # The invoice row each payment counts for: a number paid as an invoice has it typed
+    # finds it in ``row_of`` (typed number -> pay_to[its key], one C-level map); the few
+    # others (empty, spelled otherwise, not issued by the date) are folded one by one.
+    if texts and len(issued) == len(known_rows):
+        # every known number has its own key, so each typed one is its own row's (the
+        # usual book): no look-up to make, but the applied credit notes' redirections
+        row_of = dict(zip(known_numbers, known_rows))
+        for key, j in redirects.items():
+            row_of[numbers[issued[key]]] = j
+    else:
+        row_of = dict(zip(folded, map(pay_to.__getitem__, folded.values())))
     pay_numbers = payments["invoice"]
-    keys = list(map(folded.get, pay_numbers))
-    rows_paid = list(map(pay_to.get, keys, repeat(-1)))
-    for k in compress(range(len(keys)), map(not_, keys)):
+    rows_paid = list(map(row_of.get, pay_numbers, repeat(-1)))
+    for k in compress(range(len(rows_paid)), map(eq, rows_paid, repeat(-1))):
         number = pay_numbers[k]
-        rows_paid[k] = pay_to.get(keys[k] or _fold_number(number), -1) if number else -1
+        rows_paid[k] = pay_to.get(_fold_number(number), -1) if number else -1
     completion, unapplied, last_payment, received = _counted_payments(
         payments, rows_paid, invoices["client"], as_of, len(totals))
 
@@ -438,14 +448,14 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
     """The credit notes known at the date applied to an invoice known at the date.
 
     Returns (row -> credit: the sum of the credit notes' totals on an invoice, minus its
-    own total on an applied credit note so that it is never open; number -> row a payment
-    to that number counts for: ``issued`` with each applied credit note's number pointing
-    to its invoice; invoice row -> [(credit note's issue date, amount it credits)]).
+    own total on an applied credit note so that it is never open; each applied credit
+    note's number, as ``issued`` keys it -> the row of its invoice, where its payments
+    count; invoice row -> [(credit note's issue date, amount it credits)]).
     """
     credited_col = invoices.get("credited")
     notes = [i for i, ref in enumerate(credited_col or ()) if ref]
     if not notes:
-        return {}, issued, {}
+        return {}, {}, {}
     types, statuses, clients = invoices["type"], invoices["status"], invoices["client"]
     numbers, issue_dates = invoices["number"], invoices["issue_date"]
     credit: dict[int, Decimal] = {}
@@ -466,7 +476,7 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
         credit[i] = -total
         days[j].append((issue_dates[i], -total))  # type: ignore[arg-type]
         pay_to[number] = j
-    return credit, ({**issued, **pay_to} if pay_to else issued), days
+    return credit, pay_to, days
 
 
 def _fold(value: object) -> object:

@@ -266,3 +266,59 @@ def test_two_payments_settle_an_invoice_as_the_plain_rule_says(invs, pays, as_of
     everyone = [x for days in lates.values() for x in days]
     assert exact(balance.kpis["average_days_late"]) == exact(
         to_cents(Dec(sum(everyone)) / len(everyone)) if everyone else None)
+
+
+spellings = st.sampled_from(["F1", "f1", " F1 ", "F2", "F3", "AV1", "av1 ", "Straße", "STRASSE",
+                             "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(spellings, st.sampled_from(["issued", "draft", "cancelled"]),
+                          st.sampled_from(["invoice", "credit_note"]),
+                          st.sampled_from([None, "F1", "f2", "F3 ", "nope"]),
+                          st.sampled_from(["C1", "C2"]), st.booleans()),
+                min_size=1, max_size=7),
+       st.lists(st.one_of(spellings, st.sampled_from([None, "", "F9", 7, "7"])), max_size=10))
+@example([("F1", "issued", "invoice", None, "C1", True),  # a credit note applied to F1
+          ("AV1", "issued", "credit_note", "f1 ", "C1", True)], ["AV1", "av1 ", "F1", "AV1"])
+def test_a_payment_counts_for_the_invoice_its_folded_number_names(invs, pay_numbers) -> None:
+    """aged_balance finds the row a payment counts for by its number as typed when the
+    book's numbers are all text and none shares its key with another (one look-up); it
+    is the row that the plain rule gives: the number folded, looked up among the numbers
+    issued by the date (the last row wins), an applied credit note's number sending its
+    payments to its invoice."""
+    import pyfuncs.domain.aging as aging
+
+    as_of = date(2026, 6, 30)
+    n = len(invs)
+    invoices = {"number": [s for s, *_ in invs], "status": [s for _, s, *_ in invs],
+                "type": [t for _, _, t, *_ in invs], "credited": [c for _, _, _, c, _, _ in invs],
+                "client": [c for *_, c, _ in invs],
+                "issue_date": [date(2026, 1, 1) if early else date(2026, 12, 1)
+                               for *_, early in invs],
+                "due_date": [date(2026, 2, 1)] * n}
+    totals = [Dec(100)] * n
+    register = {"date": [date(2026, 3, 1)] * len(pay_numbers), "client": ["C1"] * len(pay_numbers),
+                "invoice": pay_numbers, "amount": [Dec(10)] * len(pay_numbers)}
+    seen = {}
+    real = aging._counted_payments
+
+    def spy(payments, rows_paid, *rest):
+        seen["rows"] = list(rows_paid)
+        return real(payments, rows_paid, *rest)
+
+    aging._counted_payments = spy
+    try:
+        aged_balance(invoices, totals, register, {"id": ["C1", "C2"], "name": ["A", "B"]},
+                     as_of)
+    finally:
+        aging._counted_payments = real
+    issued = {}
+    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
+                                                    invoices["issue_date"])):
+        if number and issue <= as_of and status != "draft":
+            issued[aging._fold_number(number)] = i
+    _, redirects, _ = aging._applied_credit_notes(invoices, totals, issued)
+    pay_to = {**issued, **redirects}
+    assert seen["rows"] == [pay_to.get(aging._fold_number(p), -1) if p else -1
+                            for p in pay_numbers]
