@@ -193,16 +193,13 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                                                   invoices["issue_date"]))
                   if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
     known_numbers = list(map(numbers.__getitem__, known_rows))
-    # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
-    # distinct number by C-level maps
+    # each known number as ``issued`` keys it: text (the usual case) folded by C-level maps
     texts = set(map(type, known_numbers)) <= {str}
     if texts:
-        folded = _folded_texts(dict.fromkeys(known_numbers))
-        issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
+        keys = list(map(str.casefold, map(str.strip, known_numbers)))
     else:
         keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
-        issued = dict(zip(keys, known_rows))
-        folded = dict(zip(known_numbers, keys))
+    issued: dict[str, int] = dict(zip(keys, known_rows))
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go
     # (``redirects``: a credit note's key -> its invoice's row).
@@ -219,6 +216,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         for key, j in redirects.items():
             row_of[numbers[issued[key]]] = j
     else:
+        folded = dict(zip(known_numbers, keys))  # number as typed -> its key
         row_of = dict(zip(folded, map(pay_to.__getitem__, folded.values())))
     pay_numbers = payments["invoice"]
     rows_paid = list(map(row_of.get, pay_numbers, repeat(-1)))
@@ -481,12 +479,6 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
 
 def _fold(value: object) -> object:
     return value.strip().casefold() if isinstance(value, str) else value
-
-
-def _folded_texts(texts: Iterable[str]) -> dict[str, str]:
-    """{text: text.strip().casefold()} over distinct texts, in C-level maps."""
-    texts = list(texts)
-    return dict(zip(texts, map(str.casefold, map(str.strip, texts))))
 
 
 def _fold_number(number: object) -> str:
