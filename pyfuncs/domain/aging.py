@@ -515,7 +515,9 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            late = max((day - (due_dates[i] or issue_dates[i])).days, 0)  # type: ignore[operator]
+            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
+            if late < 0:  # max(late, 0) without a call: 70k invoices settled in a year
+                late = 0
             by_client[clients[i]].append(late)
             everyone.append(late)
     for client, days in by_client.items():
