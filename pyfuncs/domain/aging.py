@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, groupby, islice, repeat
-from operator import ge, is_, itemgetter, le, not_
+from operator import eq, ge, is_, itemgetter, le, not_
 
 from pyfuncs.domain.computed import CREDITABLE
 from pyfuncs.domain.findings import WARNING, Finding
@@ -193,28 +193,36 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                                                   invoices["issue_date"]))
                   if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
     known_numbers = list(map(numbers.__getitem__, known_rows))
-    # number as typed -> as ``issued`` keys it; text (the usual case) folded once per
-    # distinct number by C-level maps
-    if set(map(type, known_numbers)) <= {str}:
-        folded = _folded_texts(dict.fromkeys(known_numbers))
-        issued: dict[str, int] = dict(zip(map(folded.__getitem__, known_numbers), known_rows))
+    # each known number as ``issued`` keys it: text (the usual case) folded by C-level maps
+    texts = set(map(type, known_numbers)) <= {str}
+    if texts:
+        keys = list(map(str.casefold, map(str.strip, known_numbers)))
     else:
         keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
-        issued = dict(zip(keys, known_rows))
-        folded = dict(zip(known_numbers, keys))
+    issued: dict[str, int] = dict(zip(keys, known_rows))
 
-    # Credit notes applied to an invoice: the invoice's credit, and where their payments go.
-    credit, pay_to, credit_days = _applied_credit_notes(invoices, totals, issued)
+    # Credit notes applied to an invoice: the invoice's credit, and where their payments go
+    # (``redirects``: a credit note's key -> its invoice's row).
+    credit, redirects, credit_days = _applied_credit_notes(invoices, totals, issued)
+    pay_to = {**issued, **redirects} if redirects else issued
 
-    # The invoice row each payment counts for: a number paid as the invoice has it typed
-    # finds its issued key in ``folded`` (C-level maps); the few others (empty, spelled
-    # otherwise, not issued by the date) are folded one by one.
+    # The invoice row each payment counts for: a number paid as an invoice has it typed
+    # finds it in ``row_of`` (typed number -> pay_to[its key], one C-level map); the few
+    # others (empty, spelled otherwise, not issued by the date) are folded one by one.
+    if texts and len(issued) == len(known_rows):
+        # every known number has its own key, so each typed one is its own row's (the
+        # usual book): no look-up to make, but the applied credit notes' redirections
+        row_of = dict(zip(known_numbers, known_rows))
+        for key, j in redirects.items():
+            row_of[numbers[issued[key]]] = j
+    else:
+        folded = dict(zip(known_numbers, keys))  # number as typed -> its key
+        row_of = dict(zip(folded, map(pay_to.__getitem__, folded.values())))
     pay_numbers = payments["invoice"]
-    keys = list(map(folded.get, pay_numbers))
-    rows_paid = list(map(pay_to.get, keys, repeat(-1)))
-    for k in compress(range(len(keys)), map(not_, keys)):
+    rows_paid = list(map(row_of.get, pay_numbers, repeat(-1)))
+    for k in compress(range(len(rows_paid)), map(eq, rows_paid, repeat(-1))):
         number = pay_numbers[k]
-        rows_paid[k] = pay_to.get(keys[k] or _fold_number(number), -1) if number else -1
+        rows_paid[k] = pay_to.get(_fold_number(number), -1) if number else -1
     completion, unapplied, last_payment, received = _counted_payments(
         payments, rows_paid, invoices["client"], as_of, len(totals))
 
@@ -262,15 +270,29 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount = total - got
             if when > since and got >= total > 0 and i not in credit_days:
                 settled[i] = when
+        elif len(pays) == 2:  # next most usual: _settle_day inlined, its sums reused
+            (day1, amount1), (day2, amount2) = pays
+            first = ZERO + amount1
+            got = first + amount2
+            open_amount = total - got
+            # the day payments first covered the total (credit notes: below); one of
+            # these days, so not looked for when both were too old to count
+            if total > 0 and i not in credit_days and (day1 > since or day2 > since):
+                if day1 <= day2:  # in date order: _settle_day's running sums are these
+                    if first >= total:
+                        settled[i] = day1
+                    elif got >= total:
+                        settled[i] = day2
+                else:
+                    on = _settle_day(pays, total)
+                    if on is not None:
+                        settled[i] = on
         else:
             got = ZERO
             for _, amount in pays:
                 got += amount
             open_amount = total - got
-            # the day payments first covered the total (credit notes: below); one of
-            # these days, so not looked for when two payments were both too old to count
-            if total > 0 and i not in credit_days and \
-                    (len(pays) > 2 or pays[0][0] > since or pays[1][0] > since):
+            if total > 0 and i not in credit_days:  # (as above)
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
@@ -424,14 +446,14 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
     """The credit notes known at the date applied to an invoice known at the date.
 
     Returns (row -> credit: the sum of the credit notes' totals on an invoice, minus its
-    own total on an applied credit note so that it is never open; number -> row a payment
-    to that number counts for: ``issued`` with each applied credit note's number pointing
-    to its invoice; invoice row -> [(credit note's issue date, amount it credits)]).
+    own total on an applied credit note so that it is never open; each applied credit
+    note's number, as ``issued`` keys it -> the row of its invoice, where its payments
+    count; invoice row -> [(credit note's issue date, amount it credits)]).
     """
     credited_col = invoices.get("credited")
     notes = [i for i, ref in enumerate(credited_col or ()) if ref]
     if not notes:
-        return {}, issued, {}
+        return {}, {}, {}
     types, statuses, clients = invoices["type"], invoices["status"], invoices["client"]
     numbers, issue_dates = invoices["number"], invoices["issue_date"]
     credit: dict[int, Decimal] = {}
@@ -452,17 +474,11 @@ def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
         credit[i] = -total
         days[j].append((issue_dates[i], -total))  # type: ignore[arg-type]
         pay_to[number] = j
-    return credit, ({**issued, **pay_to} if pay_to else issued), days
+    return credit, pay_to, days
 
 
 def _fold(value: object) -> object:
     return value.strip().casefold() if isinstance(value, str) else value
-
-
-def _folded_texts(texts: Iterable[str]) -> dict[str, str]:
-    """{text: text.strip().casefold()} over distinct texts, in C-level maps."""
-    texts = list(texts)
-    return dict(zip(texts, map(str.casefold, map(str.strip, texts))))
 
 
 def _fold_number(number: object) -> str:
@@ -499,7 +515,9 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            late = max((day - (due_dates[i] or issue_dates[i])).days, 0)  # type: ignore[operator]
+            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
+            if late < 0:  # noqa: PLR1730 - max(late, 0) without its call, 70k times a year
+                late = 0
             by_client[clients[i]].append(late)
             everyone.append(late)
     for client, days in by_client.items():

@@ -115,22 +115,41 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
     for group, net in zip(zip(line_keys, rates), nets):
         sums[group] = get(group, ZERO) + net
     groups = list(map(itemgetter(0), sums))
-    folded = fold(dict.fromkeys([*keys, *groups]))
+    repeated = _repeated(groups)  # keys at more than one rate: few, shared by both sums
+    base = _sum_by(groups, sums.values(), repeated)
+    # The usual book: every key has lines, and the lines come in the keys' order. The sums
+    # are then in the keys' order (nothing to look up), and the keys are the groups' keys
+    # (folded once, not twice).
+    keys = list(keys)
+    aligned = list(base) == keys
+    folded = fold(dict.fromkeys(keys if aligned else [*keys, *groups]))
     if not _injective(folded):
         # Two spellings of one key ('F1', 'f1'): merged, and the VAT rounded on their sum.
         sums = _sum_by([(folded[k], rate) for k, rate in sums], sums.values())
         groups = [k for k, _ in sums]
         keys = list(map(folded.__getitem__, keys))
+        repeated = _repeated(groups)
+        base = _sum_by(groups, sums.values(), repeated)
+        aligned = False
     amounts = list(sums.values())
     rates_of = list(map(itemgetter(1), sums))
-    repeated = _repeated(groups)  # keys at more than one rate: few, shared by both sums
-    base = _sum_by(groups, amounts, repeated)
-    # VAT of each (key, rate) group at a rate the formula sums over, rounded in one pass
+    # VAT of each (key, rate) group at a rate the formula sums over, rounded in one pass;
+    # a group at another rate adds a plain 0, so that every key of ``base`` has a VAT: a
+    # key without a taxed group gets 0 as when it is not found, and 0 added to a sum of
+    # cents from 0 leaves it as it is (exponent and sign: such a sum is never -0.00).
     formula = {rate for rate in dict.fromkeys(rates_of) if rate in FORMULA_RATES}
     taxed = list(map(formula.__contains__, rates_of))
-    vats = products_to_cents(compress(amounts, taxed), compress(rates_of, taxed))
-    vat_of = _sum_by(compress(groups, taxed), map(add, repeat(ZERO), vats),  # -0.00: 0.00
-                     repeated)
+    vats = map(add, repeat(ZERO), products_to_cents(compress(amounts, taxed),  # -0.00: 0.00
+                                                    compress(rates_of, taxed)))
+    if all(taxed):
+        group_vats = list(vats)
+    else:
+        group_vats = [ZERO] * len(taxed)
+        for k, vat in zip(compress(range(len(taxed)), taxed), vats):
+            group_vats[k] = vat
+    vat_of = _sum_by(groups, group_vats, repeated)
+    if aligned:
+        return list(base.values()), list(vat_of.values())
     return (list(map(base.get, keys, repeat(ZERO))), list(map(vat_of.get, keys, repeat(ZERO))))
 
 

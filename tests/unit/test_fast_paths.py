@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal as Dec
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pyfuncs.domain.aging import aged_balance
@@ -102,6 +102,30 @@ def test_totals_and_balances_are_the_line_by_line_sums(invoice_ids, lines, pays)
                                            payments["amount"]))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(ids, st.lists(st.tuples(amounts, amounts, rates), min_size=1,
+                                        max_size=4)), max_size=6),
+       st.booleans())
+def test_totals_of_lines_in_the_invoices_order_are_the_line_by_line_sums(invoices,
+                                                                         shuffle) -> None:
+    """Lines listed invoice after invoice, in the invoices' order (the usual book): the
+    sums come out in that order and are not looked up; VAT of keys at an untaxed rate,
+    several rates, one key spelled twice; the same as the plain rule."""
+    invoice_ids = [k for k, _ in invoices]
+    lines = [(k, q, p, r) for k, its in invoices for q, p, r in its]
+    if shuffle:
+        lines.reverse()
+    cols = {"invoice": [k for k, _, _, _ in lines], "quantity": [q for _, q, _, _ in lines],
+            "unit_price": [p for _, _, p, _ in lines], "vat_rate": [r for _, _, _, r in lines]}
+    try:
+        nets = line_nets(cols)
+    except TypeError:  # an int product (see above): refused either way
+        return
+    out = invoice_totals({"id": invoice_ids}, cols, nets)
+    net, vat = plain_totals(invoice_ids, cols["invoice"], nets, cols["vat_rate"])
+    assert exact([out["net"], out["vat"]]) == exact([net, vat])
+
+
 def test_a_float_in_a_line_still_fails_as_the_plain_product_does() -> None:
     lines = {"quantity": [Dec("0.5"), 0.5], "unit_price": [Dec(2), Dec(2)]}
     with pytest.raises(TypeError):  # the plain product refuses a float
@@ -152,3 +176,149 @@ def test_a_register_in_date_order_gives_what_the_general_loop_gives(invs, pays,
     fast = aged_balance(invoices, totals, register, clients, as_of)
     general = aged_balance(invoices, totals, undated, clients, as_of)
     assert exact(fast) == exact(general)
+
+
+def plain_settlements(invoices, totals, register, as_of):
+    """Per invoice: what was paid by the date (0 + each payment, in register order) and the
+    day those payments first covered its total, looked for on every invoice, recent or
+    not, in aging._settle_day's order: by date, then amount, except that two payments
+    already in date order (one day or two) are taken as registered."""
+    paid: dict[int, list] = defaultdict(list)
+    for day, number, amount in zip(register["date"], register["invoice"], register["amount"]):
+        if day is not None and amount is not None and day <= as_of and number is not None:
+            paid[int(number[1:])].append((day, amount))
+    got, settled = {}, {}
+    for i, pays in paid.items():
+        got[i] = pays[0][1] if len(pays) == 1 else sum((a for _, a in pays), ZERO)
+        running = ZERO
+        for day, amount in (pays if len(pays) == 2 and pays[0][0] <= pays[1][0]
+                            else sorted(pays)):
+            running += amount
+            if running >= totals[i] > 0:
+                settled[i] = day
+                break
+    return got, settled
+
+
+near = st.builds(lambda k: date(2026, 1, 1) + timedelta(days=k), st.integers(0, 40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2"]), near,
+                          st.sampled_from([Dec(0), Dec("100.00"), Dec(150), Dec(-50),
+                                           Dec("100.005")])), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), near,
+                          st.sampled_from([Dec("100.00"), Dec(50), Dec("-20.00"), Dec(120),
+                                           Dec("0.00"), Dec("-0.00"), Dec("1E+2"),
+                                           Dec("49.99"), Dec("50.01")])), max_size=10),
+       st.builds(lambda k, year: date(2026, 1, 1) + timedelta(days=k + year),
+                 st.integers(0, 45), st.sampled_from([0, 365])),  # window starts among them
+       st.booleans())
+# the edges, named: covered at the second payment exactly; the first one before the
+# 12-month window and the second in it; one day, the register's order (a refund after a
+# payment); two days out of date order
+@example([("C1", date(2026, 1, 1), Dec("100.00"))],
+         [(0, date(2026, 1, 5), Dec(50)), (0, date(2026, 1, 9), Dec(50))],
+         date(2026, 1, 20), True)
+@example([("C1", date(2026, 1, 1), Dec("100.00"))],
+         [(0, date(2026, 1, 5), Dec("49.99")), (0, date(2026, 1, 9), Dec("50.01"))],
+         date(2027, 1, 6), True)
+@example([("C1", date(2026, 1, 1), Dec("100.00"))],
+         [(0, date(2026, 1, 5), Dec("100.00")), (0, date(2026, 1, 5), Dec("-20.00"))],
+         date(2026, 1, 20), True)
+@example([("C2", date(2026, 1, 1), Dec(150))],
+         [(0, date(2026, 1, 9), Dec(120)), (0, date(2026, 1, 5), Dec(50))],
+         date(2026, 1, 20), False)
+def test_two_payments_settle_an_invoice_as_the_plain_rule_says(invs, pays, as_of,
+                                                                in_order) -> None:
+    """aged_balance takes a shorter road for an invoice paid in two payments (the usual
+    case after one): what it shows paid and open, and the days late it averages, are what
+    the plain rule gives, payments in date order or not, on one day or two, negative or
+    not, before the 12-month window or in it."""
+    n = len(invs)
+    invoices = {"number": [f"F{k}" for k in range(n)], "client": [c for c, _, _ in invs],
+                "issue_date": [min(d, as_of) for _, d, _ in invs],
+                "due_date": [d for _, d, _ in invs], "status": ["issued"] * n,
+                "type": ["invoice"] * n}
+    totals = [t for _, _, t in invs]
+    pays = [p for p in pays if p[0] < n]
+    if in_order:
+        pays.sort(key=lambda p: p[1])
+    register = {"date": [d for _, d, _ in pays], "client": [None] * len(pays),
+                "invoice": [f"F{k}" for k, _, _ in pays], "amount": [a for _, _, a in pays]}
+    clients = {"id": ["C1", "C2"], "name": ["A", "B"]}
+    balance = aged_balance(invoices, totals, register, clients, as_of)
+    got, settled = plain_settlements(invoices, totals, register, as_of)
+    for item in balance.items:
+        k = int(item.number[1:])
+        assert exact([item.paid, item.open]) == exact([got.get(k, ZERO),
+                                                       totals[k] - got[k] if k in got
+                                                       else totals[k]])
+    since = as_of - timedelta(days=365)
+    lates: dict[str, list[int]] = defaultdict(list)
+    for k, on in settled.items():
+        if since < on <= as_of:
+            lates[invoices["client"][k]].append(max((on - invoices["due_date"][k]).days, 0))
+    for c in balance.clients:
+        want = lates.get(c.client)
+        assert exact(c.avg_days_late) == exact(
+            to_cents(Dec(sum(want)) / len(want)) if want else None)
+    everyone = [x for days in lates.values() for x in days]
+    assert exact(balance.kpis["average_days_late"]) == exact(
+        to_cents(Dec(sum(everyone)) / len(everyone)) if everyone else None)
+
+
+spellings = st.sampled_from(["F1", "f1", " F1 ", "F2", "F3", "AV1", "av1 ", "Straße", "STRASSE",
+                             "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(spellings, st.sampled_from(["issued", "draft", "cancelled"]),
+                          st.sampled_from(["invoice", "credit_note"]),
+                          st.sampled_from([None, "F1", "f2", "F3 ", "nope"]),
+                          st.sampled_from(["C1", "C2"]), st.booleans()),
+                min_size=1, max_size=7),
+       st.lists(st.one_of(spellings, st.sampled_from([None, "", "F9", 7, "7"])), max_size=10))
+@example([("F1", "issued", "invoice", None, "C1", True),  # a credit note applied to F1
+          ("AV1", "issued", "credit_note", "f1 ", "C1", True)], ["AV1", "av1 ", "F1", "AV1"])
+def test_a_payment_counts_for_the_invoice_its_folded_number_names(invs, pay_numbers) -> None:
+    """aged_balance finds the row a payment counts for by its number as typed when the
+    book's numbers are all text and none shares its key with another (one look-up); it
+    is the row that the plain rule gives: the number folded, looked up among the numbers
+    issued by the date (the last row wins), an applied credit note's number sending its
+    payments to its invoice."""
+    from pyfuncs.domain import aging
+
+    as_of = date(2026, 6, 30)
+    n = len(invs)
+    invoices = {"number": [s for s, *_ in invs], "status": [s for _, s, *_ in invs],
+                "type": [t for _, _, t, *_ in invs], "credited": [c for _, _, _, c, _, _ in invs],
+                "client": [c for *_, c, _ in invs],
+                "issue_date": [date(2026, 1, 1) if early else date(2026, 12, 1)
+                               for *_, early in invs],
+                "due_date": [date(2026, 2, 1)] * n}
+    totals = [Dec(100)] * n
+    register = {"date": [date(2026, 3, 1)] * len(pay_numbers), "client": ["C1"] * len(pay_numbers),
+                "invoice": pay_numbers, "amount": [Dec(10)] * len(pay_numbers)}
+    seen = {}
+    real = aging._counted_payments
+
+    def spy(payments, rows_paid, *rest):
+        seen["rows"] = list(rows_paid)
+        return real(payments, rows_paid, *rest)
+
+    aging._counted_payments = spy
+    try:
+        aged_balance(invoices, totals, register, {"id": ["C1", "C2"], "name": ["A", "B"]},
+                     as_of)
+    finally:
+        aging._counted_payments = real
+    issued = {}
+    for i, (number, status, issue) in enumerate(zip(invoices["number"], invoices["status"],
+                                                    invoices["issue_date"])):
+        if number and issue <= as_of and status != "draft":
+            issued[aging._fold_number(number)] = i
+    _, redirects, _ = aging._applied_credit_notes(invoices, totals, issued)
+    pay_to = {**issued, **redirects}
+    assert seen["rows"] == [pay_to.get(aging._fold_number(p), -1) if p else -1
+                            for p in pay_numbers]
