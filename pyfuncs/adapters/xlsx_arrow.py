@@ -25,7 +25,8 @@ class TablePrefetch:
     """
 
     def __init__(self, path: Path, names: list[str],
-                 text_columns: dict[str, set[int]] | None = None) -> None:
+                 text_columns: dict[str, set[int]] | None = None,
+                 texts_if_mixed: frozenset[str] = frozenset()) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -35,6 +36,9 @@ class TablePrefetch:
         self.readers: list = []  # every reader opened, dropped (file closed) by close()
         self.local = threading.local()
         self.text_columns = text_columns or {}
+        # tables whose cells, when they mix types, are still loaded as texts (see ``texts``)
+        self.texts_if_mixed = texts_if_mixed
+        self.texts: dict[str, list[list]] = {}
         # opening a reader parses the shared strings holding the GIL: one at a time, so
         # the first worker is parsing its table (GIL released) while the second opens
         self.opening = threading.Lock()
@@ -61,7 +65,16 @@ class TablePrefetch:
                 # from the path: twice as fast to open as from the file's bytes in memory
                 reader = self.local.reader = self._open(self.path)
                 self.readers.append(reader)
-        table = reader.load_table(name, schema_sample_rows=None, dtype_coercion="strict")
+        try:
+            table = reader.load_table(name, schema_sample_rows=None, dtype_coercion="strict")
+        except Exception:
+            if name in self.texts_if_mixed:
+                # every cell as fastexcel writes it as text (None when empty): with the
+                # cell types from the sheet's XML, the reader rebuilds the typed cells
+                # without opening the grid (see xlsx_read._typed_rows)
+                texts = reader.load_table(name, dtypes="string").to_polars()
+                self.texts[name] = [series.to_list() for series in texts.get_columns()]
+            raise
         import polars as pl  # not before the parse: the main thread may be importing it
 
         frame = table.to_polars()

@@ -130,6 +130,7 @@ class _Package:
 
     def __init__(self, path: Path) -> None:
         self.sheets: list[str] = []
+        self.parts: dict[str, str] = {}      # sheet name -> its part in the zip
         self.tables: dict[str, _Loc] = {}    # casefolded table name -> location
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -167,6 +168,8 @@ class _Package:
                     name = el.get("name", "")
                     self.sheets.append(name)
                     part = sheet_rels.get(_attr(el, "id") or "", ("", ""))[1]
+                    if part in names:
+                        self.parts[name] = part
                     for kind, target in rels(part).values() if part else ():
                         if kind == "table" and target in names:
                             self._table(xml(target), name)  # type: ignore[arg-type]
@@ -248,6 +251,63 @@ def xl_cell_to_rowcol(cell: str) -> tuple[int, int]:
     return int(m[2]) - 1, col_index(m[1])
 
 
+SETTINGS_TABLE = "Parametres"
+TYPED_PART_LIMIT = 1 << 20  # a settings sheet bigger than 1 MB is read from the grid
+
+
+def _typed_rows(xml: bytes, loc: _Loc, texts: list[list]) -> list[list] | None:
+    """A Table's rows (from column A, '' where empty) as python-calamine's grid gives them,
+    rebuilt from the sheet part's cells (their type, and a number's or a boolean's value)
+    and ``texts``, fastexcel's text of each cell of the table, column by column (the text
+    of a shared or inline string, which the part does not hold). None for a cell this does
+    not rebuild (an error cell, a date: calamine types those by their number format), and
+    whenever a cell's text and its rebuilt value disagree: the caller reads the grid."""
+    first, last = loc.first, loc.last
+    if last is None or len(texts) != loc.c2 - loc.c1 + 1 or \
+            any(len(column) != last - first + 1 for column in texts):
+        return None
+    rows = [[""] * (loc.c2 + 1) for _ in range(last - first + 1)]
+    seen = 0
+    for el in ET.fromstring(xml).iter():
+        if _local(el.tag) != "c":
+            continue
+        ref = el.get("r")
+        if ref is None:
+            return None  # a cell placed by its order alone: the grid knows where
+        r, c = xl_cell_to_rowcol(ref)
+        if not (first <= r <= last and loc.c1 <= c <= loc.c2):
+            continue
+        text = texts[c - loc.c1][r - first]
+        kind = el.get("t", "n")
+        v = next((x.text for x in el if _local(x.tag) == "v"), None)
+        if kind in ("s", "str", "inlineStr"):
+            if text is None:  # an empty text: '' in the grid too
+                continue
+            value: object = text
+        elif kind == "b":
+            if v not in ("0", "1") or text != ("true" if v == "1" else "false"):
+                return None
+            value = v == "1"
+        elif kind == "n":
+            if v is None or v == "":
+                if text is not None:
+                    return None
+                continue
+            try:
+                value = float(v)
+                if float(text) != value:  # type: ignore[arg-type]
+                    return None
+            except (TypeError, ValueError):  # a date or a duration, typed by its format
+                return None
+        else:  # an error (#N/A...) or an ISO date cell: as the grid gives them
+            return None
+        rows[r - first][c] = value
+        seen += 1
+    if seen != sum(t is not None for column in texts for t in column):
+        return None  # a text with no cell to type it
+    return rows
+
+
 def _label(value: object) -> str:
     return value if isinstance(value, str) else show(value, "en")
 
@@ -311,7 +371,7 @@ class _Reader:
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = TablePrefetch(self.path, names, text)
+            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}))
         except ImportError:
             self.fast = False
 
@@ -343,6 +403,25 @@ class _Reader:
                 len(loc.names) != width:
             return None
         return columns, stripped
+
+    def typed_block(self, loc: _Loc) -> list[list] | None:
+        """The settings' rows as the sheet grid has them, without opening the grid: the
+        settings mix types in one column, so fastexcel refuses them; opening the grid
+        (python-calamine) would parse the whole shared-string table again, holding the GIL
+        (0.1 s at 100k invoices). The worker loaded their cells as texts instead, and the
+        sheet's XML tells each cell's type (see ``_typed_rows``). None when the grid is
+        needed after all."""
+        texts = self.fast.texts.get(loc.table or "") if self.fast else None  # type: ignore[union-attr]
+        if texts is None or loc.last is None:  # (a live workbook: no file, no texts)
+            return None
+        part = self.pkg.parts.get(loc.sheet)
+        if part is None:
+            return None
+        with zipfile.ZipFile(self.path) as z:
+            if z.getinfo(part).file_size > TYPED_PART_LIMIT:
+                return None
+            xml = z.read(part)
+        return _typed_rows(xml, loc, texts)
 
     def close(self) -> None:
         if self.fast:
@@ -406,7 +485,8 @@ class _Reader:
         none_free: set[str] = set()  # columns known to hold no None, with no scan
         # a Table's part names its columns as its header cells show them (Excel keeps
         # them equal): the fast path needs no grid at all
-        heads = loc.names if fast is not None else self.headers(loc)
+        typed = self.typed_block(loc) if fast is None and tbl.name == SETTINGS_TABLE else None
+        heads = loc.names if fast is not None or typed is not None else self.headers(loc)
         for j, label in enumerate(heads):
             key = lookup.get(S.fold(label))
             if key is None or key in where:
@@ -420,7 +500,7 @@ class _Reader:
                 got = fast[c - loc.c1]
                 return got.decode() if got.__class__ is Coded else got
         else:
-            block = self.block(loc)
+            block = typed if typed is not None else self.block(loc)
             n, width = len(block), len(block[0]) if block else 0
 
             def cells(c: int) -> list:

@@ -154,3 +154,72 @@ def test_the_worker_says_whether_a_stripped_column_holds_a_blank(values):
     column, has_none = stripped_column(pl.Series(values, dtype=pl.String))
     assert has_none == (None in column)
     assert column == [v.strip() or None if v is not None else None for v in values]
+
+
+def _settings_workbook(path, values: dict[str, object], formats: dict[str, str] = {}):
+    build_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Paramètres"]
+    for row in ws.iter_rows(min_row=2, max_row=60):
+        key = row[0].value
+        if key in values:
+            row[2].value = values[key]
+            if key in formats:
+                row[2].number_format = formats[key]
+    wb.save(path)
+
+
+def _read_settings(path, monkeypatch, typed: bool):
+    """The read, with the settings rebuilt from the XML and fastexcel's texts (typed) or
+    from python-calamine's grid; and whether the grid was opened."""
+    opened: list[bool] = []
+    with monkeypatch.context() as m:
+        original = R._calamine
+        m.setattr(R, "_calamine", lambda p: opened.append(True) or original(p))
+        if not typed:
+            m.setattr(R._Reader, "typed_block", lambda self, loc: None)
+        data = R.read_workbook(path)
+    return data, bool(opened)
+
+
+SETTINGS_CASES = {
+    "types": ({"seller_capital": 50000, "penalty_rate": 0.12, "smtp_port": "587",
+               "smtp_tls": True, "vat_on_debits": False, "formal_notice_days": 8.5,
+               "seller_name": '="ACME"&" SAS"', "recovery_indemnity": 1e-7,
+               "leak_days": "douze", "bank_tolerance": " 5,50 ", "seller_city": ""},
+              {"penalty_rate": "0.00%"}, False),
+    "a date": ({"leak_days": datetime(2026, 1, 5)}, {"leak_days": "dd/mm/yyyy"}, True),
+    "an error": ({"bank_tolerance": "#N/A"}, {}, True),
+}
+
+
+@pytest.mark.parametrize("case", list(SETTINGS_CASES))
+def test_settings_rebuilt_without_the_grid_read_as_the_grid_does(tmp_path, monkeypatch,
+                                                                 case):
+    values, formats, needs_grid = SETTINGS_CASES[case]
+    path = tmp_path / "settings.xlsx"
+    _settings_workbook(path, values, formats)
+    typed, opened = _read_settings(path, monkeypatch, typed=True)
+    grid, _ = _read_settings(path, monkeypatch, typed=False)
+    assert opened == needs_grid  # a date or an error cell: the grid types it
+    _same(typed, grid)
+    if case == "types":  # and they were read, typed (a boolean cell is a yes)
+        assert typed.settings["smtp_port"] == 587 and typed.settings["smtp_tls"] == "yes"
+        assert any(f.code == "CELL-TYPE" for f in typed.findings)  # "douze" days
+
+
+def test_settings_rows_keep_their_types():
+    from pyfuncs.adapters.xlsx_read import _Loc, _typed_rows
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    xml = (f'<worksheet {ns}><sheetData><row r="2"><c r="A2" t="s"><v>0</v></c>'
+           '<c r="B2"><v>40</v></c><c r="C2" t="b"><v>1</v></c></row><row r="3">'
+           '<c r="A3" t="inlineStr"><is><t>x</t></is></c><c r="B3" s="1"/>'
+           '<c r="C3" t="str"><f>A3</f><v>x</v></c></row></sheetData></worksheet>').encode()
+    loc = _Loc("S", 0, 1, 2, 0, 2, ["a", "b", "c"], "T")
+    texts = [["k", "x"], ["40", None], ["true", "x"]]
+    assert _typed_rows(xml, loc, texts) == [["k", 40.0, True], ["x", "", "x"]]
+    assert _typed_rows(xml, loc, [["k", "x"], ["41", None], ["true", "x"]]) is None
+    assert _typed_rows(xml, loc, [["k", "x"], ["40", "y"], ["true", "x"]]) is None
+    assert _typed_rows(xml, loc, [["k", "x"], ["2026-01-01 00:00:00", None],
+                                  ["true", "x"]]) is None
