@@ -741,20 +741,6 @@ def read_workbook(path: Path | str, tables: Iterable[str] | None = None) -> Work
             gc.enable()
 
 
-def _parse_order(locs: dict[str, _Loc]) -> list[str]:
-    """The order tables are typed in: the schema's, but the settings just before the
-    invoices. The settings mix types in one column, so they are read from the sheet grid,
-    and opening the grid (python-calamine) parses the whole shared-string table holding
-    the GIL: first in line, it delayed the second fastexcel worker's start by 0.1 s at 100k
-    invoices; before the invoices, it runs while the main thread waits for their parse."""
-    order = list(locs)
-    settings = S.table("Parametres").name
-    if settings in locs and "Factures" in locs:
-        order.remove(settings)
-        order.insert(order.index("Factures"), settings)
-    return order
-
-
 def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
     """Locate every table, settle the language, type the tables one sheet at a time, then
     check references across tables and type the settings."""
@@ -799,8 +785,7 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
     reader.prefetch((S.table(name), loc) for name, loc in locs.items())
     left = Counter(loc.sheet for loc in locs.values())
     parsed = {}
-    for name in _parse_order(locs):
-        loc = locs[name]
+    for name, loc in locs.items():
         parsed[name] = reader.parse(S.table(name), loc)
         left[loc.sheet] -= 1
         if not left[loc.sheet]:
