@@ -120,7 +120,7 @@ class Coded:
 
     The reader converts each distinct value once and maps the codes, with no dict of
     cells to build; ``decode`` gives the plain column. Its length is the column's."""
-    __slots__ = ("values", "codes")
+    __slots__ = ("codes", "values")
 
     def __init__(self, values: list, codes: list) -> None:
         self.values, self.codes = values, codes

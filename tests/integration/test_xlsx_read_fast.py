@@ -156,7 +156,7 @@ def test_the_worker_says_whether_a_stripped_column_holds_a_blank(values):
     assert column == [v.strip() or None if v is not None else None for v in values]
 
 
-def _settings_workbook(path, values: dict[str, object], formats: dict[str, str] = {}):
+def _settings_workbook(path, values: dict[str, object], formats: dict[str, str]):
     build_workbook(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Paramètres"]
