@@ -278,15 +278,19 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             # the day payments first covered the total (credit notes: below); one of
             # these days, so not looked for when both were too old to count
             if total > 0 and i not in credit_days and (day1 > since or day2 > since):
-                if day1 <= day2:  # in date order: _settle_day's running sums are these
+                # _settle_day's rule: each day's total counts, its payments together
+                if day1 == day2:
+                    if got >= total:
+                        settled[i] = day1
+                elif day1 < day2:
                     if first >= total:
                         settled[i] = day1
                     elif got >= total:
                         settled[i] = day2
-                else:
-                    on = _settle_day(pays, total)
-                    if on is not None:
-                        settled[i] = on
+                elif ZERO + amount2 >= total:
+                    settled[i] = day2
+                elif got >= total:
+                    settled[i] = day1
         else:
             got = ZERO
             for _, amount in pays:
@@ -529,11 +533,13 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
 
 
 def _settle_day(pays: list[tuple[date, Decimal]], total: Decimal) -> date | None:
-    """The day the running sum of (day, amount) pairs, in date order, reaches ``total``."""
+    """The first day at whose end the (day, amount) pairs paid so far reach ``total``: a
+    day counts with all its payments (a refund the same day included), whatever their
+    order in the register."""
     running = ZERO
-    ordered = pays if len(pays) == 2 and pays[0][0] <= pays[1][0] else sorted(pays)
-    for day, amount in ordered:
-        running += amount
+    for day, run in groupby(sorted(pays, key=itemgetter(0)), itemgetter(0)):
+        for _, amount in run:
+            running += amount
         if running >= total:
             return day
     return None

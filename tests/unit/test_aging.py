@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal as Dec
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -298,3 +299,22 @@ def test_only_reminders_that_went_out_count_for_the_level_and_the_kpi() -> None:
     assert by["C2"].last_reminder_level == 1   # typed by hand, no status: sent
     # 3 invoices named by reminders that went out / 6 issued in the 12 months
     assert result.kpis["reminders_per_invoice"] == Dec("0.50")
+
+
+@pytest.mark.parametrize("same_day", [
+    [("100.00",), ("-20.00",)],                 # a refund after the payment, one day
+    [("-20.00",), ("100.00",)],                 # the refund registered first
+    [("60.00",), ("40.00",), ("-20.00",)],      # three payments, one day
+    [("-20.00",), ("60.00",), ("40.00",)],
+])
+def test_a_day_settles_an_invoice_with_all_its_payments_whatever_their_order(same_day):
+    """The day an invoice was settled (for the days-late average) is the first day at
+    whose end its payments cover the total: a refund the same day counts, in whatever
+    order the register lists that day's payments."""
+    day, later = date(2026, 5, 11), date(2026, 5, 21)
+    rows = [(day, "FAC-1", amount) for (amount,) in same_day]
+    not_yet = aged([invoice("FAC-1", "100.00", date(2026, 4, 1))], payments_of(*rows))
+    assert not_yet.kpis["average_days_late"] is None  # 80 paid at the end of that day
+    settled = aged([invoice("FAC-1", "100.00", date(2026, 4, 1))],
+                   payments_of(*rows, (later, "FAC-1", "20.00")))
+    assert settled.kpis["average_days_late"] == Dec("20.00")  # 21/05, due 01/05

@@ -180,9 +180,9 @@ def test_a_register_in_date_order_gives_what_the_general_loop_gives(invs, pays,
 
 def plain_settlements(invoices, totals, register, as_of):
     """Per invoice: what was paid by the date (0 + each payment, in register order) and the
-    day those payments first covered its total, looked for on every invoice, recent or
-    not, in aging._settle_day's order: by date, then amount, except that two payments
-    already in date order (one day or two) are taken as registered."""
+    first day at whose end those payments covered its total (each day's payments summed
+    together, a refund the same day included), looked for on every invoice, recent or
+    not."""
     paid: dict[int, list] = defaultdict(list)
     for day, number, amount in zip(register["date"], register["invoice"], register["amount"]):
         if day is not None and amount is not None and day <= as_of and number is not None:
@@ -190,10 +190,12 @@ def plain_settlements(invoices, totals, register, as_of):
     got, settled = {}, {}
     for i, pays in paid.items():
         got[i] = pays[0][1] if len(pays) == 1 else sum((a for _, a in pays), ZERO)
+        per_day: dict[date, Dec] = defaultdict(lambda: ZERO)
+        for day, amount in pays:
+            per_day[day] += amount
         running = ZERO
-        for day, amount in (pays if len(pays) == 2 and pays[0][0] <= pays[1][0]
-                            else sorted(pays)):
-            running += amount
+        for day in sorted(per_day):
+            running += per_day[day]
             if running >= totals[i] > 0:
                 settled[i] = day
                 break
