@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from stdnum import luhn
 
 from pyfuncs import schema as S
+from pyfuncs.adapters.cells import col_letter
 from pyfuncs.domain.checks import check_workbook, leaks_by_client
 from pyfuncs.domain.checks_base import fold_label
 from pyfuncs.domain.checks_mentions import latest_legal_due
@@ -30,15 +31,6 @@ TODAY = date(2026, 11, 23)
 
 
 # --------------------------------------------------------------------------- fakes
-def col_letter(n: int) -> str:
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 @dataclass
 class FakeTable:
     """What the reader gives a rule: sheet, rows, typed input columns, labels, cells."""
