@@ -148,8 +148,8 @@ def stripped_column(series) -> tuple[list, bool]:  # a polars String Series
     return stripped.to_list(), bool(stripped.null_count())
 
 
-def _coded(series, blank: object = "") -> Coded | None:  # a polars Series
-    """The column as codes over its distinct values (``blank`` last, when a cell is empty)
+def _coded(series) -> Coded | None:  # a polars Series
+    """The column as codes over its distinct values ('' last, when a cell is empty)
     when it holds few of them (a status, a unit, a client code, a VAT rate, a date): each
     distinct value is made a Python object once and every row points to it, instead of a
     new object a row. None for a column of mostly distinct values (a reference, a label),
@@ -184,7 +184,7 @@ def _coded(series, blank: object = "") -> Coded | None:  # a polars Series
         codes = series.rank("dense").cast(pl.Int64) - 1
     if codes.null_count():
         codes = codes.fill_null(len(values))  # the blank's value, last in the list
-        values.append(blank)
+        values.append("")
     return Coded(values, codes.to_list())
 
 

@@ -268,13 +268,17 @@ def _typed_rows(xml: bytes, loc: _Loc, texts: list[list]) -> list[list] | None:
         return None
     rows = [[""] * (loc.c2 + 1) for _ in range(last - first + 1)]
     seen = 0
-    for el in ET.fromstring(xml).iter():
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None  # the grid's reader says what is wrong
+    for el in root.iter():
         if _local(el.tag) != "c":
             continue
-        ref = el.get("r")
-        if ref is None:
-            return None  # a cell placed by its order alone: the grid knows where
-        r, c = xl_cell_to_rowcol(ref)
+        try:
+            r, c = xl_cell_to_rowcol(el.get("r") or "")
+        except ValueError:
+            return None  # a cell placed by its order alone, or oddly: the grid knows
         if not (first <= r <= last and loc.c1 <= c <= loc.c2):
             continue
         text = texts[c - loc.c1][r - first]

@@ -223,3 +223,5 @@ def test_settings_rows_keep_their_types():
     assert _typed_rows(xml, loc, [["k", "x"], ["40", "y"], ["true", "x"]]) is None
     assert _typed_rows(xml, loc, [["k", "x"], ["2026-01-01 00:00:00", None],
                                   ["true", "x"]]) is None
+    assert _typed_rows(xml.replace(b' r="B2"', b""), loc, texts) is None  # no place
+    assert _typed_rows(xml[:-20], loc, texts) is None  # not XML
