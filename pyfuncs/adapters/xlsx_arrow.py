@@ -132,14 +132,10 @@ class Coded:
         return list(map(self.values.__getitem__, self.codes))
 
 
-def stripped_text(series) -> list:  # a polars String Series
-    """``[v.strip() or None for v in column]`` computed in Rust: None for a blank cell or
-    one holding only spaces."""
-    return stripped_column(series)[0]
-
-
 def stripped_column(series) -> tuple[list, bool]:  # a polars String Series
-    """``stripped_text``, and whether it holds a None (known here without a scan)."""
+    """``[v.strip() or None for v in column]`` (None for a blank cell or one holding only
+    spaces), computed in Rust or through the distinct texts, and whether it holds a None
+    (known here without a scan)."""
     coded = _coded(series)
     if coded is not None:  # few distinct texts: each stripped once, by str.strip
         values = [v.strip() or None for v in coded.values]  # a blank ('') gives None
@@ -213,9 +209,3 @@ def grid_column(series) -> list | Coded:  # a polars Series
     if series.null_count():
         values = ["" if v is None else v for v in values]
     return values
-
-
-def as_grid_values(series) -> list:  # a polars Series
-    """``grid_column`` as a plain list."""
-    got = grid_column(series)
-    return got.decode() if isinstance(got, Coded) else got

@@ -12,9 +12,18 @@ import polars as pl
 import pytest
 
 from pyfuncs.adapters import xlsx_read as R
-from pyfuncs.adapters.xlsx_arrow import WHITESPACE, stripped_text
+from pyfuncs.adapters.xlsx_arrow import WHITESPACE, Coded, grid_column, stripped_column
 from pyfuncs.builder import build_workbook
 from pyfuncs.demo import build_demo
+
+
+def stripped_text(series: pl.Series) -> list:
+    return stripped_column(series)[0]
+
+
+def as_grid_values(series: pl.Series) -> list:
+    got = grid_column(series)
+    return got.decode() if isinstance(got, Coded) else got
 
 
 def _read(path, monkeypatch, fast: bool) -> R.WorkbookData:
@@ -122,8 +131,6 @@ def test_few_distinct_texts_are_shared_and_equal(strip):
     """A column of few distinct texts (a status, a unit, a client code) is mapped through
     its distinct values in the worker: the same list as one string a cell, each distinct
     text one object."""
-    from pyfuncs.adapters.xlsx_arrow import as_grid_values
-
     base = ["Émise", " Payée ", None, "", "\u3000", "Brouillon\xa0", "émise"]
     values = base * 100
     got = (stripped_text if strip else as_grid_values)(pl.Series(values, dtype=pl.String))
@@ -136,8 +143,6 @@ def test_few_distinct_texts_are_shared_and_equal(strip):
 
 @pytest.mark.parametrize("size", [10, 300, 5000])
 def test_mostly_distinct_texts_still_read_right(size):
-    from pyfuncs.adapters.xlsx_arrow import as_grid_values
-
     values = [f" ref-{i % (size - 3)} " if i % 7 else None for i in range(size)]
     series = pl.Series(values, dtype=pl.String)
     assert stripped_text(series) == [v.strip() if v is not None else None for v in values]
@@ -149,8 +154,6 @@ def test_mostly_distinct_texts_still_read_right(size):
     [f"r{i}" for i in range(400)], [f"r{i}" if i else " " for i in range(400)],
     [f"r{i}" if i % 9 else None for i in range(400)]])
 def test_the_worker_says_whether_a_stripped_column_holds_a_blank(values):
-    from pyfuncs.adapters.xlsx_arrow import stripped_column
-
     column, has_none = stripped_column(pl.Series(values, dtype=pl.String))
     assert has_none == (None in column)
     assert column == [v.strip() or None if v is not None else None for v in values]
