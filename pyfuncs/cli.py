@@ -418,7 +418,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     from pyfuncs.adapters.xlsx_macros import enable_macros
     from pyfuncs.adapters.xlsx_read import read_workbook
     from pyfuncs.adapters.xlsx_write import WorkbookWriter
-    from pyfuncs.builder import VBA_PROJECT, build_workbook
+    from pyfuncs.builder import build_workbook, vba_project
     _must_exist(args.workbook)
     out: Path = args.out or args.workbook.with_suffix(".xlsm")
     if out.suffix.lower() != ".xlsm":
@@ -438,7 +438,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
         names = writer.sheet_names()
         dashboard = next((S.sheet_name("dashboard", g) for g in S.LANGS
                           if S.sheet_name("dashboard", g) in names), None)
-        done = enable_macros(writer, VBA_PROJECT.read_bytes(), vml, dashboard)
+        done = enable_macros(writer, vba_project(), vml, dashboard)
         writer.commit(backup=False)
     except BaseException:
         out.unlink(missing_ok=True)
