@@ -92,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help='print {"findings": [...]}')
     s.add_argument("--date", type=_date, default=None, help="today's date (default: today)")
 
+    s = sub.add_parser("refresh", help=(
+        "what the button 'Actualiser la balance âgée' does: the checks, the aged balance "
+        "and the dashboard, in one read of the workbook"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--as-of", type=_date, default=None,
+                   help="the date of the balance and of the checks (default: today)")
+    s.add_argument("--json", action="store_true",
+                   help='print {"findings": [...], "counts": {...}, "aged_balance": {...}}')
+
     s = sub.add_parser("age", help="aged balance as of a date")
     s.add_argument("workbook", type=Path)
     s.add_argument("--as-of", type=_date, default=None)
@@ -208,6 +217,31 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
         if len(result.findings) > 10:
             print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs import run_refresh
+    _must_exist(args.workbook)
+    as_of = args.as_of or date.today()
+    with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
+        result = run_refresh(args.workbook, as_of, step)
+    balance = result.balance
+    assert balance is not None  # the refresh computes it
+    if args.json:
+        print(json.dumps({"findings": [f.as_dict() for f in result.findings],
+                          "counts": result.counts, "aged_balance": balance.as_json()},
+                         default=_json_default, ensure_ascii=False, indent=1))
+        return EXIT_FINDINGS if result.errors else EXIT_OK
+    c = result.counts
+    print(f"{args.workbook}: as of {as_of:%d/%m/%Y}, {c.get('error', 0)} error(s), "
+          f"{c.get('warning', 0)} warning(s), {c.get('info', 0)} info (Contrôles sheet); "
+          f"aged balance of {len(balance.clients)} client(s), {balance.total:,.2f} "
+          f"{balance.currency} (Balance âgée sheet); dashboard refreshed.")
+    for f in result.findings[:10]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    if len(result.findings) > 10:
+        print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -469,6 +503,7 @@ def _must_exist(path: Path) -> None:
 
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
+            "refresh": cmd_refresh,
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
             "bank": cmd_bank,
