@@ -307,7 +307,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _invoice_pdf(path: Path, day: date) -> Callable[[str], bytes | None] | None:
-    """The invoice PDF renderer (issue 8) as ``number -> PDF bytes``, to attach invoices
+    """The invoice PDF renderer as ``number -> PDF bytes``, to attach invoices
     to reminders; None where it is not installed."""
     try:
         from pyfuncs.jobs_documents import invoice_pdf_attacher
