@@ -84,6 +84,7 @@ def real_udf_decorators(monkeypatch):
     import xlwings
     monkeypatch.setattr(xlwings, "func", udfs.xlfunc)
     monkeypatch.setattr(xlwings, "arg", udfs.xlarg)
+    monkeypatch.setattr(xlwings, "ret", udfs.xlret)
     import pyfuncs.udfs
     module = importlib.reload(pyfuncs.udfs)
     yield module
@@ -100,6 +101,8 @@ def test_the_worksheet_functions_carry_the_wizard_metadata(real_udf_decorators):
         assert meta["name"] == f.__name__ and meta["ret"]["doc"]  # the wizard's description
         assert meta["args"] and all(a["doc"] and not a["doc"].startswith("Positional")
                                     for a in meta["args"])
+    spill = module.FACT_BALANCE_AGEE.__xlfunc__["ret"]["options"]  # a DataFrame, no index
+    assert spill == {"index": False, "header": True}
     due = module.FACT_ECHEANCE.__xlfunc__
     assert [a["name"] for a in due["args"]] == ["date_facture", "conditions", "convention"]
 
