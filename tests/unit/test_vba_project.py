@@ -248,3 +248,90 @@ def test_a_module_the_project_cannot_hold_is_refused_with_its_name_and_line():
         build_project([VbaModule("a b", "procedural", "")])
     with pytest.raises(VbaSourceError, match="share a name"):
         build_project([VbaModule("A", "procedural", ""), VbaModule("a", "procedural", "")])
+
+
+# MS-OVBA 2.3.4.2: the dir stream's records, in the order the specification gives them
+# (optional ones in brackets are not written by Facturier, so not expected here)
+PROJECT_INFORMATION = [0x0001, 0x0002, 0x0014, 0x0003, 0x0004, 0x0005, 0x0040, 0x0006,
+                       0x003D, 0x0007, 0x0008, 0x0009, 0x000C, 0x003C]
+REFERENCE = [0x0016, 0x003E, 0x000D]
+MODULE = [0x0019, 0x0047, 0x001A, 0x0032, 0x001C, 0x0048, 0x0031, 0x001E, 0x002C]
+
+
+def dir_records(data: bytes) -> list[tuple[int, bytes]]:
+    """The records of a decompressed dir stream, read as the specification lays them out:
+    Id (2 bytes), Size (4 bytes), Size bytes; PROJECTVERSION's Size field says 4 and six
+    bytes follow."""
+    out, pos = [], 0
+    while pos < len(data):
+        ident, size = struct.unpack_from("<HI", data, pos)
+        if ident == 0x0009:
+            assert size == 4, "PROJECTVERSION's Reserved field is 4"
+            size = 6
+        out.append((ident, data[pos + 6:pos + 6 + size]))
+        pos += 6 + size
+        if ident == 0x0010:
+            assert pos == len(data), "nothing follows the dir stream's terminator"
+            assert size == 0
+    return out
+
+
+def test_the_dir_stream_has_the_records_of_the_specification_and_agrees_with_the_streams():
+    data = buttons_project(macro_sources())
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    records = dir_records(oletools_decompress(ole.openstream("VBA/dir").read()))
+    ids = [i for i, _ in records]
+    payload = dict(records[:len(PROJECT_INFORMATION)])
+    assert ids[:len(PROJECT_INFORMATION)] == PROJECT_INFORMATION
+    codepage = struct.unpack("<H", payload[0x0003])[0]
+    assert codepage == 1252
+    assert payload[0x0004] == b"VBAProject"
+    pos = len(PROJECT_INFORMATION)
+    references = []
+    while ids[pos] == 0x0016:
+        assert ids[pos:pos + 3] == REFERENCE
+        name = records[pos][1].decode("cp1252")
+        assert records[pos + 1][1].decode("utf-16-le") == name
+        libid = records[pos + 2][1]
+        (size,) = struct.unpack_from("<I", libid)
+        assert libid[4 + size:] == bytes(6) and len(libid) == 4 + size + 6
+        references.append((name, libid[4:4 + size].decode("cp1252")))
+        pos += 3
+    assert [n for n, _ in references] == ["stdole", "Office"]
+    assert all(lib.startswith("*\\G{") for _, lib in references)
+    assert ids[pos:pos + 2] == [0x000F, 0x0013]
+    (count,) = struct.unpack("<H", records[pos][1])
+    pos += 2
+    modules = []
+    for _ in range(count):
+        assert ids[pos:pos + len(MODULE)] == MODULE
+        fields = dict(records[pos:pos + len(MODULE)])
+        name = fields[0x0019].decode("cp1252")
+        assert fields[0x0047].decode("utf-16-le") == name
+        stream = fields[0x001A].decode("cp1252")
+        assert fields[0x0032].decode("utf-16-le") == stream
+        (offset,) = struct.unpack("<I", fields[0x0031])
+        pos += len(MODULE)
+        kind = ids[pos]
+        assert kind in (0x0021, 0x0022) and records[pos][1] == b""
+        pos += 1
+        assert ids[pos] == 0x002B
+        pos += 1
+        raw = ole.openstream(["VBA", stream]).read()
+        assert offset <= len(raw)
+        source = oletools_decompress(raw[offset:]).decode(f"cp{codepage}")
+        assert source.startswith(f'Attribute VB_Name = "{name}"')
+        modules.append((name, kind))
+    assert ids[pos:] == [0x0010]
+    lines = project_lines(data)
+    declared = [(line.split("=", 1)[1].split("/")[0], line.split("=")[0]) for line in lines
+                if line.startswith(("Document=", "Module=", "Class="))]
+    kinds = {"Document": 0x0022, "Module": 0x0021, "Class": 0x0022}
+    assert [(n, kinds[k]) for n, k in declared] == modules
+    wm = ole.openstream("PROJECTwm").read()
+    expected_wm = b"".join(n.encode("cp1252") + b"\0" + n.encode("utf-16-le") + b"\0\0"
+                           for n, _ in modules) + b"\0\0"
+    assert wm == expected_wm
+    streams = {tuple(p) for p in ole.listdir()}
+    assert streams == {("PROJECT",), ("PROJECTwm",), ("VBA", "_VBA_PROJECT"), ("VBA", "dir")} \
+        | {("VBA", n) for n, _ in modules}
