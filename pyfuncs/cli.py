@@ -199,6 +199,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_findings(findings: list, shown: int = 10) -> None:
+    """The first findings, one line each; the rest are in the Contrôles sheet."""
+    for f in findings[:shown]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    if len(findings) > shown:
+        print(f"  ... and {len(findings) - shown} more in the Contrôles sheet")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from pyfuncs.jobs import run_check
     _must_exist(args.workbook)
@@ -213,10 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         c = result.counts
         print(f"{args.workbook}: {c.get('error', 0)} error(s), {c.get('warning', 0)} "
               f"warning(s), {c.get('info', 0)} info; see the Contrôles sheet.")
-        for f in result.findings[:10]:
-            print(f"  {f.severity:7} {f.location()}: {f.message}")
-        if len(result.findings) > 10:
-            print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
+        _print_findings(result.findings)
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -238,10 +243,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
           f"{c.get('warning', 0)} warning(s), {c.get('info', 0)} info (Contrôles sheet); "
           f"aged balance of {len(balance.clients)} client(s), {balance.total:,.2f} "
           f"{balance.currency} (Balance âgée sheet); dashboard refreshed.")
-    for f in result.findings[:10]:
-        print(f"  {f.severity:7} {f.location()}: {f.message}")
-    if len(result.findings) > 10:
-        print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
+    _print_findings(result.findings)
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
