@@ -329,8 +329,8 @@ class _Inv:
     """An invoice being generated; rows are written once numbers are allocated."""
 
     __slots__ = ("client", "comp", "credit", "credited", "day", "dispute", "due", "id", "lines",
-                 "number", "open", "po", "promise", "quote", "qver", "seq", "settled", "status",
-                 "terms", "total", "type")
+                 "number", "open", "po", "promise", "quote", "qver", "seq", "served", "settled",
+                 "status", "terms", "total", "type")
 
     def __init__(self, seq: int, type_: str, client: _Client, day: date | None,
                  lines: list, quote: str | None = None, qver: int | None = None,
@@ -342,6 +342,14 @@ class _Inv:
         self.status, self.dispute, self.open, self.comp = "issued", None, False, False
         self.total = self.credit = ZERO
         self.due = self.settled = None
+        # the date or period of the service its lines bill (Prestation du / au), as the
+        # planner writes it; None: performed on the issue date (left blank)
+        self.served: tuple[date, date] | None = None
+
+
+def _shown(day: date, template: str) -> str:
+    """A date inside a line's label, as the planner writes it (French or ISO)."""
+    return f"{day:%d/%m/%Y}" if " du " in template else day.isoformat()
 
 
 def _totals(lines: list) -> tuple[Decimal, Decimal]:
@@ -581,6 +589,7 @@ class _Gen:
             if deliver <= today:
                 self._delivered(number, version, deliver)
                 inv = self._inv("invoice", client, deliver, copied, number, version, po)
+                inv.served = (deliver, deliver)
                 if deliver <= today - timedelta(days=45) and client.rate == R20:
                     self.singles.append((inv, number))
             return
@@ -596,9 +605,13 @@ class _Gen:
             deliver = max(deliver, day + timedelta(days=1))
             if deliver <= today:
                 self._delivered(number, version, deliver)
-                deduct = ((("Acompte {} déduit", "Less deposit {}")[li], dep), -ONE,
-                          UNITS["lump"][li], amount, rate, "Acompte")
-                self._inv("invoice", client, deliver, copied + [deduct], number, version, po)
+                # as the planner writes it: Origine "déduction:NUMBER", the deposit's number
+                # and date in the label
+                deduct = ((("Acompte {} du {} déduit", "Deposit {} of {} deducted")[li], dep),
+                          -ONE, UNITS["lump"][li], amount, rate, ("déduction:{}", dep))
+                final = self._inv("invoice", client, deliver, copied + [deduct], number,
+                                  version, po)
+                final.served = (deliver, deliver)
             return
         steps = (("Lancement du projet", "Project kick-off", Decimal("0.3"), 2, 7),
                  ("Livraison en recette", "Delivery for acceptance", Decimal("0.4"), 40, 70),
@@ -629,6 +642,7 @@ class _Gen:
             inv = self._inv("invoice", client, min(today, planned + timedelta(days=rng.randint(
                 0, 2))), [(label, ONE, UNITS["lump"][li], amount, rate, f"Échéance {number}")],
                 number, version, po)
+            inv.served = (planned, planned)
             row["status"], row["invoice"] = "invoiced", inv
             if k == len(steps) - 1:
                 self._delivered(number, version, planned)
@@ -697,6 +711,7 @@ class _Gen:
                     if y not in pos:
                         pos[y] = self._po(client)
                     inv = self._inv("invoice", client, last, lines, po=pos[y])
+                    inv.served = (date(y, m, 1), date(y, m, monthrange(y, m)[1]))
                     for e in entries:
                         e["invoice"] = inv
                 else:
@@ -776,7 +791,8 @@ class _Gen:
                     invoice_lines.append((f"{text_} – {period_label(p, self.lang)}", qty,
                                           unit or None, price, client.rate,
                                           source_of(ref, p.start)))
-                self._inv("invoice", client, p.due, invoice_lines, po=po)
+                inv = self._inv("invoice", client, p.due, invoice_lines, po=po)
+                inv.served = (p.first, p.last)
 
     # ----------------------------------------------------------------------- other invoices
     def _fill_lines(self, client: _Client, day: date | None, backup: bool) -> list:
@@ -839,6 +855,7 @@ class _Gen:
                           UNITS["lump"][li], amount, orig.lines[0][4], "Avoir")]
             note = self._inv("credit_note", orig.client, day, lines, po=orig.po,
                              terms="on_receipt")
+            note.served = orig.served if orig.comp == "full" else None
             note.credited = orig
 
     def drafts(self) -> None:
@@ -1057,12 +1074,18 @@ class _Gen:
                 self._plant("vat_rate_differs_from_quote", "LignesFacture", k, "vat_rate",
                             inv.number, f"Line '{inv.lines[self.vat[1]][0]}' of invoice "
                             f"{inv.number} is at 10 % where quote {self.vat[2]} has 20 %.")
+            start, end = inv.served or (None, None)
             for label, qty, unit, price, rate, source in inv.lines:
+                deducted = source.__class__ is tuple
                 if label.__class__ is tuple:
-                    label = label[0].format(label[1].number)
+                    other = label[1]
+                    label = label[0].format(other.number, _shown(other.day, label[0]))
+                if deducted:
+                    source = source[0].format(source[1].number)
                 lines.append({"invoice": inv.id, "label": label, "quantity": qty,
                               "unit": unit, "unit_price": price, "vat_rate": rate,
-                              "source": source})
+                              "source": source, "service_start": None if deducted else start,
+                              "service_end": None if deducted else end})
         if self.over:
             inv, number, quote_total = self.over
             self._plant("over_billing", "Factures", self.ordered.index(inv), "total",

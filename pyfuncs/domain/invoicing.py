@@ -56,7 +56,10 @@ class NewLine:
     """One line of a document to issue.
 
     Attributes: label, quantity, unit, unit_price (excl. VAT), vat_rate, source (what
-    the line bills, written in the Origine column).
+    the line bills, written in the Origine column), service_start and service_end (the
+    date or period of the service, CGI ann. II art. 242 nonies A: the time entries'
+    days, the contract period, the milestone's or the delivery date; None for the issue
+    date, or for a deduction, which follows its document).
     """
 
     label: str
@@ -65,6 +68,8 @@ class NewLine:
     unit_price: Decimal
     vat_rate: Decimal
     source: str = ""
+    service_start: date | None = None
+    service_end: date | None = None
 
     @property
     def net(self) -> Decimal:
@@ -346,7 +351,7 @@ class _Planner:
                          text(ctx.col("LignesFacture", "unit")[k]),
                          ctx.col("LignesFacture", "unit_price")[k] or ZERO,
                          ctx.col("LignesFacture", "vat_rate")[k] or ZERO,
-                         text(ctx.col("LignesFacture", "source")[k]))
+                         text(ctx.col("LignesFacture", "source")[k]), *_service(ctx, k))
                  for k in ctx.lines(i)]
         own_lines = bool(lines)
         credited, credited_date = text(col("credited")), None
@@ -364,7 +369,7 @@ class _Planner:
                                  text(ctx.col("LignesFacture", "unit")[k]),
                                  ctx.col("LignesFacture", "unit_price")[k] or ZERO,
                                  ctx.col("LignesFacture", "vat_rate")[k] or ZERO,
-                                 f"avoir:{credited}")
+                                 f"avoir:{credited}", *_service(ctx, k))
                          for k in ctx.lines(j)]
             amount = Document("credit_note", client, "", lines, [], self.day, "", None
                               ).totals()[2]
@@ -548,8 +553,10 @@ class _Planner:
                         room=ctx.money(max(ZERO, q_net - billed)))
                 continue
             shares = allocate(amount, nets)
+            planned = ctx.col("Echeances", "planned_date")[m]
+            reached = planned if isinstance(planned, date) and planned <= self.day else None
             lines = [NewLine(f"{m_label} – {text(label[k])}", ONE, "", s, r,
-                             f"jalon:{number}")
+                             f"jalon:{number}", reached)
                      for k, s, r in zip(qlines, shares, rates) if s]
             subject = (f"Échéance « {m_label} » du devis {number}" if fr else
                        f"Milestone \"{m_label}\" of quote {number}")
@@ -561,7 +568,7 @@ class _Planner:
         if not done or billed >= q_net:
             return
         lines = [NewLine(text(label[k]), qty[k] or ZERO, text(unit[k]), price[k] or ZERO, r,
-                         f"devis:{number}")
+                         f"devis:{number}", delivered)
                  for k, r in zip(qlines, rates)]
         lines += self._deductions(billed_docs, c)
         full = not billed_docs
@@ -646,8 +653,11 @@ class _Planner:
             vat = self._vat(c, None)
             suffix = f" – {project}" if project else ""
             unit = "jour" if self.fr else "day"
+            worked = {who: [dates[k] for k in entries
+                            if (text(consultants[k]), rates[k]) == who] for who in order}
             lines = [NewLine(f"{who} – {month}{suffix}", per[(who, rate)], unit, rate, vat,
-                             f"temps:{key[2]:%Y-%m}")
+                             f"temps:{key[2]:%Y-%m}", min(worked[(who, rate)]),
+                             max(worked[(who, rate)]))
                      for who, rate in order]
             sources = []
             for k in entries:
@@ -691,9 +701,16 @@ class _Planner:
                 continue
             when = period_label(due.period, lang)
             lines = [NewLine(f"{ln.label} – {when}", ln.quantity, ln.unit, ln.unit_price,
-                             self._vat(c, ln.vat_rate), due.source) for ln in due.lines]
+                             self._vat(c, ln.vat_rate), due.source, due.period.first,
+                             due.period.last) for ln in due.lines]
             self._new("invoice", c, due.client, f"{text(labels[due.index])} – {when}", lines,
                       [due.source], po=due.po)
+
+
+def _service(ctx: Ctx, k: int) -> tuple[date | None, date | None]:
+    """The service date or period typed on invoice line k (dates only)."""
+    got = [ctx.col("LignesFacture", key)[k] for key in ("service_start", "service_end")]
+    return tuple(v if isinstance(v, date) else None for v in got)  # type: ignore[return-value]
 
 
 def plan_invoices(ctx: Ctx, day: date) -> Plan:
