@@ -366,7 +366,7 @@ def _totals(lines: list) -> tuple[Decimal, Decimal]:
 class _Gen:
     def __init__(self, today: date, invoices: int, seed: int, lang: str = "fr") -> None:
         self.today, self.n, self.rng = today, invoices, random.Random(seed)
-        self.lang = lang  # the workbook's: what the planner writes (contract periods)
+        self.lang = lang  # the workbook's
         y, m = _add_months(today.year, today.month, -17)
         self.start = date(y, m, 1)
         self.months = [_add_months(y, m, k) for k in range(18)]
@@ -732,10 +732,10 @@ class _Gen:
         today = self.today
         y, m = self.start.year, self.start.month
         ago = lambda n: date(*_add_months(today.year, today.month, -n), 1)
-        # labels in the workbook's language: the planner copies them into the invoices
-        # it issues next, after the period in that language too
-        li = 0 if self.lang == "fr" else 1
-        tr = lambda fr, en: (fr, en)[li]
+        # labels in the client's language, as a user types them for that client: the
+        # planner copies them into the invoices it issues next, after the period in that
+        # language too
+        tr = lambda fr, en: (fr, en)  # chosen per contract, by its client's language
         specs = [
             ("CT-001", self.cl[2], tr("Maintenance applicative", "Application maintenance"),
              "monthly", 20, "advance", ago(12), Decimal("1450.00"), "active", None, None, ()),
@@ -744,7 +744,7 @@ class _Gen:
              ago(12).replace(month=(ago(12).month - 1) // 3 * 3 + 1), None, "active", None,
              None, ((tr("Hébergement serveur dédié", "Dedicated server hosting"), Decimal(2),
                      tr("serveur", "server"), Decimal("650.00")),
-                    (tr("Infogérance", "Managed services"), ONE, UNITS["lump"][li],
+                    (tr("Infogérance", "Managed services"), ONE, UNITS["lump"],
                      Decimal("1100.00")))),
             ("CT-003", self.cl[0], tr("Licence et support annuels", "Yearly licence and "
                                       "support"), "yearly", 15, "advance",
@@ -765,6 +765,9 @@ class _Gen:
         billed_until, missed = today - timedelta(days=5), ago(3)
         for ref, client, label, period, day, timing, start, amount, status, po, rev, \
                 lines in specs:
+            li = 0 if client.lang == "fr" else 1
+            label = label[li]
+            lines = tuple((t[li], qty, u[li], price) for t, qty, u, price in lines)
             s0 = index[start] if rev else None
             rows.append({"id": ref, "client": client.id, "label": label, "amount": amount,
                          "vat_rate": client.rate, "period": period, "billing_day": day,
@@ -782,13 +785,13 @@ class _Gen:
                 if ref == "CT-005" and p.start == missed:
                     continue  # the month a run was skipped: still owed
                 when_rev = revision_month(start, p.start, rev) if rev else None
-                invoice_lines = []  # in the workbook's language, as the planner
+                invoice_lines = []  # in the client's language, as the planner
                 for text_, qty, unit, price in typed:
                     if when_rev is not None:  # P1 = P0 x S1 / S0, then the prorata
                         price = to_cents(price * index[when_rev] / s0)  # type: ignore[operator]
                     if p.partial:
                         price = to_cents(price * p.fraction)
-                    invoice_lines.append((f"{text_} – {period_label(p, self.lang)}", qty,
+                    invoice_lines.append((f"{text_} – {period_label(p, client.lang)}", qty,
                                           unit or None, price, client.rate,
                                           source_of(ref, p.start)))
                 inv = self._inv("invoice", client, p.due, invoice_lines, po=po)

@@ -4,6 +4,7 @@ nonies A and Code de commerce L441-9 that applies to it (DOMAIN.md §1), and the
 rules give no warning at all. Run with -s to see the count of each mention."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -200,3 +201,26 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
                                                        sorted(kinds.items())))
         for mention, n in sorted(counts.items()):
             print(f"  {n:4d}  {mention}")
+
+
+MONTHS_EN = re.compile(r"\b(January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December)\b")
+ISO_DAY = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+
+
+def test_an_english_demo_writes_no_english_words_or_iso_dates_into_french_documents(
+        tmp_path):
+    run_demo(tmp_path, today=TODAY, lang="en")
+    path = next(tmp_path.glob("*.xlsx"))
+    run_generate(path, TODAY)
+    docs, _, _ = documents_of(path, TODAY)
+    french = [d for d in docs if d.lang == "fr"]
+    english = [d for d in docs if d.lang == "en"]
+    assert len(french) > 100 and english
+    for doc in french:
+        for line in doc.lines:
+            assert not MONTHS_EN.search(line.label), (doc.number, line.label)
+            assert not ISO_DAY.search(line.label), (doc.number, line.label)
+    contract = [ln.label for d in french for ln in d.lines if "Maintenance applicative" in
+                ln.label or "Support utilisateurs" in ln.label]
+    assert contract  # the contracts of French clients are billed in French
