@@ -329,8 +329,8 @@ class _Inv:
     """An invoice being generated; rows are written once numbers are allocated."""
 
     __slots__ = ("client", "comp", "credit", "credited", "day", "dispute", "due", "id", "lines",
-                 "number", "open", "po", "promise", "quote", "qver", "seq", "settled", "status",
-                 "terms", "total", "type")
+                 "number", "open", "po", "promise", "quote", "qver", "seq", "served", "settled",
+                 "status", "terms", "total", "type")
 
     def __init__(self, seq: int, type_: str, client: _Client, day: date | None,
                  lines: list, quote: str | None = None, qver: int | None = None,
@@ -342,6 +342,14 @@ class _Inv:
         self.status, self.dispute, self.open, self.comp = "issued", None, False, False
         self.total = self.credit = ZERO
         self.due = self.settled = None
+        # the date or period of the service its lines bill (Prestation du / au), as the
+        # planner writes it; None: performed on the issue date (left blank)
+        self.served: tuple[date, date] | None = None
+
+
+def _shown(day: date, template: str) -> str:
+    """A date inside a line's label, as the planner writes it (French or ISO)."""
+    return f"{day:%d/%m/%Y}" if " du " in template else day.isoformat()
 
 
 def _totals(lines: list) -> tuple[Decimal, Decimal]:
@@ -358,7 +366,7 @@ def _totals(lines: list) -> tuple[Decimal, Decimal]:
 class _Gen:
     def __init__(self, today: date, invoices: int, seed: int, lang: str = "fr") -> None:
         self.today, self.n, self.rng = today, invoices, random.Random(seed)
-        self.lang = lang  # the workbook's: what the planner writes (contract periods)
+        self.lang = lang  # the workbook's
         y, m = _add_months(today.year, today.month, -17)
         self.start = date(y, m, 1)
         self.months = [_add_months(y, m, k) for k in range(18)]
@@ -581,6 +589,7 @@ class _Gen:
             if deliver <= today:
                 self._delivered(number, version, deliver)
                 inv = self._inv("invoice", client, deliver, copied, number, version, po)
+                inv.served = (deliver, deliver)
                 if deliver <= today - timedelta(days=45) and client.rate == R20:
                     self.singles.append((inv, number))
             return
@@ -596,9 +605,13 @@ class _Gen:
             deliver = max(deliver, day + timedelta(days=1))
             if deliver <= today:
                 self._delivered(number, version, deliver)
-                deduct = ((("Acompte {} déduit", "Less deposit {}")[li], dep), -ONE,
-                          UNITS["lump"][li], amount, rate, "Acompte")
-                self._inv("invoice", client, deliver, copied + [deduct], number, version, po)
+                # as the planner writes it: Origine "déduction:NUMBER", the deposit's number
+                # and date in the label
+                deduct = ((("Acompte {} du {} déduit", "Deposit {} of {} deducted")[li], dep),
+                          -ONE, UNITS["lump"][li], amount, rate, ("déduction:{}", dep))
+                final = self._inv("invoice", client, deliver, copied + [deduct], number,
+                                  version, po)
+                final.served = (deliver, deliver)
             return
         steps = (("Lancement du projet", "Project kick-off", Decimal("0.3"), 2, 7),
                  ("Livraison en recette", "Delivery for acceptance", Decimal("0.4"), 40, 70),
@@ -629,6 +642,7 @@ class _Gen:
             inv = self._inv("invoice", client, min(today, planned + timedelta(days=rng.randint(
                 0, 2))), [(label, ONE, UNITS["lump"][li], amount, rate, f"Échéance {number}")],
                 number, version, po)
+            inv.served = (planned, planned)
             row["status"], row["invoice"] = "invoiced", inv
             if k == len(steps) - 1:
                 self._delivered(number, version, planned)
@@ -697,6 +711,7 @@ class _Gen:
                     if y not in pos:
                         pos[y] = self._po(client)
                     inv = self._inv("invoice", client, last, lines, po=pos[y])
+                    inv.served = (date(y, m, 1), date(y, m, monthrange(y, m)[1]))
                     for e in entries:
                         e["invoice"] = inv
                 else:
@@ -717,10 +732,10 @@ class _Gen:
         today = self.today
         y, m = self.start.year, self.start.month
         ago = lambda n: date(*_add_months(today.year, today.month, -n), 1)
-        # labels in the workbook's language: the planner copies them into the invoices
-        # it issues next, after the period in that language too
-        li = 0 if self.lang == "fr" else 1
-        tr = lambda fr, en: (fr, en)[li]
+        # labels in the client's language, as a user types them for that client: the
+        # planner copies them into the invoices it issues next, after the period in that
+        # language too
+        tr = lambda fr, en: (fr, en)  # chosen per contract, by its client's language
         specs = [
             ("CT-001", self.cl[2], tr("Maintenance applicative", "Application maintenance"),
              "monthly", 20, "advance", ago(12), Decimal("1450.00"), "active", None, None, ()),
@@ -729,7 +744,7 @@ class _Gen:
              ago(12).replace(month=(ago(12).month - 1) // 3 * 3 + 1), None, "active", None,
              None, ((tr("Hébergement serveur dédié", "Dedicated server hosting"), Decimal(2),
                      tr("serveur", "server"), Decimal("650.00")),
-                    (tr("Infogérance", "Managed services"), ONE, UNITS["lump"][li],
+                    (tr("Infogérance", "Managed services"), ONE, UNITS["lump"],
                      Decimal("1100.00")))),
             ("CT-003", self.cl[0], tr("Licence et support annuels", "Yearly licence and "
                                       "support"), "yearly", 15, "advance",
@@ -750,6 +765,9 @@ class _Gen:
         billed_until, missed = today - timedelta(days=5), ago(3)
         for ref, client, label, period, day, timing, start, amount, status, po, rev, \
                 lines in specs:
+            li = 0 if client.lang == "fr" else 1
+            label = label[li]
+            lines = tuple((t[li], qty, u[li], price) for t, qty, u, price in lines)
             s0 = index[start] if rev else None
             rows.append({"id": ref, "client": client.id, "label": label, "amount": amount,
                          "vat_rate": client.rate, "period": period, "billing_day": day,
@@ -767,16 +785,17 @@ class _Gen:
                 if ref == "CT-005" and p.start == missed:
                     continue  # the month a run was skipped: still owed
                 when_rev = revision_month(start, p.start, rev) if rev else None
-                invoice_lines = []  # in the workbook's language, as the planner
+                invoice_lines = []  # in the client's language, as the planner
                 for text_, qty, unit, price in typed:
                     if when_rev is not None:  # P1 = P0 x S1 / S0, then the prorata
                         price = to_cents(price * index[when_rev] / s0)  # type: ignore[operator]
                     if p.partial:
                         price = to_cents(price * p.fraction)
-                    invoice_lines.append((f"{text_} – {period_label(p, self.lang)}", qty,
+                    invoice_lines.append((f"{text_} – {period_label(p, client.lang)}", qty,
                                           unit or None, price, client.rate,
                                           source_of(ref, p.start)))
-                self._inv("invoice", client, p.due, invoice_lines, po=po)
+                inv = self._inv("invoice", client, p.due, invoice_lines, po=po)
+                inv.served = (p.first, p.last)
 
     # ----------------------------------------------------------------------- other invoices
     def _fill_lines(self, client: _Client, day: date | None, backup: bool) -> list:
@@ -839,6 +858,7 @@ class _Gen:
                           UNITS["lump"][li], amount, orig.lines[0][4], "Avoir")]
             note = self._inv("credit_note", orig.client, day, lines, po=orig.po,
                              terms="on_receipt")
+            note.served = orig.served if orig.comp == "full" else None
             note.credited = orig
 
     def drafts(self) -> None:
@@ -1057,12 +1077,18 @@ class _Gen:
                 self._plant("vat_rate_differs_from_quote", "LignesFacture", k, "vat_rate",
                             inv.number, f"Line '{inv.lines[self.vat[1]][0]}' of invoice "
                             f"{inv.number} is at 10 % where quote {self.vat[2]} has 20 %.")
+            start, end = inv.served or (None, None)
             for label, qty, unit, price, rate, source in inv.lines:
+                deducted = source.__class__ is tuple
                 if label.__class__ is tuple:
-                    label = label[0].format(label[1].number)
+                    other = label[1]
+                    label = label[0].format(other.number, _shown(other.day, label[0]))
+                if deducted:
+                    source = source[0].format(source[1].number)
                 lines.append({"invoice": inv.id, "label": label, "quantity": qty,
                               "unit": unit, "unit_price": price, "vat_rate": rate,
-                              "source": source})
+                              "source": source, "service_start": None if deducted else start,
+                              "service_end": None if deducted else end})
         if self.over:
             inv, number, quote_total = self.over
             self._plant("over_billing", "Factures", self.ordered.index(inv), "total",

@@ -345,7 +345,8 @@ def _write_payload(doc: Document, ctx: Ctx, ids: _IdMaker, number: str,
            "po": doc.po, "credited": doc.credited, "terms": doc.terms,
            "due_date": doc.due_date, "currency": doc.currency, "status": "issued"}
     lines = None if doc.draft_lines else [
-        [ln.label, str(ln.quantity), ln.unit, str(ln.unit_price), str(ln.vat_rate), ln.source]
+        [ln.label, str(ln.quantity), ln.unit, str(ln.unit_price), str(ln.vat_rate), ln.source,
+         _jsonable(ln.service_start), _jsonable(ln.service_end)]
         for ln in doc.lines]
     milestones = [[text(ctx.col("Echeances", "quote")[m]),
                    text(ctx.col("Echeances", "label")[m])] for m in doc.milestones]
@@ -436,10 +437,13 @@ def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry],
         else:
             new_rows.append({labels[k]: v for k, v in row.items() if k in labels})
         for line in w["lines"] or ():
-            label, qty, unit, price, rate, source = line
+            label, qty, unit, price, rate, source, *served = line  # dates: since 2026-12
+            start, end = (served + [None, None])[:2]
             values = {"invoice": w["row"]["id"], "label": label, "quantity": Decimal(qty),
                       "unit": unit or None, "unit_price": Decimal(price),
-                      "vat_rate": Decimal(rate), "source": source or None}
+                      "vat_rate": Decimal(rate), "source": source or None,
+                      "service_start": date.fromisoformat(start) if start else None,
+                      "service_end": date.fromisoformat(end) if end else None}
             ll = data.tables["LignesFacture"].labels
             new_lines.append({ll[k]: v for k, v in values.items() if k in ll})
         for quote, label in w["milestones"]:

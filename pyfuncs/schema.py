@@ -574,6 +574,15 @@ TABLES: tuple[Table, ...] = (
         C("net", "Montant HT", "Net amount", MONEY, width=13,
           formula="ROUND({quantity}*{unit_price},2)"),
         C("source", "Origine", "Source", width=18),
+        C("service_start", "Prestation du", "Service from", DATE, width=11,
+          help_fr="Date (ou début de la période) de la prestation, si elle diffère de la "
+                  "date d'émission (CGI ann. II art. 242 nonies A) ; vide : le jour "
+                  "d'émission.",
+          help_en="Date (or start of the period) of the service, when it differs from the "
+                  "issue date; blank: the issue date."),
+        C("service_end", "Prestation au", "Service to", DATE, width=11,
+          help_fr="Fin de la période de la prestation (vide : un seul jour).",
+          help_en="End of the service period (blank: a single day)."),
     ), doc_fr="Lignes des factures et avoirs.", doc_en="Invoice and credit note lines."),
     Table("Paiements", "payments", (
         C("date", "Date", "Date", DATE, required=True, width=11),

@@ -95,6 +95,12 @@ def _party(x: _X, parent: etree._Element, tag: str, party, with_vat: bool,
         x(reg, "ram:ID", party.vat, schemeID="VA")
 
 
+def _period(x: _X, parent: etree._Element, start: date, end: date) -> None:
+    period = x(parent, "ram:BillingSpecifiedPeriod")
+    x.date(period, "ram:StartDateTime", start)
+    x.date(period, "ram:EndDateTime", end)
+
+
 def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
               seller_description: str, terms_text: str) -> bytes:
     """The CII XML of ``doc``. ``notes`` maps the French note codes (PMT, PMD, AAB, and
@@ -131,6 +137,8 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
         x(tax, "ram:CategoryCode", line.category)
         if line.category != "O":  # BR-O-05: no rate outside the scope of VAT
             x(tax, "ram:RateApplicablePercent", percent(line.vat_rate))
+        if doc.per_line and line.start and line.end:  # BT-134, BT-135
+            _period(x, settlement, line.start, line.end)
         x(x(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation"),
           "ram:LineTotalAmount", amount(line.net))
 
@@ -140,7 +148,10 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
     _party(x, agreement, "ram:BuyerTradeParty", doc.buyer, not outside)
     if doc.po:
         x(x(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID", doc.po)
-    x(trade, "ram:ApplicableHeaderTradeDelivery")
+    start, end = doc.service
+    delivery = x(trade, "ram:ApplicableHeaderTradeDelivery")
+    # BT-72: the day the service was performed or completed (CGI ann. II 242 nonies A)
+    x.date(x(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", end)
 
     settle = x(trade, "ram:ApplicableHeaderTradeSettlement")
     x(settle, "ram:PaymentReference", doc.number)
@@ -169,6 +180,8 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
             x(tax, "ram:DueDateTypeCode", "5")  # BT-8: VAT due on the invoice's date
         if row.category != "O":
             x(tax, "ram:RateApplicablePercent", percent(row.rate))
+    if start != end:  # BT-73, BT-74
+        _period(x, settle, start, end)
     terms = x(settle, "ram:SpecifiedTradePaymentTerms")
     if terms_text:
         x(terms, "ram:Description", terms_text)

@@ -116,7 +116,7 @@ def texts(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
             f"{n} ({day(d, lang)})" if d else n for n, d in doc.deducted))
     if doc.exemption:
         out["vat_mention"] = lab(doc.exemption, seller_vat=s.vat, buyer_vat=doc.buyer.vat)
-    if doc.vat_on_debits and doc.exemption != "franchise":
+    if doc.vat_on_debits and not doc.exemption:  # only where the seller charges the VAT
         out["debits"] = lab("debits")
     out["nature"] = lab("nature", nature=S.choice_label("nature", doc.nature, lang)
                         if doc.nature in S.CHOICES["nature"] else doc.nature)

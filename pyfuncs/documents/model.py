@@ -17,6 +17,17 @@ VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
 (outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
 reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
 A 0 % line for a French client without the franchise has no legal reason: a finding.
+
+Date of the service (CGI ann. II art. 242 nonies A, I): each line carries the date or
+period it bills (the Prestation du / au columns, written by "Générer les factures" from
+the time entries, the contract period, the milestone or the delivery date); a line left
+blank was performed on the issue date. A deduction line follows its document. When all
+lines share one date or period, the document states it once; otherwise each line does.
+
+Deposit deductions (a final invoice, billing mode S4): a line is the deduction of an
+issued deposit when its Origine is ``déduction:NUMBER`` (as the product writes it),
+``Acompte NUMBER``, or when it is negative and its label names an issued deposit
+(``domain.checks_mentions.deposit_deduction``, which ``check`` uses too).
 """
 from __future__ import annotations
 
@@ -29,7 +40,7 @@ from pathlib import Path
 from stdnum.eu import vat as eu_vat
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
-from pyfuncs.domain.checks_mentions import COMPANY_FORMS
+from pyfuncs.domain.checks_mentions import COMPANY_FORMS, deposit_deduction, issued_deposits
 from pyfuncs.domain.checks_vat import DOMESTIC, EU
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
@@ -80,7 +91,9 @@ class Party:
 
 @dataclass(frozen=True)
 class DocLine:
-    """A line as shown: quantity, unit and unit price excl. VAT, rate, net amount."""
+    """A line as shown: quantity, unit and unit price excl. VAT, rate, net amount, and
+    the date or period of its service (start, end; end == start for one day; both None
+    for a deduction, which follows its document)."""
 
     label: str
     quantity: Decimal
@@ -89,6 +102,8 @@ class DocLine:
     vat_rate: Decimal
     net: Decimal
     category: str
+    start: date | None = None
+    end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,19 @@ class InvoiceDoc:
     payment_mode: str = ""
     logo: Path | None = None
     row: int = 0  # index in Factures, for findings
+
+    @property
+    def service(self) -> tuple[date, date]:
+        """The date (start == end) or period of the service of the whole document."""
+        dated = [(ln.start, ln.end) for ln in self.lines if ln.start and ln.end]
+        if not dated:
+            return self.issue_date, self.issue_date
+        return min(s for s, _ in dated), max(e for _, e in dated)
+
+    @property
+    def per_line(self) -> bool:
+        """True when the lines' dates differ: each line states its own."""
+        return len({(ln.start, ln.end) for ln in self.lines if ln.start and ln.end}) > 1
 
     @property
     def type_code(self) -> str:
@@ -351,6 +379,7 @@ class _Builder:
         L = lambda key, k: ctx.col("LignesFacture", key)[k]
         dates = {text(n).casefold(): d for n, d in zip(ctx.inv_number,
                                                         ctx.col("Factures", "issue_date"))}
+        deposits = issued_deposits(ctx)
         for k in ctx.lines(i):
             qty = L("quantity", k) or ZERO
             price = L("unit_price", k) or ZERO
@@ -369,13 +398,23 @@ class _Builder:
                              fix_fr="Émettre un avoir et une facture corrigée.",
                              fix_en="Issue a credit note and a corrected invoice.")
                 return None
+            ref = None if kind != "invoice" else deposit_deduction(
+                text(L("source", k)), text(L("label", k)), qty < 0, deposits)
+            start, end = L("service_start", k), L("service_end", k)
+            start = start if isinstance(start, date) else None
+            end = end if isinstance(end, date) else start
+            if start is None:
+                start = end
+            if ref is not None:
+                start = end = None
+            elif start is None or end is None:
+                start = end = day
+            elif start > end:
+                start, end = end, start
             lines.append(DocLine(text(L("label", k)), qty, text(L("unit", k)), price, rate,
-                                 line_net(qty, price), category))
-            source = text(L("source", k))
-            if source.startswith("déduction:"):
-                ref = source.split(":", 1)[1]
-                if ref not in [d for d, _ in deducted]:
-                    deducted.append((ref, dates.get(ref.casefold())))
+                                 line_net(qty, price), category, start, end))
+            if ref is not None and ref not in [d for d, _ in deducted]:
+                deducted.append((ref, dates.get(ref.casefold())))
         if not lines:
             self._doc_finding(i, "id", number, ("aucune ligne", "no lines"),
                               ("Saisir ses lignes.", "Enter its lines."))

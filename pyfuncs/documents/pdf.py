@@ -10,6 +10,7 @@ templates/, so a PDF looks the same on any machine.
 """
 from __future__ import annotations
 
+import hashlib
 from copy import deepcopy
 from datetime import UTC, datetime
 from html import escape
@@ -21,6 +22,8 @@ from fpdf import FPDF
 from fpdf.enums import OutputIntentSubType
 from fpdf.fonts import TTFFont
 from fpdf.output import PDFICCProfile
+from fpdf.syntax import PDFDate
+from fpdf.syntax import create_dictionary_string as pdf_dict
 
 from pyfuncs.documents import facturx
 from pyfuncs.documents.layout import (
@@ -52,6 +55,17 @@ COLS = (78, 17, 15, 27, 15, 28)
 class _Page(FPDF):
     footer_text = ""
     page_label: Labels | None = None
+
+    def output(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        """The PDF, with its document information dictionary (Title, Author, Subject,
+        Creator, Producer, CreationDate: what viewers show). PDF/A-3 allows it when it
+        agrees with the XMP, which says the same; fpdf2 leaves it out in compliance mode,
+        where its output otherwise differs only for PDF/A-1 or without an XMP of ours."""
+        compliance, self._compliance = self._compliance, None
+        try:
+            return super().output(*args, **kwargs)
+        finally:
+            self._compliance = compliance
 
     def footer(self) -> None:
         self.set_y(-14)
@@ -172,11 +186,17 @@ def render(doc: InvoiceDoc, *, embed_xml: bool = True,
     _header(pdf, doc, lab, t)
     _table(pdf, doc, lab)
     _totals(pdf, doc, lab)
-    _mentions(pdf, t)
+    _mentions(pdf, doc, t)
     if embed_xml:
-        pdf.embed_file(bytes=xml, basename=facturx.FILENAME, mime_type="text/xml",
-                       associated_file_relationship="Data", desc="Factur-X XML file",
-                       modification_date=created, compress=True, checksum=True)
+        embedded = pdf.embed_file(bytes=xml, basename=facturx.FILENAME, mime_type="text/xml",
+                                  associated_file_relationship="Data",
+                                  desc="Factur-X XML file", modification_date=created,
+                                  compress=True)
+        # ISO 32000-1 7.11.4: /CheckSum is the MD5 of the file itself (fpdf2 hashes the
+        # compressed stream)
+        embedded.params = pdf_dict({
+            "/Size": len(xml), "/ModDate": PDFDate(created, with_tz=True).serialize(),
+            "/CheckSum": f"<{hashlib.md5(xml, usedforsecurity=False).hexdigest()}>"})
     return bytes(pdf.output()), xml
 
 
@@ -261,8 +281,15 @@ def _header(pdf: FPDF, doc: InvoiceDoc, lab: Labels, t: dict[str, str]) -> None:
     pdf.set_xy(120, 15)
     _text(pdf, 75, 8, lab(f"title_{doc.kind}"), 17, bold=True, color=ACCENT, align="R")
     _text(pdf, 75, 6, lab("number", number=doc.number), 11, bold=True, align="R")
-    facts = [(lab("issue_date"), day(doc.issue_date, lang)),
-             (lab("due_date"), day(doc.due_date, lang))]
+    facts = [(lab("issue_date"), day(doc.issue_date, lang))]
+    start, end = doc.service
+    if start == end:
+        facts.append((lab("service_date"), day(end, lang)))
+    else:  # once for the document, the lines themselves when they differ
+        facts.append((lab("service_period"), lab("service_span", start=day(start, lang),
+                                                 end=day(end, lang))))
+    if doc.due_date is not None and doc.kind != "credit_note":
+        facts.append((lab("due_date"), day(doc.due_date, lang)))
     if doc.po:
         facts.append((lab("po"), doc.po))
     if doc.quote:
@@ -270,13 +297,15 @@ def _header(pdf: FPDF, doc: InvoiceDoc, lab: Labels, t: dict[str, str]) -> None:
     if b.code:
         facts.append((lab("client_code"), b.code))
     for name, value in facts:
-        pdf.set_x(120)
+        pdf.set_font("DejaVu", "B", 8.5)
+        wide = max(35.0, pdf.get_string_width(value) + 2 * pdf.c_margin + 1)
+        pdf.set_x(max(95.0, 155 - wide))  # a long value (a period) takes room on the left
         pdf.set_font("DejaVu", "", 8.5)
         pdf.set_text_color(*GREY)
         pdf.cell(40, 4.6, name, align="R")
         pdf.set_font("DejaVu", "B", 8.5)
         pdf.set_text_color(0, 0, 0)
-        pdf.cell(35, 4.6, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(wide, 4.6, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
     y = max(seller_bottom, pdf.get_y()) + 5
     pdf.set_xy(110, y)
@@ -321,6 +350,9 @@ def _table(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
     pdf.set_font("DejaVu", "", 8.5)
     for n, line in enumerate(doc.lines):
         rows = wrap(pdf, line.label, COLS[0] - 2 - 2 * pdf.c_margin)
+        if doc.per_line and line.start and line.end:
+            rows += wrap(pdf, lab("line_service", start=day(line.start, lang),
+                                  end=day(line.end, lang)), COLS[0] - 2 - 2 * pdf.c_margin)
         h = max(1, len(rows)) * 4.3 + 2
         if pdf.get_y() + h > pdf.h - 24:
             pdf.add_page()
@@ -333,7 +365,8 @@ def _table(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
         for k, text in enumerate(rows):
             pdf.set_xy(16, y + 1 + 4.3 * k)
             pdf.cell(COLS[0] - 2, 4.3, text)
-        values = (quantity(line.quantity, lang), line.unit, price(line.unit_price, lang),
+        values = (quantity(line.quantity, lang), line.unit or lab("no_unit"),
+                  price(line.unit_price, lang),
                   rate(line.vat_rate, lang), money(line.net, lang))
         x = 15 + COLS[0]
         for w, value, align in zip(COLS[1:], values, "RCRRR"):
@@ -389,11 +422,16 @@ def _totals(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
 
-def _mentions(pdf: FPDF, t: dict[str, str]) -> None:
+# what a credit note does not print: nothing is to be paid on it (the XML still carries
+# the notes, which the French rules BR-FR-05 ask of every document)
+NOT_ON_CREDIT_NOTES = frozenset(("terms", "discount", "penalties", "indemnity"))
+
+
+def _mentions(pdf: FPDF, doc: InvoiceDoc, t: dict[str, str]) -> None:
     order = ("vat_mention", "debits", "nature", "terms", "bank", "discount", "penalties",
              "indemnity", "facturx")
     for key in order:
-        if key not in t:
+        if key not in t or (doc.kind == "credit_note" and key in NOT_ON_CREDIT_NOTES):
             continue
         strong = key in ("vat_mention", "terms")
         pdf.set_x(15)

@@ -12,9 +12,23 @@ receive e-invoices, which are addressed by SIREN).
 Payment terms: at most 60 days from the invoice date, or 45 days end of month; how to
 count the latter is disputed (end of month then +45 days, or +45 days then end of month)
 and both are legal, so a due date is accepted if it is within any of the three limits.
+
+Date of the service (CGI ann. II art. 242 nonies A, I): "Générer les factures" writes it
+on each line it bills (Prestation du / au); on a hand-typed draft, a blank means the
+issue date. That blank is reported where the service date is known to differ: another
+line of the same draft is dated otherwise, or the draft bills a quote delivered on
+another day. A period that ends before it starts is an error.
+
+Deposit deductions: a final invoice states "Facture de solde : déduction faite de …" and
+references the deposit invoice (BT-25). A line is that deduction when its Origine is
+``déduction:NUMBER`` (as "Générer les factures" writes it), or ``Acompte NUMBER`` (or
+``Acompte`` with the number in its label), or when it is negative and its label names an
+issued deposit. A negative line that speaks of a deposit but names none is reported: its
+invoice would go out without the mention.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,6 +38,8 @@ from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.terms import end_of_month, latest_legal_due
 
 SIREN_MANDATORY_FROM = date(2026, 9, 1)
+DEPOSIT_WORDS = re.compile(r"\b(acompte|deposit|déduction|deduction)\b", re.IGNORECASE)
+NUMBER_WORDS = re.compile(r"[A-Za-z0-9+\-_/]+")
 RECOVERY_INDEMNITY = Decimal(40)
 COMPANY_FORMS = frozenset(("SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCS", "SCA",
                            "SELARL", "SELAS", "SELASU", "SELAFA", "SELCA", "SELEURL", "SCOP"))
@@ -99,12 +115,57 @@ PO = message("Le client {client} exige un N° de commande, absent de cette factu
              "Client {client} requires a PO number, missing on this invoice.",
              "Enter the client's purchase order number before issuing (or the invoice may be "
              "rejected).")
+SERVICE_BLANK = message(
+    "Pièce à émettre {doc} : date de prestation vide sur cette ligne ; elle sera réputée "
+    "faite le {day} (date d'émission), alors que {why}.",
+    "Saisir la date (ou la période) de la prestation dans « Prestation du » / « au » "
+    "(mention obligatoire quand elle diffère de la date de la facture).",
+    "Document to issue {doc}: no service date on this line; it will be taken as {day} (the "
+    "issue date), while {why_en}.",
+    "Enter the date (or period) of the service in \"Service from\" / \"to\" (a mandatory "
+    "mention when it differs from the invoice's date).")
+SERVICE_ORDER = message(
+    "Période de prestation inversée : du {start} au {end}.",
+    "Corriger « Prestation du » / « au » (le début avant la fin).",
+    "Service period reversed: from {start} to {end}.",
+    "Correct \"Service from\" / \"to\" (the start before the end).")
+DEDUCTION = message(
+    "Ligne négative « {label} » : elle semble déduire un acompte, mais ne nomme aucune "
+    "facture d'acompte émise ; la facture n'aura ni la mention « Facture de solde : "
+    "déduction faite de … » ni la référence de l'acompte.",
+    "Écrire dans Origine « déduction:NUMÉRO » (le numéro de la facture d'acompte).",
+    "Negative line \"{label}\": it seems to deduct a deposit but names no issued deposit "
+    "invoice; the invoice will lack the final-invoice mention and the deposit's reference.",
+    "Write \"déduction:NUMBER\" (the deposit invoice's number) in Source.")
 NO_EMAIL = message("Client {client} : {open} de factures ouvertes et aucun email de facturation : "
                    "il ne peut pas être relancé.",
                    "Saisir l'email de facturation du client.",
                    "Client {client}: {open} of open invoices and no billing email: it cannot be "
                    "reminded.",
                    "Enter the client's billing email.")
+
+
+def issued_deposits(ctx: Ctx) -> dict[str, str]:
+    """Folded number -> number of every issued deposit invoice."""
+    return {text(n).casefold(): text(n) for n, kind, posted in
+            zip(ctx.inv_number, ctx.inv_type, ctx.posted)
+            if posted and kind == "deposit" and text(n)}
+
+
+def deposit_deduction(source: str, label: str, negative: bool, deposits: dict[str, str]
+                      ) -> str | None:
+    """The number of the issued document a line of an invoice deducts, else None.
+    ``deposits`` maps the folded numbers of the issued deposits to their numbers."""
+    source = source.strip()
+    if source.casefold().startswith("déduction:"):
+        ref = source.split(":", 1)[1].strip()
+        return deposits.get(ref.casefold(), ref)
+    if not (negative or source.casefold().startswith(("acompte", "deposit"))):
+        return None
+    for word in NUMBER_WORDS.findall(f"{source} {label}"):
+        if word.casefold() in deposits:
+            return deposits[word.casefold()]
+    return None
 
 
 def check_mentions(ctx: Ctx) -> None:
@@ -114,6 +175,9 @@ def check_mentions(ctx: Ctx) -> None:
         _clients(ctx)
     if ctx.has("Factures"):
         _invoices(ctx)
+        if ctx.has("LignesFacture"):
+            _service_dates(ctx)
+            _deductions(ctx)
         if ctx.has("Clients"):
             _no_email(ctx)
 
@@ -250,6 +314,72 @@ def _invoices(ctx: Ctx) -> None:
             ctx.add("TERMS-LIMIT", ERROR, "Factures", i, "due_date", ref, TERMS,
                     due=ctx.day(when), days=(when - day).days,
                     d60=ctx.day(day + timedelta(days=60)), d45=ctx.day(d45))
+
+
+def _service_dates(ctx: Ctx) -> None:
+    """Hand-typed drafts (few): their lines' service dates against what is known."""
+    start_col = ctx.col("LignesFacture", "service_start")
+    end_col = ctx.col("LignesFacture", "service_end")
+    posted, numbers = ctx.posted, ctx.inv_number
+    issue = ctx.col("Factures", "issue_date")
+    quotes = ctx.keys("Factures", "quote")
+    delivered = ctx.col("Devis", "delivered") if ctx.has("Devis") else []
+    target = ctx.quote_target if ctx.has("Devis") else {}
+    sources = ctx.col("LignesFacture", "source")
+    labels = ctx.col("LignesFacture", "label")
+    deposits = issued_deposits(ctx)
+    for i, status in enumerate(ctx.inv_status):
+        if posted[i] or text(numbers[i]) or status == "cancelled":
+            continue
+        day = issue[i] if isinstance(issue[i], date) else ctx.today
+        lines = [k for k in ctx.lines(i) if deposit_deduction(
+            text(sources[k]), text(labels[k]), True, deposits) is None]
+        dated = {(start_col[k], end_col[k]) for k in lines
+                 if isinstance(start_col[k], date) or isinstance(end_col[k], date)}
+        t = target.get(quotes[i]) if quotes[i] else None
+        done = delivered[t] if t is not None else None
+        why = None
+        if any(d != (day, day) and d != (day, None) for d in dated):
+            why = ("une autre ligne est datée autrement", "another line is dated otherwise")
+        elif isinstance(done, date) and done != day:
+            why = (f"le devis a été livré le {ctx.day(done)}",
+                   f"the quote was delivered on {ctx.day(done)}")
+        ref = ctx.inv_ref(i)
+        for k in lines:
+            start, end = start_col[k], end_col[k]
+            if isinstance(start, date) and isinstance(end, date) and end < start:
+                ctx.add("MENTION-SERVICE", ERROR, "LignesFacture", k, "service_end", ref,
+                        SERVICE_ORDER, start=ctx.day(start), end=ctx.day(end))
+            elif why and not isinstance(start, date) and not isinstance(end, date):
+                ctx.add("MENTION-SERVICE", WARNING, "LignesFacture", k, "service_start", ref,
+                        SERVICE_BLANK, doc=ref, day=ctx.day(day), why=why[0], why_en=why[1])
+
+
+def _deductions(ctx: Ctx) -> None:
+    """Negative lines of invoices (not credit notes) that speak of a deposit or a
+    deduction but name no issued document."""
+    qty = ctx.col("LignesFacture", "quantity")
+    price = ctx.col("LignesFacture", "unit_price")
+    negative = [k for k, (q, p) in enumerate(zip(qty, price))
+                if isinstance(q, Decimal) and isinstance(p, Decimal) and q * p < 0]
+    if not negative:
+        return
+    labels = ctx.col("LignesFacture", "label")
+    sources = ctx.col("LignesFacture", "source")
+    owner = ctx.line_invoice
+    deposits = issued_deposits(ctx)
+    issued = {text(n).casefold() for n, p in zip(ctx.inv_number, ctx.posted) if p}
+    for k in negative:
+        i = owner[k]
+        if i is None or i < 0 or ctx.inv_type[i] not in ("invoice", None, ""):
+            continue
+        label, source = text(labels[k]), text(sources[k])
+        if not DEPOSIT_WORDS.search(f"{source} {label}"):
+            continue  # a discount, not a deduction
+        ref = deposit_deduction(source, label, True, deposits)
+        if ref is None or ref.casefold() not in issued:
+            ctx.add("MENTION-DEDUCTION", WARNING, "LignesFacture", k, "source",
+                    ctx.inv_ref(i), DEDUCTION, label=label)
 
 
 def _no_email(ctx: Ctx) -> None:

@@ -56,7 +56,10 @@ class NewLine:
     """One line of a document to issue.
 
     Attributes: label, quantity, unit, unit_price (excl. VAT), vat_rate, source (what
-    the line bills, written in the Origine column).
+    the line bills, written in the Origine column), service_start and service_end (the
+    date or period of the service, CGI ann. II art. 242 nonies A: the time entries'
+    days, the contract period, the milestone's or the delivery date; None for the issue
+    date, or for a deduction, which follows its document).
     """
 
     label: str
@@ -65,6 +68,8 @@ class NewLine:
     unit_price: Decimal
     vat_rate: Decimal
     source: str = ""
+    service_start: date | None = None
+    service_end: date | None = None
 
     @property
     def net(self) -> Decimal:
@@ -251,6 +256,13 @@ def period_label(p: Period, lang: str) -> str:
     return when
 
 
+def _shown(day: object, fr: bool) -> str:
+    """A date inside a line's label: 01/12/2026 in French, 2026-12-01 in English."""
+    if not isinstance(day, date):
+        return "" if day is None else str(day)
+    return f"{day:%d/%m/%Y}" if fr else day.isoformat()
+
+
 def _fmt_rate(rate: Decimal, fr: bool) -> str:
     body = format((rate * 100).normalize(), "f")
     return body.replace(".", ",") + " %" if fr else body + "%"
@@ -265,7 +277,15 @@ class _Clients:
         self.po = ctx.col("Clients", "po_required") if ctx.has("Clients") else []
         self.country = ctx.col("Clients", "country") if ctx.has("Clients") else []
         self.vat = ctx.col("Clients", "vat_number") if ctx.has("Clients") else []
+        self.language = ctx.col("Clients", "language") if ctx.has("Clients") else []
+        self.default_lang = "fr" if ctx.fr else "en"
         self._reverse: dict[int, bool] = {}
+
+    def lang(self, c: int) -> str:
+        """The language of the client's documents: the words Facturier adds to a line
+        (months, periods, deductions) follow it, as the document's own texts do."""
+        typed = text(self.language[c]) if c < len(self.language) else ""
+        return typed if typed in ("fr", "en") else self.default_lang
 
     def find(self, client: object) -> int | None:
         return self.index.get(norm(client))
@@ -346,7 +366,7 @@ class _Planner:
                          text(ctx.col("LignesFacture", "unit")[k]),
                          ctx.col("LignesFacture", "unit_price")[k] or ZERO,
                          ctx.col("LignesFacture", "vat_rate")[k] or ZERO,
-                         text(ctx.col("LignesFacture", "source")[k]))
+                         text(ctx.col("LignesFacture", "source")[k]), *_service(ctx, k))
                  for k in ctx.lines(i)]
         own_lines = bool(lines)
         credited, credited_date = text(col("credited")), None
@@ -364,7 +384,7 @@ class _Planner:
                                  text(ctx.col("LignesFacture", "unit")[k]),
                                  ctx.col("LignesFacture", "unit_price")[k] or ZERO,
                                  ctx.col("LignesFacture", "vat_rate")[k] or ZERO,
-                                 f"avoir:{credited}")
+                                 f"avoir:{credited}", *_service(ctx, k))
                          for k in ctx.lines(j)]
             amount = Document("credit_note", client, "", lines, [], self.day, "", None
                               ).totals()[2]
@@ -548,8 +568,10 @@ class _Planner:
                         room=ctx.money(max(ZERO, q_net - billed)))
                 continue
             shares = allocate(amount, nets)
+            planned = ctx.col("Echeances", "planned_date")[m]
+            reached = planned if isinstance(planned, date) and planned <= self.day else None
             lines = [NewLine(f"{m_label} – {text(label[k])}", ONE, "", s, r,
-                             f"jalon:{number}")
+                             f"jalon:{number}", reached)
                      for k, s, r in zip(qlines, shares, rates) if s]
             subject = (f"Échéance « {m_label} » du devis {number}" if fr else
                        f"Milestone \"{m_label}\" of quote {number}")
@@ -561,7 +583,7 @@ class _Planner:
         if not done or billed >= q_net:
             return
         lines = [NewLine(text(label[k]), qty[k] or ZERO, text(unit[k]), price[k] or ZERO, r,
-                         f"devis:{number}")
+                         f"devis:{number}", delivered)
                  for k, r in zip(qlines, rates)]
         lines += self._deductions(billed_docs, c)
         full = not billed_docs
@@ -587,17 +609,18 @@ class _Planner:
             for k in ctx.lines(i):
                 bases[l_rate[k] or ZERO] += l_net[k] or ZERO
             number = text(ctx.inv_number[i])
-            when = ctx.day(dates[i])
+            fr = self.clients.lang(c) == "fr"
+            when = _shown(dates[i], fr)
             if ctx.inv_type[i] == "deposit":
-                what = (f"Acompte {number} du {when} déduit" if self.fr else
+                what = (f"Acompte {number} du {when} déduit" if fr else
                         f"Deposit {number} of {when} deducted")
             else:
-                what = (f"Déjà facturé : {number} du {when}" if self.fr else
+                what = (f"Déjà facturé : {number} du {when}" if fr else
                         f"Already invoiced: {number} of {when}")
             several = len([b for b in bases.values() if b]) > 1
             for r in sorted(bases, reverse=True):
                 if bases[r]:
-                    out.append(NewLine(what + (f" (TVA {_fmt_rate(r, self.fr)})"
+                    out.append(NewLine(what + (f" (TVA {_fmt_rate(r, fr)})"
                                                if several else ""),
                                        -ONE, "", bases[r], r, f"déduction:{number}"))
         return out
@@ -635,7 +658,7 @@ class _Planner:
                 ctx.add("GEN-CLIENT", ERROR, "Temps", k, "client", client, TIME_CLIENT,
                         day=ctx.day(dates[k]), client=client)
                 continue
-            month = month_label(key[2], "fr" if self.fr else "en")
+            month = month_label(key[2], self.clients.lang(c))
             per: dict[tuple[str, Decimal], Decimal] = defaultdict(Decimal)
             order: list[tuple[str, Decimal]] = []
             for k in entries:
@@ -645,9 +668,12 @@ class _Planner:
                 per[who] += qty[k]
             vat = self._vat(c, None)
             suffix = f" – {project}" if project else ""
-            unit = "jour" if self.fr else "day"
+            unit = "jour" if self.clients.lang(c) == "fr" else "day"
+            worked = {who: [dates[k] for k in entries
+                            if (text(consultants[k]), rates[k]) == who] for who in order}
             lines = [NewLine(f"{who} – {month}{suffix}", per[(who, rate)], unit, rate, vat,
-                             f"temps:{key[2]:%Y-%m}")
+                             f"temps:{key[2]:%Y-%m}", min(worked[(who, rate)]),
+                             max(worked[(who, rate)]))
                      for who, rate in order]
             sources = []
             for k in entries:
@@ -667,7 +693,6 @@ class _Planner:
         periods already in the workbook's lines are skipped here, those in the journal
         by the job."""
         ctx = self.ctx
-        lang = "fr" if self.fr else "en"
         labels = ctx.col("Contrats", "label") if ctx.has("Contrats") else []
         refused: set[int] = set()
         for due in due_periods(ctx, self.day):
@@ -689,11 +714,18 @@ class _Planner:
                         client=due.client, contract=due.ref)
                 refused.add(due.index)  # the client would reject it: one finding per contract
                 continue
-            when = period_label(due.period, lang)
+            when = period_label(due.period, self.clients.lang(c))
             lines = [NewLine(f"{ln.label} – {when}", ln.quantity, ln.unit, ln.unit_price,
-                             self._vat(c, ln.vat_rate), due.source) for ln in due.lines]
+                             self._vat(c, ln.vat_rate), due.source, due.period.first,
+                             due.period.last) for ln in due.lines]
             self._new("invoice", c, due.client, f"{text(labels[due.index])} – {when}", lines,
                       [due.source], po=due.po)
+
+
+def _service(ctx: Ctx, k: int) -> tuple[date | None, date | None]:
+    """The service date or period typed on invoice line k (dates only)."""
+    got = [ctx.col("LignesFacture", key)[k] for key in ("service_start", "service_end")]
+    return tuple(v if isinstance(v, date) else None for v in got)  # type: ignore[return-value]
 
 
 def plan_invoices(ctx: Ctx, day: date) -> Plan:

