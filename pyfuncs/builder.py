@@ -251,6 +251,9 @@ def build_workbook(path: Path | str, lang: str = "fr",
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
+    # Every formula's cached value is Python's (the template's empty rows: 0, what the
+    # formulas give there), so opening the file need not recalculate every formula.
+    book.calc_on_load = False
     fmts = _Formats(book)
     # A fixed creation date makes the template byte-for-byte reproducible from the schema.
     book.set_properties({"title": "Facturation", "author": "Facturier",

@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.cells import col_index, col_letter
+from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
 from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
@@ -251,6 +252,45 @@ def _merge_row(number: int, row: bytes | None, edits: dict[int, CellEdit]) -> by
     return open_tag + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
 
 
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
+
+
+def _cached_edit(shown: str) -> CellEdit:
+    def edit(_number: int, old: bytes | None) -> bytes:
+        f = _FORMULA.search(old) if old is not None else None
+        if f is None or old is None:
+            return old or b""
+        tag = re.sub(rb'\s+t="[^"]*"', b"", old[:old.index(b">") + 1])
+        return tag + f[0] + b"<v>" + shown.encode() + b"</v></c>"
+    return edit
+
+
+def _cache_formula_values(path: Path, tables: list[str]) -> None:
+    """Bring the cached values of ``tables``' formulas in the package at ``path`` up to
+    date (what the formulas give today, by the clock as TODAY() does), or, when its
+    tables cannot be read, ask for a full recalculation on opening; fsynced either way."""
+    stale = stale_formula_cells(path, tables, date.today())
+    writer = WorkbookWriter(path)
+    if stale is None:
+        writer._finish_workbook(full_calc=True)
+    elif not stale:
+        with path.open("rb+") as f:
+            os.fsync(f.fileno())
+        return
+    for name, updates in (stale or {}).items():
+        writer.set_cached_values(name, updates)
+    staged = path.with_name(path.name + ".cached")
+    try:
+        with staged.open("wb") as out:
+            writer._write_package(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+
+
 # ------------------------------------------------------------------------- styles
 class _Styles:
     """Finds or appends the few cell formats the writer needs; the only edit to styles.xml.
@@ -413,6 +453,7 @@ class WorkbookWriter:
         self._parts: dict[str, _Blob | str] = {}  # owned parts' new content
         self._deleted: set[str] = set()
         self._formulas_changed = self._committed = False
+        self._fed: set[str] = set()  # tables whose input cells the job changed
         office = [r for r in self._relationships("") if r["Type"].endswith("/officeDocument")]
         if not office or "purl.oclc.org" in office[0]["Type"]:
             raise PackageError(f"{self.path}: no workbook part (or Strict Open XML, which "
@@ -695,6 +736,7 @@ class WorkbookWriter:
         if not rows:
             return
         table = self._table(table_name)
+        self._fed.add(table.display.casefold())
         shape = self._shape(table)
         if shape.totals_rows:
             raise ValueError(f"table {table.display} has a totals row: appending under it is "
@@ -828,6 +870,7 @@ class WorkbookWriter:
     def set_cells(self, table_name: str, updates: list[tuple[int, str, object]]) -> None:
         """Replace values in a Table's input cells (sheet row, header label), keeping styles."""
         table = self._table(table_name)
+        self._fed.add(table.display.casefold())
         shape = self._shape(table)
         c1, r1, _, last = shape.ref
         edits: dict[int, dict[int, CellEdit]] = {}
@@ -838,6 +881,20 @@ class WorkbookWriter:
             if not r1 + shape.header_rows <= number <= last:
                 raise ValueError(f"row {number} is outside table {table.display}")
             edits.setdefault(number, {})[c1 + i] = self._set_edit(shape, i, value)
+        if edits:
+            self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
+
+    def set_cached_values(self, table_name: str, updates: list[tuple[int, str, object]]
+                          ) -> None:
+        """Cache ``value`` beside the formula of calculated cells (sheet row, header
+        label), formula and style kept; a cell whose formula a user replaced by a value
+        is left as it is."""
+        table = self._table(table_name)
+        shape = self._shape(table)
+        edits: dict[int, dict[int, CellEdit]] = {}
+        for number, label, value in updates:
+            col = shape.ref[0] + shape.column(label, table.display)
+            edits.setdefault(number, {})[col] = _cached_edit(_number(value))  # type: ignore[arg-type]
         if edits:
             self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
 
@@ -1051,14 +1108,18 @@ class WorkbookWriter:
         if (st.st_size, st.st_mtime_ns) != self._stamp:
             raise WorkbookLocked(f"{self.path} was changed by someone else while the job ran; "
                                  "nothing was written: run again")
-        self._finish_workbook()
+        refresh = groups_to_refresh(self._tables.keys(), self._fed, self._full_calc())
+        self._finish_workbook(full_calc=not refresh)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
                 self._write_package(out)
                 out.flush()
-                os.fsync(out.fileno())
+                if not refresh:
+                    os.fsync(out.fileno())
+            if refresh:
+                _cache_formula_values(Path(tmp), refresh)
             os.chmod(tmp, st.st_mode & 0o7777)
             if backup:
                 bak = self.path.with_name(f"{self.path.stem}.bak{self.path.suffix}")
@@ -1084,11 +1145,23 @@ class WorkbookWriter:
         self._committed = True
         return self.path
 
-    def _finish_workbook(self) -> None:
-        """Full recalculation on load; no stale calcChain once formulas changed."""
+    def _full_calc(self) -> bool:
+        """Whether the workbook asks for a full recalculation on opening (its cached
+        values may then be anything: XlsxWriter's zeros, an older version's)."""
+        m = re.search(r"<calcPr\b[^>]*?/?>", self._text(self._wb))
+        return bool(m and re.search(r'fullCalcOnLoad="(?:1|true)"', m[0]))
+
+    def _finish_workbook(self, full_calc: bool = True) -> None:
+        """No stale calcChain once formulas changed; a full recalculation on opening only
+        when the formulas' cached values are not brought up to date (``full_calc``): with
+        true cached values, opening costs no recalculation of every formula."""
         wb = self._text(self._wb)
         m = re.search(r"<calcPr\b[^>]*?/?>", wb)
-        if m is None:
+        if not full_calc:
+            if m is not None and "fullCalcOnLoad=" in m[0]:
+                tag = re.sub(r'\s*fullCalcOnLoad="[^"]*"', "", m[0])
+                wb = wb[:m.start()] + tag + wb[m.end():]
+        elif m is None:
             wb = _insert_before(wb, _AFTER_DEFINED_NAMES[1:], "</workbook>",
                                 '<calcPr fullCalcOnLoad="1"/>')
         elif "fullCalcOnLoad=" in m[0]:

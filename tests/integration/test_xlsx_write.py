@@ -95,8 +95,11 @@ def job(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     writer.set_cells("Factures", [(4, "N° facture", "FAC2026-0003"),
                                   (4, "Date", date(2026, 3, 1)), (2, "Litige", "Oui")])
     assert writer.commit() == book
+    # The fixture asks for a full recalculation on opening (its cached values are not
+    # trusted): the job caches the value of every formula, the invoice lines' included.
     owned = {"xl/workbook.xml", "xl/styles.xml", "xl/tables/table3.xml",
-             *(part_of(RICH, s) for s in ("Contrôles", "Paiements", "Factures"))}
+             *(part_of(RICH, s) for s in ("Contrôles", "Paiements", "Factures",
+                                          "Lignes de facture"))}
     return SimpleNamespace(path=book, backup=folder / "Facturation.bak.xlsm", owned=owned)
 
 
@@ -126,14 +129,17 @@ def test_vba_charts_picture_buttons_comment_and_x14_extensions_survive(
     assert b"Facturier.ControlerLeClasseur" in after["xl/drawings/vmlDrawing2.vml"][2]
 
 
-def test_workbook_xml_only_gains_the_autofilter_name_of_the_rewritten_sheet(
+def test_workbook_xml_only_gains_the_autofilter_name_and_loses_the_full_recalculation(
         job: SimpleNamespace) -> None:
     original, result = read(RICH, "xl/workbook.xml"), read(job.path, "xl/workbook.xml")
     names = re.findall(r"<definedName\b[^>]*>[^<]*</definedName>", result)
     filters = [n for n in names if "_xlnm._FilterDatabase" in n]
     assert filters == [('<definedName name="_xlnm._FilterDatabase" localSheetId="4" hidden="1">'
                         "'Contrôles'!$A$3:$I$6</definedName>")]
-    assert result.replace(filters[0], "") == original  # calcPr already had fullCalcOnLoad
+    # every formula now caches its true value: opening needs no full recalculation
+    assert '<calcPr calcId="124519" fullCalcOnLoad="1"/>' in original
+    assert result.replace(filters[0], "") == original.replace(
+        '<calcPr calcId="124519" fullCalcOnLoad="1"/>', '<calcPr calcId="124519"/>')
 
 
 def test_appended_payments_and_set_invoice_cells_read_back(job: SimpleNamespace) -> None:
@@ -340,13 +346,15 @@ def test_calculated_columns_get_their_formula_and_the_stale_calc_chain_goes(
         assert "xl/calcChain.xml" not in z.namelist()
     assert "calcChain" not in read(book, "xl/_rels/workbook.xml.rels")
     assert "calcChain" not in read(book, "[Content_Types].xml")
-    assert '<calcPr calcId="191029" fullCalcOnLoad="1"/>' in read(book, "xl/workbook.xml")
+    assert '<calcPr calcId="191029"/>' in read(book, "xl/workbook.xml")
     ws = openpyxl.load_workbook(book)["Factures"]
+    values = openpyxl.load_workbook(book, data_only=True)["Factures"]
     tbl = S.table("Factures")
     for j, col in enumerate(tbl.columns):
         cell = ws.cell(5, j + 1)
         if col.computed:
             assert cell.value == "=" + S.render_formula(tbl, col, "fr"), col.key
+            assert values.cell(5, j + 1).value == 0, col.key  # a draft without lines
     assert ws["A5"].value == "F4" and ws.tables["Factures"].ref == "A1:V5"
 
 
