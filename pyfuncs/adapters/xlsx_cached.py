@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from pyfuncs.adapters.xlsx_read import WorkbookError, read_workbook
-from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.computed import compute_all, days_late
 
 # The tables whose formulas read each other: a change to any input of a group can change
 # the formulas of the group (Factures' paid and balance read Paiements; its totals read
@@ -35,7 +35,8 @@ Update = tuple[int, str, object]  # sheet row, header label, value
 def groups_to_refresh(present: Collection[str], changed: Collection[str],
                       everything: bool) -> list[str]:
     """The tables to read: every group whose tables are all in the package and one of
-    which the job changed (all of them when ``everything``), plus the invoices' group.
+    which the job changed (all of them when ``everything``); else, for the days late
+    alone, the invoices (``CLOCK_ONLY``).
 
     ``present`` and ``changed`` are table names folded with str.casefold."""
     tables: list[str] = []
@@ -43,9 +44,16 @@ def groups_to_refresh(present: Collection[str], changed: Collection[str],
         folded = [t.casefold() for t in group]
         if not all(t in present for t in folded):
             continue
-        if everything or group is CLOCK_GROUP or any(t in changed for t in folded):
+        if everything or any(t in changed for t in folded):
             tables += group
+        elif group is CLOCK_GROUP:
+            tables.append(CLOCK_ONLY)
     return tables
+
+
+# Read for the days late only: no input of the invoices' formulas changed, so the cached
+# balances (true since the last job wrote them) give the days late of today.
+CLOCK_ONLY = "Factures (days late)"
 
 
 def stale_formula_cells(path: Path, tables: Iterable[str], today: date
@@ -57,14 +65,20 @@ def stale_formula_cells(path: Path, tables: Iterable[str], today: date
     tables = list(tables)
     if not tables:
         return {}
+    clock_only = CLOCK_ONLY in tables
     try:
-        data = read_workbook(path, tables)
+        data = read_workbook(path, [t for t in tables if t != CLOCK_ONLY] +
+                             (["Factures"] if clock_only else []))
     except (WorkbookError, KeyError, ValueError):
         return None
     try:
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
     except (TypeError, ArithmeticError):  # a value no formula could compute either
         return None
+    if clock_only:
+        invoices = data.tables["Factures"]
+        computed["Factures"] = {"days_late": days_late(
+            invoices.cached["balance"], invoices.cols["due_date"], today)}
     out: dict[str, list[Update]] = {}
     for name, columns in computed.items():
         tbl = data.tables[name]
