@@ -129,16 +129,18 @@ def test_vba_charts_picture_buttons_comment_and_x14_extensions_survive(
     assert b"Facturier.ControlerLeClasseur" in after["xl/drawings/vmlDrawing2.vml"][2]
 
 
-def test_workbook_xml_only_gains_the_autofilter_name_and_loses_the_full_recalculation(
+def test_workbook_xml_only_gains_the_sheet_s_filter_and_print_titles_and_loses_the_full_recalculation(
         job: SimpleNamespace) -> None:
     original, result = read(RICH, "xl/workbook.xml"), read(job.path, "xl/workbook.xml")
     names = re.findall(r"<definedName\b[^>]*>[^<]*</definedName>", result)
-    filters = [n for n in names if "_xlnm._FilterDatabase" in n]
-    assert filters == [('<definedName name="_xlnm._FilterDatabase" localSheetId="4" hidden="1">'
-                        "'Contrôles'!$A$3:$I$6</definedName>")]
+    added = [n for n in names if "_xlnm._FilterDatabase" in n or "_xlnm.Print_Titles" in n]
+    assert added == [('<definedName name="_xlnm._FilterDatabase" localSheetId="4" hidden="1">'
+                      "'Contrôles'!$A$3:$I$6</definedName>"),
+                     ('<definedName name="_xlnm.Print_Titles" localSheetId="4">'
+                      "'Contrôles'!$3:$3</definedName>")]
     # every formula now caches its true value: opening needs no full recalculation
     assert '<calcPr calcId="124519" fullCalcOnLoad="1"/>' in original
-    assert result.replace(filters[0], "") == original.replace(
+    assert result.replace(added[0], "").replace(added[1], "") == original.replace(
         '<calcPr calcId="124519" fullCalcOnLoad="1"/>', '<calcPr calcId="124519"/>')
 
 
@@ -529,3 +531,18 @@ def test_a_part_deflated_in_pieces_is_one_valid_deflate_stream(sizes) -> None:
     assert (blob.crc, blob.usize) == (zlib.crc32(data[:pos]), pos)
     whole = zlib.compressobj(3, zlib.DEFLATED, -15)
     assert blob.csize <= 1.02 * len(whole.compress(data[:pos]) + whole.flush()) + 64
+
+
+def test_an_output_sheet_without_a_page_setup_gets_a4_fitted_to_width(
+        job: SimpleNamespace) -> None:
+    """The fixture's Contrôles sheet has margins and no page set-up: the rewrite adds one
+    at its place (after the margins), and asks the sheet to fit the page."""
+    xml = read(job.path, part_of(RICH, "Contrôles"))
+    assert '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' \
+        in xml
+    assert xml.index("<pageMargins") < xml.index("<pageSetup")
+    assert ('<sheetPr codeName="Sheet5"><tabColor rgb="FFC00000"/><pageSetUpPr fitToPage="1"/>'
+            "</sheetPr>") in xml
+    ws = openpyxl.load_workbook(job.path)["Contrôles"]
+    assert ws.page_setup.paperSize == 9 and ws.print_title_rows == "$3:$3"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
