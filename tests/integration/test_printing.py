@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 
 from pyfuncs import schema as S
 from pyfuncs.demo import run_demo
+from tests.support.libreoffice import convert, needs_libreoffice
 
 TODAY = date(2026, 11, 23)
 
@@ -116,3 +119,24 @@ def test_the_dashboard_charts_value_axes_have_a_number_format(demo) -> None:
         fmt = re.search(r'<c:numFmt formatCode="([^"]*)" sourceLinked="0"/>', axis)
         assert fmt and fmt[1] != "General"
     assert any("€" in c for c in charts)
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_libreoffice_prints_the_dashboard_and_the_aged_balance_on_one_page_each(
+        demo, tmp_path) -> None:
+    """Printed by LibreOffice, the demo's dashboard (charts included) and its aged balance
+    take one page each (three and four before they had a page set-up)."""
+    pdf = convert(demo, tmp_path, target="pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    firsts = [page.strip().splitlines()[0] if page.strip() else "" for page in
+              text.split("\f")]
+    def pages_of(title: str) -> int:
+        start = next(k for k, line in enumerate(firsts) if line.startswith(title + " :"))
+        following = [k for k, line in enumerate(firsts) if k > start and " : écrit par " in line
+                     or k > start and line.startswith(("Clé", "Registre"))]
+        return (min(following) if following else len(firsts)) - start
+    assert pages_of("Tableau de bord") == 1
+    assert pages_of("Balance âgée") == 1
