@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 
-from pyfuncs.adapters.xlsx_read import WorkbookError, read_workbook
+from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.domain.computed import compute_all, days_late
 
 # The tables whose formulas read each other: a change to any input of a group can change
@@ -69,16 +69,13 @@ def stale_formula_cells(path: Path, tables: Iterable[str], today: date
     try:
         data = read_workbook(path, [t for t in tables if t != CLOCK_ONLY] +
                              (["Factures"] if clock_only else []))
-    except (WorkbookError, KeyError, ValueError):
-        return None
-    try:
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
-    except (TypeError, ArithmeticError):  # a value no formula could compute either
-        return None
-    if clock_only:
-        invoices = data.tables["Factures"]
-        computed["Factures"] = {"days_late": days_late(
-            invoices.cached["balance"], invoices.cols["due_date"], today)}
+        if clock_only:
+            invoices = data.tables["Factures"]
+            computed["Factures"] = {"days_late": days_late(
+                invoices.cached["balance"], invoices.cols["due_date"], today)}
+    except Exception:  # noqa: BLE001 - a workbook that is not the schema's, or a value no
+        return None    # formula computes either: the spreadsheet recalculates on opening
     out: dict[str, list[Update]] = {}
     for name, columns in computed.items():
         tbl = data.tables[name]

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.demo import run_demo
+from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.demo import build_demo, run_demo
+from pyfuncs.jobs import run_age
 from pyfuncs.jobs_invoicing import run_generate
 from tests.support.libreoffice import convert, needs_libreoffice
 
@@ -108,3 +110,36 @@ def test_the_invoices_the_statement_paid_cache_their_payment(after_jobs) -> None
             assert cached_paid == paid[key], number
             assert balance == total - paid[key], number
     assert checked > 50
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_a_job_writing_only_reports_brings_the_days_late_to_the_clock_s_day(tmp_path) -> None:
+    """A workbook last written three days ago: the aged balance, which changes no input,
+    re-caches the days late as TODAY() gives them now."""
+    path, _ = build_demo(tmp_path, invoices=None, today=date.today() - timedelta(days=3))
+    before = read_workbook(path, ["Factures"]).tables["Factures"].cached["days_late"]
+    run_age(path, date.today())
+    after = read_workbook(path, ["Factures"]).tables["Factures"].cached["days_late"]
+    assert sum(a == b + 3 for a, b in zip(after, before) if b) > 10  # late ones moved on
+    compared, wrong = disagreements(path, convert(path, tmp_path / "lo"))
+    assert wrong == [] and compared > 2500
+
+
+def test_a_workbook_whose_tables_cannot_be_read_asks_for_a_recalculation_instead(
+        tmp_path) -> None:
+    """The writer's own work stands; the spreadsheet is asked to recalculate on opening."""
+    path, _ = build_demo(tmp_path, invoices=None, today=date.today())
+    with zipfile.ZipFile(path) as z:  # the invoices' table loses its "Client" column name
+        items = {n: z.read(n) for n in z.namelist()}
+    table = next(n for n, data in items.items()
+                 if n.startswith("xl/tables/") and b'displayName="Factures"' in data)
+    items[table] = items[table].replace(b'name="Client"', b'name="Qui"', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+    writer = WorkbookWriter(path)
+    writer.append_rows("Paiements", [{"Date": date.today(), "Montant": Decimal("10.00")}])
+    writer.commit()
+    with zipfile.ZipFile(path) as z:
+        assert 'fullCalcOnLoad="1"' in z.read("xl/workbook.xml").decode()
