@@ -1007,7 +1007,8 @@ class WorkbookWriter:
             raise ValueError(f"unknown column kinds {sorted(unknown)}")
         styles = [book.xf(k) for k in kinds]
         attrs = [f' s="{x}"' if x else "" for x in styles]
-        total_styles = [book.xf_total(k) for k in kinds] if total_row is not None else []
+        total_styles: list[int | None] = ([book.xf_total(k) for k in kinds]
+                                          if total_row is not None else [])
         total_attrs = [f' s="{x}"' for x in total_styles]
         title_s, header_s, link_s, date_s = (book.xf(k) for k in ("title", "header", "link",
                                                                   "date"))
