@@ -1,4 +1,4 @@
-"""Generate benchmark (issue 4): 1,000 invoices issued from quotes and time entries in the
+"""Generate benchmark: 1,000 invoices issued from quotes and time entries in the
 100k-invoice demo workbook (target: 5 s), each run a fresh process on a fresh copy of the
 file with no journal, so every run numbers and writes all 1,000.
 

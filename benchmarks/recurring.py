@@ -1,4 +1,4 @@
-"""Recurring billing benchmark (issue 10): 2,000 contracts, one year of catch-up (target
+"""Recurring billing benchmark: 2,000 contracts, one year of catch-up (target
 3 s). Two figures, medians of fresh processes on fresh copies of the file (no journal):
 
 - plan: reading the tables generation reads and planning every due contract period

@@ -1,5 +1,5 @@
-"""Reminder benchmark (issue 7): 1,000 personalised reminders, each with its invoice PDF
-(the pdf job's Factur-X, issue 8), sent over one SMTP connection to a local aiosmtpd
+"""Reminder benchmark: 1,000 personalised reminders, each with its invoice PDF
+(the pdf job's Factur-X), sent over one SMTP connection to a local aiosmtpd
 server and accepted, then recorded in the journal and the Relances table. Target: 30 s.
 
     python benchmarks/remind.py                 # 1,000 emails, medians of 3 runs

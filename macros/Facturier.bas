@@ -1,8 +1,10 @@
 Attribute VB_Name = "Facturier"
-' Facturier: one Sub per button of the workbook, each a single RunPython line.
-' Import this module into the workbook (Developer > Visual Basic > File > Import File)
-' with the xlwings add-in installed; the xlwings.conf sheet says which Python runs it and
-' which module holds the worksheet functions. The Python side is pyfuncs/buttons.py.
+' Facturier : one Sub per button of the workbook, each a single RunPython line.
+' `facturier init` and `facturier excel-setup` put this module into the workbook's VBA
+' project with xlwings' standalone module (RunPython); the xlwings.conf sheet says which
+' Python runs it and which module holds the worksheet functions. The Python side is
+' pyfuncs/buttons.py. The file is UTF-8; the project stores it in Windows-1252, its
+' declared code page, so accented text is written as it reads.
 
 Sub GenererFactures()
     RunPython "import pyfuncs.buttons as b; b.generer_factures()"
@@ -33,14 +35,13 @@ Sub ImporterReleve()
     ' nothing. Each path reaches Python as its UTF-16 code units (numbers only), so no
     ' quote, accent, % (cmd.exe) or | (the Mac bridge) in a path can break the RunPython
     ' line: pyfuncs/buttons.py, importer_releve, decodes them.
-    ' the module is ASCII (ms-ovba reads it so): e-acute is ChrW(233)
     Dim chosen As Variant, i As Long, arg As String, title As String
-    title = "Importer un relev" & ChrW(233) & " bancaire"
+    title = "Importer un relevé bancaire"
     #If Mac Then
         chosen = Application.GetOpenFilename(, , title, , True)
     #Else
         chosen = Application.GetOpenFilename( _
-            "Relev" & ChrW(233) & "s bancaires (*.xml;*.ofx;*.qfx;*.sta;*.940;*.csv;*.txt)," & _
+            "Relevés bancaires (*.xml;*.ofx;*.qfx;*.sta;*.940;*.csv;*.txt)," & _
             "*.xml;*.ofx;*.qfx;*.sta;*.940;*.csv;*.txt,Tous les fichiers (*.*),*.*", _
             1, title, , True)
     #End If
@@ -52,7 +53,7 @@ Sub ImporterReleve()
     Next i
     arg = arg & "]"
     If Len(arg) > 6000 Then ' the Windows command line holds 8191 characters in all
-        MsgBox "Trop de fichiers " & ChrW(224) & " la fois : choisissez-en moins.", _
+        MsgBox "Trop de fichiers à la fois : choisissez-en moins.", _
             vbExclamation, "Facturier"
         Exit Sub
     End If

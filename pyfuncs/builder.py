@@ -8,6 +8,8 @@ workbook (that is the surgical writer's job, adapters/xlsx_write.py).
 """
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,9 +18,10 @@ from pathlib import Path
 import xlsxwriter
 
 from pyfuncs import schema as S
+from pyfuncs.adapters.vba_project import buttons_project
 from pyfuncs.adapters.xlsx_write import header_width, is_wide
 from pyfuncs.domain.computed import compute_all, rows_to_columns
-from pyfuncs.paths import vba_project
+from pyfuncs.paths import macro_sources
 
 EXTRA_DV_ROWS = 500  # validation reaches below a table, where Excel extends it as users type
 
@@ -178,7 +181,13 @@ def _output_sheet(ws, fmts: _Formats, sheet: S.Sheet, lang: str) -> None:
     ws.freeze_panes(3, 0)
 
 
-VBA_PROJECT = vba_project()
+@functools.cache
+def vba_project() -> bytes:
+    """The VBA project of a macro-enabled workbook: built from macros/*.bas and the
+    installed xlwings' standalone modules, so RunPython matches the xlwings that runs it."""
+    return buttons_project(macro_sources())
+
+
 # The dashboard's buttons: (macro of macros/Facturier.bas, French caption, English caption)
 BUTTONS = (
     ("GenererFactures", "Générer les factures", "Generate invoices"),
@@ -193,9 +202,7 @@ BUTTONS = (
 
 def _buttons(book, ws, lang: str) -> None:
     """A macro-enabled workbook carries the VBA project and the buttons that run it."""
-    if not VBA_PROJECT.exists():
-        raise FileNotFoundError(f"{VBA_PROJECT} is missing: python macros/build_vba.py")
-    book.add_vba_project(str(VBA_PROJECT))
+    book.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
     for k, (macro, fr, en) in enumerate(BUTTONS):
         ws.insert_button(3 + 2 * k, 9, {"macro": macro, "caption": fr if lang == "fr" else en,
                                         "width": 200, "height": 30})

@@ -92,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help='print {"findings": [...]}')
     s.add_argument("--date", type=_date, default=None, help="today's date (default: today)")
 
+    s = sub.add_parser("refresh", help=(
+        "what the button 'Actualiser la balance âgée' does: the checks, the aged balance "
+        "and the dashboard, in one read of the workbook"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--as-of", type=_date, default=None,
+                   help="the date of the balance and of the checks (default: today)")
+    s.add_argument("--json", action="store_true",
+                   help='print {"findings": [...], "counts": {...}, "aged_balance": {...}}')
+
     s = sub.add_parser("age", help="aged balance as of a date")
     s.add_argument("workbook", type=Path)
     s.add_argument("--as-of", type=_date, default=None)
@@ -190,6 +199,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_findings(findings: list, shown: int = 10) -> None:
+    """The first findings, one line each; the rest are in the Contrôles sheet."""
+    for f in findings[:shown]:
+        print(f"  {f.severity:7} {f.location()}: {f.message}")
+    if len(findings) > shown:
+        print(f"  ... and {len(findings) - shown} more in the Contrôles sheet")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from pyfuncs.jobs import run_check
     _must_exist(args.workbook)
@@ -204,10 +221,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         c = result.counts
         print(f"{args.workbook}: {c.get('error', 0)} error(s), {c.get('warning', 0)} "
               f"warning(s), {c.get('info', 0)} info; see the Contrôles sheet.")
-        for f in result.findings[:10]:
-            print(f"  {f.severity:7} {f.location()}: {f.message}")
-        if len(result.findings) > 10:
-            print(f"  ... and {len(result.findings) - 10} more in the Contrôles sheet")
+        _print_findings(result.findings)
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs import run_refresh
+    _must_exist(args.workbook)
+    as_of = args.as_of or date.today()
+    with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
+        result = run_refresh(args.workbook, as_of, step)
+    balance = result.balance
+    assert balance is not None  # the refresh computes it
+    if args.json:
+        print(json.dumps({"findings": [f.as_dict() for f in result.findings],
+                          "counts": result.counts, "aged_balance": balance.as_json()},
+                         default=_json_default, ensure_ascii=False, indent=1))
+        return EXIT_FINDINGS if result.errors else EXIT_OK
+    c = result.counts
+    print(f"{args.workbook}: as of {as_of:%d/%m/%Y}, {c.get('error', 0)} error(s), "
+          f"{c.get('warning', 0)} warning(s), {c.get('info', 0)} info (Contrôles sheet); "
+          f"aged balance of {len(balance.clients)} client(s), {balance.total:,.2f} "
+          f"{balance.currency} (Balance âgée sheet); dashboard refreshed.")
+    _print_findings(result.findings)
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -273,7 +309,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _invoice_pdf(path: Path, day: date) -> Callable[[str], bytes | None] | None:
-    """The invoice PDF renderer (issue 8) as ``number -> PDF bytes``, to attach invoices
+    """The invoice PDF renderer as ``number -> PDF bytes``, to attach invoices
     to reminders; None where it is not installed."""
     try:
         from pyfuncs.jobs_documents import invoice_pdf_attacher
@@ -418,7 +454,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     from pyfuncs.adapters.xlsx_macros import enable_macros
     from pyfuncs.adapters.xlsx_read import read_workbook
     from pyfuncs.adapters.xlsx_write import WorkbookWriter
-    from pyfuncs.builder import VBA_PROJECT, build_workbook
+    from pyfuncs.builder import build_workbook, vba_project
     _must_exist(args.workbook)
     out: Path = args.out or args.workbook.with_suffix(".xlsm")
     if out.suffix.lower() != ".xlsm":
@@ -438,7 +474,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
         names = writer.sheet_names()
         dashboard = next((S.sheet_name("dashboard", g) for g in S.LANGS
                           if S.sheet_name("dashboard", g) in names), None)
-        done = enable_macros(writer, VBA_PROJECT.read_bytes(), vml, dashboard)
+        done = enable_macros(writer, vba_project(), vml, dashboard)
         writer.commit(backup=False)
     except BaseException:
         out.unlink(missing_ok=True)
@@ -469,6 +505,7 @@ def _must_exist(path: Path) -> None:
 
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_age,
+            "refresh": cmd_refresh,
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
             "bank": cmd_bank,

@@ -708,7 +708,7 @@ class _Gen:
 
     # ----------------------------------------------------------------------- contracts
     def contracts(self) -> None:
-        """Five recurring contracts (issue 10), billed by the "previous runs" up to five
+        """Five recurring contracts, billed by the "previous runs" up to five
         days ago: monthly maintenance, quarterly hosting in two lines, a yearly licence
         revised each January by the Syntec index (values typed monthly, a client that
         requires a PO), one suspended three months ago, and one whose month three months

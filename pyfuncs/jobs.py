@@ -173,6 +173,7 @@ class CheckResult:
     findings: list[Finding]
     path: Path
     counts: dict[str, int]
+    balance: AgedBalance | None = None  # the aged balance the dashboard was drawn from
 
     @property
     def errors(self) -> int:
@@ -212,7 +213,7 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
             write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, today, counts, when)
         writer.commit()
-    return CheckResult(findings, as_source(path).path, counts)
+    return CheckResult(findings, as_source(path).path, counts, balance)
 
 
 def _stamp(lang: str, title: str, when: datetime) -> str:

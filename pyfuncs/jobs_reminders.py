@@ -1,4 +1,4 @@
-"""The "Préparer les relances" / "Envoyer les relances" job (issue 7).
+"""The "Préparer les relances" / "Envoyer les relances" job (DOMAIN.md §7).
 
 Preview (``send=False``): the reminders due as of a date (domain/reminders.py) rendered
 from the templates, one .eml file each in the outbox folder and one row each in the

@@ -15,10 +15,11 @@ def default_templates() -> Path:
     return HERE.parent / "templates"  # reported as missing where a template is needed
 
 
-def vba_project() -> Path:
-    """The compiled VBA project of the buttons (macros/vbaProject.bin, or the wheel's
-    pyfuncs/macros copy)."""
+def macro_sources() -> list[Path]:
+    """The VBA source of the buttons (macros/*.bas, or the wheel's pyfuncs/macros copy),
+    from which each macro-enabled workbook's VBA project is built."""
     for folder in (HERE.parent / "macros", HERE / "macros"):
-        if (folder / "vbaProject.bin").is_file():
-            return folder / "vbaProject.bin"
-    return HERE.parent / "macros" / "vbaProject.bin"  # its absence is reported by name
+        if any(folder.glob("*.bas")):
+            return sorted(folder.glob("*.bas"))
+    raise FileNotFoundError(f"{HERE.parent / 'macros'}: the buttons' VBA source "
+                            "(Facturier.bas) is missing from the installation")

@@ -258,6 +258,53 @@ def FACT_RESTE_DU(numero, factures, paiements, date_ref=None):
     return 0.0
 
 
+CLIENT_KEYS = ("id", "name")
+
+
+@xw.func(category="Facturier")
+@xw.arg("factures", ndim=2, doc="Tout le tableau Factures, en-têtes compris : Factures[#Tout].")
+@xw.arg("paiements", ndim=2, doc="Tout le tableau Paiements, en-têtes compris : "
+                                  "Paiements[#Tout].")
+@xw.arg("clients", ndim=2, doc="Facultatif : le tableau Clients, en-têtes compris "
+                                "(Clients[#Tout]), pour le nom de chaque client.")
+@xw.arg("date_ref", doc="Date de la balance (défaut : aujourd'hui).")
+@xw.arg("tranches", doc="Bornes des tranches en jours, comme dans les Paramètres "
+                        "(défaut « 30,60,90 »).")
+@xw.ret(index=False, header=True)
+@_safe
+def FACT_BALANCE_AGEE(factures, paiements, clients=None, date_ref=None, tranches=None):
+    """La balance âgée à une date, un client par ligne, qui se déverse sous la cellule :
+    les mêmes montants que la feuille Balance âgée (paiements et avoirs imputés)."""
+    import pandas as pd  # the table spills through xlwings' DataFrame converter
+
+    ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
+    invoices = _table(factures, "Factures", INVOICE_KEYS, "factures")
+    payments = _table(paiements, "Paiements", PAYMENT_KEYS, "paiements")
+    names = (_table(clients, "Clients", CLIENT_KEYS, "clients")
+             if clients not in (None, "") else {"id": [], "name": []})
+    bounds = parse_buckets(tranches if tranches not in (None, "") else "30,60,90")
+    totals = [t if t is not None else Decimal(0) for t in invoices["total"]]
+    balance = aged_balance(invoices, totals, payments, names, ref, bounds=bounds)
+    # the columns of the Balance âgée sheet, in its order
+    aging = S.SHEETS_BY_KEY["aging"]
+    label = {c.key: c.fr for c in aging.columns}
+    columns = [label["client"], label["name"], *balance.labels, label["total"],
+               label["disputed"], label["unapplied"]]
+
+    def row(client: str, name: str, amounts: list[Decimal], total: Decimal,
+            disputed: Decimal, unapplied: Decimal) -> list[object]:
+        return [client, name, *(float(a) for a in amounts), float(total), float(disputed),
+                float(unapplied)]
+
+    frame = pd.DataFrame([row(c.client, c.name, c.amounts, c.total, c.disputed, c.unapplied)
+                          for c in balance.clients], columns=columns)
+    total_row = row("TOTAL", "", balance.totals, balance.total,
+                    sum((c.disputed for c in balance.clients), Decimal(0)),
+                    sum((c.unapplied for c in balance.clients), Decimal(0)))
+    frame = pd.concat([frame, pd.DataFrame([total_row], columns=columns)], ignore_index=True)
+    return frame
+
+
 def _valid(module, value: object) -> bool:
     text = str(value or "").strip()
     if isinstance(value, float) and value.is_integer():
@@ -298,6 +345,6 @@ def FACT_IBAN_VALIDE(iban):
 
 
 UDFS = [FACT_ECHEANCE, FACT_TVA, FACT_JOURS_RETARD, FACT_TRANCHE, FACT_PENALITES,
-        FACT_NUMERO_SUIVANT, FACT_RESTE_DU,
+        FACT_NUMERO_SUIVANT, FACT_RESTE_DU, FACT_BALANCE_AGEE,
         FACT_SIREN_VALIDE,
         FACT_SIRET_VALIDE, FACT_TVA_VALIDE, FACT_IBAN_VALIDE]

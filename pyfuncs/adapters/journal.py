@@ -99,7 +99,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             SELECT RAISE(ABORT, 'journal: a series counter never goes back'); END""",
     ),
     (
-        # Reminders (issue 7): one row per email the SMTP server accepted, and one row per
+        # Reminders: one row per email the SMTP server accepted, and one row per
         # (invoice, instalment, level) it carried, so a rerun never sends a level twice.
         # kind: 'client' (a reminder), 'owner' (level handed over to the internal owner),
         # 'digest' (the owner's digest of invoices that became overdue, level NULL).
@@ -137,7 +137,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             SELECT RAISE(ABORT, 'journal is append-only: a sent reminder stays sent'); END""",
     ),
 )
-# Bank statements (issue 11): one row per credit ever imported, whatever file it came in,
+# Bank statements: one row per credit ever imported, whatever file it came in,
 # so a statement imported twice or overlapping the previous one adds nothing. state
 # 'open' (waiting in Rapprochement) -> 'booked' (its Paiements rows, in booking, recorded
 # here before the workbook is written; logged = 1 once the workbook holds them).
@@ -438,7 +438,7 @@ class Journal:
         return [_entry(row, tuple(sources.get(row[1].casefold(), ()))) for row in rows]
 
 
-    # ------------------------------------------------------------------ reminders (issue 7)
+    # ------------------------------------------------------------------ reminders
     def reminded_levels(self, kind: str = "client") -> dict[tuple[str, str], int]:
         """{(invoice number casefolded, step): highest level sent} for one kind of message
         ('client' reminders, 'owner' hand-overs, 'digest' with level 0)."""
@@ -494,7 +494,7 @@ class Journal:
                                  [(m,) for m in message_ids])
 
 
-    # ------------------------------------------------------------------ bank (issue 11)
+    # ------------------------------------------------------------------ bank
     _BANK = ("entry_key", "reference", "account", "booking_date", "amount", "currency",
              "text", "payer", "iban", "source")
 

@@ -2,7 +2,7 @@
 
 `facturier excel-setup` copies the workbook to an .xlsm and, through the surgical writer
 (only the parts named here change, everything else is copied byte for byte), adds:
-the VBA project (macros/vbaProject.bin: the buttons' Subs and xlwings' RunPython), the
+the VBA project (adapters/vba_project.py: the buttons' Subs and xlwings' RunPython), the
 relationship and content types that declare it, ``codeName="ThisWorkbook"`` on the
 workbook, and the dashboard's six form buttons (the VML drawing of the shipped .xlsm
 template) wired to those Subs. A workbook that already has a VBA project or a legacy

@@ -1,4 +1,4 @@
-"""The consistency checks of the "Contrôler" job (issue 5): pure rules over the tables as
+"""The consistency checks of the "Contrôler" job: pure rules over the tables as
 read, returning findings, never raising on bad data.
 
 ``check_workbook`` runs every rule; each lives in a sibling module by theme:
@@ -16,7 +16,7 @@ read, returning findings, never raising on bad data.
 
 Not here: a formula result that differs from Python's computation (FORMULA-DIFF, the
 job compares the cached values), an issued invoice edited or deleted since it was issued
-(needs issue 4's register), delivery references without an invoice (the workbook has no
+(the register's rules, checks_register.py), delivery references without an invoice (the workbook has no
 delivery table).
 
 Severities: an error is illegal or wrong in money; a warning is a risk to look at; info
@@ -77,7 +77,7 @@ def check_workbook(tables: Mapping[str, TableView],
                    leak_days: int = 15,
                    skipped: Mapping[str, Mapping[str, list[int]]] | None = None,
                    leaks: dict | None = None) -> list[Finding]:
-    """Every finding of issue 5's rules, in rule order (the job sorts them).
+    """Every finding of the consistency rules, in rule order (the job sorts them).
 
     ``leaks``: when given, receives under "leaks" the billing leaks the leak rule found
     (the dashboard's amounts per client, without computing them twice); no key if that

@@ -1,4 +1,4 @@
-"""Identifiers (issue 5, item 5; DOMAIN.md §5), with python-stdnum.
+"""Identifiers (DOMAIN.md §5), with python-stdnum.
 
 SIREN (9 digits, Luhn), SIRET (14 digits, Luhn, starting with the SIREN), VAT numbers
 (the EU member state's own rule; for a French number, the key must match the SIREN:

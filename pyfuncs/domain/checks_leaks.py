@@ -1,4 +1,4 @@
-"""Billing leaks, the money left on the table (issue 5, item 8), and what remains to
+"""Billing leaks, the money left on the table (work done or accepted but never invoiced), and what remains to
 invoice on each quote.
 
 - An accepted quote (latest accepted version) not fully invoiced ``leak_days`` after its

@@ -1,5 +1,5 @@
-"""Mandatory mentions, payment terms and clients that cannot be reminded (issue 5, items
-4, 6 and 9; DOMAIN.md §1 and §3).
+"""Mandatory mentions, payment terms and clients that cannot be reminded (DOMAIN.md §1
+and §3).
 
 The seller's identity comes from Paramètres and is printed on every invoice, so a missing
 value is one finding, not one per invoice. A client's missing mention is an error when

@@ -1,4 +1,4 @@
-"""Numbering and credit notes (issue 5, item 3; DOMAIN.md §2).
+"""Numbering and credit notes (DOMAIN.md §2).
 
 A series is what a number has before its trailing run of digits: FAC2026-0007 is number
 7 of series "FAC2026-", so invoices, credit notes (AV2026-) and each year of a yearly

@@ -1,4 +1,4 @@
-"""Payments (issue 5, item 7).
+"""Payments against the invoices they name.
 
 A payment names an invoice by its number. The workbook's "Paid" formula (SUMIFS) matches
 it ignoring case and the spaces around it, not inside: a payment to "FAC 2026-0007" is

@@ -1,4 +1,4 @@
-"""Invoices against their quotes (issue 5, item 1).
+"""Invoices against their quotes.
 
 An invoice that names a quote must bill the quote's client, from the version that was
 accepted (the latest accepted one; an older version superseded only after the invoice was

@@ -1,4 +1,4 @@
-"""Issued documents against the register (issue 5, item 3; issue 4's journal).
+"""Issued documents against the register (the journal of issued documents; DOMAIN.md §2).
 
 An issued invoice is never edited or deleted (DOMAIN.md §2): it is cancelled by a credit
 note. The journal keeps, for every document the tool issued, its legal content (number,

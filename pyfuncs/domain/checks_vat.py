@@ -1,4 +1,4 @@
-"""VAT (issue 5, item 2): rates in force, zero rate and reverse charge, arithmetic.
+"""VAT (DOMAIN.md §4): rates in force, zero rate and reverse charge, arithmetic.
 
 - A rate must be one in force on the invoice's date: 20, 10, 5.5, 2.1 % and 0 since
   1 January 2014; 19.6 and 7 % before (a credit note takes the date of the invoice it

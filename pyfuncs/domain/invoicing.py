@@ -1,4 +1,4 @@
-"""What "Générer les factures" would issue, and what each document holds (issue 4).
+"""What "Générer les factures" would issue, and what each document holds.
 
 Pure: the tables as read in, documents and findings out. Numbers are not allocated here
 (the job does it through the journal, once the plan is confirmed), so a dry run and the

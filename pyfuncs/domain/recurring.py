@@ -1,4 +1,4 @@
-"""Recurring billing (issue 10): the periods of each contract that have come due, and what
+"""Recurring billing: the periods of each contract that have come due, and what
 each one costs.
 
 Pure: the Contrats and Indices tables as read in, periods and findings out. The planner

@@ -84,6 +84,7 @@ def real_udf_decorators(monkeypatch):
     import xlwings
     monkeypatch.setattr(xlwings, "func", udfs.xlfunc)
     monkeypatch.setattr(xlwings, "arg", udfs.xlarg)
+    monkeypatch.setattr(xlwings, "ret", udfs.xlret)
     import pyfuncs.udfs
     module = importlib.reload(pyfuncs.udfs)
     yield module
@@ -100,6 +101,8 @@ def test_the_worksheet_functions_carry_the_wizard_metadata(real_udf_decorators):
         assert meta["name"] == f.__name__ and meta["ret"]["doc"]  # the wizard's description
         assert meta["args"] and all(a["doc"] and not a["doc"].startswith("Positional")
                                     for a in meta["args"])
+    spill = module.FACT_BALANCE_AGEE.__xlfunc__["ret"]["options"]  # a DataFrame, no index
+    assert spill == {"index": False, "header": True}
     due = module.FACT_ECHEANCE.__xlfunc__
     assert [a["name"] for a in due["args"]] == ["date_facture", "conditions", "convention"]
 
@@ -119,23 +122,30 @@ def test_the_macro_enabled_template_carries_the_vba_project_and_buttons_wired_to
         tmp_path):
     import zipfile
 
-    from pyfuncs.builder import build_workbook
+    from pyfuncs.builder import build_workbook, vba_project
     from pyfuncs.jobs import run_age
+    from tests.support.vba import assert_modules_match_sources, olevba_modules
     shipped = ROOT / "workbook" / "Facturation.xlsm"
     fresh = build_workbook(tmp_path / "Facturation.xlsm")
     with zipfile.ZipFile(fresh) as z:
         vba = z.read("xl/vbaProject.bin")
         vml = next(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
         types_ = z.read("[Content_Types].xml").decode()
-    assert vba == (ROOT / "macros" / "vbaProject.bin").read_bytes()
-    assert "Facturier".encode("utf-16-le") in vba and "xlwings".encode("utf-16-le") in vba
+    assert vba == vba_project()
+    assert_modules_match_sources(olevba_modules(fresh))  # read from the .xlsm by olevba
     assert "macroEnabled" in types_
-    subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(),
-                          re.MULTILINE))
+    subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(
+        encoding="utf-8"), re.MULTILINE))
     wired = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
     assert len(wired) == 7 and set(wired) == subs
-    with zipfile.ZipFile(shipped) as a, zipfile.ZipFile(fresh) as b:
-        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")  # rebuilt, shipped
+    # the shipped template holds the same buttons' module; its xlwings module is the one of
+    # the xlwings it was built with (the one installed here when the versions agree)
+    found = olevba_modules(shipped)
+    assert found["Facturier"].replace("\r\n", "\n").rstrip() == (
+        ROOT / "macros" / "Facturier.bas").read_text(encoding="utf-8").rstrip()
+    version = re.search(r"^'Version: (\S+)", found["xlwings"], re.MULTILINE)[1]
+    if version == __import__("xlwings").__version__:
+        assert_modules_match_sources(found)
     run_age(fresh, __import__("datetime").date(2026, 11, 23))  # a job keeps macros, buttons
     with zipfile.ZipFile(fresh) as z:
         assert z.read("xl/vbaProject.bin") == vba

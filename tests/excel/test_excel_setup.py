@@ -9,10 +9,12 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+from pyfuncs.builder import vba_project
 from pyfuncs.demo import run_demo
 from pyfuncs.jobs import run_check
 from tests.integration.test_demo_jobs import sheet_parts
 from tests.support.libreoffice import convert, needs_libreoffice
+from tests.support.vba import assert_modules_match_sources, olevba_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)
@@ -42,12 +44,14 @@ def test_a_workbook_with_data_gets_the_macros_and_the_buttons_and_keeps_everythi
     if date.today() != TODAY:  # the invoices' days late are cached by the clock's day
         owned.add(sheet_parts(out)["Factures"])
     assert {n for n in before if before[n] != after.get(n)} <= owned
-    assert after["xl/vbaProject.bin"] == (ROOT / "macros" / "vbaProject.bin").read_bytes()
+    assert after["xl/vbaProject.bin"] == vba_project()
+    assert_modules_match_sources(olevba_modules(out))
     assert "macroEnabled.main+xml" in after["[Content_Types].xml"].decode()
     assert 'codeName="ThisWorkbook"' in after["xl/workbook.xml"].decode()
     assert b"<legacyDrawing " in after[dashboard]
     vml = next(v.decode() for n, v in after.items() if n.endswith(".vml"))
-    subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(),
+    subs = set(re.findall(r"^Sub (\w+)\(\)", (ROOT / "macros" / "Facturier.bas").read_text(
+        encoding="utf-8"),
                           re.MULTILINE))
     assert set(re.findall(r"\[0\]!(\w+)<", vml)) == subs
     # a job on the macro-enabled workbook keeps the macros and the buttons

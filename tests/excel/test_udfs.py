@@ -10,6 +10,7 @@ import python_calamine
 from pyfuncs.demo import run_demo
 from pyfuncs.jobs import aging_of, load, run_age
 from pyfuncs.udfs import (
+    FACT_BALANCE_AGEE,
     FACT_ECHEANCE,
     FACT_IBAN_VALIDE,
     FACT_JOURS_RETARD,
@@ -113,3 +114,29 @@ def test_the_amount_due_of_each_invoice_agrees_with_the_aged_balance_job(tmp_pat
         assert FACT_RESTE_DU(paid, factures, paiements, as_of) == 0.0
     assert FACT_RESTE_DU("FAC1999-0001", factures, paiements).startswith("FACT : facture")
     assert FACT_RESTE_DU("FAC2026-0001", "x", paiements).startswith("FACT : factures : donner")
+
+
+@needs_libreoffice
+def test_the_aged_balance_spilled_into_a_sheet_agrees_with_the_aged_balance_job(tmp_path):
+    """FACT_BALANCE_AGEE on the tables as LibreOffice computed them: one row per client,
+    the same buckets, totals and credits as the job's Balance âgée, and a TOTAL row."""
+    summary = run_demo(tmp_path, today=TODAY, run=False)
+    shown = convert(summary.workbook, tmp_path / "lo")
+    book = python_calamine.CalamineWorkbook.from_path(str(shown))
+    tables = {name: book.get_sheet_by_name(name).to_python()
+              for name in ("Factures", "Paiements", "Clients")}
+    for as_of in (TODAY, date(2026, 6, 30)):
+        balance = aging_of(load(summary.workbook, as_of, checks=False), as_of)
+        frame = FACT_BALANCE_AGEE(tables["Factures"], tables["Paiements"], tables["Clients"],
+                                  as_of, "30,60,90")
+        assert list(frame.columns[:2]) == ["Client", "Raison sociale"]
+        assert list(frame.columns[2:2 + len(balance.labels)]) == balance.labels
+        assert len(frame) == len(balance.clients) + 1 and frame.iloc[-1, 0] == "TOTAL"
+        for (_, got), want in zip(frame.iloc[:-1].iterrows(), balance.clients, strict=True):
+            assert (got["Client"], got["Raison sociale"]) == (want.client, want.name)
+            amounts = [Decimal(str(got[label])) for label in balance.labels]
+            assert amounts == want.amounts
+            assert Decimal(str(got["Total dû"])) == want.total
+            assert Decimal(str(got["Crédits non affectés"])) == want.unapplied
+        assert Decimal(str(frame.iloc[-1]["Total dû"])) == balance.total
+    assert FACT_BALANCE_AGEE("x", tables["Paiements"]).startswith("FACT : factures : donner")

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["init", "demo", "generate", "check", "age", "remind", "pdf", "send-invoices"]
+COMMANDS = ["init", "demo", "generate", "check", "age", "refresh", "remind", "pdf",
+            "send-invoices"]
 
 
 def facturier(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pyfuncs.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
+                          text=True, cwd=cwd, timeout=600, check=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -71,3 +72,38 @@ def test_check_json_prints_findings_and_exits_1_on_errors(tmp_path: Path) -> Non
     for f in payload["findings"]:
         assert {"code", "severity", "sheet", "row", "message"} <= f.keys()
     assert "\x1b[" not in done.stdout  # no progress bar when piped
+
+
+def test_refresh_does_in_one_read_what_check_then_age_do(tmp_path: Path) -> None:
+    """The button 'Actualiser la balance âgée' on the command line: the same findings as
+    `check`, the same aged balance as `age`, on copies of one demo workbook."""
+    import shutil
+    import zipfile
+    from datetime import date
+
+    from pyfuncs.demo import run_demo
+    from tests.integration.test_demo_jobs import sheet_parts
+    book = run_demo(tmp_path / "demo", today=date(2026, 11, 23), run=False).workbook
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
+    shutil.copyfile(book, one)
+    shutil.copyfile(book, two)
+    refreshed = facturier("refresh", str(one), "--as-of", "2026-11-23", "--json")
+    checked = facturier("check", str(two), "--date", "2026-11-23", "--json")
+    aged = facturier("age", str(two), "--as-of", "2026-11-23", "--json")
+    assert refreshed.returncode == checked.returncode, refreshed.stderr
+    both = json.loads(refreshed.stdout)
+    assert both["findings"] == json.loads(checked.stdout)["findings"]
+    assert both["aged_balance"] == json.loads(aged.stdout)
+    assert both["aged_balance"]["rows"]  # the demo has open invoices
+    assert both["counts"] == json.loads(checked.stdout)["counts"]
+
+    def written(path: Path) -> dict[str, str]:
+        """The rows below the stamped title of every sheet but the dashboard (which `age`
+        after `check` draws without the checks' counts: the refresh has both)."""
+        with zipfile.ZipFile(path) as z:
+            return {name: z.read(part).decode().split("<row ", 2)[-1]
+                    for name, part in sheet_parts(path).items() if name != "Tableau de bord"}
+    assert written(one) == written(two)
+    text = facturier("refresh", str(one), "--as-of", "2026-11-23")
+    assert text.returncode == refreshed.returncode
+    assert "aged balance of" in text.stdout and "Traceback" not in text.stderr

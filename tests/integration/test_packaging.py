@@ -1,5 +1,5 @@
 """A wheel (pip install ., not -e) carries the default templates and the buttons' VBA
-project, where pyfuncs/paths.py looks for them when there is no repository around."""
+source, where pyfuncs/paths.py looks for them when there is no repository around."""
 from __future__ import annotations
 
 import subprocess
@@ -21,5 +21,5 @@ def test_the_wheel_ships_templates_and_macros(tmp_path):
                for p in (ROOT / "templates").rglob("*") if p.is_file()
                and "__pycache__" not in p.parts}
     assert shipped and {f"pyfuncs/templates/{name}" for name in shipped} <= names
-    assert "pyfuncs/macros/vbaProject.bin" in names
+    assert "pyfuncs/macros/Facturier.bas" in names  # the VBA project is built from it
     assert "pyfuncs/templates/reminders/_layout.fr.html" in names

@@ -1,4 +1,4 @@
-"""The check rules of issue 5 on small hand-made workbooks, on the demo, and as properties.
+"""The consistency rules on small hand-made workbooks, on the demo, and as properties.
 
 A clean workbook (every rule's correct case) gives no error and no warning; each test
 then breaks one thing and expects exactly the finding that names it.

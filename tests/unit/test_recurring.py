@@ -1,4 +1,4 @@
-"""Recurring billing (issue 10): which contract periods "Générer les factures" bills, at
+"""Recurring billing: which contract periods "Générer les factures" bills, at
 what price, and that each due period is billed exactly once and none early.
 
 Amounts are computed by hand in the comments.
