@@ -19,6 +19,7 @@ import xlsxwriter
 
 from pyfuncs import schema as S
 from pyfuncs.adapters.vba_project import buttons_project
+from pyfuncs.adapters.xlsx_write import header_width, is_wide
 from pyfuncs.domain.computed import compute_all, rows_to_columns
 from pyfuncs.paths import macro_sources
 
@@ -160,9 +161,23 @@ def _output_sheet(ws, fmts: _Formats, sheet: S.Sheet, lang: str) -> None:
             "Sheet written by Facturier: do not edit, it is rewritten on every run.")
     ws.write_string(0, 0, sheet.label(lang), fmts.title)
     ws.write_string(1, 0, note, fmts.note)
+    widths = []
     for j, col in enumerate(sheet.columns):
         ws.write_string(2, j, col.label(lang), fmts.header)
-        ws.set_column(j, j, col.width)
+        widths.append(max(col.width, header_width(col.label(lang))))
+        ws.set_column(j, j, widths[-1])
+    # A4, fitted to the page's width, the header repeated on every page; the dashboard
+    # and its charts on one page (the same set-up the writer gives a sheet without one)
+    if sheet.key == "aging":
+        widths += [12.0] * S.DASHBOARD_BUCKETS  # the bucket columns the job adds
+    ws.set_paper(9)
+    if is_wide(widths) or sheet.key == "dashboard":
+        ws.set_landscape()
+    if sheet.key == "dashboard":
+        ws.fit_to_pages(1, 1)
+    else:
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
     ws.freeze_panes(3, 0)
 
 
@@ -193,6 +208,11 @@ def _buttons(book, ws, lang: str) -> None:
                                         "width": 200, "height": 30})
 
 
+# The value axis of the aged balance's chart: thousands grouped as the reader's locale
+# groups them (a space in French), whole euros.
+CHART_MONEY = '#,##0 "€"'
+
+
 def _dashboard_charts(book, ws, lang: str) -> None:
     """Native Excel charts over the fixed blocks the jobs write into the dashboard."""
     name = S.sheet_name("dashboard", lang).replace("'", "''")
@@ -207,12 +227,14 @@ def _dashboard_charts(book, ws, lang: str) -> None:
     bars.set_title({"name": "Créances par ancienneté" if lang == "fr" else
                     "Receivables by age"})
     bars.set_legend({"none": True})
+    bars.set_y_axis({"num_format": CHART_MONEY})  # 140 000 €, not 140000
     ws.insert_chart(first + S.DASHBOARD_ROWS, 0, bars, {"x_scale": 1.1, "y_scale": 1.0})
     line = book.add_chart({"type": "line"})
     line.add_series({"name": "DSO", "categories": [name, first, 6, last_month, 6],
                      "values": [name, first, 7, last_month, 7], "marker": {"type": "circle"}})
     line.set_title({"name": "DSO par mois (jours)" if lang == "fr" else "DSO by month (days)"})
     line.set_legend({"none": True})
+    line.set_y_axis({"num_format": "0"})
     ws.insert_chart(first + S.DASHBOARD_ROWS, 4, line, {"x_scale": 1.1, "y_scale": 1.0})
 
 
@@ -258,6 +280,9 @@ def build_workbook(path: Path | str, lang: str = "fr",
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
+    # Every formula's cached value is Python's (the template's empty rows: 0, what the
+    # formulas give there), so opening the file need not recalculate every formula.
+    book.calc_on_load = False
     fmts = _Formats(book)
     # A fixed creation date makes the template byte-for-byte reproducible from the schema.
     book.set_properties({"title": "Facturation", "author": "Facturier",

@@ -289,7 +289,7 @@ def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
     title = _stamp(lang, sheet.label(lang), when) + (
         f" ; situation au {balance.as_of:%d/%m/%Y}" if fr else f"; as of {balance.as_of}")
     writer.replace_sheet(data.sheet_names.get("aging", sheet.label(lang)), title=title,
-                         columns=columns, rows=rows)
+                         columns=columns, rows=rows, total_row=len(balance.clients))
 
     detail = S.SHEETS_BY_KEY["aging_detail"]
     names = {c.client: c.name for c in balance.clients}
@@ -389,7 +389,7 @@ def write_dashboard(writer: Writer, loaded: Loaded, balance: AgedBalance,
     writer.replace_sheet(loaded.data.sheet_names.get("dashboard", sheet.label(lang)),
                          title=_stamp(lang, sheet.label(lang), when),
                          columns=_columns(sheet, lang),
-                         rows=dashboard_rows(loaded, balance, today, counts))
+                         rows=dashboard_rows(loaded, balance, today, counts), one_page=True)
 
 
 # --------------------------------------------------------------------------- jobs

@@ -22,7 +22,8 @@ class Writer(Protocol):
     def replace_sheet(self, sheet_name: str, *, title: str,
                       columns: list[tuple[str, str, float]], rows: Iterable[Sequence[object]],
                       links: dict[int, tuple[int, str]] | None = None,
-                      before: str | None = None, protect: bool = False) -> None: ...
+                      before: str | None = None, protect: bool = False,
+                      total_row: int | None = None, one_page: bool = False) -> None: ...
 
     def append_rows(self, table_name: str, rows: list[dict[str, object]]) -> None: ...
 

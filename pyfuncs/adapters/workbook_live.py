@@ -154,7 +154,8 @@ class LiveWriter:
     def replace_sheet(self, sheet_name: str, *, title: str,
                       columns: list[tuple[str, str, float]], rows: Iterable[Sequence[object]],
                       links: dict[int, tuple[int, str]] | None = None,
-                      before: str | None = None, protect: bool = False) -> None:
+                      before: str | None = None, protect: bool = False,
+                      total_row: int | None = None, one_page: bool = False) -> None:
         names = self.sheet_names()
         if sheet_name in names:
             ws = self.book.sheets[sheet_name]

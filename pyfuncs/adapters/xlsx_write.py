@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.cells import col_index, col_letter
+from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
 from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
@@ -251,6 +252,109 @@ def _merge_row(number: int, row: bytes | None, edits: dict[int, CellEdit]) -> by
     return open_tag + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
 
 
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
+
+
+def _cached_edit(shown: str) -> CellEdit:
+    def edit(_number: int, old: bytes | None) -> bytes:
+        f = _FORMULA.search(old) if old is not None else None
+        if f is None or old is None:
+            return old or b""
+        tag = re.sub(rb'\s+t="[^"]*"', b"", old[:old.index(b">") + 1])
+        return tag + f[0] + b"<v>" + shown.encode() + b"</v></c>"
+    return edit
+
+
+def _cache_formula_values(path: Path, tables: list[str]) -> None:
+    """Bring the cached values of ``tables``' formulas in the package at ``path`` up to
+    date (what the formulas give today, by the clock as TODAY() does), or, when its
+    tables cannot be read, ask for a full recalculation on opening; fsynced either way."""
+    stale = stale_formula_cells(path, tables, date.today())
+    writer = WorkbookWriter(path)
+    if stale is None:
+        writer._finish_workbook(full_calc=True)
+    elif not stale:
+        with path.open("rb+") as f:
+            os.fsync(f.fileno())
+        return
+    for name, updates in (stale or {}).items():
+        writer.set_cached_values(name, updates)
+    staged = path.with_name(path.name + ".cached")
+    try:
+        with staged.open("wb") as out:
+            writer._write_package(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------- printing
+# A4 with Excel's default margins leaves about 95 characters of the default font across
+# in portrait: a wider sheet prints in landscape. Every sheet fits the page's width.
+PORTRAIT_WIDTH = 95
+
+
+def is_wide(widths: Sequence[float]) -> bool:
+    """Whether columns of these widths print in landscape on A4."""
+    return sum(widths) > PORTRAIT_WIDTH
+
+
+def print_setup(widths: Sequence[float], one_page: bool = False) -> str:
+    """An output sheet's page set-up: A4, landscape when wide, fitted to the page's width
+    (to one page altogether when ``one_page``: a dashboard and its charts)."""
+    orientation = "landscape" if is_wide(widths) or one_page else "portrait"
+    tall = "1" if one_page else "0"
+    return (f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" '
+            f'fitToHeight="{tall}"/>')
+
+
+def header_width(label: str, lines: int = 2) -> float:
+    """The narrowest column width at which a bold header label shows whole on ``lines``
+    lines (the header row wraps), its words kept whole: about 1.1 width units a character
+    in bold, plus the cell's padding."""
+    words = label.split() or [""]
+    if lines <= 1 or len(words) == 1:
+        longest = len(label)
+    else:
+        longest = min(max(len(" ".join(words[:k])), len(" ".join(words[k:])))
+                      for k in range(1, len(words)))
+    return round(longest * 1.1 + 1.5, 1)
+
+
+_PAGE_BEFORE = ("headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+                "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
+                "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                "tableParts", "extLst", "AlternateContent")
+
+
+def _with_page_setup(kept: list[tuple[str, str]], setup: str) -> list[tuple[str, str]]:
+    """The kept tail elements with a pageSetup at its place in the schema's order (after
+    printOptions and pageMargins, before headerFooter and drawings), margins included."""
+    names = [name for name, _ in kept]
+    extra = [("pageSetup", setup)]
+    if "pageMargins" not in names:
+        extra.insert(0, ("pageMargins", ('<pageMargins left="0.7" right="0.7" top="0.75" '
+                                         'bottom="0.75" header="0.3" footer="0.3"/>')))
+    at = next((k for k, name in enumerate(names) if name in _PAGE_BEFORE), len(kept))
+    return kept[:at] + extra + kept[at:]
+
+
+def _fit_to_page(sheet_pr: str) -> str:
+    """sheetPr asking for the page set-up's fit to pages (pageSetUpPr comes after tabColor
+    and outlinePr)."""
+    fit = '<pageSetUpPr fitToPage="1"/>'
+    if "<pageSetUpPr" in sheet_pr:
+        return re.sub(r"<pageSetUpPr\b[^>]*?/>", fit, sheet_pr, count=1)
+    if not sheet_pr:
+        return f"<sheetPr>{fit}</sheetPr>"
+    if sheet_pr.rstrip().endswith("/>") and "</sheetPr>" not in sheet_pr:
+        return sheet_pr.rstrip()[:-2].rstrip() + f">{fit}</sheetPr>"
+    return sheet_pr.replace("</sheetPr>", fit + "</sheetPr>", 1)
+
+
 # ------------------------------------------------------------------------- styles
 class _Styles:
     """Finds or appends the few cell formats the writer needs; the only edit to styles.xml.
@@ -322,14 +426,34 @@ class _Styles:
                                 '<fgColor rgb="FFD9E1F2"/><bgColor indexed="64"/>'
                                 "</patternFill></fill>") if kind == "header" else 0
             apply_fill = ' applyFill="1"' if fill else ""
-            xml = (f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" '
-                   f'applyFont="1"{apply_fill}/>')
+            if kind == "header":  # a long label wraps on two lines (header_width)
+                xml = (f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
+                       f'xfId="0" applyFont="1"{apply_fill} applyAlignment="1">'
+                       '<alignment vertical="top" wrapText="1"/></xf>')
+            else:
+                xml = (f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
+                       f'xfId="0" applyFont="1"{apply_fill}/>')
         else:
             code = KIND_FORMATS.get(kind, kind)  # a kind, or a format code (from a dxf)
             xml = (f'<xf numFmtId="{self.number_format(code)}" fontId="0" fillId="0" '
                    f'borderId="0" xfId="0" applyNumberFormat="1"/>')
         self.cache[kind] = self._append("cellXfs", "xf", xml)
         return self.cache[kind]
+
+    def xf_total(self, kind: str) -> int:
+        """The cellXfs index for a totals row's cell of a column kind: bold, ruled above."""
+        key = "total:" + kind
+        if key not in self.cache:
+            font = self._font("bold")
+            border = self._append("borders", "border", '<border><left/><right/><top '
+                                  'style="thin"><color auto="1"/></top><bottom/><diagonal/>'
+                                  "</border>")
+            code = KIND_FORMATS.get(kind, "General")
+            xml = (f'<xf numFmtId="{self.number_format(code)}" fontId="{font}" fillId="0" '
+                   f'borderId="{border}" xfId="0" applyNumberFormat="1" applyFont="1" '
+                   'applyBorder="1"/>')
+            self.cache[key] = self._append("cellXfs", "xf", xml)
+        return self.cache[key]
 
     def dxf_format(self, dxf_id: str | None) -> str | None:
         """The number format of a table column's dataDxfId (its format for new rows)."""
@@ -413,6 +537,7 @@ class WorkbookWriter:
         self._parts: dict[str, _Blob | str] = {}  # owned parts' new content
         self._deleted: set[str] = set()
         self._formulas_changed = self._committed = False
+        self._fed: set[str] = set()  # tables whose input cells the job changed
         office = [r for r in self._relationships("") if r["Type"].endswith("/officeDocument")]
         if not office or "purl.oclc.org" in office[0]["Type"]:
             raise PackageError(f"{self.path}: no workbook part (or Strict Open XML, which "
@@ -695,6 +820,7 @@ class WorkbookWriter:
         if not rows:
             return
         table = self._table(table_name)
+        self._fed.add(table.display.casefold())
         shape = self._shape(table)
         if shape.totals_rows:
             raise ValueError(f"table {table.display} has a totals row: appending under it is "
@@ -828,6 +954,7 @@ class WorkbookWriter:
     def set_cells(self, table_name: str, updates: list[tuple[int, str, object]]) -> None:
         """Replace values in a Table's input cells (sheet row, header label), keeping styles."""
         table = self._table(table_name)
+        self._fed.add(table.display.casefold())
         shape = self._shape(table)
         c1, r1, _, last = shape.ref
         edits: dict[int, dict[int, CellEdit]] = {}
@@ -841,17 +968,35 @@ class WorkbookWriter:
         if edits:
             self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
 
+    def set_cached_values(self, table_name: str, updates: list[tuple[int, str, object]]
+                          ) -> None:
+        """Cache ``value`` beside the formula of calculated cells (sheet row, header
+        label), formula and style kept; a cell whose formula a user replaced by a value
+        is left as it is."""
+        table = self._table(table_name)
+        shape = self._shape(table)
+        edits: dict[int, dict[int, CellEdit]] = {}
+        for number, label, value in updates:
+            col = shape.ref[0] + shape.column(label, table.display)
+            edits.setdefault(number, {})[col] = _cached_edit(_number(value))  # type: ignore[arg-type]
+        if edits:
+            self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
+
     # ---------------------------------------------------------------- output sheets
     def replace_sheet(self, sheet_name: str, *, title: str,
                       columns: list[tuple[str, str, float]], rows: Iterable[Sequence[object]],
                       links: dict[int, tuple[int, str]] | None = None,
-                      before: str | None = None, protect: bool = False) -> None:
+                      before: str | None = None, protect: bool = False,
+                      total_row: int | None = None, one_page: bool = False) -> None:
         """Write an output sheet anew (title, header, data from row 4), streaming the rows.
 
         The sheet's tab colour, code name, charts, buttons, pictures, page set-up and
         conditional formats are the template's, so they are kept; its cells are the tool's.
         ``protect`` locks the sheet (no password: it says "read only", it is no security)
-        when the template did not already.
+        when the template did not already. ``total_row`` (an index into ``rows``): that row
+        and those after it are totals, bold under a rule and outside the filter. A sheet
+        without a page set-up of its own gets one (``print_setup``; ``one_page``: the
+        whole sheet, charts included, on one page).
         """
         if not columns:
             raise ValueError("an output sheet needs at least one column")
@@ -862,22 +1007,36 @@ class WorkbookWriter:
             raise ValueError(f"unknown column kinds {sorted(unknown)}")
         styles = [book.xf(k) for k in kinds]
         attrs = [f' s="{x}"' if x else "" for x in styles]
+        total_styles: list[int | None] = ([book.xf_total(k) for k in kinds]
+                                          if total_row is not None else [])
+        total_attrs = [f' s="{x}"' for x in total_styles]
         title_s, header_s, link_s, date_s = (book.xf(k) for k in ("title", "header", "link",
                                                                   "date"))
         sheet = self._sheet(sheet_name) or self._add_sheet(sheet_name, before)
         decl, root, head, views, kept = self._old_layout(sheet)
+        columns = [(label, kind, max(width, header_width(label)))
+                   for label, kind, width in columns]
         last_col = col_letter(len(columns) - 1)
         count = len(rows) if hasattr(rows, "__len__") else None  # type: ignore[arg-type]
         blob = _Blob()
-        out = [decl, root, head.get("sheetPr", "")]
+        setup = None
+        if not any(name == "pageSetup" for name, _ in kept):
+            setup = print_setup([w for _, _, w in columns], one_page)
+            kept = _with_page_setup(kept, setup)
+        sheet_pr = head.get("sheetPr", "")
+        if setup is not None:
+            sheet_pr = _fit_to_page(sheet_pr)
+        out = [decl, root, sheet_pr]
         if count is not None:
             out.append(f'<dimension ref="A1:{last_col}{3 + max(count, 1)}"/>')
         out += ["<sheetViews>", views, "</sheetViews>",
                 head.get("sheetFormatPr", '<sheetFormatPr defaultRowHeight="15"/>'), "<cols>"]
         out += [f'<col min="{j}" max="{j}" width="{w + 0.7109375}" customWidth="1"/>'
                 for j, (_, _, w) in enumerate(columns, 1)]  # what Excel adds to a width
+        two_lines = any(header_width(label, 1) > w for label, _, w in columns)
+        header_row = '<row r="3" ht="30" customHeight="1">' if two_lines else '<row r="3">'
         out.append(f'</cols><sheetData><row r="1">{cell_xml("A1", title, title_s)}</row>'
-                   '<row r="3">')
+                   + header_row)
         out += [cell_xml(f"{col_letter(j)}3", label, header_s)
                 for j, (label, _, _) in enumerate(columns)]
         out.append("</row>")
@@ -886,8 +1045,12 @@ class WorkbookWriter:
         hyperlinks, out, number = [], [], FIRST_DATA_ROW - 1
         epoch = (date(1904, 1, 1) if self._date1904 else date(1899, 12, 30)).toordinal()
         escaped: dict[str, str] = {}
+        last_filtered = None
         for i, values in enumerate(rows):
             number = FIRST_DATA_ROW + i
+            if i == total_row:
+                last_filtered = number - 1
+                styles, attrs = total_styles, total_attrs
             r = str(number)
             link = links.get(i)
             cells = []
@@ -934,7 +1097,8 @@ class WorkbookWriter:
             if len(out) >= 2000:
                 blob.write("".join(out).encode("utf-8"))
                 out = []
-        area = f"A3:{last_col}{max(number, 4)}"
+        filtered = last_filtered if last_filtered is not None else number
+        area = f"A3:{last_col}{max(filtered, 4)}"
         # kept elements stay in their order; ours go where the schema wants them
         protection = [text for name, text in kept if name == "sheetProtection"]
         if protect and not protection:
@@ -950,7 +1114,9 @@ class WorkbookWriter:
         blob.write("".join(out).encode("utf-8"))
         self._parts[sheet.part] = blob.close()
         quoted = "'" + sheet.name.replace("'", "''") + "'"
-        self._set_filter_name(sheet, f"{quoted}!$A$3:${last_col}${max(number, 4)}")
+        self._set_filter_name(sheet, f"{quoted}!$A$3:${last_col}${max(filtered, 4)}")
+        if setup is not None and not one_page:
+            self._set_filter_name(sheet, f"{quoted}!$3:$3", "_xlnm.Print_Titles", hidden=False)
 
     def _old_layout(self, sheet: _Sheet) -> tuple[str, str, dict[str, str], str,
                                                    list[tuple[str, str]]]:
@@ -980,13 +1146,16 @@ class WorkbookWriter:
         return (text[:root.start()], root[0], inner, views,
                 [(n, t) for n, t in kept if n in _KEEP_TAIL])
 
-    def _set_filter_name(self, sheet: _Sheet, ref: str) -> None:
-        """Excel writes, and LibreOffice needs, a hidden name for each sheet's autofilter."""
+    def _set_filter_name(self, sheet: _Sheet, ref: str, name: str = "_xlnm._FilterDatabase",
+                         hidden: bool = True) -> None:
+        """Excel writes, and LibreOffice needs, a hidden name for each sheet's autofilter;
+        the rows printed on every page are such a sheet's name too."""
         text = self._text(self._wb)
         index = self._sheets.index(sheet)
-        xml = (f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+        flag = ' hidden="1"' if hidden else ""
+        xml = (f'<definedName name="{name}" localSheetId="{index}"{flag}>'
                f"{_esc(ref)}</definedName>")
-        old = (r'<definedName\b(?=[^>]*\bname="_xlnm._FilterDatabase")'
+        old = (rf'<definedName\b(?=[^>]*\bname="{re.escape(name)}")'
                rf'(?=[^>]*\blocalSheetId="{index}")[^>]*>.*?</definedName>')
         if re.search(old, text, re.DOTALL):
             text = re.sub(old, lambda _m: xml, text, count=1, flags=re.DOTALL)
@@ -1051,14 +1220,18 @@ class WorkbookWriter:
         if (st.st_size, st.st_mtime_ns) != self._stamp:
             raise WorkbookLocked(f"{self.path} was changed by someone else while the job ran; "
                                  "nothing was written: run again")
-        self._finish_workbook()
+        refresh = groups_to_refresh(self._tables.keys(), self._fed, self._full_calc())
+        self._finish_workbook(full_calc=not refresh)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
                 self._write_package(out)
                 out.flush()
-                os.fsync(out.fileno())
+                if not refresh:
+                    os.fsync(out.fileno())
+            if refresh:
+                _cache_formula_values(Path(tmp), refresh)
             os.chmod(tmp, st.st_mode & 0o7777)
             if backup:
                 bak = self.path.with_name(f"{self.path.stem}.bak{self.path.suffix}")
@@ -1084,11 +1257,23 @@ class WorkbookWriter:
         self._committed = True
         return self.path
 
-    def _finish_workbook(self) -> None:
-        """Full recalculation on load; no stale calcChain once formulas changed."""
+    def _full_calc(self) -> bool:
+        """Whether the workbook asks for a full recalculation on opening (its cached
+        values may then be anything: XlsxWriter's zeros, an older version's)."""
+        m = re.search(r"<calcPr\b[^>]*?/?>", self._text(self._wb))
+        return bool(m and re.search(r'fullCalcOnLoad="(?:1|true)"', m[0]))
+
+    def _finish_workbook(self, full_calc: bool = True) -> None:
+        """No stale calcChain once formulas changed; a full recalculation on opening only
+        when the formulas' cached values are not brought up to date (``full_calc``): with
+        true cached values, opening costs no recalculation of every formula."""
         wb = self._text(self._wb)
         m = re.search(r"<calcPr\b[^>]*?/?>", wb)
-        if m is None:
+        if not full_calc:
+            if m is not None and "fullCalcOnLoad=" in m[0]:
+                tag = re.sub(r'\s*fullCalcOnLoad="[^"]*"', "", m[0])
+                wb = wb[:m.start()] + tag + wb[m.end():]
+        elif m is None:
             wb = _insert_before(wb, _AFTER_DEFINED_NAMES[1:], "</workbook>",
                                 '<calcPr fullCalcOnLoad="1"/>')
         elif "fullCalcOnLoad=" in m[0]:

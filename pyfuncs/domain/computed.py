@@ -214,9 +214,16 @@ def invoice_balances(invoices: Columns, totals: Sequence[Decimal], payments: Col
     balance = [ZERO if k is None else total - p for k, total, p in zip(keys, totals, paid)]
     for i, amount in _credit_note_adjustments(invoices, totals, paid, keys).items():
         balance[i] += amount
-    late = [max(0, (today - due).days) if (b > 0 and isinstance(due, date)) else 0
-            for b, due in zip(balance, invoices["due_date"])]
-    return {"paid": paid, "balance": balance, "days_late": late}
+    return {"paid": paid, "balance": balance,
+            "days_late": days_late(balance, invoices["due_date"], today)}
+
+
+def days_late(balances: Iterable[Decimal | None], due_dates: Iterable[object],
+              today: date) -> list[int]:
+    """Days since the due date of each invoice with a balance due, else 0 (a balance
+    not known counts as none)."""
+    return [max(0, (today - due).days) if (b is not None and b > 0 and isinstance(due, date))
+            else 0 for b, due in zip(balances, due_dates)]
 
 
 def _credit_note_adjustments(invoices: Columns, totals: Sequence[Decimal],

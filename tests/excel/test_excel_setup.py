@@ -41,6 +41,8 @@ def test_a_workbook_with_data_gets_the_macros_and_the_buttons_and_keeps_everythi
     dashboard = sheet_parts(out)["Tableau de bord"]
     owned = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
              dashboard, "xl/worksheets/_rels/" + dashboard.rsplit("/", 1)[1] + ".rels"}
+    if date.today() != TODAY:  # the invoices' days late are cached by the clock's day
+        owned.add(sheet_parts(out)["Factures"])
     assert {n for n in before if before[n] != after.get(n)} <= owned
     assert after["xl/vbaProject.bin"] == vba_project()
     assert_modules_match_sources(olevba_modules(out))

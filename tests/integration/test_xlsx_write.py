@@ -95,8 +95,11 @@ def job(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     writer.set_cells("Factures", [(4, "N° facture", "FAC2026-0003"),
                                   (4, "Date", date(2026, 3, 1)), (2, "Litige", "Oui")])
     assert writer.commit() == book
+    # The fixture asks for a full recalculation on opening (its cached values are not
+    # trusted): the job caches the value of every formula, the invoice lines' included.
     owned = {"xl/workbook.xml", "xl/styles.xml", "xl/tables/table3.xml",
-             *(part_of(RICH, s) for s in ("Contrôles", "Paiements", "Factures"))}
+             *(part_of(RICH, s) for s in ("Contrôles", "Paiements", "Factures",
+                                          "Lignes de facture"))}
     return SimpleNamespace(path=book, backup=folder / "Facturation.bak.xlsm", owned=owned)
 
 
@@ -126,14 +129,19 @@ def test_vba_charts_picture_buttons_comment_and_x14_extensions_survive(
     assert b"Facturier.ControlerLeClasseur" in after["xl/drawings/vmlDrawing2.vml"][2]
 
 
-def test_workbook_xml_only_gains_the_autofilter_name_of_the_rewritten_sheet(
+def test_workbook_xml_only_gains_the_sheet_s_filter_and_print_titles_and_loses_the_full_recalculation(
         job: SimpleNamespace) -> None:
     original, result = read(RICH, "xl/workbook.xml"), read(job.path, "xl/workbook.xml")
     names = re.findall(r"<definedName\b[^>]*>[^<]*</definedName>", result)
-    filters = [n for n in names if "_xlnm._FilterDatabase" in n]
-    assert filters == [('<definedName name="_xlnm._FilterDatabase" localSheetId="4" hidden="1">'
-                        "'Contrôles'!$A$3:$I$6</definedName>")]
-    assert result.replace(filters[0], "") == original  # calcPr already had fullCalcOnLoad
+    added = [n for n in names if "_xlnm._FilterDatabase" in n or "_xlnm.Print_Titles" in n]
+    assert added == [('<definedName name="_xlnm._FilterDatabase" localSheetId="4" hidden="1">'
+                      "'Contrôles'!$A$3:$I$6</definedName>"),
+                     ('<definedName name="_xlnm.Print_Titles" localSheetId="4">'
+                      "'Contrôles'!$3:$3</definedName>")]
+    # every formula now caches its true value: opening needs no full recalculation
+    assert '<calcPr calcId="124519" fullCalcOnLoad="1"/>' in original
+    assert result.replace(added[0], "").replace(added[1], "") == original.replace(
+        '<calcPr calcId="124519" fullCalcOnLoad="1"/>', '<calcPr calcId="124519"/>')
 
 
 def test_appended_payments_and_set_invoice_cells_read_back(job: SimpleNamespace) -> None:
@@ -340,13 +348,15 @@ def test_calculated_columns_get_their_formula_and_the_stale_calc_chain_goes(
         assert "xl/calcChain.xml" not in z.namelist()
     assert "calcChain" not in read(book, "xl/_rels/workbook.xml.rels")
     assert "calcChain" not in read(book, "[Content_Types].xml")
-    assert '<calcPr calcId="191029" fullCalcOnLoad="1"/>' in read(book, "xl/workbook.xml")
+    assert '<calcPr calcId="191029"/>' in read(book, "xl/workbook.xml")
     ws = openpyxl.load_workbook(book)["Factures"]
+    values = openpyxl.load_workbook(book, data_only=True)["Factures"]
     tbl = S.table("Factures")
     for j, col in enumerate(tbl.columns):
         cell = ws.cell(5, j + 1)
         if col.computed:
             assert cell.value == "=" + S.render_formula(tbl, col, "fr"), col.key
+            assert values.cell(5, j + 1).value == 0, col.key  # a draft without lines
     assert ws["A5"].value == "F4" and ws.tables["Factures"].ref == "A1:V5"
 
 
@@ -521,3 +531,18 @@ def test_a_part_deflated_in_pieces_is_one_valid_deflate_stream(sizes) -> None:
     assert (blob.crc, blob.usize) == (zlib.crc32(data[:pos]), pos)
     whole = zlib.compressobj(3, zlib.DEFLATED, -15)
     assert blob.csize <= 1.02 * len(whole.compress(data[:pos]) + whole.flush()) + 64
+
+
+def test_an_output_sheet_without_a_page_setup_gets_a4_fitted_to_width(
+        job: SimpleNamespace) -> None:
+    """The fixture's Contrôles sheet has margins and no page set-up: the rewrite adds one
+    at its place (after the margins), and asks the sheet to fit the page."""
+    xml = read(job.path, part_of(RICH, "Contrôles"))
+    assert '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' \
+        in xml
+    assert xml.index("<pageMargins") < xml.index("<pageSetup")
+    assert ('<sheetPr codeName="Sheet5"><tabColor rgb="FFC00000"/><pageSetUpPr fitToPage="1"/>'
+            "</sheetPr>") in xml
+    ws = openpyxl.load_workbook(job.path)["Contrôles"]
+    assert ws.page_setup.paperSize == 9 and ws.print_title_rows == "$3:$3"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
