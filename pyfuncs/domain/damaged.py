@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
 
@@ -50,6 +51,7 @@ class DamagedDoc:
       sheet, row, column, cell: the first bad cell that made it skipped.
       whole: the document's own row is skipped (not only one of its lines).
       day: its issue date, when it could be read.
+      unsent: issued and not sent (its "Envoyée le" empty): it would be sent next.
       index: its row index in the Factures table read, when only a line is skipped (its
         totals, short of that line, are not its real totals).
     """
@@ -66,6 +68,7 @@ class DamagedDoc:
     whole: bool = False
     day: date | None = None
     index: int | None = None
+    unsent: bool = False
 
     @property
     def where(self) -> str:
@@ -140,7 +143,9 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
             doc = DamagedDoc(number, text(c["client"][k]), quote,
                              quote_unknown=column == ctx.tables["Factures"].labels.get("quote"),
                              sheet=sheet, row=row, column=column, cell=cell, whole=True,
-                             day=_day(c["issue_date"][k]))
+                             day=_day(c["issue_date"][k]),
+                             unsent=c["status"][k] in ("issued", None) and
+                             not c.get("sent_date", [None] * len(inv.rows))[k])
             out.append(doc)
             if norm(c["id"][k]):
                 by_id[norm(c["id"][k])] = doc
@@ -177,3 +182,77 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
 
 def _day(value: object) -> date | None:
     return value if isinstance(value, date) else None
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A row the aged balance cannot count, as the client's balance names it.
+
+    Attributes:
+      client: the client code as typed ('' when it could not be read).
+      sheet, row, cell: the row left out and its first bad cell.
+      number: the invoice it is (or the payment names), '' when none.
+    """
+
+    client: str
+    sheet: str
+    row: int | None
+    cell: str
+    number: str
+
+
+@dataclass
+class Incomplete:
+    """What the aged balance must leave out: the rows it cannot count, and the invoice
+    and payment rows read whole whose amount depends on them (an invoice short of a
+    skipped line, the credit notes and payments of a skipped invoice), by row index in
+    the tables read."""
+
+    rows: list[LeftOut] = field(default_factory=list)
+    invoices: set[int] = field(default_factory=set)
+    payments: set[int] = field(default_factory=set)
+
+    def by_client(self) -> dict[str, list[LeftOut]]:
+        out: dict[str, list[LeftOut]] = defaultdict(list)
+        for r in self.rows:
+            out[norm(r.client)].append(r)
+        return out
+
+
+def incomplete(ctx: Ctx) -> Incomplete:
+    """The rows an aged balance as of any date cannot count, and what depends on them:
+    a client's balance without them would silently be wrong, so it is marked
+    incomplete instead (DOMAIN.md §8), naming them."""
+    out = Incomplete()
+    hurt = damage(ctx)
+    numbers = set(hurt.numbers)
+    for d in hurt.docs:
+        out.rows.append(LeftOut(d.client, d.sheet, d.row, d.cell, d.number))
+        if d.index is not None:
+            out.invoices.add(d.index)
+    if numbers and ctx.has("Factures"):
+        credited = ctx.keys("Factures", "credited")
+        for i in compress(range(len(credited)), credited):
+            if credited[i] in numbers:
+                out.invoices.add(i)
+                numbers.add(ctx.keys("Factures", "number")[i])
+    if ctx.has("Paiements"):
+        p_numbers = ctx.keys("Paiements", "invoice")
+        if numbers:
+            gone = {ctx.keys("Factures", "number")[i] for i in out.invoices} | numbers
+            gone.discard("")
+            out.payments = {k for k, n in enumerate(p_numbers) if n in gone}
+        bad = _skipped(ctx, "Paiements")
+        if bad:
+            sheet = ctx.tables["Paiements"].sheet
+            inv_client = ctx.col("Factures", "client") if ctx.has("Factures") else []
+            for k, row in enumerate(bad.rows):
+                client = text(bad.cols["client"][k])
+                number = text(bad.cols["invoice"][k])
+                if not client and number:
+                    j = ctx.posted_by_number(number) if ctx.has("Factures") else None
+                    doc = hurt.numbers.get(norm(number))
+                    client = text(inv_client[j]) if j is not None else \
+                        doc.client if doc is not None else ""
+                out.rows.append(LeftOut(client, sheet, row, bad.bad[k][1], number))
+    return out
