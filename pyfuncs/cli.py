@@ -256,7 +256,8 @@ def cmd_age(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(balance.as_json(), default=_json_default, ensure_ascii=False,
                          indent=1))
-        return EXIT_OK
+        return EXIT_FINDINGS if any(f.severity == "error" for f in balance.findings) \
+            else EXIT_OK
     width = max([len(label) for label in balance.labels] + [10])
     print(f"{args.workbook}: aged balance as of {as_of:%d/%m/%Y} ({balance.currency}), "
           f"{len(balance.clients)} client(s); see the Balance âgée sheet.")
@@ -265,7 +266,8 @@ def cmd_age(args: argparse.Namespace) -> int:
     print(f"  {'Total':<{width}} {balance.total:>14,.2f}")
     for f in balance.findings[:5]:
         print(f"  {f.severity:7} {f.location()}: {f.message}")
-    return EXIT_OK
+    # a client's balance that leaves unreadable rows out is incomplete: an error
+    return EXIT_FINDINGS if any(f.severity == "error" for f in balance.findings) else EXIT_OK
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from pyfuncs.domain.checks import (
 from pyfuncs.domain.checks_base import Ctx, norm
 from pyfuncs.domain.checks_register import check_register
 from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.damaged import incomplete
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.domain.money import ZERO
 
@@ -247,10 +248,23 @@ def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
     settings = data.settings
     rates = data.tables.get("Taux")
     reminders = data.tables.get("Relances")
+    cols, totals, rows = inv.cols, loaded.column("Factures", "total"), inv.rows
+    pay = data.tables["Paiements"].cols
+    # rows that could not be read: left out, and their clients' balances marked so
+    gone = incomplete(Ctx(data.tables, loaded.computed, settings, as_of, data.lang))
+    if gone.invoices:
+        keep = [i for i in range(len(rows)) if i not in gone.invoices]
+        cols = {k: [v[i] for i in keep] for k, v in cols.items()}
+        totals, rows = [totals[i] for i in keep], [rows[i] for i in keep]
+    if gone.payments:
+        keep = [k for k in range(len(data.tables["Paiements"])) if k not in gone.payments]
+        pay = {k: [v[i] for i in keep] for k, v in pay.items()}
+    left: dict[str, list[tuple[str, int | None, str]]] = {}
+    for key, out in gone.by_client().items():
+        left[key] = [(r.sheet, r.row, r.cell) for r in out]
     with collector_paused():
         return aged_balance(
-            inv.cols, loaded.column("Factures", "total"), data.tables["Paiements"].cols,
-            data.tables["Clients"].cols, as_of, rows=inv.rows,
+            cols, totals, pay, data.tables["Clients"].cols, as_of, rows=rows, left_out=left,
             bounds=parse_buckets(settings.get("aging_buckets")),
             currency=str(settings.get("currency") or "EUR"),
             rates=rates.cols if rates is not None else None,
@@ -275,7 +289,10 @@ def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
     columns = base[:2] + [(label, "money", 12.0) for label in balance.labels] + base[2:]
     rows: list[list[object]] = []
     for c in balance.clients:
-        rows.append([c.client, c.name, *c.amounts, c.total, c.disputed, c.unapplied,
+        name = c.name if c.complete else (
+            f"{c.name} (incomplète : {', '.join(c.left_out)})" if fr else
+            f"{c.name} (incomplete: {', '.join(c.left_out)})")
+        rows.append([c.client, name, *c.amounts, c.total, c.disputed, c.unapplied,
                      c.oldest_due, c.last_payment, c.last_reminder_level, c.avg_days_late])
     totals = balance.totals
     unapplied = sum((c.unapplied for c in balance.clients), ZERO)

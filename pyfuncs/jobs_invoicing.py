@@ -29,6 +29,7 @@ from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
 from pyfuncs.domain.checks import collector_paused
 from pyfuncs.domain.checks_base import Ctx, norm, text
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
 from pyfuncs.domain.numbering import (
@@ -165,6 +166,7 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         with Journal(where) as book:
             in_book = set(ctx.keys("Factures", "number"))  # norm of each, built once
             in_book.discard("")
+            in_book |= set(damage(ctx).numbers)  # in the sheet, though not read whole
             pending = book.pending()
             replay = [e for e in pending if norm(e.number) not in in_book]
             # refused now, before any number is allocated, if Excel holds the file
@@ -205,6 +207,7 @@ def _seeds(ctx: Ctx, patterns: dict[str, SeriesPattern]) -> dict[str, SeriesStat
     pairs = [(text(n), d if isinstance(d, date) else None)
              for n, d, p in zip(ctx.inv_number, ctx.col("Factures", "issue_date"), ctx.posted)
              if p]
+    pairs += [(d.number, d.day) for d in damage(ctx).docs if d.whole]  # taken all the same
     out: dict[str, SeriesState] = {}
     for pattern in {p.text: p for p in patterns.values()}.values():
         for key, state in seed_states(pattern, pairs).items():

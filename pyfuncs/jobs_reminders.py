@@ -293,6 +293,10 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                 raise RemindInputError(f"{path.name}: {err}") from None
         progress("plan")
         balance = aging_of(loaded, as_of)
+        # a client whose balance leaves unreadable rows out is not reminded until fixed
+        held = {c.client for c in balance.clients if not c.complete}
+        result.findings += [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
+        items = [i for i in balance.items if i.client not in held] if held else balance.items
         contacts, details = _contacts(loaded, lang)
         inv = data.tables["Factures"]
         promises = {fold(n): d for n, d in zip(inv.cols["number"], inv.cols["promise_date"])
@@ -321,7 +325,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                           {**cl.labels, "inv_client": inv.labels.get("client", "Client")},
                           cl.col_letters, lang)
             seller_email = text(data.settings.get("seller_email")) or None
-            plan = plan_reminders(balance.items, contacts, levels, as_of, sent=sent, told=told,
+            plan = plan_reminders(items, contacts, levels, as_of, sent=sent, told=told,
                                   promises=promises, plans=_plans(loaded), rates=table,
                                   indemnity=indemnity, fallback_owner=seller_email,
                                   where=where)

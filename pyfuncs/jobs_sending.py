@@ -34,6 +34,7 @@ from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.documents import pdf
 from pyfuncs.documents.render import Renderer, RenderError, paragraphs
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs import journal_path, load
 from pyfuncs.jobs_documents import PDF_TABLES, build_documents
@@ -53,6 +54,13 @@ TEMPLATE = message("{number} : le modèle d'email {template} ne peut pas être u
                    "Corriger le modèle dans templates/invoices/.",
                    "{number}: email template {template} cannot be used ({reason}).",
                    "Correct the template in templates/invoices/.")
+
+DAMAGED = message("{number} : la cellule {cell} de la feuille {sheet} ne peut pas être lue : la "
+                  "pièce n'est pas envoyée (elle partirait incomplète).",
+                  "Corriger la cellule {cell} (voir son erreur), puis envoyer à nouveau.",
+                  "{number}: cell {cell} of sheet {sheet} cannot be read: the document is not "
+                  "sent (it would go out incomplete).",
+                  "Fix cell {cell} (see its error), then send again.")
 
 
 class SendInputError(Exception):
@@ -158,6 +166,11 @@ def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = 
     return result
 
 
+def _refuse(ctx: Ctx, d: DamagedDoc) -> None:
+    ctx.append("SEND-DAMAGED", ERROR, d.sheet, d.row, d.column, d.number, DAMAGED, d.cell,
+               {"number": d.number, "cell": d.where, "sheet": d.sheet})
+
+
 def _compose(ctx: Ctx, docs: list, done: set[str], sender: str, renderer: Renderer,
              result: SendResult) -> list[Outgoing]:
     inv = ctx.tables["Factures"]
@@ -168,10 +181,18 @@ def _compose(ctx: Ctx, docs: list, done: set[str], sender: str, renderer: Render
         "seller_email")), "phone": text(ctx.setting("seller_phone")),
               "iban": text(ctx.setting("seller_iban")), "bic": text(ctx.setting("seller_bic"))}
     out = []
+    damaged = damage(ctx)
+    for d in damaged.docs:  # skipped by the reader: never sent as if it were whole
+        if d.whole and d.unsent and norm(d.number) not in done and d.number not in done:
+            _refuse(ctx, d)
     for doc in docs:
         i = ctx.posted_by_number(doc.number)
         if i is None or ctx.inv_status[i] != "issued" or sent_dates[i] or \
                 norm(doc.number) in done or doc.number in done:
+            continue
+        hurt = damaged.numbers.get(norm(doc.number))
+        if hurt is not None:  # a line could not be read: the PDF would leave it out
+            _refuse(ctx, hurt)
             continue
         client = text(ctx.col("Factures", "client")[i])
         c = by_client.get(norm(client))

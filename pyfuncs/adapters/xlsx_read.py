@@ -46,6 +46,26 @@ class WorkbookError(Exception):
 
 
 @dataclass
+class Skipped:
+    """The rows of a table the reader skipped for a bad cell: not a row that does not
+    exist. What could be read of them still counts where it can only make a job more
+    careful (a number taken, a quote already billed, a payment's invoice).
+
+    Attributes:
+      rows: their 1-based sheet rows.
+      cols: input column key -> the values read, aligned with rows; a bad cell is None.
+      bad: for each row, the first bad cell as (column label, cell reference).
+    """
+
+    rows: list[int]
+    cols: dict[str, list]
+    bad: list[tuple[str, str]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
 class TableData:
     """One schema table as read: typed input columns aligned with the kept sheet rows.
 
@@ -58,6 +78,7 @@ class TableData:
       cols: input column key -> typed values aligned with rows (None when empty).
       cached: formula column key -> the value the file cached, Decimal/int/None.
       extra_headers: labels of user-added columns inside the table (ignored).
+      skipped: the rows skipped for a bad cell, with what could be read of them.
     """
 
     table: S.Table
@@ -68,6 +89,7 @@ class TableData:
     cols: dict[str, list]
     cached: dict[str, list]
     extra_headers: list[str] = field(default_factory=list)
+    skipped: Skipped | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -230,6 +252,7 @@ class _Parsed:
     raw: dict[str, list]
     cached: dict[str, list]
     drop: set[int] = field(default_factory=set)
+    why: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> first bad cell
 
     def ref(self, i: int) -> str:
         """The row's key (or the document it belongs to), for the finding's ref."""
@@ -588,10 +611,11 @@ class _Reader:
         """An error on row i of p, which skips the row."""
         code, message, fix = issue
         row = p.rows[i]
+        cell = f"{p.letters[key]}{row}" if key in p.letters else ""
         self.findings.append(Finding(code, ERROR, p.sheet, row, p.labels[key], p.ref(i),
-                                     message + C.row_skipped(self.lang), fix,
-                                     f"{p.letters[key]}{row}" if key in p.letters else ""))
+                                     message + C.row_skipped(self.lang), fix, cell))
         p.drop.add(i)
+        p.why.setdefault(i, (p.labels[key], cell))
 
     def check_duplicates(self, p: _Parsed) -> None:
         """A key seen again (case-insensitive, as SUMIFS and lookups compare) is reported
@@ -678,6 +702,15 @@ class _Reader:
             key = p.cols["key"][i]
             note(INFO, i, key, "key", C.setting_issue("SETTING-UNKNOWN", key, lang))
         return values
+
+
+def _skipped(p: _Parsed) -> Skipped | None:
+    """What could be read of the rows ``p`` skips (None when it skips none)."""
+    if not p.drop:
+        return None
+    gone = sorted(p.drop)
+    cols = {k: [None if v[i] is BAD else v[i] for i in gone] for k, v in p.cols.items()}
+    return Skipped([p.rows[i] for i in gone], cols, [p.why.get(i, ("", "")) for i in gone])
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -806,6 +839,6 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
         out[name] = TableData(
             p.tbl, p.sheet, p.labels, p.letters, pick(p.rows),
             {k: pick(v) for k, v in p.cols.items()},
-            {k: pick(v) for k, v in p.cached.items()}, p.extra)
+            {k: pick(v) for k, v in p.cached.items()}, p.extra, _skipped(p))
     return WorkbookData(reader.path, reader.lang, sheet_names, settings, out,
                         reader.findings)

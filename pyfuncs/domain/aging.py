@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,7 +27,7 @@ from itertools import compress, groupby, islice, repeat
 from operator import eq, ge, is_, itemgetter, le, not_
 
 from pyfuncs.domain.computed import CREDITABLE
-from pyfuncs.domain.findings import WARNING, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.money import ZERO, to_cents
 
 Columns = Mapping[str, Sequence[object]]
@@ -95,6 +95,11 @@ class ClientBalance:
     last_reminder_level: int | None = None
     avg_days_late: Decimal | None = None
     by_currency: dict[str, Decimal] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # rows not counted: incomplete
+
+    @property
+    def complete(self) -> bool:
+        return not self.left_out
 
     @property
     def invoiced(self) -> Decimal:
@@ -141,7 +146,8 @@ class AgedBalance:
             "buckets": self.labels,
             "rows": [{"client": c.client, "name": c.name,
                       "amounts": [str(a) for a in c.amounts], "unapplied": str(c.unapplied),
-                      "disputed": str(c.disputed), "total": str(c.total)}
+                      "disputed": str(c.disputed), "total": str(c.total),
+                      "complete": c.complete, "left_out": c.left_out}
                      for c in self.clients],
             "totals": {"amounts": [str(a) for a in self.totals],
                        "unapplied": str(sum((c.unapplied for c in self.clients), ZERO)),
@@ -179,8 +185,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                  clients: Columns, as_of: date, *, rows: Sequence[int] | None = None,
                  bounds: Sequence[int] = (30, 60, 90), currency: str = "EUR",
                  rates: Columns | None = None, reminders: Columns | None = None,
-                 lang: str = "fr", sheet: str = "Factures") -> AgedBalance:
-    """The aged balance at the end of ``as_of``; see the module's docstring for the rules."""
+                 lang: str = "fr", sheet: str = "Factures",
+                 left_out: Mapping[str, Sequence[tuple[str, int | None, str]]] | None = None
+                 ) -> AgedBalance:
+    """The aged balance at the end of ``as_of``; see the module's docstring for the rules.
+
+    ``left_out``: client code (normalised) -> the rows that could not be read and were
+    left out of its balance, (sheet, row, cell): its balance is marked incomplete, with
+    an error naming them, rather than silently computed without them."""
     bounds = tuple(bounds)
     conv = Rates(currency, rates)
     findings: list[Finding] = []
@@ -357,6 +369,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 latest[client] = day  # type: ignore[index, assignment]
                 balances[client].last_reminder_level = level  # type: ignore[assignment]
 
+    if left_out:
+        _mark_incomplete(balances, balance_of, left_out, findings, lang)
     ordered = sorted(balances.values(), key=lambda c: (-c.overdue, -c.total, c.client))
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
@@ -557,3 +571,30 @@ def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
         if on is not None:
             out[i] = on
     return out
+
+
+def _mark_incomplete(balances: dict[str, ClientBalance],
+                     balance_of: Callable[[str], ClientBalance],
+                     left_out: Mapping[str, Sequence[tuple[str, int | None, str]]],
+                     findings: list[Finding], lang: str) -> None:
+    """One error per client whose balance leaves rows out, naming them and their cell."""
+    by_key = {str(c).strip().casefold(): c for c in balances}
+    fr = lang == "fr"
+    for key, rows in sorted(left_out.items()):
+        client = by_key.get(key)
+        cb = balance_of(client if client is not None else key.upper())
+        cb.left_out = [f"{s} {'ligne' if fr else 'row'} {r}" + (f" ({c})" if c else "")
+                       for s, r, c in rows]
+        sheet, row, cell = rows[0]
+        who = cb.client or ("(client illisible)" if fr else "(client unreadable)")
+        where = ", ".join(cb.left_out)
+        findings.append(Finding(
+            "AGING-INCOMPLETE", ERROR, sheet, row, "", cb.client,
+            (f"Balance du client {who} incomplète : {len(rows)} ligne(s) illisible(s) "
+             f"laissée(s) de côté ({where}), ni son solde ni ses relances ne sont sûrs."
+             if fr else
+             f"Balance of client {who} incomplete: {len(rows)} unreadable row(s) left out "
+             f"({where}); neither its balance nor its reminders can be trusted."),
+            ("Corriger les cellules indiquées ; le client n'est pas relancé d'ici là."
+             if fr else "Fix the cells named; the client is not reminded until then."),
+            cell))

@@ -40,6 +40,7 @@ from operator import not_
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
 from pyfuncs.domain.checks_quotes import billed_net, tolerance
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
 from pyfuncs.domain.recurring import check_notice, due_periods
@@ -221,7 +222,10 @@ def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
                     drafts[quote] += net[i]
     skipped = ctx.skipped.get("LignesDevis")  # usually none: no call per quote then
     billed_on, billed_nets = ctx.billed_on_quote, ctx.quote_billed_net  # {} if no Factures
+    damaged = damage(ctx)
     for quote, t in ctx.quote_target.items():
+        if damaged and damaged.on_quote(quote, q_client[t]) is not None:
+            continue  # billed by a document not read whole: its bad cell's error says so
         rows = ctx.skipped_rows("LignesDevis", quote) if skipped else []
         if rows and quote not in by_time and not ctx.finally_billed(quote):
             billed = billed_net(ctx, quote) if ctx.has("Factures") else ZERO

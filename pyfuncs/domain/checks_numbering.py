@@ -22,6 +22,7 @@ from itertools import compress, repeat
 from operator import eq, is_not, lt
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
 
@@ -210,6 +211,15 @@ def _series(ctx: Ctx) -> None:
                 YEAR.sub("{YYYY}", prefix).casefold()
             names.setdefault(key, prefix)
         series[key].append((counter, i, width))
+    # a number on a row skipped for a bad cell is in the sheet all the same: no gap
+    # before it (its row's own error says what to fix); -1 marks it below
+    for doc in damage(ctx).docs if damage(ctx) else ():
+        parts = split_number(doc.number) if doc.whole else None
+        if parts is not None:
+            prefix, counter, width = parts
+            key = prefix.casefold() if yearly else YEAR.sub("{YYYY}", prefix).casefold()
+            names.setdefault(key, prefix)
+            series[key].append((counter, -1, width))
     for key, members in series.items():
         members.sort()
         prefix = names[key]
@@ -219,6 +229,9 @@ def _series(ctx: Ctx) -> None:
         for counter, i, width in members[1:]:
             if counter > p_counter + 1:
                 _gap(ctx, prefix, p_counter + 1, counter - 1, width, i)
+            if i < 0 or p_i < 0:  # a skipped row's date is not compared
+                p_counter, p_i = counter, i
+                continue
             p_day, day = issue[p_i], issue[i]
             if day is not None and p_day is not None and day < p_day \
                     and counter != p_counter:
@@ -233,6 +246,7 @@ def _start(ctx: Ctx, prefix: str, members: list[tuple[int, int, int]],
     """A yearly series whose whole year is in the workbook must start at 1."""
     years = YEAR.findall(prefix)
     first, i, width = members[0]
+    i = next((m[1] for m in members if m[1] >= 0), -1)
     if first <= 1 or not years or earliest is None:
         return
     if earliest < date(int(years[-1]), 1, 1):
@@ -240,11 +254,13 @@ def _start(ctx: Ctx, prefix: str, members: list[tuple[int, int, int]],
 
 
 def _gap(ctx: Ctx, prefix: str, low: int, high: int, width: int, i: int) -> None:
+    """A gap found before row i (-1: before a skipped row, reported on no row)."""
     a, b = f"{prefix}{low:0{width}d}", f"{prefix}{high:0{width}d}"
     missing = a if low == high else (f"{a} à {b} ({high - low + 1})" if ctx.fr else
                                      f"{a} to {b} ({high - low + 1})")
-    ctx.add("NUM-GAP", ERROR, "Factures", i, "number", ctx.inv_ref(i), GAP, series=prefix,
-            missing=missing, number=ctx.inv_ref(i))
+    number = ctx.inv_ref(i) if i >= 0 else f"{prefix}{high + 1:0{width}d}"
+    ctx.add("NUM-GAP", ERROR, "Factures", i if i >= 0 else None, "number", number, GAP,
+            series=prefix, missing=missing, number=number)
 
 
 def _credit_suspects(types: list, totals: list) -> list[int] | range:

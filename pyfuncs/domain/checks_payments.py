@@ -22,6 +22,7 @@ from itertools import compress, count, repeat
 from operator import gt, lt, ne
 
 from pyfuncs.domain.checks_base import Ctx, loose, message, norm, text
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, INFO, WARNING
 from pyfuncs.domain.money import ZERO
 
@@ -83,7 +84,10 @@ def check_payments(ctx: Ctx) -> None:
     inv_client = ctx.col("Factures", "client")
     target = ctx.resolve(p_invoice, "Factures", "number", lambda: ctx.inv_first)
     unapplied: list[int] = []
+    damaged = damage(ctx).numbers
     for k in [k for k, i in enumerate(target) if i < 0]:
+        if norm(p_invoice[k]) in damaged:
+            continue  # an invoice in the sheet, skipped for a bad cell: its error says so
         if text(p_invoice[k]):
             _unknown(ctx, k)
         else:
@@ -157,6 +161,7 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
     over = {i for i in _maybe_over(paid, totals)
             if (p := paid[i]) is not None and (total := totals[i]) is not None
             and ((p > total) if total >= 0 else (p < total))}
+    over -= damage(ctx).short  # a total short of a skipped line proves nothing
     if not over:
         return
     applied: dict[int, list[int]] = defaultdict(list)

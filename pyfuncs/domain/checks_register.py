@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyfuncs.domain.checks_base import Ctx, message, text
+from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR
 from pyfuncs.domain.invoicing import document_content
 
@@ -63,7 +64,10 @@ def check_register(ctx: Ctx, recorded: Sequence[tuple[str, dict]],
                    {"journal": journal, "problem": problem})
     if not recorded or not ctx.has("Factures"):
         return
+    damaged = damage(ctx).numbers
     for number, legal in recorded:
+        if norm(number) in damaged:
+            continue  # in the sheet, not read whole: its bad cell's error says what to fix
         i = ctx.posted_by_number(number)
         day = legal.get("date", "")
         if i is None:

@@ -38,6 +38,7 @@ from stdnum.eu import vat as eu_vat
 
 from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.checks_vat import DOMESTIC, EU
+from pyfuncs.domain.damaged import HELD_BACK, damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
 from pyfuncs.domain.recurring import Period, due_periods
@@ -489,6 +490,14 @@ class _Planner:
             not (milestones and not done and self._any_ready(milestones))
         if plain and not done:
             return  # nothing due yet: most quotes, decided before any arithmetic
+        held = damage(ctx).on_quote(quote, client)
+        if held is not None:
+            # a document of this quote could not be read whole: what it billed is unknown
+            if f"devis:{quote}" not in held.sources and not (plain and
+                                                               ctx.finally_billed(quote)):
+                ctx.add("GEN-DAMAGED", ERROR, "Devis", t, "number", number, HELD_BACK,
+                        quote=number, number=held.number, sheet=held.sheet, cell=held.where)
+            return
         skipped = self.unreadable_quotes.get(quote)
         if skipped and not (plain and ctx.finally_billed(quote)):
             # something may be due, but billing it now would leave that line out (and the

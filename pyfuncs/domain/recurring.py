@@ -44,6 +44,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents
 
@@ -193,8 +194,10 @@ def billed_in_workbook(ctx: Ctx) -> set[str]:
     a lost or replaced journal never bills a period twice."""
     if not ctx.has("LignesFacture"):
         return set()
-    return {norm(s) for s in ctx.col("LignesFacture", "source")
-            if s.__class__ is str and s[:8].casefold() == PREFIX}
+    billed = {norm(s) for s in ctx.col("LignesFacture", "source")
+              if s.__class__ is str and s[:8].casefold() == PREFIX}
+    # a line skipped for a bad cell still bills its period (domain/damaged.py)
+    return billed | {s for s in damage(ctx).sources if s.startswith(PREFIX)}
 
 
 class _Indices:

@@ -1,0 +1,212 @@
+"""A row skipped for a bad cell still counts for what could be read of it, on copies of
+the demo workbook: its number, its place in the register, the payments naming it, and
+what it billed (domain/damaged.py)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pyfuncs.demo import build_demo
+from pyfuncs.jobs import run_age, run_check
+from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs_reminders import run_remind
+from pyfuncs.jobs_sending import run_send_invoices
+
+TODAY = date(2026, 12, 6)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    return build_demo(folder, None, TODAY)[0]
+
+
+def copy(demo: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "Facturation.xlsx"
+    shutil.copy(demo, path)
+    return path
+
+
+def damage(path: Path, sheet: str, key_col: str, key: str, col: str, value: object) -> str:
+    """Type ``value`` in column ``col`` of the first row of ``sheet`` whose ``key_col``
+    is ``key``; returns the cell's reference."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    heads = [c.value for c in ws[1]]
+    kc, cc = heads.index(key_col) + 1, heads.index(col) + 1
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, kc).value == key:
+            ws.cell(r, cc).value = value
+            wb.save(path)
+            return ws.cell(r, cc).coordinate
+    raise AssertionError(f"{key} not in {sheet}")
+
+
+def invoice_id(path: Path, number: str) -> str:
+    ws = openpyxl.load_workbook(path)["Factures"]
+    return next(r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == number)
+
+
+def codes(findings, code: str) -> list:  # type: ignore[no-untyped-def]
+    return [f for f in findings if f.code == code]
+
+
+def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    before = run_generate(path, TODAY, dry_run=True)
+    assert [d.number for d in before.issued][:1] == ["FAC2026-0167"]
+    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    plan = run_generate(path, TODAY, dry_run=True)
+    # the quote it billed is not billed again, and the rest is still issued
+    assert not [d for d in plan.issued if "D2026-0035" in d.subject]
+    assert [d.subject for d in plan.issued] == [d.subject for d in before.issued]
+    assert "FAC2026-0145" not in [d.number for d in plan.issued]
+    held = codes(plan.findings, "GEN-DAMAGED")
+    assert [(f.sheet, f.column, f.ref) for f in held] == [("Devis", "N° devis", "D2026-0035")]
+    assert cell in held[0].message and "FAC2026-0145" in held[0].message
+    assert [(f.code, f.cell) for f in plan.findings if f.sheet == "Factures"] == [
+        ("CELL-CHOICE", cell)]
+    # the checks: the bad cell is the error; no gap, no leak "billed 0.00" that follow
+    check = run_check(path, TODAY, write=False)
+    assert [f.cell for f in codes(check.findings, "CELL-CHOICE")] == [cell]
+    assert not [f for f in codes(check.findings, "NUM-GAP") if "0145" in f.message]
+    assert not [f for f in check.findings if f.ref == "D2026-0035"]
+
+
+def test_an_invoice_with_an_unreadable_line_quantity_holds_its_quote_back(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    ref = invoice_id(path, "FAC2026-0097")
+    cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Quantité", "27 OOO")
+    plan = run_generate(path, TODAY, dry_run=True)
+    assert not [d for d in plan.issued if "D2026-0008" in d.subject]
+    held = codes(plan.findings, "GEN-DAMAGED")
+    assert [f.ref for f in held] == ["D2026-0008"] and cell in held[0].message
+    check = run_check(path, TODAY, write=False)
+    # its total is short of the line: its payments are not "too much"
+    assert not [f for f in codes(check.findings, "PAY-OVER") if f.ref == "FAC2026-0097"]
+    assert [f.cell for f in codes(check.findings, "CELL-TYPE")] == [cell]
+
+
+def test_payments_naming_an_invoice_skipped_for_its_date_are_not_unknown(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    paid = {r[2] for r in wb["Paiements"].iter_rows(min_row=2, values_only=True)}
+    number = next(r[2] for r in wb["Factures"].iter_rows(min_row=2, values_only=True)
+                  if r[2] in paid and r[18] == "Émise")
+    cell = damage(path, "Factures", "N° facture", number, "Date", "32/13/2026")
+    check = run_check(path, TODAY, write=False)
+    assert [f.cell for f in check.findings if f.sheet == "Factures" and f.cell == cell]
+    assert not [f for f in codes(check.findings, "PAY-UNKNOWN") if f.ref == number]
+    assert not [f for f in codes(check.findings, "NUM-GAP") if number in f.message]
+
+
+def test_an_issued_invoice_the_journal_knows_is_not_deleted_nor_replayed_for_a_bad_cell(
+        demo, tmp_path):
+    path = copy(demo, tmp_path)
+    first = run_generate(path, TODAY)
+    issued = [d.number for d in first.issued]
+    assert issued
+    cell = damage(path, "Factures", "N° facture", issued[0], "Conditions", "90 jours")
+    check = run_check(path, TODAY, write=False)
+    assert not codes(check.findings, "REGISTER-DELETED")
+    assert not [f for f in codes(check.findings, "REGISTER-EDITED")]
+    assert [f.cell for f in check.findings if f.code == "CELL-CHOICE"] == [cell]
+    again = run_generate(path, TODAY)
+    assert again.issued == [] and again.replayed == []
+    numbers = [r[2] for r in openpyxl.load_workbook(path)["Factures"].iter_rows(
+        min_row=2, values_only=True) if r[2]]
+    assert len(numbers) == len(set(numbers))  # nothing written twice
+
+
+def balances(path: Path) -> dict:  # type: ignore[type-arg]
+    return {c.client: c for c in run_age(path, TODAY, write=False).clients}
+
+
+def test_the_aged_balance_of_a_client_with_an_unreadable_invoice_is_marked_incomplete(
+        demo, tmp_path):
+    path = copy(demo, tmp_path)
+    whole = balances(path)["C0002"]
+    assert whole.complete and whole.total > 0
+    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    balance = run_age(path, TODAY, write=False)
+    c = {c.client: c for c in balance.clients}["C0002"]
+    assert not c.complete and c.left_out == [f"Factures ligne 217 ({cell})"]
+    assert c.unapplied == whole.unapplied  # its payments are not turned into a credit
+    found = [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
+    assert [(f.severity, f.ref, f.cell) for f in found] == [("error", "C0002", cell)]
+    # every other client is as before
+    others = {k: v.total for k, v in balances(path).items() if k != "C0002"}
+    assert others == {k: v.total for k, v in balances(copy_again(demo, tmp_path)).items()
+                      if k != "C0002"}
+    out = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "age", str(path), "--as-of",
+                          TODAY.isoformat(), "--json"], capture_output=True, text=True)
+    assert out.returncode == 1
+    row = next(r for r in json.loads(out.stdout)["rows"] if r["client"] == "C0002")
+    assert row["complete"] is False and row["left_out"] == c.left_out
+
+
+def copy_again(demo: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "intact.xlsx"
+    shutil.copy(demo, path)
+    return path
+
+
+def test_payments_of_an_invoice_with_a_bad_date_do_not_become_an_unapplied_credit(
+        demo, tmp_path):
+    path = copy(demo, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    pays = list(wb["Paiements"].iter_rows(min_row=2, values_only=True))
+    paid = {r[2] for r in pays}
+    number, client = next((r[2], r[4]) for r in wb["Factures"].iter_rows(
+        min_row=2, values_only=True) if r[2] in paid and r[18] == "Émise")
+    before = balances(path)[client]
+    damage(path, "Factures", "N° facture", number, "Date", "32/13/2026")
+    after = balances(path)[client]
+    assert after.unapplied == before.unapplied and not after.complete
+
+
+def test_a_line_with_a_bad_unit_price_leaves_its_invoice_out_not_negative(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    ref = invoice_id(path, "FAC2026-0097")
+    cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Prix unitaire HT", "abc")
+    balance = run_age(path, TODAY, write=False)
+    assert not [i for i in balance.items if i.number == "FAC2026-0097"]
+    c = {c.client: c for c in balance.clients}["C0018"]
+    assert not c.complete and cell in c.left_out[0]
+    assert all(a >= 0 for a in c.amounts)
+
+
+def test_remind_sends_nothing_to_a_client_whose_balance_is_incomplete(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    before = run_remind(path, TODAY, outbox=tmp_path / "out0")
+    assert "C0002" in {o.mailing.client for o in before.emails}
+    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    after = run_remind(path, TODAY, outbox=tmp_path / "out1")
+    assert "C0002" not in {o.mailing.client for o in after.emails}
+    assert {o.mailing.client for o in after.emails} == \
+        {o.mailing.client for o in before.emails} - {"C0002"}
+    assert [f.cell for f in after.findings if f.code == "AGING-INCOMPLETE"] == [cell]
+    assert after.errors
+
+
+def test_send_invoices_refuses_a_document_whose_cells_cannot_be_read(demo, tmp_path):
+    path = copy(demo, tmp_path)
+    for number in ("FAC2026-0097", "FAC2026-0145"):
+        damage(path, "Factures", "N° facture", number, "Envoyée le", None)
+    before = run_send_invoices(path, TODAY, outbox=tmp_path / "o0")
+    assert {"FAC2026-0097", "FAC2026-0145"} <= {o.number for o in before.emails}
+    line = damage(path, "Lignes de facture", "Réf. facture", invoice_id(path, "FAC2026-0097"),
+                  "Quantité", "27 OOO")
+    row = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    after = run_send_invoices(path, TODAY, outbox=tmp_path / "o1")
+    assert not {"FAC2026-0097", "FAC2026-0145"} & {o.number for o in after.emails}
+    refused = sorted((f.ref, f.cell) for f in after.findings if f.code == "SEND-DAMAGED")
+    assert refused == [("FAC2026-0097", line), ("FAC2026-0145", row)]
+    assert after.errors
