@@ -77,7 +77,10 @@ def test_a_bad_cell_is_a_finding_and_a_message_box_not_an_exception(book):
     buttons.controler(book)
     found = [r for r in book.sheets["Contrôles"].range((4, 1), (200, 9)).value
              if r[2] == "Paiements" and r[3] == table.range.row + 3]
-    assert found and found[0][4] == "Montant" and "douze euros" in found[0][6]
+    # the bad cell itself, and the aged balance of its client marked incomplete
+    assert any(r[1] == "CELL-TYPE" and r[4] == "Montant" and "douze euros" in r[6]
+               for r in found)
+    assert {r[1] for r in found} == {"CELL-TYPE", "AGING-INCOMPLETE"}
     assert book.app.alerts[-1]["mode"] == "info"
 
 
