@@ -12,7 +12,8 @@ from datetime import date
 
 from refresh import workbook_for  # same cached workbook as the refresh benchmark
 
-from pyfuncs.jobs import aging_of, load
+from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.load import load
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyfuncs/schema.py", "pyfuncs/demo_data.py", "pyfuncs/builder.py")
+SOURCES = ("pyfuncs/domain/schema.py", "pyfuncs/demo/data.py", "pyfuncs/jobs/template.py")
 
 
 def fingerprint() -> str:

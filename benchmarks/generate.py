@@ -31,7 +31,7 @@ RUN = """
 import json, resource, sys, time
 from datetime import date
 from pathlib import Path
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.invoicing import run_generate
 steps, t0 = {}, time.perf_counter()
 last = [t0]
 def progress(step):
@@ -52,8 +52,8 @@ def workbook_for(invoices: int) -> Path:
     target = OUT / f"generate-{invoices}" / "Facturation-generate.xlsx"
     if is_fresh(target):
         return target
-    from pyfuncs.builder import build_workbook
-    from pyfuncs.demo_data import demo_data
+    from pyfuncs.demo.data import demo_data
+    from pyfuncs.jobs.template import build_workbook
     print(f"building the {invoices}-invoice workbook with 1,000 documents to issue...",
           flush=True)
     data = demo_data(TODAY, invoices=invoices)

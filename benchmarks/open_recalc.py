@@ -55,7 +55,7 @@ def open_and_save(path: Path, recalculate: bool) -> float:
 
 
 def demo_workbook(invoices: int) -> Path:
-    from pyfuncs.demo import build_demo
+    from pyfuncs.demo.job import build_demo
     target = OUT / f"open-{invoices}" / "Facturation-demo.xlsx"
     if not is_fresh(target):
         build_demo(target.parent, invoices=invoices, today=date.today())

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pyfuncs.demo import run_demo
+from pyfuncs.demo.job import run_demo
 from pyfuncs.documents import pdf
-from pyfuncs.jobs_documents import documents_of, run_pdf
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.documents import documents_of, run_pdf
+from pyfuncs.jobs.invoicing import run_generate
 
 TODAY = date(2026, 11, 23)
 

@@ -48,15 +48,15 @@ t0 = time.perf_counter()
 day = date.fromisoformat(sys.argv[2])
 if sys.argv[3] == "plan":
     from pyfuncs.adapters.workbook_file import as_source
-    from pyfuncs.domain.checks_base import Ctx
+    from pyfuncs.domain.context import Ctx
     from pyfuncs.domain.invoicing import plan_invoices
-    from pyfuncs.jobs_invoicing import _load
+    from pyfuncs.jobs.invoicing import _load
     loaded = _load(as_source(Path(sys.argv[1])), day, lambda s: None)
     d = loaded.data
     plan = plan_invoices(Ctx(d.tables, loaded.computed, d.settings, day, d.lang), day)
     count = sum(1 for doc in plan.documents if doc.sources[0].startswith("contrat:"))
 else:
-    from pyfuncs.jobs_invoicing import run_generate
+    from pyfuncs.jobs.invoicing import run_generate
     result = run_generate(Path(sys.argv[1]), day)
     count = sum(1 for i in result.issued if i.sources[0].startswith("contrat:"))
 print(json.dumps({"seconds": time.perf_counter() - t0, "documents": count}))
@@ -70,7 +70,7 @@ def workbook_for(contracts: int) -> Path:
     if is_fresh(target):
         return target
     sys.path.insert(0, str(HERE.parent))  # the tests' clean clients
-    from pyfuncs.builder import build_workbook
+    from pyfuncs.jobs.template import build_workbook
     from tests.unit.test_checks import clean_settings, clean_tables
     tables = clean_tables()
     tables = {"Parametres": [], "Clients": tables["Clients"]}

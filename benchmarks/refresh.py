@@ -40,7 +40,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 CONTENDERS = {
     "refresh (facturier check)": """
 from datetime import date
-from pyfuncs.jobs import run_refresh
+from pyfuncs.jobs.check import run_refresh
 run_refresh(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]))
 """,
     "openpyxl load + save": """

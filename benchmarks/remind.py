@@ -34,8 +34,8 @@ import json, socket, sys, time
 from datetime import date
 from pathlib import Path
 from aiosmtpd.controller import Controller
-from pyfuncs.jobs_reminders import run_remind
-from pyfuncs.jobs_documents import invoice_pdf_attacher
+from pyfuncs.jobs.reminders import run_remind
+from pyfuncs.jobs.documents import invoice_pdf_attacher
 
 class Count:
     accepted = 0
@@ -68,7 +68,7 @@ def workbook_for(emails: int) -> Path:
     if is_fresh(target):
         return target
     sys.path.insert(0, str(ROOT))
-    from pyfuncs.builder import build_workbook
+    from pyfuncs.jobs.template import build_workbook
     from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
     t = copy.deepcopy(clean_tables())
     t["Factures"] = [i for i in t["Factures"] if i["client"] != "C4"]  # no level 5

@@ -15,8 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.workbook_live import LiveWorkbook, status_bar
+from pyfuncs.domain import schema as S
 
 TITLE = "Facturier"
 
@@ -46,8 +46,8 @@ def _known(exc: BaseException) -> str | None:
     from pyfuncs.adapters.journal import JournalError
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
-    from pyfuncs.jobs_bank import BankInputError
-    from pyfuncs.jobs_invoicing import SettingsError
+    from pyfuncs.jobs.bank import BankInputError
+    from pyfuncs.jobs.invoicing import SettingsError
     if isinstance(exc, JournalError):
         return exc.fr
     if isinstance(exc, SettingsError):
@@ -96,7 +96,7 @@ def run_button(label: str, job: Callable[[LiveWorkbook, Callable[[str], None]], 
 
 # ----------------------------------------------------------------------------- the jobs
 def _check(source: LiveWorkbook, step) -> str:
-    from pyfuncs.jobs import run_check
+    from pyfuncs.jobs.check import run_check
     result = run_check(source, _today(), step)
     c = result.counts
     return (f"{c.get('error', 0)} erreur(s), {c.get('warning', 0)} avertissement(s), "
@@ -104,7 +104,7 @@ def _check(source: LiveWorkbook, step) -> str:
 
 
 def _age(source: LiveWorkbook, step) -> str:
-    from pyfuncs.jobs import run_refresh
+    from pyfuncs.jobs.check import run_refresh
     result = run_refresh(source, _today(), step)
     return (f"Balance âgée et tableau de bord à jour ; {result.counts.get('error', 0)} "
             "erreur(s) dans Contrôles.")
@@ -112,7 +112,7 @@ def _age(source: LiveWorkbook, step) -> str:
 
 def _generate(book) -> Callable[[LiveWorkbook, Callable[[str], None]], str]:
     def job(source: LiveWorkbook, step) -> str:
-        from pyfuncs.jobs_invoicing import run_generate
+        from pyfuncs.jobs.invoicing import run_generate
         preview = run_generate(source, _today(), dry_run=True, preview=True, progress=step)
         if not preview.issued:
             extra = f" ; {len(preview.findings)} point(s) à corriger" if preview.findings \
@@ -163,7 +163,7 @@ def envoyer_factures(book=None) -> str:
     """Bouton « Envoyer les factures »: the count, a confirmation, then SMTP, each
     document once."""
     def job(source: LiveWorkbook, step) -> str:
-        from pyfuncs.jobs_sending import run_send_invoices
+        from pyfuncs.jobs.sending import run_send_invoices
         preview = run_send_invoices(source, _today(), progress=step)
         count = len(preview.emails)
         if not count:
@@ -184,8 +184,8 @@ def _reminders(send: bool, book):
     """Préparer: the preview (sheet Relances à envoyer and .eml files); Envoyer: the preview
     first, a confirmation with the count of emails the sheet says to send, then SMTP."""
     def job(source: LiveWorkbook, step) -> str:
-        from pyfuncs.jobs_documents import invoice_pdf_attacher
-        from pyfuncs.jobs_reminders import run_remind
+        from pyfuncs.jobs.documents import invoice_pdf_attacher
+        from pyfuncs.jobs.reminders import run_remind
         attach = invoice_pdf_attacher(source, _today())
         if not send:
             result = run_remind(source, _today(), attach=attach, progress=step)
@@ -231,7 +231,7 @@ def importer_releve(statements: Iterable[object] | None = None, book=None) -> st
     through the same job as `facturier bank`: certain matches into Paiements, the rest to
     confirm in Rapprochement, what the accountant confirmed there booked."""
     def job(source: LiveWorkbook, step) -> str:
-        from pyfuncs.jobs_bank import run_bank
+        from pyfuncs.jobs.bank import run_bank
         paths = chosen_files(statements)
         if not paths:
             return "Aucun relevé choisi : rien n'a été importé."

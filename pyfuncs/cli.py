@@ -185,7 +185,7 @@ def _json_default(value: object) -> object:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from pyfuncs.builder import build_workbook
+    from pyfuncs.jobs.template import build_workbook
     path: Path = args.workbook
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError(f"{path}: the workbook must be an .xlsx file (or .xlsm: with the "
@@ -208,7 +208,7 @@ def _print_findings(findings: list, shown: int = 10) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs import run_check
+    from pyfuncs.jobs.check import run_check
     _must_exist(args.workbook)
     today = args.date or date.today()
     with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
@@ -226,7 +226,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs import run_refresh
+    from pyfuncs.jobs.check import run_refresh
     _must_exist(args.workbook)
     as_of = args.as_of or date.today()
     with progress_bar(_interactive(args), ["read", "compute", "check", "write"]) as step:
@@ -248,7 +248,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_age(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs import run_age
+    from pyfuncs.jobs.aging import run_age
     _must_exist(args.workbook)
     as_of = args.as_of or date.today()
     with progress_bar(_interactive(args), ["read", "compute", "write"]) as step:
@@ -271,7 +271,7 @@ def cmd_age(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs_invoicing import SettingsError, run_generate
+    from pyfuncs.jobs.invoicing import SettingsError, run_generate
     _must_exist(args.workbook)
     if args.preview and not args.dry_run:
         raise UsageError("--preview goes with --dry-run (a real run clears the preview)")
@@ -314,14 +314,14 @@ def _invoice_pdf(path: Path, day: date) -> Callable[[str], bytes | None] | None:
     """The invoice PDF renderer as ``number -> PDF bytes``, to attach invoices
     to reminders; None where it is not installed."""
     try:
-        from pyfuncs.jobs_documents import invoice_pdf_attacher
+        from pyfuncs.jobs.documents import invoice_pdf_attacher
     except ImportError:
         return None
     return invoice_pdf_attacher(path, day)
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs_reminders import RemindInputError, run_remind, sent_summary
+    from pyfuncs.jobs.reminders import RemindInputError, run_remind, sent_summary
     _must_exist(args.workbook)
     as_of = args.as_of or date.today()
     try:
@@ -359,7 +359,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 
 def cmd_send_invoices(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs_sending import SendInputError, run_send_invoices
+    from pyfuncs.jobs.sending import SendInputError, run_send_invoices
     _must_exist(args.workbook)
     today = date.today()
     try:
@@ -390,7 +390,7 @@ def cmd_send_invoices(args: argparse.Namespace) -> int:
 
 
 def cmd_bank(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs_bank import BankInputError, run_bank
+    from pyfuncs.jobs.bank import BankInputError, run_bank
     _must_exist(args.workbook)
     for statement in args.statements:
         if not statement.is_file():
@@ -430,7 +430,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from pyfuncs.jobs_documents import run_pdf
+    from pyfuncs.jobs.documents import run_pdf
     _must_exist(args.workbook)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: not a folder")
@@ -452,11 +452,11 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     import tempfile as tmp
     import zipfile
 
-    from pyfuncs import schema as S
     from pyfuncs.adapters.xlsx_macros import enable_macros
     from pyfuncs.adapters.xlsx_read import read_workbook
     from pyfuncs.adapters.xlsx_write import WorkbookWriter
-    from pyfuncs.builder import build_workbook, vba_project
+    from pyfuncs.domain import schema as S
+    from pyfuncs.jobs.template import build_workbook, vba_project
     _must_exist(args.workbook)
     out: Path = args.out or args.workbook.with_suffix(".xlsm")
     if out.suffix.lower() != ".xlsm":
@@ -488,7 +488,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pyfuncs.demo import run_demo
+    from pyfuncs.demo.job import run_demo
     steps = ["data", "build", "read", "compute", "plan", "read", "compute", "read", "compute",
              "parse", "match", "write", "plan", "render", "write", "read", "compute",
              "check", "write", "read", "pdf"]

@@ -39,7 +39,7 @@ def _done(book, label: str, message: str) -> str:
 @xw.script
 def controler(book: xw.Book) -> str:
     """Contrôler: findings to the Contrôles sheet, the dashboard refreshed."""
-    from pyfuncs.jobs import run_check
+    from pyfuncs.jobs.check import run_check
     result = run_check(LiteWorkbook(book), date.today())
     c = result.counts
     return _done(book, "Contrôler", f"{c.get('error', 0)} erreur(s), {c.get('warning', 0)} "
@@ -49,7 +49,7 @@ def controler(book: xw.Book) -> str:
 @xw.script
 def actualiser_balance(book: xw.Book) -> str:
     """Actualiser la balance âgée (with the checks and the dashboard)."""
-    from pyfuncs.jobs import run_refresh
+    from pyfuncs.jobs.check import run_refresh
     run_refresh(LiteWorkbook(book), date.today())
     return _done(book, "Actualiser la balance âgée", "balance âgée et tableau de bord à jour.")
 
@@ -58,7 +58,7 @@ def actualiser_balance(book: xw.Book) -> str:
 def apercu_facturation(book: xw.Book) -> str:
     """What "Générer les factures" would issue, in the Aperçu facturation sheet; numbers
     are allocated by the desktop button or the command line, which hold the journal."""
-    from pyfuncs.jobs_invoicing import run_generate
+    from pyfuncs.jobs.invoicing import run_generate
     preview = run_generate(LiteWorkbook(book), date.today(), dry_run=True, preview=True)
     return _done(book, "Aperçu facturation",
                  f"{len(preview.issued)} pièce(s) à émettre : voir la feuille Aperçu "

@@ -21,7 +21,7 @@ from stdnum.eu import vat as std_vat
 from stdnum.fr import siren as std_siren
 from stdnum.fr import siret as std_siret
 
-from pyfuncs import schema as S
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
 from pyfuncs.domain.numbering import NumberingError, next_number, parse_pattern, seed_states

@@ -20,7 +20,7 @@ from functools import partial
 from itertools import repeat
 from operator import is_
 
-from pyfuncs import schema as S
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.money import D, NotAnAmount
 
 BAD = object()   # stands in a converted column where a cell could not be read

@@ -22,10 +22,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs import schema as S
 from pyfuncs.adapters import xlsx_read as R
 from pyfuncs.adapters.journal import workbook_lock
 from pyfuncs.adapters.xlsx_write import FIRST_DATA_ROW, KIND_FORMATS, Styled
+from pyfuncs.domain import schema as S
 
 # The xlwings attributes this adapter uses, by class (checked by tests/excel).
 USED = {

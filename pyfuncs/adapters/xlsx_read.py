@@ -30,10 +30,10 @@ from xml.etree import ElementTree as ET
 
 import python_calamine
 
-from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
 # Tables added after the first workbooks were made: reading a whole workbook without them

@@ -36,7 +36,7 @@ from pyfuncs.adapters.zip_package import Entry as _Entry
 from pyfuncs.adapters.zip_package import dos_now as _dos_now
 from pyfuncs.adapters.zip_package import read_directory as _read_directory
 from pyfuncs.adapters.zip_package import text_blob as _text_blob
-from pyfuncs.schema import FMT_DATE, FMT_INT, FMT_MONEY, FMT_NUMBER, FMT_RATE
+from pyfuncs.domain.schema import FMT_DATE, FMT_INT, FMT_MONEY, FMT_NUMBER, FMT_RATE
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"

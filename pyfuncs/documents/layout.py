@@ -15,9 +15,9 @@ from pathlib import Path
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from pyfuncs import schema as S
+from pyfuncs.adapters.paths import default_templates
 from pyfuncs.documents.model import InvoiceDoc
-from pyfuncs.paths import default_templates
+from pyfuncs.domain import schema as S
 
 TEMPLATES = default_templates()
 LABELS = TEMPLATES / "invoice" / "labels.toml"

@@ -39,11 +39,11 @@ from pathlib import Path
 
 from stdnum.eu import vat as eu_vat
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
-from pyfuncs.domain.checks_mentions import COMPANY_FORMS, deposit_deduction, issued_deposits
-from pyfuncs.domain.checks_vat import DOMESTIC, EU
+from pyfuncs.domain.checks.mentions import COMPANY_FORMS, deposit_deduction, issued_deposits
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
+from pyfuncs.domain.vat import DOMESTIC, EU
 
 TYPE_CODES = {"invoice": "380", "credit_note": "381", "deposit": "386"}
 NATURE_LETTER = {"services": "S", "goods": "B", "both": "M"}

@@ -34,7 +34,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from pyfuncs.paths import default_templates
+from pyfuncs.adapters.paths import default_templates
 
 TEMPLATES = default_templates()
 

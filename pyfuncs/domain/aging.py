@@ -26,8 +26,9 @@ from decimal import Decimal
 from itertools import compress, groupby, islice, repeat
 from operator import eq, ge, is_, itemgetter, le, not_
 
-from pyfuncs.domain.computed import CREDITABLE
+from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.domain.kpis import receivable_kpis
 from pyfuncs.domain.money import ZERO, to_cents
 
 Columns = Mapping[str, Sequence[object]]
@@ -374,7 +375,6 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     ordered = sorted(balances.values(), key=lambda c: (-c.overdue, -c.total, c.client))
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
-    from pyfuncs.domain.kpis import receivable_kpis
     invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
     return result
@@ -447,14 +447,6 @@ def _in_date_order(days: Sequence[object]) -> bool:
             all(map(le, days, islice(days, 1, None)))  # type: ignore[arg-type]
     except TypeError:  # a date next to a datetime, or something else
         return False
-
-
-def reminder_sent(reminders: Columns) -> list[bool]:
-    """Per row of the Relances log: a reminder that went out. A preview or a failed
-    sending is logged too but reached nobody; a row typed by hand without a status counts
-    as sent."""
-    statuses = reminders.get("status") or [None] * len(reminders["date"])
-    return [status in (None, "", "sent") for status in statuses]
 
 
 def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],

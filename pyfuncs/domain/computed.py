@@ -19,11 +19,10 @@ from itertools import compress, repeat
 from operator import add, itemgetter
 
 from pyfuncs.domain.money import ZERO, products_to_cents
+from pyfuncs.domain.vat import FORMULA_RATES
 
 Columns = Mapping[str, Sequence[object]]
 
-# The rates the invoice and quote VAT formulas sum over (schema.VAT_RATES without 0).
-FORMULA_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"))
 
 
 def _key(value: object) -> object:
@@ -290,3 +289,11 @@ def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[st
 def rows_to_columns(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> dict[str, list]:
     """[{key: value}] -> {key: [values]}, None where a row lacks a key."""
     return {k: [r.get(k) for r in rows] for k in keys}
+
+
+def reminder_sent(reminders: Columns) -> list[bool]:
+    """Per row of the Relances log: a reminder that went out. A preview or a failed
+    sending is logged too but reached nobody; a row typed by hand without a status counts
+    as sent."""
+    statuses = reminders.get("status") or [None] * len(reminders["date"])
+    return [status in (None, "", "sent") for status in statuses]

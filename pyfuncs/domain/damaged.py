@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 
 # the Origine prefixes that name a quote: "devis:D2026-0008", "jalon:…", "acompte:…"
 QUOTE_SOURCES = ("devis:", "jalon:", "acompte:", "solde:")

@@ -36,13 +36,13 @@ from decimal import Decimal
 
 from stdnum.eu import vat as eu_vat
 
-from pyfuncs.domain.checks_base import Ctx, fold_label, message, norm, text
-from pyfuncs.domain.checks_vat import DOMESTIC, EU
+from pyfuncs.domain.context import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.damaged import HELD_BACK, damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
 from pyfuncs.domain.recurring import Period, due_periods
 from pyfuncs.domain.terms import TERM_DAYS, due_date, latest_legal_due
+from pyfuncs.domain.vat import DOMESTIC, EU
 
 DEFAULT_VAT = Decimal("0.2")
 ONE = Decimal(1)

@@ -19,12 +19,32 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from pyfuncs.domain.computed import reminder_sent
 from pyfuncs.domain.money import ZERO, to_cents
 
-if TYPE_CHECKING:
-    from pyfuncs.domain.aging import AgedBalance
+
+class Item(Protocol):
+    """An open item of the aged balance, as the KPIs see it."""
+
+    @property
+    def open_base(self) -> Decimal: ...
+    @property
+    def days(self) -> int: ...
+    @property
+    def bucket(self) -> int: ...
+
+
+class Balance(Protocol):
+    """The aged balance (domain.aging.AgedBalance), as the KPIs see it."""
+
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def items(self) -> Sequence[Item]: ...
 
 Columns = Mapping[str, Sequence[object]]
 
@@ -75,7 +95,7 @@ def dso_count_back(receivables: Decimal, revenue_between: "callable", as_of: dat
 
 
 def receivable_kpis(invoiced: Mapping[date, tuple[Decimal, int]],
-                    received: Mapping[date, Decimal], balance: "AgedBalance",
+                    received: Mapping[date, Decimal], balance: Balance,
                     reminders: Columns | None, lates: Sequence[int]) -> dict[str, object]:
     """``invoiced``: per issue date, the total incl. VAT issued and the count of documents;
     ``received``: per date, the payments applied to invoices; ``lates``: the days late of
@@ -105,7 +125,6 @@ def receivable_kpis(invoiced: Mapping[date, tuple[Decimal, int]],
     issued12 = sum(n for day, (_, n) in invoiced.items() if year_ago < day <= as_of)
     named = 0
     if reminders:
-        from pyfuncs.domain.aging import reminder_sent  # noqa: PLC0415 - cycle at import
         for day, listed, sent in zip(reminders["date"], reminders["invoices"],
                                      reminder_sent(reminders)):
             if sent and day is not None and since < day <= as_of and listed:  # type: ignore[operator]

@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents

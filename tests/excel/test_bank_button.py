@@ -13,7 +13,7 @@ import pytest
 
 from pyfuncs import buttons
 from pyfuncs.adapters.journal import Journal, journal_path
-from pyfuncs.builder import build_workbook
+from pyfuncs.jobs.template import build_workbook
 from tests.excel.fake_xlwings import FakeBook
 from tests.integration.test_bank import FIXTURE, tables
 from tests.unit.test_checks import clean_settings

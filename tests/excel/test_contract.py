@@ -122,8 +122,8 @@ def test_the_macro_enabled_template_carries_the_vba_project_and_buttons_wired_to
         tmp_path):
     import zipfile
 
-    from pyfuncs.builder import build_workbook, vba_project
-    from pyfuncs.jobs import run_age
+    from pyfuncs.jobs.aging import run_age
+    from pyfuncs.jobs.template import build_workbook, vba_project
     from tests.support.vba import assert_modules_match_sources, olevba_modules
     shipped = ROOT / "workbook" / "Facturation.xlsm"
     fresh = build_workbook(tmp_path / "Facturation.xlsm")

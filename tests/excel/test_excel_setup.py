@@ -9,9 +9,9 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from pyfuncs.builder import vba_project
-from pyfuncs.demo import run_demo
-from pyfuncs.jobs import run_check
+from pyfuncs.demo.job import run_demo
+from pyfuncs.jobs.check import run_check
+from pyfuncs.jobs.template import vba_project
 from tests.integration.test_demo_jobs import sheet_parts
 from tests.support.libreoffice import convert, needs_libreoffice
 from tests.support.vba import assert_modules_match_sources, olevba_modules

@@ -13,8 +13,8 @@ from pyfuncs import buttons
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.workbook_live import LiveWorkbook, cell_value
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.demo import run_demo
-from pyfuncs.jobs import run_check
+from pyfuncs.demo.job import run_demo
+from pyfuncs.jobs.check import run_check
 from tests.excel.fake_xlwings import FakeApp, FakeBook, Formula
 from tests.support.libreoffice import convert, needs_libreoffice
 
@@ -126,7 +126,7 @@ def test_the_generate_button_previews_asks_then_numbers_and_saves(book):
 def test_an_unexpected_error_is_one_line_in_a_message_box(book, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr("pyfuncs.jobs.run_check", boom)
+    monkeypatch.setattr("pyfuncs.jobs.check.run_check", boom)
     message = buttons.controler(book)
     assert message == message.splitlines()[0]
     assert "Traceback" not in message and "RuntimeError" in message

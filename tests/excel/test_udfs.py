@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import python_calamine
 
-from pyfuncs.demo import run_demo
-from pyfuncs.jobs import aging_of, load, run_age
+from pyfuncs.demo.job import run_demo
+from pyfuncs.jobs.aging import aging_of, run_age
+from pyfuncs.jobs.load import load
 from pyfuncs.udfs import (
     FACT_BALANCE_AGEE,
     FACT_ECHEANCE,

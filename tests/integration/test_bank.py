@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal, journal_path
 from pyfuncs.adapters.statements import read_statement
 from pyfuncs.adapters.workbook_file import FileWorkbook
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.builder import build_workbook
-from pyfuncs.jobs_bank import BankInputError, run_bank
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.bank import BankInputError, run_bank
+from pyfuncs.jobs.template import build_workbook
 from tests.fixtures.camt053 import STATEMENT, Line, camt053
 from tests.unit.test_checks import clean_settings, invoice, line
 
@@ -265,8 +265,8 @@ def test_the_dashboard_shows_the_last_statement_and_old_statements_hold_reminder
 
     import python_calamine
 
-    from pyfuncs.jobs import run_check
-    from pyfuncs.jobs_reminders import run_remind
+    from pyfuncs.jobs.check import run_check
+    from pyfuncs.jobs.reminders import run_remind
     before = run_remind(book, TODAY)
     assert "REMIND-STATEMENT" not in {f.code for f in before.findings}  # never imported
     run_bank(book, [FIXTURE], TODAY)

@@ -19,9 +19,9 @@ import pytest
 
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
-from pyfuncs.demo import build_demo, run_demo
-from pyfuncs.jobs import run_age
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.demo.job import build_demo, run_demo
+from pyfuncs.jobs.aging import run_age
+from pyfuncs.jobs.invoicing import run_generate
 from tests.support.libreoffice import convert, needs_libreoffice
 
 CENT = Decimal("0.005")

@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 
 from pyfuncs.adapters.statements import read_statement
-from pyfuncs.demo import build_demo, write_demo_statement
-from pyfuncs.demo_bank import CASES
+from pyfuncs.demo.bank import CASES
+from pyfuncs.demo.job import build_demo, write_demo_statement
 from tests.fixtures.camt053 import STATEMENT, camt053
 
 HERE = Path(__file__).parents[1] / "fixtures"
@@ -58,7 +58,7 @@ def test_the_demo_statement_shows_every_case_and_is_the_same_each_time(demo, tmp
     assert set(CASES) == {"three", "no-prefix", "typo", "partial", "iban", "name", "fee",
                           "unknown", "refund"}
     # deterministic: built again from the same workbook and day, byte for byte
-    from pyfuncs.demo_data import demo_data
+    from pyfuncs.demo.data import demo_data
     first = statement.read_bytes()
     statement.unlink()
     again = write_demo_statement(path, demo_data(TODAY), TODAY)

@@ -81,7 +81,7 @@ def test_refresh_does_in_one_read_what_check_then_age_do(tmp_path: Path) -> None
     import zipfile
     from datetime import date
 
-    from pyfuncs.demo import run_demo
+    from pyfuncs.demo.job import run_demo
     from tests.integration.test_demo_jobs import sheet_parts
     book = run_demo(tmp_path / "demo", today=date(2026, 11, 23), run=False).workbook
     one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"

@@ -13,11 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pyfuncs.demo import build_demo
-from pyfuncs.jobs import run_age, run_check
-from pyfuncs.jobs_invoicing import run_generate
-from pyfuncs.jobs_reminders import run_remind
-from pyfuncs.jobs_sending import run_send_invoices
+from pyfuncs.demo.job import build_demo
+from pyfuncs.jobs.aging import run_age
+from pyfuncs.jobs.check import run_check
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.reminders import run_remind
+from pyfuncs.jobs.sending import run_send_invoices
 
 TODAY = date(2026, 12, 6)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import python_calamine
 
-from pyfuncs.demo import run_demo
-from pyfuncs.jobs import run_age
+from pyfuncs.demo.job import run_demo
+from pyfuncs.jobs.aging import run_age
 
 TODAY = date(2026, 11, 23)
 
@@ -137,8 +137,8 @@ def test_the_english_demo_bills_its_contracts_in_their_clients_language_as_the_p
     one contract never mixes "– octobre 2026" and "– November 2026" lines, and a French
     client of an English workbook gets no English month."""
     from pyfuncs.adapters.xlsx_read import read_workbook
-    from pyfuncs.demo import build_demo
-    from pyfuncs.jobs_invoicing import run_generate
+    from pyfuncs.demo.job import build_demo
+    from pyfuncs.jobs.invoicing import run_generate
 
     path, _ = build_demo(tmp_path, None, TODAY, "en")
     data = read_workbook(path)

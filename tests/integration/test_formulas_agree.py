@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.builder import build_workbook
-from pyfuncs.demo import build_demo
+from pyfuncs.demo.job import build_demo
 from pyfuncs.domain.computed import compute_all
+from pyfuncs.jobs.template import build_workbook
 from tests.integration.test_template import _error_cells
 from tests.support.libreoffice import convert, needs_libreoffice
 
@@ -45,7 +45,7 @@ def test_every_formula_cell_equals_pythons_decimal_computation(recalculated) -> 
     data = read_workbook(out)
     python = compute_all({name: t.cols for name, t in data.tables.items()}, date.today())
     # every calculated column of the schema is compared...
-    from pyfuncs import schema as S
+    from pyfuncs.domain import schema as S
     assert {(n, k) for n, cols in python.items() for k in cols} == \
         {(t.name, c.key) for t in S.TABLES for c in t.columns if c.computed}
     compared, mismatches = _compare(data, python)
@@ -148,7 +148,7 @@ def test_credit_notes_reduce_the_balance_alike_in_libreoffice_and_python(
 def test_a_cached_value_that_differs_from_the_formula_is_a_finding(recalculated) -> None:
     """LibreOffice's cached results agree with Python (no finding); a cell overwritten by
     hand (here: one cached total changed) is one FORMULA-DIFF naming its sheet and cell."""
-    from pyfuncs.jobs import formula_findings
+    from pyfuncs.jobs.load import formula_findings
 
     _, out = recalculated
     data = read_workbook(out)

@@ -16,9 +16,9 @@ import pytest
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
-from pyfuncs.builder import build_workbook
-from pyfuncs.jobs import run_check
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.check import run_check
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.template import build_workbook
 from tests.support.libreoffice import convert, needs_libreoffice
 from tests.unit.test_checks import clean_settings, clean_tables, invoice, qline
 

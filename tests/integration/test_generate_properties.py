@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
-from pyfuncs.builder import build_workbook
-from pyfuncs.domain.checks_numbering import split_number
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.domain.checks.numbering import split_number
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.template import build_workbook
 from tests.unit.test_checks import clean_settings, clean_tables
 
 START = date(2026, 11, 23)

@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.builder import build_workbook
-from pyfuncs.jobs import run_check
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.check import run_check
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.template import build_workbook
 from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
 
 TODAY = date(2026, 11, 23)

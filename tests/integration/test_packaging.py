@@ -1,5 +1,5 @@
 """A wheel (pip install ., not -e) carries the default templates and the buttons' VBA
-source, where pyfuncs/paths.py looks for them when there is no repository around."""
+source, where pyfuncs/adapters/paths.py looks for them when there is no repository around."""
 from __future__ import annotations
 
 import subprocess

@@ -17,11 +17,11 @@ import pytest
 from lxml import etree
 
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.builder import build_workbook
 from pyfuncs.documents.pdf import render as pdf_render
-from pyfuncs.jobs import load
-from pyfuncs.jobs_documents import documents_of, run_pdf
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.documents import documents_of, run_pdf
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.load import load
+from pyfuncs.jobs.template import build_workbook
 from tests.integration.test_generate import TODAY
 from tests.integration.test_generate import workbook as generate_workbook
 from tests.support.en16931 import FX_RULES, failed_asserts, fatal, xsd_errors

@@ -10,11 +10,11 @@ from decimal import Decimal as D
 import facturx
 from lxml import etree
 
-from pyfuncs.demo import run_demo
+from pyfuncs.demo.job import run_demo
 from pyfuncs.documents import pdf
-from pyfuncs.jobs import load
-from pyfuncs.jobs_documents import documents_of
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.documents import documents_of
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.load import load
 from tests.support.en16931 import fatal, xsd_errors
 
 TODAY = date(2026, 11, 23)

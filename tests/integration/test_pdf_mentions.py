@@ -16,13 +16,13 @@ import facturx
 import pytest
 from lxml import etree
 
-from pyfuncs.demo import run_demo
+from pyfuncs.demo.job import run_demo
 from pyfuncs.documents import pdf
 from pyfuncs.documents.layout import day, money, quantity
 from pyfuncs.documents.model import SIREN_MANDATORY_FROM
-from pyfuncs.jobs import load
-from pyfuncs.jobs_documents import documents_of
-from pyfuncs.jobs_invoicing import run_generate
+from pyfuncs.jobs.documents import documents_of
+from pyfuncs.jobs.invoicing import run_generate
+from pyfuncs.jobs.load import load
 from tests.support.en16931 import FX_RULES, failed_asserts
 
 TODAY = date(2026, 11, 23)

@@ -17,8 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pyfuncs import schema as S
-from pyfuncs.demo import run_demo
+from pyfuncs.demo.job import run_demo
+from pyfuncs.domain import schema as S
 from tests.support.libreoffice import convert, needs_libreoffice
 
 TODAY = date(2026, 11, 23)

@@ -23,8 +23,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import SmtpSender
 from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.builder import build_workbook
-from pyfuncs.jobs_reminders import run_remind
+from pyfuncs.jobs.reminders import run_remind
+from pyfuncs.jobs.template import build_workbook
 from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
 
 TODAY = date(2026, 11, 23)
@@ -342,7 +342,7 @@ def test_a_payment_plan_in_the_echeancier_sheet_is_reminded_by_instalment(tmp_pa
 
 
 def test_the_invoice_pdf_made_by_the_pdf_job_is_attached_from_level_one(tmp_path):
-    from pyfuncs.jobs_documents import invoice_pdf_attacher
+    from pyfuncs.jobs.documents import invoice_pdf_attacher
     path = workbook(tmp_path, _free_port())
     result = run_remind(path, TODAY, attach=invoice_pdf_attacher(path, TODAY))
     (c1,) = [o for o in result.emails if o.mailing.key == "client:C1"]

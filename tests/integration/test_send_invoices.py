@@ -11,7 +11,7 @@ import pytest
 
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
-from pyfuncs.jobs_sending import run_send_invoices
+from pyfuncs.jobs.sending import run_send_invoices
 from tests.integration.test_remind import Inbox, Server, workbook
 
 TODAY = date(2026, 11, 23)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 
-from pyfuncs import schema as S
-from pyfuncs.builder import build_workbook
 from pyfuncs.cli import main
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.template import build_workbook
 from tests.support.libreoffice import convert, needs_libreoffice
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,9 +17,9 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_read import WorkbookError, read_workbook
-from pyfuncs.builder import build_workbook
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.template import build_workbook
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "workbook" / "Facturation.xlsx"
 
@@ -554,10 +554,10 @@ def test_a_workbook_made_before_a_table_existed_still_reads_and_checks(tmp_path,
     unusable file; a job that names the table still needs it."""
     from datetime import date
 
-    from pyfuncs import schema as S
     from pyfuncs.adapters.xlsx_read import WorkbookError, read_workbook
-    from pyfuncs.builder import build_workbook
-    from pyfuncs.jobs import run_check
+    from pyfuncs.domain import schema as S
+    from pyfuncs.jobs.check import run_check
+    from pyfuncs.jobs.template import build_workbook
     real = S.tables_on
     monkeypatch.setattr(S, "tables_on",
                         lambda key: [t for t in real(key) if t.name != "Echeancier"])

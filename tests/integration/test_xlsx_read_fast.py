@@ -13,8 +13,8 @@ import pytest
 
 from pyfuncs.adapters import xlsx_read as R
 from pyfuncs.adapters.xlsx_arrow import WHITESPACE, Coded, grid_column, stripped_column
-from pyfuncs.builder import build_workbook
-from pyfuncs.demo import build_demo
+from pyfuncs.demo.job import build_demo
+from pyfuncs.jobs.template import build_workbook
 
 
 def stripped_text(series: pl.Series) -> list:

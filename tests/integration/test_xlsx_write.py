@@ -24,9 +24,9 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked, WorkbookWriter
-from pyfuncs.builder import build_workbook
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.template import build_workbook
 from tests.support.libreoffice import convert, needs_libreoffice
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -6,9 +6,9 @@ from decimal import Decimal as Dec
 
 import pytest
 
-from pyfuncs import schema as S
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, CellProblem, convert_column, converter
+from pyfuncs.domain import schema as S
 
 
 def problem(func, value, **kw) -> tuple[str, str, str]:

@@ -17,14 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.cells import col_letter
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.checks import check_workbook, leaks_by_client
-from pyfuncs.domain.checks_base import fold_label
-from pyfuncs.domain.checks_mentions import latest_legal_due
-from pyfuncs.domain.checks_numbering import split_number
-from pyfuncs.domain.checks_quotes import is_deposit
+from pyfuncs.domain.checks.mentions import latest_legal_due
+from pyfuncs.domain.checks.numbering import split_number
+from pyfuncs.domain.checks.quotes import is_deposit
 from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.context import fold_label
 from pyfuncs.domain.findings import ERROR, INFO, WARNING
 
 TODAY = date(2026, 11, 23)
@@ -900,7 +900,7 @@ PLANTED_CODES = {"missing_siren": "MENTION-CLIENT", "milestone_not_invoiced": "L
                                                (date(2026, 11, 23), 2000, 2026),
                                                (date(2026, 3, 1), None, 7)])
 def test_every_planted_mistake_of_the_demo_is_found_and_no_other_error(today, size, seed):
-    demo_data = pytest.importorskip("pyfuncs.demo_data").demo_data
+    demo_data = pytest.importorskip("pyfuncs.demo.data").demo_data
     data = demo_data(today, invoices=size, seed=seed)
     findings = run(data.tables, data.settings, today=today)
     sheet = {t.name: S.sheet_name(t.sheet, "fr") for t in S.TABLES}

@@ -17,15 +17,13 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siren, siret, tva
 
 from pyfuncs.adapters.cells import BAD
-from pyfuncs.domain import (
-    checks_ids,
-    checks_leaks,
-    checks_numbering,
-    checks_payments,
-    checks_quotes,
-    checks_vat,
-)
-from pyfuncs.domain.checks_base import Ctx, Grouped, first_index, fold_label, loose, norm, text
+from pyfuncs.domain.checks import ids as checks_ids
+from pyfuncs.domain.checks import leaks as checks_leaks
+from pyfuncs.domain.checks import numbering as checks_numbering
+from pyfuncs.domain.checks import payments as checks_payments
+from pyfuncs.domain.checks import quotes as checks_quotes
+from pyfuncs.domain.checks import vat as checks_vat
+from pyfuncs.domain.context import Ctx, Grouped, first_index, fold_label, loose, norm, text
 from pyfuncs.domain.money import CENT
 
 DIGITS = st.text("0123456789", min_size=0, max_size=16)

@@ -10,9 +10,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.cells import convert_coded, convert_column, converter
 from pyfuncs.adapters.xlsx_arrow import Coded, grid_column
+from pyfuncs.domain import schema as S
 
 
 def _plain(series: pl.Series) -> list:

@@ -17,8 +17,8 @@ from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren, siret, tva
 
-from pyfuncs import schema as S
-from pyfuncs.demo_data import DEFAULT_INVOICES, DemoData, demo_data, due_date
+from pyfuncs.demo.data import DEFAULT_INVOICES, DemoData, demo_data, due_date
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.computed import invoice_totals, quote_totals, rows_to_columns
 
 TODAY = date(2026, 11, 23)
@@ -77,7 +77,7 @@ def test_same_arguments_give_identical_data_and_another_seed_differs():
 
 
 def test_data_does_not_depend_on_the_hash_seed_of_the_process():
-    code = ("import hashlib; from datetime import date; from pyfuncs.demo_data import demo_data;"
+    code = ("import hashlib; from datetime import date; from pyfuncs.demo.data import demo_data;"
             "d = demo_data(date(2026, 11, 23), invoices=300);"
             "print(hashlib.sha256(repr((d.settings, d.tables, d.planted)).encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -484,7 +484,7 @@ def test_quote_based_invoices_reproduce_the_quote_lines(any_demo):
 
 def test_the_demo_summary_names_the_sheets_in_the_workbooks_language(tmp_path) -> None:
     """An English workbook's summary sends the user to its English sheets."""
-    from pyfuncs.demo import DemoSummary
+    from pyfuncs.demo.job import DemoSummary
     text_en = DemoSummary(tmp_path / "x.xlsx", {}, 5, findings={"error": 4}, to_issue=2,
                           reminders=(3, tmp_path), lang="en").text()
     for name in ("Checks sheet", "Billing preview sheet", "Reminders to send sheet",

@@ -11,8 +11,8 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyfuncs.domain.checks_base import Ctx
 from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.invoicing import Document, NewLine, allocate, document_content, plan_invoices
 from tests.unit.test_checks import (
     R0,

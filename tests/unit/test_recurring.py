@@ -13,9 +13,9 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyfuncs.domain.checks_base import Ctx
-from pyfuncs.domain.checks_leaks import billing_leaks, check_leaks
+from pyfuncs.domain.checks.leaks import billing_leaks, check_leaks
 from pyfuncs.domain.computed import compute_all
+from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.invoicing import plan_invoices
 from pyfuncs.domain.recurring import due_periods, periods
 from tests.unit.test_checks import clean_settings, clean_tables, views
@@ -364,7 +364,7 @@ def test_due_periods_skips_what_the_caller_says_is_billed():
 
 # ----------------------------------------------------------------------------- the demo
 def test_the_demo_contracts_are_billed_to_date_but_a_missed_month_and_this_month():
-    from pyfuncs.demo_data import demo_data
+    from pyfuncs.demo.data import demo_data
     data = demo_data(TODAY)
     assert [k["status"] for k in data.tables["Contrats"]] == \
         ["active", "active", "active", "suspended", "active"]

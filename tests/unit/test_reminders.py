@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from pyfuncs import schema as S
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.aging import OpenItem
 from pyfuncs.domain.penalties import HalfYearRate, RateTable
 from pyfuncs.domain.reminders import (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyfuncs import schema as S
 from pyfuncs.documents.render import Renderer, RenderError, day, money, rate, text_pdf
+from pyfuncs.domain import schema as S
 
 
 def context(name: str = "Alpha SAS") -> dict:

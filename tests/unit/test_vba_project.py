@@ -13,6 +13,7 @@ from oletools.olevba import decompress_stream
 
 from pyfuncs.adapters.compound_file import Storage, write_compound_file
 from pyfuncs.adapters.ovba_compression import CompressionError, compress, decompress
+from pyfuncs.adapters.paths import macro_sources
 from pyfuncs.adapters.vba_project import (
     VbaModule,
     VbaSourceError,
@@ -20,7 +21,6 @@ from pyfuncs.adapters.vba_project import (
     buttons_project,
     read_modules,
 )
-from pyfuncs.paths import macro_sources
 from tests.support.vba import ROOT, assert_modules_match_sources, olevba_modules
 
 CHUNK = 4096

@@ -29,28 +29,10 @@ from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import add, lt, ne
 
-from pyfuncs.domain.checks_base import Ctx, message, text
+from pyfuncs.domain.context import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
-
-R = Decimal
-RATES_2014 = frozenset((R("0.2"), R("0.1"), R("0.055"), R("0.021"), R("0")))
-RATES_2012 = frozenset((R("0.196"), R("0.07"), R("0.055"), R("0.021"), R("0")))
-RATES_OLD = frozenset((R("0.196"), R("0.055"), R("0.021"), R("0")))
-FORMULA_RATES = frozenset((R("0.2"), R("0.1"), R("0.055"), R("0.021")))
-SINCE_2014 = date(2014, 1, 1)
-
-EU = frozenset(("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "GR", "EL",
-                "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO",
-                "SE", "SI", "SK"))
-DOMESTIC = frozenset(("FR", "MC"))
-
-
-def allowed_rates(day: date) -> frozenset[Decimal]:
-    if day >= SINCE_2014:
-        return RATES_2014
-    return RATES_2012 if day >= date(2012, 1, 1) else RATES_OLD
-
+from pyfuncs.domain.vat import DOMESTIC, EU, FORMULA_RATES, RATES_2014, SINCE_2014, R, allowed_rates
 
 RATE = message("Taux de TVA {rate} non applicable au {day} (taux en vigueur : {allowed}).{hint}",
                "Choisir un taux en vigueur à la date de la facture.",

@@ -32,7 +32,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.terms import end_of_month, latest_legal_due

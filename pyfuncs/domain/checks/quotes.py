@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import compress, repeat
 from operator import eq, is_, ne, not_
 
-from pyfuncs.domain.checks_base import Ctx, first_index, fold_label, message, norm, text
+from pyfuncs.domain.context import Ctx, first_index, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import CENT, ZERO
 

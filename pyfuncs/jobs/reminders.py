@@ -24,7 +24,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import (
     ConnectError,
@@ -41,7 +40,8 @@ from pyfuncs.adapters.mailer import (
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookError
 from pyfuncs.documents.render import Renderer, RenderError, text_pdf
-from pyfuncs.domain.checks_base import message, text
+from pyfuncs.domain import schema as S
+from pyfuncs.domain.context import message, text
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.penalties import RateTable, rate_rows, recovery_indemnity
@@ -56,7 +56,10 @@ from pyfuncs.domain.reminders import (
     fold,
     plan_reminders,
 )
-from pyfuncs.jobs import _columns, _stamp, aging_of, journal_path, load
+from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.sheets import sheet_columns as _columns
+from pyfuncs.jobs.sheets import stamp as _stamp
 
 log = logging.getLogger("facturier.remind")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pyfuncs.documents import pdf
 from pyfuncs.documents.model import InvoiceDoc, build_documents
-from pyfuncs.domain.checks_base import Ctx
+from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR, Finding
-from pyfuncs.jobs import load
+from pyfuncs.jobs.load import load
 
 Progress = Callable[[str], None]
 PDF_TABLES = ["Parametres", "TauxPenalite", "Clients", "Factures", "LignesFacture"]

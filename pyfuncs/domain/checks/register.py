@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR
 from pyfuncs.domain.invoicing import document_content

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pyfuncs import schema as S
+from pyfuncs.adapters.paths import macro_sources
 from pyfuncs.adapters.vba_project import buttons_project
 from pyfuncs.adapters.xlsx_write import header_width, is_wide
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.computed import compute_all, rows_to_columns
-from pyfuncs.paths import macro_sources
 
 EXTRA_DV_ROWS = 500  # validation reaches below a table, where Excel extends it as users type
 
@@ -286,7 +286,7 @@ def build_workbook(path: Path | str, lang: str = "fr",
     fmts = _Formats(book)
     # A fixed creation date makes the template byte-for-byte reproducible from the schema.
     book.set_properties({"title": "Facturation", "author": "Facturier",
-                         "comments": "Built from pyfuncs/schema.py",
+                         "comments": "Built from pyfuncs/domain/schema.py",
                          "created": datetime(2026, 1, 1) if data is None else
                          datetime.combine(today, datetime.min.time())})
     for sheet in S.SHEETS:

@@ -16,7 +16,7 @@ from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
 from stdnum.util import get_cc_module
 
-from pyfuncs.domain.checks_base import Ctx, message, text
+from pyfuncs.domain.context import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
 
 INVALID = message("{what} « {value} » invalide : {why}.",

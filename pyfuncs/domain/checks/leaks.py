@@ -38,8 +38,8 @@ from decimal import Decimal
 from itertools import compress, count
 from operator import not_
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
-from pyfuncs.domain.checks_quotes import billed_net, tolerance
+from pyfuncs.domain.checks.quotes import billed_net, tolerance
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents

@@ -21,7 +21,7 @@ from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import gt, lt, ne
 
-from pyfuncs.domain.checks_base import Ctx, loose, message, norm, text
+from pyfuncs.domain.context import Ctx, loose, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, INFO, WARNING
 from pyfuncs.domain.money import ZERO

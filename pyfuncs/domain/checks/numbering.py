@@ -21,7 +21,7 @@ from datetime import date
 from itertools import compress, repeat
 from operator import eq, is_not, lt
 
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO

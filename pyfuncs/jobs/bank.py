@@ -24,12 +24,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs import jobs_reconciliation as R
-from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
-from pyfuncs.domain.checks_base import text
+from pyfuncs.domain import schema as S
+from pyfuncs.domain.context import text
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.matching import (
     Allocation,
@@ -40,8 +39,10 @@ from pyfuncs.domain.matching import (
     Suggestion,
 )
 from pyfuncs.domain.money import ZERO
-from pyfuncs.jobs import aging_of, journal_path, load
-from pyfuncs.jobs_reconciliation import SheetRow
+from pyfuncs.jobs import reconciliation as R
+from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.reconciliation import SheetRow
 
 Progress = Callable[[str], None]
 BANK_TABLES = ["Parametres", "Clients", "Factures", "LignesFacture", "Paiements", "Taux"]

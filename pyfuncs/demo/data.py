@@ -41,7 +41,7 @@ from stdnum import luhn
 from stdnum.ch import uid as _ch_uid
 from stdnum.iso7064 import mod_11_10
 
-from pyfuncs import schema as S
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.invoicing import period_label
 from pyfuncs.domain.money import CENT, ZERO, line_net, to_cents
 from pyfuncs.domain.recurring import MONTHS as MONTHS_OF

@@ -18,12 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.workbook_file import WorkbookSource
-from pyfuncs.domain.checks_base import text
+from pyfuncs.domain import schema as S
+from pyfuncs.domain.context import text
 from pyfuncs.domain.matching import Allocation, Credit, Matcher, Suggestion
 from pyfuncs.domain.money import ZERO
-from pyfuncs.jobs import _columns, _stamp
+from pyfuncs.jobs.sheets import sheet_columns as _columns
+from pyfuncs.jobs.sheets import stamp as _stamp
 
 YES_WORDS = {"oui", "yes", "o", "y", "x", "1", "true", "vrai"}
 MANUAL = "manual"  # the reason of a choice typed by the accountant

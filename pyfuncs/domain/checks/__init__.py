@@ -40,14 +40,14 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from pyfuncs.domain.checks_base import Ctx, TableView, message
-from pyfuncs.domain.checks_ids import check_ids
-from pyfuncs.domain.checks_leaks import UNPRICED, Leak, billing_leaks, check_leaks
-from pyfuncs.domain.checks_mentions import check_mentions
-from pyfuncs.domain.checks_numbering import check_numbering
-from pyfuncs.domain.checks_payments import check_payments
-from pyfuncs.domain.checks_quotes import check_quotes
-from pyfuncs.domain.checks_vat import check_vat
+from pyfuncs.domain.checks.ids import check_ids
+from pyfuncs.domain.checks.leaks import UNPRICED, Leak, billing_leaks, check_leaks
+from pyfuncs.domain.checks.mentions import check_mentions
+from pyfuncs.domain.checks.numbering import check_numbering
+from pyfuncs.domain.checks.payments import check_payments
+from pyfuncs.domain.checks.quotes import check_quotes
+from pyfuncs.domain.checks.vat import check_vat
+from pyfuncs.domain.context import Ctx, TableView, message
 from pyfuncs.domain.findings import WARNING, Finding
 from pyfuncs.domain.money import ZERO
 

@@ -33,11 +33,11 @@ from pyfuncs.adapters.mailer import (
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.documents import pdf
 from pyfuncs.documents.render import Renderer, RenderError, paragraphs
-from pyfuncs.domain.checks_base import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR, Finding
-from pyfuncs.jobs import journal_path, load
-from pyfuncs.jobs_documents import PDF_TABLES, build_documents
+from pyfuncs.jobs.documents import PDF_TABLES, build_documents
+from pyfuncs.jobs.load import journal_path, load
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]

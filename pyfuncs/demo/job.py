@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.xlsx_write import WorkbookLocked, lock_files
-from pyfuncs.builder import build_workbook
-from pyfuncs.demo_data import demo_data
+from pyfuncs.demo.data import demo_data
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.template import build_workbook
 
 DEMO_NAME = "Facturation-demo.xlsx"
 
@@ -110,9 +110,10 @@ def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "
 
 def write_demo_statement(path: Path, data: object, today: date) -> Path:
     """Write the demo's camt.053 statement beside the workbook (releve-YYYY-MM.xml): the
-    last 30 days, paying invoices open in the workbook today (pyfuncs/demo_bank.py)."""
-    from pyfuncs.demo_bank import Line, OpenRef, camt053, demo_statement
-    from pyfuncs.jobs import aging_of, load
+    last 30 days, paying invoices open in the workbook today (pyfuncs/demo/bank.py)."""
+    from pyfuncs.demo.bank import Line, OpenRef, camt053, demo_statement
+    from pyfuncs.jobs.aging import aging_of
+    from pyfuncs.jobs.load import load
     loaded = load(path, today, checks=False, formulas=False,
                   tables=["Parametres", "Clients", "Factures", "LignesFacture", "Paiements",
                           "Taux"])
@@ -146,15 +147,15 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
     summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
                           len(data.planted), lang=lang)
     if run:
-        from pyfuncs.jobs import run_refresh
-        from pyfuncs.jobs_invoicing import run_generate
+        from pyfuncs.jobs.check import run_refresh
+        from pyfuncs.jobs.invoicing import run_generate
         # what "Générer les factures" would issue, shown before anything is numbered: the
         # demo keeps its planted leaks for the checks to find
         preview = run_generate(path, today, dry_run=True, preview=True, progress=progress)
         summary.to_issue = len(preview.issued)
-        from pyfuncs.jobs_bank import run_bank
-        from pyfuncs.jobs_documents import invoice_pdf_attacher, run_pdf
-        from pyfuncs.jobs_reminders import run_remind
+        from pyfuncs.jobs.bank import run_bank
+        from pyfuncs.jobs.documents import invoice_pdf_attacher, run_pdf
+        from pyfuncs.jobs.reminders import run_remind
         # the last month's bank statement, imported before the reminders: an invoice it
         # pays is not reminded, and the aged balance shows it paid
         summary.statement = write_demo_statement(path, data, today)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent  # the pyfuncs package
 
 
 def default_templates() -> Path:

@@ -23,12 +23,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs import schema as S
 from pyfuncs.adapters.journal import Entry, Journal, NewDocument
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
+from pyfuncs.domain import schema as S
 from pyfuncs.domain.checks import collector_paused
-from pyfuncs.domain.checks_base import Ctx, norm, text
+from pyfuncs.domain.context import Ctx, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
@@ -41,7 +41,9 @@ from pyfuncs.domain.numbering import (
     parse_pattern,
     seed_states,
 )
-from pyfuncs.jobs import _columns, _stamp, journal_path, load, skipped_lines
+from pyfuncs.jobs.load import journal_path, load, skipped_lines
+from pyfuncs.jobs.sheets import sheet_columns as _columns
+from pyfuncs.jobs.sheets import stamp as _stamp
 
 Progress = Callable[[str], None]
 SERIES_SETTING = {"invoice": "invoice_series", "deposit": "deposit_series",

@@ -1,0 +1,30 @@
+"""VAT in France (DOMAIN.md §4): the rates in force on a date, and the territories.
+
+Metropolitan France and Monaco are the French VAT territory (Monaco by the Franco-Monegasque
+convention); the French overseas departments are not. A business in another member state
+of the EU is billed without VAT under reverse charge (CGI art. 283-2).
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+R = Decimal
+RATES_2014 = frozenset((R("0.2"), R("0.1"), R("0.055"), R("0.021"), R("0")))
+RATES_2012 = frozenset((R("0.196"), R("0.07"), R("0.055"), R("0.021"), R("0")))
+RATES_OLD = frozenset((R("0.196"), R("0.055"), R("0.021"), R("0")))
+# the rates the invoice and quote VAT formulas of the workbook sum over (all but 0 %)
+FORMULA_RATES = frozenset((R("0.2"), R("0.1"), R("0.055"), R("0.021")))
+SINCE_2014 = date(2014, 1, 1)
+
+EU = frozenset(("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "GR", "EL",
+                "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO",
+                "SE", "SI", "SK"))
+DOMESTIC = frozenset(("FR", "MC"))
+
+
+def allowed_rates(day: date) -> frozenset[Decimal]:
+    """The rates in force on a day: 20, 10, 5.5, 2.1 and 0 % since 1 January 2014."""
+    if day >= SINCE_2014:
+        return RATES_2014
+    return RATES_2012 if day >= date(2012, 1, 1) else RATES_OLD
