@@ -17,6 +17,12 @@ LAYERS = {"domain": 0, "adapters": 1, "documents": 2, "jobs": 3, "demo": 4}
 ENTRY_POINTS = {"cli", "buttons", "udfs", "lite"}
 ENTRY = 5
 LONG = 500  # lines; a longer module states why at its top ("Why this module is long")
+# Long today and to be split along their concepts (the list may only shrink):
+TO_SPLIT = {"pyfuncs.adapters.cells", "pyfuncs.adapters.journal", "pyfuncs.adapters.xlsx_read",
+            "pyfuncs.adapters.xlsx_write", "pyfuncs.cli", "pyfuncs.demo.data",
+            "pyfuncs.domain.aging", "pyfuncs.domain.checks.quotes", "pyfuncs.domain.context",
+            "pyfuncs.domain.invoicing", "pyfuncs.domain.schema", "pyfuncs.jobs.invoicing",
+            "pyfuncs.jobs.reminders"}
 
 
 def _module(path: Path) -> str:
@@ -97,6 +103,9 @@ def test_a_long_module_says_why(module):
     text = MODULES[module].read_text(encoding="utf-8")
     lines = text.count("\n")
     doc = ast.get_docstring(ast.parse(text)) or ""
+    if module in TO_SPLIT:
+        assert lines > LONG, f"{module} is short now: take it off TO_SPLIT"
+        return
     assert lines <= LONG or "Why this module is long" in doc, \
         f"{module}: {lines} lines and no reason at its top"
 
