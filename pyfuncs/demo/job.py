@@ -40,10 +40,10 @@ class DemoSummary:
         c = self.counts
         lines = [
             f"Demo workbook: {self.workbook}",
-            f"  {c.get('Clients', 0)} clients, {c.get('Devis', 0)} quote versions, "
-            f"{c.get('Factures', 0)} invoices and credit notes, "
-            f"{c.get('LignesFacture', 0)} invoice lines, {c.get('Paiements', 0)} payments, "
-            f"{c.get('Temps', 0)} time entries; {self.planted} planted mistakes to find.",
+            (f"  {c.get('Clients', 0)} clients, {c.get('Devis', 0)} quote versions, "
+             f"{c.get('Factures', 0)} invoices and credit notes, "
+             f"{c.get('LignesFacture', 0)} invoice lines, {c.get('Paiements', 0)} payments, "
+             f"{c.get('Temps', 0)} time entries; {self.planted} planted mistakes to find."),
         ]
         if self.jobs:
             lines.append("Jobs run: " + ", ".join(self.jobs) + ".")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -78,7 +78,7 @@ def _ratio(a: Decimal, b: Decimal) -> Decimal | None:
     return None if b == 0 else a / b
 
 
-def dso_count_back(receivables: Decimal, revenue_between: "callable", as_of: date,
+def dso_count_back(receivables: Decimal, revenue_between: Callable[[date, date], Decimal], as_of: date,
                    max_months: int = 24) -> Decimal | None:
     if receivables <= 0:
         return Decimal(0)

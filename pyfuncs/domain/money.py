@@ -6,10 +6,11 @@ so that the workbook's formulas and Python agree to the cent.
 """
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 class NotAnAmount(ValueError):
@@ -30,7 +31,7 @@ def D(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or value in (float("inf"), float("-inf")):
             raise NotAnAmount(f"{value!r} is not a number")
         return Decimal(repr(value))
     if isinstance(value, str):
@@ -71,7 +72,7 @@ def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:
     return to_cents(quantity * unit_price)
 
 
-def vat_by_rate(lines: "list[tuple[Decimal, Decimal]]") -> dict[Decimal, tuple[Decimal, Decimal]]:
+def vat_by_rate(lines: list[tuple[Decimal, Decimal]]) -> dict[Decimal, tuple[Decimal, Decimal]]:
     """VAT per rate on the total of the lines at that rate (EN 16931 BR-CO-17).
 
     ``lines`` holds (net, rate) pairs; returns {rate: (base, vat)}.

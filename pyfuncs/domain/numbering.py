@@ -270,8 +270,7 @@ def seed_states(pattern: SeriesPattern,
         if seen is None:
             best[key] = [counter, day]
             continue
-        if counter > seen[0]:
-            seen[0] = counter
+        seen[0] = max(seen[0], counter)
         if day is not None and (seen[1] is None or day > seen[1]):
             seen[1] = day
     return {key: SeriesState(counter, day) for key, (counter, day) in best.items()}

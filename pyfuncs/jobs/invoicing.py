@@ -157,9 +157,9 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
         if dry_run:
-            with tempfile.TemporaryDirectory() as empty:  # a dry run creates no journal
-                with Journal(where if where.exists() else Path(empty) / "none.sqlite") as book:
-                    result.issued = _expected(book, plan.documents, patterns, ctx, result)
+            with (tempfile.TemporaryDirectory() as empty,  # a dry run creates no journal
+                  Journal(where if where.exists() else Path(empty) / "none.sqlite") as book):
+                result.issued = _expected(book, plan.documents, patterns, ctx, result)
             if preview:
                 writer = source.writer()
                 _write_preview(writer, data, result, datetime.now())

@@ -122,8 +122,8 @@ def clean_settings() -> dict:
 
 def clean_tables() -> dict[str, list[dict]]:
     """Every case the rules know, done right."""
-    client = dict(legal_form="SAS", address="1 rue de la Paix", postcode="75002",
-                  city="Paris", billing_email="factures@client.example", po_required="no")
+    client = {"legal_form": "SAS", "address": "1 rue de la Paix", "postcode": "75002",
+                  "city": "Paris", "billing_email": "factures@client.example", "po_required": "no"}
     clients = [
         dict(client, id="C1", name="Alpha SAS", siren=C1, siret=siret_of(C1),
              vat_number=fr_vat(C1), country="FR"),
@@ -136,16 +136,16 @@ def clean_tables() -> dict[str, list[dict]]:
              city="Lausanne"),
     ]
     quotes = [
-        dict(number="D2026-0001", version=1, client="C1", date=date(2026, 1, 5),
-             status="superseded", valid_until=date(2026, 2, 4)),
-        dict(number="D2026-0001", version=2, client="C1", date=date(2026, 1, 15),
-             status="accepted", valid_until=date(2026, 2, 14)),
-        dict(number="D2026-0002", version=1, client="C2", date=date(2026, 3, 20),
-             status="accepted", valid_until=date(2026, 4, 19), deposit_pct=D("0.3")),
-        dict(number="D2026-0003", version=1, client="C1", date=date(2026, 9, 1),
-             status="accepted", valid_until=date(2026, 10, 1)),
-        dict(number="D2026-0004", version=1, client="C3", date=date(2026, 11, 2),
-             status="sent", valid_until=date(2026, 12, 2)),
+        {"number": "D2026-0001", "version": 1, "client": "C1", "date": date(2026, 1, 5),
+             "status": "superseded", "valid_until": date(2026, 2, 4)},
+        {"number": "D2026-0001", "version": 2, "client": "C1", "date": date(2026, 1, 15),
+             "status": "accepted", "valid_until": date(2026, 2, 14)},
+        {"number": "D2026-0002", "version": 1, "client": "C2", "date": date(2026, 3, 20),
+             "status": "accepted", "valid_until": date(2026, 4, 19), "deposit_pct": D("0.3")},
+        {"number": "D2026-0003", "version": 1, "client": "C1", "date": date(2026, 9, 1),
+             "status": "accepted", "valid_until": date(2026, 10, 1)},
+        {"number": "D2026-0004", "version": 1, "client": "C3", "date": date(2026, 11, 2),
+             "status": "sent", "valid_until": date(2026, 12, 2)},
     ]
     quote_lines = [
         qline("D2026-0001", 1, "Développement du portail", 1, "10000"),
@@ -190,45 +190,45 @@ def clean_tables() -> dict[str, list[dict]]:
         line("F10", "Maintenance – novembre 2026", 1, "300"),
     ]
     milestones = [
-        dict(quote="D2026-0003", label="Lancement du projet", pct=D("0.3"),
-             amount=D(9000), planned_date=date(2026, 9, 15), status="invoiced",
-             invoice="FAC2026-0007"),
-        dict(quote="D2026-0003", label="Livraison en recette", pct=D("0.4"),
-             amount=D(12000), planned_date=date(2026, 11, 16), status="ready"),
-        dict(quote="D2026-0003", label="Mise en production", pct=D("0.3"),
-             amount=D(9000), planned_date=date(2027, 1, 15), status="planned"),
+        {"quote": "D2026-0003", "label": "Lancement du projet", "pct": D("0.3"),
+             "amount": D(9000), "planned_date": date(2026, 9, 15), "status": "invoiced",
+             "invoice": "FAC2026-0007"},
+        {"quote": "D2026-0003", "label": "Livraison en recette", "pct": D("0.4"),
+             "amount": D(12000), "planned_date": date(2026, 11, 16), "status": "ready"},
+        {"quote": "D2026-0003", "label": "Mise en production", "pct": D("0.3"),
+             "amount": D(9000), "planned_date": date(2027, 1, 15), "status": "planned"},
     ]
     time = [
-        dict(date=date(2026, 10, 5), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D(1), rate=D(800), validated="yes", invoice="FAC2026-0008"),
-        dict(date=date(2026, 11, 10), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D(1), rate=D(800), validated="yes", invoice=None),
-        dict(date=date(2026, 10, 20), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D("0.5"), rate=D(800), validated="no", invoice=None),
+        {"date": date(2026, 10, 5), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D(1), "rate": D(800), "validated": "yes", "invoice": "FAC2026-0008"},
+        {"date": date(2026, 11, 10), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D(1), "rate": D(800), "validated": "yes", "invoice": None},
+        {"date": date(2026, 10, 20), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D("0.5"), "rate": D(800), "validated": "no", "invoice": None},
     ]
     payments = [
-        dict(date=date(2026, 3, 1), client="C1", invoice="FAC2026-0001", amount=D("14160.00"),
-             reference="VIR ALPHA FAC2026-0001"),
-        dict(date=date(2026, 3, 5), client="C2", invoice="fac2026-0002 ", amount=D("600.00"),
-             reference="VIR BETA 1"),
-        dict(date=date(2026, 7, 15), client="C2", invoice="FAC2026-0006",
-             amount=D("16800.00"), reference="VIR BETA SOLDE"),
-        dict(date=date(2026, 3, 20), client="C2", invoice="AV2026-0001", amount=D("-120.00"),
-             reference="Compensation"),
-        dict(date=date(2026, 3, 20), client="C2", invoice="FAC2026-0002", amount=D("120.00"),
-             reference="Compensation"),
-        dict(date=date(2026, 3, 30), client="C3", invoice="FAC2026-0003", amount=D("2200.00"),
-             reference="KESSLER"),
-        dict(date=date(2026, 4, 2), client="C2", invoice="FAC2026-0005", amount=D("7200.00"),
-             reference="VIR BETA ACOMPTE"),
-        dict(date=date(2026, 6, 20), client="C1", invoice=None, amount=D("500.00"),
-             reference="VIR ALPHA AVANCE"),
+        {"date": date(2026, 3, 1), "client": "C1", "invoice": "FAC2026-0001", "amount": D("14160.00"),
+             "reference": "VIR ALPHA FAC2026-0001"},
+        {"date": date(2026, 3, 5), "client": "C2", "invoice": "fac2026-0002 ", "amount": D("600.00"),
+             "reference": "VIR BETA 1"},
+        {"date": date(2026, 7, 15), "client": "C2", "invoice": "FAC2026-0006",
+             "amount": D("16800.00"), "reference": "VIR BETA SOLDE"},
+        {"date": date(2026, 3, 20), "client": "C2", "invoice": "AV2026-0001", "amount": D("-120.00"),
+             "reference": "Compensation"},
+        {"date": date(2026, 3, 20), "client": "C2", "invoice": "FAC2026-0002", "amount": D("120.00"),
+             "reference": "Compensation"},
+        {"date": date(2026, 3, 30), "client": "C3", "invoice": "FAC2026-0003", "amount": D("2200.00"),
+             "reference": "KESSLER"},
+        {"date": date(2026, 4, 2), "client": "C2", "invoice": "FAC2026-0005", "amount": D("7200.00"),
+             "reference": "VIR BETA ACOMPTE"},
+        {"date": date(2026, 6, 20), "client": "C1", "invoice": None, "amount": D("500.00"),
+             "reference": "VIR ALPHA AVANCE"},
     ]
     penalty = [
-        dict(start=date(2026, 1, 1), end=date(2026, 6, 30), ecb_rate=D("0.0215"),
-             penalty_rate=D("0.1215"), legal_rate=D("0.0262")),
-        dict(start=date(2026, 7, 1), end=date(2026, 12, 31), ecb_rate=D("0.0215"),
-             penalty_rate=D("0.1215"), legal_rate=None),
+        {"start": date(2026, 1, 1), "end": date(2026, 6, 30), "ecb_rate": D("0.0215"),
+             "penalty_rate": D("0.1215"), "legal_rate": D("0.0262")},
+        {"start": date(2026, 7, 1), "end": date(2026, 12, 31), "ecb_rate": D("0.0215"),
+             "penalty_rate": D("0.1215"), "legal_rate": None},
     ]
     return {"Clients": clients, "Devis": quotes, "LignesDevis": quote_lines,
             "Factures": invoices, "LignesFacture": lines, "Echeances": milestones,
@@ -489,8 +489,8 @@ def test_a_yearly_series_whose_year_the_workbook_covers_must_start_at_one(book):
     tables, settings_ = book
     tables["Factures"].insert(0, invoice("F00", "FAC2025-0042", date(2025, 12, 1), "C1"))
     tables["LignesFacture"].append(line("F00", "Support", 1, "100"))
-    tables["Paiements"].append(dict(date=date(2025, 12, 20), client="C1",
-                                    invoice="FAC2025-0042", amount=D("120.00")))
+    tables["Paiements"].append({"date": date(2025, 12, 20), "client": "C1",
+                                    "invoice": "FAC2025-0042", "amount": D("120.00")})
     assert of(run(tables, settings_), "NUM-GAP") == []  # 2025 starts before the workbook
     tables["Factures"][1]["number"] = None
     tables["Factures"][1]["status"] = "draft"
@@ -699,9 +699,9 @@ def test_a_payment_on_another_clients_invoice(book):
 
 def test_the_payment_that_takes_an_invoice_past_its_total_is_reported(book):
     tables, settings_ = book
-    tables["Paiements"].insert(0, dict(date=date(2026, 2, 20), client="C1",
-                                       invoice="FAC2026-0001", amount=D("1000.00"),
-                                       reference="VIR ALPHA ACOMPTE"))
+    tables["Paiements"].insert(0, {"date": date(2026, 2, 20), "client": "C1",
+                                       "invoice": "FAC2026-0001", "amount": D("1000.00"),
+                                       "reference": "VIR ALPHA ACOMPTE"})
     f = only(run(tables, settings_), "PAY-OVER")
     assert (f.row, f.ref) == (3, "FAC2026-0001")  # the later payment crossed the total
     assert "15 160,00 €" in f.message and "1 000,00 €" in f.message
@@ -719,10 +719,10 @@ def test_the_same_amount_date_and_reference_twice_is_a_probable_duplicate(book):
 def test_an_unapplied_payment_is_information_naming_the_invoice_it_may_pay(book):
     tables, settings_ = book
     tables["Paiements"][4]["amount"] = D(0)  # FAC2026-0002 keeps 120.00 open
-    tables["Paiements"].append(dict(date=date(2026, 7, 1), client="C2", invoice=None,
-                                    amount=D("120.00"), reference="VIR BETA"))
-    tables["Paiements"].append(dict(date=date(2026, 7, 2), client=None, invoice=None,
-                                    amount=D("50.00"), reference=None))
+    tables["Paiements"].append({"date": date(2026, 7, 1), "client": "C2", "invoice": None,
+                                    "amount": D("120.00"), "reference": "VIR BETA"})
+    tables["Paiements"].append({"date": date(2026, 7, 2), "client": None, "invoice": None,
+                                    "amount": D("50.00"), "reference": None})
     findings = of(run(tables, settings_), "PAY-UNAPPLIED")
     assert [(f.severity, f.row) for f in findings] == [(INFO, 9), (INFO, 10), (WARNING, 11)]
     assert "FAC2026-0002 a exactement ce reste dû" in findings[1].message
@@ -753,9 +753,9 @@ def test_validated_time_of_a_closed_month_not_invoiced_is_a_leak_per_client_and_
 
 def test_an_accepted_quote_not_invoiced_past_its_validity_is_a_leak(book):
     tables, settings_ = book
-    tables["Devis"].append(dict(number="D2026-0005", version=1, client="C2",
-                                date=date(2026, 9, 1), status="accepted",
-                                valid_until=date(2026, 10, 1)))
+    tables["Devis"].append({"number": "D2026-0005", "version": 1, "client": "C2",
+                                "date": date(2026, 9, 1), "status": "accepted",
+                                "valid_until": date(2026, 10, 1)})
     tables["LignesDevis"].append(qline("D2026-0005", 1, "Audit", 4, "1100"))
     findings = run(tables, settings_)
     f = only(findings, "LEAK-QUOTE")
@@ -770,9 +770,9 @@ def test_an_accepted_quote_not_invoiced_past_its_validity_is_a_leak(book):
 
 def test_a_draft_already_made_for_a_quote_lowers_what_is_at_stake(book):
     tables, settings_ = book
-    tables["Devis"].append(dict(number="D2026-0005", version=1, client="C2",
-                                date=date(2026, 9, 1), status="accepted",
-                                valid_until=date(2026, 10, 1)))
+    tables["Devis"].append({"number": "D2026-0005", "version": 1, "client": "C2",
+                                "date": date(2026, 9, 1), "status": "accepted",
+                                "valid_until": date(2026, 10, 1)})
     tables["LignesDevis"].append(qline("D2026-0005", 1, "Audit", 4, "1100"))
     tables["Factures"].append(invoice("F11", None, None, "C2", quote="D2026-0005",
                                       version=1, po="PO-80", status="draft"))
@@ -878,8 +878,8 @@ def test_the_formula_columns_always_hold_round_base_times_rate_per_rate(invoices
 @given(st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=25, unique=True))
 def test_every_gap_in_a_series_is_reported_once_and_nothing_else(counters):
     counters.sort()
-    client = dict(id="C1", name="Alpha", country="FR", address="1 rue", postcode="75001",
-                  city="Paris", siren=C1, billing_email="a@b.example")
+    client = {"id": "C1", "name": "Alpha", "country": "FR", "address": "1 rue", "postcode": "75001",
+                  "city": "Paris", "siren": C1, "billing_email": "a@b.example"}
     invoices = [invoice(f"F{c}", f"FAC2026-{c:04d}", date(2026, 1, 1) + timedelta(days=c),
                         "C1") for c in counters]
     findings = run({"Clients": [client], "Factures": invoices}, clean_settings())
@@ -921,7 +921,7 @@ def test_without_a_yearly_reset_a_series_runs_across_years_without_a_gap(book):
     tables["LignesFacture"].append(line("F40", "Maintenance – janvier 2027", 1, "300"))
     reset = run(tables, {**settings_, "yearly_reset": "yes"}, today=date(2027, 1, 10))
     assert [f.message for f in of(reset, "NUM-GAP")] == [
-        "Trou dans la série FAC2027- : FAC2027-0001 à FAC2027-0008 (8) manquant(s) avant "
-        "FAC2027-0009."]
+        ("Trou dans la série FAC2027- : FAC2027-0001 à FAC2027-0008 (8) manquant(s) avant "
+         "FAC2027-0009.")]
     assert not of(run(tables, {**settings_, "yearly_reset": "no"}, today=date(2027, 1, 10)),
                   "NUM-GAP")

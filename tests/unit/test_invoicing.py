@@ -59,8 +59,8 @@ def test_the_clean_book_plans_only_the_milestone_ready_to_invoice():
 
 def test_an_accepted_quote_with_a_deposit_gets_a_deposit_invoice_split_per_vat_rate():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C1", date=date(2026, 11, 2),
-                           status="accepted", deposit_pct=D("0.3")))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C1", "date": date(2026, 11, 2),
+                           "status": "accepted", "deposit_pct": D("0.3")})
     t["LignesDevis"] += [qline("D2026-0009", 1, "Étude", 1, "1000.05"),
                          qline("D2026-0009", 1, "Livres", 3, "33.33", R55)]
     # net 1000.05 + 99.99 = 1100.04; 30 % = 330.012 -> 330.01, split 1000.05 : 99.99
@@ -73,9 +73,9 @@ def test_an_accepted_quote_with_a_deposit_gets_a_deposit_invoice_split_per_vat_r
 
 def test_a_delivered_quote_is_billed_in_full_less_its_deposit_per_vat_rate():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C1", date=date(2026, 6, 2),
-                           status="accepted", deposit_pct=D("0.3"),
-                           delivered=date(2026, 11, 20)))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C1", "date": date(2026, 6, 2),
+                           "status": "accepted", "deposit_pct": D("0.3"),
+                           "delivered": date(2026, 11, 20)})
     t["LignesDevis"] += [qline("D2026-0009", 1, "Étude", 1, "1000"),
                          qline("D2026-0009", 1, "Livres", 2, "50", R55)]
     t["Factures"].append(invoice("F20", "FAC2026-0009", date(2026, 11, 2), "C1",
@@ -94,8 +94,8 @@ def test_a_delivered_quote_is_billed_in_full_less_its_deposit_per_vat_rate():
 
 def test_a_delivered_quote_without_deposit_or_milestones_gets_one_full_invoice():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C1", date=date(2026, 6, 2),
-                           status="accepted", delivered=date(2026, 11, 20)))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C1", "date": date(2026, 6, 2),
+                           "status": "accepted", "delivered": date(2026, 11, 20)})
     t["LignesDevis"] += [qline("D2026-0009", 1, "Livres", 1, "1.00", R55),
                          qline("D2026-0009", 1, "Revues", 1, "1.00", R55)]
     doc, = by_source(plan(t), "solde:")
@@ -106,18 +106,18 @@ def test_a_delivered_quote_without_deposit_or_milestones_gets_one_full_invoice()
 
 def test_a_quote_delivered_after_the_issue_date_is_not_billed_yet():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C1", date=date(2026, 6, 2),
-                           status="accepted", delivered=date(2026, 11, 30)))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C1", "date": date(2026, 6, 2),
+                           "status": "accepted", "delivered": date(2026, 11, 30)})
     t["LignesDevis"].append(qline("D2026-0009", 1, "Étude", 1, "1000"))
     assert not by_source(plan(t), "solde:")
 
 
 def test_only_the_latest_accepted_version_of_a_quote_is_billed():
     t = book()
-    t["Devis"] += [dict(number="D2026-0009", version=1, client="C1", date=date(2026, 6, 2),
-                        status="superseded", delivered=date(2026, 11, 20)),
-                   dict(number="D2026-0009", version=2, client="C1", date=date(2026, 6, 9),
-                        status="accepted", delivered=date(2026, 11, 20))]
+    t["Devis"] += [{"number": "D2026-0009", "version": 1, "client": "C1", "date": date(2026, 6, 2),
+                        "status": "superseded", "delivered": date(2026, 11, 20)},
+                   {"number": "D2026-0009", "version": 2, "client": "C1", "date": date(2026, 6, 9),
+                        "status": "accepted", "delivered": date(2026, 11, 20)}]
     t["LignesDevis"] += [qline("D2026-0009", 1, "Étude", 1, "1000"),
                          qline("D2026-0009", 2, "Étude", 1, "900")]
     doc, = by_source(plan(t), "solde:")
@@ -126,8 +126,8 @@ def test_only_the_latest_accepted_version_of_a_quote_is_billed():
 
 def test_an_eu_business_client_is_reverse_charged_at_zero():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C3", date=date(2026, 6, 2),
-                           status="accepted", delivered=date(2026, 11, 20)))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C3", "date": date(2026, 6, 2),
+                           "status": "accepted", "delivered": date(2026, 11, 20)})
     t["LignesDevis"].append(qline("D2026-0009", 1, "Audit", 1, "1000"))
     doc, = by_source(plan(t), "solde:")
     assert [ln.vat_rate for ln in doc.lines] == [R0]
@@ -136,8 +136,8 @@ def test_an_eu_business_client_is_reverse_charged_at_zero():
 
 def test_a_client_that_requires_a_po_is_not_billed_without_one_and_the_rest_still_is():
     t = book()
-    t["Devis"].append(dict(number="D2026-0009", version=1, client="C2", date=date(2026, 6, 2),
-                           status="accepted", delivered=date(2026, 11, 20)))
+    t["Devis"].append({"number": "D2026-0009", "version": 1, "client": "C2", "date": date(2026, 6, 2),
+                           "status": "accepted", "delivered": date(2026, 11, 20)})
     t["LignesDevis"].append(qline("D2026-0009", 1, "Audit", 1, "1000"))
     p = plan(t)
     assert not by_source(p, "solde:")
@@ -151,14 +151,14 @@ def test_a_client_that_requires_a_po_is_not_billed_without_one_and_the_rest_stil
 def test_validated_time_of_closed_months_is_billed_per_client_project_and_month():
     t = book()
     t["Temps"] += [
-        dict(date=date(2026, 10, 6), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D(2), rate=D(800), validated="yes"),
-        dict(date=date(2026, 10, 7), client="C1", project="TMA-C1", consultant="Paul",
-             quantity=D("0.5"), rate=D(650), validated="yes"),
-        dict(date=date(2026, 10, 8), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D(1), rate=D(800), validated="yes"),
-        dict(date=date(2026, 9, 8), client="C1", project="TMA-C1", consultant="Nadia",
-             quantity=D(1), rate=D(800), validated="yes"),
+        {"date": date(2026, 10, 6), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D(2), "rate": D(800), "validated": "yes"},
+        {"date": date(2026, 10, 7), "client": "C1", "project": "TMA-C1", "consultant": "Paul",
+             "quantity": D("0.5"), "rate": D(650), "validated": "yes"},
+        {"date": date(2026, 10, 8), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D(1), "rate": D(800), "validated": "yes"},
+        {"date": date(2026, 9, 8), "client": "C1", "project": "TMA-C1", "consultant": "Nadia",
+             "quantity": D(1), "rate": D(800), "validated": "yes"},
     ]
     docs = by_source(plan(t), "temps:")
     assert [len(d.time_entries) for d in docs] == [1, 3]  # September, then October

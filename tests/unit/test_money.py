@@ -13,9 +13,9 @@ from pyfuncs.domain.money import D, NotAnAmount, line_net, to_cents, vat_by_rate
 
 
 @pytest.mark.parametrize("cell, expected", [
-    (0.1, Dec("0.1")), (1234.5, Dec("1234.5")), (3, Dec("3")), ("1 234,56", Dec("1234.56")),
+    (0.1, Dec("0.1")), (1234.5, Dec("1234.5")), (3, Dec(3)), ("1 234,56", Dec("1234.56")),
     ("1\u202f234,56 €", Dec("1234.56")), ("1.234,56", Dec("1234.56")), ("1,234.56", Dec("1234.56")), ("12,5 %", Dec("0.125")),
-    (" 42 ", Dec("42")), ("-7,10", Dec("-7.10")),
+    (" 42 ", Dec(42)), ("-7,10", Dec("-7.10")),
 ])
 def test_cells_become_exact_decimals(cell, expected) -> None:
     assert D(cell) == expected
@@ -31,7 +31,7 @@ def test_rounding_is_half_away_from_zero_like_round_in_a_spreadsheet() -> None:
     assert to_cents(Dec("2.675")) == Dec("2.68")
     assert to_cents(Dec("-2.675")) == Dec("-2.68")
     assert to_cents(Dec("0.005")) == Dec("0.01")
-    assert line_net(Dec("3"), Dec("33.335")) == Dec("100.01")
+    assert line_net(Dec(3), Dec("33.335")) == Dec("100.01")
 
 
 def test_vat_is_computed_per_rate_on_the_total_not_per_line() -> None:
@@ -47,17 +47,17 @@ def test_invoice_totals_mirror_the_workbook_formulas() -> None:
         "Factures": {"id": ["F1", "F2"], "number": ["FAC-1", None],
                      "due_date": [date(2026, 11, 1), None]},
         "LignesFacture": {"invoice": ["F1", "f1", "F1", "F2"],
-                          "quantity": [Dec("1"), Dec("1"), Dec("1"), Dec("2")],
-                          "unit_price": [Dec("33.33")] * 3 + [Dec("10")],
+                          "quantity": [Dec(1), Dec(1), Dec(1), Dec(2)],
+                          "unit_price": [Dec("33.33")] * 3 + [Dec(10)],
                           "vat_rate": [Dec("0.2")] * 3 + [Dec("0.1")]},
-        "Paiements": {"invoice": ["fac-1", None], "amount": [Dec("50"), Dec("70")]},
+        "Paiements": {"invoice": ["fac-1", None], "amount": [Dec(50), Dec(70)]},
     }
     out = compute_all(tables, today)["Factures"]
-    assert out["net"] == [Dec("99.99"), Dec("20")]
+    assert out["net"] == [Dec("99.99"), Dec(20)]
     assert out["vat"] == [Dec("20.00"), Dec("2.00")]
     assert out["total"] == [Dec("119.99"), Dec("22.00")]
-    assert out["paid"] == [Dec("50"), Dec("0")]          # SUMIFS ignores case; drafts pay 0
-    assert out["balance"] == [Dec("69.99"), Dec("0")]
+    assert out["paid"] == [Dec(50), Dec(0)]          # SUMIFS ignores case; drafts pay 0
+    assert out["balance"] == [Dec("69.99"), Dec(0)]
     assert out["days_late"] == [22, 0]
 
 
