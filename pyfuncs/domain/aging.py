@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, groupby, islice, repeat
 from operator import eq, ge, is_, itemgetter, le, not_
+from typing import cast
 
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -209,7 +210,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # each known number as ``issued`` keys it: text (the usual case) folded by C-level maps
     texts = set(map(type, known_numbers)) <= {str}
     if texts:
-        keys = list(map(str.casefold, map(str.strip, known_numbers)))
+        keys = list(map(str.casefold, map(str.strip, cast("list[str]", known_numbers))))
     else:
         keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
     issued: dict[str, int] = dict(zip(keys, known_rows))
@@ -258,8 +259,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # window counts, so older settlements are not recorded
     settled: dict[int, date] = {}
     since = as_of - LATE_WINDOW
-    issue_dates, due_dates, inv_clients = (invoices["issue_date"], invoices["due_date"],
-                                           invoices["client"])
+    # the reader gives a date column dates or None (a bad cell is a finding, left empty)
+    issue_dates = cast("Sequence[date | None]", invoices["issue_date"])
+    due_dates = cast("Sequence[date | None]", invoices["due_date"])
+    inv_clients = invoices["client"]
     rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
     bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
@@ -319,8 +322,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         if not open_amount:
             continue
         client = str(inv_clients[i])
-        due = due_dates[i] or issue_dates[i]
-        days = (as_of - due).days  # type: ignore[operator]
+        due = cast(date, due_dates[i] or issue_dates[i])  # an issued invoice has its date
+        days = (as_of - due).days
         cur = str(cur_col[i] or currency).upper()
         rate = rate_on.get(cur, conv)  # ``conv``: not asked yet (one rate per currency)
         if rate is conv:
@@ -334,7 +337,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 "Ajouter le taux dans la feuille Taux." if lang == "fr" else
                 "Add the rate to the Taux sheet."))
             rate = Decimal(1)
-        base = to_cents(open_amount * rate)
+        base = to_cents(open_amount * cast(Decimal, rate))  # ``conv`` replaced above
         b = bucket_on.get(days)
         if b is None:
             b = bucket_on[days] = bucket_of(days, bounds)
@@ -347,28 +350,29 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
         if disputed:
             cb.disputed += base
-        if open_amount > 0 and (cb.oldest_due is None or due < cb.oldest_due):  # type: ignore[operator]
-            cb.oldest_due = due  # type: ignore[assignment]
+        if open_amount > 0 and (cb.oldest_due is None or due < cb.oldest_due):
+            cb.oldest_due = due
     for client, amount in unapplied.items():
         if amount:
             balance_of(client).unapplied += amount
-    for client, day in last_payment.items():
-        if client in balances:
-            balances[client].last_payment = day
+    for who, day in last_payment.items():
+        if who in balances:
+            balances[who].last_payment = day
 
     if credit_days:
-        with_credits = _with_credits({i: completion[i] for i in credit_days if completion[i]},
+        with_credits = _with_credits({i: pays for i in credit_days if (pays := completion[i])},
                                      credit_days)
         settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
     late_days = _late_averages(invoices, settled, as_of, balances)
     if reminders:
-        latest: dict[str, date] = {}
-        for day, client, level, sent in zip(reminders["date"], reminders["client"],
-                                            reminders["level"], reminder_sent(reminders)):
-            if sent and client in balances and day is not None and day <= as_of and \
-                    day >= latest.get(client, day):  # type: ignore[operator]
-                latest[client] = day  # type: ignore[index, assignment]
-                balances[client].last_reminder_level = level  # type: ignore[assignment]
+        latest: dict[object, date] = {}
+        for day, who, level, sent in zip(cast("Sequence[date | None]", reminders["date"]),
+                                         reminders["client"], reminders["level"],
+                                         reminder_sent(reminders)):
+            if sent and who in balances and day is not None and day <= as_of and \
+                    day >= latest.get(who, day):
+                latest[who] = day
+                balances[who].last_reminder_level = cast("int | None", level)
 
     if left_out:
         _mark_incomplete(balances, balance_of, left_out, findings, lang)
@@ -391,52 +395,57 @@ def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequ
     -> the payments applied to no invoice; last_payment: client -> the latest payment day;
     received: day -> the payments applied to invoices that day).
     """
-    days, clients, amounts = payments["date"], payments["client"], payments["amount"]
+    # the reader gives a date column dates or None, a money column Decimals or None
+    days = cast("Sequence[date | None]", payments["date"])
+    clients = payments["client"]
+    amounts = cast("Sequence[Decimal | None]", payments["amount"])
     completion: list[list[tuple[date, Decimal]] | None] = [None] * n_rows
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     received: dict[date, Decimal] = {}
     if not _in_date_order(days) or any(map(is_, amounts, repeat(None))):
         last_payment: dict[object, date] = {}
         for day, client, i, amount in zip(days, clients, rows_paid, amounts):
-            if day is None or amount is None or day > as_of:  # type: ignore[operator]
+            if day is None or amount is None or day > as_of:
                 continue
             if i >= 0:
                 who = inv_clients[i]
                 pays = completion[i]
                 if pays is None:
-                    completion[i] = [(day, amount)]  # type: ignore[list-item]
+                    completion[i] = [(day, amount)]
                 else:
-                    pays.append((day, amount))  # type: ignore[arg-type]
-                received[day] = received.get(day, ZERO) + amount  # type: ignore[index, operator]
+                    pays.append((day, amount))
+                received[day] = received.get(day, ZERO) + amount
             else:
                 who = client or ""
-                unapplied[str(who)] += amount  # type: ignore[operator]
+                unapplied[str(who)] += amount
             if who:
                 seen = last_payment.get(who)
-                if seen is None or day > seen:  # type: ignore[operator]
-                    last_payment[who] = day  # type: ignore[index, assignment]
+                if seen is None or day > seen:
+                    last_payment[who] = day
         return completion, unapplied, last_payment, received
     # A register kept in date order (the usual one): the payments that count are the
     # first ``end``; a client's latest payment is its last one (a dict keeps the last
     # value per key); the payments of one day are a run, summed in C.
-    end = bisect_right(days, as_of)  # type: ignore[arg-type]
-    rows_paid, days, amounts = rows_paid[:end], days[:end], amounts[:end]
-    for i, day, amount, client in zip(rows_paid, days, amounts, clients):
+    # (every day and amount present: the branch above takes the others)
+    in_order, present = cast("Sequence[date]", days), cast("Sequence[Decimal]", amounts)
+    end = bisect_right(in_order, as_of)
+    rows_paid, in_order, present = rows_paid[:end], in_order[:end], present[:end]
+    for i, day, amount, client in zip(rows_paid, in_order, present, clients):
         if i >= 0:
             pays = completion[i]
             if pays is None:
-                completion[i] = [(day, amount)]  # type: ignore[list-item]
+                completion[i] = [(day, amount)]
             else:
-                pays.append((day, amount))  # type: ignore[arg-type]
+                pays.append((day, amount))
         else:
-            unapplied[str(client or "")] += amount  # type: ignore[operator]
+            unapplied[str(client or "")] += amount
     applied = list(map(ge, rows_paid, repeat(0)))
     who = list(map([*inv_clients, None].__getitem__, rows_paid))  # -1: set below
     for k in compress(range(end), map(not_, applied)):
         who[k] = clients[k] or ""
-    last_payment = dict(zip(compress(who, who), compress(days, who)))
-    for day, run in groupby(compress(zip(days, amounts), applied), itemgetter(0)):
-        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)  # type: ignore[index]
+    last_payment = dict(zip(compress(who, who), compress(in_order, who)))
+    for day, run in groupby(compress(zip(in_order, present), applied), itemgetter(0)):
+        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)
     return completion, unapplied, last_payment, received
 
 
@@ -543,6 +552,7 @@ def _settle_day(pays: list[tuple[date, Decimal]], total: Decimal) -> date | None
     day counts with all its payments (a refund the same day included), whatever their
     order in the register."""
     running = ZERO
+    day: date
     for day, run in groupby(sorted(pays, key=itemgetter(0)), itemgetter(0)):
         for _, amount in run:
             running += amount

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import add, itemgetter
+from typing import Any, cast
 
 from pyfuncs.domain.money import ZERO, products_to_cents
 from pyfuncs.domain.vat import FORMULA_RATES
@@ -37,7 +38,8 @@ def _folded(distinct: Iterable[object]) -> dict[object, object]:
     folded by C-level maps instead of a Python call per value."""
     distinct = list(distinct)
     if set(map(type, distinct)) == {str}:
-        return dict(zip(distinct, map(str.casefold, map(str.strip, distinct))))
+        texts = cast("list[str]", distinct)
+        return dict(zip(texts, map(str.casefold, map(str.strip, texts))))
     folded = {v: _key(v) for v in distinct if v.__class__ is not str}
     texts = [v for v in distinct if v.__class__ is str]
     folded.update(zip(texts, map(str.casefold, map(str.strip, texts))))
@@ -68,7 +70,7 @@ _NUMBER_TYPES = {Decimal, int, type(None)}
 
 
 def _sum_by(keys: Iterable[object], amounts: Iterable[Decimal],
-            repeated: set[object] | None = None) -> dict[object, Decimal]:
+            repeated: set[object] | None = None) -> dict[Any, Decimal]:
     """{key: 0 + its amounts, in order}, what a ``defaultdict(Decimal)`` sums, for amounts
     that are already a sum from 0 (0 + a is a itself: same value and exponent, and never
     -0.00). Most keys come once: one C-level dict build, then the keys that repeat (or
@@ -98,7 +100,7 @@ def _injective(folded: Mapping[object, object]) -> bool:
 
 
 def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[Decimal],
-            rates: Sequence[object], fold: Callable[[Iterable[object]], dict[object, object]]
+            rates: Sequence[object], fold: Callable[[Iterable[Any]], Mapping[Any, object]]
             ) -> tuple[list[Decimal], list[Decimal]]:
     """Net and VAT (per rate on the sum at that rate) of each of ``keys`` over the lines
     whose ``line_keys`` match it; both as typed, ``fold`` maps distinct ones to the keys
@@ -109,7 +111,7 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
     amounts in cents are exact in Decimal (28 digits), so grouping them differently gives
     the same Decimal, exponent included.
     """
-    sums: dict[tuple[object, object], Decimal] = {}
+    sums: dict[Any, Decimal] = {}  # (key, rate), then (folded key, rate)
     get = sums.get
     for group, net in zip(zip(line_keys, rates), nets):
         sums[group] = get(group, ZERO) + net
@@ -153,7 +155,7 @@ def _totals(keys: Sequence[object], line_keys: Sequence[object], nets: Sequence[
 
 
 def invoice_totals(invoices: Columns, lines: Columns,
-                   nets: Sequence[Decimal] | None = None) -> dict[str, list]:
+                   nets: Sequence[Decimal] | None = None) -> dict[str, list[Any]]:
     """Net, VAT (per rate on the total, BR-CO-17) and total incl. VAT per invoice
     (``nets``: the lines' nets, when already computed)."""
     nets = line_nets(lines) if nets is None else nets
@@ -162,7 +164,7 @@ def invoice_totals(invoices: Columns, lines: Columns,
 
 
 def quote_totals(quotes: Columns, lines: Columns,
-                 nets: Sequence[Decimal] | None = None) -> dict[str, list]:
+                 nets: Sequence[Decimal] | None = None) -> dict[str, list[Any]]:
     nets = line_nets(lines) if nets is None else nets
     net, vat = _totals(list(zip(quotes["number"], quotes["version"])),
                        list(zip(lines["quote"], lines["version"])), nets, lines["vat_rate"],
@@ -184,7 +186,7 @@ CREDITABLE = ("issued", "cancelled")
 
 
 def invoice_balances(invoices: Columns, totals: Sequence[Decimal], payments: Columns,
-                     today: date) -> dict[str, list]:
+                     today: date) -> dict[str, list[Any]]:
     """Paid (SUMIFS over payments by number), balance due and days late per invoice.
 
     An issued credit note that names an issued (or cancelled) invoice of the same client
@@ -262,9 +264,9 @@ def _credit_note_adjustments(invoices: Columns, totals: Sequence[Decimal],
     return out
 
 
-def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[str, list]]:
+def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[str, list[Any]]]:
     """Every calculated column of every table present, keyed like schema.TABLES."""
-    out: dict[str, dict[str, list]] = {}
+    out: dict[str, dict[str, list[Any]]] = {}
     if "LignesFacture" in tables:
         out["LignesFacture"] = {"net": line_nets(tables["LignesFacture"])}
     if "LignesDevis" in tables:
@@ -286,7 +288,7 @@ def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[st
     return out
 
 
-def rows_to_columns(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> dict[str, list]:
+def rows_to_columns(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> dict[str, list[Any]]:
     """[{key: value}] -> {key: [values]}, None where a row lacks a key."""
     return {k: [r.get(k) for r in rows] for k in keys}
 

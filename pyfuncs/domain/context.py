@@ -12,13 +12,13 @@ after ``strip().casefold()``, like SUMIFS.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import accumulate, compress, count, repeat
 from operator import and_, eq, ne
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import Finding
@@ -38,7 +38,7 @@ class TableView(Protocol):
 
     sheet: str
     rows: list[int]
-    cols: dict[str, list]
+    cols: dict[str, list[Any]]
     labels: dict[str, str]
 
     def cell(self, key: str, row: int) -> str: ...
@@ -50,7 +50,7 @@ _EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as
 def norm(value: object) -> str:
     """The key a SUMIFS criterion would match: trimmed, case-insensitive ('' if empty)."""
     if value.__class__ is str:
-        return value.strip().casefold()  # type: ignore[attr-defined]
+        return value.strip().casefold()
     return "" if value is None else str(value).strip().casefold()
 
 
@@ -66,7 +66,7 @@ def fold_label(value: object) -> str:
 
 def text(value: object) -> str:
     if value.__class__ is str:
-        return value.strip()  # type: ignore[attr-defined]
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -94,7 +94,7 @@ class Ctx:
     """The inputs of a check run and the lookups the rules share."""
 
     def __init__(self, tables: Mapping[str, TableView],
-                 computed: Mapping[str, Mapping[str, list]] | None,
+                 computed: Mapping[str, Mapping[str, list[Any]]] | None,
                  settings: Mapping[str, object], today: date, lang: str = "fr",
                  leak_days: int = 15,
                  skipped: Mapping[str, Mapping[str, list[int]]] | None = None) -> None:
@@ -121,7 +121,7 @@ class Ctx:
     def has(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
 
-    def col(self, table: str, key: str) -> list:
+    def col(self, table: str, key: str) -> list[Any]:
         """A column by key: the computed formula result if any, else the values read,
         else Nones (an optional column the user removed)."""
         comp = self.computed.get(table)
@@ -137,14 +137,16 @@ class Ctx:
         if memo is None:
             values = self.col(table, key)
             try:  # texts and empty cells, the usual case: folded by C loops
-                memo = list(map(str.casefold, map(str.strip, map(_EMPTY.get, values, values))))
+                # (typed as texts: anything else raises TypeError in str.strip)
+                texts = cast("Iterator[str]", map(_EMPTY.get, values, values))
+                memo = list(map(str.casefold, map(str.strip, texts)))
             except TypeError:  # a number or a date among them
                 memo = [v.strip().casefold() if v.__class__ is str else norm(v)
                         for v in values]
             self._keys[(table, key)] = memo
         return memo
 
-    def resolve(self, refs: list, table: str, key: str,
+    def resolve(self, refs: list[Any], table: str, key: str,
                 index: Callable[[], dict[str, int]]) -> list[int]:
         """Row index in ``table`` of each reference (-1 when none): by the value as typed
         first, which is the usual case and costs one dict lookup, then by its matching key
@@ -241,15 +243,15 @@ class Ctx:
 
     # ------------------------------------------------------------------ invoices
     @cached_property
-    def inv_type(self) -> list:
+    def inv_type(self) -> list[Any]:
         return self.col("Factures", "type")
 
     @cached_property
-    def inv_status(self) -> list:
+    def inv_status(self) -> list[Any]:
         return self.col("Factures", "status")
 
     @cached_property
-    def inv_number(self) -> list:
+    def inv_number(self) -> list[Any]:
         return self.col("Factures", "number")
 
     @cached_property
@@ -485,7 +487,7 @@ class Ctx:
 
 
 
-def first_index(values: list) -> dict:
+def first_index(values: list[Any]) -> dict[Any, int]:
     """Each value -> the index of its first occurrence. Built by dict() from the end of
     the list, so that the first occurrence is written last (one C loop)."""
     n = len(values)

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from stdnum.eu import vat as eu_vat
 
@@ -125,7 +127,7 @@ class Document:
 @dataclass
 class Plan:
     documents: list[Document]
-    findings: list
+    findings: list[Any]
 
 
 # ----------------------------------------------------------------------------- messages
@@ -303,7 +305,7 @@ class _Clients:
         return known
 
     def po_required(self, c: int) -> bool:
-        return self.po[c] == "yes"
+        return bool(self.po[c] == "yes")
 
 
 class _Planner:
@@ -354,7 +356,7 @@ class _Planner:
 
     def _draft(self, i: int, kind: str) -> None:
         ctx = self.ctx
-        col = lambda key: ctx.col("Factures", key)[i]
+        col: Callable[[str], Any] = lambda key: ctx.col("Factures", key)[i]
         ref = text(col("id"))
         client = text(col("client"))
         c = self.clients.find(client)
@@ -480,7 +482,7 @@ class _Planner:
 
     def _quote(self, quote: str, t: int, milestones: list[int], drafted: Decimal) -> None:
         ctx = self.ctx
-        q = lambda key: ctx.col("Devis", key)[t]
+        q: Callable[[str], Any] = lambda key: ctx.col("Devis", key)[t]
         number, version, client = text(q("number")), q("version"), text(q("client"))
         billed_docs = ctx.billed_on_quote.get(quote, [])
         delivered = q("delivered")
@@ -564,19 +566,19 @@ class _Planner:
         for m in open_ms:
             if ms_status[m] != "ready" or done:
                 continue
-            amount = ms_amount[m] if ms_amount[m] is not None else (
+            ms_due = ms_amount[m] if ms_amount[m] is not None else (
                 to_cents(q_net * ms_pct[m]) if ms_pct[m] is not None else None)
             m_label = text(ms_label[m])
-            if amount is None or amount <= 0:
+            if ms_due is None or ms_due <= 0:
                 ctx.add("GEN-MILESTONE", ERROR, "Echeances", m, "pct", number,
                         MILESTONE_AMOUNT, label=m_label, quote=number)
                 continue
-            if billed + amount > q_net:
+            if billed + ms_due > q_net:
                 ctx.add("GEN-MILESTONE", ERROR, "Echeances", m, "amount", number,
-                        MILESTONE_OVER, label=m_label, quote=number, amount=ctx.money(amount),
+                        MILESTONE_OVER, label=m_label, quote=number, amount=ctx.money(ms_due),
                         room=ctx.money(max(ZERO, q_net - billed)))
                 continue
-            shares = allocate(amount, nets)
+            shares = allocate(ms_due, nets)
             planned = ctx.col("Echeances", "planned_date")[m]
             reached = planned if isinstance(planned, date) and planned <= self.day else None
             lines = [NewLine(f"{m_label} – {text(label[k])}", ONE, "", s, r,
@@ -587,7 +589,7 @@ class _Planner:
             self._new("invoice", c, client, subject, lines,
                       [f"jalon:{norm(number)}:{fold_label(m_label)}"], milestones=[m],
                       **extra)
-            billed += amount
+            billed += ms_due
         # the final invoice, once delivered: the quote in full, less what was billed
         if not done or billed >= q_net:
             return
@@ -756,7 +758,7 @@ def plan_invoices(ctx: Ctx, day: date) -> Plan:
 
 
 def document_content(number: str, kind: str, issue_date: date, client: str, credited: str,
-                     lines: list[tuple[object, object, object, object]]) -> dict:
+                     lines: list[tuple[object, object, object, object]]) -> dict[str, Any]:
     """The legal content of an issued document, as the register fingerprints it: what may
     not change once issued (number, type, date, client, credited invoice, each line's
     label, quantity, unit price and VAT rate, and the totals they give). Status, payment,

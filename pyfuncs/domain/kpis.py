@@ -133,10 +133,10 @@ def receivable_kpis(invoiced: Mapping[date, tuple[Decimal, int]],
     # Receivables at each month end: invoiced up to then minus received up to then.
     dso_by_month = []
     for end in month_ends(as_of, 12):
-        invoiced = upto(inv_days, inv_cum, end)
-        received = upto(pay_days, pay_cum, end)
+        invoiced_then = upto(inv_days, inv_cum, end)
+        received_then = upto(pay_days, pay_cum, end)
         rev = revenue_between(end - timedelta(days=90), end)
-        value = _ratio((invoiced - received) * 90, rev)
+        value = _ratio((invoiced_then - received_then) * 90, rev)
         dso_by_month.append({"month": end.isoformat()[:7],
                              "dso": None if value is None else to_cents(value)})
 

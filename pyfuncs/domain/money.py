@@ -7,7 +7,9 @@ so that the workbook's formulas and Python agree to the cent.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -60,9 +62,10 @@ def to_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def products_to_cents(quantities, prices) -> list[Decimal]:
+def products_to_cents(quantities: Iterable[Any], prices: Iterable[Any]) -> list[Decimal]:
     """[to_cents((q or 0) x (p or 0))] over two columns, an empty cell counting as 0 as in
-    Excel: the same rounding as ``to_cents``, without a Python call per line."""
+    Excel: the same rounding as ``to_cents``, without a Python call per line. The cells
+    come as read: a number, an empty cell, or anything else, which fails in the product."""
     quantize, cent, mode = Decimal.quantize, CENT, ROUND_HALF_UP
     return [quantize((q or ZERO) * (p or ZERO), cent, mode) for q, p in zip(quantities, prices)]
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pyfuncs.domain.findings import BilingualError
 
@@ -264,7 +265,7 @@ def seed_states(pattern: SeriesPattern,
     the next allocation continues after them instead of issuing their numbers again.
     Numbers of other series are ignored.
     """
-    best: dict[str, list] = {}  # key -> [highest counter, latest date or None]
+    best: dict[str, list[Any]] = {}  # key -> [highest counter, latest date or None]
     for key, counter, day in _parsed(pattern, numbers_and_dates):
         seen = best.get(key)
         if seen is None:

@@ -37,11 +37,11 @@ Rules, as chosen for this first step:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
@@ -229,7 +229,7 @@ def contract_lines(ctx: Ctx) -> dict[str, list[ContractLine | None]]:
     out: dict[str, list[ContractLine | None]] = {}
     if not ctx.has("LignesContrat"):
         return out
-    col = lambda key: ctx.col("LignesContrat", key)
+    col: Callable[[str], list[Any]] = lambda key: ctx.col("LignesContrat", key)
     for ref, label, qty, unit, price, rate in zip(col("contract"), col("label"),
                                                   col("quantity"), col("unit"),
                                                   col("unit_price"), col("vat_rate")):
@@ -266,7 +266,7 @@ def check_notice(ctx: Ctx) -> None:
     """Warnings for end dates that do not respect the contract's notice (see the rules)."""
     if not ctx.has("Contrats"):
         return
-    col = lambda key: ctx.col("Contrats", key)
+    col: Callable[[str], list[Any]] = lambda key: ctx.col("Contrats", key)
     for i, (ref, end, months, notified) in enumerate(zip(
             col("id"), col("end"), col("notice_months"), col("notice_date"))):
         if not (text(ref) and isinstance(end, date) and isinstance(months, int) and
@@ -297,7 +297,7 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
     full = text(ctx.setting("prorata")) == "full"
     indices = _Indices(ctx)
     typed_lines = contract_lines(ctx)
-    col = lambda key: ctx.col("Contrats", key)
+    col: Callable[[str], list[Any]] = lambda key: ctx.col("Contrats", key)
     refs, clients, amounts = col("id"), col("client"), col("amount")
     labels, rates, pos = col("label"), col("vat_rate"), col("po")
     kinds, days, timings = col("period"), col("billing_day"), col("timing")
@@ -351,7 +351,9 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
             lines = (ContractLine(text(labels[i]), Decimal(1), "", p0, rate),)
         billing_day = days[i] if isinstance(days[i], int) else 1
         missing: list[Due] = []
-        for p in periods(start, end, months, billing_day, timings[i] != "arrears", day):
+        # (a contract without a period is invalid above)
+        for p in periods(start, end, cast(int, months), billing_day, timings[i] != "arrears",
+                         day):
             source = source_of(text(ref), p.start)
             if source in billed:
                 continue

@@ -23,33 +23,34 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
 
-def canonical_json(content: dict) -> str:
+def canonical_json(content: dict[str, Any] | list[Any]) -> str:
     """The one text of ``content`` that is hashed (see the module's rules)."""
     return canonical_form(content)[1]
 
 
-def canonical_form(content: dict) -> tuple[dict, str]:
+def canonical_form(content: dict[str, Any] | list[Any]) -> tuple[Any, str]:
     """``content`` as JSON reads it back (Decimals and dates as text, tuples as lists) and
     its canonical JSON, in one pass: the journal keeps both, and parsing the text again
     to get the first cost as much as making it."""
     plain = _plain(content)
-    return plain, _ENCODER.encode(plain)  # type: ignore[return-value]
+    return plain, _ENCODER.encode(plain)
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                             allow_nan=False)
 
 
-def content_digest(content: dict) -> str:
+def content_digest(content: dict[str, Any]) -> str:
     """SHA-256 (hex) of the UTF-8 canonical JSON of ``content``."""
     return sha256_hex(canonical_json(content))
 
 
-def link_digest(prev_hash: str, content_hash: str, header: dict) -> str:
+def link_digest(prev_hash: str, content_hash: str, header: dict[str, Any]) -> str:
     """An entry's chain hash: SHA-256 of prev_hash + content_hash + canonical JSON of header.
 
     ``header`` holds the entry's own columns (number, counter, date, amounts, sources...),

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from pyfuncs.domain.aging import OpenItem
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -289,7 +290,7 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
             if mailing is not None:
                 mailings.append(mailing)
         if any(d.level > sent.get(d.key, -1) for d in internal):  # type: ignore[operator]
-            top = by_level[max(d.level for d in internal)]  # type: ignore[type-var]
+            top = by_level[max(cast("Iterator[int]", (d.level for d in internal)))]
             owner = _owner(contact, fallback_owner, where, findings)
             if owner is not None:
                 mailings.append(Mailing(
@@ -304,7 +305,7 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
 def _client_mailing(contact: Contact, items: list[Due], by_level: Mapping[int, Level],
                     sent: Mapping[tuple[str, str], int], where: Where,
                     findings: list[Finding]) -> Mailing | None:
-    top = max(d.level for d in items)  # type: ignore[type-var]
+    top = max(cast("Iterator[int]", (d.level for d in items)))  # a due item has its level
     # a reminder lists what is overdue; a courtesy note (nothing overdue) what falls due
     overdue = [d for d in items if d.days_late > 0]
     listed = overdue or list(items)
@@ -336,7 +337,7 @@ def _client_mailing(contact: Contact, items: list[Due], by_level: Mapping[int, L
             cc = (contact.owner,)
         else:
             findings.append(_owner_finding(contact, where))
-    record = [(d.invoice, d.step, d.level) for d in listed  # type: ignore[misc]
+    record = [(d.invoice, d.step, cast(int, d.level)) for d in listed
               if d.level > sent.get(d.key, -1)]  # type: ignore[operator]
     return Mailing("client", f"client:{contact.id}", contact.id, contact.name, contact.lang,
                    contact.email, cc, contact.contact or "", level, listed, record,

@@ -950,7 +950,7 @@ def render_formula(tbl: Table, col: Column, lang: str) -> str:
 def record_type(table_name: str) -> type:
     """A NamedTuple type for the rows of a table: its column keys, plus ``row``."""
     tbl = TABLES_BY_NAME[table_name]
-    return namedtuple(table_name + "Row", ("row",) + tbl.keys)  # type: ignore[misc]
+    return namedtuple(table_name + "Row", ("row",) + tbl.keys)
 
 
 def settings_defaults(lang: str = "fr") -> dict[str, object]:

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pyfuncs.domain.checks.ids import check_ids
 from pyfuncs.domain.checks.leaks import UNPRICED, Leak, billing_leaks, check_leaks
@@ -72,11 +73,11 @@ FAILED = message("Le contrôle « {rule} » s'est arrêté sur une donnée inatt
 
 
 def check_workbook(tables: Mapping[str, TableView],
-                   computed: Mapping[str, Mapping[str, list]],
+                   computed: Mapping[str, Mapping[str, list[Any]]],
                    settings: Mapping[str, object], today: date, lang: str = "fr",
                    leak_days: int = 15,
                    skipped: Mapping[str, Mapping[str, list[int]]] | None = None,
-                   leaks: dict | None = None) -> list[Finding]:
+                   leaks: dict[str, Any] | None = None) -> list[Finding]:
     """Every finding of the consistency rules, in rule order (the job sorts them).
 
     ``leaks``: when given, receives under "leaks" the billing leaks the leak rule found
@@ -124,7 +125,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def leaks_by_client(tables: Mapping[str, TableView],
-                    computed: Mapping[str, Mapping[str, list]], today: date,
+                    computed: Mapping[str, Mapping[str, list[Any]]], today: date,
                     leak_days: int = 15,
                     skipped: Mapping[str, Mapping[str, list[int]]] | None = None
                     ) -> dict[str, Decimal]:

@@ -8,6 +8,9 @@ that needs VIES, online, and is not done by a pure check.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from stdnum import iban as std_iban
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
@@ -16,7 +19,10 @@ from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
 from stdnum.util import get_cc_module
 
-from pyfuncs.domain.context import Ctx, message, text
+if TYPE_CHECKING:  # a Protocol python-stdnum declares for type checkers only
+    from stdnum.util import NumberValidationModule
+
+from pyfuncs.domain.context import Ctx, Message, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
 
 INVALID = message("{what} « {value} » invalide : {why}.",
@@ -55,7 +61,7 @@ def _why(ctx: Ctx, exc: ValidationError) -> str:
     return fr if ctx.fr else en
 
 
-def _validate(module, value: str) -> tuple[str | None, ValidationError | None]:
+def _validate(module: NumberValidationModule, value: str) -> tuple[str | None, ValidationError | None]:
     fast = _FAST.get(module)
     if fast is not None:
         number = fast(value)
@@ -108,7 +114,7 @@ def _fast_tva(value: str) -> str | None:
     return number if int(number[:2]) == int(number[2:] + "12") % 97 else None
 
 
-_FAST = {fr_siren: _fast_siren, fr_siret: _fast_siret, fr_tva: _fast_tva}
+_FAST: dict[object, Callable[[str], str | None]] = {fr_siren: _fast_siren, fr_siret: _fast_siret, fr_tva: _fast_tva}
 
 
 def french_vat_for(siren: str) -> str:
@@ -122,7 +128,7 @@ class _Where:
     def __init__(self, ctx: Ctx, i: int | None, ref: str, keys: dict[str, str]) -> None:
         self.ctx, self.i, self.ref, self.keys = ctx, i, ref, keys
 
-    def add(self, code: str, severity: str, field: str, msg, **values: object) -> None:
+    def add(self, code: str, severity: str, field: str, msg: Message, **values: object) -> None:
         if self.i is None:
             self.ctx.add_setting(code, severity, self.keys[field], msg, **values)
         else:
@@ -164,7 +170,7 @@ def _identity(ctx: Ctx, where: _Where, siren: str, siret: str, vat: str,
         if exc is not None:
             where.add("ID-SIRET", ERROR, "siret", INVALID, what="SIRET", value=siret,
                       why=_why(ctx, exc))
-        elif good_siren and not good_siret.startswith(good_siren):
+        elif good_siren and good_siret and not good_siret.startswith(good_siren):
             where.add("ID-SIRET", ERROR, "siret", SIRET_SIREN, siret=siret, siren=siren)
     if vat:
         _vat(ctx, where, vat, good_siren, country)
@@ -176,6 +182,7 @@ def _vat(ctx: Ctx, where: _Where, vat: str, siren: str | None, country: str) -> 
     prefix = upper[:2]
     if len(prefix) < 2 or not prefix.isalnum():  # the usual "FR12..." needs no scan
         prefix = "".join(ch for ch in upper if ch.isalnum())[:2]
+    module: NumberValidationModule | None
     if prefix == "FR":
         module = fr_tva  # what eu_vat would dispatch to, without guessing the country
     elif prefix.isalpha() and (prefix.lower() in eu_vat.MEMBER_STATES or prefix == "EL"):

@@ -31,12 +31,13 @@ Amounts are excluding VAT, as quotes, milestones and time are.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, count
 from operator import not_
+from typing import Any, cast
 
 from pyfuncs.domain.checks.quotes import billed_net, tolerance
 from pyfuncs.domain.context import Ctx, message, norm, text
@@ -76,7 +77,7 @@ class Leak:
     table: str
     index: int
     ref: str
-    detail: tuple = ()
+    detail: tuple[Any, ...] = ()
 
 
 QUOTE = message("Devis {quote} accepté, facturé {billed} HT sur {total} HT : {remaining} restent "
@@ -173,8 +174,8 @@ def billing_leaks(ctx: Ctx) -> tuple[list[Leak], list[tuple[int, Decimal, Decima
 def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
     index = ctx.col("Contrats", "index")
     check_notice(ctx)  # an end typed inside the notice: periods owed and never billed
-    blocked: dict[int, list] = {}
-    unreadable: dict[int, list] = {}
+    blocked: dict[int, list[Any]] = {}
+    unreadable: dict[int, list[Any]] = {}
     for due in due_periods(ctx, ctx.today, report=False):
         if (ctx.today - due.period.due).days <= ctx.leak_days:
             continue
@@ -197,7 +198,7 @@ def _contracts(ctx: Ctx, leaks: list[Leak]) -> None:
                           (ctx.skipped_rows("LignesContrat", dues[0].ref), len(dues))))
 
 
-def _quotes(ctx: Ctx, leaks: list[Leak], pending: list) -> None:
+def _quotes(ctx: Ctx, leaks: list[Leak], pending: list[Any]) -> None:
     q_net = ctx.col("Devis", "net")
     q_date = ctx.col("Devis", "date")
     q_valid = ctx.col("Devis", "valid_until")
@@ -303,12 +304,13 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
                           (f"{year}-{month:02d}", len(entries))))
 
 
-def _unbilled(invoice: list) -> Iterable[int]:
+def _unbilled(invoice: list[Any]) -> Iterable[int]:
     """Time entries with no invoice number (empty, blank or not text), in order: by C
     loops when the numbers are texts and empty cells, else row by row."""
     try:
-        return list(compress(count(), map(not_, map(str.strip, map(_EMPTY.get, invoice,
-                                                                    invoice)))))
+        # (typed as texts: anything else raises TypeError in str.strip)
+        texts = cast("Iterator[str]", map(_EMPTY.get, invoice, invoice))
+        return list(compress(count(), map(not_, map(str.strip, texts))))
     except TypeError:  # a number typed as a number
         return [k for k, number in enumerate(invoice) if not number or number.__class__ is
                 not str or not number.strip()]

@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import date
 from itertools import compress, repeat
 from operator import eq, is_not, lt
+from typing import Any
 
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
@@ -164,7 +165,7 @@ def _formats_and_duplicates(ctx: Ctx) -> None:
                     number=shown)
 
 
-def _all_well_formed(numbers: list) -> bool:
+def _all_well_formed(numbers: list[Any]) -> bool:
     """Whether every non-empty number is text that NUMBER_OK accepts, tested by one regex
     over the numbers joined by line feeds (a C loop) instead of one match per row. False
     also when a number is not text or holds a line feed itself: the caller then tests
@@ -263,7 +264,7 @@ def _gap(ctx: Ctx, prefix: str, low: int, high: int, width: int, i: int) -> None
             series=prefix, missing=missing, number=number)
 
 
-def _credit_suspects(types: list, totals: list) -> list[int] | range:
+def _credit_suspects(types: list[Any], totals: list[Any]) -> list[int] | range:
     """The rows _credit_notes must look at, in order: credit notes, and negative totals
     (an invoice with one has the wrong sign); a positive invoice can give no finding.
     Found by C loops; every row when a total is empty or not a number."""

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import gt, lt, ne
+from typing import Any
 
 from pyfuncs.domain.context import Ctx, loose, message, norm, text
 from pyfuncs.domain.damaged import damage
@@ -182,7 +183,7 @@ def _over_payments(ctx: Ctx, target: list[int]) -> None:
                 break
 
 
-def _maybe_over(paid: list, totals: list) -> Iterable[int]:
+def _maybe_over(paid: list[Any], totals: list[Any]) -> Iterable[int]:
     """Invoices that may be paid beyond their total: paid more than the total, or a
     negative total (a credit note's refunds go below it). C loops over the two columns;
     every invoice when one holds an empty cell (None compares with nothing)."""
@@ -220,9 +221,9 @@ def _unapplied(ctx: Ctx, unapplied: list[int]) -> None:
                     amount=ctx.money(amount), day=ctx.day(p_date[k]))
             continue
         hint = ""
-        i = open_by.get((norm(client), amount)) if amount is not None else None
-        if i is not None:
-            hint = (f" La facture {ctx.inv_ref(i)} a exactement ce reste dû." if ctx.fr else
-                    f" Invoice {ctx.inv_ref(i)} has exactly this balance due.")
+        same = open_by.get((norm(client), amount)) if amount is not None else None
+        if same is not None:
+            hint = (f" La facture {ctx.inv_ref(same)} a exactement ce reste dû." if ctx.fr else
+                    f" Invoice {ctx.inv_ref(same)} has exactly this balance due.")
         ctx.add("PAY-UNAPPLIED", INFO, "Paiements", k, "invoice", client, UNAPPLIED,
                 amount=ctx.money(amount), day=ctx.day(p_date[k]), client=client, hint=hint)

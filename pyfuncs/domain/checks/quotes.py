@@ -15,12 +15,14 @@ and milestone lines, whose label starts with the milestone's label ("Lancement d
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import eq, is_, ne, not_
+from typing import Any
 
-from pyfuncs.domain.context import Ctx, first_index, fold_label, message, norm, text
+from pyfuncs.domain.context import Ctx, Message, first_index, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import CENT, ZERO
 
@@ -197,7 +199,7 @@ def _invoice_headers(ctx: Ctx) -> None:
 
 
 def _headers_to_check(rows: list[int], quote_keys: list[str], quote_target: dict[str, int],
-                      versions: list, clients: list, q_version: list, q_client: list
+                      versions: list[Any], clients: list[Any], q_version: list[Any], q_client: list[Any]
                       ) -> list[int]:
     """The rows of ``rows`` that _invoice_headers must look at, in order. A row billing
     its quote's accepted version, named as an int equal to that version's own int
@@ -344,7 +346,7 @@ def _lines(ctx: Ctx) -> None:
     _cumulated_quantities(ctx, find, flagged)
 
 
-def _single_label_match(owner: list[int], labels: list
+def _single_label_match(owner: list[int], labels: list[Any]
                         ) -> tuple[dict[tuple[int, object], int], set[tuple[int, object]]]:
     """The quote lines by (Devis row of their version, label as typed), as
     ``_Lines.exact`` of each version finds them: a dict for the labels that appear once
@@ -360,7 +362,8 @@ def _single_label_match(owner: list[int], labels: list
     return once, repeated
 
 
-def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: object,
+def _line(ctx: Ctx, k: int, key: str, severity: str, msg: Message, where: tuple[Any, ...],
+          label: object,
           got: str = "", want: str = "", what: str = "") -> None:
     i, quote, version = where  # the invoice's index, its quote number and version
     ctx.add("QUOTE-LINE", severity, "LignesFacture", k, key, ctx.inv_ref(i), msg,
@@ -368,7 +371,8 @@ def _line(ctx: Ctx, k: int, key: str, severity: str, msg, where: tuple, label: o
             what=what)
 
 
-def _cumulated_quantities(ctx: Ctx, find, flagged: set[int]) -> None:
+def _cumulated_quantities(ctx: Ctx, find: Callable[[int, object], list[int] | None],
+                          flagged: set[int]) -> None:
     """A quote line billed again by a second invoice: quantities summed over the quote's
     issued invoices and credit notes exceed the accepted version's."""
     l_label = ctx.col("LignesFacture", "label")
@@ -410,7 +414,8 @@ class _Lines:
 
     __slots__ = ("_folded", "exact", "fold", "known", "labels", "lines")
 
-    def __init__(self, labels: list, lines: list[int], fold=fold_label,
+    def __init__(self, labels: list[Any], lines: list[int],
+                 fold: Callable[[object], str] = fold_label,
                  known: set[str] | None = None) -> None:
         self.labels, self.lines, self.fold, self.known = labels, lines, fold, known
         # labels differ within a version as a rule: one dict display, then the lists
@@ -440,7 +445,7 @@ class _Lines:
         return self.folded.get(folded)
 
 
-def _folder(labels: list):
+def _folder(labels: list[Any]) -> Callable[[object], str]:
     """fold_label memoised over the distinct labels of a column (quote lines repeat a
     catalogue's labels across quotes); fold_label itself when a label is not text, as
     1, 1.0 and True would share one memo entry."""
@@ -491,14 +496,14 @@ def _over_billing(ctx: Ctx) -> None:
               if types[i] in ("invoice", "deposit")]
     for i in drafts:
         quote = ctx.invoice_quote(i)
-        t = ctx.quote_target.get(quote)
-        if t is None or q_net[t] is None or net[i] is None or \
+        target = ctx.quote_target.get(quote)
+        if target is None or q_net[target] is None or net[i] is None or \
                 ctx.skipped_rows("LignesDevis", quote):
             continue
         done = billed_net(ctx, quote)
-        limit = q_net[t]
+        limit = q_net[target]
         if done + net[i] > limit + tolerance(len(ctx.billed_on_quote.get(quote, [])) + 1):
-            ref = text(q_number[t])
+            ref = text(q_number[target])
             ctx.add("QUOTE-OVERBILLED", ERROR, "Factures", i, "net", ref, OVER_DRAFT,
                     quote=ref, billed=ctx.money(done + net[i]), limit=ctx.money(limit),
                     excess=ctx.money(done + net[i] - limit),

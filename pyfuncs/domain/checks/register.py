@@ -8,6 +8,7 @@ the workbook with the same content; anything else is an error naming what change
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
@@ -40,7 +41,7 @@ FIELDS = {"kind": ("type", "type"), "date": ("date", "date"), "client": ("client
           "vat": ("TVA", "VAT"), "total": ("total TTC", "total")}
 
 
-def workbook_content(ctx: Ctx, i: int) -> dict | None:
+def workbook_content(ctx: Ctx, i: int) -> dict[str, Any] | None:
     """The legal content of Factures row i as the workbook holds it now."""
     day = ctx.col("Factures", "issue_date")[i]
     if day is None or not hasattr(day, "isoformat"):
@@ -55,7 +56,7 @@ def workbook_content(ctx: Ctx, i: int) -> dict | None:
                             [(labels[k], qty[k], price[k], rate[k]) for k in ctx.lines(i)])
 
 
-def check_register(ctx: Ctx, recorded: Sequence[tuple[str, dict]],
+def check_register(ctx: Ctx, recorded: Sequence[tuple[str, dict[str, Any]]],
                    broken: Sequence[str] = (), journal: str = "") -> None:
     """``recorded``: (number, legal content) of each document the journal says is in the
     workbook; ``broken``: the journal's own integrity problems (hash chain)."""

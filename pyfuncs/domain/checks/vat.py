@@ -28,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import add, lt, ne
+from typing import Any
 
 from pyfuncs.domain.context import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
@@ -123,7 +124,7 @@ def _client_kinds(ctx: Ctx) -> tuple[list[str], list[str], list[str]]:
     return kinds, countries, [text(v) for v in ctx.col("Clients", "vat_number")]
 
 
-def _suspects(rates: list, owner: list, dates: list) -> set[int]:
+def _suspects(rates: list[Any], owner: list[Any], dates: list[Any]) -> set[int]:
     """Documents that need the per-document pass: a line at a rate not in force since
     2014 (or 0 %), or a date before 2014. The others are at the rates the VAT formula
     sums, where the formula columns already hold round(base x rate, 2) per rate
@@ -205,7 +206,7 @@ def _invoices(ctx: Ctx) -> None:
 
 
 def _arith(ctx: Ctx, table: str, i: int, bases: dict[Decimal, Decimal],
-           columns: list[list]) -> None:
+           columns: list[list[Any]]) -> None:
     """VAT per rate on the base of the rate (BR-CO-17) against the VAT column."""
     got_vat = columns[1][i]
     want = ZERO
@@ -226,7 +227,7 @@ def _arith(ctx: Ctx, table: str, i: int, bases: dict[Decimal, Decimal],
                 hint=hint)
 
 
-def _totals(ctx: Ctx, table: str, columns: list[list]) -> None:
+def _totals(ctx: Ctx, table: str, columns: list[list[Any]]) -> None:
     """Net + VAT = total, column-wise."""
     for i in [i for i in _maybe_unbalanced(*columns)
               if (n := columns[0][i]) is not None and (v := columns[1][i]) is not None
@@ -237,7 +238,7 @@ def _totals(ctx: Ctx, table: str, columns: list[list]) -> None:
                 got=ctx.money(total))
 
 
-def _maybe_unbalanced(nets: list, vats: list, totals: list) -> Iterable[int]:
+def _maybe_unbalanced(nets: list[Any], vats: list[Any], totals: list[Any]) -> Iterable[int]:
     """Rows where net + VAT may differ from the total: by C loops when no cell is empty,
     else every row."""
     try:
