@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import partial
 from itertools import repeat
 from operator import is_
+from typing import cast
 
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.money import D, NotAnAmount
@@ -39,7 +40,7 @@ class CellProblem(Exception):
 
     @property
     def issue(self) -> Issue:
-        return self.args  # type: ignore[return-value]
+        return self.args
 
 
 def show(value: object, lang: str = "fr") -> str:
@@ -190,17 +191,17 @@ def to_date(value: object, lang: str = "fr", date1904: bool = False) -> date | N
     cls = value.__class__
     if cls is date:
         return value  # type: ignore[return-value]
-    if cls is datetime:
-        return value.date()  # type: ignore[union-attr]
+    if value.__class__ is datetime:
+        return value.date()
     got: date | None = None
-    if cls is str:
-        if not value.strip():  # type: ignore[union-attr]
+    if value.__class__ is str:
+        if not value.strip():
             return None
-        got = parse_date_text(value)  # type: ignore[arg-type]
+        got = parse_date_text(value)
     elif cls is float or cls is int:
         got = serial_to_date(value, date1904)  # type: ignore[arg-type]
-    elif cls is timedelta:  # a [h]:mm duration format over a serial
-        got = serial_to_date(value.total_seconds() / 86400, date1904)  # type: ignore[union-attr]
+    elif value.__class__ is timedelta:  # a [h]:mm duration format over a serial
+        got = serial_to_date(value.total_seconds() / 86400, date1904)
     if got is None:
         raise _problem("CELL-DATE", lang,
                        (f"{_q(value, lang)} n'est pas une date valide.",
@@ -213,21 +214,20 @@ def to_date(value: object, lang: str = "fr", date1904: bool = False) -> date | N
 # --------------------------------------------------------------------------- text-like
 def to_text(value: object, lang: str = "fr") -> str | None:
     """Anything as the text a user sees; numbers without a spurious '.0'."""
-    cls = value.__class__
-    if cls is str:
-        return value.strip() or None  # type: ignore[union-attr]
-    if cls is time:
-        return value.isoformat(timespec="minutes")  # type: ignore[union-attr]
+    if value.__class__ is str:
+        return value.strip() or None
+    if value.__class__ is time:
+        return value.isoformat(timespec="minutes")
     return show(value, lang)
 
 
 def to_id(value: object, lang: str = "fr") -> str | None:
     """A code or a reference: stripped text; 732829320.0 -> '732829320'."""
     cls = value.__class__
-    if cls is str:
-        return value.strip() or None  # type: ignore[union-attr]
-    if cls is float and value.is_integer() and abs(value) < MAX_ID_FLOAT:  # type: ignore[union-attr]
-        return str(int(value))  # type: ignore[call-overload]
+    if value.__class__ is str:
+        return value.strip() or None
+    if value.__class__ is float and value.is_integer() and abs(value) < MAX_ID_FLOAT:
+        return str(int(value))
     if cls is float:
         if abs(value) < MAX_ID_FLOAT:  # type: ignore[arg-type]
             return repr(value)
@@ -245,7 +245,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9\-]+(?:\.[A-Z
 
 def to_email(value: object, lang: str = "fr") -> str | None:
     """Exactly one address: a line break, a comma or a semicolon means several."""
-    text = value.strip() if value.__class__ is str else None  # type: ignore[union-attr]
+    text = value.strip() if value.__class__ is str else None
     if text == "":
         return None
     fix = (("Une seule adresse par cellule, sans nom ni espace (ex. compta@client.fr).",
@@ -268,14 +268,14 @@ def to_email(value: object, lang: str = "fr") -> str | None:
 def to_choice(value: object, lang: str = "fr", choices: str = "yesno") -> str | None:
     """French or English label, or the key, any case or accents -> the canonical key."""
     cls = value.__class__
-    if cls is str:
-        if not value.strip():  # type: ignore[union-attr]
+    if value.__class__ is str:
+        if not value.strip():
             return None
         word = S.fold(value)
     elif cls is bool:
         word = "true" if value else "false"
-    elif cls is float and value.is_integer():  # type: ignore[union-attr]
-        word = str(int(value))  # type: ignore[call-overload]
+    elif value.__class__ is float and value.is_integer():
+        word = str(int(value))
     else:
         word = S.fold(show(value, lang))
     key = S.choice_lookup(choices).get(word)
@@ -338,7 +338,8 @@ def convert_column(raw: Sequence[object], convert: Converter,
     """
     if plain_text:
         try:
-            return [v.strip() or None for v in raw], {}  # type: ignore[union-attr]
+            # (texts, else AttributeError below)
+            return [v.strip() or None for v in cast("Sequence[str]", raw)], {}
         except AttributeError:  # a number or a date among the text: the general way
             pass
 
@@ -387,12 +388,13 @@ def convert_coded(values: Sequence[object], codes: Sequence[int], convert: Conve
         return column, issues, any(map(is_, column, repeat(None)))
     if plain_text:
         try:
-            out = [v.strip() or None for v in values]  # type: ignore[union-attr]
-            return list(map(out.__getitem__, codes)), {}, None in out
+            # (texts, else AttributeError below)
+            stripped = [v.strip() or None for v in cast("Sequence[str]", values)]
+            return list(map(stripped.__getitem__, codes)), {}, None in stripped
         except AttributeError:  # a number or a date among the text: the general way
             pass
     problems: dict[int, Issue] = {}
-    out = []
+    out: list[object] = []
     for k, value in enumerate(values):
         if value == "":
             out.append(None)
@@ -428,7 +430,7 @@ def cached_column(raw: Sequence[object], col_type: str) -> list:
     def one(value: object) -> object:
         if value.__class__ is float or value.__class__ is int:
             if col_type == S.INT:
-                return int(value) if float(value).is_integer() else D(value)  # type: ignore[arg-type]
+                return int(value) if float(value).is_integer() else D(value)
             return D(value)
         return None
 

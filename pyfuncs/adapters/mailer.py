@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 ENV = "FACTURIER_SMTP_"
 TLS_MODES = ("none", "starttls", "ssl")
@@ -84,8 +84,9 @@ def smtp_settings(settings: Mapping[str, object], environ: Mapping[str, str] | N
     def pick(key: str) -> str:
         value = env.get(ENV + key.upper())
         if value is None or not value.strip():
-            value = settings.get("smtp_" + key)
-        return "" if value is None else str(value).strip()
+            setting = settings.get("smtp_" + key)
+            return "" if setting is None else str(setting).strip()
+        return value.strip()
 
     host = pick("host")
     if not host:
@@ -197,7 +198,7 @@ class SmtpSender:
     def __init__(self, cfg: SmtpSettings, timeout: float = 30) -> None:
         self.cfg = cfg
         self.timeout = timeout
-        self._client = None
+        self._client: Any = None  # a yagmail.SMTP once connected
         self._broken = False
 
     def _scrub(self, text: str) -> str:
@@ -249,7 +250,7 @@ class SmtpSender:
             self.connect()
         to = recipients(msg)
         try:
-            refused = self._client.smtp.sendmail(self.cfg.sender, to,  # type: ignore[union-attr]
+            refused = self._client.smtp.sendmail(self.cfg.sender, to,
                                                  msg.as_bytes())
         except smtplib.SMTPServerDisconnected as err:
             self._broken = True

@@ -19,8 +19,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from pyfuncs.adapters.statements_base import Statement, StatementEntry, StatementError, identity
+
+if TYPE_CHECKING:  # lxml is imported where a statement is read
+    from lxml.etree import _Element
 
 CAMT_NAMESPACES = tuple(f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{v:02d}"
                         for v in range(2, 9))
@@ -30,24 +34,24 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _child(el: object, *path: str) -> object | None:
+def _child(el: _Element | None, *path: str) -> _Element | None:
     for name in path:
         if el is None:
             return None
-        el = next((c for c in el if _local(c.tag) == name), None)  # type: ignore[attr-defined]
+        el = next((c for c in el if _local(c.tag) == name), None)
     return el
 
 
-def _text(el: object, *path: str) -> str:
+def _text(el: _Element | None, *path: str) -> str:
     found = _child(el, *path)
-    return (found.text or "").strip() if found is not None else ""  # type: ignore[attr-defined]
+    return (found.text or "").strip() if found is not None else ""
 
 
-def _all(el: object, name: str) -> list:
-    return [c for c in el.iter() if _local(c.tag) == name]  # type: ignore[attr-defined]
+def _all(el: _Element, name: str) -> list[_Element]:
+    return [c for c in el.iter() if _local(c.tag) == name]
 
 
-def _date(el: object) -> date | None:
+def _date(el: _Element | None) -> date | None:
     raw = _text(el, "Dt") or _text(el, "DtTm")
     try:
         return date.fromisoformat(raw[:10]) if raw else None
@@ -55,7 +59,7 @@ def _date(el: object) -> date | None:
         return None
 
 
-def _party(ntry: object, role: str) -> tuple[str, str]:
+def _party(ntry: _Element, role: str) -> tuple[str, str]:
     """(name, IBAN) of the entry's debtor ("Dbtr") or creditor ("Cdtr"): the first
     transaction that names one."""
     for tx in _all(ntry, "TxDtls") or [ntry]:
@@ -131,7 +135,7 @@ def read_camt053(path: Path) -> Statement:
             for tx in details:
                 texts += [t.text.strip() for t in _all(tx, "Ustrd") if t.text]
                 texts += [t.text.strip() for t in _all(tx, "Ref") if t.text
-                          and _local(t.getparent().tag) == "CdtrRefInf"]
+                          and _local(cast("_Element", t.getparent()).tag) == "CdtrRefInf"]
                 if not ref:
                     ref = _text(tx, "Refs", "AcctSvcrRef")
             texts.append(_text(ntry, "AddtlNtryInf"))

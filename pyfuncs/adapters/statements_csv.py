@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import cast
 
 from pyfuncs.adapters.statements_base import Statement, StatementEntry, StatementError, identity
 
@@ -100,7 +101,7 @@ def read_csv(path: Path, layout: CsvLayout) -> Statement:
         if amount is None or amount <= 0 or when is None:
             out.ignored += 1
             if raw_amount and amount is None:
-                out.problems.append(f"{path.name}, line {n}, column {header[j]!r}: amount "
+                out.problems.append(f"{path.name}, line {n}, column {header[cast(int, j)]!r}: amount "
                                     f"{raw_amount!r} unreadable: not imported")
             elif amount is not None and amount < 0:
                 out.debits.append((cell(row, c_payer), cell(row, c_iban), -amount))

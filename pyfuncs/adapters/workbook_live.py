@@ -214,7 +214,7 @@ class LiveWriter:
         new_last = start + len(rows) - 1
         if new_last > rng.last_cell.row:
             table.resize(sheet.range((r1, c1), (new_last, rng.last_cell.column)))
-        grid = [[None] * len(header) for _ in rows]
+        grid: list[list[object]] = [[None] * len(header) for _ in rows]
         for k, row in enumerate(rows):
             for label, value in row.items():
                 j = folded.get(" ".join(label.casefold().split()))
@@ -254,7 +254,8 @@ class LiveWriter:
 
 def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
     """[1, 2, 3, 7, 8] -> (1, 3), (7, 8): consecutive runs, each written in one call."""
-    start = prev = None
+    start: int | None = None
+    prev = 0  # read only once a run has started
     for n in numbers:
         if start is None:
             start = prev = n

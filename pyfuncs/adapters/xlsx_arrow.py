@@ -50,7 +50,7 @@ class TablePrefetch:
         # need polars only once a table is parsed (import's lock makes them wait for it).
         import polars  # noqa: F401 - imported here, see above
 
-    def _load(self, name: str) -> tuple[int, int, list[list], dict[int, bool]]:
+    def _load(self, name: str) -> tuple[int, int, list[list | Coded], dict[int, bool]]:
         """(width, height, columns, {position of a text column given stripped: whether
         it holds a None}).
 
@@ -79,7 +79,8 @@ class TablePrefetch:
 
         frame = table.to_polars()
         wanted = self.text_columns.get(name, ())
-        columns, stripped = [], {}
+        columns: list[list | Coded] = []
+        stripped: dict[int, bool] = {}
         for j, series in enumerate(frame.get_columns()):
             if j in wanted and series.dtype == pl.String:
                 column, stripped[j] = stripped_column(series)
@@ -88,7 +89,7 @@ class TablePrefetch:
                 columns.append(grid_column(series))
         return frame.width, frame.height, columns, stripped
 
-    def frame(self, name: str) -> tuple[int, int, list[list], dict[int, bool]]:
+    def frame(self, name: str) -> tuple[int, int, list[list | Coded], dict[int, bool]]:
         future = self.futures.pop(name, None)
         if future is None:
             return self._load(name)

@@ -21,11 +21,12 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_, is_not
 from pathlib import Path
+from typing import Literal, cast
 from xml.etree import ElementTree as ET
 
 import python_calamine
@@ -289,7 +290,7 @@ def _typed_rows(xml: bytes, loc: _Loc, texts: list[list]) -> list[list] | None:
     if last is None or len(texts) != loc.c2 - loc.c1 + 1 or \
             any(len(column) != last - first + 1 for column in texts):
         return None
-    rows = [[""] * (loc.c2 + 1) for _ in range(last - first + 1)]
+    rows: list[list[object]] = [[""] * (loc.c2 + 1) for _ in range(last - first + 1)]
     seen = 0
     try:
         root = ET.fromstring(xml)
@@ -322,7 +323,7 @@ def _typed_rows(xml: bytes, loc: _Loc, texts: list[list]) -> list[list] | None:
                 continue
             try:
                 value = float(v)
-                if float(text) != value:  # type: ignore[arg-type]
+                if float(text) != value:
                     return None
             except (TypeError, ValueError):  # a date or a duration, typed by its format
                 return None
@@ -355,7 +356,7 @@ def _text_positions(tbl: S.Table, names: list[str]) -> set[int]:
     return out
 
 
-def _has_none(values: list) -> bool:
+def _has_none(values: Sequence[object]) -> bool:
     """``None in values`` without ==, which costs an isinstance per Decimal."""
     return any(map(is_, values, repeat(None)))
 
@@ -379,7 +380,7 @@ class _Reader:
         # table mixing types), not before the fastexcel workers have started
         self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
-        self.fast: object = None  # the fastexcel reader, opened on first use; False: none
+        self.fast: TablePrefetch | Literal[False] | None = None  # the fastexcel reader, opened on first use; False: none
         self.findings: list[Finding] = []
         self.lang = "fr"
 
@@ -402,7 +403,8 @@ class _Reader:
         except ImportError:
             self.fast = False
 
-    def table_columns(self, tbl: S.Table, loc: _Loc) -> tuple[list[list], set[int]] | None:
+    def table_columns(self, tbl: S.Table, loc: _Loc
+                      ) -> tuple[list[list | Coded], dict[int, bool]] | None:
         """An Excel Table's cells column by column, through fastexcel (Arrow columns from the
         same Rust parser as calamine, with no Python object per cell until a column is
         asked for): two to three times faster than the sheet grid on big tables.
@@ -423,7 +425,8 @@ class _Reader:
             if self.fast is False:
                 return None
         try:
-            width, height, columns, stripped = self.fast.frame(loc.table)  # type: ignore[union-attr]
+            # (prefetch opened it; if it could not, the AttributeError is caught below)
+            width, height, columns, stripped = cast(TablePrefetch, self.fast).frame(loc.table)
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
             return None
         if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1 or \
@@ -438,7 +441,7 @@ class _Reader:
         (0.1 s at 100k invoices). The worker loaded their cells as texts instead, and the
         sheet's XML tells each cell's type (see ``_typed_rows``). None when the grid is
         needed after all."""
-        texts = self.fast.texts.get(loc.table or "") if self.fast else None  # type: ignore[union-attr]
+        texts = self.fast.texts.get(loc.table or "") if self.fast else None
         if texts is None or loc.last is None:  # (a live workbook: no file, no texts)
             return None
         part = self.pkg.parts.get(loc.sheet)
@@ -452,7 +455,7 @@ class _Reader:
 
     def close(self) -> None:
         if self.fast:
-            self.fast.close()  # type: ignore[union-attr]
+            self.fast.close()
         if self.book is not None:
             self.book.close()
 
@@ -525,7 +528,7 @@ class _Reader:
 
             def cells(c: int) -> list:
                 got = fast[c - loc.c1]
-                return got.decode() if got.__class__ is Coded else got
+                return got.decode() if isinstance(got, Coded) else got
         else:
             block = typed if typed is not None else self.block(loc)
             n, width = len(block), len(block[0]) if block else 0
@@ -534,7 +537,8 @@ class _Reader:
                 return [row[c] for row in block]
         kept = set(_ref_keys(tbl)) | ({"value"} if tbl.name == "Parametres" else set())
         raw: dict[str, list] = {}
-        cols, issues = {}, {}
+        cols: dict[str, list] = {}
+        issues: dict[str, dict[int, C.Issue]] = {}
         for col in tbl.columns:
             c = where.get(col.key)
             if c is None:
@@ -560,7 +564,7 @@ class _Reader:
             if coded.__class__ is Coded and not col.computed and col.key not in kept:
                 # few distinct values (fastexcel worker): each converted once
                 cols[col.key], issues[col.key], has_none = C.convert_coded(
-                    coded.values, coded.codes,  # type: ignore[union-attr]
+                    coded.values, coded.codes,
                     C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
                 if not has_none:
@@ -685,17 +689,17 @@ class _Reader:
                                          issue[1] + tail, issue[2], cell))
 
         for s in S.SETTINGS:
-            i = rows.pop(s.key.casefold(), None)
-            raw = "" if i is None else p.raw["value"][i]
+            at = rows.pop(s.key.casefold(), None)
+            raw = "" if at is None else p.raw["value"][at]
             if (raw.strip() if isinstance(raw, str) else raw) == "":
                 if s.required:
-                    note(WARNING, i, s.key, "value",
+                    note(WARNING, at, s.key, "value",
                          C.setting_issue("SETTING-MISSING", s.label(lang), lang))
                 continue
             out, issues = C.convert_column([raw], C.converter(s.type, lang, s.choices,
                                                               self.pkg.date1904))
             if issues:
-                note(ERROR, i, s.key, "value", issues[0], C.default_used(lang))
+                note(ERROR, at, s.key, "value", issues[0], C.default_used(lang))
             else:
                 values[s.key] = out[0]
         for i in rows.values():

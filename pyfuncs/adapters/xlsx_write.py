@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from pyfuncs.adapters.cells import col_index, col_letter
 from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
@@ -364,7 +365,8 @@ class _Styles:
     """
 
     def __init__(self, text: str) -> None:
-        self.text, self.cache = text, {}
+        self.text = text
+        self.cache: dict[str, int] = {}
         self.changed = False
 
     def _section(self, outer: str) -> re.Match[str] | None:
@@ -381,7 +383,7 @@ class _Styles:
         items = self._items(outer, inner)
         if xml in items:
             return items.index(xml)
-        m = self._section(outer)
+        m = cast("re.Match[str]", self._section(outer))  # _items found it
         attrs = re.sub(r'\s*\bcount="\d+"', "", m[1]).rstrip("/ ")
         new = f'<{outer} count="{len(items) + 1}"{attrs}>{m[3] or ""}{xml}</{outer}>'
         self.text = self.text[:m.start()] + new + self.text[m.end():]
@@ -398,7 +400,7 @@ class _Styles:
         ids = [int(x) for x in re.findall(r'numFmtId="(\d+)"', self.text)]
         new_id = max([163, *ids]) + 1
         if self._section("numFmts") is None:
-            root = re.search(r"<styleSheet\b[^>]*>", self.text)
+            root = cast("re.Match[str]", re.search(r"<styleSheet\b[^>]*>", self.text))
             self.text = self.text[:root.end()] + "<numFmts/>" + self.text[root.end():]
         self._append("numFmts", "numFmt", f'<numFmt numFmtId="{new_id}" '
                                           f'formatCode="{_esc(code)}"/>')
@@ -549,7 +551,7 @@ class WorkbookWriter:
         m = re.search(rf'xmlns:([\w.-]+)="{re.escape(REL)}"', text)
         self._r = m[1] if m else "r"
         # openpyxl declares it on each <sheet>, not on the root: a new <sheet> must then too
-        root_tag = re.search(r"<workbook\b[^>]*>", text)[0]
+        root_tag = cast("re.Match[str]", re.search(r"<workbook\b[^>]*>", text))[0]
         self._r_xmlns = "" if f'xmlns:{self._r}="{REL}"' in root_tag else \
             f' xmlns:{self._r}="{REL}"'
         self._date1904 = bool(re.search(r'<workbookPr\b[^>]*\bdate1904="(?:1|true)"', text))
@@ -657,7 +659,7 @@ class WorkbookWriter:
 
     def _shape(self, table: _Table) -> _TableShape:
         text = self._text(table.part)
-        a = _attrs(re.search(r"<table\b[^>]*>", text)[0])
+        a = _attrs(cast("re.Match[str]", re.search(r"<table\b[^>]*>", text))[0])
         columns = []
         for m in re.finditer(r"<tableColumn\b([^>]*?)(?:/>|>(.*?)</tableColumn>)", text,
                              re.DOTALL):
@@ -1054,6 +1056,7 @@ class WorkbookWriter:
             r = str(number)
             link = links.get(i)
             cells = []
+            v: Any  # a cell's value, of one of the types dispatched on below
             for j, v in enumerate(values):
                 if v is None:
                     continue
@@ -1087,12 +1090,12 @@ class WorkbookWriter:
                     cells.append(cell_xml(letters[j] + r, v.value, book.xf(v.kind),
                                           self._date1904))
                 else:
-                    s = date_s if isinstance(v, date) and kinds[j] != "date" else styles[j]
-                    cells.append(cell_xml(letters[j] + r, v, s, self._date1904))
+                    xf = date_s if isinstance(v, date) and kinds[j] != "date" else styles[j]
+                    cells.append(cell_xml(letters[j] + r, v, xf, self._date1904))
             if link is not None:
-                shown = values[link[0]] if link[0] < len(values) else None
+                linked = values[link[0]] if link[0] < len(values) else None
                 hyperlinks.append(f'<hyperlink ref="{col_letter(link[0])}{r}" location='
-                                  f'"{_esc(link[1])}" display="{_esc(str(shown or link[1]))}"/>')
+                                  f'"{_esc(link[1])}" display="{_esc(str(linked or link[1]))}"/>')
             out.append(f'<row r="{r}">{"".join(cells)}</row>')
             if len(out) >= 2000:
                 blob.write("".join(out).encode("utf-8"))

@@ -79,7 +79,7 @@ class Blob:
         while len(self._waiting) > self.WAITING or (self._waiting and self._waiting[0].done()):
             self.file.write(self._waiting.popleft().result())
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self.crc = zlib.crc32(data, self.crc)
         self.usize += len(data)
         self._buf += data
