@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 LOG_FILE = Path(tempfile.gettempdir()) / "facturier-errors.log"
@@ -46,7 +47,7 @@ def _positive(text: str) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as for every unusable input
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as for every unusable input
         self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 

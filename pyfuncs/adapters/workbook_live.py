@@ -228,7 +228,7 @@ class LiveWriter:
             sheet.range((start, c1 + a), (new_last, c1 + b)).value = block
         self.tables_changed = True
 
-    def set_cells(self, table_name: str, updates: list[tuple[int, str, object]]) -> None:
+    def set_cells(self, table_name: str, updates: Sequence[tuple[int, str, object]]) -> None:
         if not updates:
             return
         sheet, table, header, calculated = self._shape(table_name)

@@ -953,7 +953,7 @@ class WorkbookWriter:
             return cell_xml(ref, value, style, self._date1904).encode("utf-8")
         return edit
 
-    def set_cells(self, table_name: str, updates: list[tuple[int, str, object]]) -> None:
+    def set_cells(self, table_name: str, updates: Sequence[tuple[int, str, object]]) -> None:
         """Replace values in a Table's input cells (sheet row, header label), keeping styles."""
         table = self._table(table_name)
         self._fed.add(table.display.casefold())

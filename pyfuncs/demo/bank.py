@@ -183,7 +183,7 @@ def _typo(number: str) -> str:
 
 
 def demo_statement(invoices: list[OpenRef], clients: list[dict], credit_notes: list[OpenRef],
-                   today: date, exclude: set[str] = frozenset()) -> list[Line]:
+                   today: date, exclude: frozenset[str] | set[str] = frozenset()) -> list[Line]:
     """The demo's statement entries, oldest first; each credit's ``case`` says which case
     of CASES it shows. Invoices are taken oldest first among those issued before the
     statement, one client per case; ``exclude`` (planted mistakes) is left alone."""

@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from pyfuncs.adapters.xlsx_write import WorkbookLocked, lock_files
-from pyfuncs.demo.data import demo_data
+from pyfuncs.demo.data import DemoData, demo_data
 from pyfuncs.domain import schema as S
 from pyfuncs.jobs.template import build_workbook
+
+if TYPE_CHECKING:  # the bank job is imported when the demo imports its statement
+    from pyfuncs.jobs.bank import BankResult
 
 DEMO_NAME = "Facturation-demo.xlsx"
 
@@ -29,7 +33,7 @@ class DemoSummary:
     to_issue: int | None = None
     reminders: tuple[int, Path | None] | None = None
     pdfs: tuple[int, Path] | None = None
-    bank: object | None = None          # jobs_bank.BankResult of the demo statement
+    bank: BankResult | None = None      # the import of the demo statement
     statement: Path | None = None
     lang: str = "fr"                     # the workbook's: its sheets' names in the text
 
@@ -91,7 +95,7 @@ class DemoSummary:
 
 
 def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "fr",
-               progress: Callable[[str], None] = lambda _s: None) -> tuple[Path, object]:
+               progress: Callable[[str], None] = lambda _s: None) -> tuple[Path, DemoData]:
     """Write the demo workbook; refuses to replace one that a spreadsheet holds open."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_NAME
@@ -108,7 +112,7 @@ def build_demo(directory: Path, invoices: int | None, today: date, lang: str = "
     return path, data
 
 
-def write_demo_statement(path: Path, data: object, today: date) -> Path:
+def write_demo_statement(path: Path, data: DemoData, today: date) -> Path:
     """Write the demo's camt.053 statement beside the workbook (releve-YYYY-MM.xml): the
     last 30 days, paying invoices open in the workbook today (pyfuncs/demo/bank.py)."""
     from pyfuncs.demo.bank import Line, OpenRef, camt053, demo_statement
@@ -120,22 +124,23 @@ def write_demo_statement(path: Path, data: object, today: date) -> Path:
     items = [i for i in aging_of(loaded, today).items if i.number and i.currency == "EUR"]
     invoices = [OpenRef(i.number, i.client, i.open, i.issue_date) for i in items
                 if i.open > 0 and i.issue_date]
-    credit_notes = [OpenRef(str(r["number"]), str(r["client"]), Decimal(0), r["issue_date"])
-                    for r in data.tables["Factures"]  # type: ignore[attr-defined]
+    credit_notes = [OpenRef(str(r["number"]), str(r["client"]), Decimal(0),
+                            cast(date, r["issue_date"]))
+                    for r in data.tables["Factures"]
                     if r.get("type") == "credit_note" and r.get("number")]
     totals = dict(zip(loaded.data.tables["Factures"].cols["number"],
                       loaded.column("Factures", "total")))
     credit_notes = [OpenRef(c.number, c.client, abs(Decimal(str(totals.get(c.number) or 0))),
                             c.issued) for c in credit_notes]
     credit_notes = [c for c in credit_notes if c.open > 0 and c.issued < today]
-    planted = {str(p["ref"]) for p in data.planted}  # type: ignore[attr-defined]
-    lines: list[Line] = demo_statement(invoices, data.tables["Clients"],  # type: ignore[attr-defined]
+    planted = {str(p["ref"]) for p in data.planted}
+    lines: list[Line] = demo_statement(invoices, data.tables["Clients"],
                                        credit_notes, today, exclude=planted)
-    seller = str(data.settings.get("seller_iban") or "").replace(" ", "")  # type: ignore[attr-defined]
+    seller = str(data.settings.get("seller_iban") or "").replace(" ", "")
     out = path.with_name(f"releve-{today:%Y-%m}.xml")
     out.write_bytes(camt053(lines, version=2, account=seller,
                             stmt_id=f"{today:%Y-%m}-RLV001",
-                            owner=str(data.settings.get("seller_name") or "")))  # type: ignore[attr-defined]
+                            owner=str(data.settings.get("seller_name") or "")))
     return out
 
 

@@ -228,7 +228,8 @@ class _Builder:
         self.discount = text(s("early_payment_discount"))
         indemnity = s("recovery_indemnity")
         self.indemnity = indemnity if isinstance(indemnity, Decimal) else Decimal(40)
-        self.penalty = s("penalty_rate") if isinstance(s("penalty_rate"), Decimal) else None
+        penalty = s("penalty_rate")
+        self.penalty = penalty if isinstance(penalty, Decimal) else None
         self.seller_ok = self._seller_checks()
         siren = text(s("seller_siren")).replace(" ", "")
         scheme, ident = electronic_address(text(s("seller_electronic_address")), siren, "")
@@ -375,7 +376,8 @@ class _Builder:
             exemption = "reverse_charge"
         elif not exemption and client_kind == "other":
             exemption = "outside_eu"
-        lines, deducted = [], []
+        lines: list[DocLine] = []
+        deducted: list[tuple[str, date | None]] = []
         L = lambda key, k: ctx.col("LignesFacture", key)[k]
         dates = {text(n).casefold(): d for n, d in zip(ctx.inv_number,
                                                         ctx.col("Factures", "issue_date"))}

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 from fontTools import ttLib
 from fpdf import FPDF
@@ -56,7 +57,7 @@ class _Page(FPDF):
     footer_text = ""
     page_label: Labels | None = None
 
-    def output(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def output(self, *args, **kwargs):
         """The PDF, with its document information dictionary (Title, Author, Subject,
         Creator, Producer, CreationDate: what viewers show). PDF/A-3 allows it when it
         agrees with the XMP, which says the same; fpdf2 leaves it out in compliance mode,
@@ -214,7 +215,8 @@ def _add_fonts(pdf: FPDF) -> None:
         if key not in _FONTS:
             probe = FPDF()
             probe.add_font("DejaVu", style, FONTS / name)
-            _FONTS[key] = (probe.fonts[key], (FONTS / name).read_bytes())
+            # (a TrueType file gives a TTFFont)
+            _FONTS[key] = (cast(TTFFont, probe.fonts[key]), (FONTS / name).read_bytes())
         parsed, raw = _FONTS[key]
         font = deepcopy(parsed)
         font.i = len(pdf.fonts) + 1
@@ -245,7 +247,8 @@ def wrap(pdf: FPDF, value: str, width: float) -> list[str]:
     space = pdf.get_string_width(" ")
     out: list[str] = []
     for paragraph in value.split("\n"):
-        line, used = [], 0.0
+        line: list[str] = []
+        used = 0.0
         for word in paragraph.split(" "):
             size = pdf.get_string_width(word)
             if line and used + space + size > width:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from jinja2 import (
     ChoiceLoader,
@@ -35,6 +36,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from pyfuncs.adapters.paths import default_templates
+
+if TYPE_CHECKING:
+    from fpdf.fonts import CoreFont
 
 TEMPLATES = default_templates()
 
@@ -87,17 +91,17 @@ def _lang(ctx: object) -> str:
 
 
 @pass_context
-def _money(ctx, amount, currency: str = "EUR") -> str:  # type: ignore[no-untyped-def]
+def _money(ctx, amount, currency: str = "EUR") -> str:
     return money(amount, currency, _lang(ctx))
 
 
 @pass_context
-def _day(ctx, value) -> str:  # type: ignore[no-untyped-def]
+def _day(ctx, value) -> str:
     return day(value, _lang(ctx))
 
 
 @pass_context
-def _rate(ctx, value) -> str:  # type: ignore[no-untyped-def]
+def _rate(ctx, value) -> str:
     return rate(value, _lang(ctx))
 
 
@@ -136,7 +140,7 @@ class Renderer:
         self.text_env = _environment(folders, autoescape=False)
         self.html_env = _environment(folders, autoescape=True)
 
-    def _template(self, env: ImmutableSandboxedEnvironment, name: str):  # type: ignore[no-untyped-def]
+    def _template(self, env: ImmutableSandboxedEnvironment, name: str):
         try:
             return env.get_template(name)
         except TemplateError as err:
@@ -174,7 +178,7 @@ class Renderer:
                         subject=subject)
         for key in ("intro", "penalties", "closing"):
             text_ctx.setdefault(key, "")
-        html_ctx = dict(text_ctx, **{k: paragraphs(v) for k, v in text_ctx.items()
+        html_ctx = dict(text_ctx, **{k: paragraphs(str(v)) for k, v in text_ctx.items()
                                      if k in ("intro", "penalties", "closing")})
         layout_txt = f"reminders/_layout.{lang}.txt"
         layout_html = f"reminders/_layout.{lang}.html"
@@ -218,7 +222,7 @@ def text_pdf(text: str, title: str = "") -> bytes:
     clean = clean.encode("latin-1", "replace").decode("latin-1")
     # our own word wrap on the core font's widths: fpdf2's multi_cell measures every
     # character through its text shaper, ten times slower for a plain letter
-    widths = pdf.current_font.cw
+    widths = cast("CoreFont", pdf.current_font).cw  # set just above
     scale = size / 1000 / pdf.k
     room = pdf.epw
 
@@ -230,7 +234,8 @@ def text_pdf(text: str, title: str = "") -> bytes:
         if not line.strip():
             pdf.ln(4)
             continue
-        current, used = [], 0.0
+        current: list[str] = []
+        used = 0.0
         for word in line.rstrip().split(" "):
             w = width(word)
             if current and used + space + w > room:

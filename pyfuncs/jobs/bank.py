@@ -170,7 +170,7 @@ def tolerance(settings: dict[str, object]) -> Decimal:
 def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Allocation, ...],
           clients_of: dict[str, str]) -> list[dict]:
     """The Paiements rows of one credit (cash per invoice, then each gap apart)."""
-    out = []
+    out: list[dict[str, object]] = []
     for a in allocations:
         owner = clients_of.get(a.invoice, client) if a.invoice else client
         out.append({"date": credit.date.isoformat(), "client": owner, "invoice": a.invoice,
@@ -244,9 +244,9 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 if matcher.payer_client(Credit("", today, amount, "", name, iban)))
             fresh = []
             for st in result.statements:
-                for problem in st.problems:
+                for line_problem in st.problems:
                     result.findings.append(Finding("BANK-ENTRY", ERROR, "", None, "",
-                                                   st.path.name, problem))
+                                                   st.path.name, line_problem))
                 for e in st.entries:
                     if e.currency and e.currency.upper() != currency:
                         result.foreign += 1
@@ -276,12 +276,13 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
             known_clients = {c.id for c in clients}
             credits = []
             suggested: dict[str, dict | None] = {}  # what the last import suggested
-            for e in book.bank_entries("open"):
-                credit = Credit(e["entry_key"], date.fromisoformat(e["booking_date"]),
-                                Decimal(e["amount"]), e["text"], e["payer"], e["iban"])
+            for entry in book.bank_entries("open"):
+                credit = Credit(entry["entry_key"], date.fromisoformat(entry["booking_date"]),
+                                Decimal(entry["amount"]), entry["text"], entry["payer"],
+                                entry["iban"])
                 result.credits += credit.amount
-                credits.append((credit, e["reference"]))
-                suggested[credit.key] = e["suggested"]
+                credits.append((credit, entry["reference"]))
+                suggested[credit.key] = entry["suggested"]
             suggesting: dict[str, dict] = {}  # what this one suggests, remembered
 
             def book_it(credit: Credit, reference: str, client: str,

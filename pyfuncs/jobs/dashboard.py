@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from pyfuncs.adapters.workbook_file import Writer
 from pyfuncs.adapters.xlsx_write import Styled
@@ -55,7 +56,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
                  statement if statement is not None else ("aucun" if fr else "none")))
     kpis += _leak_rows(loaded, today, fr)
     buckets = list(zip(balance.labels, balance.totals))
-    months = [(m["month"], m["dso"]) for m in k["dso_by_month"]]  # type: ignore[union-attr]
+    months = [(m["month"], m["dso"]) for m in cast("list[dict[str, object]]", k["dso_by_month"])]
     rows = []
     for i in range(max(len(kpis), len(buckets), len(months))):
         label, value = kpis[i] if i < len(kpis) else (None, None)

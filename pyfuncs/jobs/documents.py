@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pyfuncs.adapters.workbook_file import WorkbookSource
 from pyfuncs.documents import pdf
 from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain.context import Ctx
@@ -41,7 +42,7 @@ class PdfResult:
         return sum(1 for f in self.findings if f.severity == ERROR)
 
 
-def documents_of(path: Path, today: date, numbers: list[str] | None = None
+def documents_of(path: WorkbookSource | Path, today: date, numbers: list[str] | None = None
                  ) -> tuple[list[InvoiceDoc], list[str], list[Finding]]:
     """The issued documents of a workbook (all, or those numbered), the numbers asked
     for that are not issued documents, and the findings about what cannot be made."""
@@ -85,7 +86,7 @@ def run_pdf(path: Path, out: Path, today: date, numbers: list[str] | None = None
     return result
 
 
-def invoice_pdf_attacher(path: Path, today: date) -> Callable[[str], bytes | None]:
+def invoice_pdf_attacher(path: WorkbookSource | Path, today: date) -> Callable[[str], bytes | None]:
     """``number -> PDF bytes`` of an issued document, for attaching it to an email (the
     reminders and invoice sending); None when it is no issued document or cannot be made.
     The workbook is read once, on first use."""

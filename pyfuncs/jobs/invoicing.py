@@ -13,6 +13,7 @@ rows to write), so a replay needs nothing but the journal.
 """
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
 import tempfile
@@ -22,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from pyfuncs.adapters.journal import Entry, Journal, NewDocument
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.checks import collector_paused
-from pyfuncs.domain.context import Ctx, norm, text
+from pyfuncs.domain.context import Ctx, Message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.domain.invoicing import Document, document_content, entry_digest, plan_invoices
@@ -74,7 +76,7 @@ class Issued:
     total: Decimal
     sources: list[str]
     subject: str = ""
-    due_date: date | None = None
+    due_date: dt.date | None = None  # (``date`` is the field above)
 
     def as_json(self) -> dict[str, object]:
         return {"number": self.number, "type": self.kind, "date": self.date.isoformat(),
@@ -118,8 +120,8 @@ def series_patterns(ctx: Ctx) -> dict[str, SeriesPattern]:
         except PatternError as err:
             msg = (err.fr, "Corriger la série dans Paramètres.", err.en,
                    "Correct the series in Settings.")
-            ctx.add_setting("SERIES-PATTERN", ERROR, key, tuple(m.replace("{", "{{").replace(
-                "}", "}}") for m in msg))
+            ctx.add_setting("SERIES-PATTERN", ERROR, key, cast(Message, tuple(m.replace(
+                "{", "{{").replace("}", "}}") for m in msg)))
     return out
 
 
@@ -189,7 +191,7 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
     return result
 
 
-def _load(source: WorkbookSource, day: date, progress: Progress):  # type: ignore[no-untyped-def]
+def _load(source: WorkbookSource, day: date, progress: Progress):
     """The tables issuing reads; a workbook made before the Contrats and Indices sheets
     existed is read without them (and bills no contract)."""
     tables = list(GENERATE_TABLES)
@@ -382,7 +384,7 @@ def _row_cells(table: str, lang: str) -> Callable[[dict], dict]:
     kinds = {col.key: col.type for col in S.table(table).columns}
 
     def convert(row: dict) -> dict:
-        out = {}
+        out: dict[str, object] = {}
         for key, value in row.items():
             if value is None or value == "":
                 out[key] = None
@@ -393,7 +395,7 @@ def _row_cells(table: str, lang: str) -> Callable[[dict], dict]:
             elif kind in (S.MONEY, S.NUMBER, S.RATE):
                 value = Decimal(str(value))
             elif kind == S.INT:
-                value = int(value)  # type: ignore[call-overload]
+                value = int(value)
             names = labels.get(key)
             if names is not None and value.__class__ is str and value in names:
                 value = names[value]
@@ -433,14 +435,14 @@ def _apply(writer: Writer, data: WorkbookData, ctx: Ctx, entries: list[Entry],
                 time_index.setdefault(_time_key(ctx, k), []).append(row)
     for entry in entries:
         w = entry.content["write"]
-        row = invoice_cells(w["row"])
+        cells = invoice_cells(w["row"])
         draft_row = by_id.get(norm(w["row"]["id"])) if w["draft"] else None
         if draft_row is not None:
             for key in ("number", "issue_date", "due_date", "terms", "credited", "status"):
-                if key in labels and row.get(key) is not None:
-                    updates.append((draft_row, labels[key], row[key]))
+                if key in labels and cells.get(key) is not None:
+                    updates.append((draft_row, labels[key], cells[key]))
         else:
-            new_rows.append({labels[k]: v for k, v in row.items() if k in labels})
+            new_rows.append({labels[k]: v for k, v in cells.items() if k in labels})
         for line in w["lines"] or ():
             label, qty, unit, price, rate, source, *served = line  # dates: since 2026-12
             start, end = (served + [None, None])[:2]

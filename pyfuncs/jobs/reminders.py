@@ -132,7 +132,7 @@ class RemindResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def _load(path: WorkbookSource | Path, as_of: date, progress: Progress):  # type: ignore[no-untyped-def]
+def _load(path: WorkbookSource | Path, as_of: date, progress: Progress):
     """The tables reminding reads; a workbook made before the Échéancier sheet existed
     is read without it."""
     try:
@@ -154,7 +154,7 @@ STATEMENT_OLD = message(
     "Import the recent statements (facturier bank) before sending the reminders.")
 
 
-def _statement_age(book, data, as_of: date) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _statement_age(book, data, as_of: date) -> list[Finding]:
     """A warning when statements are imported but the last is older than the setting (a
     workbook whose payments are typed by hand gets none)."""
     last = book.last_statement_date() if book is not None else None
@@ -175,7 +175,7 @@ def _is_yes(value: object) -> bool:
     return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
 
 
-def _levels(loaded) -> list[Level]:  # type: ignore[no-untyped-def]
+def _levels(loaded) -> list[Level]:
     tbl = loaded.data.tables.get("NiveauxRelance")
     if tbl is None:
         return []
@@ -189,7 +189,7 @@ def _levels(loaded) -> list[Level]:  # type: ignore[no-untyped-def]
     return out
 
 
-def _contacts(loaded, lang: str) -> tuple[dict[str, Contact], dict[str, dict]]:  # type: ignore[no-untyped-def]
+def _contacts(loaded, lang: str) -> tuple[dict[str, Contact], dict[str, dict]]:
     tbl = loaded.data.tables["Clients"]
     c = tbl.cols
     contacts, details = {}, {}
@@ -207,7 +207,7 @@ def _contacts(loaded, lang: str) -> tuple[dict[str, Contact], dict[str, dict]]: 
     return contacts, details
 
 
-def _plans(loaded) -> dict[str, list[Instalment]]:  # type: ignore[no-untyped-def]
+def _plans(loaded) -> dict[str, list[Instalment]]:
     tbl = loaded.data.tables.get("Echeancier")
     out: dict[str, list[Instalment]] = defaultdict(list)
     if tbl is None:
@@ -218,7 +218,7 @@ def _plans(loaded) -> dict[str, list[Instalment]]:  # type: ignore[no-untyped-de
     return out
 
 
-def _logged_levels(loaded, as_of: date) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+def _logged_levels(loaded, as_of: date) -> dict[tuple[str, str], int]:
     """Levels the Relances table says were sent up to the date: reminders sent by hand
     or by another tool before Facturier's journal existed count as sent too."""
     tbl = loaded.data.tables.get("Relances")
@@ -309,7 +309,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
             if "TauxPenalite" in data.tables else []
         contractual = data.settings.get("penalty_rate")
         table = RateTable.of(rates, contractual if isinstance(contractual, Decimal) else None)
-        indemnity = recovery_indemnity(data.settings.get("recovery_indemnity")  # type: ignore[arg-type]
+        indemnity = recovery_indemnity(data.settings.get("recovery_indemnity")
                                        if isinstance(data.settings.get("recovery_indemnity"),
                                                      Decimal) else None)
         where_journal = journal or journal_path(data)
@@ -517,7 +517,7 @@ KIND_LABELS = {"client": ("Client", "Client"), "owner": ("Contentieux", "Collect
                "digest": ("Synthèse", "Digest")}
 
 
-def _write_outbox(writer: Writer, data, result: RemindResult,  # type: ignore[no-untyped-def]
+def _write_outbox(writer: Writer, data, result: RemindResult,
                   when: datetime) -> None:
     lang = data.lang
     fr = lang == "fr"
@@ -545,7 +545,7 @@ def _write_outbox(writer: Writer, data, result: RemindResult,  # type: ignore[no
                          name not in writer.sheet_names() else None)
 
 
-def _append_log(writer: Writer, data, replay: list[dict],  # type: ignore[no-untyped-def]
+def _append_log(writer: Writer, data, replay: list[dict],
                 failed: list[Outgoing]) -> None:
     """Relances rows: the emails the journal holds but the workbook does not yet (sent),
     and this run's failures. Digests are internal and have no client: journal only."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import (
@@ -205,11 +206,12 @@ def _compose(ctx: Ctx, docs: list, done: set[str], sender: str, renderer: Render
             continue
         lang = doc.lang if doc.lang in ("fr", "en") else "fr"
         template = f"invoices/envoi.{lang}.txt"
+        # (a single address was found above, so was the client: c is set)
         context = {"doc": doc, "seller": seller, "lang": lang,
                    "kind_label": LABELS.get(doc.kind, LABELS["invoice"])[0 if lang == "fr"
                                                                          else 1],
                    "client": {"name": doc.buyer.name,
-                              "contact": text(clients["billing_contact"][c])}}
+                              "contact": text(clients["billing_contact"][cast(int, c)])}}
         try:
             parts = renderer.blocks(template, context)
             body = parts.get("body", "").strip() + "\n"

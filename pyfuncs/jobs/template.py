@@ -147,10 +147,11 @@ def default_tables() -> dict[str, list[dict[str, object]]]:
     """Rows a new workbook ships with: reminder levels and penalty rates."""
     levels = [dict(zip(("level", "days", "tone", "template", "attach_invoice", "cc_owner"), r))
               for r in S.DEFAULT_REMINDER_LEVELS]
-    rates = [{"start": date.fromisoformat(a), "end": date.fromisoformat(b),
-              "ecb_rate": Decimal(e), "penalty_rate": Decimal(p),
-              "legal_rate": Decimal(legal) if legal else None}
-             for a, b, e, p, legal in S.DEFAULT_PENALTY_RATES]
+    rates: list[dict[str, object]] = [
+        {"start": date.fromisoformat(a), "end": date.fromisoformat(b),
+         "ecb_rate": Decimal(e), "penalty_rate": Decimal(p),
+         "legal_rate": Decimal(legal) if legal else None}
+        for a, b, e, p, legal in S.DEFAULT_PENALTY_RATES]
     return {"NiveauxRelance": levels, "TauxPenalite": rates}
 
 
@@ -272,7 +273,7 @@ def build_workbook(path: Path | str, lang: str = "fr",
         raise ValueError(f"language must be one of {', '.join(S.LANGS)}")
     path = Path(path)
     today = today or date.today()
-    tables = dict(default_tables())
+    tables: dict[str, Sequence[Mapping[str, object]]] = dict(default_tables())
     tables.update(data or {})
     tables["Parametres"] = _settings_rows(settings or {}, lang)
     columns = {t.name: rows_to_columns(tables.get(t.name, ()), t.keys) for t in S.TABLES}
