@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from operator import itemgetter
+from typing import Any, cast
 
 from stdnum import iban as _iban
 from stdnum import luhn
@@ -323,6 +325,18 @@ def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
 class _Client:
     __slots__ = ("bank", "email", "i", "id", "lang", "mode", "name", "paused", "po", "profile",
                  "rate", "terms")
+    bank: str
+    email: str
+    i: int
+    id: str
+    lang: str
+    mode: str
+    name: str
+    paused: bool
+    po: bool
+    profile: int
+    rate: Decimal
+    terms: str
 
 
 class _Inv:
@@ -331,8 +345,17 @@ class _Inv:
     __slots__ = ("client", "comp", "credit", "credited", "day", "dispute", "due", "id", "lines",
                  "number", "open", "po", "promise", "quote", "qver", "seq", "served", "settled",
                  "status", "terms", "total", "type")
+    comp: bool | str           # credited: False, "partial" or "full"
+    credited: _Inv | None      # a credit note's invoice
+    dispute: str | None
+    due: date | None
+    id: str | None
+    number: str | None
+    open: bool | str           # left open: False, True or "partial"
+    promise: date | None
+    settled: date | None
 
-    def __init__(self, seq: int, type_: str, client: _Client, day: date | None,
+    def __init__(self, seq: int, type_: str, client: _Client, day: date,
                  lines: list, quote: str | None = None, qver: int | None = None,
                  po: str | None = None, terms: str | None = None) -> None:
         self.seq, self.type, self.client, self.day, self.lines = seq, type_, client, day, lines
@@ -414,7 +437,7 @@ class _Gen:
             first, civ = rng.choice(FIRST)
             last = rng.choice(FAMILIES)
             domain = _slug(name) + ".example"
-            row = {"id": c.id, "name": name, "legal_form": form, "siren": siren,
+            row: dict[str, Any] = {"id": c.id, "name": name, "legal_form": form, "siren": siren,
                    "siret": siret_from(siren, rng.choice((1, 1, 1, 2, 3))),
                    "vat_number": fr_vat(siren), "country": "FR",
                    "address": f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
@@ -683,7 +706,8 @@ class _Gen:
             for y, m in self.months:
                 last = _weekday(date(y, m, monthrange(y, m)[1]))
                 billed = last <= today
-                lines, entries = [], []
+                lines: list[tuple[Any, ...]] = []
+                entries: list[dict[str, Any]] = []
                 month = MONTHS[m - 1][li]
                 for name, rate in staff:
                     if (y, m) in window:
@@ -719,7 +743,7 @@ class _Gen:
                         e["validated"] = "yes" if e["date"] <= today - timedelta(days=5) \
                             else "no"
                 temps += entries
-        temps.sort(key=lambda e: e["date"])
+        temps.sort(key=itemgetter("date"))
 
     # ----------------------------------------------------------------------- contracts
     def contracts(self) -> None:
@@ -736,7 +760,7 @@ class _Gen:
         # planner copies them into the invoices it issues next, after the period in that
         # language too
         tr = lambda fr, en: (fr, en)  # chosen per contract, by its client's language
-        specs = [
+        specs: list[tuple[Any, ...]] = [
             ("CT-001", self.cl[2], tr("Maintenance applicative", "Application maintenance"),
              "monthly", 20, "advance", ago(12), Decimal("1450.00"), "active", None, None, ()),
             ("CT-002", self.cl[3], tr("Hébergement et infogérance", "Hosting and managed "
@@ -788,7 +812,7 @@ class _Gen:
                 invoice_lines = []  # in the client's language, as the planner
                 for text_, qty, unit, price in typed:
                     if when_rev is not None:  # P1 = P0 x S1 / S0, then the prorata
-                        price = to_cents(price * index[when_rev] / s0)  # type: ignore[operator]
+                        price = to_cents(price * index[when_rev] / s0)
                     if p.partial:
                         price = to_cents(price * p.fraction)
                     invoice_lines.append((f"{text_} – {period_label(p, client.lang)}", qty,
@@ -919,6 +943,7 @@ class _Gen:
         for inv in self.ordered:
             if inv.status != "issued" or inv.type == "credit_note" or inv.comp:
                 continue
+            assert inv.due is not None  # an issued invoice is due on a day
             late = (today - inv.due).days
             b = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 \
                 else 4 if late <= 365 else -1
@@ -963,6 +988,7 @@ class _Gen:
                 continue
             client = inv.client
             if inv.type == "credit_note":
+                assert inv.credited is not None  # a credit note names its invoice
                 ref = f"Compensation avoir {inv.number}"
                 pay(inv.day, client, inv.credited.number, -inv.total, None, ref)
                 pay(inv.day, client, inv.number, inv.total, None, ref)
@@ -981,6 +1007,7 @@ class _Gen:
             lo, hi = delays[client.profile]
             if client.profile == 3 and rng.random() < 0.12:
                 continue  # a bad debt
+            assert inv.due is not None  # an issued invoice is due on a day
             last = max(inv.day + one_day, _weekday(inv.due + timedelta(days=rng.randint(lo,
                                                                                       hi))))
             r = rng.random()
@@ -1007,7 +1034,7 @@ class _Gen:
             if last <= today:
                 inv.settled = last
         self._unapplied(pay)
-        rows.sort(key=lambda r: r["date"])
+        rows.sort(key=itemgetter("date"))
         if self.unknown_row is not None:
             k = next(k for k, row in enumerate(rows) if row is self.unknown_row)
             self._plant("payment_unknown_invoice", "Paiements", k, "invoice",
@@ -1024,7 +1051,7 @@ class _Gen:
             pay(rng.choice(recent), client, None, amount, "transfer",
                 f"VIR SEPA {client.bank} ACOMPTE")
         self.unknown_row = None
-        target = next((i for i in self.ordered if i.open is True and i.due < today
+        target = next((i for i in self.ordered if i.open is True and cast(date, i.due) < today
                        and i.type == "invoice" and i.dispute is None), None)
         if target is not None:
             number = f"FAC{self.start.year - 1}-{rng.randint(100, 400):04d}"
@@ -1042,8 +1069,9 @@ class _Gen:
         groups: dict[tuple[date, str, int], list[_Inv]] = {}
         for inv in self.ordered:
             if (inv.status != "issued" or inv.type == "credit_note" or inv.dispute
-                    or inv.client.paused or not oldest <= inv.due < today):
+                    or inv.client.paused or not oldest <= cast(date, inv.due) < today):
                 continue
+            assert inv.due is not None  # (an issued invoice is due on a day)
             for level, days in steps:
                 day = _next_weekday(inv.due + timedelta(days=days))
                 if since <= day < today and (inv.settled is None or day < inv.settled):
@@ -1052,7 +1080,7 @@ class _Gen:
         by_id = {c.id: c for c in self.cl}
         for (day, cid, level), invs in sorted(groups.items()):
             client = by_id[cid]
-            numbers = ", ".join(i.number for i in invs)
+            numbers = ", ".join(cast(str, i.number) for i in invs)
             subject = (f"Relance : facture(s) {numbers} échue(s)" if client.lang == "fr" else
                        f"Reminder: invoice(s) {numbers} overdue")
             rows.append({"date": day, "client": cid, "level": level, "invoices": numbers,
@@ -1072,7 +1100,7 @@ class _Gen:
                 "terms": inv.terms, "due_date": inv.due if issued else None,
                 "currency": "EUR", "status": inv.status, "dispute": inv.dispute,
                 "promise_date": inv.promise, "sent_date": inv.day if issued else None})
-            if inv is vat_inv:
+            if inv is vat_inv and self.vat is not None:
                 k = len(lines) + self.vat[1]
                 self._plant("vat_rate_differs_from_quote", "LignesFacture", k, "vat_rate",
                             inv.number, f"Line '{inv.lines[self.vat[1]][0]}' of invoice "
@@ -1097,7 +1125,7 @@ class _Gen:
         for table in ("Echeances", "Temps"):
             for row in self.tables[table]:
                 if row["invoice"] is not None:
-                    row["invoice"] = row["invoice"].number
+                    row["invoice"] = cast(_Inv, row["invoice"]).number
         self.tables["NiveauxRelance"] = [
             dict(zip(("level", "days", "tone", "template", "attach_invoice", "cc_owner"), r))
             for r in S.DEFAULT_REMINDER_LEVELS]
