@@ -101,7 +101,8 @@ def read_csv(path: Path, layout: CsvLayout) -> Statement:
         if amount is None or amount <= 0 or when is None:
             out.ignored += 1
             if raw_amount and amount is None:
-                out.problems.append(f"{path.name}, line {n}, column {header[cast(int, j)]!r}: amount "
+                column = header[cast(int, j)]  # (text was read there: j is a column)
+                out.problems.append(f"{path.name}, line {n}, column {column!r}: amount "
                                     f"{raw_amount!r} unreadable: not imported")
             elif amount is not None and amount < 0:
                 out.debits.append((cell(row, c_payer), cell(row, c_iban), -amount))

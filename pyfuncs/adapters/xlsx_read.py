@@ -380,7 +380,8 @@ class _Reader:
         # table mixing types), not before the fastexcel workers have started
         self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
-        self.fast: TablePrefetch | Literal[False] | None = None  # the fastexcel reader, opened on first use; False: none
+        # the fastexcel reader, opened on first use; False: none
+        self.fast: TablePrefetch | Literal[False] | None = None
         self.findings: list[Finding] = []
         self.lang = "fr"
 

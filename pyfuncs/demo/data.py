@@ -513,7 +513,8 @@ class _Gen:
         names.add(name)
         return name
 
-    def _pick_clients(self, k: int, exclude: frozenset[int] | set[int] = frozenset()) -> list[_Client]:
+    def _pick_clients(self, k: int, exclude: frozenset[int] | set[int] = frozenset()
+                      ) -> list[_Client]:
         out = self.rng.choices(self.cl, cum_weights=self.cum, k=k + k // 3 + 4)
         out = [c for c in out if c.i not in exclude]
         while len(out) < k:

@@ -288,7 +288,8 @@ def compute_all(tables: Mapping[str, Columns], today: date) -> dict[str, dict[st
     return out
 
 
-def rows_to_columns(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> dict[str, list[Any]]:
+def rows_to_columns(rows: Sequence[Mapping[str, object]], keys: Sequence[str]
+                    ) -> dict[str, list[Any]]:
     """[{key: value}] -> {key: [values]}, None where a row lacks a key."""
     return {k: [r.get(k) for r in rows] for k in keys}
 

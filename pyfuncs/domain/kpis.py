@@ -78,8 +78,8 @@ def _ratio(a: Decimal, b: Decimal) -> Decimal | None:
     return None if b == 0 else a / b
 
 
-def dso_count_back(receivables: Decimal, revenue_between: Callable[[date, date], Decimal], as_of: date,
-                   max_months: int = 24) -> Decimal | None:
+def dso_count_back(receivables: Decimal, revenue_between: Callable[[date, date], Decimal],
+                   as_of: date, max_months: int = 24) -> Decimal | None:
     if receivables <= 0:
         return Decimal(0)
     remaining, days = receivables, Decimal(0)

@@ -121,7 +121,8 @@ def test_a_job_keeps_every_part_it_does_not_own_byte_for_byte(tmp_path: Path) ->
 def test_age_json_gives_the_documented_shape_as_of_a_past_date(tmp_path: Path) -> None:
     summary = run_demo(tmp_path, today=TODAY, run=False)
     done = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "age", str(summary.workbook),
-                           "--as-of", "2026-06-30", "--json"], capture_output=True, text=True, check=False)
+                           "--as-of", "2026-06-30", "--json"],
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["as_of"] == "2026-06-30"

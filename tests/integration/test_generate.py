@@ -128,7 +128,8 @@ def test_cli_generate_json_and_dry_run(tmp_path):
     writer.set_cells("Factures", [(f10, data.labels["status"], "À émettre")])
     writer.commit()
     done = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "generate", str(path),
-                           "--date", "2026-11-19", "--json"], capture_output=True, text=True, check=False)
+                           "--date", "2026-11-19", "--json"],
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 1, done.stderr  # before the series' last date: refused, named
     out = json.loads(done.stdout)
     assert out["issued"] == []

@@ -61,7 +61,8 @@ def _why(ctx: Ctx, exc: ValidationError) -> str:
     return fr if ctx.fr else en
 
 
-def _validate(module: NumberValidationModule, value: str) -> tuple[str | None, ValidationError | None]:
+def _validate(module: NumberValidationModule, value: str
+              ) -> tuple[str | None, ValidationError | None]:
     fast = _FAST.get(module)
     if fast is not None:
         number = fast(value)
@@ -114,7 +115,8 @@ def _fast_tva(value: str) -> str | None:
     return number if int(number[:2]) == int(number[2:] + "12") % 97 else None
 
 
-_FAST: dict[object, Callable[[str], str | None]] = {fr_siren: _fast_siren, fr_siret: _fast_siret, fr_tva: _fast_tva}
+_FAST: dict[object, Callable[[str], str | None]] = {
+    fr_siren: _fast_siren, fr_siret: _fast_siret, fr_tva: _fast_tva}
 
 
 def french_vat_for(siren: str) -> str:

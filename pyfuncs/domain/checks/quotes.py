@@ -199,8 +199,8 @@ def _invoice_headers(ctx: Ctx) -> None:
 
 
 def _headers_to_check(rows: list[int], quote_keys: list[str], quote_target: dict[str, int],
-                      versions: list[Any], clients: list[Any], q_version: list[Any], q_client: list[Any]
-                      ) -> list[int]:
+                      versions: list[Any], clients: list[Any], q_version: list[Any],
+                      q_client: list[Any]) -> list[int]:
     """The rows of ``rows`` that _invoice_headers must look at, in order. A row billing
     its quote's accepted version, named as an int equal to that version's own int
     version, for the quote's client as typed there, can give no finding (the version it
