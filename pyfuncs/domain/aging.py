@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import compress, groupby, islice, repeat
-from operator import eq, ge, is_, itemgetter, le, not_
+from itertools import groupby
+from operator import itemgetter
 
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -55,7 +55,7 @@ def bucket_of(days_past_due: int, bounds: Sequence[int]) -> int:
     """0 = not yet due; i = the i-th bound reached; len(bounds)+1 = beyond the last."""
     if days_past_due <= 0:
         return 0
-    return 1 + bisect_right([b + 0 for b in bounds], days_past_due - 1)
+    return 1 + bisect_right(bounds, days_past_due - 1)
 
 
 @dataclass(frozen=True)
@@ -206,12 +206,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                                                   invoices["issue_date"]))
                   if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
     known_numbers = list(map(numbers.__getitem__, known_rows))
-    # each known number as ``issued`` keys it: text (the usual case) folded by C-level maps
-    texts = set(map(type, known_numbers)) <= {str}
-    if texts:
-        keys = list(map(str.casefold, map(str.strip, known_numbers)))
-    else:
-        keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
+    keys = list(map(_fold_number, known_numbers))
     issued: dict[str, int] = dict(zip(keys, known_rows))
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go
@@ -219,23 +214,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     credit, redirects, credit_days = _applied_credit_notes(invoices, totals, issued)
     pay_to = {**issued, **redirects} if redirects else issued
 
-    # The invoice row each payment counts for: a number paid as an invoice has it typed
-    # finds it in ``row_of`` (typed number -> pay_to[its key], one C-level map); the few
-    # others (empty, spelled otherwise, not issued by the date) are folded one by one.
-    if texts and len(issued) == len(known_rows):
-        # every known number has its own key, so each typed one is its own row's (the
-        # usual book): no look-up to make, but the applied credit notes' redirections
-        row_of = dict(zip(known_numbers, known_rows))
-        for key, j in redirects.items():
-            row_of[numbers[issued[key]]] = j
-    else:
-        folded = dict(zip(known_numbers, keys))  # number as typed -> its key
-        row_of = dict(zip(folded, map(pay_to.__getitem__, folded.values())))
-    pay_numbers = payments["invoice"]
-    rows_paid = list(map(row_of.get, pay_numbers, repeat(-1)))
-    for k in compress(range(len(rows_paid)), map(eq, rows_paid, repeat(-1))):
-        number = pay_numbers[k]
-        rows_paid[k] = pay_to.get(_fold_number(number), -1) if number else -1
+    # The invoice row each payment counts for, or -1: none issued by the date.
+    rows_paid = [pay_to.get(_fold_number(number), -1) if number else -1
+                 for number in payments["invoice"]]
     completion, unapplied, last_payment, received = _counted_payments(
         payments, rows_paid, invoices["client"], as_of, len(totals))
 
@@ -252,68 +233,30 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     dispute_col = invoices.get("dispute") or [None] * len(totals)
     # per day, for the KPIs: issued (total incl. VAT) and received on invoices
     issued_total: dict[date, Decimal] = {}
-    issued_on = issued_total.get
-    credit_of = credit.get
-    # invoice row -> the day it was settled, for the late averages: only a day in their
-    # window counts, so older settlements are not recorded
+    # invoice row -> the day its payments first covered it, for the late averages
     settled: dict[int, date] = {}
-    since = as_of - LATE_WINDOW
     issue_dates, due_dates, inv_clients = (invoices["issue_date"], invoices["due_date"],
                                            invoices["client"])
-    rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
-    bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
     issued_totals = list(map(totals.__getitem__, rows_issued))
-    # Issued per day, total and count: invoices come in date order mostly, so summed per
-    # run of one day (C-level) and the runs added up (exact: sums of amounts in cents).
-    issued_count: dict[date, int] = {}
-    for day, run in groupby(zip(map(issue_dates.__getitem__, rows_issued), issued_totals),
-                            itemgetter(0)):
-        amounts = list(map(itemgetter(1), run))
-        issued_total[day] = issued_on(day, ZERO) + sum(amounts, ZERO)
-        issued_count[day] = issued_count.get(day, 0) + len(amounts)
+    issued_count: dict[date, int] = defaultdict(int)
+    for i, total in zip(rows_issued, issued_totals):
+        issued_total[issue_dates[i]] = issued_total.get(issue_dates[i], ZERO) + total  # type: ignore[index]
+        issued_count[issue_dates[i]] += 1  # type: ignore[index]
     # every invoice paid at the date is an issued one
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
         if pays is None:
             got = ZERO
             open_amount = total
-        elif len(pays) == 1:  # the usual case: one transfer
-            when, got = pays[0]
-            open_amount = total - got
-            if when > since and got >= total > 0 and i not in credit_days:
-                settled[i] = when
-        elif len(pays) == 2:  # next most usual: _settle_day inlined, its sums reused
-            (day1, amount1), (day2, amount2) = pays
-            first = ZERO + amount1
-            got = first + amount2
-            open_amount = total - got
-            # the day payments first covered the total (credit notes: below); one of
-            # these days, so not looked for when both were too old to count
-            if total > 0 and i not in credit_days and (day1 > since or day2 > since):
-                # _settle_day's rule: each day's total counts, its payments together
-                if day1 == day2:
-                    if got >= total:
-                        settled[i] = day1
-                elif day1 < day2:
-                    if first >= total:
-                        settled[i] = day1
-                    elif got >= total:
-                        settled[i] = day2
-                elif ZERO + amount2 >= total:
-                    settled[i] = day2
-                elif got >= total:
-                    settled[i] = day1
         else:
-            got = ZERO
-            for _, amount in pays:
-                got += amount
+            got = sum((amount for _, amount in pays), ZERO)
             open_amount = total - got
-            if total > 0 and i not in credit_days:  # (as above)
+            if total > 0 and i not in credit_days:  # (credit notes: below)
                 on = _settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
-        credited = credit_of(i)
+        credited = credit.get(i)
         if credited is not None:
             open_amount += credited
         if not open_amount:
@@ -322,9 +265,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         due = due_dates[i] or issue_dates[i]
         days = (as_of - due).days  # type: ignore[operator]
         cur = str(cur_col[i] or currency).upper()
-        rate = rate_on.get(cur, conv)  # ``conv``: not asked yet (one rate per currency)
-        if rate is conv:
-            rate = rate_on[cur] = conv.rate(cur, as_of)
+        rate = conv.rate(cur, as_of)
         if rate is None:
             findings.append(Finding(
                 "AGING-RATE", WARNING, sheet, rows[i], "", str(numbers[i]),
@@ -335,14 +276,12 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 "Add the rate to the Taux sheet."))
             rate = Decimal(1)
         base = to_cents(open_amount * rate)
-        b = bucket_on.get(days)
-        if b is None:
-            b = bucket_on[days] = bucket_of(days, bounds)
+        b = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
         items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
                               due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO))
-        cb = balances.get(client) or balance_of(client)
+        cb = balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
         if disputed:
@@ -395,58 +334,26 @@ def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequ
     completion: list[list[tuple[date, Decimal]] | None] = [None] * n_rows
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     received: dict[date, Decimal] = {}
-    if not _in_date_order(days) or any(map(is_, amounts, repeat(None))):
-        last_payment: dict[object, date] = {}
-        for day, client, i, amount in zip(days, clients, rows_paid, amounts):
-            if day is None or amount is None or day > as_of:  # type: ignore[operator]
-                continue
-            if i >= 0:
-                who = inv_clients[i]
-                pays = completion[i]
-                if pays is None:
-                    completion[i] = [(day, amount)]  # type: ignore[list-item]
-                else:
-                    pays.append((day, amount))  # type: ignore[arg-type]
-                received[day] = received.get(day, ZERO) + amount  # type: ignore[index, operator]
-            else:
-                who = client or ""
-                unapplied[str(who)] += amount  # type: ignore[operator]
-            if who:
-                seen = last_payment.get(who)
-                if seen is None or day > seen:  # type: ignore[operator]
-                    last_payment[who] = day  # type: ignore[index, assignment]
-        return completion, unapplied, last_payment, received
-    # A register kept in date order (the usual one): the payments that count are the
-    # first ``end``; a client's latest payment is its last one (a dict keeps the last
-    # value per key); the payments of one day are a run, summed in C.
-    end = bisect_right(days, as_of)  # type: ignore[arg-type]
-    rows_paid, days, amounts = rows_paid[:end], days[:end], amounts[:end]
-    for i, day, amount, client in zip(rows_paid, days, amounts, clients):
+    last_payment: dict[object, date] = {}
+    for day, client, i, amount in zip(days, clients, rows_paid, amounts):
+        if day is None or amount is None or day > as_of:  # type: ignore[operator]
+            continue
         if i >= 0:
+            who = inv_clients[i]
             pays = completion[i]
             if pays is None:
                 completion[i] = [(day, amount)]  # type: ignore[list-item]
             else:
                 pays.append((day, amount))  # type: ignore[arg-type]
+            received[day] = received.get(day, ZERO) + amount  # type: ignore[index, operator]
         else:
-            unapplied[str(client or "")] += amount  # type: ignore[operator]
-    applied = list(map(ge, rows_paid, repeat(0)))
-    who = list(map([*inv_clients, None].__getitem__, rows_paid))  # -1: set below
-    for k in compress(range(end), map(not_, applied)):
-        who[k] = clients[k] or ""
-    last_payment = dict(zip(compress(who, who), compress(days, who)))
-    for day, run in groupby(compress(zip(days, amounts), applied), itemgetter(0)):
-        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)  # type: ignore[index]
+            who = client or ""
+            unapplied[str(who)] += amount  # type: ignore[operator]
+        if who:
+            seen = last_payment.get(who)
+            if seen is None or day > seen:  # type: ignore[operator]
+                last_payment[who] = day  # type: ignore[index, assignment]
     return completion, unapplied, last_payment, received
-
-
-def _in_date_order(days: Sequence[object]) -> bool:
-    """Every day present and none before the one above it."""
-    try:
-        return not any(map(is_, days, repeat(None))) and \
-            all(map(le, days, islice(days, 1, None)))  # type: ignore[arg-type]
-    except TypeError:  # a date next to a datetime, or something else
-        return False
 
 
 def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
@@ -525,9 +432,7 @@ def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
     by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
     for i, day in settled.items():
         if since < day <= as_of:
-            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
-            if late < 0:  # noqa: PLR1730 - max(late, 0) without its call, 70k times a year
-                late = 0
+            late = max(0, (day - (due_dates[i] or issue_dates[i])).days)  # type: ignore[operator]
             by_client[clients[i]].append(late)
             everyone.append(late)
     for client, days in by_client.items():
