@@ -18,10 +18,8 @@ from pyfuncs.domain.checks import ids as checks_ids
 from pyfuncs.domain.checks import leaks as checks_leaks
 from pyfuncs.domain.checks import numbering as checks_numbering
 from pyfuncs.domain.checks import payments as checks_payments
-from pyfuncs.domain.checks import quotes as checks_quotes
 from pyfuncs.domain.checks import vat as checks_vat
 from pyfuncs.domain.context import Ctx, Grouped, first_index, loose, norm, text
-from pyfuncs.domain.money import CENT
 
 
 def test_the_usual_french_numbers_are_valid_as_stdnum_compacts_them() -> None:
@@ -118,10 +116,3 @@ def test_unbilled_time_is_the_row_by_row_filter(invoice: list) -> None:
     assert list(checks_leaks._unbilled(invoice)) == [
         k for k, number in enumerate(invoice)
         if not number or number.__class__ is not str or not number.strip()]
-
-
-def test_tolerance_table_is_the_product() -> None:
-    for count in range(-2, 100):
-        assert checks_quotes.tolerance(count) == CENT * max(1, count)
-
-

@@ -102,12 +102,7 @@ OVER_DRAFT = message("Ce brouillon porterait la facturation du devis {quote} à 
 
 def tolerance(count: int) -> Decimal:
     """A cent per invoice: partial invoices round each line to the cent."""
-    return _TOLERANCES[count] if 0 <= count < 64 else CENT * max(1, count)
-
-
-# tolerance() for the usual counts, computed once: the quote and leak rules ask it for
-# every accepted quote, and a Decimal product costs more than a list index
-_TOLERANCES = [CENT * max(1, count) for count in range(64)]
+    return CENT * max(1, count)
 
 
 def check_quotes(ctx: Ctx) -> None:
