@@ -13,8 +13,6 @@ LibreOffice, openpyxl and XlsxWriter write), transitional not Strict, no ZIP64.
 """
 from __future__ import annotations
 
-import html
-import math
 import os
 import posixpath
 import re
@@ -24,26 +22,51 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.adapters.cells import col_index, col_letter
+from pyfuncs.adapters.cells import col_letter
 from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
+from pyfuncs.adapters.xlsx_print import (
+    _fit_to_page,
+    _with_page_setup,
+    header_width,
+    print_setup,
+)
+from pyfuncs.adapters.xlsx_rows import (
+    CellEdit,
+    RowMerge,
+    _cached_edit,
+    _cells,
+    _has_value,
+    _head_and_tail,
+    _merge_row,
+    _row_number,
+    _sheet_stream,
+    _style_of,
+)
+from pyfuncs.adapters.xlsx_styles import KIND_FORMATS, _Styles
+from pyfuncs.adapters.xlsx_xml import (
+    Styled,
+    _attrs,
+    _esc,
+    _number,
+    _parse_ref,
+    _ref,
+    _top_elements,
+    cell_xml,
+)
 from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
 from pyfuncs.adapters.zip_package import dos_now as _dos_now
 from pyfuncs.adapters.zip_package import read_directory as _read_directory
 from pyfuncs.adapters.zip_package import text_blob as _text_blob
-from pyfuncs.domain.schema import FMT_DATE, FMT_INT, FMT_MONEY, FMT_NUMBER, FMT_RATE
+from pyfuncs.domain.schema import FMT_DATE
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-KIND_FORMATS = {"money": FMT_MONEY, "date": FMT_DATE, "int": FMT_INT, "rate": FMT_RATE,
-                "number": FMT_NUMBER}
-BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
-                   "0.00%": 10}
 FIRST_DATA_ROW = 4  # output sheets: title, blank, header, then data
 
 
@@ -61,208 +84,6 @@ def _check_unlocked(path: Path) -> None:
         if lock.exists():
             raise WorkbookLocked(f"{path}: open in a spreadsheet ({lock} exists); "
                                  "close it and run again")
-
-
-# ------------------------------------------------------------------------- XML text helpers
-_ATTR = re.compile(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_TAG = re.compile(r'<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>'
-                  r'|<(/?)([\w:.-]+)((?:[^>"\']|"[^"]*"|\'[^\']*\')*)>', re.DOTALL)
-_BAD = r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]"
-_ESCAPE_NEEDED = re.compile(rf"[&<>\"]|{_BAD}|_x[0-9A-Fa-f]{{4}}_")
-
-
-def _attrs(tag: str) -> dict[str, str]:
-    return {m[1]: html.unescape(m[2] if m[2] is not None else m[3]) for m in _ATTR.finditer(tag)}
-
-
-def _esc(text: str) -> str:
-    """Escaped for XML text or attribute; control characters in Excel's _xHHHH_ form."""
-    if not _ESCAPE_NEEDED.search(text):
-        return text
-    text = re.sub(r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", text)
-    text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
-    return re.sub(_BAD, lambda m: f"_x{ord(m[0]):04X}_", text)
-
-
-def _top_elements(fragment: str) -> list[tuple[str, str]]:
-    """(local name, exact text) of each top-level element of a fragment, for splicing."""
-    out, depth, start, name = [], 0, 0, ""
-    for m in _TAG.finditer(fragment):
-        if m[2] is None:
-            continue
-        self_closing = m[3].rstrip().endswith("/")
-        if m[1]:
-            depth -= 1
-            if depth == 0:
-                out.append((name, fragment[start:m.end()]))
-        elif depth == 0:
-            name, start = m[2].split(":")[-1], m.start()
-            if self_closing:
-                out.append((name, m[0]))
-            else:
-                depth = 1
-        elif not self_closing:
-            depth += 1
-    return out
-
-
-def _parse_ref(ref: str) -> tuple[int, int, int, int]:
-    """'A1:K200' -> (first col, first row, last col, last row), columns 0-based."""
-    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?", ref.strip())
-    if m is None:
-        raise PackageError(f"unsupported range {ref!r}")
-    c1, r1 = col_index(m[1]), int(m[2])
-    return (c1, r1, col_index(m[3]), int(m[4])) if m[3] else (c1, r1, c1, r1)
-
-
-def _ref(c1: int, r1: int, c2: int, r2: int) -> str:
-    return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
-
-
-def _number(value: float | Decimal) -> str:
-    if isinstance(value, int):
-        return str(value)
-    if not (value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
-        raise ValueError(f"{value!r} cannot be written in a cell")
-    return format(value, "f") if isinstance(value, Decimal) else repr(float(value))
-
-
-@dataclass(frozen=True)
-class Styled:
-    """A value written with the style of another kind than its column's
-    (a money amount in the dashboard's mixed "value" column, say)."""
-
-    value: object
-    kind: str
-
-
-def cell_xml(ref: str, value: object, style: object = None, date1904: bool = False) -> str:
-    """One cell. Text is always an inline string, so '=1+1' or '+33…' stays text."""
-    s = f' s="{style}"' if style not in (None, 0, "0", "") else ""
-    if value is None:
-        return f'<c r="{ref}"{s}/>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float, Decimal)):
-        return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
-    if isinstance(value, date):
-        base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
-        when = value if isinstance(value, datetime) else datetime(value.year, value.month,
-                                                                  value.day)
-        delta = when.replace(tzinfo=None) - base
-        serial = delta.days + delta.seconds / 86400
-        return f'<c r="{ref}"{s}><v>{serial:g}</v></c>' if serial == int(serial) else \
-            f'<c r="{ref}"{s}><v>{serial!r}</v></c>'
-    return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_esc(str(value))}'
-            f"</t></is></c>")
-
-
-# ------------------------------------------------------------------------- sheet streaming
-_ROW = re.compile(rb"\s*(<row\b[^>]*?/>|<row\b.*?</row>)", re.DOTALL)
-_SHEETDATA_END = re.compile(rb"\s*</sheetData>")
-_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.DOTALL)
-_R = re.compile(rb'\br="([A-Z]*)(\d+)"')
-
-
-def _sheet_stream(chunks: Iterable[bytes]) -> Iterator[tuple[str, bytes]]:
-    """('head', up to <sheetData>), ('row', each <row>), ('tail', from </sheetData>)."""
-    it, buf = iter(chunks), b""
-    while (m := re.search(rb"<sheetData\s*(/?)>", buf)) is None:
-        more = next(it, None)
-        if more is None:
-            raise PackageError("a worksheet part has no <sheetData>")
-        buf += more
-    yield "head", buf[:m.start()] + b"<sheetData>"
-    if m[1]:
-        yield "tail", b"</sheetData>" + buf[m.end():] + b"".join(it)
-        return
-    buf, pos = buf[m.end():], 0
-    while True:
-        if row := _ROW.match(buf, pos):
-            yield "row", row[1]
-            pos = row.end()
-        elif end := _SHEETDATA_END.match(buf, pos):
-            yield "tail", buf[end.end() - 12:] + b"".join(it)
-            return
-        elif (more := next(it, None)) is not None:
-            buf, pos = buf[pos:] + more, 0
-        else:
-            raise PackageError("a worksheet part ends inside <sheetData>")
-
-
-def _head_and_tail(chunks: Iterable[bytes]) -> tuple[bytes, bytes, bool]:
-    """A sheet part's text around its rows, and whether the rows hold formulas."""
-    it, head, formulas = iter(chunks), b"", False
-    while (m := re.search(rb"<sheetData\s*/?>", head)) is None:
-        more = next(it, None)
-        if more is None:
-            raise PackageError("a worksheet part has no <sheetData>")
-        head += more
-    rest, head = head[m.end():], head[:m.start()] + b"<sheetData>"
-    if m[0].endswith(b"/>"):
-        return head, b"</sheetData>" + rest + b"".join(it), False
-    while (end := rest.find(b"</sheetData>")) < 0:
-        formulas = formulas or b"<f>" in rest or b"<f " in rest
-        more = next(it, None)
-        if more is None:
-            raise PackageError("a worksheet part ends inside <sheetData>")
-        rest = rest[-11:] + more  # "</sheetData>" may straddle two chunks
-    formulas = formulas or b"<f>" in rest[:end] or b"<f " in rest[:end]
-    return head, rest[end:] + b"".join(it), formulas
-
-
-def _row_number(row: bytes, previous: int) -> int:
-    m = _R.search(row[:row.index(b">")])
-    return int(m[2]) if m else previous + 1
-
-
-def _cells(row: bytes) -> dict[int, bytes]:
-    out, col = {}, -1
-    for m in _CELL.finditer(row):
-        r = _R.search(m[0][:m[0].index(b">")])
-        col = col_index(r[1].decode()) if r and r[1] else col + 1
-        out[col] = m[0]
-    return out
-
-
-def _style_of(cell: bytes | None) -> str | None:
-    m = cell and re.search(rb'\bs="(\d+)"', cell[:cell.index(b">")])
-    return m[1].decode() if m else None
-
-
-def _has_value(cell: bytes) -> bool:
-    return bool(re.search(rb"<(?:v|f|is)\b", cell))
-
-
-CellEdit = Callable[[int, "bytes | None"], bytes]  # (row, old cell) -> new cell
-RowMerge = Callable[[int, "bytes | None"], bytes]  # (row number, old row or None) -> new row
-
-
-def _merge_row(number: int, row: bytes | None, edits: dict[int, CellEdit]) -> bytes:
-    """The row with its edited cells replaced or inserted in column order."""
-    if row is None:
-        open_tag, cells = f'<row r="{number}">'.encode(), {}
-    else:
-        open_tag = row[:row.index(b">") + 1]
-        open_tag = re.sub(rb'\s+spans="[^"]*"', b"", open_tag).replace(b"/>", b">")
-        cells = _cells(row)
-    for col, edit in edits.items():
-        cells[col] = edit(number, cells.get(col))  # b"" leaves no cell
-    return open_tag + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
-
-
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
-
-
-def _cached_edit(shown: str) -> CellEdit:
-    def edit(_number: int, old: bytes | None) -> bytes:
-        f = _FORMULA.search(old) if old is not None else None
-        if f is None or old is None:
-            return old or b""
-        tag = re.sub(rb'\s+t="[^"]*"', b"", old[:old.index(b">") + 1])
-        return tag + f[0] + b"<v>" + shown.encode() + b"</v></c>"
-    return edit
 
 
 def _cache_formula_values(path: Path, tables: list[str]) -> None:
@@ -291,180 +112,6 @@ def _cache_formula_values(path: Path, tables: list[str]) -> None:
         raise
 
 
-# ------------------------------------------------------------------------- printing
-# A4 with Excel's default margins leaves about 95 characters of the default font across
-# in portrait: a wider sheet prints in landscape. Every sheet fits the page's width.
-PORTRAIT_WIDTH = 95
-
-
-def is_wide(widths: Sequence[float]) -> bool:
-    """Whether columns of these widths print in landscape on A4."""
-    return sum(widths) > PORTRAIT_WIDTH
-
-
-def print_setup(widths: Sequence[float], one_page: bool = False) -> str:
-    """An output sheet's page set-up: A4, landscape when wide, fitted to the page's width
-    (to one page altogether when ``one_page``: a dashboard and its charts)."""
-    orientation = "landscape" if is_wide(widths) or one_page else "portrait"
-    tall = "1" if one_page else "0"
-    return (f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" '
-            f'fitToHeight="{tall}"/>')
-
-
-def header_width(label: str, lines: int = 2) -> float:
-    """The narrowest column width at which a bold header label shows whole on ``lines``
-    lines (the header row wraps), its words kept whole: about 1.1 width units a character
-    in bold, plus the cell's padding."""
-    words = label.split() or [""]
-    if lines <= 1 or len(words) == 1:
-        longest = len(label)
-    else:
-        longest = min(max(len(" ".join(words[:k])), len(" ".join(words[k:])))
-                      for k in range(1, len(words)))
-    return round(longest * 1.1 + 1.5, 1)
-
-
-_PAGE_BEFORE = ("headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
-                "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
-                "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                "tableParts", "extLst", "AlternateContent")
-
-
-def _with_page_setup(kept: list[tuple[str, str]], setup: str) -> list[tuple[str, str]]:
-    """The kept tail elements with a pageSetup at its place in the schema's order (after
-    printOptions and pageMargins, before headerFooter and drawings), margins included."""
-    names = [name for name, _ in kept]
-    extra = [("pageSetup", setup)]
-    if "pageMargins" not in names:
-        extra.insert(0, ("pageMargins", ('<pageMargins left="0.7" right="0.7" top="0.75" '
-                                         'bottom="0.75" header="0.3" footer="0.3"/>')))
-    at = next((k for k, name in enumerate(names) if name in _PAGE_BEFORE), len(kept))
-    return kept[:at] + extra + kept[at:]
-
-
-def _fit_to_page(sheet_pr: str) -> str:
-    """sheetPr asking for the page set-up's fit to pages (pageSetUpPr comes after tabColor
-    and outlinePr)."""
-    fit = '<pageSetUpPr fitToPage="1"/>'
-    if "<pageSetUpPr" in sheet_pr:
-        return re.sub(r"<pageSetUpPr\b[^>]*?/>", fit, sheet_pr, count=1)
-    if not sheet_pr:
-        return f"<sheetPr>{fit}</sheetPr>"
-    if sheet_pr.rstrip().endswith("/>") and "</sheetPr>" not in sheet_pr:
-        return sheet_pr.rstrip()[:-2].rstrip() + f">{fit}</sheetPr>"
-    return sheet_pr.replace("</sheetPr>", fit + "</sheetPr>", 1)
-
-
-# ------------------------------------------------------------------------- styles
-class _Styles:
-    """Finds or appends the few cell formats the writer needs; the only edit to styles.xml.
-
-    Elements are appended in one canonical spelling, so the next run finds them verbatim
-    and styles.xml does not grow run after run.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text, self.cache = text, {}
-        self.changed = False
-
-    def _section(self, outer: str) -> re.Match[str] | None:
-        return re.search(rf"<{outer}\b([^>]*?)(/?)>(?:(.*?)</{outer}>)?", self.text,
-                         re.DOTALL)
-
-    def _items(self, outer: str, inner: str) -> list[str]:
-        m = self._section(outer)
-        if m is None:
-            raise PackageError(f"styles.xml has no <{outer}>")
-        return re.findall(rf"<{inner}\b[^>]*?(?:/>|>.*?</{inner}>)", m[3] or "", re.DOTALL)
-
-    def _append(self, outer: str, inner: str, xml: str) -> int:
-        items = self._items(outer, inner)
-        if xml in items:
-            return items.index(xml)
-        m = self._section(outer)
-        attrs = re.sub(r'\s*\bcount="\d+"', "", m[1]).rstrip("/ ")
-        new = f'<{outer} count="{len(items) + 1}"{attrs}>{m[3] or ""}{xml}</{outer}>'
-        self.text = self.text[:m.start()] + new + self.text[m.end():]
-        self.changed = True
-        return len(items)
-
-    def number_format(self, code: str) -> int:
-        for m in re.finditer(r"<numFmt\b[^>]*>", self.text):
-            a = _attrs(m[0])
-            if a.get("formatCode") == code and m.start() < self.text.find("</numFmts>"):
-                return int(a["numFmtId"])
-        if code in BUILTIN_FORMATS:
-            return BUILTIN_FORMATS[code]
-        ids = [int(x) for x in re.findall(r'numFmtId="(\d+)"', self.text)]
-        new_id = max([163, *ids]) + 1
-        if self._section("numFmts") is None:
-            root = re.search(r"<styleSheet\b[^>]*>", self.text)
-            self.text = self.text[:root.end()] + "<numFmts/>" + self.text[root.end():]
-        self._append("numFmts", "numFmt", f'<numFmt numFmtId="{new_id}" '
-                                          f'formatCode="{_esc(code)}"/>')
-        return new_id
-
-    def _font(self, variant: str) -> int:
-        base = self._items("fonts", "font")[0]
-        props = {k: (re.search(rf"<{k}\b[^>]*/>", base) or [""])[0]
-                 for k in ("sz", "name", "family", "charset", "scheme")}
-        if variant == "title":
-            props["sz"] = '<sz val="14"/>'
-        lead = "<u/>" if variant == "link" else "<b/>"
-        color = '<color rgb="FF0563C1"/>' if variant == "link" else ""
-        xml = (f"<font>{lead}{props['sz']}{color}{props['name']}{props['family']}"
-               f"{props['charset']}{props['scheme']}</font>")
-        return self._append("fonts", "font", xml)
-
-    def xf(self, kind: str) -> int | None:
-        """The cellXfs index for a column kind, "header", "title" or "link"; None for text."""
-        if kind in self.cache or kind == "text":
-            return self.cache.get(kind)
-        if kind in ("header", "title", "link"):
-            font = self._font(kind)
-            fill = self._append("fills", "fill", '<fill><patternFill patternType="solid">'
-                                '<fgColor rgb="FFD9E1F2"/><bgColor indexed="64"/>'
-                                "</patternFill></fill>") if kind == "header" else 0
-            apply_fill = ' applyFill="1"' if fill else ""
-            if kind == "header":  # a long label wraps on two lines (header_width)
-                xml = (f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
-                       f'xfId="0" applyFont="1"{apply_fill} applyAlignment="1">'
-                       '<alignment vertical="top" wrapText="1"/></xf>')
-            else:
-                xml = (f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
-                       f'xfId="0" applyFont="1"{apply_fill}/>')
-        else:
-            code = KIND_FORMATS.get(kind, kind)  # a kind, or a format code (from a dxf)
-            xml = (f'<xf numFmtId="{self.number_format(code)}" fontId="0" fillId="0" '
-                   f'borderId="0" xfId="0" applyNumberFormat="1"/>')
-        self.cache[kind] = self._append("cellXfs", "xf", xml)
-        return self.cache[kind]
-
-    def xf_total(self, kind: str) -> int:
-        """The cellXfs index for a totals row's cell of a column kind: bold, ruled above."""
-        key = "total:" + kind
-        if key not in self.cache:
-            font = self._font("bold")
-            border = self._append("borders", "border", '<border><left/><right/><top '
-                                  'style="thin"><color auto="1"/></top><bottom/><diagonal/>'
-                                  "</border>")
-            code = KIND_FORMATS.get(kind, "General")
-            xml = (f'<xf numFmtId="{self.number_format(code)}" fontId="{font}" fillId="0" '
-                   f'borderId="{border}" xfId="0" applyNumberFormat="1" applyFont="1" '
-                   'applyBorder="1"/>')
-            self.cache[key] = self._append("cellXfs", "xf", xml)
-        return self.cache[key]
-
-    def dxf_format(self, dxf_id: str | None) -> str | None:
-        """The number format of a table column's dataDxfId (its format for new rows)."""
-        if dxf_id is None or self._section("dxfs") is None:
-            return None
-        dxfs = self._items("dxfs", "dxf")
-        m = int(dxf_id) < len(dxfs) and re.search(r"<numFmt\b[^>]*>", dxfs[int(dxf_id)])
-        return _attrs(m[0]).get("formatCode") if m else None
-
-
-# ------------------------------------------------------------------------- the writer
 @dataclass
 class _Sheet:
     name: str
