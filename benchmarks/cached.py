@@ -28,7 +28,7 @@ def mark_built(target: Path) -> None:
     target.with_name(target.name + ".built-by").write_text(fingerprint() + "\n")
 
 
-def compile_package() -> None:
+def compile_package(root: Path | None = None) -> None:
     """Compile pyfuncs' bytecode once, before any timed run, as an installed package has
     it (pip compiles it on install; Python writes it on first import). Machines that set
     PYTHONDONTWRITEBYTECODE (this one does) never write it for an editable install, and
@@ -36,4 +36,4 @@ def compile_package() -> None:
     a refresh that the read-floor contenders, installed packages, never pay."""
     import compileall
 
-    compileall.compile_dir(str(ROOT / "pyfuncs"), quiet=1)
+    compileall.compile_dir(str((root or ROOT) / "pyfuncs"), quiet=1)

@@ -5,6 +5,11 @@ in the same run, each run a whole fresh process so peak memory is its own.
 
     python benchmarks/refresh.py --invoices 100000            # medians of 5 runs
     python benchmarks/refresh.py --invoices 10000 --runs 3
+    python benchmarks/refresh.py --also /path/to/older/checkout   # before and after, one run
+
+``--also`` times the refresh of another checkout of the package (an older commit, say) in
+the same run, each of its runs right after one of this checkout's, so that a change is
+measured against what it replaced under the same machine load.
 
 The workbook comes from `facturier demo --invoices N --no-run` (the demo's generator)
 and is cached under benchmarks/out/.
@@ -75,11 +80,16 @@ def workbook_for(invoices: int, today: date) -> Path:
     return target
 
 
-def run_once(code: str, source: Path, today: date) -> dict[str, float]:
+def run_once(code: str, source: Path, today: date, package: Path | None = None
+             ) -> dict[str, float]:
+    """One fresh process running ``code`` on a copy of ``source``; ``package``: the
+    checkout whose pyfuncs it imports (default: this one's)."""
     work = source.with_name("run-" + source.name)
     shutil.copyfile(source, work)  # every run starts from the same file
+    # the checkout named first on the path, whatever an editable install points at
+    prelude = f"import sys; sys.path.insert(0, {str(package or HERE.parent)!r})\n" + PRELUDE
     try:
-        done = subprocess.run([sys.executable, "-c", PRELUDE + code + EPILOGUE, str(work),
+        done = subprocess.run([sys.executable, "-c", prelude + code + EPILOGUE, str(work),
                                today.isoformat()], capture_output=True, text=True, check=True)
     finally:
         for leftover in work.parent.glob("run-*"):
@@ -94,8 +104,12 @@ def main() -> None:
     p.add_argument("--baseline-runs", type=int, default=None,
                    help="runs of openpyxl load + save (default: --runs; ~100 s each at 100k)")
     p.add_argument("--date", default="2026-11-23", help="the demo's today")
+    p.add_argument("--also", type=Path, default=None,
+                   help="another checkout of the package whose refresh is timed alongside")
     args = p.parse_args()
     compile_package()
+    if args.also:
+        compile_package(args.also)
     today = date.fromisoformat(args.date)
     source = workbook_for(args.invoices, today)
     size_mb = source.stat().st_size / 1e6
@@ -105,14 +119,23 @@ def main() -> None:
         runs = args.runs
         if name.startswith("openpyxl") and args.baseline_runs:
             runs = args.baseline_runs
-        samples = []
+        samples, others = [], []
+        other = args.also if name.startswith("refresh") else None
         for i in range(runs):
             t = time.perf_counter()
             samples.append(run_once(code, source, today))
             print(f"  {name}: run {i + 1}/{runs} {samples[-1]['seconds']:.2f} s "
                   f"(wall {time.perf_counter() - t:.1f} s)", flush=True)
+            if other is not None:
+                others.append(run_once(code, source, today, other))
+                print(f"  {name} of {other}: run {i + 1}/{runs} "
+                      f"{others[-1]['seconds']:.2f} s", flush=True)
         results[name] = {"median_s": statistics.median(s["seconds"] for s in samples),
                          "peak_mb": max(s["peak_mb"] for s in samples), "runs": runs}
+        if others:
+            results[f"{name} of {other}"] = {
+                "median_s": statistics.median(s["seconds"] for s in others),
+                "peak_mb": max(s["peak_mb"] for s in others), "runs": runs}
     refresh = results["refresh (facturier check)"]["median_s"]
     baseline = results["openpyxl load + save"]["median_s"]
     floor = min(results["read floor: python-calamine"]["median_s"],
@@ -123,6 +146,10 @@ def main() -> None:
               f"({r['runs']} runs)")
     print(f"\nrefresh vs openpyxl load + save: {baseline / refresh:.1f}x faster (target >= 20x)")
     print(f"refresh vs read floor (fastest reader): {refresh / floor:.2f}x (target <= 1.5x)")
+    if args.also:
+        before = results[f"refresh (facturier check) of {args.also}"]["median_s"]
+        print(f"refresh of {args.also}: {before:.2f} s; this checkout: {refresh:.2f} s "
+              f"({(refresh - before) / before:+.1%})")
     print(f"refresh peak memory: {results['refresh (facturier check)']['peak_mb']:.0f} MB "
           "(target <= 1024 MB)")
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 from pyfuncs.adapters import xlsx_read as R
 from pyfuncs.adapters.journal import workbook_lock
-from pyfuncs.adapters.xlsx_write import FIRST_DATA_ROW, KIND_FORMATS, Styled
+from pyfuncs.adapters.xlsx_styles import KIND_FORMATS
+from pyfuncs.adapters.xlsx_write import FIRST_DATA_ROW
+from pyfuncs.adapters.xlsx_xml import Styled
 from pyfuncs.domain import schema as S
 
 # The xlwings attributes this adapter uses, by class (checked by tests/excel).

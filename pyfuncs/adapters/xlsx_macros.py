@@ -13,14 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from pyfuncs.adapters.xlsx_write import (
-    REL,
-    PackageError,
-    WorkbookWriter,
-    _Blob,
-    _insert_before,
-    _rels_name,
-)
+from pyfuncs.adapters.xlsx_package import REL, _insert_before, _rels_name
+from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.adapters.zip_package import Blob as _Blob
+from pyfuncs.adapters.zip_package import PackageError
 
 VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 VML_REL = f"{REL}/vmlDrawing"

@@ -21,15 +21,14 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from itertools import compress, groupby, islice, repeat
-from operator import eq, ge, is_, itemgetter, le, not_
 from typing import cast
 
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.kpis import receivable_kpis
+from pyfuncs.domain.lateness import late_days, settle_day, settled_on, with_credits
 from pyfuncs.domain.money import ZERO, to_cents
 
 Columns = Mapping[str, Sequence[object]]
@@ -56,7 +55,7 @@ def bucket_of(days_past_due: int, bounds: Sequence[int]) -> int:
     """0 = not yet due; i = the i-th bound reached; len(bounds)+1 = beyond the last."""
     if days_past_due <= 0:
         return 0
-    return 1 + bisect_right([b + 0 for b in bounds], days_past_due - 1)
+    return 1 + bisect_right(bounds, days_past_due - 1)
 
 
 @dataclass(frozen=True)
@@ -207,12 +206,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                                                                   invoices["issue_date"]))
                   if number and issue is not None and issue <= as_of and status != "draft"]  # type: ignore[operator]
     known_numbers = list(map(numbers.__getitem__, known_rows))
-    # each known number as ``issued`` keys it: text (the usual case) folded by C-level maps
-    texts = set(map(type, known_numbers)) <= {str}
-    if texts:
-        keys = list(map(str.casefold, map(str.strip, cast("list[str]", known_numbers))))
-    else:
-        keys = [n.strip().casefold() if n.__class__ is str else str(n) for n in known_numbers]
+    keys = list(map(_fold_number, known_numbers))
     issued: dict[str, int] = dict(zip(keys, known_rows))
 
     # Credit notes applied to an invoice: the invoice's credit, and where their payments go
@@ -220,23 +214,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     credit, redirects, credit_days = _applied_credit_notes(invoices, totals, issued)
     pay_to = {**issued, **redirects} if redirects else issued
 
-    # The invoice row each payment counts for: a number paid as an invoice has it typed
-    # finds it in ``row_of`` (typed number -> pay_to[its key], one C-level map); the few
-    # others (empty, spelled otherwise, not issued by the date) are folded one by one.
-    if texts and len(issued) == len(known_rows):
-        # every known number has its own key, so each typed one is its own row's (the
-        # usual book): no look-up to make, but the applied credit notes' redirections
-        row_of = dict(zip(known_numbers, known_rows))
-        for key, j in redirects.items():
-            row_of[numbers[issued[key]]] = j
-    else:
-        folded = dict(zip(known_numbers, keys))  # number as typed -> its key
-        row_of = dict(zip(folded, map(pay_to.__getitem__, folded.values())))
-    pay_numbers = payments["invoice"]
-    rows_paid = list(map(row_of.get, pay_numbers, repeat(-1)))
-    for k in compress(range(len(rows_paid)), map(eq, rows_paid, repeat(-1))):
-        number = pay_numbers[k]
-        rows_paid[k] = pay_to.get(_fold_number(number), -1) if number else -1
+    # The invoice row each payment counts for, or -1: none issued by the date.
+    rows_paid = [pay_to.get(_fold_number(number), -1) if number else -1
+                 for number in payments["invoice"]]
     completion, unapplied, last_payment, received = _counted_payments(
         payments, rows_paid, invoices["client"], as_of, len(totals))
 
@@ -253,70 +233,33 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     dispute_col = invoices.get("dispute") or [None] * len(totals)
     # per day, for the KPIs: issued (total incl. VAT) and received on invoices
     issued_total: dict[date, Decimal] = {}
-    issued_on = issued_total.get
-    credit_of = credit.get
-    # invoice row -> the day it was settled, for the late averages: only a day in their
-    # window counts, so older settlements are not recorded
+    # invoice row -> the day its payments first covered it, for the late averages
     settled: dict[int, date] = {}
-    since = as_of - LATE_WINDOW
     # the reader gives a date column dates or None (a bad cell is a finding, left empty)
     issue_dates = cast("Sequence[date | None]", invoices["issue_date"])
     due_dates = cast("Sequence[date | None]", invoices["due_date"])
     inv_clients = invoices["client"]
-    rate_on: dict[str, Decimal | None] = {}  # currency -> its rate at the date
-    bucket_on: dict[int, int] = {}  # days past due -> bucket
     rows_issued = list(issued.values())
     issued_totals = list(map(totals.__getitem__, rows_issued))
-    # Issued per day, total and count: invoices come in date order mostly, so summed per
-    # run of one day (C-level) and the runs added up (exact: sums of amounts in cents).
-    issued_count: dict[date, int] = {}
-    for day, run in groupby(zip(map(issue_dates.__getitem__, rows_issued), issued_totals),
-                            itemgetter(0)):
-        amounts = list(map(itemgetter(1), run))
-        issued_total[day] = issued_on(day, ZERO) + sum(amounts, ZERO)
-        issued_count[day] = issued_count.get(day, 0) + len(amounts)
+    issued_count: dict[date, int] = defaultdict(int)
+    for i, total in zip(rows_issued, issued_totals):
+        issued_on = cast(date, issue_dates[i])  # an issued invoice has its date (known_rows)
+        issued_total[issued_on] = issued_total.get(issued_on, ZERO) + total
+        issued_count[issued_on] += 1
     # every invoice paid at the date is an issued one
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
         if pays is None:
             got = ZERO
             open_amount = total
-        elif len(pays) == 1:  # the usual case: one transfer
-            when, got = pays[0]
-            open_amount = total - got
-            if when > since and got >= total > 0 and i not in credit_days:
-                settled[i] = when
-        elif len(pays) == 2:  # next most usual: _settle_day inlined, its sums reused
-            (day1, amount1), (day2, amount2) = pays
-            first = ZERO + amount1
-            got = first + amount2
-            open_amount = total - got
-            # the day payments first covered the total (credit notes: below); one of
-            # these days, so not looked for when both were too old to count
-            if total > 0 and i not in credit_days and (day1 > since or day2 > since):
-                # _settle_day's rule: each day's total counts, its payments together
-                if day1 == day2:
-                    if got >= total:
-                        settled[i] = day1
-                elif day1 < day2:
-                    if first >= total:
-                        settled[i] = day1
-                    elif got >= total:
-                        settled[i] = day2
-                elif ZERO + amount2 >= total:
-                    settled[i] = day2
-                elif got >= total:
-                    settled[i] = day1
         else:
-            got = ZERO
-            for _, amount in pays:
-                got += amount
+            got = sum((amount for _, amount in pays), ZERO)
             open_amount = total - got
-            if total > 0 and i not in credit_days:  # (as above)
-                on = _settle_day(pays, total)
+            if total > 0 and i not in credit_days:  # (credit notes: below)
+                on = settle_day(pays, total)
                 if on is not None:
                     settled[i] = on
-        credited = credit_of(i)
+        credited = credit.get(i)
         if credited is not None:
             open_amount += credited
         if not open_amount:
@@ -325,9 +268,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         due = cast(date, due_dates[i] or issue_dates[i])  # an issued invoice has its date
         days = (as_of - due).days
         cur = str(cur_col[i] or currency).upper()
-        rate = rate_on.get(cur, conv)  # ``conv``: not asked yet (one rate per currency)
-        if rate is conv:
-            rate = rate_on[cur] = conv.rate(cur, as_of)
+        rate = conv.rate(cur, as_of)
         if rate is None:
             findings.append(Finding(
                 "AGING-RATE", WARNING, sheet, rows[i], "", str(numbers[i]),
@@ -337,15 +278,13 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                 "Ajouter le taux dans la feuille Taux." if lang == "fr" else
                 "Add the rate to the Taux sheet."))
             rate = Decimal(1)
-        base = to_cents(open_amount * cast(Decimal, rate))  # ``conv`` replaced above
-        b = bucket_on.get(days)
-        if b is None:
-            b = bucket_on[days] = bucket_of(days, bounds)
+        base = to_cents(open_amount * rate)
+        b = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
         items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
                               due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO))
-        cb = balances.get(client) or balance_of(client)
+        cb = balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
         if disputed:
@@ -355,15 +294,19 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     for client, amount in unapplied.items():
         if amount:
             balance_of(client).unapplied += amount
-    for who, day in last_payment.items():
+    for who, paid_on in last_payment.items():
         if who in balances:
-            balances[who].last_payment = day
+            balances[who].last_payment = paid_on
 
     if credit_days:
-        with_credits = _with_credits({i: pays for i in credit_days if (pays := completion[i])},
-                                     credit_days)
-        settled.update(settled_on(totals, issued, {i: with_credits[i] for i in credit_days}))
-    late_days = _late_averages(invoices, settled, as_of, balances)
+        credited_too = with_credits(
+            {i: pays for i in credit_days if (pays := completion[i])}, credit_days)
+        settled.update(settled_on(totals, issued, {i: credited_too[i] for i in credit_days}))
+    late_by_client = late_days(invoices, settled, as_of)
+    for client, lates in late_by_client.items():
+        if client in balances:
+            balances[client].avg_days_late = to_cents(Decimal(sum(lates)) / len(lates))
+    late_everyone = [late for lates in late_by_client.values() for late in lates]
     if reminders:
         latest: dict[object, date] = {}
         for day, who, level, sent in zip(cast("Sequence[date | None]", reminders["date"]),
@@ -380,7 +323,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     result = AgedBalance(as_of, currency, bucket_labels(bounds, lang), bounds, ordered, items,
                          {}, findings)
     invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
-    result.kpis = receivable_kpis(invoiced, received, result, reminders, late_days)
+    result.kpis = receivable_kpis(invoiced, received, result, reminders, late_everyone)
     return result
 
 
@@ -402,60 +345,26 @@ def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequ
     completion: list[list[tuple[date, Decimal]] | None] = [None] * n_rows
     unapplied: dict[str, Decimal] = defaultdict(Decimal)
     received: dict[date, Decimal] = {}
-    if not _in_date_order(days) or any(map(is_, amounts, repeat(None))):
-        last_payment: dict[object, date] = {}
-        for day, client, i, amount in zip(days, clients, rows_paid, amounts):
-            if day is None or amount is None or day > as_of:
-                continue
-            if i >= 0:
-                who = inv_clients[i]
-                pays = completion[i]
-                if pays is None:
-                    completion[i] = [(day, amount)]
-                else:
-                    pays.append((day, amount))
-                received[day] = received.get(day, ZERO) + amount
-            else:
-                who = client or ""
-                unapplied[str(who)] += amount
-            if who:
-                seen = last_payment.get(who)
-                if seen is None or day > seen:
-                    last_payment[who] = day
-        return completion, unapplied, last_payment, received
-    # A register kept in date order (the usual one): the payments that count are the
-    # first ``end``; a client's latest payment is its last one (a dict keeps the last
-    # value per key); the payments of one day are a run, summed in C.
-    # (every day and amount present: the branch above takes the others)
-    in_order, present = cast("Sequence[date]", days), cast("Sequence[Decimal]", amounts)
-    end = bisect_right(in_order, as_of)
-    rows_paid, in_order, present = rows_paid[:end], in_order[:end], present[:end]
-    for i, day, amount, client in zip(rows_paid, in_order, present, clients):
+    last_payment: dict[object, date] = {}
+    for day, client, i, amount in zip(days, clients, rows_paid, amounts):
+        if day is None or amount is None or day > as_of:
+            continue
         if i >= 0:
+            who = inv_clients[i]
             pays = completion[i]
             if pays is None:
                 completion[i] = [(day, amount)]
             else:
                 pays.append((day, amount))
+            received[day] = received.get(day, ZERO) + amount
         else:
-            unapplied[str(client or "")] += amount
-    applied = list(map(ge, rows_paid, repeat(0)))
-    who = list(map([*inv_clients, None].__getitem__, rows_paid))  # -1: set below
-    for k in compress(range(end), map(not_, applied)):
-        who[k] = clients[k] or ""
-    last_payment = dict(zip(compress(who, who), compress(in_order, who)))
-    for day, run in groupby(compress(zip(in_order, present), applied), itemgetter(0)):
-        received[day] = received.get(day, ZERO) + sum(map(itemgetter(1), run), ZERO)
+            who = client or ""
+            unapplied[str(who)] += amount
+        if who:
+            seen = last_payment.get(who)
+            if seen is None or day > seen:
+                last_payment[who] = day
     return completion, unapplied, last_payment, received
-
-
-def _in_date_order(days: Sequence[object]) -> bool:
-    """Every day present and none before the one above it."""
-    try:
-        return not any(map(is_, days, repeat(None))) and \
-            all(map(le, days, islice(days, 1, None)))  # type: ignore[arg-type]
-    except TypeError:  # a date next to a datetime, or something else
-        return False
 
 
 def _applied_credit_notes(invoices: Columns, totals: Sequence[Decimal],
@@ -503,76 +412,6 @@ def _fold(value: object) -> object:
 def _fold_number(number: object) -> str:
     """How ``issued`` keys a number."""
     return number.strip().casefold() if isinstance(number, str) else str(number or "")
-
-
-def _with_credits(completion: Mapping[int, list[tuple[date, Decimal]]],
-                  credit_days: Mapping[int, list[tuple[date, Decimal]]]
-                  ) -> Mapping[int, list[tuple[date, Decimal]]]:
-    """Payments and applied credit notes together: a credit note settles like a payment
-    on its issue date (not merged into ``completion``, which the KPIs count as cash)."""
-    if not credit_days:
-        return completion
-    merged = dict(completion)
-    for i, credits in credit_days.items():
-        merged[i] = [*completion.get(i, ()), *credits]
-    return merged
-
-
-# The late averages count the invoices settled in the 12 months up to the date.
-LATE_WINDOW = timedelta(days=365)
-
-
-def _late_averages(invoices: Columns, settled: Mapping[int, date], as_of: date,
-                   balances: dict[str, ClientBalance]) -> list[int]:
-    """Average days late of the invoices settled in the 12 months up to the date, per
-    client; returns every such invoice's days late (the dashboard's average)."""
-    since = as_of - LATE_WINDOW
-    sums: dict[str, list[int]] = defaultdict(list)
-    due_dates, issue_dates, clients = (invoices["due_date"], invoices["issue_date"],
-                                       invoices["client"])
-    everyone: list[int] = []
-    by_client: dict[object, list[int]] = defaultdict(list)  # str() once per client, below
-    for i, day in settled.items():
-        if since < day <= as_of:
-            late = (day - (due_dates[i] or issue_dates[i])).days  # type: ignore[operator]
-            if late < 0:  # noqa: PLR1730 - max(late, 0) without its call, 70k times a year
-                late = 0
-            by_client[clients[i]].append(late)
-            everyone.append(late)
-    for client, days in by_client.items():
-        sums[str(client)] += days
-    for client, days in sums.items():
-        if client in balances:
-            balances[client].avg_days_late = to_cents(Decimal(sum(days)) / len(days))
-    return everyone
-
-
-def _settle_day(pays: list[tuple[date, Decimal]], total: Decimal) -> date | None:
-    """The first day at whose end the (day, amount) pairs paid so far reach ``total``: a
-    day counts with all its payments (a refund the same day included), whatever their
-    order in the register."""
-    running = ZERO
-    day: date
-    for day, run in groupby(sorted(pays, key=itemgetter(0)), itemgetter(0)):
-        for _, amount in run:
-            running += amount
-        if running >= total:
-            return day
-    return None
-
-
-def settled_on(totals: Sequence[Decimal], issued: Mapping[str, int],
-               completion: Mapping[int, list[tuple[date, Decimal]]]) -> dict[int, date]:
-    """Invoice index -> the date its payments first covered its total."""
-    out: dict[int, date] = {}
-    for i, pays in completion.items():
-        total = totals[i]
-        if total <= 0:
-            continue
-        on = _settle_day(pays, total)
-        if on is not None:
-            out[i] = on
-    return out
 
 
 def _mark_incomplete(balances: dict[str, ClientBalance],

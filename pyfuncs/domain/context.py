@@ -12,13 +12,13 @@ after ``strip().casefold()``, like SUMIFS.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import accumulate, compress, count, repeat
 from operator import and_, eq, ne
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from pyfuncs.domain.computed import compute_all
 from pyfuncs.domain.findings import Finding
@@ -44,13 +44,8 @@ class TableView(Protocol):
     def cell(self, key: str, row: int) -> str: ...
 
 
-_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
-
-
 def norm(value: object) -> str:
     """The key a SUMIFS criterion would match: trimmed, case-insensitive ('' if empty)."""
-    if value.__class__ is str:
-        return value.strip().casefold()
     return "" if value is None else str(value).strip().casefold()
 
 
@@ -65,8 +60,6 @@ def fold_label(value: object) -> str:
 
 
 def text(value: object) -> str:
-    if value.__class__ is str:
-        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -135,15 +128,7 @@ class Ctx:
         """A column as matching keys (``norm`` of each value), built once per run."""
         memo = self._keys.get((table, key))
         if memo is None:
-            values = self.col(table, key)
-            try:  # texts and empty cells, the usual case: folded by C loops
-                # (typed as texts: anything else raises TypeError in str.strip)
-                texts = cast("Iterator[str]", map(_EMPTY.get, values, values))
-                memo = list(map(str.casefold, map(str.strip, texts)))
-            except TypeError:  # a number or a date among them
-                memo = [v.strip().casefold() if v.__class__ is str else norm(v)
-                        for v in values]
-            self._keys[(table, key)] = memo
+            memo = self._keys[(table, key)] = list(map(norm, self.col(table, key)))
         return memo
 
     def resolve(self, refs: list[Any], table: str, key: str,
@@ -292,13 +277,8 @@ class Ctx:
     def inv_spaced(self) -> dict[str, int]:
         """For the invoice numbers with inner whitespace (rare): the number without any
         ('fac 2026-7' -> 'fac2026-7', see ``loose``) -> its index in ``inv_first``, the
-        first in that dict's order. Empty at once when no number holds whitespace: only
-        the space is both whitespace and printable, so one C scan of the numbers
-        joined decides it."""
+        first in that dict's order."""
         first = self.inv_first
-        joined = "|".join(first)
-        if " " not in joined and joined.isprintable():
-            return {}
         out: dict[str, int] = {}
         for key, i in first.items():
             if len(key.split()) > 1:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import cast
 
 from pyfuncs.adapters.workbook_file import Writer
-from pyfuncs.adapters.xlsx_write import Styled
+from pyfuncs.adapters.xlsx_xml import Styled
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.aging import AgedBalance
 from pyfuncs.domain.checks import (

@@ -19,7 +19,7 @@ import xlsxwriter
 
 from pyfuncs.adapters.paths import macro_sources
 from pyfuncs.adapters.vba_project import buttons_project
-from pyfuncs.adapters.xlsx_write import header_width, is_wide
+from pyfuncs.adapters.xlsx_print import header_width, is_wide
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.computed import compute_all, rows_to_columns
 

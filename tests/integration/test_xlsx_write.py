@@ -489,7 +489,7 @@ def test_a_new_row_built_in_one_pass_is_what_the_cell_by_cell_edits_write(
     (still used over a row the sheet has) are the reference, value kind by value kind."""
     from datetime import datetime
 
-    from pyfuncs.adapters.xlsx_write import _merge_row
+    from pyfuncs.adapters.xlsx_rows import _merge_row
     path = tmp_path / "book.xlsx"
     build_workbook(path, today=date(2026, 11, 23))
     writer = WorkbookWriter(path)

@@ -10,62 +10,26 @@ from datetime import date
 from decimal import Decimal as D
 from types import SimpleNamespace
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from stdnum import luhn
-from stdnum.exceptions import ValidationError
 from stdnum.fr import siren, siret, tva
 
-from pyfuncs.adapters.cells import BAD
 from pyfuncs.domain.checks import ids as checks_ids
 from pyfuncs.domain.checks import leaks as checks_leaks
 from pyfuncs.domain.checks import numbering as checks_numbering
 from pyfuncs.domain.checks import payments as checks_payments
-from pyfuncs.domain.checks import quotes as checks_quotes
 from pyfuncs.domain.checks import vat as checks_vat
-from pyfuncs.domain.context import Ctx, Grouped, first_index, fold_label, loose, norm, text
-from pyfuncs.domain.money import CENT
-
-DIGITS = st.text("0123456789", min_size=0, max_size=16)
-ID_CHARS = st.text("0123456789FR .-٣", min_size=0, max_size=16)
+from pyfuncs.domain.context import Ctx, Grouped, first_index, loose, norm, text
 
 
-def _stdnum(module, value: str) -> str | None:
-    try:
-        return module.validate(value)
-    except ValidationError:
-        return None
-
-
-@settings(max_examples=3000, deadline=None)
-@given(DIGITS)
-def test_luhn_is_stdnum_luhn(digits: str) -> None:
-    if digits:
-        assert checks_ids._luhn(digits) == luhn.is_valid(digits)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(ID_CHARS, DIGITS)
-def test_fast_identifier_paths_agree_with_stdnum(value: str, digits: str) -> None:
-    """A fast path answers only for a valid number, and then as stdnum does."""
-    key = f"{(12 + 3 * (int(digits[:9] or 0) % 97)) % 97:02d}"
-    for module, candidate in ((siren, value), (siren, digits), (siret, value),
-                              (siret, digits), (siret, "356000000" + digits[:5]),
-                              (tva, value), (tva, "FR" + digits[:11]),
-                              (tva, "FR" + key + digits[:9]),
-                              (tva, "FR" + key + "000" + digits[:6])):
-        fast = checks_ids._FAST[module](candidate)
-        if fast is not None:
-            assert fast == _stdnum(module, candidate)
-
-
-def test_fast_paths_accept_the_usual_numbers() -> None:
+def test_the_usual_french_numbers_are_valid_as_stdnum_compacts_them() -> None:
     assert checks_ids._validate(siren, "732829320") == ("732829320", None)
-    assert checks_ids._fast_siren("732829320") == "732829320"
-    assert checks_ids._fast_siret("73282932000074") == "73282932000074"
-    assert checks_ids._fast_tva("FR44732829320") == "44732829320"
-    assert checks_ids._fast_tva(checks_ids.french_vat_for("732829320")) == \
+    assert checks_ids._validate(siret, "73282932000074") == ("73282932000074", None)
+    assert checks_ids._validate(tva, "FR44732829320") == ("44732829320", None)
+    assert checks_ids._validate(tva, checks_ids.french_vat_for("732829320"))[0] == \
         tva.validate(checks_ids.french_vat_for("732829320"))
+    number, exc = checks_ids._validate(siren, "732829321")
+    assert number is None and type(exc).__name__ == "InvalidChecksum"
 
 
 # ---------------------------------------------------------------- lookups and filters
@@ -152,119 +116,3 @@ def test_unbilled_time_is_the_row_by_row_filter(invoice: list) -> None:
     assert list(checks_leaks._unbilled(invoice)) == [
         k for k, number in enumerate(invoice)
         if not number or number.__class__ is not str or not number.strip()]
-
-
-@given(st.lists(st.one_of(st.text(" Aé\tb", max_size=5), st.none(), st.integers(0, 2))))
-def test_label_folder_is_fold_label(labels: list) -> None:
-    fold = checks_quotes._folder(labels)
-    assert [fold(label) for label in labels] == [fold_label(label) for label in labels]
-
-
-def test_tolerance_table_is_the_product() -> None:
-    for count in range(-2, 100):
-        assert checks_quotes.tolerance(count) == CENT * max(1, count)
-
-
-# ---------------------------------------------------------------- quote lines (perf-checks2)
-ODD = st.one_of(st.none(), st.just(BAD), st.text(" aA1.", max_size=3),
-                st.sampled_from([1, True, 1.0, 0, D("1.0"), D("1.00"), D("0.2"), "1", " 1"]))
-
-
-@given(st.lists(st.tuples(st.integers(-1, 4), ODD), max_size=30))
-def test_single_label_match_is_what_each_versions_lines_find(rows: list) -> None:
-    owner, labels = [o for o, _ in rows], [label for _, label in rows]
-    once, repeated = checks_quotes._single_label_match(owner, labels)
-    groups = Grouped(owner, 5)
-    for j in range(-1, 5):
-        exact = checks_quotes._Lines(labels, groups.members(j)).exact if j >= 0 else None
-        for label in labels + ["absent", None]:
-            if exact is None:
-                continue
-            found = exact.get(label)
-            assert once.get((j, label), -1) == (found[0] if found and len(found) == 1 else -1)
-            assert ((j, label) in repeated) == bool(found and len(found) > 1)
-
-
-class _Everything:
-    """A set holding every pair: _lines then looks every label up in _Lines, the plain way."""
-
-    def __contains__(self, _item: object) -> bool:
-        return True
-
-    def __bool__(self) -> bool:
-        return True
-
-
-QUOTES = st.sampled_from(["D1", "D1", "D1", "d1 ", "D2", "D2", None, "", BAD])
-VERSIONS = st.sampled_from([1, 1, 1, 2, 2, 3, True, "1", None, D(1), BAD])
-CLIENTS = st.sampled_from(["C1", "C1", "C1", "c1", "C2", None, BAD])
-LABELS = st.sampled_from(["Audit", "Audit", "audit ", "Audit ", "Dev", "Dev", "Acompte 30 %",
-                          "Lancement", "Lancement – 30 %", None, 1, True, BAD])
-PRICES = st.sampled_from([D(1), D(1), D(1), D("1.0"), D(2), D(2), D(-1), D(0), None, "1", 1,
-                          BAD])
-
-
-def _table(sheet: str, rows: list[dict], keys: tuple[str, ...]) -> SimpleNamespace:
-    return SimpleNamespace(sheet=sheet, rows=list(range(2, len(rows) + 2)),
-                           cols={k: [r.get(k) for r in rows] for k in keys},
-                           labels={k: k for k in keys},
-                           cell=lambda key, row: f"{key}{row}")
-
-
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(st.fixed_dictionaries({
-           "id": st.sampled_from(["F1", "F2", "F3", "f1", None]),
-           "number": st.sampled_from(["FAC1", "FAC2", "fac1", None]),
-           "quote": QUOTES, "quote_version": VERSIONS, "client": CLIENTS,
-           "type": st.sampled_from(["invoice"] * 4 + ["credit_note", "deposit"]),
-           "status": st.sampled_from(["issued"] * 4 + ["draft", "cancelled"]),
-           "issue_date": st.sampled_from([date(2026, 1, 5), date(2026, 3, 1), None]),
-           "net": PRICES}), max_size=6),
-       st.lists(st.fixed_dictionaries({
-           "number": QUOTES, "version": VERSIONS, "client": CLIENTS,
-           "status": st.sampled_from(["accepted"] * 4 + ["superseded", "draft", None]),
-           "date": st.sampled_from([date(2026, 2, 1), None]), "net": PRICES}), max_size=6),
-       st.lists(st.fixed_dictionaries({
-           "quote": QUOTES, "version": VERSIONS, "label": LABELS, "quantity": PRICES,
-           "unit_price": PRICES, "vat_rate": PRICES}), max_size=10),
-       st.lists(st.fixed_dictionaries({
-           "invoice": st.sampled_from(["F1", "F1", "F2", "F2", "F3", " f2", None, BAD]),
-           "label": LABELS,
-           "quantity": PRICES, "unit_price": PRICES, "vat_rate": PRICES,
-           "source": st.sampled_from([None, "devis:D1"])}), max_size=12),
-       st.lists(st.fixed_dictionaries({"quote": QUOTES, "label": LABELS}), max_size=3))
-def test_quote_rule_shortcuts_report_as_the_plain_loops(invoices, quotes, qlines, lines,
-                                                        milestones) -> None:
-    """check_quotes with its shortcuts gives the findings (or the error) of the plain
-    loops: every invoice header looked at, every label looked up in its version's
-    _Lines."""
-    tables = {
-        "Factures": _table("Factures", invoices, ("id", "number", "quote", "quote_version",
-                                                  "client", "type", "status", "issue_date",
-                                                  "net", "credited")),
-        "Devis": _table("Devis", quotes, ("number", "version", "client", "status", "date",
-                                          "net")),
-        "LignesDevis": _table("LignesDevis", qlines, ("quote", "version", "label",
-                                                      "quantity", "unit_price", "vat_rate")),
-        "LignesFacture": _table("LignesFacture", lines, ("invoice", "label", "quantity",
-                                                         "unit_price", "vat_rate", "source")),
-        "Echeances": _table("Echeances", milestones, ("quote", "label")),
-    }
-
-    def outcome() -> tuple:
-        ctx = Ctx(tables, {"Factures": {}}, {}, date(2026, 11, 23))
-        try:
-            checks_quotes.check_quotes(ctx)
-        except Exception as exc:  # noqa: BLE001 - the same error both ways
-            return ctx.findings, repr(exc)
-        return ctx.findings, None
-
-    fast = outcome()
-    saved = checks_quotes._headers_to_check, checks_quotes._single_label_match
-    try:
-        checks_quotes._headers_to_check = lambda rows, *_: rows
-        checks_quotes._single_label_match = lambda *_: ({}, _Everything())
-        plain = outcome()
-    finally:
-        checks_quotes._headers_to_check, checks_quotes._single_label_match = saved
-    assert fast == plain

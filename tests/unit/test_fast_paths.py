@@ -189,7 +189,7 @@ def plain_settlements(invoices, totals, register, as_of):
             paid[int(number[1:])].append((day, amount))
     got, settled = {}, {}
     for i, pays in paid.items():
-        got[i] = pays[0][1] if len(pays) == 1 else sum((a for _, a in pays), ZERO)
+        got[i] = sum((a for _, a in pays), ZERO)
         per_day: dict[date, Dec] = defaultdict(lambda: ZERO)
         for day, amount in pays:
             per_day[day] += amount
@@ -233,9 +233,9 @@ near = st.builds(lambda k: date(2026, 1, 1) + timedelta(days=k), st.integers(0, 
          date(2026, 1, 20), False)
 def test_two_payments_settle_an_invoice_as_the_plain_rule_says(invs, pays, as_of,
                                                                 in_order) -> None:
-    """aged_balance takes a shorter road for an invoice paid in two payments (the usual
-    case after one): what it shows paid and open, and the days late it averages, are what
-    the plain rule gives, payments in date order or not, on one day or two, negative or
+    """What the aged balance shows paid and open, and the days late it averages, are what
+    the rule says (0 + each payment, as the Réglé formula sums them; settled the first day
+    whose end sees them cover the total), payments in date order or not, on one day or two, negative or
     not, before the 12-month window or in it."""
     n = len(invs)
     invoices = {"number": [f"F{k}" for k in range(n)], "client": [c for c, _, _ in invs],

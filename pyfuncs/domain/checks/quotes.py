@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import eq, is_, ne, not_
+from operator import eq
 from typing import Any
 
-from pyfuncs.domain.context import Ctx, Message, first_index, fold_label, message, norm, text
+from pyfuncs.domain.context import Ctx, Message, fold_label, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import CENT, ZERO
 
@@ -104,12 +104,7 @@ OVER_DRAFT = message("Ce brouillon porterait la facturation du devis {quote} à 
 
 def tolerance(count: int) -> Decimal:
     """A cent per invoice: partial invoices round each line to the cent."""
-    return _TOLERANCES[count] if 0 <= count < 64 else CENT * max(1, count)
-
-
-# tolerance() for the usual counts, computed once: the quote and leak rules ask it for
-# every accepted quote, and a Decimal product costs more than a list index
-_TOLERANCES = [CENT * max(1, count) for count in range(64)]
+    return CENT * max(1, count)
 
 
 def check_quotes(ctx: Ctx) -> None:
@@ -153,11 +148,9 @@ def _invoice_headers(ctx: Ctx) -> None:
     q_date = ctx.col("Devis", "date") if ctx.has("Devis") else []
     quote_keys, live, types = ctx.keys("Factures", "quote"), ctx.live, ctx.inv_type
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
-    # rows naming a quote (compress keeps the non-empty keys), not cancelled, that may
-    # give a finding (see _headers_to_check)
-    rows = [i for i in compress(range(len(quote_keys)), quote_keys) if live[i]]
-    for i in _headers_to_check(rows, quote_keys, quote_target, versions_col, clients,
-                               q_version, q_client):
+    for i in range(len(quote_keys)):
+        if not quote_keys[i] or not live[i]:  # names no quote, or cancelled
+            continue
         quote = quote_keys[i]
         quote_value = quotes[i]
         versions = quote_versions.get(quote)
@@ -168,7 +161,7 @@ def _invoice_headers(ctx: Ctx) -> None:
         target = quote_target.get(quote)
         v = versions_col[i]
         # the Devis row of the version it bills: its own, else the accepted one
-        j = versions.get(v) if v.__class__ is int else None
+        j = versions.get(v) if type(v) is int else None  # a yes/no is no version
         if j is None:
             j = target if target is not None else versions[max(versions)]
         if q_client[j] != clients[i] and norm(q_client[j]) != norm(clients[i]):
@@ -198,29 +191,6 @@ def _invoice_headers(ctx: Ctx) -> None:
                 target=q_version[target])
 
 
-def _headers_to_check(rows: list[int], quote_keys: list[str], quote_target: dict[str, int],
-                      versions: list[Any], clients: list[Any], q_version: list[Any],
-                      q_client: list[Any]) -> list[int]:
-    """The rows of ``rows`` that _invoice_headers must look at, in order. A row billing
-    its quote's accepted version, named as an int equal to that version's own int
-    version, for the quote's client as typed there, can give no finding (the version it
-    bills is then the accepted one): C loops find those, most rows. Every row if a
-    comparison raises, so that the loop meets the same data."""
-    targets = list(map(quote_target.get, map(quote_keys.__getitem__, rows), repeat(-1)))
-    mine = list(map(versions.__getitem__, rows))
-    try:  # -1 (no accepted version) reads the last Devis row: the row is kept anyway
-        theirs = list(map(q_version.__getitem__, targets))
-        settled = map(all, zip(map(ne, targets, repeat(-1)),
-                               map(is_, map(type, mine), repeat(int)),
-                               map(is_, map(type, theirs), repeat(int)),
-                               map(eq, mine, theirs),
-                               map(eq, map(q_client.__getitem__, targets),
-                                   map(clients.__getitem__, rows))))
-        return list(compress(rows, map(not_, settled)))
-    except Exception:  # noqa: BLE001 - the plain loop then meets it as it did
-        return rows
-
-
 STATUS = {"draft": ("brouillon", "draft"), "sent": ("envoyé", "sent"),
           "accepted": ("accepté", "accepted"), "refused": ("refusé", "refused"),
           "superseded": ("remplacé", "superseded")}
@@ -248,66 +218,51 @@ def _lines(ctx: Ctx) -> None:
             folded = fold_label(label)
             if folded:
                 milestones[norm(quote)].append(folded)
-    fold = _folder(ql_label)
-    # every quote line's label, folded: a folded invoice label not in it matches no line
-    # of any version, without building that version's folded labels (milestone lines)
-    all_folded = {fold(label) for label in set(ql_label)} if fold is not fold_label else \
-        {fold_label(label) for label in ql_label}
     catalogue: dict[int, _Lines] = {}
 
-    def lines_of_version(j: int) -> _Lines:
+    def lines_of(j: int) -> _Lines:
+        """The lines of the quote version at Devis row ``j``, by label."""
         if j not in catalogue:
-            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j), fold, all_folded)
+            catalogue[j] = _Lines(ql_label, ctx.quote_lines(j))
         return catalogue[j]
 
     quotes, quote_keys = ctx.col("Factures", "quote"), ctx.keys("Factures", "quote")
     flagged: set[int] = set()
     live, types = ctx.live, ctx.inv_type
-    billing = [i for i in compress(range(len(quote_keys)), quote_keys)
-               if live[i] and types[i] == "invoice"]
+    billing = [i for i, quote in enumerate(quote_keys)
+               if quote and live[i] and types[i] == "invoice"]
     # a quote billed by one invoice only: a lower quantity there is worth a look
     invoices_per_quote = Counter(quote_keys[i] for i in billing)
     versions_col = ctx.col("Factures", "quote_version")
     quote_versions, quote_target = ctx.quote_versions, ctx.quote_target
-    order, start = ctx.line_slices  # invoice i's lines: order[start[i]:start[i + 1]]
-    # the quote line of each (version, label as typed) when the label is once in its
-    # version: one dict for all versions, rather than one per version billed
-    same, repeated = _single_label_match(ctx.quote_line_owner, ql_label)
-    none: dict[int, int] = {}
     for i in billing:
         quote = quote_keys[i]
         v = versions_col[i]  # the version it bills: its own, else the accepted one
-        j = quote_versions.get(quote, none).get(v) if v.__class__ is int else None
+        j = quote_versions.get(quote, {}).get(v) if type(v) is int else None
         if j is None:
             j = quote_target.get(quote)
             if j is None:
                 continue
         where = (i, quotes[i], q_version[j])
-        for k in order[start[i]:start[i + 1]]:
+        for k in ctx.lines(i):
             label = l_label[k]
-            m = same.get((j, label), -1)
-            if m < 0:
-                # the version's lines by label are built only when a label repeats in it
-                # or folds to a quote line's: most lines here are deposits and milestones
-                matches = lines_of_version(j).exact.get(label) if repeated and \
-                    (j, label) in repeated else None
-                if not matches:
-                    folded = fold_label(label)
-                    if is_deposit(folded):
-                        continue
-                    matches = lines_of_version(j).folded.get(folded) \
-                        if folded in all_folded else None
-                    if not matches:
-                        if not folded.startswith(tuple(milestones.get(quote, ()))):
-                            _line(ctx, k, "label", WARNING, LABEL, where, label)
-                            flagged.add(k)
-                        continue
-                m = matches[0]
-                if len(matches) > 1:
-                    for other in matches:
-                        if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
-                            m = other
-                            break
+            matches = lines_of(j).exact.get(label)
+            if not matches:  # a deposit or its deduction copies no quote line
+                folded = fold_label(label)
+                if is_deposit(folded):
+                    continue
+                matches = lines_of(j).folded.get(folded)
+            if not matches:
+                if not folded.startswith(tuple(milestones.get(quote, ()))):
+                    _line(ctx, k, "label", WARNING, LABEL, where, label)
+                    flagged.add(k)
+                continue
+            m = matches[0]
+            if len(matches) > 1:
+                for other in matches:
+                    if ql_price[other] == l_price[k] and ql_rate[other] == l_rate[k]:
+                        m = other
+                        break
             if l_price[k] != ql_price[m] and l_price[k] is not None and \
                     ql_price[m] is not None:
                 _line(ctx, k, "unit_price", ERROR, FIELD, where, l_label[k],
@@ -330,36 +285,7 @@ def _lines(ctx: Ctx) -> None:
                 _line(ctx, k, "quantity", WARNING, LESS, where, l_label[k], ctx.num(got),
                       ctx.num(want))
 
-    def find(j: int, label: object) -> list[int] | None:
-        """lines_of_version(j).find(label), without building the version's lines for a
-        label once in it."""
-        m = same.get((j, label))
-        if m is not None:
-            return [m]
-        found = lines_of_version(j).exact.get(label) if repeated and \
-            (j, label) in repeated else None
-        if found:
-            return found
-        folded = fold_label(label)
-        return lines_of_version(j).folded.get(folded) if folded in all_folded else None
-
-    _cumulated_quantities(ctx, find, flagged)
-
-
-def _single_label_match(owner: list[int], labels: list[Any]
-                        ) -> tuple[dict[tuple[int, object], int], set[tuple[int, object]]]:
-    """The quote lines by (Devis row of their version, label as typed), as
-    ``_Lines.exact`` of each version finds them: a dict for the labels that appear once
-    in their version (-> that line), and the set of those that repeat in it (the caller
-    looks them up in ``_Lines``). A pair in neither is a label its version lacks."""
-    pairs = list(zip(owner, labels))
-    once = first_index(pairs)
-    repeated: set[tuple[int, object]] = set()
-    if len(once) < len(pairs):  # some label repeats within a version: rare
-        repeated = {pair for pair, n in Counter(pairs).items() if n > 1}
-        for pair in repeated:
-            del once[pair]
-    return once, repeated
+    _cumulated_quantities(ctx, lambda j, label: lines_of(j).find(label), flagged)
 
 
 def _line(ctx: Ctx, k: int, key: str, severity: str, msg: Message, where: tuple[Any, ...],
@@ -406,53 +332,18 @@ def _cumulated_quantities(ctx: Ctx, find: Callable[[int, object], list[int] | No
 
 
 class _Lines:
-    """A quote version's lines by label: exact label first (a line copied as it is, the
-    usual case, is found without folding), folded label built on the first miss.
-    ``fold``: fold_label, or a memo of it (see _folder); ``known``: when given, every
-    folded label of the quote lines, so that ``find`` can tell a label folded to none of
-    them without building the version's folded labels."""
+    """A quote version's lines by label: the label as typed first (a line copied as it
+    is), else the label with case and spacing folded."""
 
-    __slots__ = ("_folded", "exact", "fold", "known", "labels", "lines")
-
-    def __init__(self, labels: list[Any], lines: list[int],
-                 fold: Callable[[object], str] = fold_label,
-                 known: set[str] | None = None) -> None:
-        self.labels, self.lines, self.fold, self.known = labels, lines, fold, known
-        # labels differ within a version as a rule: one dict display, then the lists
-        # rebuilt in the rare version where a label repeats
-        self.exact: dict[object, list[int]] = {labels[k]: [k] for k in lines}
-        if len(self.exact) < len(lines):
-            self.exact = {}
-            for k in lines:
-                self.exact.setdefault(labels[k], []).append(k)
-        self._folded: dict[str, list[int]] | None = None
-
-    @property
-    def folded(self) -> dict[str, list[int]]:
-        if self._folded is None:
-            self._folded = defaultdict(list)
-            for k in self.lines:
-                self._folded[self.fold(self.labels[k])].append(k)
-        return self._folded
+    def __init__(self, labels: list[Any], lines: list[int]) -> None:
+        self.exact: dict[object, list[int]] = defaultdict(list)
+        self.folded: dict[str, list[int]] = defaultdict(list)
+        for k in lines:
+            self.exact[labels[k]].append(k)
+            self.folded[fold_label(labels[k])].append(k)
 
     def find(self, label: object) -> list[int] | None:
-        found = self.exact.get(label)
-        if found:
-            return found
-        folded = fold_label(label)
-        if self.known is not None and folded not in self.known:
-            return None
-        return self.folded.get(folded)
-
-
-def _folder(labels: list[Any]) -> Callable[[object], str]:
-    """fold_label memoised over the distinct labels of a column (quote lines repeat a
-    catalogue's labels across quotes); fold_label itself when a label is not text, as
-    1, 1.0 and True would share one memo entry."""
-    distinct = set(labels)
-    if not all(label.__class__ is str for label in distinct):
-        return fold_label
-    return {label: fold_label(label) for label in distinct}.__getitem__
+        return self.exact.get(label) or self.folded.get(fold_label(label))
 
 
 def is_deposit(folded_label: str) -> bool:
