@@ -533,14 +533,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(exc: Exception) -> int:
     """Known input errors -> their own one line; anything else -> one line + a log file."""
-    from pyfuncs.adapters.journal import JournalBusy
+    from pyfuncs.adapters.journal import JournalError
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
-    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, JournalBusy)):
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, JournalError)):
         print(f"facturier: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if isinstance(exc, OSError):
-        print(f"facturier: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"facturier: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
         with LOG_FILE.open("a", encoding="utf-8") as log:

@@ -192,6 +192,111 @@ class JournalConflict(JournalError):
     """A record would issue a number or bill a source twice, leave a gap or go back in time."""
 
 
+class JournalDamaged(JournalError):
+    """The journal file is not a whole SQLite database (truncated, overwritten, a bad
+    sector): numbering stops until it is restored, since a number may be lost in it."""
+
+
+class JournalFull(JournalError):
+    """The disk holding the journal is full: nothing was recorded."""
+
+
+def damaged(path: Path, detail: str) -> JournalDamaged:
+    """The one message for a journal that can no longer be read whole."""
+    check = f'sqlite3 "{path}" "PRAGMA integrity_check"'
+    return JournalDamaged(
+        f"Le journal {path} est endommagé ({detail}) : la numérotation est suspendue tant "
+        f"qu'il n'est pas restauré, car il tient les numéros déjà émis. Remettre à sa place "
+        f"la dernière copie saine de ce fichier (sauvegarde, version précédente du dossier "
+        f"partagé), sans le supprimer ni le remplacer par un journal vide ; vérifier la copie "
+        f"avec {check} (réponse attendue : ok), puis relancer.",
+        f"The journal {path} is damaged ({detail}): numbering is held until it is restored, "
+        f"since it holds the numbers already issued. Put back the last good copy of this "
+        f"file (a backup, the shared folder's previous version), never delete it or replace "
+        f"it with an empty journal; check the copy with {check} (it must answer ok), then "
+        f"run again.")
+
+
+def disk_full(path: Path) -> JournalFull:
+    return JournalFull(
+        f"Plus de place sur le disque du journal {path} : rien n'a été enregistré ; libérer "
+        f"de la place puis relancer.",
+        f"No space left on the disk of the journal {path}: nothing was recorded; free some "
+        f"space and run again.")
+
+
+def _translated(exc: sqlite3.Error, path: Path) -> BaseException:
+    """What SQLite's error means for the user: the file damaged, the disk full, or (for
+    anything else, a refused edit included) the error itself."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return damaged(path, str(exc))
+    if code == sqlite3.SQLITE_FULL:
+        return disk_full(path)
+    return exc
+
+
+class _Cursor:
+    """A cursor whose reads say which journal is damaged, as ``_Connection`` does."""
+
+    def __init__(self, cursor: sqlite3.Cursor, path: Path) -> None:
+        self._cursor = cursor
+        self._path = path
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> tuple | None:
+        try:
+            return self._cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise _translated(exc, self._path) from exc
+
+    def fetchall(self) -> list[tuple]:
+        try:
+            return self._cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise _translated(exc, self._path) from exc
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.fetchall())
+
+
+class _Connection:
+    """The SQLite connection, every error of which names the journal file when it means
+    the file is damaged or its disk full (never "DatabaseError: malformed")."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        try:
+            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _translated(exc, path) from exc
+
+    def execute(self, sql: str, args: Iterable = ()) -> _Cursor:
+        try:
+            return _Cursor(self._db.execute(sql, tuple(args)), self._path)
+        except sqlite3.Error as exc:
+            raise _translated(exc, self._path) from exc
+
+    def executemany(self, sql: str, rows: Iterable) -> _Cursor:
+        try:
+            return _Cursor(self._db.executemany(sql, rows), self._path)
+        except sqlite3.Error as exc:
+            raise _translated(exc, self._path) from exc
+
+    def rollback(self) -> None:
+        """ROLLBACK after an error; one it raises itself is not the one to report."""
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self._db.close()
+
+
 def journal_path(workbook: Path) -> Path:
     """The journal of a workbook: beside it, named after it, visible (it must be kept).
 
@@ -281,7 +386,7 @@ class Journal:
         self._in_transaction = False
         # Autocommit mode with explicit BEGIN IMMEDIATE: the write lock is taken before the
         # counters are read, so two processes can never read the same counter.
-        self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        self._db = _Connection(self.path)
         try:
             self._db.execute("PRAGMA busy_timeout = 30000")
             # WAL lets a check job read while a generation job writes. Where the file
@@ -316,7 +421,7 @@ class Journal:
         try:
             yield tx
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
         else:
             self._db.execute("COMMIT")
@@ -564,7 +669,7 @@ class Journal:
 class Transaction:
     """What a job may do inside ``Journal.transaction()``; unusable once it ends."""
 
-    def __init__(self, db: sqlite3.Connection, now: Callable[[], datetime]) -> None:
+    def __init__(self, db: _Connection, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
         self._open = True
@@ -739,7 +844,7 @@ class NewDocument(NamedTuple):
 _BATCH = 500  # host parameters per IN (...): far below SQLite's limit, few round trips
 
 
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: _Connection) -> None:
     """Create or upgrade the schema; concurrent openers wait on BEGIN IMMEDIATE."""
     if _version(db) == SCHEMA_VERSION:
         return
@@ -758,12 +863,12 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                    (str(SCHEMA_VERSION),))
     except BaseException:
-        db.execute("ROLLBACK")
+        db.rollback()
         raise
     db.execute("COMMIT")
 
 
-def _version(db: sqlite3.Connection) -> int:
+def _version(db: _Connection) -> int:
     if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
                   ).fetchone() is None:
         return 0
