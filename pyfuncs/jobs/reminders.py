@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal
+from pyfuncs.adapters.journal import Journal, journal_exists
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -57,7 +57,7 @@ from pyfuncs.domain.reminders import (
     plan_reminders,
 )
 from pyfuncs.jobs.aging import aging_of
-from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.load import journal_path, load, open_journal
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
 
@@ -272,7 +272,7 @@ def _decisions(source: WorkbookSource, sheet: str) -> dict[str, bool]:
 def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, outbox: Path | None = None,
                attach: Attach | None = None, environ: Mapping[str, str] | None = None,
                sender_factory: Callable[[SmtpSettings], SmtpSender] = SmtpSender,
-               progress: Progress = _quiet, journal: Path | None = None) -> RemindResult:
+               progress: Progress = _quiet, journal: Path | str | None = None) -> RemindResult:
     """Plan, render and preview (or send) the reminders due as of ``as_of``."""
     source = as_source(path)
     path = source.path
@@ -313,7 +313,8 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                                        if isinstance(data.settings.get("recovery_indemnity"),
                                                      Decimal) else None)
         where_journal = journal or journal_path(data)
-        book = Journal(where_journal) if (send or where_journal.exists()) else None
+        book = open_journal(data, where_journal) if (send or journal_exists(where_journal)) \
+            else None
         try:
             sent: dict[tuple[str, str], int] = {}
             if book:  # a level handed over to the owner counts as sent for the invoice

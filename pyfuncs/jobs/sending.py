@@ -17,7 +17,7 @@ from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal
+from pyfuncs.adapters.journal import Journal, journal_exists
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -37,7 +37,7 @@ from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.documents import PDF_TABLES, build_documents
-from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.load import journal_path, load, open_journal
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -110,7 +110,7 @@ class SendResult:
 def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = False,
                       outbox: Path | None = None, environ: Mapping[str, str] | None = None,
                       sender_factory: Callable[[SmtpSettings], SmtpSender] = SmtpSender,
-                      progress: Progress = _quiet, journal: Path | None = None) -> SendResult:
+                      progress: Progress = _quiet, journal: Path | str | None = None) -> SendResult:
     source = as_source(path)
     path = source.path
     result = SendResult(path, send)
@@ -125,7 +125,7 @@ def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = 
                 raise SendInputError(f"{path.name}: {err}") from None
         ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
         where = journal or journal_path(data)
-        book = Journal(where) if (send or where.exists()) else None
+        book = open_journal(data, where) if (send or journal_exists(where)) else None
         try:
             done = {invoice for (invoice, _step) in book.reminded_levels(KIND)} if book \
                 else set()

@@ -16,10 +16,10 @@ from pyfuncs.adapters.journal.errors import (
 )
 from pyfuncs.adapters.journal.lock import journal_path, lock_path, workbook_lock
 from pyfuncs.adapters.journal.sqlite import MIGRATIONS, SCHEMA_VERSION
-from pyfuncs.adapters.journal.store import GUARDS, Journal, is_url
+from pyfuncs.adapters.journal.store import GUARDS, Journal, is_url, journal_exists
 from pyfuncs.adapters.journal.transaction import Transaction
 
 __all__ = ["GUARDS", "MIGRATIONS", "PENDING", "SCHEMA_VERSION", "WRITTEN", "Entry",
            "Journal", "JournalBusy", "JournalConflict", "JournalDamaged", "JournalError",
            "JournalFull", "JournalMismatch", "JournalUnreachable", "NewDocument",
-           "Transaction", "is_url", "journal_path", "lock_path", "workbook_lock"]
+           "Transaction", "is_url", "journal_exists", "journal_path", "lock_path", "workbook_lock"]

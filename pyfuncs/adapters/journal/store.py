@@ -34,7 +34,7 @@ from typing import Self
 from pyfuncs.adapters.journal.bank import BankJournal
 from pyfuncs.adapters.journal.base import Backend
 from pyfuncs.adapters.journal.entry import Entry, entry_of
-from pyfuncs.adapters.journal.errors import JournalError
+from pyfuncs.adapters.journal.errors import JournalError, JournalMismatch
 from pyfuncs.adapters.journal.reminders import ReminderJournal
 from pyfuncs.adapters.journal.transaction import Transaction
 from pyfuncs.adapters.journal.verify import verify
@@ -47,6 +47,12 @@ GUARDS = ("documents_no_delete", "documents_no_edit", "documents_state_forward",
 def is_url(where: object) -> bool:
     """A PostgreSQL journal is named by its URL; anything else is a SQLite file."""
     return str(where).lower().startswith(("postgresql://", "postgres://"))
+
+
+def journal_exists(where: Path | str) -> bool:
+    """Whether a journal is already there: a file that exists, or a shared database (which
+    is created on purpose, and whose schema Facturier creates on first use)."""
+    return is_url(where) or Path(where).exists()
 
 
 def _utc_now() -> datetime:
@@ -179,4 +185,23 @@ class Journal(ReminderJournal, BankJournal):
         with self.transaction():
             self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (key, value))
+
+    def claim(self, owner: str, workbook: str) -> None:
+        """A shared journal serves one set of books: the first workbook to use it records
+        its owner (the seller's SIREN); a workbook of another owner is refused, naming
+        both, before anything is read or written."""
+        with self.transaction():
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('owner', ?) "
+                             "ON CONFLICT (key) DO NOTHING", (owner,))
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('first_workbook', ?) "
+                             "ON CONFLICT (key) DO NOTHING", (workbook,))
+        have, first = self.meta("owner"), self.meta("first_workbook")
+        if have != owner:
+            raise JournalMismatch(
+                f"Le journal {self.where} tient les pièces d'un autre classeur ({first}, "
+                f"vendeur {have}) ; ce classeur ({workbook}) est celui du vendeur {owner}. "
+                "Donner à chaque société sa propre base dans Paramètres › Journal.",
+                f"The journal {self.where} holds another workbook's documents ({first}, "
+                f"seller {have}); this workbook ({workbook}) is seller {owner}'s. Give each "
+                "company its own database in Paramètres › Journal.")
 
