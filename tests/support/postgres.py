@@ -93,7 +93,9 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(fsync: bool = False) -> Iterator[PostgresServer]:
+    """A running server; ``fsync`` off for the tests (a throwaway cluster), on for the
+    benchmark (the durability a real server has)."""
     bin_dir = binaries()
     if bin_dir is None:
         pytest.skip("no PostgreSQL binaries (apt-get install postgresql; .ci/run does)")
@@ -113,7 +115,8 @@ def postgres_server() -> Iterator[PostgresServer]:
                     "-A", "trust", "--no-sync", "-E", "UTF8", "--locale", "C")
         with (server.data / "postgresql.conf").open("a") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {server.port}\n"
-                       f"unix_socket_directories = '{root}'\nfsync = off\n"
+                       f"unix_socket_directories = '{root}'\n"
+                       f"fsync = {'on' if fsync else 'off'}\n"
                        "max_connections = 60\n")
         (server.data / "pg_hba.conf").write_text(
             "local all all trust\n"
