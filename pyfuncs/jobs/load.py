@@ -114,7 +114,7 @@ def open_journal(data: WorkbookData, where: Path | str | None = None) -> journal
         try:
             owner = str(data.settings.get("seller_siren") or
                         data.settings.get("seller_name") or "").strip()
-            book.claim(owner, Path(data.path).name)
+            book.claim_owner(owner, Path(data.path).name)
         except BaseException:
             book.close()
             raise

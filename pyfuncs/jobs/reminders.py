@@ -382,6 +382,10 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
     return result
 
 
+ALREADY_SENDING = ("sent or being sent by another run on the same journal (a colleague's): "
+                   "not sent twice")
+
+
 def _send_all(result: RemindResult, cfg: SmtpSettings,
               sender_factory: Callable[[SmtpSettings], SmtpSender], book: Journal,
               decisions: Mapping[str, bool]) -> None:
@@ -398,19 +402,28 @@ def _send_all(result: RemindResult, cfg: SmtpSettings,
     smtp = sender_factory(cfg)
     try:
         for k, out in enumerate(todo):
+            m = out.mailing
+            # claimed first: a colleague's run on the same journal skips it meanwhile
+            if not book.claim_sending(out.message_id, m.kind, m.record):
+                out.status, out.error = "skipped", ALREADY_SENDING
+                continue
             try:
                 smtp.send(out.message)  # type: ignore[arg-type]
             except ConnectError as err:  # unreachable or login refused: none can go now
+                book.release_sending(out.message_id)
                 for rest in todo[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("reminders not sent (%d): %s", len(todo) - k, err)
                 break
             except MailError as err:
+                book.release_sending(out.message_id)
                 out.status, out.error = "failed", str(err)
                 log.warning("reminder %s to %s not sent: %s", out.mailing.key, out.mailing.to,
                             err)
                 continue
-            m = out.mailing
+            except BaseException:  # going down before the server took it: not sent
+                book.release_sending(out.message_id)
+                raise
             # accepted: recorded before anything else can fail
             book.record_reminder(
                 out.message_id, m.kind, m.client or ",".join(m.clients),

@@ -232,6 +232,10 @@ def _compose(ctx: Ctx, docs: list, done: set[str], sender: str, renderer: Render
     return out
 
 
+ALREADY_SENDING = ("sent or being sent by another run on the same journal (a colleague's): "
+                   "not sent twice")
+
+
 def _send_all(result: SendResult, cfg: SmtpSettings,
               sender_factory: Callable[[SmtpSettings], SmtpSender], book: Journal,
               today: date) -> None:
@@ -240,19 +244,29 @@ def _send_all(result: SendResult, cfg: SmtpSettings,
     smtp = sender_factory(cfg)
     try:
         for k, out in enumerate(result.emails):
+            message_id = str(out.message["Message-ID"])
+            # claimed first: a colleague's run on the same journal skips it meanwhile
+            if not book.claim_sending(message_id, KIND, [(out.number, "send", 0)]):
+                out.status, out.error = "skipped", ALREADY_SENDING
+                continue
             try:
                 smtp.send(out.message)
             except ConnectError as err:  # unreachable or login refused: none can go now
+                book.release_sending(message_id)
                 for rest in result.emails[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("invoices not sent (%d): %s", len(result.emails) - k, err)
                 break
             except MailError as err:
+                book.release_sending(message_id)
                 out.status, out.error = "failed", str(err)
                 log.warning("invoice %s to %s not sent: %s", out.number, out.to, err)
                 continue
+            except BaseException:  # going down before the server took it: not sent
+                book.release_sending(message_id)
+                raise
             # accepted: recorded before anything else can fail
-            book.record_reminder(str(out.message["Message-ID"]), KIND, out.client, None,
+            book.record_reminder(message_id, KIND, out.client, None,
                                  recipients(out.message), str(out.message["Subject"]), today,
                                  [(out.number, "send", 0)], {"number": out.number,
                                                              "to": out.to})

@@ -140,3 +140,56 @@ def test_a_copy_of_a_copy_made_while_the_team_issues_catches_up_too(
     assert "issued 0 document(s)" in out  # person 0 billed them already
     everyone_again([*books, late])
     assert_consistent([*books, late], pg_url, 2)
+
+
+def _send(book: str, go) -> None:
+    from pyfuncs.jobs.reminders import run_remind
+    from pyfuncs.jobs.sending import run_send_invoices
+    go.wait()
+    run_send_invoices(Path(book), TODAY, send=True)
+    run_remind(Path(book), TODAY, send=True, environ={})
+
+
+def test_three_people_sending_at_once_send_each_invoice_and_each_reminder_once(
+        tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    import multiprocessing
+
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    from pyfuncs.jobs.reminders import run_remind
+    from pyfuncs.jobs.sending import run_send_invoices
+    from tests.integration.test_remind import Inbox, Server
+    from tests.integration.test_remind import workbook as remind_book
+    inbox = Inbox()
+    with Server(inbox) as server:
+        base = remind_book(tmp_path, server.port, extra_clients=6)
+        table = read_workbook(base, ["Parametres"]).tables["Parametres"]
+        keys = [str(k).casefold() for k in table.cols["key"]]
+        writer = WorkbookWriter(base)
+        writer.set_cells("Parametres", [(table.rows[keys.index("journal_path")],
+                                         table.labels["value"], pg_url)])
+        writer.commit()
+        invoices = {o.number for o in run_send_invoices(base, TODAY).emails}
+        reminders = {o.mailing.key for o in run_remind(base, TODAY, environ={}).emails
+                     if o.message is not None}
+        assert invoices and reminders
+        books = []
+        for i in range(3):
+            book = tmp_path / f"person{i}" / "Facturation.xlsx"
+            book.parent.mkdir()
+            shutil.copy2(base, book)
+            books.append(book)
+        ctx = multiprocessing.get_context("spawn")
+        go = ctx.Event()
+        senders = [ctx.Process(target=_send, args=(str(b), go)) for b in books]
+        for p in senders:
+            p.start()
+        go.set()
+        for p in senders:
+            p.join(timeout=300)
+        assert [p.exitcode for p in senders] == [0, 0, 0]
+    sent_invoices = [str(m["X-Facturier-Invoice"]).strip() for _, m in inbox.messages
+                     if m["X-Facturier-Invoice"]]
+    sent_reminders = [str(m["X-Facturier-Reminder"]).strip() for _, m in inbox.messages
+                      if m["X-Facturier-Reminder"]]
+    assert sorted(sent_invoices) == sorted(invoices)  # each once, none lost
+    assert sorted(sent_reminders) == sorted(reminders)

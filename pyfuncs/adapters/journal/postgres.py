@@ -161,6 +161,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "ALTER TABLE bank_entries ADD COLUMN suggested TEXT",
     ),
+    (
+        """CREATE TABLE sending_claims (
+            item TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            claimed_at TEXT NOT NULL)""",
+        "CREATE INDEX sending_claims_message ON sending_claims (message_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

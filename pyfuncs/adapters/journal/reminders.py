@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from pyfuncs.adapters.journal.base import Backend
 from pyfuncs.domain.register import canonical_json
+
+#: a claim older than this is taken as abandoned (its run died before sending): one SMTP
+#: conversation takes seconds, so a live sender is never overtaken
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def _item(kind: str, invoice: str, step: str, level: int | None) -> str:
+    return "\x1f".join((kind, invoice.casefold(), step, str(level)))
 
 
 class ReminderJournal:
@@ -72,3 +80,39 @@ class ReminderJournal:
         with self.transaction():
             self._db.executemany("UPDATE reminder_messages SET logged = 1 WHERE message_id = ?",
                                  [(m,) for m in message_ids])
+
+    def claim_sending(self, message_id: str, kind: str,
+                      items: Iterable[tuple[str, str, int]]) -> bool:
+        """Claim an email before it goes to the SMTP server: True when this run may send
+        it; False when one of its (invoice, step, level) was sent already or is claimed
+        by another message, less than STALE_CLAIM ago, by a colleague's run working at the
+        same moment on the same journal. Checked and claimed under the journal's write
+        lock, so two runs never both get True."""
+        items = list(items)
+        now = self._now().astimezone(UTC)
+        with self.transaction():
+            for invoice, step, level in items:
+                if self._db.execute(
+                        "SELECT 1 FROM reminded WHERE lower(invoice) = ? AND step = ? AND "
+                        "kind = ? AND level = ?",
+                        (invoice.casefold(), step, kind, level)).fetchone():
+                    return False
+            keys = [_item(kind, invoice, step, level) for invoice, step, level in items]
+            for key in keys:
+                row = self._db.execute("SELECT message_id, claimed_at FROM sending_claims "
+                                       "WHERE item = ?", (key,)).fetchone()
+                if row and row[0] != message_id and \
+                        now - datetime.fromisoformat(row[1]) < STALE_CLAIM:
+                    return False
+            self._db.executemany(
+                "INSERT INTO sending_claims (item, message_id, claimed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (item) DO UPDATE SET message_id = excluded.message_id, "
+                "claimed_at = excluded.claimed_at",
+                [(key, message_id, now.isoformat(timespec="seconds")) for key in keys])
+        return True
+
+    def release_sending(self, message_id: str) -> None:
+        """The SMTP server refused this email: its items may be claimed again."""
+        with self.transaction():
+            self._db.execute("DELETE FROM sending_claims WHERE message_id = ?", (message_id,))
+

@@ -142,6 +142,15 @@ MIGRATIONS += (
 MIGRATIONS += (
     ("ALTER TABLE bank_entries ADD COLUMN suggested TEXT",),
 )
+# An email claimed before it goes to the SMTP server, one row per (kind, invoice, step,
+# level) it carries: a colleague's run at the same moment skips it (see reminders.py).
+MIGRATIONS += (
+    ("""CREATE TABLE sending_claims (
+            item TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            claimed_at TEXT NOT NULL)""",
+     "CREATE INDEX sending_claims_message ON sending_claims (message_id)"),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -186,7 +186,7 @@ class Journal(ReminderJournal, BankJournal):
             self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (key, value))
 
-    def claim(self, owner: str, workbook: str) -> None:
+    def claim_owner(self, owner: str, workbook: str) -> None:
         """A shared journal serves one set of books: the first workbook to use it records
         its owner (the seller's SIREN); a workbook of another owner is refused, naming
         both, before anything is read or written."""
