@@ -353,3 +353,25 @@ def test_six_people_opening_a_new_shared_journal_at_the_same_second_all_get_it(
     assert [p.exitcode for p in openers] == [0] * 6  # one created the schema, all use it
     with Journal(pg_url) as journal:
         assert journal.meta("schema_version") == str(SCHEMA_VERSION)
+
+
+def test_a_statement_imported_from_two_copies_on_a_shared_journal_is_booked_once(
+        tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    from pyfuncs.jobs.bank import run_bank
+    from pyfuncs.jobs.template import build_workbook
+    from tests.integration.test_bank import FIXTURE, payments, tables
+    first = tmp_path / "a" / "Facturation.xlsx"
+    first.parent.mkdir()
+    build_workbook(first, data=tables(), settings={**clean_settings(), "journal_path": pg_url},
+                   today=TODAY)
+    second = tmp_path / "b" / "Facturation.xlsx"
+    second.parent.mkdir()
+    shutil.copy2(first, second)
+    done = run_bank(first, [FIXTURE], TODAY)
+    assert done.new == 5 and done.booked
+    again = run_bank(second, [FIXTURE], TODAY)  # a colleague with the same statement
+    assert again.new == 0 and again.known == 5 and again.booked == []
+    assert payments(second) == []  # nothing booked twice (the first copy holds them)
+    with Journal(pg_url) as journal:
+        entries = journal.bank_entries()
+    assert len(entries) == 5 and len({e["entry_key"] for e in entries}) == 5
