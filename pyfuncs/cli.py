@@ -135,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("statements", type=Path, nargs="+", metavar="STATEMENT")
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("journal", help="the journal of issued documents: move it to the "
+                       "PostgreSQL database a team shares")
+    jsub = s.add_subparsers(dest="journal_command", required=True)
+    m = jsub.add_parser("migrate", help=(
+        "copy the workbook's SQLite journal into PostgreSQL, verify its hash chain there, "
+        "and switch Paramètres › Journal to the URL; safe to rerun after an interruption"))
+    m.add_argument("workbook", type=Path)
+    m.add_argument("--to", required=True, metavar="URL",
+                   help="postgresql://USER@SERVER/DATABASE, without the password "
+                        "(FACTURIER_JOURNAL_PASSWORD, PGPASSWORD, ~/.pgpass or the keyring)")
+
     s = sub.add_parser("send-invoices", help=(
         "email the issued invoices, deposits and credit notes not sent yet, their Factur-X "
         "PDF attached (a preview of .eml files unless --send)"))
@@ -390,6 +401,22 @@ def cmd_send_invoices(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def cmd_journal(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.journal_migrate import run_journal_migrate
+    _must_exist(args.workbook)
+    result = run_journal_migrate(args.workbook, args.to)
+    if result.already:
+        print(f"{args.workbook}: already on the journal {result.target}; nothing to do.")
+        return EXIT_OK
+    c = result.copied
+    print(f"{args.workbook}: journal {result.source} copied to {result.target} "
+          f"({c.documents} document(s), {c.bank_entries} bank entr(ies), "
+          f"{c.reminder_messages} message(s) added; {result.entries} document(s) there, "
+          f"hash chain verified); Paramètres › Journal now points to it. The SQLite file "
+          f"is kept as it was, as an archive: do not issue from it any more.")
+    return EXIT_OK
+
+
 def cmd_bank(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.bank import BankInputError, run_bank
     _must_exist(args.workbook)
@@ -511,7 +538,7 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_a
             "refresh": cmd_refresh,
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
-            "bank": cmd_bank,
+            "bank": cmd_bank, "journal": cmd_journal,
             "excel-setup": cmd_excel_setup}
 
 
@@ -534,14 +561,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(exc: Exception) -> int:
     """Known input errors -> their own one line; anything else -> one line + a log file."""
-    from pyfuncs.adapters.journal import JournalBusy
+    from pyfuncs.adapters.journal import JournalError
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
-    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, JournalBusy)):
+    if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, JournalError)):
         print(f"facturier: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if isinstance(exc, OSError):
-        print(f"facturier: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"facturier: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
         with LOG_FILE.open("a", encoding="utf-8") as log:

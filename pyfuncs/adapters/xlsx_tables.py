@@ -398,6 +398,9 @@ class TableEditor(PackageEditor):
                     shutil.copy2(self.path, staged)
                 os.replace(staged, bak)
             os.replace(tmp, self.path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise _naming(exc, self.path) from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -434,6 +437,19 @@ def _cache_formula_values(path: Path, tables: list[str]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(staged, path)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise _naming(exc, path) from exc
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """An error writing a file (a full disk says no name of its own) as one naming the
+    workbook being written, which is left as it was."""
+    if exc.filename is not None:
+        return exc
+    what = exc.strerror or str(exc)
+    return type(exc)(exc.errno, f"{what} (while writing it; the workbook was left as it "
+                                "was)", str(path))

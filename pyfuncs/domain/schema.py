@@ -372,13 +372,17 @@ SETTINGS: tuple[Setting, ...] = (
             "CSV statement: date format", default="%d/%m/%Y",
             help_fr="Format Python : %d/%m/%Y pour 31/12/2026, %Y-%m-%d pour 2026-12-31.",
             help_en="Python format: %d/%m/%Y for 31/12/2026, %Y-%m-%d for 2026-12-31."),
-    Setting("journal_path", "Journal (SQLite)", "Journal (SQLite)",
-            help_fr="Vide : NOM_DU_CLASSEUR.facturier-journal.sqlite à côté du classeur. "
-                    "Chemin relatif au dossier du classeur. Registre des pièces émises : "
-                    "à sauvegarder avec le classeur.",
-            help_en="Blank: WORKBOOK_NAME.facturier-journal.sqlite beside the workbook. "
-                    "Relative to the workbook's folder. The register of issued documents: "
-                    "back it up with the workbook."),
+    Setting("journal_path", "Journal", "Journal",
+            help_fr="Vide : NOM_DU_CLASSEUR.facturier-journal.sqlite à côté du classeur "
+                    "(un poste). Un chemin : relatif au dossier du classeur. En équipe : "
+                    "l'adresse PostgreSQL sans mot de passe, postgresql://UTILISATEUR@SERVEUR"
+                    "/BASE (mot de passe : FACTURIER_JOURNAL_PASSWORD, ~/.pgpass ou le "
+                    "trousseau). Registre des pièces émises : à sauvegarder.",
+            help_en="Blank: WORKBOOK_NAME.facturier-journal.sqlite beside the workbook (one "
+                    "PC). A path: relative to the workbook's folder. For a team: the "
+                    "PostgreSQL URL without password, postgresql://USER@SERVER/DATABASE "
+                    "(password: FACTURIER_JOURNAL_PASSWORD, ~/.pgpass or the keyring). The "
+                    "register of issued documents: back it up."),
 )
 
 # --------------------------------------------------------------------------- tables

@@ -24,7 +24,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.domain import schema as S
@@ -41,7 +40,7 @@ from pyfuncs.domain.matching import (
 from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs import reconciliation as R
 from pyfuncs.jobs.aging import aging_of
-from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.load import journal_path, load, open_journal
 from pyfuncs.jobs.reconciliation import SheetRow
 
 Progress = Callable[[str], None]
@@ -185,7 +184,7 @@ def _rows(credit: Credit, reference: str, client: str, allocations: tuple[Alloca
 
 # ----------------------------------------------------------------------------- the job
 def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *,
-             progress: Progress = _quiet, journal: Path | None = None) -> BankResult:
+             progress: Progress = _quiet, journal: Path | str | None = None) -> BankResult:
     """Import the statements, book certain matches and confirmed ones, list the rest."""
     source = as_source(path)
     result = BankResult(source.path)
@@ -227,7 +226,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
         pay = data.tables["Paiements"]
         written_refs = {text(r) for r in pay.cols["reference"] if text(r)}
 
-        with Journal(journal or journal_path(data)) as book:
+        with open_journal(data, journal or journal_path(data)) as book:
             replay = [e for e in book.bank_entries("booked") if not e["logged"]]
             replay_rows = [r for e in replay for r in e["booking"]
                            if r["reference"] not in written_refs]

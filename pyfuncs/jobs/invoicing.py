@@ -18,14 +18,14 @@ import operator
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
-from pyfuncs.adapters.journal import Entry, Journal, NewDocument
+from pyfuncs.adapters.journal import Entry, Journal, NewDocument, is_url, journal_exists
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookData, WorkbookError
 from pyfuncs.domain import schema as S
@@ -43,7 +43,7 @@ from pyfuncs.domain.numbering import (
     parse_pattern,
     seed_states,
 )
-from pyfuncs.jobs.load import journal_path, load, skipped_lines
+from pyfuncs.jobs.load import journal_path, load, open_journal, skipped_lines
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
 
@@ -127,7 +127,7 @@ def series_patterns(ctx: Ctx) -> dict[str, SeriesPattern]:
 
 # ----------------------------------------------------------------------------- the job
 def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = False, preview: bool = False,
-                 progress: Progress = _quiet, journal: Path | None = None) -> GenerateResult:
+                 progress: Progress = _quiet, journal: Path | str | None = None) -> GenerateResult:
     """Issue every document due on ``day`` (see domain/invoicing.py).
 
     ``dry_run``: list them, with the numbers they would get, allocating nothing; with
@@ -143,7 +143,7 @@ def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = Fals
 
 
 def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
-              progress: Progress, journal: Path | None) -> GenerateResult:
+              progress: Progress, journal: Path | str | None) -> GenerateResult:
     path = source.path
     with source.lock():
         loaded = _load(source, day, progress)
@@ -159,25 +159,31 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
         if dry_run:
-            with (tempfile.TemporaryDirectory() as empty,  # a dry run creates no journal
-                  Journal(where if where.exists() else Path(empty) / "none.sqlite") as book):
+            # a dry run creates no journal file
+            with (tempfile.TemporaryDirectory() as empty,
+                  Journal(where if journal_exists(where) else Path(empty) / "none.sqlite")
+                  as book):
                 result.issued = _expected(book, plan.documents, patterns, ctx, result)
             if preview:
                 writer = source.writer()
                 _write_preview(writer, data, result, datetime.now())
                 writer.commit()
             return result
-        with Journal(where) as book:
+        with open_journal(data, where) as book:
             in_book = set(ctx.keys("Factures", "number"))  # norm of each, built once
             in_book.discard("")
             in_book |= set(damage(ctx).numbers)  # in the sheet, though not read whole
             pending = book.pending()
-            replay = [e for e in pending if norm(e.number) not in in_book]
+            # A shared journal also holds what the team issued from the workbook since
+            # this copy was read: written into it too, so every copy shows every document.
+            known = book.entries() if is_url(where) else pending
+            replay = [e for e in known if norm(e.number) not in in_book]
             # refused now, before any number is allocated, if Excel holds the file
             writer = source.writer()
             progress("number")
             time_rows: dict[str, list[int]] = {}  # time entries this run bills, by key
-            entries = _record(book, plan.documents, patterns, ctx, data, result, time_rows)
+            entries = _record(book, plan.documents, patterns, ctx, data, result, time_rows,
+                              replay)
             todo = replay + entries
             progress("write")
             _apply(writer, data, ctx, todo, time_rows)
@@ -269,10 +275,14 @@ def _expected(book: Journal, docs: list[Document], patterns: dict[str, SeriesPat
 
 def _record(book: Journal, docs: list[Document], patterns: dict[str, SeriesPattern],
             ctx: Ctx, data: WorkbookData, result: GenerateResult,
-            time_rows: dict[str, list[int]] | None = None) -> list[Entry]:
+            time_rows: dict[str, list[int]] | None = None,
+            replay: Iterable[Entry] = ()) -> list[Entry]:
     """Allocate and record the documents; ``time_rows`` receives the sheet rows of the
-    time entries they bill, by key (so writing them needs no index of every entry)."""
+    time entries they bill, by key (so writing them needs no index of every entry).
+    ``replay``: entries about to be written too, whose row refs are taken."""
     ids = _IdMaker(ctx.col("Factures", "id"), ctx.keys("Factures", "id"))
+    for e in replay:
+        ids.reserve(text((e.content.get("write") or {}).get("row", {}).get("id")))
     new: list[NewDocument] = []
     with book.transaction() as tx:
         for key, state in _seeds(ctx, patterns).items():
@@ -327,6 +337,15 @@ class _IdMaker:
         self.next = max(map(int, same), default=0) + 1
         self.taken = set(keys)
         self.taken.discard("")
+
+    def reserve(self, ref: str) -> None:
+        """A ref another row is about to take (a document replayed from the journal)."""
+        if not ref:
+            return
+        self.taken.add(norm(ref))
+        m = _ID.fullmatch(ref)
+        if m and m[1] == self.prefix:
+            self.next = max(self.next, int(m[2]) + 1)
 
     def __call__(self) -> str:
         while True:

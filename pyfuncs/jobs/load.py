@@ -92,23 +92,47 @@ def leak_days(settings: dict[str, object]) -> int:
     return value if isinstance(value, int) and value >= 0 else 15
 
 
-def journal_path(data: WorkbookData) -> Path:
-    """The journal named in Paramètres (relative to the workbook's folder), or by default
-    WORKBOOK.facturier-journal.sqlite beside the workbook."""
+def journal_path(data: WorkbookData) -> Path | str:
+    """The journal named in Paramètres › Journal: blank, WORKBOOK.facturier-journal.sqlite
+    beside the workbook; a path (relative to the workbook's folder); or the URL of a
+    PostgreSQL journal a team shares (postgresql://USER@SERVER/DATABASE, no password)."""
     name = str(data.settings.get("journal_path") or "").strip()
     if not name:
         return journal_file.journal_path(Path(data.path))
+    if journal_file.is_url(name):
+        return name
     path = Path(name).expanduser()
     return path if path.is_absolute() else Path(data.path).parent / path
+
+
+def open_journal(data: WorkbookData, where: Path | str | None = None) -> journal_file.Journal:
+    """The workbook's journal, open. A shared (PostgreSQL) journal is first claimed for
+    this workbook's seller: one used by another company's books is refused, named."""
+    where = where if where is not None else journal_path(data)
+    book = journal_file.Journal(where)
+    if journal_file.is_url(where):
+        try:
+            owner = str(data.settings.get("seller_siren") or
+                        data.settings.get("seller_name") or "").strip()
+            book.claim_owner(owner, Path(data.path).name)
+        except BaseException:
+            book.close()
+            raise
+    return book
+
+
+def journal_name(where: Path | str) -> str:
+    """How a finding names the journal: the file's name, or the URL."""
+    return str(where) if journal_file.is_url(where) else Path(where).name
 
 
 def last_statement(data: WorkbookData) -> date | None:
     """The latest booking date imported from bank statements, or None (never imported, or
     no journal): the dashboard shows it, reminders warn when it is old."""
     path = journal_path(data)
-    if not path.is_file():
+    if not journal_file.journal_exists(path):
         return None
-    with journal_file.Journal(path) as book:
+    with open_journal(data, path) as book:
         return book.last_statement_date()
 
 
@@ -118,14 +142,14 @@ def register_findings(data: WorkbookData, computed: dict[str, dict[str, list]],
     that never issued through Facturier has no journal: nothing to compare (and none is
     created by checking)."""
     path = journal_path(data)
-    if not path.is_file():
+    if not journal_file.journal_exists(path):
         return []
-    with journal_file.Journal(path) as book:
+    with open_journal(data, path) as book:
         recorded = [(e.number, e.content["legal"]) for e in book.entries()
                     if e.state == journal_file.WRITTEN and "legal" in e.content]
         broken = book.verify(data.lang)
     ctx = Ctx(data.tables, computed, data.settings, today, data.lang)
-    check_register(ctx, recorded, broken, path.name)
+    check_register(ctx, recorded, broken, journal_name(path))
     return ctx.findings
 
 

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal
+from pyfuncs.adapters.journal import Journal, journal_exists
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -57,7 +57,7 @@ from pyfuncs.domain.reminders import (
     plan_reminders,
 )
 from pyfuncs.jobs.aging import aging_of
-from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.load import journal_path, load, open_journal
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
 
@@ -272,7 +272,7 @@ def _decisions(source: WorkbookSource, sheet: str) -> dict[str, bool]:
 def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, outbox: Path | None = None,
                attach: Attach | None = None, environ: Mapping[str, str] | None = None,
                sender_factory: Callable[[SmtpSettings], SmtpSender] = SmtpSender,
-               progress: Progress = _quiet, journal: Path | None = None) -> RemindResult:
+               progress: Progress = _quiet, journal: Path | str | None = None) -> RemindResult:
     """Plan, render and preview (or send) the reminders due as of ``as_of``."""
     source = as_source(path)
     path = source.path
@@ -313,7 +313,8 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                                        if isinstance(data.settings.get("recovery_indemnity"),
                                                      Decimal) else None)
         where_journal = journal or journal_path(data)
-        book = Journal(where_journal) if (send or where_journal.exists()) else None
+        book = open_journal(data, where_journal) if (send or journal_exists(where_journal)) \
+            else None
         try:
             sent: dict[tuple[str, str], int] = {}
             if book:  # a level handed over to the owner counts as sent for the invoice
@@ -381,6 +382,10 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
     return result
 
 
+ALREADY_SENDING = ("sent or being sent by another run on the same journal (a colleague's): "
+                   "not sent twice")
+
+
 def _send_all(result: RemindResult, cfg: SmtpSettings,
               sender_factory: Callable[[SmtpSettings], SmtpSender], book: Journal,
               decisions: Mapping[str, bool]) -> None:
@@ -397,19 +402,28 @@ def _send_all(result: RemindResult, cfg: SmtpSettings,
     smtp = sender_factory(cfg)
     try:
         for k, out in enumerate(todo):
+            m = out.mailing
+            # claimed first: a colleague's run on the same journal skips it meanwhile
+            if not book.claim_sending(out.message_id, m.kind, m.record):
+                out.status, out.error = "skipped", ALREADY_SENDING
+                continue
             try:
                 smtp.send(out.message)  # type: ignore[arg-type]
             except ConnectError as err:  # unreachable or login refused: none can go now
+                book.release_sending(out.message_id)
                 for rest in todo[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("reminders not sent (%d): %s", len(todo) - k, err)
                 break
             except MailError as err:
+                book.release_sending(out.message_id)
                 out.status, out.error = "failed", str(err)
                 log.warning("reminder %s to %s not sent: %s", out.mailing.key, out.mailing.to,
                             err)
                 continue
-            m = out.mailing
+            except BaseException:  # going down before the server took it: not sent
+                book.release_sending(out.message_id)
+                raise
             # accepted: recorded before anything else can fail
             book.record_reminder(
                 out.message_id, m.kind, m.client or ",".join(m.clients),

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
-from pyfuncs.adapters.journal import Journal
+from pyfuncs.adapters.journal import Journal, journal_exists
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -38,7 +38,7 @@ from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.documents import PDF_TABLES, build_documents
-from pyfuncs.jobs.load import journal_path, load
+from pyfuncs.jobs.load import journal_path, load, open_journal
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -111,7 +111,7 @@ class SendResult:
 def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = False,
                       outbox: Path | None = None, environ: Mapping[str, str] | None = None,
                       sender_factory: Callable[[SmtpSettings], SmtpSender] = SmtpSender,
-                      progress: Progress = _quiet, journal: Path | None = None) -> SendResult:
+                      progress: Progress = _quiet, journal: Path | str | None = None) -> SendResult:
     source = as_source(path)
     path = source.path
     result = SendResult(path, send)
@@ -126,7 +126,7 @@ def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = 
                 raise SendInputError(f"{path.name}: {err}") from None
         ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
         where = journal or journal_path(data)
-        book = Journal(where) if (send or where.exists()) else None
+        book = open_journal(data, where) if (send or journal_exists(where)) else None
         try:
             done = {invoice for (invoice, _step) in book.reminded_levels(KIND)} if book \
                 else set()
@@ -234,6 +234,10 @@ def _compose(ctx: Ctx, docs: list, done: set[str], sender: str, renderer: Render
     return out
 
 
+ALREADY_SENDING = ("sent or being sent by another run on the same journal (a colleague's): "
+                   "not sent twice")
+
+
 def _send_all(result: SendResult, cfg: SmtpSettings,
               sender_factory: Callable[[SmtpSettings], SmtpSender], book: Journal,
               today: date) -> None:
@@ -242,19 +246,29 @@ def _send_all(result: SendResult, cfg: SmtpSettings,
     smtp = sender_factory(cfg)
     try:
         for k, out in enumerate(result.emails):
+            message_id = str(out.message["Message-ID"])
+            # claimed first: a colleague's run on the same journal skips it meanwhile
+            if not book.claim_sending(message_id, KIND, [(out.number, "send", 0)]):
+                out.status, out.error = "skipped", ALREADY_SENDING
+                continue
             try:
                 smtp.send(out.message)
             except ConnectError as err:  # unreachable or login refused: none can go now
+                book.release_sending(message_id)
                 for rest in result.emails[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("invoices not sent (%d): %s", len(result.emails) - k, err)
                 break
             except MailError as err:
+                book.release_sending(message_id)
                 out.status, out.error = "failed", str(err)
                 log.warning("invoice %s to %s not sent: %s", out.number, out.to, err)
                 continue
+            except BaseException:  # going down before the server took it: not sent
+                book.release_sending(message_id)
+                raise
             # accepted: recorded before anything else can fail
-            book.record_reminder(str(out.message["Message-ID"]), KIND, out.client, None,
+            book.record_reminder(message_id, KIND, out.client, None,
                                  recipients(out.message), str(out.message["Subject"]), today,
                                  [(out.number, "send", 0)], {"number": out.number,
                                                              "to": out.to})

@@ -25,7 +25,7 @@ from tests.unit.test_checks import clean_settings, clean_tables, invoice, qline
 TODAY = date(2026, 11, 23)
 
 
-def workbook(tmp_path: Path, extra: bool = True) -> Path:
+def workbook(tmp_path: Path, extra: bool = True, settings: dict | None = None) -> Path:
     """The check tests' clean workbook, plus work to bill: a delivered quote with a
     deposit billed, a quote to bill with a deposit, October time, a credit note to issue."""
     t = copy.deepcopy(clean_tables())
@@ -48,7 +48,7 @@ def workbook(tmp_path: Path, extra: bool = True) -> Path:
         t["Factures"].append(invoice("F30", None, None, "C1", type_="credit_note",
                                      credited="FAC2026-0008", status="to_issue"))
     path = tmp_path / "book.xlsx"
-    build_workbook(path, data=t, settings=clean_settings(), today=TODAY)
+    build_workbook(path, data=t, settings=settings or clean_settings(), today=TODAY)
     return path
 
 

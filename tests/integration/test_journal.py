@@ -1,8 +1,10 @@
-"""The journal on real SQLite files: exactly once, no gap, tamper-evident, multi-process."""
+"""The journal on both backends, a real SQLite file and a real PostgreSQL server: exactly
+once, no gap, tamper-evident, multi-process."""
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import sqlite3
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,8 +21,10 @@ from pyfuncs.adapters.journal import (
     journal_path,
     workbook_lock,
 )
+from pyfuncs.adapters.journal.store import is_url
 from pyfuncs.domain.numbering import SeriesState, next_number, parse_pattern
 from pyfuncs.domain.register import GENESIS, content_digest, link_digest
+from tests.support.postgres import journal_where, pg_server, pg_url  # noqa: F401 - fixtures
 
 PATTERN = parse_pattern("FAC{YYYY}-{NNNN}", yearly_reset=True)
 DAY = date(2026, 3, 15)
@@ -50,23 +54,40 @@ def issue(journal: Journal, day: date = DAY, sources: list[str] | None = None,
     return number
 
 
-def raw(path: Path) -> sqlite3.Connection:
+GUARDED = {"documents_no_delete": "documents", "documents_no_edit": "documents",
+           "sources_no_change": "sources"}
+
+
+def raw(where: Path | str):
     """A user (or a tool) opening the journal behind Facturier's back."""
-    return sqlite3.connect(str(path), isolation_level=None)
+    if is_url(where):
+        import psycopg
+        return psycopg.connect(str(where), autocommit=True,
+                               password=os.environ["FACTURIER_JOURNAL_PASSWORD"])
+    return sqlite3.connect(str(where), isolation_level=None)
 
 
-def tamper(path: Path, *statements: str) -> None:
-    db = raw(path)
-    for name in ("documents_no_delete", "documents_no_edit", "sources_no_change"):
-        db.execute(f"DROP TRIGGER {name}")  # the guards must go first: they refuse edits
+def refused(where: Path | str) -> tuple[type[Exception], ...]:
+    """What the database raises when its guards refuse a statement."""
+    if is_url(where):
+        import psycopg
+        return (psycopg.Error,)
+    return (sqlite3.DatabaseError,)
+
+
+def tamper(where: Path | str, *statements: str) -> None:
+    db = raw(where)
+    for name, table in GUARDED.items():  # the guards must go first: they refuse edits
+        db.execute(f"DROP TRIGGER {name}" + (f" ON {table}" if is_url(where) else ""))
     for statement in statements:
         db.execute(statement)
     db.close()
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return journal_path(tmp_path / "Facturation.xlsx")
+def path(journal_where: Path | str) -> Path | str:  # noqa: F811 - the imported fixture
+    """The journal under test, on each backend in turn."""
+    return journal_where
 
 
 def test_the_journal_lives_beside_the_workbook_named_after_it(tmp_path: Path) -> None:
@@ -98,9 +119,13 @@ def test_a_recorded_document_is_read_back_exactly_after_reopening(path: Path) ->
     db = raw(path)
     assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == \
         (str(SCHEMA_VERSION),)
-    assert db.execute("SELECT typeof(total), total FROM documents").fetchone() == \
-        ("text", "120.00")                                   # money is never a float
-    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    if is_url(path):
+        assert db.execute("SELECT pg_typeof(total)::text, total FROM documents").fetchone() \
+            == ("text", "120.00")                            # money is never a float
+    else:
+        assert db.execute("SELECT typeof(total), total FROM documents").fetchone() == \
+            ("text", "120.00")                               # money is never a float
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
 
 
@@ -217,7 +242,7 @@ def test_the_database_itself_refuses_edits_and_deletions(path: Path) -> None:
                       "UPDATE documents SET state = 'pending'",
                       "DELETE FROM sources",
                       "UPDATE series SET counter = 0"):
-        with pytest.raises(sqlite3.DatabaseError):
+        with pytest.raises(refused(path)):
             db.execute(statement)
     db.close()
     with Journal(path) as journal:
@@ -327,10 +352,10 @@ def test_a_journal_from_a_newer_facturier_is_not_touched(path: Path) -> None:
 # Two real processes. Module-level functions: the "spawn" context imports them afresh, as
 # Windows always does.
 
-def _allocate(journal_file: str, workbook: str, worker: str, count: int, use_lock: bool,
+def _allocate(where: str, workbook: str, worker: str, count: int, use_lock: bool,
               start) -> None:
     start.wait()
-    with Journal(Path(journal_file)) as journal:
+    with Journal(where if is_url(where) else Path(where)) as journal:
         for _ in range(count):
             if use_lock:
                 with workbook_lock(Path(workbook)):
@@ -341,9 +366,8 @@ def _allocate(journal_file: str, workbook: str, worker: str, count: int, use_loc
 
 @pytest.mark.parametrize("use_lock", [True, False], ids=["workbook_lock", "transaction_only"])
 def test_two_processes_allocating_at_once_get_distinct_continuous_numbers(
-        tmp_path: Path, use_lock: bool) -> None:
+        tmp_path: Path, path: Path | str, use_lock: bool) -> None:
     workbook = tmp_path / "Facturation.xlsx"
-    path = journal_path(workbook)
     Journal(path).close()
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
@@ -402,8 +426,13 @@ def _batch(numbers: list[int], sources: list[str]) -> list:
             for n, source in zip(numbers, sources)]
 
 
-def test_a_batch_recorded_at_once_chains_exactly_as_one_by_one(tmp_path: Path) -> None:
-    one_by_one, batch = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+def test_a_batch_recorded_at_once_chains_exactly_as_one_by_one(
+        tmp_path: Path, path: Path | str, request: pytest.FixtureRequest) -> None:
+    if is_url(path):  # a second database on the same server
+        server = request.getfixturevalue("pg_server")
+        one_by_one, batch = path, server.url(server.new_database())
+    else:
+        one_by_one, batch = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
     with Journal(one_by_one, now=clock) as journal:
         for doc in _batch([1, 2, 3], ["s1", "s2", "s3"]):
             with journal.transaction() as tx:
