@@ -17,6 +17,13 @@ VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
 (outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
 reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
 A 0 % line for a French client without the franchise has no legal reason: a finding.
+Goods (or goods and services) sold to a client outside France are an intra-EU supply
+(CGI art. 262 ter I) or an export (art. 262 I), with their own mentions and categories
+(K, G): not printed yet, a finding says so.
+
+Nature of the operation (goods, services or both) and delivery address (DOMAIN.md §1):
+the client's Nature column, else the Paramètres one; its delivery address when it has one
+that differs from the billing address (BG-15 in the XML, ShipToTradeParty).
 
 Date of the service (CGI ann. II art. 242 nonies A, I): each line carries the date or
 period it bills (the Prestation du / au columns, written by "Générer les factures" from
@@ -149,6 +156,7 @@ class InvoiceDoc:
     exemption: str = ""  # "reverse_charge", "outside_eu", "franchise" or ""
     payment_mode: str = ""
     logo: Path | None = None
+    delivery: Party | None = None  # where goods go, when not the billing address
     row: int = 0  # index in Factures, for findings
 
     @property
@@ -283,8 +291,10 @@ class _Builder:
         self.ctx.add("PDF-DOCUMENT", ERROR, "Factures", i, key, ref, M_DOC, doc=ref,
                      what=what[0], what_en=what[1], fix_fr=fix[0], fix_en=fix[1])
 
-    def _buyer(self, i: int, ref: str, day: date) -> tuple[Party, str, str] | None:
-        """The client, its language and its kind ('fr', 'eu', 'other')."""
+    def _buyer(self, i: int, ref: str, day: date
+               ) -> tuple[Party, str, str, str, Party | None] | None:
+        """The client, its language, its kind ('fr', 'eu', 'other'), the nature of the
+        operations and the delivery address (None: the billing address)."""
         ctx = self.ctx
         c = ctx.inv_client[i]
         if c < 0:
@@ -313,6 +323,22 @@ class _Builder:
                             ("une adresse électronique valide (lettres, chiffres, - _ . "
                              "seulement)"),
                             "a valid electronic address (letters, digits, - _ . only)"))
+        shipping = [col(k) for k in ("delivery_address", "delivery_postcode", "delivery_city")]
+        if any(shipping):
+            missing += [(k, fr, en) for (k, fr, en), v in zip((
+                ("delivery_address", "l'adresse de livraison", "delivery address"),
+                ("delivery_postcode", "le code postal de livraison", "delivery postcode"),
+                ("delivery_city", "la ville de livraison", "delivery city")), shipping)
+                if not v]
+        nature = col("nature") or self.nature
+        if nature in ("goods", "both") and kind != "fr":
+            ctx.add("PDF-CLIENT", ERROR, "Clients", c, "nature", ref, M_DOC, doc=ref,
+                    what="livraison de biens hors de France (livraison intracommunautaire, "
+                         "art. 262 ter I du CGI, ou exportation, art. 262 I) : pas encore "
+                         "éditée", what_en="goods supplied outside France (an intra-EU "
+                    "supply or an export): not printed yet",
+                    fix_fr="Éditer cette pièce à la main.", fix_en="Print it by hand.")
+            return None
         if missing:
             for key, fr, en in missing:
                 ctx.add("PDF-CLIENT", ERROR, "Clients", c, key, ref, M_CLIENT, doc=ref,
@@ -324,7 +350,11 @@ class _Builder:
         party = Party(col("name"), col("address"), col("postcode"), col("city"), country,
                       siren, col("siret").replace(" ", ""), vat, col("legal_form"),
                       address_scheme=scheme, address_id=ident, code=code)
-        return party, lang, kind
+        delivery = None
+        if any(shipping) and [norm(v) for v in shipping] != [
+                norm(v) for v in (party.address, party.postcode, party.city)]:
+            delivery = Party(party.name, *shipping, country)
+        return party, lang, kind, nature, delivery
 
     def build(self, i: int) -> InvoiceDoc | None:
         ctx = self.ctx
@@ -350,7 +380,7 @@ class _Builder:
         got = self._buyer(i, number, day)
         if got is None:
             return None
-        buyer, lang, client_kind = got
+        buyer, lang, client_kind, nature, delivery = got
         currency = text(col("currency")) or text(ctx.setting("currency")) or "EUR"
         if currency.upper() != "EUR":
             self._doc_finding(i, "currency", number, (
@@ -451,7 +481,7 @@ class _Builder:
             kind, number, day, due, text(col("terms")), self.seller, buyer, lines, vat_rows,
             net, vat, net + vat, sign, lang, "EUR", text(col("po")), text(col("quote")),
             credited, credited_date, deducted, penalty, self.indemnity, self.discount,
-            self.debits, self.nature, exemption, text(mode), self.logo, i)
+            self.debits, nature, exemption, text(mode), self.logo, delivery, i)
 
 
 def build_documents(ctx: Ctx, numbers: list[str] | None, base_dir: Path

@@ -43,7 +43,7 @@ DEFAULT_FORMATS = {MONEY: FMT_MONEY, DATE: FMT_DATE, RATE: FMT_RATE, NUMBER: FMT
 
 # VAT rates in force in metropolitan France; the invoice formulas compute VAT per rate
 # for these (BR-CO-17). A line at another rate is reported by the checks.
-VAT_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal("0"))
+VAT_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal(0))
 
 # Allowed values: canonical key -> (French label, English label).
 CHOICES: dict[str, dict[str, tuple[str, str]]] = {
@@ -307,7 +307,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("penalty_rate", "Taux de pénalités contractuel", "Contractual penalty rate", RATE,
             help_fr="Vide : taux BCE + 10 points (table Taux de pénalités)."),
     Setting("recovery_indemnity", "Indemnité forfaitaire de recouvrement",
-            "Fixed recovery indemnity", MONEY, default=Decimal("40")),
+            "Fixed recovery indemnity", MONEY, default=Decimal(40)),
     Setting("formal_notice_days", "Délai accordé par la mise en demeure (jours)",
             "Formal notice deadline (days)", INT, default=8,
             help_fr="Délai de paiement donné au client dans la mise en demeure (8 ou 15 j).",
@@ -452,6 +452,19 @@ TABLES: tuple[Table, ...] = (
                   "sont reconnus au rapprochement bancaire.",
           help_en="Account(s) the client pays from, comma-separated: its transfers are "
                   "recognised when reconciling the bank statement."),
+        C("nature", "Nature des opérations", "Nature of supplies", CHOICE, choices="nature",
+          width=18,
+          help_fr="Biens, services ou les deux, mention des factures ; vide : celle des "
+                  "Paramètres.",
+          help_en="Goods, services or both, stated on the invoices; blank: the one in "
+                  "Settings."),
+        C("delivery_address", "Adresse de livraison", "Delivery address", width=30,
+          help_fr="Lieu de livraison des biens quand il diffère de l'adresse de facturation "
+                  "(mention des factures) ; vide : l'adresse de facturation.",
+          help_en="Where goods are delivered when it differs from the billing address "
+                  "(stated on the invoices); blank: the billing address."),
+        C("delivery_postcode", "CP de livraison", "Delivery postcode", width=10),
+        C("delivery_city", "Ville de livraison", "Delivery city", width=16),
     ), key=("id",), doc_fr="Les clients et leurs conditions.",
         doc_en="Clients and their terms."),
     Table("Devis", "quotes", (
