@@ -20,7 +20,8 @@ from lxml import etree
 
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.documents.pdf import render as pdf_render
-from pyfuncs.jobs.documents import documents_of, run_pdf
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.documents import PDF_TABLES, documents_of, run_pdf
 from pyfuncs.jobs.invoicing import run_generate
 from pyfuncs.jobs.load import load
 from pyfuncs.jobs.template import build_workbook
@@ -398,3 +399,25 @@ def test_goods_state_their_nature_and_a_delivery_address_only_where_it_differs(t
         beta = tmp_path / "beta.pdf"
         beta.write_bytes(pdf_render(made["FAC2026-0002"])[0])
         assert "Adresse de livraison" not in _text(beta)
+
+
+def test_a_workbook_made_before_the_nature_and_delivery_columns_still_prints_its_documents(
+        tmp_path):
+    """A Clients table without the four columns (as every workbook made before them): each
+    is a warning and reads as empty, so the documents are printed as before, with the
+    nature of Paramètres and no delivery address."""
+    from pyfuncs.jobs.template import _settings_rows
+    from tests.integration.test_xlsx_read import Layout, write_book
+    new = ("nature", "delivery_address", "delivery_postcode", "delivery_city")
+    tables = dict(clean_tables(), Parametres=_settings_rows(clean_settings(), "fr"))
+    path = write_book(tmp_path / "before.xlsx", tables, layouts={"Clients": Layout(order=[
+        k for k in S.table("Clients").keys if k not in new])})
+    data = read_workbook(path, PDF_TABLES)
+    missing = [(f.severity, f.column) for f in data.findings if f.code == "COLUMN-MISSING"]
+    assert sorted(missing) == sorted(("warning", S.table("Clients").column(k).fr)
+                                     for k in new)
+    docs, _, findings = documents_of(path, TODAY)
+    assert findings == []
+    issued = [n for n in data.tables["Factures"].cols["number"] if n]
+    assert sorted(d.number for d in docs) == sorted(issued)
+    assert {(d.nature, d.delivery) for d in docs} == {("services", None)}
