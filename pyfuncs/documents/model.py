@@ -46,7 +46,13 @@ from pathlib import Path
 
 from stdnum.eu import vat as eu_vat
 
-from pyfuncs.domain.checks.mentions import COMPANY_FORMS, deposit_deduction, issued_deposits
+from pyfuncs.domain.checks.mentions import (
+    COMPANY_FORMS,
+    DELIVERY,
+    delivery_missing,
+    deposit_deduction,
+    issued_deposits,
+)
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
@@ -323,13 +329,8 @@ class _Builder:
                             ("une adresse électronique valide (lettres, chiffres, - _ . "
                              "seulement)"),
                             "a valid electronic address (letters, digits, - _ . only)"))
-        shipping = [col(k) for k in ("delivery_address", "delivery_postcode", "delivery_city")]
-        if any(shipping):
-            missing += [(k, fr, en) for (k, fr, en), v in zip((
-                ("delivery_address", "l'adresse de livraison", "delivery address"),
-                ("delivery_postcode", "le code postal de livraison", "delivery postcode"),
-                ("delivery_city", "la ville de livraison", "delivery city")), shipping)
-                if not v]
+        shipping = [col(k) for k in DELIVERY]
+        missing += [(k, *DELIVERY[k]) for k in delivery_missing(dict(zip(DELIVERY, shipping)))]
         nature = col("nature") or self.nature
         if nature in ("goods", "both") and kind != "fr":
             ctx.add("PDF-CLIENT", ERROR, "Clients", c, "nature", ref, M_DOC, doc=ref,
