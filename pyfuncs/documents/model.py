@@ -17,13 +17,9 @@ VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
 (outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
 reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
 A 0 % line for a French client without the franchise has no legal reason: a finding.
-Goods (or goods and services) sold to a client outside France are an intra-EU supply
-(CGI art. 262 ter I) or an export (art. 262 I), with their own mentions and categories
-(K, G): not printed yet, a finding says so.
-
-Nature of the operation (goods, services or both) and delivery address (DOMAIN.md §1):
-the client's Nature column, else the Paramètres one; its delivery address when it has one
-that differs from the billing address (BG-15 in the XML, ShipToTradeParty).
+Goods sold outside France (an intra-EU supply, CGI art. 262 ter I, or an export, art.
+262 I: categories K, G) are not printed yet: a finding. Nature of the operation (DOMAIN.md
+§1): the client's, else Paramètres'; the client's delivery address when it differs (BG-15).
 
 Date of the service (CGI ann. II art. 242 nonies A, I): each line carries the date or
 period it bills (the Prestation du / au columns, written by "Générer les factures" from
@@ -351,10 +347,9 @@ class _Builder:
         party = Party(col("name"), col("address"), col("postcode"), col("city"), country,
                       siren, col("siret").replace(" ", ""), vat, col("legal_form"),
                       address_scheme=scheme, address_id=ident, code=code)
-        delivery = None
-        if any(shipping) and [norm(v) for v in shipping] != [
-                norm(v) for v in (party.address, party.postcode, party.city)]:
-            delivery = Party(party.name, *shipping, country)
+        billing = [norm(v) for v in (party.address, party.postcode, party.city)]
+        delivery = Party(party.name, *shipping, country) if any(shipping) and [
+            norm(v) for v in shipping] != billing else None
         return party, lang, kind, nature, delivery
 
     def build(self, i: int) -> InvoiceDoc | None:
