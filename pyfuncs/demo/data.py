@@ -43,6 +43,7 @@ from stdnum import luhn
 from stdnum.ch import uid as _ch_uid
 from stdnum.iso7064 import mod_11_10
 
+from pyfuncs.demo import goods
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.invoicing import period_label
 from pyfuncs.domain.money import CENT, ZERO, line_net, to_cents
@@ -389,6 +390,7 @@ def _totals(lines: list) -> tuple[Decimal, Decimal]:
 class _Gen:
     def __init__(self, today: date, invoices: int, seed: int, lang: str = "fr") -> None:
         self.today, self.n, self.rng = today, invoices, random.Random(seed)
+        self.seed = seed
         self.lang = lang  # the workbook's
         y, m = _add_months(today.year, today.month, -17)
         self.start = date(y, m, 1)
@@ -458,7 +460,8 @@ class _Gen:
                    "owner": _email(STAFF[i % len(STAFF)], SELLER_DOMAIN),
                    # the account most clients pay from, known for two in three
                    "iban": fr_iban(30004 + i % 7, 100 + i, 10_000_000_000 + i * 7919)
-                   if i % 3 else None}
+                   if i % 3 else None, "nature": None, "delivery_address": None,
+                   "delivery_postcode": None, "delivery_city": None}
             if i == 7:
                 row.update(name="Kessler Automation GmbH", legal_form="GmbH", siren=None,
                            siret=None, vat_number=de_vat(rng.randint(10_000_000, 99_999_999)),
@@ -479,7 +482,7 @@ class _Gen:
             c.rate = R0 if row["country"] != "FR" else R20
             c.po, c.paused = row["po_required"] == "yes", row["reminders_paused"] == "yes"
             c.profile = 2 if c.paused else rng.choices((0, 1, 2, 3), (45, 33, 16, 6))[0]
-            c.email, c.bank = row["billing_email"], _ascii(row["name"]).upper()
+            c.email, c.bank = str(row["billing_email"]), _ascii(c.name).upper()
             rows.append(row)
             self.cl.append(c)
         miss = self.cl[21]
@@ -489,6 +492,7 @@ class _Gen:
                     "September 2026).")
         weights = [12 if i < 2 else rng.choice((1, 1, 2, 3, 5)) for i in range(n)]
         self.cum = list(accumulate(weights))  # big accounts get more quotes and invoices
+        self.n_clients = n
 
     @staticmethod
     def _company_name(rng: random.Random, i: int, names: set[str], city: str) -> str:
@@ -518,7 +522,7 @@ class _Gen:
         out = self.rng.choices(self.cl, cum_weights=self.cum, k=k + k // 3 + 4)
         out = [c for c in out if c.i not in exclude]
         while len(out) < k:
-            c = self.rng.choice(self.cl)
+            c = self.rng.choice(self.cl[:self.n_clients])  # the goods clients: never
             if c.i not in exclude:
                 out.append(c)
         return out[:k]
@@ -821,6 +825,40 @@ class _Gen:
                                           source_of(ref, p.start)))
                 inv = self._inv("invoice", client, p.due, invoice_lines, po=po)
                 inv.served = (p.first, p.last)
+
+    # ----------------------------------------------------------------------- goods
+    def goods(self) -> None:
+        """Two clients who buy goods (one with their installation), delivered to another
+        site than their billing address; invoiced on delivery or a few days after, with the
+        delivery day as the date of the supply. Their own random generator: the other
+        clients' invoices stay as they were; they are never picked for other invoices."""
+        rng = goods.seeded(self.seed)
+        rows = self.tables["Clients"]
+        self.cum += [self.cum[-1]] * len(goods.CLIENTS)  # weight 0: never picked
+        for k, fields in enumerate(goods.CLIENTS):
+            c = _Client()
+            c.i = len(self.cl)
+            c.id = f"C{c.i + 1:04d}"
+            siren = siren_from(rng.randint(30_000_000, 99_999_999))
+            domain = _slug(fields["name"]) + ".example"
+            row = dict(rows[-1], **fields, id=c.id, siren=siren, siret=siret_from(siren),
+                       vat_number=fr_vat(siren), country="FR", electronic_address=siren,
+                       billing_contact="Mme Hélène Vasseur" if k == 0 else "M. Paul Morin",
+                       billing_email="factures@" + domain, accounting_email=None,
+                       terms="30d", payment_mode="transfer", language="fr",
+                       po_required="no", reminders_paused="no",
+                       owner=_email(STAFF[c.i % len(STAFF)], SELLER_DOMAIN),
+                       iban=fr_iban(30004, 900 + k, 20_000_000_000 + k * 7919))
+            c.name, c.lang, c.terms, c.mode = str(row["name"]), "fr", "30d", "transfer"
+            c.rate, c.po, c.paused, c.profile = R20, False, False, k
+            c.email, c.bank = str(row["billing_email"]), _ascii(c.name).upper()
+            rows.append(row)
+            self.cl.append(c)
+            for delivered, day in goods.days(rng, self.workdays, goods.INVOICES[k]):
+                inv = self._inv("invoice", c, day, [
+                    (label, qty, unit, price, R20, None)
+                    for label, qty, unit, price in goods.lines(rng, 0, k == 1)])
+                inv.served = (delivered, delivered)
 
     # ----------------------------------------------------------------------- other invoices
     def _fill_lines(self, client: _Client, day: date | None, backup: bool) -> list:
@@ -1158,7 +1196,7 @@ def demo_data(today: date, invoices: int | None = None, seed: int = 2026,
     try:
         gen = _Gen(today, n, seed, lang)
         for step in (gen.clients, gen.quotes, gen.time_and_materials, gen.contracts,
-                     gen.other_invoices,
+                     gen.goods, gen.other_invoices,
                      gen.credit_notes, gen.drafts, gen.plant_lines, gen.allocate, gen.amounts,
                      gen.choose_open, gen.payments, gen.reminders, gen.emit):
             step()

@@ -25,7 +25,8 @@ FILENAME = "factur-x.xml"
 UNITS = {"jour": "DAY", "jours": "DAY", "j": "DAY", "day": "DAY", "days": "DAY",
          "heure": "HUR", "heures": "HUR", "h": "HUR", "hour": "HUR", "hours": "HUR",
          "mois": "MON", "month": "MON", "months": "MON", "forfait": "C62", "kg": "KGM",
-         "m": "MTR", "km": "KMT", "l": "LTR"}
+         "m": "MTR", "km": "KMT", "l": "LTR", "pièce": "H87", "pièces": "H87",
+         "piece": "H87", "pieces": "H87", "pc": "H87", "pcs": "H87"}
 PAYMENT_MEANS = {"cheque": "20", "card": "54", "cash": "10", "direct_debit": "59",
                  "transfer": "30"}
 EXEMPTION_CODES = {"reverse_charge": "VATEX-EU-AE", "outside_eu": "VATEX-EU-O"}
@@ -77,7 +78,17 @@ def _party(x: _X, parent: etree._Element, tag: str, party, with_vat: bool,
     if party.siren:
         legal = x(el, "ram:SpecifiedLegalOrganization")
         x(legal, "ram:ID", party.siren, schemeID="0002")
-    address = x(el, "ram:PostalTradeAddress")
+    _address(x, el, party)
+    if party.address_id:
+        uri = x(el, "ram:URIUniversalCommunication")
+        x(uri, "ram:URIID", party.address_id, schemeID=party.address_scheme)
+    if with_vat and party.vat:
+        reg = x(el, "ram:SpecifiedTaxRegistration")
+        x(reg, "ram:ID", party.vat, schemeID="VA")
+
+
+def _address(x: _X, parent: etree._Element, party) -> None:
+    address = x(parent, "ram:PostalTradeAddress")
     if party.postcode:
         x(address, "ram:PostcodeCode", party.postcode)
     if party.address:
@@ -87,12 +98,6 @@ def _party(x: _X, parent: etree._Element, tag: str, party, with_vat: bool,
     if party.city:
         x(address, "ram:CityName", party.city)
     x(address, "ram:CountryID", party.country or "FR")
-    if party.address_id:
-        uri = x(el, "ram:URIUniversalCommunication")
-        x(uri, "ram:URIID", party.address_id, schemeID=party.address_scheme)
-    if with_vat and party.vat:
-        reg = x(el, "ram:SpecifiedTaxRegistration")
-        x(reg, "ram:ID", party.vat, schemeID="VA")
 
 
 def _period(x: _X, parent: etree._Element, start: date, end: date) -> None:
@@ -150,6 +155,10 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
         x(x(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID", doc.po)
     start, end = doc.service
     delivery = x(trade, "ram:ApplicableHeaderTradeDelivery")
+    if doc.delivery is not None:  # BT-70 and BG-15, the deliver-to address
+        ship = x(delivery, "ram:ShipToTradeParty")
+        x(ship, "ram:Name", doc.delivery.name)
+        _address(x, ship, doc.delivery)
     # BT-72: the day the service was performed or completed (CGI ann. II 242 nonies A)
     x.date(x(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", end)
 

@@ -17,6 +17,9 @@ VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
 (outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
 reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
 A 0 % line for a French client without the franchise has no legal reason: a finding.
+Goods sold outside France (an intra-EU supply, CGI art. 262 ter I, or an export, art.
+262 I: categories K, G) are not printed yet: a finding. Nature of the operation (DOMAIN.md
+§1): the client's, else Paramètres'; the client's delivery address when it differs (BG-15).
 
 Date of the service (CGI ann. II art. 242 nonies A, I): each line carries the date or
 period it bills (the Prestation du / au columns, written by "Générer les factures" from
@@ -39,7 +42,14 @@ from pathlib import Path
 
 from stdnum.eu import vat as eu_vat
 
-from pyfuncs.domain.checks.mentions import COMPANY_FORMS, deposit_deduction, issued_deposits
+from pyfuncs.documents.addresses import ADDRESS_CHARS, VAT_EAS
+from pyfuncs.domain.checks.mentions import (
+    COMPANY_FORMS,
+    DELIVERY,
+    delivery_missing,
+    deposit_deduction,
+    issued_deposits,
+)
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
@@ -47,15 +57,6 @@ from pyfuncs.domain.vat import DOMESTIC, EU
 
 TYPE_CODES = {"invoice": "380", "credit_note": "381", "deposit": "386"}
 NATURE_LETTER = {"services": "S", "goods": "B", "both": "M"}
-# VAT number prefix -> the CEF EAS scheme of an electronic address made of that number,
-# used when a client outside France has no electronic address of its own (BT-49).
-VAT_EAS = {"AT": "9914", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928",
-           "CZ": "9929", "DE": "9930", "EE": "9931", "GB": "9932", "EL": "9933",
-           "GR": "9933", "HR": "9934", "IE": "9935", "LT": "9937", "LU": "9938",
-           "LV": "9939", "MC": "9940", "MT": "9943", "NL": "9944", "PL": "9945",
-           "PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950", "ES": "9920",
-           "HU": "9910", "FR": "9957"}
-ADDRESS_CHARS = re.compile(r"^[A-Za-z0-9+\-_.]{1,125}$")  # BR-FR-23, BR-FR-25
 NUMBER_CHARS = re.compile(r"^[A-Za-z0-9+\-_/]{1,35}$")  # BR-FR-01, BR-FR-02
 SIREN_MANDATORY_FROM = date(2026, 9, 1)
 
@@ -149,6 +150,7 @@ class InvoiceDoc:
     exemption: str = ""  # "reverse_charge", "outside_eu", "franchise" or ""
     payment_mode: str = ""
     logo: Path | None = None
+    delivery: Party | None = None  # where goods go, when not the billing address
     row: int = 0  # index in Factures, for findings
 
     @property
@@ -284,8 +286,10 @@ class _Builder:
         self.ctx.add("PDF-DOCUMENT", ERROR, "Factures", i, key, ref, M_DOC, doc=ref,
                      what=what[0], what_en=what[1], fix_fr=fix[0], fix_en=fix[1])
 
-    def _buyer(self, i: int, ref: str, day: date) -> tuple[Party, str, str] | None:
-        """The client, its language and its kind ('fr', 'eu', 'other')."""
+    def _buyer(self, i: int, ref: str, day: date
+               ) -> tuple[Party, str, str, str, Party | None] | None:
+        """The client, its language, its kind ('fr', 'eu', 'other'), the nature of the
+        operations and the delivery address (None: the billing address)."""
         ctx = self.ctx
         c = ctx.inv_client[i]
         if c < 0:
@@ -314,6 +318,17 @@ class _Builder:
                             ("une adresse électronique valide (lettres, chiffres, - _ . "
                              "seulement)"),
                             "a valid electronic address (letters, digits, - _ . only)"))
+        shipping = [col(k) for k in DELIVERY]
+        missing += [(k, *DELIVERY[k]) for k in delivery_missing(dict(zip(DELIVERY, shipping)))]
+        nature = col("nature") or self.nature
+        if nature in ("goods", "both") and kind != "fr":
+            ctx.add("PDF-CLIENT", ERROR, "Clients", c, "nature", ref, M_DOC, doc=ref,
+                    what="livraison de biens hors de France (livraison intracommunautaire, "
+                         "art. 262 ter I du CGI, ou exportation, art. 262 I) : pas encore "
+                         "éditée", what_en="goods supplied outside France (an intra-EU "
+                    "supply or an export): not printed yet",
+                    fix_fr="Éditer cette pièce à la main.", fix_en="Print it by hand.")
+            return None
         if missing:
             for key, fr, en in missing:
                 ctx.add("PDF-CLIENT", ERROR, "Clients", c, key, ref, M_CLIENT, doc=ref,
@@ -325,7 +340,11 @@ class _Builder:
         party = Party(col("name"), col("address"), col("postcode"), col("city"), country,
                       siren, col("siret").replace(" ", ""), vat, col("legal_form"),
                       address_scheme=scheme, address_id=ident, code=code)
-        return party, lang, kind
+        billing = [norm(v) for v in (party.address, party.postcode, party.city)]
+        street, postcode, city = shipping  # DELIVERY's three columns, in its order
+        delivery = Party(party.name, street, postcode, city, country) if any(shipping) and [
+            norm(v) for v in shipping] != billing else None
+        return party, lang, kind, nature, delivery
 
     def build(self, i: int) -> InvoiceDoc | None:
         ctx = self.ctx
@@ -351,7 +370,7 @@ class _Builder:
         got = self._buyer(i, number, day)
         if got is None:
             return None
-        buyer, lang, client_kind = got
+        buyer, lang, client_kind, nature, delivery = got
         currency = text(col("currency")) or text(ctx.setting("currency")) or "EUR"
         if currency.upper() != "EUR":
             self._doc_finding(i, "currency", number, (
@@ -453,7 +472,7 @@ class _Builder:
             kind, number, day, due, text(col("terms")), self.seller, buyer, lines, vat_rows,
             net, vat, net + vat, sign, lang, "EUR", text(col("po")), text(col("quote")),
             credited, credited_date, deducted, penalty, self.indemnity, self.discount,
-            self.debits, self.nature, exemption, text(mode), self.logo, i)
+            self.debits, nature, exemption, text(mode), self.logo, delivery, i)
 
 
 def build_documents(ctx: Ctx, numbers: list[str] | None, base_dir: Path

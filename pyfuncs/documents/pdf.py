@@ -22,7 +22,7 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import OutputIntentSubType
 from fpdf.fonts import TTFFont
-from fpdf.output import PDFICCProfile
+from fpdf.output import OutputProducer, PDFICCProfile, PDFInfo
 from fpdf.syntax import PDFDate
 from fpdf.syntax import create_dictionary_string as pdf_dict
 
@@ -53,18 +53,29 @@ ACCENT = (31, 56, 100)
 COLS = (78, 17, 15, 27, 15, 28)
 
 
+class _Producer(OutputProducer):
+    """fpdf2's writer, whose document information dictionary also gets the ModDate the
+    XMP states (xmp:ModifyDate): PDF/A asks the two to agree on every entry present."""
+
+    def _add_info(self) -> PDFInfo:
+        info = super()._add_info()
+        info.mod_date = info.creation_date  # type: ignore[attr-defined]
+        return info
+
+
 class _Page(FPDF):
     footer_text = ""
     page_label: Labels | None = None
 
     def output(self, *args, **kwargs):
         """The PDF, with its document information dictionary (Title, Author, Subject,
-        Creator, Producer, CreationDate: what viewers show). PDF/A-3 allows it when it
-        agrees with the XMP, which says the same; fpdf2 leaves it out in compliance mode,
-        where its output otherwise differs only for PDF/A-1 or without an XMP of ours."""
+        Creator, Producer, CreationDate, ModDate: what viewers show). PDF/A-3 allows it
+        when it agrees with the XMP, which says the same; fpdf2 leaves it out in
+        compliance mode, where its output otherwise differs only for PDF/A-1 or without
+        an XMP of ours."""
         compliance, self._compliance = self._compliance, None
         try:
-            return super().output(*args, **kwargs)
+            return super().output(*args, output_producer_class=_Producer, **kwargs)
         finally:
             self._compliance = compliance
 
@@ -287,7 +298,8 @@ def _header(pdf: FPDF, doc: InvoiceDoc, lab: Labels, t: dict[str, str]) -> None:
     facts = [(lab("issue_date"), day(doc.issue_date, lang))]
     start, end = doc.service
     if start == end:
-        facts.append((lab("service_date"), day(end, lang)))
+        facts.append((lab("delivery_date" if doc.nature == "goods" else "service_date"),
+                      day(end, lang)))
     else:  # once for the document, the lines themselves when they differ
         facts.append((lab("service_period"), lab("service_span", start=day(start, lang),
                                                  end=day(end, lang))))
@@ -328,6 +340,19 @@ def _header(pdf: FPDF, doc: InvoiceDoc, lab: Labels, t: dict[str, str]) -> None:
     bottom = pdf.get_y() + 2
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.3)
+    if doc.delivery is not None:  # where the goods go, beside the billing address
+        d = doc.delivery
+        pdf.set_xy(15, y)
+        _text(pdf, 85, 4, lab("deliver_to"), 7.5, color=GREY)
+        pdf.set_xy(18, box_top + 2)
+        _text(pdf, 80, 5, d.name, 10, bold=True)
+        pdf.set_x(18)
+        _text(pdf, 80, 4.1, "\n".join(line for line in (
+            d.address, f"{d.postcode} {d.city}".strip(),
+            country(d.country, lang) if d.country and d.country != "FR" else "") if line),
+            8.5)
+        bottom = max(bottom, pdf.get_y() + 2)
+        pdf.rect(15, box_top, 85, bottom - box_top)
     pdf.rect(110, box_top, 85, bottom - box_top)
     pdf.set_xy(15, bottom + 4)
     for key in ("credit_ref", "deducted_ref"):

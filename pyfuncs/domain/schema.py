@@ -456,6 +456,19 @@ TABLES: tuple[Table, ...] = (
                   "sont reconnus au rapprochement bancaire.",
           help_en="Account(s) the client pays from, comma-separated: its transfers are "
                   "recognised when reconciling the bank statement."),
+        C("nature", "Nature des opérations", "Nature of supplies", CHOICE, choices="nature",
+          width=18,
+          help_fr="Biens, services ou les deux, mention des factures ; vide : celle des "
+                  "Paramètres.",
+          help_en="Goods, services or both, stated on the invoices; blank: the one in "
+                  "Settings."),
+        C("delivery_address", "Adresse de livraison", "Delivery address", width=30,
+          help_fr="Lieu de livraison des biens quand il diffère de l'adresse de facturation "
+                  "(mention des factures) ; vide : l'adresse de facturation.",
+          help_en="Where goods are delivered when it differs from the billing address "
+                  "(stated on the invoices); blank: the billing address."),
+        C("delivery_postcode", "CP de livraison", "Delivery postcode", width=10),
+        C("delivery_city", "Ville de livraison", "Delivery city", width=16),
     ), key=("id",), doc_fr="Les clients et leurs conditions.",
         doc_en="Clients and their terms."),
     Table("Devis", "quotes", (

@@ -55,35 +55,47 @@ def invoice_id(path: Path, number: str) -> str:
     return next(r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == number)
 
 
+def billing(demo: Path, quote: str) -> tuple[str, int]:
+    """The number and sheet row of the demo's invoice that billed ``quote``: a big client's
+    open invoice (D2026-0035, client C0002) and a paid one (D2026-0008, client C0018)."""
+    ws = openpyxl.load_workbook(demo)["Factures"]
+    return next((r[2].value, r[0].row) for r in ws.iter_rows(min_row=2)
+                if r[5].value == quote and r[1].value == "Facture")
+
+
 def codes(findings, code: str) -> list:  # type: ignore[no-untyped-def]
     return [f for f in findings if f.code == code]
 
 
 def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(demo, tmp_path):
+    late, _ = billing(demo, "D2026-0035")
     path = copy(demo, tmp_path)
     before = run_generate(path, TODAY, dry_run=True)
-    assert [d.number for d in before.issued][:1] == ["FAC2026-0167"]
-    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    last = max(r[0] for r in openpyxl.load_workbook(path)["Factures"].iter_rows(
+        min_row=2, min_col=3, max_col=3, values_only=True) if str(r[0]).startswith("FAC2026"))
+    assert [d.number for d in before.issued][:1] == [f"FAC2026-{int(last[-4:]) + 1:04d}"]
+    cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     plan = run_generate(path, TODAY, dry_run=True)
     # the quote it billed is not billed again, and the rest is still issued
     assert not [d for d in plan.issued if "D2026-0035" in d.subject]
     assert [d.subject for d in plan.issued] == [d.subject for d in before.issued]
-    assert "FAC2026-0145" not in [d.number for d in plan.issued]
+    assert late not in [d.number for d in plan.issued]
     held = codes(plan.findings, "GEN-DAMAGED")
     assert [(f.sheet, f.column, f.ref) for f in held] == [("Devis", "N° devis", "D2026-0035")]
-    assert cell in held[0].message and "FAC2026-0145" in held[0].message
+    assert cell in held[0].message and late in held[0].message
     assert [(f.code, f.cell) for f in plan.findings if f.sheet == "Factures"] == [
         ("CELL-CHOICE", cell)]
     # the checks: the bad cell is the error; no gap, no leak "billed 0.00" that follow
     check = run_check(path, TODAY, write=False)
     assert [f.cell for f in codes(check.findings, "CELL-CHOICE")] == [cell]
-    assert not [f for f in codes(check.findings, "NUM-GAP") if "0145" in f.message]
+    assert not [f for f in codes(check.findings, "NUM-GAP") if late[-4:] in f.message]
     assert not [f for f in check.findings if f.ref == "D2026-0035"]
 
 
 def test_an_invoice_with_an_unreadable_line_quantity_holds_its_quote_back(demo, tmp_path):
+    paid, _ = billing(demo, "D2026-0008")
     path = copy(demo, tmp_path)
-    ref = invoice_id(path, "FAC2026-0097")
+    ref = invoice_id(path, paid)
     cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Quantité", "27 OOO")
     plan = run_generate(path, TODAY, dry_run=True)
     assert not [d for d in plan.issued if "D2026-0008" in d.subject]
@@ -91,7 +103,7 @@ def test_an_invoice_with_an_unreadable_line_quantity_holds_its_quote_back(demo, 
     assert [f.ref for f in held] == ["D2026-0008"] and cell in held[0].message
     check = run_check(path, TODAY, write=False)
     # its total is short of the line: its payments are not "too much"
-    assert not [f for f in codes(check.findings, "PAY-OVER") if f.ref == "FAC2026-0097"]
+    assert not [f for f in codes(check.findings, "PAY-OVER") if f.ref == paid]
     assert [f.cell for f in codes(check.findings, "CELL-TYPE")] == [cell]
 
 
@@ -132,13 +144,14 @@ def balances(path: Path) -> dict:  # type: ignore[type-arg]
 
 def test_the_aged_balance_of_a_client_with_an_unreadable_invoice_is_marked_incomplete(
         demo, tmp_path):
+    late, late_row = billing(demo, "D2026-0035")
     path = copy(demo, tmp_path)
     whole = balances(path)["C0002"]
     assert whole.complete and whole.total > 0
-    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     balance = run_age(path, TODAY, write=False)
     c = {c.client: c for c in balance.clients}["C0002"]
-    assert not c.complete and c.left_out == [f"Factures ligne 217 ({cell})"]
+    assert not c.complete and c.left_out == [f"Factures ligne {late_row} ({cell})"]
     assert c.unapplied == whole.unapplied  # its payments are not turned into a credit
     found = [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
     assert [(f.severity, f.ref, f.cell) for f in found] == [("error", "C0002", cell)]
@@ -147,7 +160,8 @@ def test_the_aged_balance_of_a_client_with_an_unreadable_invoice_is_marked_incom
     assert others == {k: v.total for k, v in balances(copy_again(demo, tmp_path)).items()
                       if k != "C0002"}
     out = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "age", str(path), "--as-of",
-                          TODAY.isoformat(), "--json"], capture_output=True, text=True, check=False)
+                          TODAY.isoformat(), "--json"], capture_output=True, text=True,
+                         check=False)
     assert out.returncode == 1
     row = next(r for r in json.loads(out.stdout)["rows"] if r["client"] == "C0002")
     assert row["complete"] is False and row["left_out"] == c.left_out
@@ -165,30 +179,33 @@ def test_payments_of_an_invoice_with_a_bad_date_do_not_become_an_unapplied_credi
     wb = openpyxl.load_workbook(path)
     pays = list(wb["Paiements"].iter_rows(min_row=2, values_only=True))
     paid = {r[2] for r in pays}
+    listed = balances(path)  # a client with something open: it is in the aged balance
     number, client = next((r[2], r[4]) for r in wb["Factures"].iter_rows(
-        min_row=2, values_only=True) if r[2] in paid and r[18] == "Émise")
-    before = balances(path)[client]
+        min_row=2, values_only=True) if r[2] in paid and r[18] == "Émise" and r[4] in listed)
+    before = listed[client]
     damage(path, "Factures", "N° facture", number, "Date", "32/13/2026")
     after = balances(path)[client]
     assert after.unapplied == before.unapplied and not after.complete
 
 
 def test_a_line_with_a_bad_unit_price_leaves_its_invoice_out_not_negative(demo, tmp_path):
+    paid, _ = billing(demo, "D2026-0008")
     path = copy(demo, tmp_path)
-    ref = invoice_id(path, "FAC2026-0097")
+    ref = invoice_id(path, paid)
     cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Prix unitaire HT", "abc")
     balance = run_age(path, TODAY, write=False)
-    assert not [i for i in balance.items if i.number == "FAC2026-0097"]
+    assert not [i for i in balance.items if i.number == paid]
     c = {c.client: c for c in balance.clients}["C0018"]
     assert not c.complete and cell in c.left_out[0]
     assert all(a >= 0 for a in c.amounts)
 
 
 def test_remind_sends_nothing_to_a_client_whose_balance_is_incomplete(demo, tmp_path):
+    late, _ = billing(demo, "D2026-0035")
     path = copy(demo, tmp_path)
     before = run_remind(path, TODAY, outbox=tmp_path / "out0")
     assert "C0002" in {o.mailing.client for o in before.emails}
-    cell = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     after = run_remind(path, TODAY, outbox=tmp_path / "out1")
     assert "C0002" not in {o.mailing.client for o in after.emails}
     assert {o.mailing.client for o in after.emails} == \
@@ -198,16 +215,18 @@ def test_remind_sends_nothing_to_a_client_whose_balance_is_incomplete(demo, tmp_
 
 
 def test_send_invoices_refuses_a_document_whose_cells_cannot_be_read(demo, tmp_path):
+    late, _ = billing(demo, "D2026-0035")
+    paid, _ = billing(demo, "D2026-0008")
     path = copy(demo, tmp_path)
-    for number in ("FAC2026-0097", "FAC2026-0145"):
+    for number in (paid, late):
         damage(path, "Factures", "N° facture", number, "Envoyée le", None)
     before = run_send_invoices(path, TODAY, outbox=tmp_path / "o0")
-    assert {"FAC2026-0097", "FAC2026-0145"} <= {o.number for o in before.emails}
-    line = damage(path, "Lignes de facture", "Réf. facture", invoice_id(path, "FAC2026-0097"),
+    assert {paid, late} <= {o.number for o in before.emails}
+    line = damage(path, "Lignes de facture", "Réf. facture", invoice_id(path, paid),
                   "Quantité", "27 OOO")
-    row = damage(path, "Factures", "N° facture", "FAC2026-0145", "Conditions", "90 jours")
+    row = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     after = run_send_invoices(path, TODAY, outbox=tmp_path / "o1")
-    assert not {"FAC2026-0097", "FAC2026-0145"} & {o.number for o in after.emails}
+    assert not {paid, late} & {o.number for o in after.emails}
     refused = sorted((f.ref, f.cell) for f in after.findings if f.code == "SEND-DAMAGED")
-    assert refused == [("FAC2026-0097", line), ("FAC2026-0145", row)]
+    assert refused == [(paid, line), (late, row)]
     assert after.errors

@@ -4,12 +4,14 @@ read back with pdftotext, their fonts with pdffonts, and veraPDF when it is inst
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal as D
+from functools import partial
 from pathlib import Path
 
 import facturx
@@ -18,7 +20,8 @@ from lxml import etree
 
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.documents.pdf import render as pdf_render
-from pyfuncs.jobs.documents import documents_of, run_pdf
+from pyfuncs.domain import schema as S
+from pyfuncs.jobs.documents import PDF_TABLES, documents_of, run_pdf
 from pyfuncs.jobs.invoicing import run_generate
 from pyfuncs.jobs.load import load
 from pyfuncs.jobs.template import build_workbook
@@ -170,6 +173,54 @@ def test_fonts_are_embedded_and_the_file_declares_pdfa3b_with_an_srgb_output_int
     assert b"/AFRelationship /Data" in raw
 
 
+def _pdf_date(value: str) -> datetime:
+    """A PDF date string (ISO 32000 7.9.4), e.g. D:20261207030730Z or D:20261207040730+01'00'."""
+    m = re.fullmatch(r"D:(\d{14})(Z|([+-])(\d\d)'(\d\d)'?)?", value)
+    assert m, value
+    stamp = datetime.strptime(m[1], "%Y%m%d%H%M%S")
+    if m[2] in (None, "Z"):
+        return stamp.replace(tzinfo=UTC)
+    offset = timedelta(hours=int(m[4]), minutes=int(m[5]))
+    return stamp.replace(tzinfo=timezone(offset if m[3] == "+" else -offset))
+
+
+def test_the_embedded_xml_checksum_is_the_md5_of_the_file_and_the_info_agrees_with_the_xmp(
+        printed):
+    """Read with pypdf, not with what wrote it: /Params /CheckSum of the embedded
+    factur-x.xml is the MD5 of the (uncompressed) file and /Size its length (ISO 32000-1
+    7.11.4); the document information dictionary has what viewers show, each entry equal to
+    its XMP counterpart, as PDF/A requires."""
+    pypdf = pytest.importorskip("pypdf")
+    _, _, result = printed
+    xmp_ns = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+              "dc": "http://purl.org/dc/elements/1.1/", "pdf": "http://ns.adobe.com/pdf/1.3/",
+              "xmp": "http://ns.adobe.com/xap/1.0/"}
+    for path in result.written:
+        reader = pypdf.PdfReader(path)
+        names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+        assert names[0] == "factur-x.xml"
+        stream = names[1].get_object()["/EF"]["/F"].get_object()
+        data = stream.get_data()
+        assert data == facturx.get_xml_from_pdf(path.read_bytes(), check_xsd=False)[1]
+        params = stream["/Params"]
+        assert params["/CheckSum"].original_bytes == hashlib.md5(data).digest(), path.name
+        assert params["/Size"] == len(data)
+        assert stream.get("/Filter") == "/FlateDecode"  # compressed, yet summed uncompressed
+        info = reader.metadata
+        assert set(info) >= {"/Title", "/Author", "/Subject", "/Creator", "/Producer",
+                             "/CreationDate", "/ModDate"}, path.name
+        xmp = etree.fromstring(reader.trailer["/Root"]["/Metadata"].get_object().get_data())
+        get = partial(xmp.findtext, namespaces=xmp_ns)
+        assert info["/Title"] == get(".//dc:title/rdf:Alt/rdf:li") and path.stem in info["/Title"]
+        assert info["/Author"] == get(".//dc:creator/rdf:Seq/rdf:li")
+        assert info["/Subject"] == get(".//dc:description/rdf:Alt/rdf:li")
+        assert info["/Producer"] == get(".//pdf:Producer")
+        assert info["/Creator"] == get(".//xmp:CreatorTool")
+        assert _pdf_date(info["/CreationDate"]) == datetime.fromisoformat(
+            get(".//xmp:CreateDate"))
+        assert _pdf_date(info["/ModDate"]) == datetime.fromisoformat(get(".//xmp:ModifyDate"))
+
+
 @pytest.mark.skipif(shutil.which("verapdf") is None, reason="veraPDF is not installed")
 def test_verapdf_finds_the_pdfs_pdfa3b_compliant(printed):
     _, _, result = printed
@@ -304,3 +355,69 @@ def test_lines_of_different_periods_state_each_their_own_and_a_blank_draft_date_
     blank = [f for f in load(path, TODAY).findings if f.code == "MENTION-SERVICE"]
     assert len(blank) == 1 and blank[0].sheet == "Lignes de facture" and \
         blank[0].column == "Prestation du" and blank[0].ref == "F10"
+
+
+def test_goods_state_their_nature_and_a_delivery_address_only_where_it_differs(tmp_path):
+    """The client's Nature column and delivery address reach the page and the XML (BT-23
+    B1, ShipToTradeParty); a delivery address equal to the billing one is not repeated; a
+    half-typed one, or goods sold abroad (not printed yet), is a finding on the client's
+    cell, and that client's documents are not made."""
+    def edit(t):
+        by_id = {c["id"]: c for c in t["Clients"]}
+        by_id["C1"].update(nature="goods", delivery_address="ZI Nord, quai 4",
+                           delivery_postcode="93200", delivery_city="Saint-Denis")
+        by_id["C2"].update(delivery_address="1 rue de la Paix", delivery_postcode="75002",
+                           delivery_city="Paris")
+        by_id["C3"].update(nature="goods")
+        by_id["C4"].update(delivery_address="Quai 2")
+    path = _book(tmp_path, edit)
+    docs, _, findings = documents_of(path, TODAY)
+    made = {d.number: d for d in docs}
+    where = {(f.sheet, f.column, f.ref) for f in findings}
+    assert ("Clients", "Nature des opérations", "FAC2026-0003") in where
+    assert {("Clients", "CP de livraison", "FAC2026-0004"),
+            ("Clients", "Ville de livraison", "FAC2026-0004")} <= where
+    assert "FAC2026-0003" not in made and "FAC2026-0004" not in made
+    goods = made["FAC2026-0001"]
+    assert goods.nature == "goods" and goods.billing_mode == "B1"
+    assert made["FAC2026-0002"].delivery is None and made["FAC2026-0002"].nature == "services"
+    data, xml = pdf_render(goods)
+    root = etree.fromstring(xml)
+    ship = root.find(".//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty", NS)
+    assert ship.findtext("ram:Name", namespaces=NS) == "Alpha SAS"
+    assert [ship.findtext(f"ram:PostalTradeAddress/ram:{k}", namespaces=NS) for k in (
+        "PostcodeCode", "LineOne", "CityName", "CountryID")] == [
+        "93200", "ZI Nord, quai 4", "Saint-Denis", "FR"]
+    assert xsd_errors(xml) == [] and fatal(xml) == [] and failed_asserts(xml, FX_RULES) == []
+    if shutil.which("pdftotext"):
+        page = tmp_path / "goods.pdf"
+        page.write_bytes(data)
+        text = _text(page)
+        assert "Adresse de livraison" in text and "93200 Saint-Denis" in text
+        assert "Nature des opérations : Livraisons de biens." in text
+        assert "Date de la livraison" in text
+        beta = tmp_path / "beta.pdf"
+        beta.write_bytes(pdf_render(made["FAC2026-0002"])[0])
+        assert "Adresse de livraison" not in _text(beta)
+
+
+def test_a_workbook_made_before_the_nature_and_delivery_columns_still_prints_its_documents(
+        tmp_path):
+    """A Clients table without the four columns (as every workbook made before them): each
+    is a warning and reads as empty, so the documents are printed as before, with the
+    nature of Paramètres and no delivery address."""
+    from pyfuncs.jobs.template import _settings_rows
+    from tests.integration.test_xlsx_read import Layout, write_book
+    new = ("nature", "delivery_address", "delivery_postcode", "delivery_city")
+    tables = dict(clean_tables(), Parametres=_settings_rows(clean_settings(), "fr"))
+    path = write_book(tmp_path / "before.xlsx", tables, layouts={"Clients": Layout(order=[
+        k for k in S.table("Clients").keys if k not in new])})
+    data = read_workbook(path, PDF_TABLES)
+    missing = [(f.severity, f.column) for f in data.findings if f.code == "COLUMN-MISSING"]
+    assert sorted(missing) == sorted(("warning", S.table("Clients").column(k).fr)
+                                     for k in new)
+    docs, _, findings = documents_of(path, TODAY)
+    assert findings == []
+    issued = [n for n in data.tables["Factures"].cols["number"] if n]
+    assert sorted(d.number for d in docs) == sorted(issued)
+    assert {(d.nature, d.delivery) for d in docs} == {("services", None)}

@@ -1,5 +1,6 @@
 """Every document the demo issues, of every kind (deposits, final invoices deducting them,
-credit notes, reverse charge, clients outside the EU, English clients) printed and checked
+credit notes, reverse charge, clients outside the EU, English clients, goods and goods with
+services delivered to another address) printed and checked
 against the XSD, the EN 16931 rules and the French rules; the XML totals equal the
 workbook's to the cent."""
 from __future__ import annotations
@@ -32,10 +33,11 @@ def test_every_demo_document_is_a_valid_factur_x_with_the_books_totals(tmp_path)
     picks = {}
     for doc in docs:
         for key in (doc.kind, doc.exemption or "domestic", doc.lang,
-                    "final" if doc.deducted else "plain"):
+                    "final" if doc.deducted else "plain", doc.nature):
             picks.setdefault(key, doc)
     assert set(picks) >= {"invoice", "deposit", "credit_note", "reverse_charge",
-                          "outside_eu", "domestic", "en", "fr", "final"}
+                          "outside_eu", "domestic", "en", "fr", "final", "services",
+                          "goods", "both"}
     loaded = load(path, TODAY, checks=False)
     inv = loaded.data.tables["Factures"]
     row_of = {n: k for k, n in enumerate(inv.cols["number"]) if n}

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -18,8 +19,10 @@ from lxml import etree
 
 from pyfuncs.demo.job import run_demo
 from pyfuncs.documents import pdf
-from pyfuncs.documents.layout import day, money, quantity
-from pyfuncs.documents.model import SIREN_MANDATORY_FROM
+from pyfuncs.documents.facturx import UNITS
+from pyfuncs.documents.layout import day, labels, money, quantity
+from pyfuncs.documents.model import NATURE_LETTER, SIREN_MANDATORY_FROM
+from pyfuncs.domain import schema as S
 from pyfuncs.jobs.documents import documents_of
 from pyfuncs.jobs.invoicing import run_generate
 from pyfuncs.jobs.load import load
@@ -58,6 +61,8 @@ def _kinds(doc, sources: list[str]) -> set[str]:
         kinds.add("reverse_charge")
     if doc.exemption == "outside_eu":
         kinds.add("export")
+    if doc.nature in ("goods", "both"):
+        kinds.add(doc.nature)
     return kinds
 
 
@@ -122,11 +127,14 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         assert len(items) == len(doc.lines)
         for line, item in zip(doc.lines, items):
             label = _flat(line.label).split(" ")[0]
+            # the unit the page shows is the one the XML codes (UN/ECE rec. 20)
+            shown = line.unit or labels(lang)("no_unit")
+            code = item.find(".//ram:BilledQuantity", NS).get("unitCode")
+            unit_row = f"{_flat(quantity(line.quantity, lang))} {shown} "
             has("line: description, quantity, unit, unit price, VAT rate",
-                label in page and _flat(quantity(line.quantity, lang)) in page
-                and (line.unit or ("u" if fr else "unit")) in page,
+                label in page and unit_row in page,
                 item.findtext(".//ram:SpecifiedTradeProduct/ram:Name", namespaces=NS)
-                == (line.label or "-"))
+                == (line.label or "-") and UNITS.get(shown.casefold(), "C62") == code)
         start, end = doc.service
         delivered = xt(".//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/"
                        "udt:DateTimeString")
@@ -137,7 +145,8 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
                          for ln, item in zip(doc.lines, items) if ln.start)
             has("date of the service, per line", shown, in_xml and delivered is not None)
         elif start == end:
-            has("date of the service", ("Date de la prestation" if fr else "Date of supply")
+            has("date of the service", labels(lang)(
+                "delivery_date" if doc.nature == "goods" else "service_date")
                 in page and day(end, lang) in page, delivered == f"{end:%Y%m%d}")
         else:
             has("period of the service", day(start, lang) in page and day(end, lang) in page,
@@ -154,9 +163,22 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         if doc.po:
             has("client's order number", doc.po in page, xt(
                 ".//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID") == doc.po)
-        has("nature of the operation", ("Nature des opérations" if fr else "Nature of the "
-                                        "supplies") in page,
-            xt(".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")[0] == "S")
+        has("nature of the operation", labels(lang)(
+            "nature", nature=S.choice_label("nature", doc.nature, lang)) in page,
+            xt(".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")[0]
+            == NATURE_LETTER[doc.nature])
+        ship = root.find(".//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty", NS)
+        if doc.delivery is not None:
+            d = doc.delivery
+            has("delivery address (differs from the billing address)",
+                ("Adresse de livraison" if fr else "Delivery address") in page
+                and _flat(d.address) in page and f"{d.postcode} {d.city}" in page,
+                ship is not None and ship.findtext(".//ram:LineOne", namespaces=NS)
+                == d.address and ship.findtext(".//ram:CityName", namespaces=NS) == d.city
+                and ship.findtext(".//ram:PostcodeCode", namespaces=NS) == d.postcode)
+        else:
+            assert ship is None and ("Adresse de livraison" if fr else "Delivery address") \
+                not in page, doc.number
         debits = "Option pour le paiement de la taxe d'après les débits"
         if doc.vat_on_debits and not doc.exemption:
             has("VAT on debits option", debits in page)
@@ -173,8 +195,10 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         if doc.kind == "credit_note":
             has("credit note: the invoice it credits", doc.credited in page, xt(
                 ".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == doc.credited)
-            for absent in (penalties, "40,00 €" if fr else "€40.00",
-                           "Date d'échéance" if fr else "Due date"):
+            lab = labels(lang)
+            for absent in (penalties, _flat(lab("indemnity", amount=money(doc.indemnity,
+                                                                          lang))),
+                           lab("due_date"), lab("terms", terms="", due="").split(":")[0]):
                 assert absent not in page, (doc.number, absent)
         else:
             has("due date", day(doc.due_date, lang) in page, xt(
@@ -195,12 +219,35 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         counts.update(set(found))
         assert failed_asserts(xml, FX_RULES) == [], doc.number  # not even a warning
     assert set(kinds) >= {"invoice", "deposit", "final", "credit_note", "time", "contract",
-                          "reverse_charge", "export"}
+                          "reverse_charge", "export", "goods", "both"}
+    assert counts["delivery address (differs from the billing address)"] == \
+        kinds["goods"] + kinds["both"]
     with capsys.disabled():
         print(f"\n{len(docs)} documents: " + ", ".join(f"{k} {v}" for k, v in
                                                        sorted(kinds.items())))
         for mention, n in sorted(counts.items()):
             print(f"  {n:4d}  {mention}")
+
+
+def test_the_vat_on_debits_option_prints_only_where_the_seller_owes_the_vat(demo):
+    """A seller who opted for VAT on debits says so on its invoices (CGI 242 nonies A), but
+    not on a reverse-charge or export invoice, where it owes no VAT: the demo's documents
+    of each kind, printed as if the seller had opted."""
+    tmp, docs, _ = demo
+    debits = "Option pour le paiement de la taxe d'après les débits"
+    sample = {}
+    for doc in docs:
+        sample.setdefault((doc.exemption, doc.lang), doc)
+    assert {e for e, _ in sample} >= {"", "reverse_charge", "outside_eu"}
+    for (exemption, _), doc in sample.items():
+        data, xml = pdf.render(replace(doc, vat_on_debits=True))
+        page = _page(data, tmp, "debits-" + doc.number)
+        root = etree.fromstring(xml)
+        notes = {n.findtext("ram:SubjectCode", namespaces=NS)
+                 for n in root.findall(".//ram:IncludedNote", NS)}
+        assert (debits in page) == (exemption == ""), doc.number
+        assert ("TXD" in notes) == (exemption == ""), doc.number
+        assert failed_asserts(xml, FX_RULES) == [], doc.number
 
 
 MONTHS_EN = re.compile(r"\b(January|February|March|April|May|June|July|August|September|"

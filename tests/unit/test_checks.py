@@ -584,6 +584,16 @@ def test_a_client_without_address_is_a_warning_until_it_is_invoiced(book):
         {ERROR, WARNING}
 
 
+def test_a_half_typed_delivery_address_names_the_blank_cells_and_a_whole_one_is_fine(book):
+    tables, settings_ = book
+    tables["Clients"][0].update(delivery_address="ZI Nord, quai 4", delivery_city="Saint-Denis")
+    f = only(run(tables, settings_), "MENTION-CLIENT")
+    assert (f.severity, f.row, f.column, f.ref) == (ERROR, 2, "CP de livraison", "C1")
+    assert "le code postal de livraison" in f.message
+    tables["Clients"][0]["delivery_postcode"] = "93200"
+    assert of(run(tables, settings_), "MENTION-CLIENT") == []
+
+
 def test_an_issued_invoice_needs_a_due_date_not_before_its_date(book):
     tables, settings_ = book
     tables["Factures"][1]["due_date"] = None

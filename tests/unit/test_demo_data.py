@@ -17,6 +17,7 @@ from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren, siret, tva
 
+from pyfuncs.demo import goods
 from pyfuncs.demo.data import DEFAULT_INVOICES, DemoData, demo_data, due_date
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.computed import invoice_totals, quote_totals, rows_to_columns
@@ -90,7 +91,7 @@ def test_data_does_not_depend_on_the_hash_seed_of_the_process():
 def test_default_size_matches_the_product_brief(demo):
     c = demo.counts()
     assert c["Factures"] == DEFAULT_INVOICES
-    assert c["Clients"] == 40
+    assert c["Clients"] == 40 + len(goods.CLIENTS)  # and the two who buy goods
     assert 70 <= len({q["number"] for q in demo.tables["Devis"]}) <= 90
     assert len({t["client"] for t in demo.tables["Temps"]}) in range(4, 7)
     days = [t["date"] for t in demo.tables["Temps"]]
@@ -102,10 +103,24 @@ def test_default_size_matches_the_product_brief(demo):
     assert len(demo.tables["TauxPenalite"]) == len(S.DEFAULT_PENALTY_RATES)
 
 
+def test_two_clients_buy_goods_delivered_elsewhere_and_only_get_invoices_of_goods(demo):
+    t = demo.tables
+    buyers = {c["id"]: c for c in t["Clients"] if c["nature"] in ("goods", "both")}
+    assert sorted(c["nature"] for c in buyers.values()) == ["both", "goods"]
+    for c in buyers.values():
+        assert c["delivery_city"] and c["delivery_city"] != c["city"]
+        assert c["delivery_address"] != c["address"] and c["country"] == "FR"
+    ids = {f["id"]: f["client"] for f in t["Factures"] if f["client"] in buyers}
+    assert len(ids) >= sum(goods.INVOICES)
+    units = {(buyers[ids[ln["invoice"]]]["nature"], ln["unit"]) for ln in t["LignesFacture"]
+             if ln["invoice"] in ids}
+    assert units == {("goods", "pièce"), ("both", "pièce"), ("both", "jour")}
+
+
 def test_scaled_size_has_the_asked_invoices_and_proportional_rows(scaled):
     c = scaled.counts()
     assert c["Factures"] == 2000
-    assert c["Clients"] == 100
+    assert c["Clients"] == 100 + len(goods.CLIENTS)
     assert 2.2 <= c["LignesFacture"] / 2000 <= 2.8
     assert 1.3 <= c["Paiements"] / 2000 <= 1.7
     assert 550 <= len({q["number"] for q in scaled.tables["Devis"]}) <= 800

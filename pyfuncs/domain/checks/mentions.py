@@ -145,6 +145,20 @@ NO_EMAIL = message("Client {client} : {open} de factures ouvertes et aucun email
                    "Enter the client's billing email.")
 
 
+# a client's delivery address (printed when it differs from the billing address): all of
+# it or none of it
+DELIVERY = {"delivery_address": ("l'adresse de livraison", "delivery address"),
+            "delivery_postcode": ("le code postal de livraison", "delivery postcode"),
+            "delivery_city": ("la ville de livraison", "delivery city")}
+
+
+def delivery_missing(values: dict[str, str]) -> list[str]:
+    """The keys of DELIVERY left blank in ``values`` when another is filled in."""
+    if not any(values.get(k) for k in DELIVERY):
+        return []
+    return [k for k in DELIVERY if not values.get(k)]
+
+
 def issued_deposits(ctx: Ctx) -> dict[str, str]:
     """Folded number -> number of every issued deposit invoice."""
     return {text(n).casefold(): text(n) for n, kind, posted in
@@ -245,14 +259,15 @@ def _clients(ctx: Ctx) -> None:
     labels = ctx.tables["Clients"].labels
     names = {"name": ("la raison sociale", "company name"), "address": ("l'adresse", "address"),
              "postcode": ("le code postal", "postcode"), "city": ("la ville", "city"),
-             "siren": ("le SIREN", "SIREN")}
+             "siren": ("le SIREN", "SIREN"), **DELIVERY}
     cols = {k: ctx.col("Clients", k) for k in ("id", "name", "address", "postcode", "city",
-                                                "siren", "country")}
+                                                "siren", "country", *DELIVERY)}
     for i, cid in enumerate(cols["id"]):
         country = text(cols["country"][i]).upper()
         has_invoices = norm(cid) in invoiced
         needed = ["name", "address", "city"] + (["postcode", "siren"] if country == "FR"
-                                                  else [])
+                                                  else []) + delivery_missing(
+            {k: text(cols[k][i]) for k in DELIVERY})
         for key in needed:
             if text(cols[key][i]):
                 continue
