@@ -499,12 +499,28 @@ class Journal:
              "text", "payer", "iban", "source")
 
     def bank_import(self, entries: Iterable[dict]) -> list[str]:
-        """Record statement credits not seen before (dicts with the _BANK keys); returns
-        the keys of those that were new."""
+        """Record statement credits not seen before (dicts with the _BANK keys, and
+        optionally "legacy_key"); returns the keys of those that were new.
+
+        An entry is already imported when its key is here, or when its legacy key (the
+        identity an earlier version gave it, domain/bank_identity.py) is here with the
+        same booking date, amount and text, each legacy row standing for one entry."""
         now = self._now().astimezone(UTC).isoformat(timespec="seconds")
         new: list[str] = []
+        claimed: set[str] = set()
         with self.transaction():
             for e in entries:
+                legacy = str(e.get("legacy_key") or "")
+                if legacy and legacy != e["entry_key"] and legacy not in claimed:
+                    row = self._db.execute(
+                        "SELECT booking_date, amount, text FROM bank_entries "
+                        "WHERE entry_key = ?", (legacy,)).fetchone()
+                    if row and (row[0], row[1], row[2]) == (
+                            str(e["booking_date"]), str(e["amount"]), str(e["text"])) and \
+                            self._db.execute("SELECT 1 FROM bank_entries WHERE entry_key = ?",
+                                             (str(e["entry_key"]),)).fetchone() is None:
+                        claimed.add(legacy)
+                        continue
                 cur = self._db.execute(
                     "INSERT OR IGNORE INTO bank_entries (entry_key, reference, account, "
                     "booking_date, amount, currency, text, payer, iban, source, imported_at) "
