@@ -84,10 +84,12 @@ class Statement:
         self.problems.append(message)
 
     def credit(self, *, account: str, reference: str, when: date, amount: Decimal,
-               currency: str, text: str, payer: str, iban: str, legacy: str = "") -> None:
+               currency: str, text: str, payer: str, iban: str, legacy: str = "",
+               old_date: date | None = None) -> None:
         """A credit to import, its identity given in file order."""
         self.seen += 1
-        key, shown, old = self.ids.key(account, reference, when, amount, text, legacy)
+        key, shown, old = self.ids.key(account, reference, when, amount, text, legacy,
+                                       old_date)
         self.entries.append(StatementEntry(key, shown, account, when, amount, currency,
                                            text, payer, iban, self.path.name, old))
         if account and account not in self.accounts:

@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pyfuncs.adapters.statements_base import Statement, StatementError
-from pyfuncs.domain.bank_identity import real_reference
 
 CAMT_NAMESPACES = tuple(f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{v:02d}"
                         for v in range(2, 9))
@@ -91,14 +90,18 @@ def _check_totals(path: Path, stmt: object, ntries: list) -> None:
 
 
 def _reference(ntry: object, details: list) -> tuple[str, str]:
-    """(reference the bank makes unique, the one earlier versions used)."""
+    """(reference the bank makes unique, the one earlier versions used).
+
+    The bank's AcctSvcrRef, of the entry or of its single transaction. Not NtryRef
+    (numbered from 1 again in each statement), and not the EndToEndId: the payer chooses
+    it (often the invoice number, or "NOTPROVIDED"), so two payments of one payer, or of
+    two payers, may carry the same one in different statements."""
     own = _text(ntry, "AcctSvcrRef")
     single = details[0] if len(details) == 1 and details[0] is not ntry else None
     tx_ref = _text(single, "Refs", "AcctSvcrRef") if single is not None else ""
-    e2e = real_reference(_text(single, "Refs", "EndToEndId")) if single is not None else ""
     old = own or _text(ntry, "NtryRef") or next(
         (r for r in (_text(tx, "Refs", "AcctSvcrRef") for tx in details) if r), "")
-    return own or tx_ref or e2e, old
+    return own or tx_ref, old
 
 
 def read_camt053(path: Path) -> Statement:

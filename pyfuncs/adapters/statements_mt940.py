@@ -129,4 +129,4 @@ def _entry(out: Statement, d: dict, account: str, currency: str) -> None:
     out.credit(account=account, reference=str(d.get("bank_reference") or "").strip(),
                when=when, amount=amount, currency=str(d.get("currency") or currency or ""),
                text=text, payer=payer.group(1).strip() if payer else "", iban="",
-               legacy=old)
+               legacy=old, old_date=date(d["date"].year, d["date"].month, d["date"].day))

@@ -94,5 +94,6 @@ def read_ofx(path: Path) -> Statement:
             fitid = str(tx.fitid or "")
             out.credit(account=account, reference=fitid, when=when, amount=amount,
                        currency=currency or "EUR", text=text,
-                       payer=_OFX_LABEL.sub("", name).strip(), iban="", legacy=fitid)
+                       payer=_OFX_LABEL.sub("", name).strip(), iban="", legacy=fitid,
+                       old_date=tx.dtposted.date())
     return out

@@ -2,9 +2,11 @@
 
 An entry is known by the bank's own reference only where the bank makes that reference
 unique to the entry: camt.053 AcctSvcrRef, OFX FITID, the account servicer's reference
-after // in an MT940 :61: line, a real end-to-end reference. A placeholder
-("NOTPROVIDED", "NONREF", Rabobank's literal "EREF") is no reference, and neither is a
-camt NtryRef, which banks number from 1 again in every statement.
+after // in an MT940 :61: line, a CSV's reference column. A placeholder ("NOTPROVIDED",
+"NONREF", Rabobank's literal "EREF") is no reference, and neither is a camt NtryRef,
+which banks number from 1 again in every statement, nor an end-to-end reference or an
+MT940 customer reference, which the payer chooses (often the invoice number) and which
+two payments in two statements may share.
 
 Otherwise the entry is what it is: account, booking date, amount and text, hashed, plus
 its ordinal among the identical entries of the same file, so that two identical credits
@@ -65,10 +67,11 @@ class Identities:
     seen: Counter = field(default_factory=Counter)
 
     def key(self, account: str, reference: str, when: date, amount: Decimal, text: str,
-            legacy: str = "") -> tuple[str, str, str]:
+            legacy: str = "", old_date: date | None = None) -> tuple[str, str, str]:
         """(key, shown reference, legacy key) of the next entry: ``reference`` is a
         reference the bank makes unique (or ""); ``legacy`` the reference earlier versions
-        identified the entry by, when it is not unique."""
+        identified the entry by, when it is not unique; ``old_date`` the date they took
+        when it was another (MT940's value date, OFX's date in UTC)."""
         key, shown = base_identity(account, real_reference(reference), when, amount, text)
         self.seen[key] += 1
         n = self.seen[key]
@@ -76,4 +79,6 @@ class Identities:
             key, shown = f"{key}#{n}", f"{shown}/{n}"
         legacy = (legacy or "").strip()
         old = f"{_account(account)}|{legacy}" if legacy and legacy != reference else ""
+        if not legacy and old_date is not None and old_date != when:
+            old = base_identity(account, "", old_date, amount, text)[0]
         return key, shown, old
