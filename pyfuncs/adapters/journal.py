@@ -504,7 +504,8 @@ class Journal:
 
         An entry is already imported when its key is here, or when its legacy key (the
         identity an earlier version gave it, domain/bank_identity.py) is here with the
-        same booking date, amount and text, each legacy row standing for one entry."""
+        same date (as that version dated it, "legacy_date"), amount and text, each legacy
+        row standing for one entry."""
         now = self._now().astimezone(UTC).isoformat(timespec="seconds")
         new: list[str] = []
         claimed: set[str] = set()
@@ -515,8 +516,10 @@ class Journal:
                     row = self._db.execute(
                         "SELECT booking_date, amount, text FROM bank_entries "
                         "WHERE entry_key = ?", (legacy,)).fetchone()
-                    if row and (row[0], row[1], row[2]) == (
-                            str(e["booking_date"]), str(e["amount"]), str(e["text"])) and \
+                    if row and (row[0], Decimal(row[1]), row[2]) == (
+                            str(e.get("legacy_date") or e["booking_date"]),
+                            Decimal(str(e["amount"])),
+                            str(e["text"])) and \
                             self._db.execute("SELECT 1 FROM bank_entries WHERE entry_key = ?",
                                              (str(e["entry_key"]),)).fetchone() is None:
                         claimed.add(legacy)

@@ -37,6 +37,7 @@ class StatementEntry:
       iban: debtor's IBAN.
       source: the file's name.
       legacy_key: the key an earlier version gave the entry, when it differs.
+      legacy_date: the date an earlier version gave it (MT940's value date, OFX's UTC).
     """
 
     key: str
@@ -50,6 +51,7 @@ class StatementEntry:
     iban: str
     source: str
     legacy_key: str = ""
+    legacy_date: date | None = None
 
 
 @dataclass
@@ -91,7 +93,8 @@ class Statement:
         key, shown, old = self.ids.key(account, reference, when, amount, text, legacy,
                                        old_date)
         self.entries.append(StatementEntry(key, shown, account, when, amount, currency,
-                                           text, payer, iban, self.path.name, old))
+                                           text, payer, iban, self.path.name, old,
+                                           old_date if old else None))
         if account and account not in self.accounts:
             self.accounts.append(account)
 

@@ -298,6 +298,7 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                  "booking_date": e.date.isoformat(), "amount": e.amount,
                  "currency": e.currency or currency, "text": e.text, "payer": e.payer,
                  "iban": e.iban, "legacy_key": e.legacy_key,
+                 "legacy_date": (e.legacy_date or e.date).isoformat(),
                  "source": e.source} for e in fresh))
             result.new = len(new_keys)
             result.known = len({e.key for e in fresh} - new_keys)
