@@ -259,10 +259,10 @@ def test_a_csv_amount_against_the_decimal_setting_is_read_right_or_refused(tmp_p
     path.write_text("Date;Libellé;Montant\n03/11/2026;A;1758.27\n04/11/2026;B;1.758\n"
                     "05/11/2026;C;1,758.27\n06/11/2026;D;1 758,27\n")
     st = read_statement(path, CsvLayout(decimal=","))
-    assert [e.amount for e in st.entries] == [D("1758.27"), D("1758"), D("1758.27")]
-    assert st.problems == ["releve.csv, line 4, column 'Montant': amount '1,758.27' is not a "
-                           "number written with the decimal separator ',' (Paramètres): "
-                           "not imported"]
+    assert [e.amount for e in st.entries] == [D("1758.27"), D(1758), D("1758.27")]
+    assert st.problems == [("releve.csv, line 4, column 'Montant': amount '1,758.27' is not "
+                            "a number written with the decimal separator ',' (Paramètres): "
+                            "not imported")]
     assert st.adds_up
 
 
