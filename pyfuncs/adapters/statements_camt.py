@@ -126,7 +126,10 @@ def read_camt053(path: Path) -> Statement:
     for stmt in statements:
         acct = _child(stmt, "Acct", "Id")
         account = _text(acct, "IBAN") or _text(acct, "Othr", "Id")
-        ccy = _text(stmt, "Acct", "Ccy")
+        # the account's currency, or (when the bank leaves Acct/Ccy out) its balances'
+        ccy = _text(stmt, "Acct", "Ccy") or next(
+            (a.get("Ccy", "") for a in (_child(b, "Amt") for b in stmt
+                                        if _local(b.tag) == "Bal") if a is not None), "")
         out.account = out.account or account
         if account and account not in out.accounts:
             out.accounts.append(account)

@@ -47,6 +47,9 @@ _OTHER_DECIMAL = {",": re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$"),
                   ".": re.compile(r"^[+-]?\d+,(\d{1,2}|\d{4,})$")}
 
 
+_BALANCE_LINES = ("solde", "balance", "saldo", "ancien solde", "nouveau solde")
+
+
 def _money(raw: str, decimal: str) -> Decimal | None:
     """The amount of a cell, or None when its form contradicts the decimal setting and
     could mean two amounts ("1.758" with "," is 1758; "1758.27" with "," can only be
@@ -141,6 +144,9 @@ def read_csv(path: Path, layout: CsvLayout) -> Statement:
             out.refuse(f"{path.name}, line {n}, column {header[j]!r}: amount "  # type: ignore[index]
                        f"{raw_amount!r} is not a number written with the decimal "
                        f"separator {layout.decimal!r} (Paramètres): not imported")
+        elif when is None and _fold(next((c for c in row if c.strip()), "")).startswith(
+                _BALANCE_LINES):
+            out.skip("balance line")  # "Solde en début de période;;;;500,00"
         elif amount is None or amount == 0:
             out.skip("no amount")
         elif amount < 0:
