@@ -63,6 +63,8 @@ def _parse(path: Path, n: int, block: str) -> object:
 def read_mt940(path: Path) -> Statement:
     """Every :20: block of the file, checked whole, its entries under its own account."""
     text = _decode(path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
+    # Citibank pads the absent booking date of :61: with four spaces
+    text = re.sub(r"(?m)^(:61:\d{6}) {4}(?=R?[CD])", r"\1", text)
     blocks = [b for b in _BLOCK.split(text) if b.startswith(":20:")]
     if not blocks:
         raise StatementError(f"{path.name}: no MT940 statement in it (no :20: field)")

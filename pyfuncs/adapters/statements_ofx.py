@@ -81,7 +81,9 @@ def _with_ofxtools(path: Path, notes: list[str]) -> list[tuple[str, str, list[_L
     for message in dict.fromkeys([str(w.message) for w in caught] + handler.messages):
         notes.append(f"{path.name}: the OFX reader warns: {' '.join(message.split())}")
     posted = [_day(m.group(1).decode()) for m in _DTPOSTED.finditer(path.read_bytes())]
-    statements = list(ofx.statements or [])
+    # bank and card accounts; an investment account (INVSTMTRS) holds no payments
+    statements = [s for s in ofx.statements or []
+                  if type(s).__name__ in ("STMTRS", "CCSTMTRS")]
     count = sum(len(list(getattr(s, "banktranlist", None) or [])) for s in statements)
     local = posted if len(posted) == count else None  # else ofxtools' date, in UTC
     out, k = [], 0
