@@ -7,6 +7,7 @@ imported, counted as not a payment, or named in a finding, and the counts add up
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -324,3 +325,24 @@ def test_a_journal_of_the_old_identity_books_nothing_twice_on_a_second_import(bo
         assert run_bank(book, [again], TODAY).new == 0
     with Journal(journal_path(book)) as journal:
         assert len(journal.bank_entries()) == 2 + 4 + 1
+
+
+# ------------------------------------------------------------------------ the command
+def test_the_command_says_what_became_of_every_entry_and_the_counts_add_up(book, tmp_path):
+    from tests.integration.test_bank import facturier
+    path = tmp_path / "releve.xml"
+    path.write_bytes(camt([ntry("100.00", "2026-11-02", ref="A"),
+                           ntry("100.00", "2026-11-02", ref="B"),
+                           ntry("-5.00", "2026-11-02", ref="C"),
+                           ntry("7.00", "2026-11-02", ref="D", ccy="USD"),
+                           ntry("30.00", "2026-11-02", side="DBIT", ref="E"),
+                           ntry("9.00", "2026-11-02", sts="<Sts>PDNG</Sts>", ref="F")]))
+    done = facturier("bank", str(book), str(path))
+    assert done.returncode == 1, done.stderr  # two entries not imported
+    assert ("6 entr(ies) read: 2 new credit(s), 0 already imported, 2 not a payment (1 "
+            "debit, 1 not booked (PDNG)), 2 not imported (see the findings)") in done.stdout
+    assert "releve.xml, entry 3 (line 1): a credit of -5.00" in done.stdout
+    assert "7.00 USD" in done.stdout and "Traceback" not in done.stderr
+    counts = json.loads(facturier("bank", str(book), str(path), "--json").stdout)
+    assert (counts["entries"], counts["already_imported"], counts["not_a_payment"],
+            counts["not_imported"]) == (6, 2, 2, 2)
