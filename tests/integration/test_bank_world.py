@@ -40,6 +40,8 @@ CSV_SETTINGS = {
     "caisse-epargne-D.csv": {"bank_csv_date": "Date comptable", "bank_csv_amount": "Credit",
                              "bank_csv_label": "Libelle simplifie",
                              "bank_csv_reference": "Reference"},
+    "fintro-be.csv": {"bank_csv_date": "Uitvoeringsdatum", "bank_csv_amount": "Bedrag",
+                      "bank_csv_label": "Details"},
 }
 
 
@@ -141,15 +143,15 @@ def csv(path: Path) -> Expected:
     settings = CSV_SETTINGS[path.name]
     lines = path.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines)
-                 if line.split(";")[0] == settings["bank_csv_date"])
+                 if settings["bank_csv_date"] in line.split(";"))
     header = lines[start].split(";")
-    at = header.index(settings["bank_csv_amount"])
+    at, on = header.index(settings["bank_csv_amount"]), header.index(settings["bank_csv_date"])
     out = Expected(currency="EUR")
     for line in lines[start + 1:]:
         cells = line.split(";")
         try:
-            day = datetime.strptime(cells[0], settings.get("bank_csv_date_format",
-                                                           "%d/%m/%Y")).date()
+            day = datetime.strptime(cells[on], settings.get("bank_csv_date_format",
+                                                            "%d/%m/%Y")).date()
         except ValueError:
             continue  # a balance line
         if cells[at].strip() and _dec(cells[at].replace(".", "")) > 0:
