@@ -9,9 +9,13 @@ statements_base. The names are re-exported here: the rest of the product imports
 module only.
 
 What is refused, with one line naming the file and the problem, is what cannot be read
-at all (not XML, not a camt.053 Document, no statement in it, a binary file); an entry
-that cannot be used (an amount or a date unreadable) is not imported and named in
-``Statement.problems``.
+at all (not XML, not a camt.053 Document, no statement in it, a binary file, UTF-16 other
+than a camt.053) and what is not whole (MT940 balances that do not add up, camt.053 totals
+that do not count the entries, two currencies in one file); an entry that cannot be used
+(an amount or a date unreadable, a credit with a negative amount) is not imported and
+named in ``Statement.problems`` with its place in the file. The format is told by the
+content, not the name: an MT940 behind a bank's header lines ("ABNANL2A / 940") is an
+MT940, not a CSV.
 """
 from __future__ import annotations
 
