@@ -26,7 +26,6 @@ from pyfuncs.adapters.statements_base import (
     Statement,
     StatementEntry,
     StatementError,
-    identity,
 )
 from pyfuncs.adapters.statements_camt import CAMT_NAMESPACES, read_camt053
 from pyfuncs.adapters.statements_csv import CsvLayout, read_csv
@@ -34,7 +33,7 @@ from pyfuncs.adapters.statements_mt940 import read_mt940
 from pyfuncs.adapters.statements_ofx import read_ofx
 
 __all__ = ["CAMT_NAMESPACES", "CsvLayout", "Statement", "StatementEntry", "StatementError",
-           "identity", "read_camt053", "read_csv", "read_mt940", "read_ofx",
+           "read_camt053", "read_csv", "read_mt940", "read_ofx",
            "read_statement"]
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.domain.bank_identity import Identities, base_identity
+from pyfuncs.domain.bank_identity import Identities
 
 
 class StatementError(Exception):
@@ -101,12 +101,6 @@ class Statement:
     @property
     def adds_up(self) -> bool:
         return self.seen == len(self.entries) + self.ignored + len(self.problems)
-
-
-def identity(account: str, reference: str, when: date, amount: Decimal,
-             text: str) -> tuple[str, str]:
-    """(key, reference) of a single entry (no ordinal): see domain/bank_identity.py."""
-    return base_identity(account, reference, when, amount, text)
 
 
 def one_line(err: BaseException) -> str:
