@@ -240,11 +240,12 @@ def importer_releve(statements: Iterable[object] | None = None, book=None) -> st
             raise ValueError(f"{', '.join(missing)} : fichier introuvable")
         result = run_bank(source, paths, _today(), progress=step)
         ignored = sum(s.ignored for s in result.statements)
-        text = (f"{result.new} crédit(s) nouveau(x) ({result.known} déjà importé(s), "
-                f"{ignored} autre(s) opération(s) ignorée(s)"
+        text = (f"{result.seen} opération(s) lue(s) : {result.new} crédit(s) nouveau(x) "
+                f"({result.known} déjà importé(s), {ignored} autre(s) opération(s) "
+                f"ignorée(s)"
                 + (f" dont {result.refunds} remboursement(s) à des clients"
                    if result.refunds else "")
-                + f") ; {len(result.booked)} "
+                + f", {result.refused} non importée(s)) ; {len(result.booked)} "
                 f"paiement(s) enregistré(s) dans Paiements ({_eur(result.booked_amount)}) ; "
                 f"{len(result.waiting)} crédit(s) à confirmer dans la feuille "
                 "Rapprochement.")

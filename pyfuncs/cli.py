@@ -437,10 +437,9 @@ def cmd_bank(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_json(), default=_json_default, ensure_ascii=False,
                          indent=1))
         return code
-    ignored = sum(s.ignored for s in result.statements)
-    print(f"{args.workbook}: {result.new} new credit(s), {result.known} already imported, "
-          f"{ignored} other entr(ies) ignored"
-          + (f" (of which {result.refunds} refund(s) to clients)" if result.refunds else "")
+    print(f"{args.workbook}: {result.counts_line()}"
+          + (f" ({result.refunds} refund(s) to clients among the debits)" if result.refunds
+             else "")
           + f"; {len(result.booked)} booked "
           f"({result.booked_amount:,.2f} applied to invoices), {len(result.waiting)} to "
           "confirm in the Rapprochement sheet.")

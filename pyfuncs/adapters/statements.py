@@ -9,19 +9,23 @@ statements_base. The names are re-exported here: the rest of the product imports
 module only.
 
 What is refused, with one line naming the file and the problem, is what cannot be read
-at all (not XML, not a camt.053 Document, no statement in it, a binary file); an entry
-that cannot be used (an amount or a date unreadable) is not imported and named in
-``Statement.problems``.
+at all (not XML, not a camt.053 Document, no statement in it, a binary file, UTF-16 other
+than a camt.053) and what is not whole (MT940 balances that do not add up, camt.053 totals
+that do not count the entries, two currencies in one file); an entry that cannot be used
+(an amount or a date unreadable, a credit with a negative amount) is not imported and
+named in ``Statement.problems`` with its place in the file. The format is told by the
+content, not the name: an MT940 behind a bank's header lines ("ABNANL2A / 940") is an
+MT940, not a CSV.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pyfuncs.adapters.statements_base import (
     Statement,
     StatementEntry,
     StatementError,
-    identity,
 )
 from pyfuncs.adapters.statements_camt import CAMT_NAMESPACES, read_camt053
 from pyfuncs.adapters.statements_csv import CsvLayout, read_csv
@@ -29,17 +33,27 @@ from pyfuncs.adapters.statements_mt940 import read_mt940
 from pyfuncs.adapters.statements_ofx import read_ofx
 
 __all__ = ["CAMT_NAMESPACES", "CsvLayout", "Statement", "StatementEntry", "StatementError",
-           "identity", "read_camt053", "read_csv", "read_mt940", "read_ofx",
+           "read_camt053", "read_csv", "read_mt940", "read_ofx",
            "read_statement"]
+
+
+_MT940 = re.compile(rb"^:20:.*?^:6[01][FM]?:", re.MULTILINE | re.DOTALL)
 
 
 def read_statement(path: Path, layout: CsvLayout | None = None) -> Statement:
     """A statement file by its content: camt.053 XML, OFX, MT940 or a CSV export."""
     path = Path(path)
     try:
-        raw = path.read_bytes()[:4096]
+        raw = path.read_bytes()[:8192]
     except OSError as err:
         raise StatementError(f"{path.name}: cannot be read ({err.strerror})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte order mark: lxml reads an XML file so written as it is
+        text = raw.decode("utf-16", errors="replace").lstrip("\ufeff \r\n\t")
+        if text.startswith("<") and "camt.053" in text:
+            return read_camt053(path)
+        raise StatementError(f"{path.name}: a text file in UTF-16, read only for camt.053: "
+                             "export it from the bank in UTF-8 (or save it as UTF-8)")
     head = raw[:512].lstrip(b"\xef\xbb\xbf \r\n\t")
     if not head:
         raise StatementError(f"{path.name}: empty file")
@@ -51,6 +65,6 @@ def read_statement(path: Path, layout: CsvLayout | None = None) -> Statement:
         return read_ofx(path)
     if head.startswith(b"<"):
         return read_camt053(path)
-    if head.startswith((b":20:", b"{1:", b":940:")) or b"\n:20:" in head[:80]:
+    if _MT940.search(raw):
         return read_mt940(path)
     return read_csv(path, layout or CsvLayout())

@@ -3,8 +3,9 @@
 Element by element, by local name within the namespace of any version from
 camt.053.001.02 to .001.08 (the ones French banks deliver over EBICS): the fields read
 here did not move between those versions. Only booked credits (CdtDbtInd CRDT, status
-BOOK, or <Sts><Cd>BOOK</Cd></Sts> from .001.08) are payments; every other entry is
-counted and ignored.
+BOOK, <Sts><Cd>BOOK</Cd></Sts> from .001.08, or no status at all) are payments; every
+other entry is counted and ignored. A statement whose totals (TxsSummry) do not count
+the entries it holds is refused whole.
 
 Files are not validated against the ISO 20022 schemas at import: the reader takes the
 elements it needs by name, and banks' real files break the schemas on points that do not
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from pyfuncs.adapters.statements_base import Statement, StatementEntry, StatementError, identity
+from pyfuncs.adapters.statements_base import Statement, StatementError
 
 if TYPE_CHECKING:  # lxml is imported where a statement is read
     from lxml.etree import _Element
@@ -72,6 +73,41 @@ def _party(ntry: _Element, role: str) -> tuple[str, str]:
     return "", ""
 
 
+def _count(stmt: _Element, *path: str) -> int | None:
+    raw = _text(stmt, "TxsSummry", *path, "NbOfNtries")
+    return int(raw) if raw.isdigit() else None
+
+
+def _check_totals(path: Path, stmt: _Element, ntries: list[_Element]) -> None:
+    """The statement's own totals (TxsSummry) must count the entries it holds: a file
+    cut or merged by hand is refused, not read in part."""
+    credits = sum(1 for n in ntries if _text(n, "CdtDbtInd") == "CRDT")
+    debits = len(ntries) - credits
+    where = f"{path.name}: statement {_text(stmt, 'Id') or '?'}"
+    for told, found, what in ((_count(stmt, "TtlNtries"), len(ntries), "entries"),
+                              (_count(stmt, "TtlCdtNtries"), credits, "credit entries"),
+                              (_count(stmt, "TtlDbtNtries"), debits, "debit entries")):
+        if told is not None and told != found:
+            raise StatementError(f"{where}: the statement announces {told} {what} "
+                                 f"(TxsSummry) and holds {found}: the file is not whole; "
+                                 "nothing imported")
+
+
+def _reference(ntry: _Element, details: list[_Element]) -> tuple[str, str]:
+    """(reference the bank makes unique, the one earlier versions used).
+
+    The bank's AcctSvcrRef, of the entry or of its single transaction. Not NtryRef
+    (numbered from 1 again in each statement), and not the EndToEndId: the payer chooses
+    it (often the invoice number, or "NOTPROVIDED"), so two payments of one payer, or of
+    two payers, may carry the same one in different statements."""
+    own = _text(ntry, "AcctSvcrRef")
+    single = details[0] if len(details) == 1 and details[0] is not ntry else None
+    tx_ref = _text(single, "Refs", "AcctSvcrRef") if single is not None else ""
+    old = own or _text(ntry, "NtryRef") or next(
+        (r for r in (_text(tx, "Refs", "AcctSvcrRef") for tx in details) if r), "")
+    return own or tx_ref, old
+
+
 def read_camt053(path: Path) -> Statement:
     from lxml import etree
     try:
@@ -94,53 +130,69 @@ def read_camt053(path: Path) -> Statement:
     for stmt in statements:
         acct = _child(stmt, "Acct", "Id")
         account = _text(acct, "IBAN") or _text(acct, "Othr", "Id")
+        # the account's currency, or (when the bank leaves Acct/Ccy out) its balances'
+        ccy = _text(stmt, "Acct", "Ccy") or next(
+            (a.get("Ccy", "") for a in (_child(b, "Amt") for b in stmt
+                                        if _local(b.tag) == "Bal") if a is not None), "")
         out.account = out.account or account
-        out.currency = out.currency or _text(stmt, "Acct", "Ccy")
-        for n, ntry in enumerate((c for c in stmt if _local(c.tag) == "Ntry"), 1):
-            status = _text(ntry, "Sts") or _text(ntry, "Sts", "Cd")
-            side = _text(ntry, "CdtDbtInd")
-            if side != "CRDT" or status != "BOOK" or \
-                    _text(ntry, "RvslInd").lower() == "true":
-                out.ignored += 1
-                if side == "DBIT" and status == "BOOK":
-                    name, iban = _party(ntry, "Cdtr")
-                    try:
-                        out.debits.append((name, iban, abs(Decimal(_text(ntry, "Amt")))))
-                    except InvalidOperation:
-                        pass
-                continue
+        if account and account not in out.accounts:
+            out.accounts.append(account)
+        if ccy and out.currency and ccy != out.currency:
+            raise StatementError(f"{path.name}: accounts in {out.currency} and {ccy} in one "
+                                 "file: nothing imported")
+        out.currency = out.currency or ccy
+        ntries = [c for c in stmt if _local(c.tag) == "Ntry"]
+        _check_totals(path, stmt, ntries)
+        for n, ntry in enumerate(ntries, 1):
             where = f"{path.name}, entry {n}" + (
                 f" (line {ntry.sourceline})" if ntry.sourceline else "")
+            # camt.053.001.08 and later: <Sts><Cd>BOOK</Cd></Sts>; before: <Sts>BOOK</Sts>;
+            # none at all: a statement (camt.053, unlike camt.052) reports booked entries
+            status = (_text(ntry, "Sts", "Cd") or _text(ntry, "Sts") or "BOOK").upper()
+            side = _text(ntry, "CdtDbtInd")
+            if status != "BOOK":
+                out.skip(f"not booked ({status})")
+                continue
+            if _text(ntry, "RvslInd").lower() == "true":
+                out.skip("reversal")
+                continue
             amt = _child(ntry, "Amt")
             try:
                 amount = Decimal((amt.text or "").strip())  # type: ignore[union-attr]
             except (InvalidOperation, AttributeError):
-                out.ignored += 1
-                out.problems.append(f"{where}: amount "
-                                    f"{(amt.text or '') if amt is not None else ''!r} "
-                                    "unreadable: not imported")
+                out.refuse(f"{where}: amount "
+                           f"{(amt.text or '') if amt is not None else ''!r} "
+                           "unreadable: not imported")
+                continue
+            if side == "DBIT":
+                out.skip("debit")
+                name, iban = _party(ntry, "Cdtr")
+                out.debits.append((name, iban, abs(amount)))
+                continue
+            if side != "CRDT":
+                out.refuse(f"{where}: CdtDbtInd {side!r} is neither CRDT nor DBIT: "
+                           "not imported")
+                continue
+            if amount <= 0:
+                out.refuse(f"{where}: a credit of {amount} (not a positive amount): not "
+                           "imported; ask the bank what it is")
                 continue
             currency = amt.get("Ccy", "") if amt is not None else ""
-            currency = currency or out.currency or "EUR"
+            currency = currency or ccy or out.currency or "EUR"
             when = _date(_child(ntry, "BookgDt")) or _date(_child(ntry, "ValDt"))
-            if when is None or amount <= 0:
-                out.ignored += 1
-                if when is None:
-                    out.problems.append(f"{where}: no readable booking date: not imported")
+            if when is None:
+                out.refuse(f"{where}: no readable booking date: not imported")
                 continue
-            ref = _text(ntry, "AcctSvcrRef") or _text(ntry, "NtryRef")
             details = _all(ntry, "TxDtls") or [ntry]
+            ref, old = _reference(ntry, details)
             texts = []
             payer, iban = _party(ntry, "Dbtr")
             for tx in details:
                 texts += [t.text.strip() for t in _all(tx, "Ustrd") if t.text]
                 texts += [t.text.strip() for t in _all(tx, "Ref") if t.text
                           and _local(cast("_Element", t.getparent()).tag) == "CdtrRefInf"]
-                if not ref:
-                    ref = _text(tx, "Refs", "AcctSvcrRef")
             texts.append(_text(ntry, "AddtlNtryInf"))
             text = " ".join(t for t in texts if t)
-            key, reference = identity(account, ref, when, amount, text)
-            out.entries.append(StatementEntry(key, reference, account, when, amount, currency,
-                                              text, payer, iban, path.name))
+            out.credit(account=account, reference=ref, when=when, amount=amount,
+                       currency=currency, text=text, payer=payer, iban=iban, legacy=old)
     return out

@@ -18,6 +18,7 @@ A run:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,12 +104,31 @@ class BankResult:
     credits: Decimal = ZERO   # every credit considered this run (new + still open)
     kept: dict[str, SheetRow] = field(default_factory=dict)  # confirmed rows in error
     foreign: int = 0          # entries in another currency than the workbook's
+    seen: int = 0             # every entry of the statements read
     refunds: int = 0          # debits to a client (refunds), among the ignored entries
 
     @property
     def errors(self) -> int:
         """Entries not imported, confirmations that cannot be booked (exit code 1)."""
         return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def refused(self) -> int:
+        """Entries named in a finding and not imported (unusable, another currency)."""
+        return sum(len(s.problems) for s in self.statements) + self.foreign
+
+    @property
+    def ignored(self) -> int:
+        """Entries that are not payments (debits, not booked, reversals): counted."""
+        return sum(s.ignored for s in self.statements)
+
+    def counts_line(self) -> str:
+        """The entries read, in counts that add up to them."""
+        return (f"{self.seen} entr(ies) read: {self.new} new credit(s), {self.known} already "
+                f"imported, {self.ignored} not a payment ("
+                + ", ".join(f"{n} {why}" for why, n in sorted(sum(
+                    (s.why_ignored for s in self.statements), Counter()).items()))
+                + f"), {self.refused} not imported (see the findings)")
 
     @property
     def booked_amount(self) -> Decimal:
@@ -127,6 +147,8 @@ class BankResult:
             "statements": [{"file": s.path.name, "format": s.format, "account": s.account,
                             "credits": len(s.entries), "ignored": s.ignored}
                            for s in self.statements],
+            "entries": self.seen, "not_a_payment": self.ignored,
+            "not_imported": self.refused,
             "new_entries": self.new, "already_imported": self.known,
             "other_currency": self.foreign, "refunds_to_clients": self.refunds,
             "replayed": self.replayed,
@@ -205,7 +227,12 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 raise BankInputError(
                     f"{st.path.name}: an account in {st.currency}, the workbook's currency "
                     f"is {currency} (Paramètres, Devise): nothing imported")
+            if not st.adds_up:  # a reader that lost an entry: refuse rather than guess
+                raise BankInputError(f"{st.path.name}: {st.seen} entries read, "
+                                     f"{len(st.entries) + st.ignored + len(st.problems)} "
+                                     "accounted for: nothing imported")
             result.statements.append(st)
+            result.seen += st.seen
         sheet = data.sheet_names.get("reconciliation", S.sheet_name("reconciliation", lang))
         decisions = R.decisions(source, sheet)
 
@@ -246,6 +273,9 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 for line_problem in st.problems:
                     result.findings.append(Finding("BANK-ENTRY", ERROR, "", None, "",
                                                    st.path.name, line_problem))
+                for note in st.notes:
+                    result.findings.append(Finding("BANK-READER", WARNING, "", None, "",
+                                                   st.path.name, note))
                 for e in st.entries:
                     if e.currency and e.currency.upper() != currency:
                         result.foreign += 1
@@ -266,7 +296,8 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
                 {"entry_key": e.key, "reference": e.reference, "account": e.account,
                  "booking_date": e.date.isoformat(), "amount": e.amount,
                  "currency": e.currency or currency, "text": e.text, "payer": e.payer,
-                 "iban": e.iban,
+                 "iban": e.iban, "legacy_key": e.legacy_key,
+                 "legacy_date": (e.legacy_date or e.date).isoformat(),
                  "source": e.source} for e in fresh))
             result.new = len(new_keys)
             result.known = len({e.key for e in fresh} - new_keys)

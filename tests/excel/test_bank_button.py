@@ -51,9 +51,10 @@ def test_the_statements_chosen_in_excel_are_imported_once(book, tmp_path):
     chosen = folder / "relevé.xml"
     shutil.copyfile(FIXTURE, chosen)
     message = buttons.importer_releve([code_units(str(chosen))], book)
-    assert message.startswith("5 crédit(s) nouveau(x) (0 déjà importé(s), 3 autre(s) "
-                              "opération(s) ignorée(s) dont 1 remboursement(s) à des "
-                              "clients) ; 3 paiement(s) enregistré(s)")
+    assert message.startswith("8 opération(s) lue(s) : 5 crédit(s) nouveau(x) (0 déjà "
+                              "importé(s), 3 autre(s) opération(s) ignorée(s) dont 1 "
+                              "remboursement(s) à des clients, 0 non importée(s)) ; 3 "
+                              "paiement(s) enregistré(s)")
     assert "2 crédit(s) à confirmer dans la feuille Rapprochement" in message
     assert book.app.alerts[-1]["mode"] == "info" and book.saves == 1
     paid = [r for r in table_rows(book, "Paiements") if r[0] is not None]
@@ -64,11 +65,13 @@ def test_the_statements_chosen_in_excel_are_imported_once(book, tmp_path):
     assert rapprochement.range("A3").value == "Valider"
     assert {rapprochement.cells.get((r, 1)) for r in (4, 5)} == {"Non"}
     status = book.sheets["Tableau de bord"].range("A2").value
-    assert status.startswith("Importer un relevé : 5 crédit(s) nouveau(x)")
+    assert status.startswith("Importer un relevé : 8 opération(s) lue(s) : 5 crédit(s) "
+                             "nouveau(x)")
     with Journal(journal_path(Path(book.fullname))) as journal:
         assert len(journal.bank_entries()) == 5
     again = buttons.importer_releve([code_units(str(chosen))], book)
-    assert again.startswith("0 crédit(s) nouveau(x) (5 déjà importé(s)")
+    assert again.startswith("8 opération(s) lue(s) : 0 crédit(s) nouveau(x) (5 déjà "
+                            "importé(s)")
     assert len([r for r in table_rows(book, "Paiements") if r[0] is not None]) == 6
 
 

@@ -186,11 +186,14 @@ def test_every_camt053_version_from_02_to_08_is_read(tmp_path, version):
     assert st.entries[0].reference == "20261103VIR00360000"
 
 
-def test_an_entry_without_a_bank_reference_is_known_by_a_hash(tmp_path):
+def test_two_identical_entries_without_a_bank_reference_are_two_entries(tmp_path):
     path = tmp_path / "noref.xml"
     path.write_bytes(camt053([Line("10.00", date(2026, 11, 2), "X", "P", ref=None)] * 2))
     st = read_statement(path)
-    assert st.entries[0].key == st.entries[1].key and st.entries[0].reference.startswith("H")
+    assert len(st.entries) == 2 and st.entries[0].key != st.entries[1].key
+    assert st.entries[0].reference.startswith("H")
+    assert st.entries[1].reference == st.entries[0].reference + "/2"
+    assert read_statement(path).entries == st.entries  # the same keys on every reading
 
 
 def test_a_french_csv_export_is_read_with_the_settings_columns(book, tmp_path):

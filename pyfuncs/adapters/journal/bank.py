@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from pyfuncs.adapters.journal.base import Backend
 from pyfuncs.domain.register import canonical_json
@@ -25,12 +26,31 @@ class BankJournal:
              "text", "payer", "iban", "source")
 
     def bank_import(self, entries: Iterable[dict]) -> list[str]:
-        """Record statement credits not seen before (dicts with the _BANK keys); returns
-        the keys of those that were new."""
+        """Record statement credits not seen before (dicts with the _BANK keys, and
+        optionally "legacy_key"); returns the keys of those that were new.
+
+        An entry is already imported when its key is here, or when its legacy key (the
+        identity an earlier version gave it, domain/bank_identity.py) is here with the
+        same date (as that version dated it, "legacy_date"), amount and text, each legacy
+        row standing for one entry."""
         now = self._now().astimezone(UTC).isoformat(timespec="seconds")
         new: list[str] = []
+        claimed: set[str] = set()
         with self.transaction():
             for e in entries:
+                legacy = str(e.get("legacy_key") or "")
+                if legacy and legacy != e["entry_key"] and legacy not in claimed:
+                    row = self._db.execute(
+                        "SELECT booking_date, amount, text FROM bank_entries "
+                        "WHERE entry_key = ?", (legacy,)).fetchone()
+                    if row and (row[0], Decimal(row[1]), row[2]) == (
+                            str(e.get("legacy_date") or e["booking_date"]),
+                            Decimal(str(e["amount"])),
+                            str(e["text"])) and \
+                            self._db.execute("SELECT 1 FROM bank_entries WHERE entry_key = ?",
+                                             (str(e["entry_key"]),)).fetchone() is None:
+                        claimed.add(legacy)
+                        continue
                 cur = self._db.execute(
                     "INSERT INTO bank_entries (entry_key, reference, account, "
                     "booking_date, amount, currency, text, payer, iban, source, imported_at) "
