@@ -83,7 +83,7 @@ def parse_number_text(text: str) -> Decimal:
 
 def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
     if value.__class__ is float:
-        number = D(value)
+        number = D(value) if _finite(value) else None  # type: ignore[arg-type]
     elif value.__class__ is str:
         if not value.strip():
             return None
@@ -110,6 +110,11 @@ def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
     return number
 
 
+def _finite(value: float) -> bool:
+    """Not NaN nor an infinity: no cell holds those, only a reader's coercion of a text."""
+    return value - value == 0.0
+
+
 def to_money(value: object, lang: str = "fr") -> Decimal | None:
     return _decimal(value, lang, ("un montant", "an amount"))
 
@@ -132,7 +137,7 @@ def to_rate(value: object, lang: str = "fr") -> Decimal | None:
 
 def to_int(value: object, lang: str = "fr") -> int | None:
     number = None
-    if value.__class__ is float or value.__class__ is int:
+    if value.__class__ is int or (value.__class__ is float and _finite(value)):  # type: ignore[arg-type]
         number = D(value)
     elif value.__class__ is str:
         if not value.strip():
@@ -426,6 +431,8 @@ def cached_column(raw: Sequence[object], col_type: str) -> list:
     "" (no cached value, or an error such as #N/A) and text become None.
     """
     def one(value: object) -> object:
+        if value.__class__ is float and not _finite(value):  # type: ignore[arg-type]
+            return None
         if value.__class__ is float or value.__class__ is int:
             if col_type == S.INT:
                 return int(value) if float(value).is_integer() else D(value)  # type: ignore[arg-type]

@@ -78,6 +78,7 @@ class TablePrefetch:
         import polars as pl  # not before the parse: the main thread may be importing it
 
         frame = table.to_polars()
+        _check_coercion(reader, name, frame)
         wanted = self.text_columns.get(name, ())
         columns, stripped = [], {}
         for j, series in enumerate(frame.get_columns()):
@@ -107,6 +108,36 @@ class TablePrefetch:
         self.futures.clear()
         self.readers.clear()  # with the threads' references below, the last ones: the
         self.local = threading.local()  # file is closed now, the writer may replace it
+
+
+class CoercedText(ValueError):
+    """A text cell that fastexcel read as a blank or as NaN in a column of another type."""
+
+
+def _check_coercion(reader, name: str, frame) -> None:  # a fastexcel reader, a polars frame
+    """Raise ``CoercedText`` when a number, date or boolean column holds a text cell
+    fastexcel turned into a blank ("n/a", "NA", "null", "None") or a NaN ("nan", "-nan"):
+    the reader then reads the table's grid, which keeps the text, and reports it. Only
+    the columns holding a blank or a NaN are read again, as texts."""
+    import polars as pl
+
+    suspects = []
+    for j, series in enumerate(frame.get_columns()):
+        if series.dtype == pl.String:
+            continue
+        if series.null_count() or (series.dtype == pl.Float64 and bool(series.is_nan().any())):
+            suspects.append(j)
+    if not suspects:
+        return
+    names = [frame.columns[j] for j in suspects]  # (by name: positions need no header)
+    texts = reader.load_table(name, dtypes="string", use_columns=names).to_polars()
+    for j, text in zip(suspects, texts.get_columns()):
+        series = frame.get_columns()[j]
+        blank = series.is_null()
+        if series.dtype == pl.Float64:
+            blank = blank | series.is_nan().fill_null(False)
+        if bool((blank & text.is_not_null()).any()):
+            raise CoercedText(f"{name}: column {j} holds a text read as a blank")
 
 
 # what str.strip() strips: every character str.isspace() accepts (Rust's whitespace lacks

@@ -33,6 +33,7 @@ import python_calamine
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
+from pyfuncs.adapters.xlsx_errors import error_cells, error_issue
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -379,6 +380,7 @@ class _Reader:
         # table mixing types), not before the fastexcel workers have started
         self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
+        self.errors: dict[str, dict[tuple[int, int], str]] = {}  # sheet -> its error cells
         self.fast: object = None  # the fastexcel reader, opened on first use; False: none
         self.findings: list[Finding] = []
         self.lang = "fr"
@@ -578,6 +580,7 @@ class _Reader:
                 cols[col.key], issues[col.key] = C.convert_column(
                     raw[col.key], C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
+        self.mark_errors(loc, where, cols, issues, none_free)
         # blank rows (every input cell empty) go first, silently; a column without an
         # empty cell (a required one, usually) proves that no row is blank
         idx = list(range(n))
@@ -606,6 +609,33 @@ class _Reader:
                     self.report(p, i, col.key, issue)
         self.check_duplicates(p)
         return p
+
+    def mark_errors(self, loc: _Loc, where: dict[str, int], cols: dict[str, list],
+                    issues: dict[str, dict[int, C.Issue]], none_free: set[str]) -> None:
+        """Error cells (#N/A...) of the table's input columns: BAD with their own finding,
+        where the cells' readers saw a blank (see adapters/xlsx_errors.py)."""
+        part = self.pkg.parts.get(loc.sheet)
+        if part is None or not self.path.exists():
+            return
+        if loc.sheet not in self.errors:
+            self.errors[loc.sheet] = error_cells(self.path, part)
+        found = self.errors[loc.sheet]
+        if not found:
+            return
+        by_col = {c: k for k, c in where.items() if k in cols}
+        last = loc.first + len(next(iter(cols.values()), ())) - 1
+        for (r, c), text in found.items():
+            key = by_col.get(c)
+            if key is None or not loc.first <= r <= last:
+                continue
+            i = r - loc.first
+            if cols[key][i] is not None and cols[key][i] is not BAD:
+                continue  # a reader that did see a value: keep it
+            if i not in issues.get(key, {}):
+                cols[key] = list(cols[key])
+                cols[key][i] = BAD
+                issues.setdefault(key, {})[i] = error_issue(text, self.lang)
+                none_free.discard(key)
 
     def report(self, p: _Parsed, i: int, key: str, issue: C.Issue) -> None:
         """An error on row i of p, which skips the row."""
