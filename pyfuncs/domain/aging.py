@@ -572,7 +572,24 @@ def _mark_incomplete(balances: dict[str, ClientBalance],
     """One error per client whose balance leaves rows out, naming them and their cell."""
     by_key = {str(c).strip().casefold(): c for c in balances}
     fr = lang == "fr"
+    anyone = list(left_out.get("", ()))
+    if anyone:  # rows no client can be told for: any balance may be short of them
+        shown = [f"{s} {'ligne' if fr else 'row'} {r}" + (f" ({c})" if c else "")
+                 for s, r, c in anyone]
+        for cb in balances.values():
+            cb.left_out = cb.left_out + shown
+        sheet, row, cell = anyone[0]
+        findings.append(Finding(
+            "AGING-INCOMPLETE", ERROR, sheet, row, "", "",
+            (f"{len(anyone)} ligne(s) illisible(s) sans client lisible ({', '.join(shown)}) : "
+             "toute balance peut en dépendre, aucune n'est sûre ni relancée."
+             if fr else
+             f"{len(anyone)} unreadable row(s) with no readable client ({', '.join(shown)}): "
+             "any balance may depend on them; none is trusted nor reminded."),
+            ("Corriger les cellules indiquées." if fr else "Fix the cells named."), cell))
     for key, rows in sorted(left_out.items()):
+        if not key:
+            continue
         client = by_key.get(key)
         cb = balance_of(client if client is not None else key.upper())
         cb.left_out = [f"{s} {'ligne' if fr else 'row'} {r}" + (f" ({c})" if c else "")

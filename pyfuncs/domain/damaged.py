@@ -80,7 +80,7 @@ class Damage:
 
     def __init__(self, docs: list[DamagedDoc]) -> None:
         self.docs = docs
-        self.numbers = {norm(d.number): d for d in docs}
+        self.numbers = {norm(d.number): d for d in docs if d.number}
         self.by_quote: dict[str, DamagedDoc] = {}
         self.by_client: dict[str, list[DamagedDoc]] = defaultdict(list)
         self.sources: set[str] = set()
@@ -128,11 +128,13 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
     sheet = ctx.tables["Factures"].sheet
     by_id: dict[str, DamagedDoc] = {}
     out: list[DamagedDoc] = []
+    drafts: set[str] = set()  # ids of skipped drafts: their lines billed nothing
     if inv:
         c = inv.cols
         for k, row in enumerate(inv.rows):
             number = text(c["number"][k])
             if not number or c["status"][k] == "draft":
+                drafts.add(norm(c["id"][k]))
                 continue
             quote = norm(c["quote"][k])
             credited = c.get("credited", [None] * len(inv.rows))[k]
@@ -140,7 +142,9 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 j = ctx.posted_by_number(credited)
                 quote = ctx.keys("Factures", "quote")[j] if j is not None else ""
             column, cell = inv.bad[k]
-            doc = DamagedDoc(number, text(c["client"][k]), quote,
+            client = text(c["client"][k]) if _known(ctx, c["client"][k]) else \
+                _client_of(ctx, number, quote)
+            doc = DamagedDoc(number, client, quote,
                              quote_unknown=column == ctx.tables["Factures"].labels.get("quote"),
                              sheet=sheet, row=row, column=column, cell=cell, whole=True,
                              day=_day(c["issue_date"][k]),
@@ -164,9 +168,18 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 doc = found
             else:
                 i = ctx.inv_by_id.get(owner)
-                if i is None or not ctx.posted[i]:
-                    continue  # a draft's line, or a line of no invoice: nothing billed
                 column, cell = lines.bad[k]
+                if i is None and owner not in drafts and \
+                        column == ctx.tables["LignesFacture"].labels.get("invoice"):
+                    i = _short_of_a_line(ctx)
+                    if i is None:  # its invoice cannot be told: any may be short of it
+                        doc = DamagedDoc("", "", "", False, set(), lsheet, row, column, cell)
+                        out.append(doc)
+                        if lines.cols["source"][k]:
+                            doc.sources.add(norm(lines.cols["source"][k]))
+                        continue
+                if i is None or not ctx.posted[i]:
+                    continue  # a draft's line: nothing billed
                 doc = by_id[owner] = DamagedDoc(
                     ctx.inv_ref(i), text(ctx.col("Factures", "client")[i]),
                     ctx.invoice_quote(i), False,
@@ -178,6 +191,42 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
             if lines.cols["source"][k]:
                 doc.sources.add(norm(lines.cols["source"][k]))
     return out
+
+
+def _known(ctx: Ctx, client: object) -> bool:
+    """A client code the Clients sheet holds (any, when that sheet was not read)."""
+    return bool(text(client)) and ("Clients" not in ctx.tables or
+                                   norm(client) in ctx.client_by_id)
+
+
+def _client_of(ctx: Ctx, number: str, quote: str) -> str:
+    """The client of an invoice whose client cell cannot be read: the one its payments
+    or its quote name ('' when none does)."""
+    if ctx.has("Paiements"):
+        names = ctx.keys("Paiements", "invoice")
+        clients = ctx.col("Paiements", "client")
+        for k, n in enumerate(names):
+            if n == norm(number) and clients[k]:
+                return text(clients[k])
+    if quote and ctx.has("Devis"):
+        for k, q in enumerate(ctx.keys("Devis", "number")):
+            if q == quote:
+                return text(ctx.col("Devis", "client")[k])
+    return ""
+
+
+def _short_of_a_line(ctx: Ctx) -> int | None:
+    """The one issued invoice whose net total, as the file last computed it, is more
+    than its readable lines add up to: the invoice a line of unreadable reference
+    belongs to. None when no single invoice tells."""
+    tv = ctx.tables["Factures"]
+    cached = getattr(tv, "cached", {}).get("net")
+    if not cached:
+        return None
+    net = ctx.col("Factures", "net")
+    short = [i for i, (was, now) in enumerate(zip(cached, net))
+             if was is not None and now is not None and was != now and ctx.posted[i]]
+    return short[0] if len(short) == 1 else None
 
 
 def _day(value: object) -> date | None:
@@ -248,6 +297,8 @@ def incomplete(ctx: Ctx) -> Incomplete:
             inv_client = ctx.col("Factures", "client") if ctx.has("Factures") else []
             for k, row in enumerate(bad.rows):
                 client = text(bad.cols["client"][k])
+                if not _known(ctx, client):
+                    client = ""  # a code no client has: the invoice tells, or nobody
                 number = text(bad.cols["invoice"][k])
                 if not client and number:
                     j = ctx.posted_by_number(number) if ctx.has("Factures") else None
