@@ -482,6 +482,15 @@ def unknown_ref_issue(value: str, label: str, sheet: str, hint: str | None,
                  f"Correct the reference, or add the row to {sheet}."))
 
 
+def also_named(rows: list[str], lang: str) -> str:
+    """The note an unknown reference carries for the other rows naming the same value."""
+    shown = ", ".join(rows[:10]) + (", …" if len(rows) > 10 else "")
+    return _say(lang, f" {len(rows)} autre(s) ligne(s) le citent aussi ({shown}) : toutes sont "
+                      "mises de côté jusqu'à correction.",
+                f" {len(rows)} other row(s) name it too ({shown}): all are set aside until "
+                "it is fixed.")
+
+
 def missing_column_issue(label: str, table: str, lang: str) -> Issue:
     return ("COLUMN-MISSING",
             _say(lang, f"La colonne « {label} » manque dans la table {table} : elle est lue "

@@ -676,7 +676,10 @@ class _Reader:
     def check_refs(self, parsed: dict[str, _Parsed]) -> None:
         """Foreign keys, once every table is read, against every key the target holds,
         even on a row skipped for another reason: one mistake is not reported twice.
-        A reference to a table that was not read is not checked."""
+        A reference to a table that was not read is not checked. One unknown value is one
+        finding, on its first row, telling how many rows name it (a deleted client code is
+        one mistake, not one per document): every such row is still skipped."""
+        groups: dict[tuple[str, object], list[tuple[_Parsed, int, str, C.Issue]]] = {}
         for p in parsed.values():
             for col in p.tbl.columns:
                 target, _, tkey = (col.ref or "").partition(".")
@@ -693,8 +696,19 @@ class _Reader:
                 for i, v in enumerate(values):
                     if v in unknown:
                         hint = folded.get(str(v).casefold())
-                        self.report(p, i, col.key, C.unknown_ref_issue(
-                            v, tp.labels[tkey], tp.sheet, hint, self.lang))
+                        groups.setdefault((target, _folded([v])[0]), []).append(
+                            (p, i, col.key, C.unknown_ref_issue(
+                                v, tp.labels[tkey], tp.sheet, hint, self.lang)))
+        for rows in groups.values():
+            p, i, key, (code, message, fix) = rows[0]
+            if len(rows) > 1:
+                message += C.also_named(
+                    [f"{q.sheet} {q.rows[k]}" for q, k, _, _ in rows[1:]], self.lang)
+            self.report(p, i, key, (code, message, fix))
+            for q, k, key, _ in rows[1:]:
+                q.drop.add(k)
+                q.why.setdefault(k, (q.labels[key], f"{q.letters[key]}{q.rows[k]}"
+                                     if key in q.letters else ""))
 
     def settings(self, p: _Parsed | None) -> dict[str, object]:
         """Paramètres rows -> {setting key: typed value}; blank -> the default."""

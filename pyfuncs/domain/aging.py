@@ -142,18 +142,21 @@ class AgedBalance:
         return dict(out)
 
     def as_json(self) -> dict[str, object]:
+        """Every amount with its two decimals, as the sheet shows it ("250.00", not "250.0":
+        a payment typed 250 is read as Decimal('250.0'))."""
+        cents = lambda a: str(to_cents(a))
         return {
             "as_of": self.as_of.isoformat(), "currency": self.currency,
             "buckets": self.labels,
             "rows": [{"client": c.client, "name": c.name,
-                      "amounts": [str(a) for a in c.amounts], "unapplied": str(c.unapplied),
-                      "disputed": str(c.disputed), "total": str(c.total),
+                      "amounts": [cents(a) for a in c.amounts], "unapplied": cents(c.unapplied),
+                      "disputed": cents(c.disputed), "total": cents(c.total),
                       "complete": c.complete, "left_out": c.left_out}
                      for c in self.clients],
-            "totals": {"amounts": [str(a) for a in self.totals],
-                       "unapplied": str(sum((c.unapplied for c in self.clients), ZERO)),
-                       "total": str(self.total),
-                       "by_currency": {k: str(v) for k, v in self.currency_totals().items()}},
+            "totals": {"amounts": [cents(a) for a in self.totals],
+                       "unapplied": cents(sum((c.unapplied for c in self.clients), ZERO)),
+                       "total": cents(self.total),
+                       "by_currency": {k: cents(v) for k, v in self.currency_totals().items()}},
             "kpis": {k: (str(v) if isinstance(v, Decimal) else v)
                      for k, v in self.kpis.items()},
         }

@@ -38,6 +38,17 @@ HELD_BACK = message(
     "Fix cell {cell} of sheet {sheet} (see its error).")
 
 
+HELD_BACK_CONTRACT = message(
+    "Contrat {contract} : la pièce {number} du client n'a pas pu être lue en entier (cellule "
+    "{cell} de la feuille {sheet}) : la période qu'elle facture est inconnue, le contrat "
+    "n'est pas facturé tant que la cellule n'est pas corrigée.",
+    "Corriger la cellule {cell} de la feuille {sheet} (voir son erreur).",
+    "Contract {contract}: a document of the client, {number}, could not be read whole (cell "
+    "{cell} of sheet {sheet}): the period it bills is unknown, so the contract is not "
+    "billed until that cell is fixed.",
+    "Fix cell {cell} of sheet {sheet} (see its error).")
+
+
 @dataclass
 class DamagedDoc:
     """An issued document with a skipped row (its own, or one of its lines).
@@ -69,6 +80,7 @@ class DamagedDoc:
     day: date | None = None
     index: int | None = None
     unsent: bool = False
+    source_unknown: bool = False
 
     @property
     def where(self) -> str:
@@ -85,6 +97,9 @@ class Damage:
         self.by_client: dict[str, list[DamagedDoc]] = defaultdict(list)
         self.sources: set[str] = set()
         self.short = {d.index for d in docs if d.index is not None}  # totals short of a line
+        # clients with a line whose Origine cannot be read: any of their contract periods
+        # may be billed by it ('' when the client cannot be told either)
+        self.unknown_sources = {norm(d.client): d for d in docs if d.source_unknown}
         for d in docs:
             self.by_client[norm(d.client)].append(d)
             self.sources |= d.sources
@@ -133,7 +148,8 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
         c = inv.cols
         for k, row in enumerate(inv.rows):
             number = text(c["number"][k])
-            if not number or c["status"][k] == "draft":
+            unreadable = inv.bad[k][0] == ctx.tables["Factures"].labels.get("number")
+            if c["status"][k] == "draft" or not (number or unreadable):
                 drafts.add(norm(c["id"][k]))
                 continue
             quote = norm(c["quote"][k])
@@ -190,19 +206,31 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 out.append(doc)
             if lines.cols["source"][k]:
                 doc.sources.add(norm(lines.cols["source"][k]))
+            elif lines.bad[k][0] == ctx.tables["LignesFacture"].labels.get("source"):
+                doc.quote_unknown = doc.source_unknown = True  # it may bill any of them
     return out
 
 
+def held_contract(hurt: Damage, client: object) -> DamagedDoc | None:
+    """The damaged document that may have billed a period of this client's contracts."""
+    return hurt.unknown_sources.get(norm(client)) or hurt.unknown_sources.get("")
+
+
 def _known(ctx: Ctx, client: object) -> bool:
-    """A client code the Clients sheet holds (any, when that sheet was not read)."""
-    return bool(text(client)) and ("Clients" not in ctx.tables or
-                                   norm(client) in ctx.client_by_id)
+    """A client code the Clients sheet holds (any, when that sheet was not read, or when
+    one of its rows is skipped for an unreadable code: the code may be that row's)."""
+    if not text(client):
+        return False
+    if "Clients" not in ctx.tables or norm(client) in ctx.client_by_id:
+        return True
+    lost = _skipped(ctx, "Clients")
+    return lost is not None and any(code is None for code in lost.cols.get("id", ()))
 
 
 def _client_of(ctx: Ctx, number: str, quote: str) -> str:
     """The client of an invoice whose client cell cannot be read: the one its payments
     or its quote name ('' when none does)."""
-    if ctx.has("Paiements"):
+    if number and ctx.has("Paiements"):
         names = ctx.keys("Paiements", "invoice")
         clients = ctx.col("Paiements", "client")
         for k, n in enumerate(names):

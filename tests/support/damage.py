@@ -80,6 +80,11 @@ class Workbook:
         if not choices:
             return None
         i, col = rng.choice(choices)
+        return self.damage_at(rng, table, i, col, kind)
+
+    def damage_at(self, rng: random.Random, table: str, i: int, col: S.Column,
+                  kind: str) -> Damage:
+        """The damage of ``kind`` to row index ``i``, column ``col`` of the table."""
         tv = self.data.tables[table]
         value = {"type": lambda: rng.choice(WRONG_TYPE.get(col.type, OUTSIDE)),
                  "outside": lambda: rng.choice(OUTSIDE) if col.type in (S.CHOICE, S.BOOL)
@@ -93,7 +98,7 @@ class Workbook:
         """The workbook with the damaged cell, written to ``out`` as a real package."""
         part = self.sheet_parts[damage.sheet]
         xml = _set_cell(self.parts[part], damage.cell, damage.kind, damage.value)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
             for info in self.infos:
                 z.writestr(info.filename, xml if info.filename == part else
                            self.parts[info.filename])
