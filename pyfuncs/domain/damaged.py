@@ -228,14 +228,15 @@ def _known(ctx: Ctx, client: object) -> bool:
 
 
 def _client_of(ctx: Ctx, number: str, quote: str) -> str:
-    """The client of an invoice whose client cell cannot be read: the one its payments
-    or its quote name ('' when none does)."""
-    if number and ctx.has("Paiements"):
-        names = ctx.keys("Paiements", "invoice")
-        clients = ctx.col("Paiements", "client")
-        for k, n in enumerate(names):
-            if n == norm(number) and clients[k]:
-                return text(clients[k])
+    """The client of an invoice whose client cell cannot be read: the one its payments,
+    the time it billed or its quote name ('' when none does)."""
+    for table in ("Paiements", "Temps"):
+        if number and ctx.has(table):
+            names = ctx.keys(table, "invoice")
+            clients = ctx.col(table, "client")
+            for k, n in enumerate(names):
+                if n == norm(number) and _known(ctx, clients[k]):
+                    return text(clients[k])
     if quote and ctx.has("Devis"):
         for k, q in enumerate(ctx.keys("Devis", "number")):
             if q == quote:

@@ -165,10 +165,11 @@ def judge(intact: Outcome, damage: Damage, got: Outcome) -> list[str]:
     extra = [s for s in got.sources if s not in before]
     if extra or len(got.sources) != len(set(got.sources)):
         wrong.append(f"billed again: {extra}")
+    anyone = [f for f in got.findings if f.code == "AGING-INCOMPLETE" and not f.ref]
     for client, (total, unapplied, _) in intact.balances.items():
         now = got.balances.get(client)
-        if now is not None and not now[2]:
-            continue  # marked incomplete: said, not silent
+        if (now is not None and not now[2]) or anyone:
+            continue  # marked incomplete (or every balance is): said, not silent
         if now is None and not total and not unapplied:
             continue
         if now is None or now[:2] != (total, unapplied):
