@@ -34,6 +34,7 @@ from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
 from pyfuncs.adapters.xlsx_errors import error_cells, error_issue
+from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -428,6 +429,10 @@ class _Reader:
             width, height, columns, stripped = self.fast.frame(loc.table)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
             return None
+        except BaseException as exc:  # a Rust panic (a date beyond chrono's range)
+            if type(exc).__name__ != "PanicException":
+                raise
+            return None
         if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1 or \
                 len(loc.names) != width:
             return None
@@ -468,6 +473,10 @@ class _Reader:
                     skip_empty_area=False)
             except python_calamine.CalamineError as exc:
                 raise self.fail(f"sheet '{sheet}' cannot be read ({exc})") from None
+            except BaseException as exc:  # a Rust panic: a number beyond any date
+                if type(exc).__name__ != "PanicException":
+                    raise
+                self.grids[sheet] = fallback_grid(self.path, sheet)
         return self.grids[sheet]
 
     def locate(self, tbl: S.Table, sheet_names: dict[str, str]) -> _Loc:

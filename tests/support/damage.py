@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -96,8 +96,16 @@ class Workbook:
 
     def write(self, damage: Damage, out: Path) -> Path:
         """The workbook with the damaged cell, written to ``out`` as a real package."""
-        part = self.sheet_parts[damage.sheet]
-        xml = _set_cell(self.parts[part], damage.cell, damage.kind, damage.value)
+        kind = {"blank": "blank", "error": "error"}.get(damage.kind, "text")
+        return self.write_cell(damage.sheet, damage.cell, kind, damage.value, out)
+
+    def write_cell(self, sheet: str, cell: str, kind: str, value: object,
+                   out: Path) -> Path:
+        """The workbook with ``cell`` of ``sheet`` holding ``value`` as a cell of ``kind``
+        (blank, error, text, number, bool, formula: (formula, cached value or None)),
+        the cell's style kept (a number in a date cell is a date)."""
+        part = self.sheet_parts[sheet]
+        xml = _set_cell(self.parts[part], cell, kind, value)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
             for info in self.infos:
                 z.writestr(info.filename, xml if info.filename == part else
@@ -115,7 +123,7 @@ def _applies(col: S.Column, kind: str) -> bool:
     return True
 
 
-def _set_cell(xml: bytes, ref: str, kind: str, value: str | None) -> bytes:
+def _set_cell(xml: bytes, ref: str, kind: str, value: object) -> bytes:
     pattern = re.compile(rb'<c r="' + ref.encode() + rb'"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)',
                          re.DOTALL)
     m = pattern.search(xml)
@@ -124,12 +132,26 @@ def _set_cell(xml: bytes, ref: str, kind: str, value: str | None) -> bytes:
     style = re.search(rb'\ss="\d+"', m.group("attrs"))
     s = style.group(0) if style else b""
     head = b'<c r="' + ref.encode() + b'"' + s
-    if value is None:
+    if value is None or kind == "blank":
         new = head + b"/>"
     elif kind == "error":
-        new = head + b' t="e"><v>' + value.encode() + b"</v></c>"
+        new = head + b' t="e"><v>' + str(value).encode() + b"</v></c>"
+    elif kind == "number":
+        new = head + b"><v>" + repr(value).encode() + b"</v></c>"
+    elif kind == "bool":
+        new = head + b' t="b"><v>' + (b"1" if value else b"0") + b"</v></c>"
+    elif kind == "formula":
+        formula, cached = value  # type: ignore[misc]
+        f = b"<f>" + escape(formula).encode() + b"</f>"
+        if cached is None:
+            new = head + b">" + f + b"</c>"
+        elif isinstance(cached, str):
+            new = head + b' t="str">' + f + b"<v>" + escape(cached).encode() + b"</v></c>"
+        else:
+            new = head + b">" + f + b"<v>" + repr(cached).encode() + b"</v></c>"
     else:
-        new = head + b' t="inlineStr"><is><t>' + escape(value).encode() + b"</t></is></c>"
+        new = head + b' t="inlineStr"><is><t xml:space="preserve">' + \
+            escape(str(value)).encode() + b"</t></is></c>"
     return xml[:m.start()] + new + xml[m.end():]
 
 
@@ -141,6 +163,7 @@ class Outcome:
     balances: dict[str, tuple[object, object, bool]]
     findings: list
     errors: bool
+    tables: dict = field(default_factory=dict)  # the tables as read
 
 
 def run_jobs(path: Path, today: date) -> Outcome:
@@ -155,7 +178,8 @@ def run_jobs(path: Path, today: date) -> Outcome:
     findings = loaded.findings + balance.findings + ctx.findings
     sources = [s for doc in plan.documents for s in doc.sources]
     balances = {c.client: (sum(c.amounts), c.unapplied, c.complete) for c in balance.clients}
-    return Outcome(sources, balances, findings, any(f.severity == ERROR for f in findings))
+    return Outcome(sources, balances, findings, any(f.severity == ERROR for f in findings),
+                   data.tables)
 
 
 def judge(intact: Outcome, damage: Damage, got: Outcome) -> list[str]:
