@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +27,8 @@ class TablePrefetch:
 
     def __init__(self, path: Path, names: list[str],
                  text_columns: dict[str, set[int]] | None = None,
-                 texts_if_mixed: frozenset[str] = frozenset()) -> None:
+                 texts_if_mixed: frozenset[str] = frozenset(),
+                 after: dict[str, Callable[[], object]] | None = None) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -44,6 +46,10 @@ class TablePrefetch:
         self.opening = threading.Lock()
         workers = max(1, min(2, os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
+        # work to do in the same worker once a table is loaded (the scan of its sheet's
+        # XML for error cells: zlib inflates without the GIL, beside the parse)
+        self.after = after or {}
+        self.done: dict[str, object] = {}
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
         # polars (0.09 s to import, holding the GIL) once the first worker is opening the
         # file: its table's parse (GIL released) then starts 0.09 s sooner. The workers
@@ -65,6 +71,9 @@ class TablePrefetch:
                 # from the path: twice as fast to open as from the file's bytes in memory
                 reader = self.local.reader = self._open(self.path)
                 self.readers.append(reader)
+        then = self.after.pop(name, None)
+        if then is not None:
+            self.done[name] = then()
         try:
             table = reader.load_table(name, schema_sample_rows=None, dtype_coercion="strict")
         except Exception:
@@ -78,7 +87,6 @@ class TablePrefetch:
         import polars as pl  # not before the parse: the main thread may be importing it
 
         frame = table.to_polars()
-        _check_coercion(reader, name, frame)
         wanted = self.text_columns.get(name, ())
         columns, stripped = [], {}
         for j, series in enumerate(frame.get_columns()):
@@ -108,36 +116,6 @@ class TablePrefetch:
         self.futures.clear()
         self.readers.clear()  # with the threads' references below, the last ones: the
         self.local = threading.local()  # file is closed now, the writer may replace it
-
-
-class CoercedText(ValueError):
-    """A text cell that fastexcel read as a blank or as NaN in a column of another type."""
-
-
-def _check_coercion(reader, name: str, frame) -> None:  # a fastexcel reader, a polars frame
-    """Raise ``CoercedText`` when a number, date or boolean column holds a text cell
-    fastexcel turned into a blank ("n/a", "NA", "null", "None") or a NaN ("nan", "-nan"):
-    the reader then reads the table's grid, which keeps the text, and reports it. Only
-    the columns holding a blank or a NaN are read again, as texts."""
-    import polars as pl
-
-    suspects = []
-    for j, series in enumerate(frame.get_columns()):
-        if series.dtype == pl.String:
-            continue
-        if series.null_count() or (series.dtype == pl.Float64 and bool(series.is_nan().any())):
-            suspects.append(j)
-    if not suspects:
-        return
-    names = [frame.columns[j] for j in suspects]  # (by name: positions need no header)
-    texts = reader.load_table(name, dtypes="string", use_columns=names).to_polars()
-    for j, text in zip(suspects, texts.get_columns()):
-        series = frame.get_columns()[j]
-        blank = series.is_null()
-        if series.dtype == pl.Float64:
-            blank = blank | series.is_nan().fill_null(False)
-        if bool((blank & text.is_not_null()).any()):
-            raise CoercedText(f"{name}: column {j} holds a text read as a blank")
 
 
 # what str.strip() strips: every character str.isspace() accepts (Rust's whitespace lacks

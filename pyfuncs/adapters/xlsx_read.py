@@ -23,6 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, repeat
 from operator import is_, is_not
 from pathlib import Path
@@ -33,7 +34,7 @@ import python_calamine
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
-from pyfuncs.adapters.xlsx_errors import error_cells, error_issue
+from pyfuncs.adapters.xlsx_errors import SheetScan, error_cells, error_issue, null_like_shared
 from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
@@ -381,7 +382,9 @@ class _Reader:
         # table mixing types), not before the fastexcel workers have started
         self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
-        self.errors: dict[str, dict[tuple[int, int], str]] = {}  # sheet -> its error cells
+        self.errors: dict[str, SheetScan] = {}  # sheet -> its error cells
+        self.shared_null_like: bool | None = None  # see null_like
+        self.scan_of: dict[str, str] = {}  # sheet -> the table whose worker scans it
         self.fast: object = None  # the fastexcel reader, opened on first use; False: none
         self.findings: list[Finding] = []
         self.lang = "fr"
@@ -393,15 +396,21 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text = [], {}
+        names, text, after = [], {}, {}
+        parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
                 text[loc.table] = _text_positions(tbl, loc.names)
+                part = parts.get(loc.sheet)
+                if part and loc.sheet not in self.scan_of:  # its sheet scanned beside
+                    self.scan_of[loc.sheet] = loc.table
+                    after[loc.table] = partial(error_cells, self.path, part)
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}))
+            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
+                                      after)
         except ImportError:
             self.fast = False
 
@@ -519,6 +528,8 @@ class _Reader:
         labels: dict[str, str] = {}
         extra: list[str] = []
         got = self.table_columns(tbl, loc)
+        if got is not None and self.null_like(loc):
+            got = None  # a text fastexcel would type as a blank: the grid keeps it
         fast, stripped = got if got is not None else (None, {})
         none_free: set[str] = set()  # columns known to hold no None, with no scan
         # a Table's part names its columns as its header cells show them (Excel keeps
@@ -619,16 +630,31 @@ class _Reader:
         self.check_duplicates(p)
         return p
 
+    def scan(self, sheet: str) -> SheetScan:
+        """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""
+        if sheet not in self.errors:
+            table = self.scan_of.get(sheet)
+            if self.fast and table is not None:  # its table was loaded: scanned with it
+                done = self.fast.done.get(table)  # type: ignore[union-attr]
+                if done is not None:
+                    self.errors[sheet] = done  # type: ignore[assignment]
+                    return done  # type: ignore[return-value]
+            part = getattr(self.pkg, "parts", {}).get(sheet)  # (a live workbook: none)
+            self.errors[sheet] = error_cells(self.path, part) if part else SheetScan()
+        return self.errors[sheet]
+
+    def null_like(self, loc: _Loc) -> bool:
+        """Whether a text fastexcel types as a blank or a NaN ("n/a", "nan") may stand in
+        this table's sheet: in the shared strings or inline in the sheet."""
+        if self.shared_null_like is None:
+            self.shared_null_like = null_like_shared(self.path)
+        return self.shared_null_like or self.scan(loc.sheet).null_like
+
     def mark_errors(self, loc: _Loc, where: dict[str, int], cols: dict[str, list],
                     issues: dict[str, dict[int, C.Issue]], none_free: set[str]) -> None:
         """Error cells (#N/A...) of the table's input columns: BAD with their own finding,
         where the cells' readers saw a blank (see adapters/xlsx_errors.py)."""
-        part = self.pkg.parts.get(loc.sheet)
-        if part is None or not self.path.exists():
-            return
-        if loc.sheet not in self.errors:
-            self.errors[loc.sheet] = error_cells(self.path, part)
-        found = self.errors[loc.sheet]
+        found = self.scan(loc.sheet)
         if not found:
             return
         by_col = {c: k for k, c in where.items() if k in cols}
