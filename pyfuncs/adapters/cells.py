@@ -84,7 +84,7 @@ def parse_number_text(text: str) -> Decimal:
 
 def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
     if value.__class__ is float:
-        number = D(value)
+        number = D(value) if _finite(value) else None
     elif value.__class__ is str:
         if not value.strip():
             return None
@@ -111,6 +111,11 @@ def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
     return number
 
 
+def _finite(value: float) -> bool:
+    """Not NaN nor an infinity: no cell holds those, only a reader's coercion of a text."""
+    return value - value == 0.0
+
+
 def to_money(value: object, lang: str = "fr") -> Decimal | None:
     return _decimal(value, lang, ("un montant", "an amount"))
 
@@ -133,7 +138,7 @@ def to_rate(value: object, lang: str = "fr") -> Decimal | None:
 
 def to_int(value: object, lang: str = "fr") -> int | None:
     number = None
-    if value.__class__ is float or value.__class__ is int:
+    if value.__class__ is int or (value.__class__ is float and _finite(value)):
         number = D(value)
     elif value.__class__ is str:
         if not value.strip():
@@ -428,6 +433,8 @@ def cached_column(raw: Sequence[object], col_type: str) -> list:
     "" (no cached value, or an error such as #N/A) and text become None.
     """
     def one(value: object) -> object:
+        if value.__class__ is float and not _finite(value):
+            return None
         if value.__class__ is float or value.__class__ is int:
             if col_type == S.INT:
                 return int(value) if float(value).is_integer() else D(value)
@@ -475,6 +482,15 @@ def unknown_ref_issue(value: str, label: str, sheet: str, hint: str | None,
                  + (f" Did you mean '{hint}'?" if hint else "")),
             _say(lang, f"Corriger la référence, ou créer la ligne dans {sheet}.",
                  f"Correct the reference, or add the row to {sheet}."))
+
+
+def also_named(rows: list[str], lang: str) -> str:
+    """The note an unknown reference carries for the other rows naming the same value."""
+    shown = ", ".join(rows[:10]) + (", …" if len(rows) > 10 else "")
+    return _say(lang, f" {len(rows)} autre(s) ligne(s) le citent aussi ({shown}) : toutes sont "
+                      "mises de côté jusqu'à correction.",
+                f" {len(rows)} other row(s) name it too ({shown}): all are set aside until "
+                "it is fixed.")
 
 
 def missing_column_issue(label: str, table: str, lang: str) -> Issue:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +27,8 @@ class TablePrefetch:
 
     def __init__(self, path: Path, names: list[str],
                  text_columns: dict[str, set[int]] | None = None,
-                 texts_if_mixed: frozenset[str] = frozenset()) -> None:
+                 texts_if_mixed: frozenset[str] = frozenset(),
+                 after: Mapping[str, Callable[[], object]] | None = None) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -44,6 +46,10 @@ class TablePrefetch:
         self.opening = threading.Lock()
         workers = max(1, min(2, os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="facturier-read")
+        # work to do in the same worker once a table is loaded (the scan of its sheet's
+        # XML for error cells: zlib inflates without the GIL, beside the parse)
+        self.after = dict(after or {})
+        self.done: dict[str, object] = {}
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
         # polars (0.09 s to import, holding the GIL) once the first worker is opening the
         # file: its table's parse (GIL released) then starts 0.09 s sooner. The workers
@@ -65,6 +71,9 @@ class TablePrefetch:
                 # from the path: twice as fast to open as from the file's bytes in memory
                 reader = self.local.reader = self._open(self.path)
                 self.readers.append(reader)
+        then = self.after.pop(name, None)
+        if then is not None:
+            self.done[name] = then()
         try:
             table = reader.load_table(name, schema_sample_rows=None, dtype_coercion="strict")
         except Exception:

@@ -23,6 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, repeat
 from operator import is_, is_not
 from pathlib import Path
@@ -34,6 +35,8 @@ import python_calamine
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
+from pyfuncs.adapters.xlsx_errors import SheetScan, error_cells, error_issue, null_like_shared
+from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -380,6 +383,9 @@ class _Reader:
         # table mixing types), not before the fastexcel workers have started
         self.book: python_calamine.CalamineWorkbook | None = None
         self.grids: dict[str, list[list]] = {}
+        self.errors: dict[str, SheetScan] = {}  # sheet -> its error cells
+        self.shared_null_like: bool | None = None  # see null_like
+        self.scan_of: dict[str, str] = {}  # sheet -> the table whose worker scans it
         # the fastexcel reader, opened on first use; False: none
         self.fast: TablePrefetch | Literal[False] | None = None
         self.findings: list[Finding] = []
@@ -392,15 +398,21 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text = [], {}
+        names, text, after = [], {}, {}
+        parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
                 text[loc.table] = _text_positions(tbl, loc.names)
+                part = parts.get(loc.sheet)
+                if part and loc.sheet not in self.scan_of:  # its sheet scanned beside
+                    self.scan_of[loc.sheet] = loc.table
+                    after[loc.table] = partial(error_cells, self.path, part)
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}))
+            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
+                                      after)
         except ImportError:
             self.fast = False
 
@@ -429,6 +441,10 @@ class _Reader:
             # (prefetch opened it; if it could not, the AttributeError is caught below)
             width, height, columns, stripped = cast(TablePrefetch, self.fast).frame(loc.table)
         except Exception:  # noqa: BLE001 - mixed column, odd table: the grid reads it
+            return None
+        except BaseException as exc:  # a Rust panic (a date beyond chrono's range)
+            if type(exc).__name__ != "PanicException":
+                raise
             return None
         if width != loc.c2 - loc.c1 + 1 or height != loc.last - loc.first + 1 or \
                 len(loc.names) != width:
@@ -470,6 +486,10 @@ class _Reader:
                     skip_empty_area=False)
             except python_calamine.CalamineError as exc:
                 raise self.fail(f"sheet '{sheet}' cannot be read ({exc})") from None
+            except BaseException as exc:  # a Rust panic: a number beyond any date
+                if type(exc).__name__ != "PanicException":
+                    raise
+                self.grids[sheet] = fallback_grid(self.path, sheet)
         return self.grids[sheet]
 
     def locate(self, tbl: S.Table, sheet_names: dict[str, str]) -> _Loc:
@@ -512,6 +532,8 @@ class _Reader:
         labels: dict[str, str] = {}
         extra: list[str] = []
         got = self.table_columns(tbl, loc)
+        if got is not None and self.null_like(loc):
+            got = None  # a text fastexcel would type as a blank: the grid keeps it
         fast, stripped = got if got is not None else (None, {})
         none_free: set[str] = set()  # columns known to hold no None, with no scan
         # a Table's part names its columns as its header cells show them (Excel keeps
@@ -583,6 +605,7 @@ class _Reader:
                 cols[col.key], issues[col.key] = C.convert_column(
                     raw[col.key], C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
+        self.mark_errors(loc, where, cols, issues, none_free)
         # blank rows (every input cell empty) go first, silently; a column without an
         # empty cell (a required one, usually) proves that no row is blank
         idx = list(range(n))
@@ -611,6 +634,48 @@ class _Reader:
                     self.report(p, i, col.key, issue)
         self.check_duplicates(p)
         return p
+
+    def scan(self, sheet: str) -> SheetScan:
+        """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""
+        if sheet not in self.errors:
+            table = self.scan_of.get(sheet)
+            if self.fast and table is not None:  # its table was loaded: scanned with it
+                done = self.fast.done.get(table)
+                if done is not None:
+                    self.errors[sheet] = done  # type: ignore[assignment]
+                    return done  # type: ignore[return-value]
+            part = getattr(self.pkg, "parts", {}).get(sheet)  # (a live workbook: none)
+            self.errors[sheet] = error_cells(self.path, part) if part else SheetScan()
+        return self.errors[sheet]
+
+    def null_like(self, loc: _Loc) -> bool:
+        """Whether a text fastexcel types as a blank or a NaN ("n/a", "nan") may stand in
+        this table's sheet: in the shared strings or inline in the sheet."""
+        if self.shared_null_like is None:
+            self.shared_null_like = null_like_shared(self.path)
+        return self.shared_null_like or self.scan(loc.sheet).null_like
+
+    def mark_errors(self, loc: _Loc, where: dict[str, int], cols: dict[str, list],
+                    issues: dict[str, dict[int, C.Issue]], none_free: set[str]) -> None:
+        """Error cells (#N/A...) of the table's input columns: BAD with their own finding,
+        where the cells' readers saw a blank (see adapters/xlsx_errors.py)."""
+        found = self.scan(loc.sheet)
+        if not found:
+            return
+        by_col = {c: k for k, c in where.items() if k in cols}
+        last = loc.first + len(next(iter(cols.values()), ())) - 1
+        for (r, c), text in found.items():
+            key = by_col.get(c)
+            if key is None or not loc.first <= r <= last:
+                continue
+            i = r - loc.first
+            if cols[key][i] is not None and cols[key][i] is not BAD:
+                continue  # a reader that did see a value: keep it
+            if i not in issues.get(key, {}):
+                cols[key] = list(cols[key])
+                cols[key][i] = BAD
+                issues.setdefault(key, {})[i] = error_issue(text, self.lang)
+                none_free.discard(key)
 
     def report(self, p: _Parsed, i: int, key: str, issue: C.Issue) -> None:
         """An error on row i of p, which skips the row."""
@@ -651,7 +716,10 @@ class _Reader:
     def check_refs(self, parsed: dict[str, _Parsed]) -> None:
         """Foreign keys, once every table is read, against every key the target holds,
         even on a row skipped for another reason: one mistake is not reported twice.
-        A reference to a table that was not read is not checked."""
+        A reference to a table that was not read is not checked. One unknown value is one
+        finding, on its first row, telling how many rows name it (a deleted client code is
+        one mistake, not one per document): every such row is still skipped."""
+        groups: dict[tuple[str, object], list[tuple[_Parsed, int, str, C.Issue]]] = {}
         for p in parsed.values():
             for col in p.tbl.columns:
                 target, _, tkey = (col.ref or "").partition(".")
@@ -668,8 +736,19 @@ class _Reader:
                 for i, v in enumerate(values):
                     if v in unknown:
                         hint = folded.get(str(v).casefold())
-                        self.report(p, i, col.key, C.unknown_ref_issue(
-                            v, tp.labels[tkey], tp.sheet, hint, self.lang))
+                        groups.setdefault((target, _folded([v])[0]), []).append(
+                            (p, i, col.key, C.unknown_ref_issue(
+                                v, tp.labels[tkey], tp.sheet, hint, self.lang)))
+        for rows in groups.values():
+            p, i, key, (code, message, fix) = rows[0]
+            if len(rows) > 1:
+                message += C.also_named(
+                    [f"{q.sheet} {q.rows[k]}" for q, k, _, _ in rows[1:]], self.lang)
+            self.report(p, i, key, (code, message, fix))
+            for q, k, key, _ in rows[1:]:
+                q.drop.add(k)
+                q.why.setdefault(k, (q.labels[key], f"{q.letters[key]}{q.rows[k]}"
+                                     if key in q.letters else ""))
 
     def settings(self, p: _Parsed | None) -> dict[str, object]:
         """Paramètres rows -> {setting key: typed value}; blank -> the default."""

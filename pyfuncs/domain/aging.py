@@ -142,18 +142,23 @@ class AgedBalance:
         return dict(out)
 
     def as_json(self) -> dict[str, object]:
+        """Every amount with its two decimals, as the sheet shows it ("250.00", not "250.0":
+        a payment typed 250 is read as Decimal('250.0'))."""
+        def cents(amount: Decimal) -> str:
+            return str(to_cents(amount))
+
         return {
             "as_of": self.as_of.isoformat(), "currency": self.currency,
             "buckets": self.labels,
             "rows": [{"client": c.client, "name": c.name,
-                      "amounts": [str(a) for a in c.amounts], "unapplied": str(c.unapplied),
-                      "disputed": str(c.disputed), "total": str(c.total),
+                      "amounts": [cents(a) for a in c.amounts], "unapplied": cents(c.unapplied),
+                      "disputed": cents(c.disputed), "total": cents(c.total),
                       "complete": c.complete, "left_out": c.left_out}
                      for c in self.clients],
-            "totals": {"amounts": [str(a) for a in self.totals],
-                       "unapplied": str(sum((c.unapplied for c in self.clients), ZERO)),
-                       "total": str(self.total),
-                       "by_currency": {k: str(v) for k, v in self.currency_totals().items()}},
+            "totals": {"amounts": [cents(a) for a in self.totals],
+                       "unapplied": cents(sum((c.unapplied for c in self.clients), ZERO)),
+                       "total": cents(self.total),
+                       "by_currency": {k: cents(v) for k, v in self.currency_totals().items()}},
             "kpis": {k: (str(v) if isinstance(v, Decimal) else v)
                      for k, v in self.kpis.items()},
         }
@@ -421,7 +426,24 @@ def _mark_incomplete(balances: dict[str, ClientBalance],
     """One error per client whose balance leaves rows out, naming them and their cell."""
     by_key = {str(c).strip().casefold(): c for c in balances}
     fr = lang == "fr"
+    anyone = list(left_out.get("", ()))
+    if anyone:  # rows no client can be told for: any balance may be short of them
+        shown = [f"{s} {'ligne' if fr else 'row'} {r}" + (f" ({c})" if c else "")
+                 for s, r, c in anyone]
+        for cb in balances.values():
+            cb.left_out = cb.left_out + shown
+        sheet, row, cell = anyone[0]
+        findings.append(Finding(
+            "AGING-INCOMPLETE", ERROR, sheet, row, "", "",
+            (f"{len(anyone)} ligne(s) illisible(s) sans client lisible ({', '.join(shown)}) : "
+             "toute balance peut en dépendre, aucune n'est sûre ni relancée."
+             if fr else
+             f"{len(anyone)} unreadable row(s) with no readable client ({', '.join(shown)}): "
+             "any balance may depend on them; none is trusted nor reminded."),
+            ("Corriger les cellules indiquées." if fr else "Fix the cells named."), cell))
     for key, rows in sorted(left_out.items()):
+        if not key:
+            continue
         client = by_key.get(key)
         cb = balance_of(client if client is not None else key.upper())
         cb.left_out = [f"{s} {'ligne' if fr else 'row'} {r}" + (f" ({c})" if c else "")

@@ -38,6 +38,17 @@ HELD_BACK = message(
     "Fix cell {cell} of sheet {sheet} (see its error).")
 
 
+HELD_BACK_CONTRACT = message(
+    "Contrat {contract} : la pièce {number} du client n'a pas pu être lue en entier (cellule "
+    "{cell} de la feuille {sheet}) : la période qu'elle facture est inconnue, le contrat "
+    "n'est pas facturé tant que la cellule n'est pas corrigée.",
+    "Corriger la cellule {cell} de la feuille {sheet} (voir son erreur).",
+    "Contract {contract}: a document of the client, {number}, could not be read whole (cell "
+    "{cell} of sheet {sheet}): the period it bills is unknown, so the contract is not "
+    "billed until that cell is fixed.",
+    "Fix cell {cell} of sheet {sheet} (see its error).")
+
+
 @dataclass
 class DamagedDoc:
     """An issued document with a skipped row (its own, or one of its lines).
@@ -69,6 +80,7 @@ class DamagedDoc:
     day: date | None = None
     index: int | None = None
     unsent: bool = False
+    source_unknown: bool = False
 
     @property
     def where(self) -> str:
@@ -80,11 +92,14 @@ class Damage:
 
     def __init__(self, docs: list[DamagedDoc]) -> None:
         self.docs = docs
-        self.numbers = {norm(d.number): d for d in docs}
+        self.numbers = {norm(d.number): d for d in docs if d.number}
         self.by_quote: dict[str, DamagedDoc] = {}
         self.by_client: dict[str, list[DamagedDoc]] = defaultdict(list)
         self.sources: set[str] = set()
         self.short = {d.index for d in docs if d.index is not None}  # totals short of a line
+        # clients with a line whose Origine cannot be read: any of their contract periods
+        # may be billed by it ('' when the client cannot be told either)
+        self.unknown_sources = {norm(d.client): d for d in docs if d.source_unknown}
         for d in docs:
             self.by_client[norm(d.client)].append(d)
             self.sources |= d.sources
@@ -128,11 +143,14 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
     sheet = ctx.tables["Factures"].sheet
     by_id: dict[str, DamagedDoc] = {}
     out: list[DamagedDoc] = []
+    drafts: set[str] = set()  # ids of skipped drafts: their lines billed nothing
     if inv:
         c = inv.cols
         for k, row in enumerate(inv.rows):
             number = text(c["number"][k])
-            if not number or c["status"][k] == "draft":
+            unreadable = inv.bad[k][0] == ctx.tables["Factures"].labels.get("number")
+            if c["status"][k] == "draft" or not (number or unreadable):
+                drafts.add(norm(c["id"][k]))
                 continue
             quote = norm(c["quote"][k])
             credited = c.get("credited", [None] * len(inv.rows))[k]
@@ -140,7 +158,9 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 j = ctx.posted_by_number(credited)
                 quote = ctx.keys("Factures", "quote")[j] if j is not None else ""
             column, cell = inv.bad[k]
-            doc = DamagedDoc(number, text(c["client"][k]), quote,
+            client = text(c["client"][k]) if _known(ctx, c["client"][k]) else \
+                _client_of(ctx, number, quote)
+            doc = DamagedDoc(number, client, quote,
                              quote_unknown=column == ctx.tables["Factures"].labels.get("quote"),
                              sheet=sheet, row=row, column=column, cell=cell, whole=True,
                              day=_day(c["issue_date"][k]),
@@ -164,9 +184,18 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 doc = found
             else:
                 i = ctx.inv_by_id.get(owner)
-                if i is None or not ctx.posted[i]:
-                    continue  # a draft's line, or a line of no invoice: nothing billed
                 column, cell = lines.bad[k]
+                if i is None and owner not in drafts and \
+                        column == ctx.tables["LignesFacture"].labels.get("invoice"):
+                    i = _short_of_a_line(ctx)
+                    if i is None:  # its invoice cannot be told: any may be short of it
+                        doc = DamagedDoc("", "", "", False, set(), lsheet, row, column, cell)
+                        out.append(doc)
+                        if lines.cols["source"][k]:
+                            doc.sources.add(norm(lines.cols["source"][k]))
+                        continue
+                if i is None or not ctx.posted[i]:
+                    continue  # a draft's line: nothing billed
                 doc = by_id[owner] = DamagedDoc(
                     ctx.inv_ref(i), text(ctx.col("Factures", "client")[i]),
                     ctx.invoice_quote(i), False,
@@ -177,7 +206,56 @@ def _find(ctx: Ctx) -> list[DamagedDoc]:
                 out.append(doc)
             if lines.cols["source"][k]:
                 doc.sources.add(norm(lines.cols["source"][k]))
+            elif lines.bad[k][0] == ctx.tables["LignesFacture"].labels.get("source"):
+                doc.quote_unknown = doc.source_unknown = True  # it may bill any of them
     return out
+
+
+def held_contract(hurt: Damage, client: object) -> DamagedDoc | None:
+    """The damaged document that may have billed a period of this client's contracts."""
+    return hurt.unknown_sources.get(norm(client)) or hurt.unknown_sources.get("")
+
+
+def _known(ctx: Ctx, client: object) -> bool:
+    """A client code the Clients sheet holds (any, when that sheet was not read, or when
+    one of its rows is skipped for an unreadable code: the code may be that row's)."""
+    if not text(client):
+        return False
+    if "Clients" not in ctx.tables or norm(client) in ctx.client_by_id:
+        return True
+    lost = _skipped(ctx, "Clients")
+    return lost is not None and any(code is None for code in lost.cols.get("id", ()))
+
+
+def _client_of(ctx: Ctx, number: str, quote: str) -> str:
+    """The client of an invoice whose client cell cannot be read: the one its payments,
+    the time it billed or its quote name ('' when none does)."""
+    for table in ("Paiements", "Temps"):
+        if number and ctx.has(table):
+            names = ctx.keys(table, "invoice")
+            clients = ctx.col(table, "client")
+            for k, n in enumerate(names):
+                if n == norm(number) and _known(ctx, clients[k]):
+                    return text(clients[k])
+    if quote and ctx.has("Devis"):
+        for k, q in enumerate(ctx.keys("Devis", "number")):
+            if q == quote:
+                return text(ctx.col("Devis", "client")[k])
+    return ""
+
+
+def _short_of_a_line(ctx: Ctx) -> int | None:
+    """The one issued invoice whose net total, as the file last computed it, is more
+    than its readable lines add up to: the invoice a line of unreadable reference
+    belongs to. None when no single invoice tells."""
+    tv = ctx.tables["Factures"]
+    cached = getattr(tv, "cached", {}).get("net")
+    if not cached:
+        return None
+    net = ctx.col("Factures", "net")
+    short = [i for i, (was, now) in enumerate(zip(cached, net))
+             if was is not None and now is not None and was != now and ctx.posted[i]]
+    return short[0] if len(short) == 1 else None
 
 
 def _day(value: object) -> date | None:
@@ -248,6 +326,8 @@ def incomplete(ctx: Ctx) -> Incomplete:
             inv_client = ctx.col("Factures", "client") if ctx.has("Factures") else []
             for k, row in enumerate(bad.rows):
                 client = text(bad.cols["client"][k])
+                if not _known(ctx, client):
+                    client = ""  # a code no client has: the invoice tells, or nobody
                 number = text(bad.cols["invoice"][k])
                 if not client and number:
                     j = ctx.posted_by_number(number) if ctx.has("Factures") else None

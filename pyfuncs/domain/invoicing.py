@@ -36,15 +36,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from stdnum.eu import vat as eu_vat
-
 from pyfuncs.domain.context import Ctx, fold_label, message, norm, text
 from pyfuncs.domain.damaged import HELD_BACK, damage
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents, vat_by_rate
 from pyfuncs.domain.recurring import Period, due_periods
 from pyfuncs.domain.terms import TERM_DAYS, due_date, latest_legal_due
-from pyfuncs.domain.vat import DOMESTIC, EU
+from pyfuncs.domain.vat import reverse_charged
 
 DEFAULT_VAT = Decimal("0.2")
 ONE = Decimal(1)
@@ -298,10 +296,8 @@ class _Clients:
         reverse-charged (0 %, "Autoliquidation")."""
         known = self._reverse.get(c)
         if known is None:  # asked once per document: a year of contracts asks it thousands
-            country = text(self.country[c]).upper()
-            number = text(self.vat[c])
-            known = self._reverse[c] = country in EU and country not in DOMESTIC and \
-                bool(number) and eu_vat.is_valid(number)
+            known = self._reverse[c] = reverse_charged(text(self.country[c]),
+                                                       text(self.vat[c]))
         return known
 
     def po_required(self, c: int) -> bool:

@@ -44,7 +44,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 from pyfuncs.domain.context import Ctx, message, norm, text
-from pyfuncs.domain.damaged import damage
+from pyfuncs.domain.damaged import HELD_BACK_CONTRACT, damage, held_contract
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net, to_cents
 
@@ -306,9 +306,17 @@ def due_periods(ctx: Ctx, day: date, billed: set[str] | None = None,
     if report:
         check_notice(ctx)
     out: list[Due] = []
+    hurt = damage(ctx)
     for i, ref in enumerate(refs):
         status = statuses[i]
         if status == "suspended" or not text(ref):
+            continue
+        held = held_contract(hurt, clients[i]) if hurt.unknown_sources else None
+        if held is not None:
+            if report:
+                ctx.add("GEN-DAMAGED", ERROR, "Contrats", i, "id", text(ref),
+                        HELD_BACK_CONTRACT, contract=text(ref), number=held.number or "?",
+                        sheet=held.sheet, cell=held.where)
             continue
         start, end = starts[i], ends[i] if isinstance(ends[i], date) else None
         if status == "ended" and end is None:

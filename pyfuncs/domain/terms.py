@@ -34,3 +34,4 @@ def latest_legal_due(issue: date) -> date:
     of month counted either way."""
     return max(issue + timedelta(days=60), end_of_month(issue) + timedelta(days=45),
                end_of_month(issue + timedelta(days=45)))
+

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from stdnum.eu import vat as eu_vat
+
 R = Decimal
 RATES_2014 = frozenset((R("0.2"), R("0.1"), R("0.055"), R("0.021"), R("0")))
 RATES_2012 = frozenset((R("0.196"), R("0.07"), R("0.055"), R("0.021"), R("0")))
@@ -28,3 +30,14 @@ def allowed_rates(day: date) -> frozenset[Decimal]:
     if day >= SINCE_2014:
         return RATES_2014
     return RATES_2012 if day >= date(2012, 1, 1) else RATES_OLD
+
+
+def reverse_charged(country: str, vat_number: str) -> bool:
+    """Services to this client are reverse-charged (0 %, "Autoliquidation", DOMAIN.md
+    §4): a business in another EU member state, with a VAT number whose form and check
+    digits are valid. A number that fails its checksum is no number: French VAT applies,
+    as for a client without one."""
+    country = country.strip().upper()
+    number = vat_number.strip()
+    return country in EU and country not in DOMESTIC and bool(number) and \
+        eu_vat.is_valid(number)

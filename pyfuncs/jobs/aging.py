@@ -90,7 +90,7 @@ def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
         data.sheet_names.get("aging_detail", detail.label(lang)),
         title=stamp(lang, detail.label(lang), when), columns=sheet_columns(detail, lang),
         rows=([i.client, names.get(i.client, ""), i.number, i.issue_date, i.due_date,
-               i.currency, i.total, i.paid, i.open, i.open_base, i.days,
+               i.currency, i.total, i.paid, -i.credited, i.open, i.open_base, i.days,
                balance.labels[i.bucket], yes if i.dispute else ""] for i in items),
         links=links, before=None)
 

@@ -35,7 +35,8 @@ from decimal import Decimal
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
-from pyfuncs.domain.terms import end_of_month, latest_legal_due
+from pyfuncs.domain.schema import choice_label
+from pyfuncs.domain.terms import due_date, end_of_month, latest_legal_due
 
 SIREN_MANDATORY_FROM = date(2026, 9, 1)
 DEPOSIT_WORDS = re.compile(r"\b(acompte|deposit|déduction|deduction)\b", re.IGNORECASE)
@@ -78,6 +79,13 @@ TERMS = message("Échéance au {due}, {days} jours après la facture : au-delà 
                 "Due on {due}, {days} days after the invoice: beyond the legal maximum (60 days, "
                 "{d60}; or 45 days end of month, {d45}).",
                 "Bring the due date back to {d60} at the latest (French commercial code L441-10).")
+TERMS_DUE = message("Échéance au {due} alors que les conditions « {terms} » la mettent au "
+                    "{want} : la facture dit deux choses.",
+                    "Corriger l'échéance ou les conditions de paiement pour qu'elles "
+                    "concordent.",
+                    "Due on {due} while the terms \"{terms}\" put it on {want}: the invoice "
+                    "says two things.",
+                    "Correct the due date or the payment terms so that they agree.")
 PENALTY = message("Taux de pénalités contractuel {rate} inférieur au minimum légal de {minimum} "
                   "(3 × le taux d'intérêt légal de {legal}, en vigueur depuis le {day}).",
                   "Fixer un taux d'au moins {minimum}, ou vider la cellule pour appliquer le taux "
@@ -299,10 +307,20 @@ def _invoices(ctx: Ctx) -> None:
     sixty = timedelta(days=60)
     limit: dict[date, date] = {}  # latest_legal_due by issue date: invoices share days
     live, posted = ctx.live, ctx.posted
+    convention = text(ctx.setting("eom_convention")) or "days_then_eom"
+    agreed: dict[tuple[date, str], date | None] = {}  # (issue, terms) -> their due date
     for i, kind in enumerate(ctx.inv_type):
         if kind == "credit_note" or not live[i]:
             continue
         day, when = issue[i], due[i]
+        if when.__class__ is date and day.__class__ is date and terms[i]:
+            key = (day, terms[i])
+            want = agreed[key] if key in agreed else agreed.setdefault(
+                key, due_date(day, terms[i], convention))
+            if want is not None and want != when:  # the invoice says two things
+                ctx.add("TERMS-DUE", WARNING, "Factures", i, "due_date", ctx.inv_ref(i),
+                        TERMS_DUE, due=ctx.day(when), want=ctx.day(want),
+                        terms=choice_label("terms", terms[i], "fr" if ctx.fr else "en"))
         if when.__class__ is date and day.__class__ is date and day <= when <= day + sixty \
                 and client_keys[i] not in po_required:
             continue  # the common case, decided without building anything

@@ -33,7 +33,16 @@ from typing import Any
 from pyfuncs.domain.context import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
-from pyfuncs.domain.vat import DOMESTIC, EU, FORMULA_RATES, RATES_2014, SINCE_2014, R, allowed_rates
+from pyfuncs.domain.vat import (
+    DOMESTIC,
+    EU,
+    FORMULA_RATES,
+    RATES_2014,
+    SINCE_2014,
+    R,
+    allowed_rates,
+    reverse_charged,
+)
 
 RATE = message("Taux de TVA {rate} non applicable au {day} (taux en vigueur : {allowed}).{hint}",
                "Choisir un taux en vigueur à la date de la facture.",
@@ -60,6 +69,16 @@ EU_NO_VAT = message("Autoliquidation (0 %) pour le client {client} ({country}) q
                     "française.",
                     "Reverse charge (0 %) for client {client} ({country}), who has no VAT number.",
                     "Enter the client's VAT number (Clients sheet); without it, charge French VAT.")
+EU_BAD_VAT = message("Autoliquidation (0 %) pour le client {client} ({country}) dont le N° de "
+                     "TVA {vat} n'est pas valable (format ou clé de contrôle) : sans N° valable, "
+                     "pas d'autoliquidation.",
+                     "Corriger le N° de TVA du client (feuille Clients) ; sans lui, facturer la "
+                     "TVA française.",
+                     "Reverse charge (0 %) for client {client} ({country}), whose VAT number "
+                     "{vat} is not valid (format or check digits): no valid number, no reverse "
+                     "charge.",
+                     "Correct the client's VAT number (Clients sheet); without it, charge "
+                     "French VAT.")
 SELLER_NO_VAT = message("{count} facture(s) en autoliquidation alors que le N° de TVA du vendeur "
                         "manque.",
                         "Saisir le N° de TVA intracommunautaire du vendeur dans Paramètres.",
@@ -194,6 +213,9 @@ def _invoices(ctx: Ctx) -> None:
             elif zero_lines and not vat:
                 ctx.add("VAT-REVERSE", ERROR, "Factures", i, "client", ctx.inv_ref(i),
                         EU_NO_VAT, **who)
+            elif zero_lines and not reverse_charged(countries[c], vat):
+                ctx.add("VAT-REVERSE", ERROR, "Factures", i, "client", ctx.inv_ref(i),
+                        EU_BAD_VAT, **who)
             elif zero_lines and not seller_vat:
                 reverse_without_seller += 1
         elif taxed:

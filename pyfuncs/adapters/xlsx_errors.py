@@ -1,0 +1,98 @@
+"""Error cells (#N/A, #DIV/0!, #VALUE!...) of a sheet, read from its XML part.
+
+Neither python-calamine nor fastexcel tells an error cell from a blank one: both give
+an empty cell. A blank required cell and a ``#N/A`` are different mistakes with
+different fixes, and an error typed or computed in an optional cell must not read as
+"nothing here". The sheet's part says it plainly: ``<c r="B7" t="e"><v>#N/A</v></c>``.
+Most sheets hold none, so the part is searched for ``t="e"`` first, in C, and only a
+sheet that holds some is parsed further.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from pyfuncs.adapters import cells as C
+
+_MARK = b't="e"'
+_CHUNK = 1 << 22
+_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>|<c\b[^>]*?\bt="e"[^>]*/>', re.DOTALL)
+_REF = re.compile(rb'\br="([A-Za-z]{1,3})([0-9]{1,7})"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+# the texts fastexcel's typed columns turn into a blank or a NaN (pandas' NA values):
+# typed in a number or date column, they would read as nothing at all
+_NA = (rb"#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|&lt;NA&gt;|N/A|NA|"
+       rb"NULL|NaN|None|n/a|nan|null")
+_NA_TEXT = re.compile(rb"<t(?:\s[^>]*)?>(?:" + _NA + rb")</t>")
+_INLINE = b'"inlineStr"'
+
+
+def null_like_shared(path: Path) -> bool:
+    """Whether the shared strings hold a text fastexcel would read as a blank or a NaN
+    in a number or date column ("n/a", "nan", "NULL"...)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            name = next((n for n in z.namelist() if n.lower() == "xl/sharedstrings.xml"),
+                        None)
+            return name is not None and _NA_TEXT.search(z.read(name)) is not None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+class SheetScan(dict):
+    """{(0-based row, 0-based column): the error's text} of a sheet's error cells, and
+    ``null_like``: whether an inline text cell holds a text of ``null_like_shared``."""
+
+    null_like = False
+
+
+def error_cells(path: Path, part: str) -> SheetScan:
+    """The error cells of the sheet part ``part`` (see ``SheetScan``)."""
+    out = SheetScan()
+    try:
+        with zipfile.ZipFile(path) as z, z.open(part) as f:
+            tail = b""
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                data = tail + chunk
+                cut = data.rfind(b"</c>")
+                whole = data if cut < 0 else data[:cut + 4]
+                if _MARK in data:
+                    _collect(whole, out)
+                if not out.null_like and _INLINE in whole and _NA_TEXT.search(whole):
+                    out.null_like = True
+                # an error cell cut in two by the chunk is searched again whole
+                tail = data[cut + 4:] if cut >= 0 else data[-65536:]
+            if tail and _MARK in tail:
+                _collect(tail, out)
+            if tail and _INLINE in tail and _NA_TEXT.search(tail):
+                out.null_like = True
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return out  # the cells' reader says what is wrong with the file
+    return out
+
+
+def _collect(data: bytes, out: SheetScan) -> None:
+    for m in _CELL.finditer(data):
+        head = data[m.start():data.index(b">", m.start()) + 1]
+        ref = _REF.search(head)
+        if ref is None:
+            continue
+        value = _VALUE.search(m.group(1) or b"")
+        text = value.group(1).decode("utf-8", "replace") if value else "#N/A"
+        out[(int(ref.group(2)) - 1, C.col_index(ref.group(1).decode()))] = text
+
+
+def error_issue(text: str, lang: str) -> C.Issue:
+    """The finding of an error cell: its own, not "required and empty"."""
+    if lang == "fr":
+        return ("CELL-ERROR",
+                f"{text} dans la cellule : la formule ou la valeur est une erreur.",
+                "Corriger la formule, ou saisir la valeur elle-même.")
+    return ("CELL-ERROR", f"{text} in the cell: the formula or value is an error.",
+            "Correct the formula, or type the value itself.")
