@@ -1,0 +1,82 @@
+"""The findings the approved platform's answers call for (docs/E-INVOICING.md): a
+document the platform refused or rejected (213) is an error that says what to correct and
+how it goes again; one the client refused (210) calls for a credit note; a dispute (207)
+is a warning. Read from the platform ledger, by the statuses job and by the check."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, ledger_path
+from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain.context import Ctx, message
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.jobs.load import Loaded
+
+REFUSED_BY_PLATFORM = message(
+    "{number} : la plateforme a refusé la pièce ({reasons}).",
+    "Corriger la pièce (ou la donnée du classeur en cause), puis « Transmettre à la "
+    "plateforme » : elle repart sous le même numéro.",
+    "{number}: the platform refused the document ({reasons}).",
+    "Correct the document (or the workbook data at fault), then transmit again: it goes "
+    "under the same number.")
+REJECTED_213 = message(
+    "{number} : rejetée par la plateforme (statut 213) le {at} : {reason}.",
+    "La facture n'est pas émise : corriger ce que dit le motif, puis « Transmettre à la "
+    "plateforme » : elle repart sous le même numéro.",
+    "{number}: rejected by the platform (status 213) on {at}: {reason}.",
+    "The invoice is not issued: correct what the reason says, then transmit again under "
+    "the same number.")
+REFUSED_BY_CLIENT = message(
+    "{number} : refusée par le client (statut 210) le {at} : {reason}.",
+    "Émettre un avoir pour l'annuler (une facture émise ne se supprime pas), puis une "
+    "nouvelle facture si besoin.",
+    "{number}: refused by the client (status 210) on {at}: {reason}.",
+    "Issue a credit note to cancel it (an issued invoice is never deleted), then a new "
+    "invoice if needed.")
+DISPUTED = message(
+    "{number} : le client conteste la facture (statut 207) le {at} : {reason}.",
+    "Traiter le litige avec le client ; indiquer le litige sur la facture pour suspendre "
+    "les relances.",
+    "{number}: the client disputes the invoice (status 207) on {at}: {reason}.",
+    "Settle the dispute with the client; mark the invoice disputed to hold reminders.")
+
+def current_statuses(book: Ledger) -> dict[str, tuple[str, str, str]]:
+    """Each document's current (at, code, reason), whatever order statuses came in."""
+    history: dict[str, list[tuple[str, str, str]]] = {}
+    for s in book.statuses():
+        history.setdefault(s.number, []).append((s.at, s.code, s.reason))
+    return {n: cur for n, h in history.items() if (cur := E.latest(h)) is not None}
+
+
+def status_findings(ctx: Ctx, book: Ledger) -> None:
+    """The findings the platform's answers call for, into ``ctx``."""
+    for number, sub in book.latest().items():
+        i = ctx.posted_by_number(number)
+        if sub.state == REFUSED and i is not None:
+            ctx.add("EINV-REFUSED", ERROR, "Factures", i, "number", number,
+                    REFUSED_BY_PLATFORM, number=number, reasons=sub.reason[:400])
+    for number, (at, code, reason) in current_statuses(book).items():
+        i = ctx.posted_by_number(number)
+        if i is None:
+            continue
+        msg = {E.REJECTED: (REJECTED_213, ERROR, "EINV-213"),
+               E.REFUSED: (REFUSED_BY_CLIENT, WARNING, "EINV-210"),
+               E.DISPUTED: (DISPUTED, WARNING, "EINV-207")}.get(code)
+        if msg is not None:
+            ctx.add(msg[2], msg[1], "Factures", i, "number", number, msg[0], number=number,
+                    at=at[:10], reason=reason[:400] or "-")
+
+
+def ledger_findings(loaded: Loaded, today: date) -> list[Finding]:
+    """For the check: the platform's answers already pulled (none without a ledger)."""
+    where = ledger_path(Path(loaded.data.path))
+    if not where.exists():
+        return []
+    data = loaded.data
+    ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+    with Ledger(where) as book:
+        status_findings(ctx, book)
+    return list(ctx.findings)
+
+
