@@ -144,6 +144,8 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
             progress("render")
             docs, _ = build_documents(ctx, None, source.path.resolve().parent)
             known = book.latest() if book else {}
+            rejected = {n for n, (_at, code, _r) in current_statuses(book).items()
+                        if code == E.REJECTED} if book else set()
             siren = str(ctx.setting("seller_siren") or "").replace(" ", "")
             country = str(ctx.setting("seller_country") or "FR")
             hurt = damage(ctx).numbers
@@ -165,11 +167,15 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 last = known.get(doc.number)
                 content = factur_x(doc)
                 digest = hashlib.sha256(content).hexdigest()
-                if last is not None and last.state == SENT:
+                # refused by the platform (a 4xx, an Error acknowledgement, a 213): it goes
+                # again only once corrected, as a new attempt under the same number
+                refused = last is not None and (last.state == REFUSED or (
+                    last.state == SENT and doc.number in rejected))
+                if last is not None and last.state == SENT and not refused:
                     continue
-                if last is not None and last.state == REFUSED and last.sha256 == digest:
-                    continue  # refused and unchanged: the finding stands, nothing to send
-                attempt = last.attempt + 1 if last is not None and last.state == REFUSED \
+                if refused and last is not None and last.sha256 == digest:
+                    continue  # unchanged: the finding stands, nothing to send
+                attempt = last.attempt + 1 if refused and last is not None \
                     else last.attempt if last is not None else 1
                 item.tracking_id = last.tracking_id if last is not None and \
                     last.state == SENDING else tracking_id(siren, doc.number, attempt)
@@ -210,7 +216,8 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
                                    tracking_id=item.tracking_id, sha256=digest,
                                    syntax="Factur-X", processing_rule=item.rule)
         except PlatformError as err:
-            if err.transient:  # unreachable: the rest waits for the next run
+            if err.transient or err.status in (401, 403):
+                # unreachable, or we are not let in: the rest waits for the next run
                 for _doc, rest, _c, _a in queue[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("platform unreachable, %d documents wait: %s",
@@ -300,8 +307,10 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
         progress("write")
         lang = data.lang
         when = datetime.now()
+        names = writer.sheet_names()
         writer.replace_sheet(E.SHEET.label(lang), title=stamp(lang, E.SHEET.label(lang), when),
-                             columns=sheet_columns(E.SHEET, lang), rows=result.rows)
+                             columns=sheet_columns(E.SHEET, lang), rows=result.rows,
+                             before="xlwings.conf" if "xlwings.conf" in names else None)
         findings = loaded.findings + aging_of(loaded, today).findings + result.findings
         findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
                                      f.column))

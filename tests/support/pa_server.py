@@ -97,17 +97,28 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# a reason code the BR-FR-CDV-CL-09 rules allow for each status that needs one
+REASON_CODES = {"213": "REJ_SEMAN", "210": "NON_CONFORME", "207": "AUTRE", "206": "AUTRE",
+                "208": "AUTRE"}
+
+
 def cdar(number: str, code: str, label: str, at: datetime, reason: str = "",
-         seller_siren: str = "000000000") -> bytes:
-    """A CDAR D22B lifecycle message about invoice ``number``."""
+         seller_siren: str = "000000000", paid: str = "0.00", vat_rate: str = "20") -> bytes:
+    """A CDAR D22B lifecycle message about invoice ``number`` (reason code per
+    REASON_CODES when ``reason`` is given; a 212 "Encaissée" carries the amount ``paid``
+    and its VAT rate, as BR-FR-CDV-14 requires)."""
     e = {k: (lambda tag, *kids, _ns=v, **attrs: _el(_ns, tag, kids, attrs))
          for k, v in CDAR_NS.items()}
     rsm, ram, udt, qdt = e["rsm"], e["ram"], e["udt"], e["qdt"]
     stamp = at.strftime("%Y%m%d%H%M%S")
     status = [ram("SpecifiedDocumentStatus",
-                  *([ram("ReasonCode", "AUTRE")] if reason else []),
+                  *([ram("ReasonCode", REASON_CODES.get(code, "AUTRE"))] if reason and
+                    code in REASON_CODES else []),
                   *([ram("Reason", reason)] if reason else []),
-                  ram("SequenceNumeric", "1"))]
+                  ram("SequenceNumeric", "1"),
+                  *([ram("SpecifiedDocumentCharacteristic", ram("TypeCode", "MEN"),
+                         ram("ValueAmount", paid, currencyID="EUR"),
+                         ram("ValuePercent", vat_rate))] if code == "212" else []))]
     root = rsm(
         "CrossDomainAcknowledgementAndResponse",
         rsm("ExchangedDocumentContext",
@@ -194,10 +205,14 @@ class PlatformState:
         return {f["trackingId"]: f for f in self.flows.values()
                 if f["flowType"] == "CustomerInvoice"}
 
-    def push_status(self, number: str, code: str, reason: str = "") -> str:
-        """A lifecycle status of invoice ``number``, as the platform would send it."""
-        at = self.now()
-        xml = cdar(number, code, self.LABELS.get(code, code), at, reason)
+    def push_status(self, number: str, code: str, reason: str = "",
+                    at: datetime | None = None, paid: str = "0.00") -> str:
+        """A lifecycle status of invoice ``number``, as the platform would send it;
+        ``at``: the status's own time when it comes late (out of order)."""
+        moment = self.now()
+        xml = cdar(number, code, self.LABELS.get(code, code), at or moment, reason,
+                   paid=paid)
+        at = moment
         flow_id = str(uuid.uuid4())
         with self.lock:
             self.flows[flow_id] = {"flowId": flow_id, "trackingId": f"LC-{flow_id[:30]}",
