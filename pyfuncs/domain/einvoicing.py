@@ -30,11 +30,10 @@ REJECTED, REFUSED, DISPUTED = "213", "210", "207"
 # a rejection (213) is the platform's: the document breaks a rule and never reached the
 # client; it is corrected and submitted again under the same number. A refusal (210) is
 # the client's: the invoice stands in the register and is cancelled by a credit note.
-NEEDS_ACTION = {REJECTED, REFUSED, DISPUTED, "208"}
 
-# Submission states of a document on the sheet (not lifecycle codes).
-PENDING = "pending"
-
+# Declared like schema.SHEETS' output sheets but kept out of that tuple for now: the sheet
+# appears at the first « Mettre à jour les statuts », so a workbook without a platform
+# gets no empty sheet (to join SHEETS when the template shows it by default).
 SHEET = S.Sheet("einvoicing", "E-facturation", "E-invoicing", output=True, columns=(
     S.Column("number", "N° pièce", "Document no.", S.ID, width=16),
     S.Column("client", "Client", "Client", S.ID, width=10),
