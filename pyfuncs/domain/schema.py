@@ -379,6 +379,10 @@ SETTINGS: tuple[Setting, ...] = (
             help_fr="Base du Flow Service XP Z12-013 (sous laquelle est /v1/flows).",
             help_en="The XP Z12-013 Flow Service base (under which /v1/flows lies)."),
     Setting("pa_token_url", "URL du jeton (OAuth2)", "Token URL (OAuth2)"),
+    Setting("pa_transmit_days", "Délai de transmission à la plateforme (jours)",
+            "Days to transmit to the platform", INT, default=2,
+            help_fr="Une pièce B2B émise depuis plus longtemps et pas transmise est signalée.",
+            help_en="A B2B document issued longer ago and not transmitted is reported."),
     Setting("pa_client_id", "Identifiant client de la plateforme", "Platform client id",
             help_fr="Le secret n'est jamais dans le classeur : variable d'environnement "
                     "FACTURIER_PA_SECRET ou trousseau du système.",

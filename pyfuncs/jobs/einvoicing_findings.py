@@ -4,12 +4,14 @@ how it goes again; one the client refused (210) calls for a credit note; a dispu
 is a warning. Read from the platform ledger, by the statuses job and by the check."""
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, ledger_path
 from pyfuncs.domain import einvoicing as E
-from pyfuncs.domain.context import Ctx, message
+from pyfuncs.domain.context import Ctx, message, norm
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.jobs.load import Loaded
 
@@ -41,6 +43,17 @@ DISPUTED = message(
     "{number}: the client disputes the invoice (status 207) on {at}: {reason}.",
     "Settle the dispute with the client; mark the invoice disputed to hold reminders.")
 
+UNSENT = message(
+    "{number} : émise le {day} à une entreprise française, pas encore transmise à la "
+    "plateforme agréée ({days} j).",
+    "« Transmettre à la plateforme » : depuis la réforme, une facture B2B n'est émise "
+    "qu'une fois déposée sur la plateforme.",
+    "{number}: issued on {day} to a French company, not transmitted to the approved "
+    "platform yet ({days} d).",
+    "Transmit to the platform: since the reform a B2B invoice is issued only once lodged "
+    "with the platform.")
+
+
 def current_statuses(book: Ledger) -> dict[str, tuple[str, str, str]]:
     """Each document's current (at, code, reason), whatever order statuses came in."""
     history: dict[str, list[tuple[str, str, str]]] = {}
@@ -68,15 +81,43 @@ def status_findings(ctx: Ctx, book: Ledger) -> None:
                     at=at[:10], reason=reason[:400] or "-")
 
 
-def ledger_findings(loaded: Loaded, today: date) -> list[Finding]:
-    """For the check: the platform's answers already pulled (none without a ledger)."""
-    where = ledger_path(Path(loaded.data.path))
-    if not where.exists():
-        return []
+def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
+    """An issued document to a French company (rule B2B) older than ``days`` that the
+    platform does not have."""
+    clients = ctx.tables["Clients"].cols if "Clients" in ctx.tables else {}
+    issued = ctx.col("Factures", "issue_date")
+    seller = str(ctx.setting("seller_country") or "FR")
+    for i, status in enumerate(ctx.inv_status):
+        number = str(ctx.col("Factures", "number")[i] or "")
+        day = issued[i]
+        if status != "issued" or not number or number in transmitted or \
+                not isinstance(day, date) or (ctx.today - day).days <= days:
+            continue
+        c = ctx.client_by_id.get(norm(ctx.col("Factures", "client")[i]))
+        if c is None or not clients:
+            continue
+        company = bool(clients["siren"][c] or clients["vat_number"][c])
+        if E.processing_rule(seller, str(clients["country"][c] or "FR"), company) != "B2B":
+            continue
+        ctx.add("EINV-UNSENT", WARNING, "Factures", i, "number", number, UNSENT,
+                number=number, day=f"{day:%d/%m/%Y}", days=(ctx.today - day).days)
+
+
+def ledger_findings(loaded: Loaded, today: date,
+                    environ: Mapping[str, str] | None = None) -> list[Finding]:
+    """For the check: the platform's answers already pulled, and the documents not
+    transmitted in time; nothing when no platform is set up (no ledger, no URL)."""
     data = loaded.data
+    where = ledger_path(Path(data.path))
+    env = os.environ if environ is None else environ
+    if not where.exists() and not (data.settings.get("pa_url") or env.get("FACTURIER_PA_URL")):
+        return []
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
-    with Ledger(where) as book:
-        status_findings(ctx, book)
+    transmitted: set[str] = set()
+    if where.exists():
+        with Ledger(where) as book:
+            status_findings(ctx, book)
+            transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
+    days = data.settings.get("pa_transmit_days")
+    unsent_findings(ctx, transmitted, int(days) if isinstance(days, (int, float)) else 2)
     return list(ctx.findings)
-
-

@@ -342,3 +342,22 @@ def test_the_client_pages_a_search_by_updated_after(tmp_path, platform):
     pages = [r for r in platform.state.requests if r[1] == "/v1/flows/search"]
     assert len(pages) == 3
     assert client.healthy()
+
+
+def test_check_reports_b2b_documents_not_transmitted_in_time_once_a_platform_is_set_up(
+        tmp_path, platform, monkeypatch):
+    path = book(tmp_path)
+    monkeypatch.delenv("FACTURIER_PA_URL", raising=False)
+    assert [f for f in run_check(path, TODAY, write=False).findings
+            if f.code == "EINV-UNSENT"] == []  # no platform: nothing to say
+    monkeypatch.setenv("FACTURIER_PA_URL", platform.url)
+    unsent = {f.ref for f in run_check(path, TODAY, write=False).findings
+              if f.code == "EINV-UNSENT"}
+    issued = {str(n): d for n, d in zip(read_workbook(path).tables["Factures"].cols["number"],
+                                        read_workbook(path).tables["Factures"].cols[
+                                            "issue_date"], strict=True)}
+    assert unsent == {n for n in B2B if (TODAY - issued[n]).days > 2}
+    assert unsent  # the clean workbook has old invoices
+    run_transmit(path, TODAY, environ=environ(platform))
+    assert [f for f in run_check(path, TODAY, write=False).findings
+            if f.code == "EINV-UNSENT"] == []
