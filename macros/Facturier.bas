@@ -71,3 +71,11 @@ Private Function CodeUnits(text As String) As String
     Next k
     CodeUnits = out & "]"
 End Function
+
+Sub TransmettrePlateforme()
+    RunPython "import pyfuncs.buttons as b; b.transmettre_plateforme()"
+End Sub
+
+Sub MettreAJourStatuts()
+    RunPython "import pyfuncs.buttons as b; b.mettre_a_jour_statuts()"
+End Sub

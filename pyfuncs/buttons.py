@@ -47,13 +47,14 @@ def _known(exc: BaseException) -> str | None:
     from pyfuncs.adapters.xlsx_read import WorkbookError
     from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked
     from pyfuncs.jobs.bank import BankInputError
+    from pyfuncs.jobs.einvoicing import TransmitInputError
     from pyfuncs.jobs.invoicing import SettingsError
     if isinstance(exc, JournalError):
         return exc.fr
     if isinstance(exc, SettingsError):
         return "; ".join(f"{f.location()} : {f.message}" for f in exc.findings)
     if isinstance(exc, (WorkbookError, PackageError, WorkbookLocked, BankInputError,
-                        ValueError)):
+                        TransmitInputError, ValueError)):
         return str(exc)
     return None
 
@@ -178,6 +179,39 @@ def envoyer_factures(book=None) -> str:
         return f"{sent} pièce(s) envoyée(s)" + (f", {failed} en échec" if failed else "") + \
             " : voir « Envoyée le » dans Factures."
     return run_button("Envoyer les factures", job, book)
+
+
+def transmettre_plateforme(book=None) -> str:
+    """Bouton « Transmettre à la plateforme »: the count of documents to transmit, a
+    confirmation, then each document to the approved platform once."""
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs.jobs.einvoicing import run_transmit
+        preview = run_transmit(source, _today(), send=False, progress=step)
+        count = preview.count("preview")
+        if not count:
+            return "Aucune pièce à transmettre."
+        caller = book if book is not None else _caller()
+        if caller.app.alert(f"Transmettre {count} pièce(s) à la plateforme agréée "
+                            "maintenant ?", title=TITLE, buttons="yes_no",
+                            mode="info") != "yes":
+            return "Transmission annulée : rien n'est parti."
+        result = run_transmit(source, _today(), progress=step)
+        done = result.count("sent") + result.count("already")
+        bad = result.count("refused") + result.count("failed")
+        return f"{done} pièce(s) transmise(s)" + (f", {bad} en échec (voir Contrôles après "
+                                                  "« Mettre à jour les statuts »)"
+                                                  if bad else "") + "."
+    return run_button("Transmettre à la plateforme", job, book)
+
+
+def mettre_a_jour_statuts(book=None) -> str:
+    """Bouton « Mettre à jour les statuts »: the platform's statuses into E-facturation."""
+    def job(source: LiveWorkbook, step) -> str:
+        from pyfuncs.jobs.einvoicing import run_statuses
+        result = run_statuses(source, _today(), progress=step)
+        return (f"{result.received} nouveau(x) statut(s) ; voir la feuille E-facturation"
+                + (f", {result.errors} erreur(s) dans Contrôles." if result.errors else "."))
+    return run_button("Mettre à jour les statuts", job, book)
 
 
 def _reminders(send: bool, book):

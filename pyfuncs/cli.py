@@ -155,6 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "document once")
     s.add_argument("--outbox", type=Path, default=None,
                    help="folder for the .eml preview (default WORKBOOK-factures/)")
+
+    s = sub.add_parser("transmit", help=(
+        "hand each issued invoice, deposit and credit note not yet with the approved "
+        "platform to it, once (FACTURIER_PA_* variables or Paramètres)"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--dry-run", action="store_true", help="list what would go; send nothing")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("statuses", help=(
+        "bring back the platform's lifecycle statuses into the E-facturation sheet; a "
+        "rejected or refused document is a finding in Contrôles"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--json", action="store_true")
     return p
 
 
@@ -417,6 +429,53 @@ def cmd_journal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_transmit(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.einvoicing import TransmitInputError, run_transmit
+    _must_exist(args.workbook)
+    try:
+        with progress_bar(_interactive(args), ["read", "compute", "render", "send"]) as step:
+            result = run_transmit(args.workbook, date.today(), send=not args.dry_run,
+                                  progress=step)
+    except TransmitInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps({"documents": [d.as_json() for d in result.documents],
+                          "findings": [f.as_dict() for f in result.findings]},
+                         default=_json_default, ensure_ascii=False, indent=1))
+    else:
+        counts = {k: result.count(k) for k in ("preview", "sent", "already", "refused",
+                                               "failed", "e-reporting")}
+        print(f"{args.workbook}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+              if any(counts.values()) else f"{args.workbook}: nothing to transmit")
+        for d in result.documents[:30]:
+            print(f"  {d.status:11} {d.number:<16} {d.rule:<7} {d.flow_id}"
+                  + (f"  ({d.error})" if d.error else ""))
+        for f in result.findings[:10]:
+            print(f"  {f.severity:7} {f.location()}: {f.message}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def cmd_statuses(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.einvoicing import TransmitInputError, run_statuses
+    _must_exist(args.workbook)
+    try:
+        result = run_statuses(args.workbook, date.today())
+    except TransmitInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps({"received": result.received, "documents": result.rows,
+                          "findings": [f.as_dict() for f in result.findings]},
+                         default=_json_default, ensure_ascii=False, indent=1))
+    else:
+        print(f"{args.workbook}: {result.received} new status(es); "
+              f"{len(result.rows)} document(s) in E-facturation")
+        for f in result.findings[:10]:
+            print(f"  {f.severity:7} {f.location()}: {f.message}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
 def cmd_bank(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.bank import BankInputError, run_bank
     _must_exist(args.workbook)
@@ -537,7 +596,8 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_a
             "refresh": cmd_refresh,
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
-            "bank": cmd_bank, "journal": cmd_journal,
+            "bank": cmd_bank, "journal": cmd_journal, "transmit": cmd_transmit,
+            "statuses": cmd_statuses,
             "excel-setup": cmd_excel_setup}
 
 

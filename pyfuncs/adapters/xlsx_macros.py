@@ -107,7 +107,8 @@ def enable_macros(writer: WorkbookWriter, vba: bytes, vml: bytes | None,
                                  f'<legacyDrawing{ns} r:id="{rid}"/>')
             writer._parts[sheet.part] = xml
             ct = _default_type(ct, "vml", VML_TYPE)
-            done.append(f"six buttons on the sheet '{dashboard}'")
+            count = vml.count(b"<x:FmlaMacro>")  # the template's buttons, however many
+            done.append(f"{count} buttons on the sheet '{dashboard}'")
     writer._parts["[Content_Types].xml"] = ct
     return done
 

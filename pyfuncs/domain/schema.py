@@ -372,6 +372,22 @@ SETTINGS: tuple[Setting, ...] = (
             "CSV statement: date format", default="%d/%m/%Y",
             help_fr="Format Python : %d/%m/%Y pour 31/12/2026, %Y-%m-%d pour 2026-12-31.",
             help_en="Python format: %d/%m/%Y for 31/12/2026, %Y-%m-%d for 2026-12-31."),
+    # the approved e-invoicing platform (docs/E-INVOICING.md); each overridden by the
+    # environment (FACTURIER_PA_NAME, _URL, _TOKEN_URL, _CLIENT_ID); the secret never here
+    Setting("pa_name", "Plateforme agréée", "Approved platform"),
+    Setting("pa_url", "URL de l'API de la plateforme", "Platform API URL",
+            help_fr="Base du Flow Service XP Z12-013 (sous laquelle est /v1/flows).",
+            help_en="The XP Z12-013 Flow Service base (under which /v1/flows lies)."),
+    Setting("pa_token_url", "URL du jeton (OAuth2)", "Token URL (OAuth2)"),
+    Setting("pa_transmit_days", "Délai de transmission à la plateforme (jours)",
+            "Days to transmit to the platform", INT, default=2,
+            help_fr="Une pièce B2B émise depuis plus longtemps et pas transmise est signalée.",
+            help_en="A B2B document issued longer ago and not transmitted is reported."),
+    Setting("pa_client_id", "Identifiant client de la plateforme", "Platform client id",
+            help_fr="Le secret n'est jamais dans le classeur : variable d'environnement "
+                    "FACTURIER_PA_SECRET ou trousseau du système.",
+            help_en="The secret is never in the workbook: FACTURIER_PA_SECRET or the "
+                    "system keyring."),
     Setting("journal_path", "Journal", "Journal",
             help_fr="Vide : NOM_DU_CLASSEUR.facturier-journal.sqlite à côté du classeur "
                     "(un poste). Un chemin : relatif au dossier du classeur. En équipe : "

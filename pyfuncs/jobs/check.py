@@ -16,6 +16,7 @@ from pyfuncs.domain.checks import (
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.jobs.aging import aging_of, write_aging
 from pyfuncs.jobs.dashboard import write_dashboard
+from pyfuncs.jobs.einvoicing_findings import ledger_findings
 from pyfuncs.jobs.load import Progress, load, quiet
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
@@ -53,7 +54,8 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
            with_aging: bool) -> CheckResult:
     loaded = load(path, today, progress)
     balance = aging_of(loaded, today)
-    findings = loaded.findings + balance.findings
+    # the approved platform's answers already pulled (a rejected document...)
+    findings = loaded.findings + balance.findings + ledger_findings(loaded, today)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
                                  f.column))
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}

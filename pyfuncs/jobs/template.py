@@ -198,6 +198,8 @@ BUTTONS = (
     ("EnvoyerRelances", "Envoyer les relances", "Send reminders"),
     ("EnvoyerFactures", "Envoyer les factures", "Send invoices"),
     ("ImporterReleve", "Importer un relevé", "Import a statement"),
+    ("TransmettrePlateforme", "Transmettre à la plateforme", "Transmit to the platform"),
+    ("MettreAJourStatuts", "Mettre à jour les statuts", "Update the statuses"),
 )
 
 

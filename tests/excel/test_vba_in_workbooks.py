@@ -41,7 +41,7 @@ def test_the_dashboard_buttons_call_subs_that_exist_in_the_project(tmp_path):
     code = "\n".join(olevba_modules(book).values())
     subs = set(re.findall(r"^Sub (\w+)\(\)", code, re.MULTILINE))
     wired = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
-    assert len(wired) == 7 and set(wired) <= subs
+    assert len(wired) == 9 and set(wired) <= subs
 
 
 @needs_libreoffice

@@ -1,0 +1,68 @@
+"""Where the platform is and who we are on it: Paramètres (platform name, API base URL,
+token URL, client id), each overridden by the environment as for SMTP:
+FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base, under which ``/v1/flows``
+lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials token endpoint),
+FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET or the system
+keyring (service "facturier-pa", the client id) only: never from the workbook, and it is
+kept out of ``repr`` so no log or error text can carry it."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+ENV = "FACTURIER_PA_"
+KEYRING_SERVICE = "facturier-pa"
+
+
+class PlatformConfigError(Exception):
+    """The platform cannot be reached as configured (no URL, no secret...): one line."""
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    name: str
+    base_url: str
+    token_url: str
+    client_id: str
+    secret: str = field(repr=False)
+    timeout: float = 30.0
+
+
+def _keyring_secret(client_id: str) -> str | None:
+    if not client_id:
+        return None
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, client_id)
+    except Exception:  # noqa: BLE001 - no usable keyring backend is "no secret"
+        return None
+
+
+def platform_settings(settings: Mapping[str, object],
+                      environ: Mapping[str, str] | None = None,
+                      keyring_lookup: Callable[[str], str | None] = _keyring_secret
+                      ) -> PlatformSettings:
+    env = os.environ if environ is None else environ
+
+    def pick(key: str, setting: str) -> str:
+        return (env.get(ENV + key) or str(settings.get(setting) or "")).strip()
+
+    name = pick("NAME", "pa_name") or "XP Z12-013"
+    base = pick("URL", "pa_url").rstrip("/")
+    token = pick("TOKEN_URL", "pa_token_url")
+    client = pick("CLIENT_ID", "pa_client_id")
+    if not base:
+        raise PlatformConfigError("no platform URL: set « URL de l'API de la plateforme » in "
+                                  "Paramètres or FACTURIER_PA_URL")
+    if not token or not client:
+        raise PlatformConfigError("no token URL or client id: set them in Paramètres or "
+                                  "FACTURIER_PA_TOKEN_URL / FACTURIER_PA_CLIENT_ID")
+    secret = env.get(ENV + "SECRET") or keyring_lookup(client) or ""
+    if not secret:
+        raise PlatformConfigError("no client secret: set FACTURIER_PA_SECRET or store it in "
+                                  f"the keyring (service {KEYRING_SERVICE}, user = client id)")
+    return PlatformSettings(name, base, token, client, secret)

@@ -1,0 +1,319 @@
+"""The e-invoicing jobs: "Transmettre à la plateforme" (``facturier transmit``) and "Mettre
+à jour les statuts" (``facturier statuses``), with the company's approved platform
+(docs/E-INVOICING.md).
+
+Transmit: every issued invoice, deposit and credit note to a French company (processing
+rule B2B; B2BInt and B2C are e-reported, not transmitted, and are listed as such) that
+the ledger has not seen accepted goes as one Factur-X flow, exactly once: the ledger
+records "about to send" (number, sha256, trackingId) before the HTTP call and the flowId
+after; a submission left "about to send" by a crash or a lost answer is looked up on the
+platform by its trackingId before anything is sent again. The trackingId is a stable id
+of (seller SIREN, document number, attempt); a new attempt is made only for a document
+the platform refused and that has changed since.
+
+Statuses: the flows updated since the last pull (the platform's own ``updatedAt``, so no
+clock of ours is trusted): the acknowledgement of each flow we sent, and each lifecycle
+message (CDAR) about our invoices, recorded once in the ledger; then the "E-facturation"
+sheet is rewritten with each document's current status, and the Contrôles sheet with the
+findings of the check plus those the statuses call for (a rejected or refused document).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from pyfuncs.adapters.platform.base import Platform, PlatformError
+from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
+from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
+from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
+from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
+from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
+from pyfuncs.documents import pdf
+from pyfuncs.documents.model import InvoiceDoc, build_documents
+from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain.context import Ctx, message
+from pyfuncs.domain.damaged import damage
+from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
+from pyfuncs.jobs.documents import PDF_TABLES
+from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
+from pyfuncs.jobs.load import Progress, load, quiet
+from pyfuncs.jobs.sheets import sheet_columns, stamp
+
+log = logging.getLogger(__name__)
+TRACKING = uuid.UUID("0b9c1f4e-5a8d-4f3e-9c71-6d2f8e4a1b30")  # Facturier's uuid5 namespace
+SYNC_KEY = "statuses_updated_after"
+PlatformFactory = Callable[[Mapping[str, object], Mapping[str, str] | None], Platform]
+
+DAMAGED = message(
+    "{number} : une cellule de la pièce ne peut pas être lue ({cell}) : elle n'est pas "
+    "transmise.", "Corriger la cellule, puis transmettre à nouveau.",
+    "{number}: a cell of the document cannot be read ({cell}): it is not transmitted.",
+    "Fix the cell, then transmit again.")
+
+
+class TransmitInputError(Exception):
+    """Nothing can be transmitted (no platform configured...): one line for the user."""
+
+
+def default_platform(settings: Mapping[str, object],
+                     environ: Mapping[str, str] | None) -> Platform:
+    return XpZ12013Platform(platform_settings(settings, environ))
+
+
+@dataclass
+class Transmission:
+    """One document and what became of it: "preview", "sent", "already" (the platform
+    had it), "refused", "failed" (platform unreachable), "e-reporting" (not for the
+    platform's e-invoicing)."""
+
+    number: str
+    client: str
+    rule: str
+    status: str = "preview"
+    tracking_id: str = ""
+    flow_id: str = ""
+    error: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class TransmitResult:
+    path: Path
+    send: bool
+    documents: list[Transmission] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    settled: int = 0  # "about to send" rows of an earlier run settled by a search
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.documents if d.status == status)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR) + \
+            self.count("failed") + self.count("refused")
+
+
+def tracking_id(siren: str, number: str, attempt: int) -> str:
+    return str(uuid.uuid5(TRACKING, f"{siren}/{number}/{attempt}"))
+
+
+def factur_x(doc: InvoiceDoc) -> bytes:
+    """The document's Factur-X, the same bytes whenever it is made from the same data
+    (dated at its issue date), so its sha256 says whether it changed."""
+    created = datetime.combine(doc.issue_date, time(12), UTC)
+    return pdf.render(doc, created=created)[0]
+
+
+def _rule(doc: InvoiceDoc, seller_country: str) -> str:
+    b = doc.buyer
+    return E.processing_rule(seller_country, b.country, bool(b.siren or b.vat))
+
+
+def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
+                 environ: Mapping[str, str] | None = None,
+                 platform_factory: PlatformFactory = default_platform,
+                 progress: Progress = quiet, ledger: Path | None = None,
+                 after_prepare: Callable[[str], None] | None = None) -> TransmitResult:
+    """Transmit the issued documents not yet with the platform (``send``), or list them.
+    ``after_prepare(number)`` runs between "about to send" and the call (tests crash
+    there)."""
+    source = as_source(path)
+    result = TransmitResult(source.path, send)
+    with source.lock():
+        loaded = load(source, today, progress, checks=False, tables=list(PDF_TABLES))
+        data = loaded.data
+        ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+        platform = None
+        if send:
+            try:
+                platform = platform_factory(data.settings, environ)
+            except PlatformConfigError as err:
+                raise TransmitInputError(f"{source.path.name}: {err}") from None
+        where = ledger or ledger_path(source.path)
+        book = Ledger(where) if (send or where.exists()) else None
+        try:
+            progress("render")
+            docs, _ = build_documents(ctx, None, source.path.resolve().parent)
+            known = book.latest() if book else {}
+            rejected = {n for n, (_at, code, _r) in current_statuses(book).items()
+                        if code == E.REJECTED} if book else set()
+            siren = str(ctx.setting("seller_siren") or "").replace(" ", "")
+            country = str(ctx.setting("seller_country") or "FR")
+            hurt = damage(ctx).numbers
+            queue: list[tuple[InvoiceDoc, Transmission, bytes, int]] = []
+            for doc in docs:
+                i = ctx.posted_by_number(doc.number)
+                if i is None or ctx.inv_status[i] != "issued":
+                    continue
+                item = Transmission(doc.number, doc.buyer.name, _rule(doc, country))
+                if item.rule != "B2B":
+                    item.status = "e-reporting"
+                    result.documents.append(item)
+                    continue
+                if (d := hurt.get(doc.number.casefold())) is not None or \
+                        (d := hurt.get(doc.number)) is not None:
+                    ctx.add("EINV-DAMAGED", ERROR, "Factures", i, "number", doc.number,
+                            DAMAGED, number=doc.number, cell=d.where)
+                    continue
+                last = known.get(doc.number)
+                content = factur_x(doc)
+                digest = hashlib.sha256(content).hexdigest()
+                # refused by the platform (a 4xx, an Error acknowledgement, a 213): it goes
+                # again only once corrected, as a new attempt under the same number
+                refused = last is not None and (last.state == REFUSED or (
+                    last.state == SENT and doc.number in rejected))
+                if last is not None and last.state == SENT and not refused:
+                    continue
+                if refused and last is not None and last.sha256 == digest:
+                    continue  # unchanged: the finding stands, nothing to send
+                attempt = last.attempt + 1 if refused and last is not None \
+                    else last.attempt if last is not None else 1
+                item.tracking_id = last.tracking_id if last is not None and \
+                    last.state == SENDING else tracking_id(siren, doc.number, attempt)
+                result.documents.append(item)
+                queue.append((doc, item, content, attempt))
+            if send:
+                assert platform is not None and book is not None
+                progress("send")
+                _send(result, platform, book, queue, known, after_prepare)
+        finally:
+            if book is not None:
+                book.close()
+    result.findings += ctx.findings
+    return result
+
+
+def _send(result: TransmitResult, platform: Platform, book: Ledger,
+          queue: list[tuple[InvoiceDoc, Transmission, bytes, int]],
+          known: dict, after_prepare: Callable[[str], None] | None) -> None:
+    for k, (doc, item, content, attempt) in enumerate(queue):
+        digest = hashlib.sha256(content).hexdigest()
+        last = known.get(doc.number)
+        try:
+            if last is not None and last.state == SENDING:
+                # an earlier run recorded "about to send" and never heard back: did it land?
+                landed = next(platform.search(tracking_id=item.tracking_id), None)
+                if landed is not None:
+                    book.sent(item.tracking_id, landed.flow_id)
+                    item.status, item.flow_id = "already", landed.flow_id
+                    result.settled += 1
+                    continue
+                book.resend(item.tracking_id, digest)
+            else:
+                book.prepare(doc.number, attempt, item.tracking_id, digest)
+            if after_prepare is not None:
+                after_prepare(doc.number)
+            flow = platform.submit(content, filename=f"{doc.number.replace('/', '_')}.pdf",
+                                   tracking_id=item.tracking_id, sha256=digest,
+                                   syntax="Factur-X", processing_rule=item.rule)
+        except PlatformError as err:
+            if err.transient or err.status in (401, 403):
+                # unreachable, or we are not let in: the rest waits for the next run
+                for _doc, rest, _c, _a in queue[k:]:
+                    rest.status, rest.error = "failed", str(err)
+                log.warning("platform unreachable, %d documents wait: %s",
+                            len(queue) - k, err)
+                return
+            reasons = "; ".join(f"{r.code} {r.message}".strip() for r in err.reasons) or \
+                str(err)
+            book.refused(item.tracking_id, reasons)
+            item.status, item.error = "refused", reasons
+            continue
+        book.sent(item.tracking_id, flow.flow_id)
+        item.status, item.flow_id = "sent", flow.flow_id
+
+
+# --------------------------------------------------------------------------- statuses
+@dataclass
+class StatusResult:
+    path: Path
+    received: int = 0  # statuses recorded by this pull
+    rows: list[list[object]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+
+def pull_statuses(platform: Platform, book: Ledger) -> int:
+    """Record every acknowledgement and lifecycle status the platform has for us since
+    the last pull; the count of new statuses."""
+    since = book.get(SYNC_KEY) or None
+    ours = {s.tracking_id: s for s in book.latest().values()}
+    new, last = 0, since or ""
+    for flow in platform.search(updated_after=since):
+        last = max(last, flow.updated_at)
+        if flow.direction == "Out" and flow.tracking_id in ours and flow.ack == "Error":
+            reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
+            book.refused(flow.tracking_id, reasons, flow.flow_id)
+        if flow.flow_type != "CustomerInvoiceLC":
+            continue
+        try:
+            statuses = read_cdar(platform.download(flow.flow_id, "Original"))
+        except CdarError as err:
+            log.warning("lifecycle flow %s unreadable: %s", flow.flow_id, err)
+            continue
+        for k, s in enumerate(statuses):
+            new += book.record_status(Status(f"{flow.flow_id}#{k}", s.number, s.code, s.at,
+                                             s.reason, flow.flow_id))
+    if last:
+        book.put(SYNC_KEY, last)  # after every status is recorded: a crash re-reads them
+    return new
+
+
+def run_statuses(path: WorkbookSource | Path, today: date, *,
+                 environ: Mapping[str, str] | None = None,
+                 platform_factory: PlatformFactory = default_platform,
+                 progress: Progress = quiet, ledger: Path | None = None) -> StatusResult:
+    source = as_source(path)
+    result = StatusResult(source.path)
+    with source.lock():
+        loaded = load(source, today, progress)
+        data = loaded.data
+        try:
+            platform = platform_factory(data.settings, environ)
+        except PlatformConfigError as err:
+            raise TransmitInputError(f"{source.path.name}: {err}") from None
+        writer = source.writer()  # refuses now if Excel holds the file
+        with Ledger(ledger or ledger_path(source.path)) as book:
+            progress("pull")
+            try:
+                result.received = pull_statuses(platform, book)
+            except PlatformError as err:
+                raise TransmitInputError(f"{platform.name}: {err}") from None
+            ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+            status_findings(ctx, book)
+            result.findings = list(ctx.findings)
+            current = current_statuses(book)
+            for number, sub in sorted(book.latest().items()):
+                at, code, reason = current.get(number, ("", "", ""))
+                if not code and sub.state == REFUSED:
+                    reason = sub.reason
+                i = ctx.posted_by_number(number)
+                client = str(ctx.col("Factures", "client")[i]) if i is not None else ""
+                result.rows.append([number, client, "B2B", sub.flow_id, code,
+                                    E.status_label(code, data.lang) if code else
+                                    sub.state, at.replace("T", " ").rstrip("Z"), reason])
+        progress("write")
+        lang = data.lang
+        when = datetime.now()
+        names = writer.sheet_names()
+        writer.replace_sheet(E.SHEET.label(lang), title=stamp(lang, E.SHEET.label(lang), when),
+                             columns=sheet_columns(E.SHEET, lang), rows=result.rows,
+                             before="xlwings.conf" if "xlwings.conf" in names else None)
+        findings = loaded.findings + aging_of(loaded, today).findings + result.findings
+        findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
+                                     f.column))
+        write_checks(writer, data, findings, when)
+        writer.commit()
+    return result

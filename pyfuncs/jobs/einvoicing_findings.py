@@ -1,0 +1,123 @@
+"""The findings the approved platform's answers call for (docs/E-INVOICING.md): a
+document the platform refused or rejected (213) is an error that says what to correct and
+how it goes again; one the client refused (210) calls for a credit note; a dispute (207)
+is a warning. Read from the platform ledger, by the statuses job and by the check."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, ledger_path
+from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain.context import Ctx, message, norm
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.jobs.load import Loaded
+
+REFUSED_BY_PLATFORM = message(
+    "{number} : la plateforme a refusé la pièce ({reasons}).",
+    "Corriger la pièce (ou la donnée du classeur en cause), puis « Transmettre à la "
+    "plateforme » : elle repart sous le même numéro.",
+    "{number}: the platform refused the document ({reasons}).",
+    "Correct the document (or the workbook data at fault), then transmit again: it goes "
+    "under the same number.")
+REJECTED_213 = message(
+    "{number} : rejetée par la plateforme (statut 213) le {at} : {reason}.",
+    "La facture n'est pas émise : corriger ce que dit le motif, puis « Transmettre à la "
+    "plateforme » : elle repart sous le même numéro.",
+    "{number}: rejected by the platform (status 213) on {at}: {reason}.",
+    "The invoice is not issued: correct what the reason says, then transmit again under "
+    "the same number.")
+REFUSED_BY_CLIENT = message(
+    "{number} : refusée par le client (statut 210) le {at} : {reason}.",
+    "Émettre un avoir pour l'annuler (une facture émise ne se supprime pas), puis une "
+    "nouvelle facture si besoin.",
+    "{number}: refused by the client (status 210) on {at}: {reason}.",
+    "Issue a credit note to cancel it (an issued invoice is never deleted), then a new "
+    "invoice if needed.")
+DISPUTED = message(
+    "{number} : le client conteste la facture (statut 207) le {at} : {reason}.",
+    "Traiter le litige avec le client ; indiquer le litige sur la facture pour suspendre "
+    "les relances.",
+    "{number}: the client disputes the invoice (status 207) on {at}: {reason}.",
+    "Settle the dispute with the client; mark the invoice disputed to hold reminders.")
+
+UNSENT = message(
+    "{number} : émise le {day} à une entreprise française, pas encore transmise à la "
+    "plateforme agréée ({days} j).",
+    "« Transmettre à la plateforme » : depuis la réforme, une facture B2B n'est émise "
+    "qu'une fois déposée sur la plateforme.",
+    "{number}: issued on {day} to a French company, not transmitted to the approved "
+    "platform yet ({days} d).",
+    "Transmit to the platform: since the reform a B2B invoice is issued only once lodged "
+    "with the platform.")
+
+
+def current_statuses(book: Ledger) -> dict[str, tuple[str, str, str]]:
+    """Each document's current (at, code, reason), whatever order statuses came in."""
+    history: dict[str, list[tuple[str, str, str]]] = {}
+    for s in book.statuses():
+        history.setdefault(s.number, []).append((s.at, s.code, s.reason))
+    return {n: cur for n, h in history.items() if (cur := E.latest(h)) is not None}
+
+
+def status_findings(ctx: Ctx, book: Ledger) -> None:
+    """The findings the platform's answers call for, into ``ctx``."""
+    for number, sub in book.latest().items():
+        i = ctx.posted_by_number(number)
+        if sub.state == REFUSED and i is not None:
+            ctx.add("EINV-REFUSED", ERROR, "Factures", i, "number", number,
+                    REFUSED_BY_PLATFORM, number=number, reasons=sub.reason[:400])
+    for number, (at, code, reason) in current_statuses(book).items():
+        i = ctx.posted_by_number(number)
+        if i is None:
+            continue
+        msg = {E.REJECTED: (REJECTED_213, ERROR, "EINV-213"),
+               E.REFUSED: (REFUSED_BY_CLIENT, WARNING, "EINV-210"),
+               E.DISPUTED: (DISPUTED, WARNING, "EINV-207")}.get(code)
+        if msg is not None:
+            ctx.add(msg[2], msg[1], "Factures", i, "number", number, msg[0], number=number,
+                    at=at[:10], reason=reason[:400] or "-")
+
+
+def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
+    """An issued document to a French company (rule B2B) older than ``days`` that the
+    platform does not have."""
+    clients = ctx.tables["Clients"].cols if "Clients" in ctx.tables else {}
+    issued = ctx.col("Factures", "issue_date")
+    seller = str(ctx.setting("seller_country") or "FR")
+    for i, status in enumerate(ctx.inv_status):
+        number = str(ctx.col("Factures", "number")[i] or "")
+        day = issued[i]
+        if status != "issued" or not number or number in transmitted or \
+                not isinstance(day, date) or (ctx.today - day).days <= days:
+            continue
+        c = ctx.client_by_id.get(norm(ctx.col("Factures", "client")[i]))
+        if c is None or not clients:
+            continue
+        company = bool(clients["siren"][c] or clients["vat_number"][c])
+        if E.processing_rule(seller, str(clients["country"][c] or "FR"), company) != "B2B":
+            continue
+        ctx.add("EINV-UNSENT", WARNING, "Factures", i, "number", number, UNSENT,
+                number=number, day=f"{day:%d/%m/%Y}", days=(ctx.today - day).days)
+
+
+def ledger_findings(loaded: Loaded, today: date,
+                    environ: Mapping[str, str] | None = None) -> list[Finding]:
+    """For the check: the platform's answers already pulled, and the documents not
+    transmitted in time; nothing when no platform is set up (no ledger, no URL)."""
+    data = loaded.data
+    where = ledger_path(Path(data.path))
+    env = os.environ if environ is None else environ
+    if not where.exists() and not (data.settings.get("pa_url") or env.get("FACTURIER_PA_URL")):
+        return []
+    ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+    transmitted: set[str] = set()
+    if where.exists():
+        with Ledger(where) as book:
+            status_findings(ctx, book)
+            transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
+    days = data.settings.get("pa_transmit_days")
+    unsent_findings(ctx, transmitted, int(days) if isinstance(days, (int, float)) else 2)
+    return list(ctx.findings)
