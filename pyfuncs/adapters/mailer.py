@@ -18,7 +18,6 @@ import contextlib
 import os
 import re
 import smtplib
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,8 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Self
+
+from pyfuncs.adapters.files import write_atomically
 
 ENV = "FACTURIER_SMTP_"
 TLS_MODES = ("none", "starttls", "ssl")
@@ -171,16 +172,7 @@ def recipients(msg: EmailMessage) -> list[str]:
 def write_eml(folder: Path, name: str, msg: EmailMessage) -> Path:
     """Write the message as ``folder/name`` (.eml), atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(msg.as_bytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(folder / name, msg.as_bytes())
 
 
 def safe_name(text: str) -> str:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.cells import col_letter
+from pyfuncs.adapters.files import naming
 from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
 from pyfuncs.adapters.xlsx_package import (
     PackageEditor,
@@ -400,7 +401,7 @@ class TableEditor(PackageEditor):
             os.replace(tmp, self.path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise _naming(exc, self.path) from exc
+            raise naming(exc, self.path) from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -439,17 +440,7 @@ def _cache_formula_values(path: Path, tables: list[str]) -> None:
         os.replace(staged, path)
     except OSError as exc:
         staged.unlink(missing_ok=True)
-        raise _naming(exc, path) from exc
+        raise naming(exc, path) from exc
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
-
-
-def _naming(exc: OSError, path: Path) -> OSError:
-    """An error writing a file (a full disk says no name of its own) as one naming the
-    workbook being written, which is left as it was."""
-    if exc.filename is not None:
-        return exc
-    what = exc.strerror or str(exc)
-    return type(exc)(exc.errno, f"{what} (while writing it; the workbook was left as it "
-                                "was)", str(path))

@@ -26,6 +26,7 @@ from fpdf.output import OutputProducer, PDFICCProfile, PDFInfo
 from fpdf.syntax import PDFDate
 from fpdf.syntax import create_dictionary_string as pdf_dict
 
+from pyfuncs.adapters.files import write_atomically
 from pyfuncs.documents import facturx
 from pyfuncs.documents.layout import (
     TEMPLATES,
@@ -471,8 +472,4 @@ def _mentions(pdf: FPDF, doc: InvoiceDoc, t: dict[str, str]) -> None:
 def write(doc: InvoiceDoc, folder: Path, created: datetime | None = None) -> Path:
     """Write ``doc``'s PDF into ``folder`` as NUMBER.pdf (atomically) and return its path."""
     data, _ = render(doc, created=created)
-    path = folder / (doc.number.replace("/", "_") + ".pdf")
-    tmp = path.with_suffix(".pdf.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return write_atomically(folder / (doc.number.replace("/", "_") + ".pdf"), data)

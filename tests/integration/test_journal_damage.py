@@ -152,3 +152,17 @@ def test_a_full_disk_under_the_workbook_names_the_workbook_and_leaves_it_whole(
         # no half-written copy left behind (the lock file stays, as after every job)
         assert {p.name for p in disk.iterdir()} == {"ballast", book.name,
                                                     f".{book.name}.facturier-lock"}
+
+
+def test_a_full_disk_under_the_invoice_pdfs_names_the_pdf_and_leaves_no_half_file(
+        issued: tuple[Path, Path], tmp_path: Path) -> None:
+    book, _ = issued
+    with tiny_disk(tmp_path / "disk", 256) as disk:
+        fill(disk, 0)
+        result = facturier("pdf", book, "--out", disk)
+        assert result.returncode != 0
+        line = result.stderr.strip()
+        assert len(line.splitlines()) == 1 and "unexpected error" not in line, line
+        assert line.startswith(f"facturier: {disk}/") and ".pdf: No space left on device" \
+            in line, line
+        assert {p.name for p in disk.iterdir()} == {"ballast"}  # no partial PDF, no temp
