@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -322,7 +323,9 @@ def test_migrate_killed_at_random_points_is_rerun_to_the_same_journal(
 def test_migrate_into_a_database_holding_another_journal_is_refused(
         tmp_path: Path, pg_url: str) -> None:  # noqa: F811
     other = team_book(tmp_path, pg_url, name="other")
-    run_generate(other, TODAY)  # the database already holds this workbook's documents
+    # the database already holds another workbook's documents, issued a day earlier (the
+    # same documents issued the same second would chain to the same hashes: one journal)
+    assert run_generate(other, TODAY - timedelta(days=1)).issued
     book = sqlite_book(tmp_path)
     with Journal(pg_url) as journal:
         before = [e.chain_hash for e in journal.entries()]
