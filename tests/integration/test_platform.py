@@ -27,7 +27,7 @@ from pyfuncs.jobs.check import run_check
 from pyfuncs.jobs.einvoicing import default_platform, run_statuses, run_transmit
 from pyfuncs.jobs.template import build_workbook
 from tests.support import en16931
-from tests.support.pa_server import CDAR_XSD, RFE, PlatformServer, PlatformState, cdar, environ
+from tests.support.pa_server import CDAR, CDAR_XSD, PlatformServer, PlatformState, cdar, environ
 from tests.unit.test_checks import clean_settings, clean_tables
 
 TODAY = datetime(2026, 11, 23).date()
@@ -302,7 +302,7 @@ def test_statuses_out_of_order_keep_the_latest_and_a_refusal_is_a_finding(tmp_pa
 
 def test_the_lifecycle_messages_pass_the_cdar_schema_and_the_french_cdv_rules() -> None:
     xsd = etree.XMLSchema(etree.parse(str(CDAR_XSD)))
-    rules = RFE / "CDAR" / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
+    rules = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     for code, reason in [("200", ""), ("204", ""), ("205", ""), ("207", "Quantité"),
                          ("210", "Commande inconnue"), ("212", ""), ("213", "BR-FR-12")]:
