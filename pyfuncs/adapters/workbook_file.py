@@ -39,7 +39,9 @@ class WorkbookSource(Protocol):
 
     def read(self, tables: list[str] | None = None) -> WorkbookData: ...
 
-    def writer(self) -> Writer: ...
+    def writer(self, read: WorkbookData | None = None) -> Writer:
+        """A writer of this workbook; ``read``: what the job read of it (lets the file
+        writer reuse it rather than read the file again)."""
 
     def lock(self) -> AbstractContextManager[None]: ...
 
@@ -57,8 +59,11 @@ class FileWorkbook:
     def read(self, tables: list[str] | None = None) -> WorkbookData:
         return read_workbook(self.path, tables)
 
-    def writer(self) -> WorkbookWriter:
-        return WorkbookWriter(self.path)
+    def writer(self, read: WorkbookData | None = None) -> WorkbookWriter:
+        writer = WorkbookWriter(self.path)
+        if read is not None:
+            writer.based_on(read)
+        return writer
 
     def lock(self) -> AbstractContextManager[None]:
         return workbook_lock(self.path)

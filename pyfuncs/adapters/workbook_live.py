@@ -120,8 +120,8 @@ class LiveWorkbook:
         reader = _LiveReader(self.path, _LivePackage(self.book), self.book)
         return R._read(reader, tables)
 
-    def writer(self) -> LiveWriter:
-        return LiveWriter(self.book)
+    def writer(self, read: object = None) -> LiveWriter:
+        return LiveWriter(self.book)  # Excel computes its formulas itself
 
     def sheet_values(self, name: str) -> list[list] | None:
         if name not in [s.name for s in self.book.sheets]:

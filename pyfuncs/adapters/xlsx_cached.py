@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 
-from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.adapters.xlsx_read import WorkbookData, read_workbook
 from pyfuncs.domain.computed import compute_all, days_late
 
 # The tables whose formulas read each other: a change to any input of a group can change
@@ -71,11 +71,35 @@ def stale_formula_cells(path: Path, tables: Iterable[str], today: date
                              (["Factures"] if clock_only else []))
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)
         if clock_only:
-            invoices = data.tables["Factures"]
-            computed["Factures"] = {"days_late": days_late(
-                invoices.cached["balance"], invoices.cols["due_date"], today)}
+            computed["Factures"] = _days_late(data, today)
     except Exception:  # noqa: BLE001 - a workbook that is not the schema's, or a value no
         return None    # formula computes either: the spreadsheet recalculates on opening
+    return _stale(data, computed)
+
+
+def stale_days_late(data: WorkbookData, today: date) -> dict[str, list[Update]] | None:
+    """``stale_formula_cells`` of the days late alone, from what a job read of the file
+    (no input of the invoices' formulas changed since): the package need not be read
+    again. None when the invoices were not read whole."""
+    if "Factures" not in data.tables:
+        return None
+    try:
+        return _stale(data, {"Factures": _days_late(data, today)})
+    except Exception:  # noqa: BLE001 - as above: the caller reads the package instead
+        return None
+
+
+def _days_late(data: WorkbookData, today: date) -> dict[str, list]:
+    """The days late of ``today`` from the invoices' cached balances, true since the last
+    job wrote them."""
+    invoices = data.tables["Factures"]
+    return {"days_late": days_late(invoices.cached["balance"], invoices.cols["due_date"],
+                                   today)}
+
+
+def _stale(data: WorkbookData, computed: dict[str, dict[str, list]]
+           ) -> dict[str, list[Update]]:
+    """The cells of ``computed`` whose cached value in ``data`` is missing or differs."""
     out: dict[str, list[Update]] = {}
     for name, columns in computed.items():
         tbl = data.tables[name]

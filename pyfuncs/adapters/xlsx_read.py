@@ -122,6 +122,9 @@ class WorkbookData:
     settings: dict[str, object]
     tables: dict[str, TableData]
     findings: list[Finding]
+    # (size, modification time in ns) of the file when it was read: a writer opened on
+    # the same stamp knows these values are the file's (see TableEditor.commit)
+    stamp: tuple[int, int] | None = None
 
 
 # --------------------------------------------------------------------------- the package
@@ -849,17 +852,20 @@ def read_workbook(path: Path | str, tables: Iterable[str] | None = None) -> Work
     """Read the schema tables (all by default) from a workbook file; see the module doc."""
     path = Path(path)
     pkg = _open(path)
+    st = path.stat()
     # Millions of row lists, none in a reference cycle: the cycle collector would walk
     # them again and again as they pile up (a fifth of the read on 100k invoices).
     collecting = gc.isenabled()
     gc.disable()
     reader = _Reader(path, pkg)
     try:
-        return _read(reader, tables)
+        data = _read(reader, tables)
     finally:
         reader.close()  # the writer replaces this file next: no handle may stay open
         if collecting:
             gc.enable()
+    data.stamp = (st.st_size, st.st_mtime_ns)
+    return data
 
 
 def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:

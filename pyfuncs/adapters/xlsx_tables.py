@@ -16,7 +16,12 @@ from pathlib import Path
 
 from pyfuncs.adapters.cells import col_letter
 from pyfuncs.adapters.files import naming
-from pyfuncs.adapters.xlsx_cached import groups_to_refresh, stale_formula_cells
+from pyfuncs.adapters.xlsx_cached import (
+    CLOCK_ONLY,
+    groups_to_refresh,
+    stale_days_late,
+    stale_formula_cells,
+)
 from pyfuncs.adapters.xlsx_package import (
     PackageEditor,
     WorkbookLocked,
@@ -24,6 +29,7 @@ from pyfuncs.adapters.xlsx_package import (
     _Table,
     _TableShape,
 )
+from pyfuncs.adapters.xlsx_read import WorkbookData
 from pyfuncs.adapters.xlsx_rows import (
     CellEdit,
     RowMerge,
@@ -49,6 +55,10 @@ from pyfuncs.domain.schema import FMT_DATE
 
 class TableEditor(PackageEditor):
     """A package with edits queued to its Tables, written by ``commit``."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._read: WorkbookData | None = None  # what the job read of it (based_on)
 
     def table_ref(self, table_name: str) -> tuple[str, str]:
         table = self._table(table_name)
@@ -364,7 +374,25 @@ class TableEditor(PackageEditor):
         if edits:
             self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
 
-    # ---------------------------------------------------------------- output sheets
+    def based_on(self, data: WorkbookData) -> None:
+        """What the job read of this file: when the job changes no input of the formulas,
+        the days late to cache on commit come from it instead of a second read of the
+        package (a refresh of 100k invoices read the invoices twice)."""
+        self._read = data
+
+    def _cache_days_late(self) -> bool:
+        """Cache today's days late (TODAY() moves them) from what the job read, when that
+        was this very file, unchanged; False when the package must be read instead."""
+        data = self._read
+        if data is None or data.stamp != self._stamp or \
+                Path(data.path).resolve() != self.path.resolve():
+            return False
+        stale = stale_days_late(data, date.today())
+        if stale is None:
+            return False
+        for name, updates in stale.items():
+            self.set_cached_values(name, updates)
+        return True
 
     # ---------------------------------------------------------------- commit
     def commit(self, *, backup: bool = True) -> Path:
@@ -378,6 +406,8 @@ class TableEditor(PackageEditor):
                                  "nothing was written: run again")
         refresh = groups_to_refresh(self._tables.keys(), self._fed, self._full_calc())
         self._finish_workbook(full_calc=not refresh)
+        if refresh == [CLOCK_ONLY] and self._cache_days_late():
+            refresh = []  # cached in this very package: no second read and write
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:

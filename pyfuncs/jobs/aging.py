@@ -110,7 +110,7 @@ def _age(path: WorkbookSource | Path, as_of: date, progress: Progress,
     balance = aging_of(loaded, as_of)
     if write:
         progress("write")
-        writer = as_source(path).writer()
+        writer = as_source(path).writer(read=loaded.data)
         when = datetime.now()
         write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, as_of, None, when)

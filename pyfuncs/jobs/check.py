@@ -61,7 +61,7 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}
     if write:
         progress("write")
-        writer = as_source(path).writer()
+        writer = as_source(path).writer(read=loaded.data)
         when = datetime.now()
         write_checks(writer, loaded.data, findings, when)
         if with_aging:

@@ -8,6 +8,7 @@ cell's cached value is compared with LibreOffice's, to the cent.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
@@ -17,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from pyfuncs.adapters.workbook_file import FileWorkbook
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.demo.job import build_demo, run_demo
+from pyfuncs.domain.computed import days_late
 from pyfuncs.jobs.aging import run_age
+from pyfuncs.jobs.check import run_refresh
 from pyfuncs.jobs.invoicing import run_generate
 from tests.support.libreoffice import convert, needs_libreoffice
 
@@ -143,3 +147,38 @@ def test_a_workbook_whose_tables_cannot_be_read_asks_for_a_recalculation_instead
     writer.commit()
     with zipfile.ZipFile(path) as z:
         assert 'fullCalcOnLoad="1"' in z.read("xl/workbook.xml").decode()
+
+
+def test_a_report_job_caches_the_days_late_from_its_own_read_of_the_file(
+        tmp_path, monkeypatch) -> None:
+    """The refresh read the invoices once: the days late it caches come from that read, in
+    the same write, not from a second read of the package (which would fail here)."""
+    path, _ = build_demo(tmp_path, invoices=None, today=date.today() - timedelta(days=2))
+    before = read_workbook(path, ["Factures"]).tables["Factures"].cached["days_late"]
+
+    def no_second_read(*_args, **_kwargs):
+        raise AssertionError("the package was read again")
+
+    monkeypatch.setattr("pyfuncs.adapters.xlsx_cached.read_workbook", no_second_read)
+    run_refresh(path, date.today())
+    monkeypatch.undo()
+    after = read_workbook(path, ["Factures"]).tables["Factures"].cached["days_late"]
+    assert sum(a == b + 2 for a, b in zip(after, before) if b) > 10
+    with zipfile.ZipFile(path) as z:
+        assert "fullCalcOnLoad" not in z.read("xl/workbook.xml").decode()
+
+
+def test_a_file_changed_since_the_job_read_it_is_read_again_for_its_days_late(
+        tmp_path) -> None:
+    """What a job read is trusted only for the very file it was read from: a workbook
+    saved in between (another size or time) has its days late taken from the package."""
+    path, _ = build_demo(tmp_path, invoices=None, today=date.today() - timedelta(days=2))
+    data = read_workbook(path)
+    os.utime(path, ns=(data.stamp[1] + 10**9, data.stamp[1] + 10**9))  # saved since
+    writer = FileWorkbook(path).writer(read=data)
+    assert writer._cache_days_late() is False
+    writer.commit()
+    after = read_workbook(path, ["Factures"]).tables["Factures"].cached["days_late"]
+    today = days_late(data.tables["Factures"].cached["balance"],
+                      data.tables["Factures"].cols["due_date"], date.today())
+    assert after == today
