@@ -351,7 +351,13 @@ SETTINGS: tuple[Setting, ...] = (
             help_en="A transfer short of the balance by at most this amount settles the "
                     "invoice; the gap is booked apart in Payments."),
     Setting("bank_csv_date", "Relevé CSV : colonne date", "CSV statement: date column",
-            default="Date"),
+            default="Date",
+            help_fr="Chaque colonne du relevé CSV se nomme par son en-tête ; quand deux "
+                    "colonnes portent le même (deux « Solde »), « Solde#1 » désigne la "
+                    "première, « Solde#2 » la deuxième.",
+            help_en="Each column of the CSV statement is named by its header; when two "
+                    "columns share one (two \"Solde\"), \"Solde#1\" is the first, "
+                    "\"Solde#2\" the second."),
     Setting("bank_csv_amount", "Relevé CSV : colonne montant", "CSV statement: amount column",
             default="Montant",
             help_fr="Montant signé ; à défaut la colonne crédit ci-dessous.",

@@ -346,3 +346,15 @@ def test_the_command_says_what_became_of_every_entry_and_the_counts_add_up(book,
     counts = json.loads(facturier("bank", str(book), str(path), "--json").stdout)
     assert (counts["entries"], counts["already_imported"], counts["not_a_payment"],
             counts["not_imported"]) == (6, 2, 2, 2)
+
+
+def test_the_settings_sheet_tells_how_to_choose_one_of_two_columns_of_one_name(tmp_path):
+    """The refusal above says "Solde#1"; the Paramètres sheet says it before it happens,
+    in the help column of the CSV column settings."""
+    import zipfile
+    path = tmp_path / "new.xlsx"
+    build_workbook(path)
+    with zipfile.ZipFile(path) as z:
+        prompts = " ".join(z.read(n).decode() for n in z.namelist()
+                           if n.startswith(("xl/worksheets/sheet", "xl/sharedStrings")))
+    assert "« Solde#1 » désigne la première, « Solde#2 » la deuxième" in prompts
