@@ -45,7 +45,7 @@ from stdnum.iso7064 import mod_11_10
 
 from pyfuncs.demo import goods
 from pyfuncs.domain import schema as S
-from pyfuncs.domain.invoicing import period_label
+from pyfuncs.domain.invoicing.labels import period_label
 from pyfuncs.domain.money import CENT, ZERO, line_net, to_cents
 from pyfuncs.domain.recurring import MONTHS as MONTHS_OF
 from pyfuncs.domain.recurring import periods, revision_month, source_of

@@ -128,7 +128,7 @@ def series_patterns(ctx: Ctx) -> dict[str, SeriesPattern]:
 # ----------------------------------------------------------------------------- the job
 def run_generate(path: WorkbookSource | Path, day: date, *, dry_run: bool = False, preview: bool = False,
                  progress: Progress = _quiet, journal: Path | str | None = None) -> GenerateResult:
-    """Issue every document due on ``day`` (see domain/invoicing.py).
+    """Issue every document due on ``day`` (see domain/invoicing/).
 
     ``dry_run``: list them, with the numbers they would get, allocating nothing; with
     ``preview`` the list is also written to the "Aperçu facturation" sheet, for the
