@@ -58,6 +58,7 @@ from pyfuncs.domain.reminders import (
 )
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.result import JobResult
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
 
@@ -114,7 +115,7 @@ class Outgoing:
 
 
 @dataclass
-class RemindResult:
+class RemindResult(JobResult):
     path: Path
     as_of: date
     send: bool
@@ -122,10 +123,6 @@ class RemindResult:
     findings: list[Finding] = field(default_factory=list)
     replayed: int = 0
     outbox: Path | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.emails if e.status == status)

@@ -39,6 +39,7 @@ from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.documents import PDF_TABLES, build_documents
 from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.result import JobResult
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -92,7 +93,7 @@ class Outgoing:
 
 
 @dataclass
-class SendResult:
+class SendResult(JobResult):
     path: Path
     send: bool
     emails: list[Outgoing] = field(default_factory=list)
@@ -103,9 +104,8 @@ class SendResult:
     def count(self, status: str) -> int:
         return sum(1 for e in self.emails if e.status == status)
 
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR) + self.count("failed")
+    def failures(self) -> int:
+        return self.count("failed")
 
 
 def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = False,

@@ -1,10 +1,10 @@
 """Where the platform is and who we are on it: Paramètres (platform name, API base URL,
 token URL, client id), each overridden by the environment as for SMTP
-(adapters/environment.py): FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base, under which ``/v1/flows``
-lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials token endpoint),
-FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET or the system
-keyring (service "facturier-pa", the client id) only: never from the workbook, and it is
-kept out of ``repr`` so no log or error text can carry it."""
+(adapters/environment.py): FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base,
+under which ``/v1/flows`` lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials
+token endpoint), FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET
+or the system keyring (service "facturier-pa", the client id) only: never from the
+workbook, and it is kept out of ``repr`` so no log or error text can carry it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.findings import Finding
+from pyfuncs.jobs.result import JobResult
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,12 @@ class Issued:
 
 
 @dataclass
-class GenerateResult:
+class GenerateResult(JobResult):
     path: Path
     dry_run: bool
     issued: list[Issued] = field(default_factory=list)
     replayed: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
 
 
 class SettingsError(Exception):
