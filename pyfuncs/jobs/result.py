@@ -3,7 +3,18 @@ number a command's exit code 1 and a button's message give. A job that acts on t
 (sends an email, transmits an invoice) adds what it failed to do (``failures``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
+
 from pyfuncs.domain.findings import ERROR, Finding
+
+
+class _HasStatus(Protocol):
+    status: str
+
+
+Email = TypeVar("Email", bound=_HasStatus)
 
 
 class JobResult:
@@ -20,3 +31,19 @@ class JobResult:
         """What this run failed to do in the world; none for a job that only reads and
         writes the workbook."""
         return 0
+
+
+@dataclass
+class MailResult(JobResult, Generic[Email]):
+    """The result of a job that writes emails (reminders, invoices sent): each email
+    previewed into the outbox or sent, and those a crashed run had left to send."""
+
+    path: Path
+    send: bool
+    emails: list[Email] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    replayed: int = 0
+    outbox: Path | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.emails if e.status == status)
