@@ -5,11 +5,11 @@ one transaction before any cell is written. A dry run computes the same numbers 
 records nothing."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import cast
 
-from pyfuncs.adapters.journal import Entry, Journal, NewDocument
+from pyfuncs.adapters.journal import Entry, Journal, NewDocument, Transaction
 from pyfuncs.adapters.xlsx_read import WorkbookData
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.context import Ctx, Message, text
@@ -86,34 +86,48 @@ def _allocate(doc: Document, patterns: dict[str, SeriesPattern], state_of, ctx: 
     return number, key, counter
 
 
+def _numbered(tx: Transaction, docs: list[Document], patterns: dict[str, SeriesPattern],
+              first_state: Callable[[str], SeriesState | None], ctx: Ctx,
+              result: GenerateResult) -> Iterator[tuple[Document, str, str, int]]:
+    """Each document not billed yet, with the next number of its series: (document,
+    number, series key, counter). Counters start from ``first_state`` and advance in
+    memory; a document that cannot be numbered is a finding in ``result``, skipped."""
+    states: dict[str, SeriesState | None] = {}
+
+    def state_of(key: str) -> SeriesState | None:
+        if key not in states:
+            states[key] = first_state(key)
+        return states[key]
+    done = tx.billed([s for d in docs for s in d.sources])
+    for doc in docs:
+        if any(s in done for s in doc.sources):
+            continue  # billed by an earlier run whose workbook write was replayed
+        got = _allocate(doc, patterns, state_of, ctx, result)
+        if got is None:
+            continue
+        number, key, counter = got
+        states[key] = SeriesState(counter, doc.issue_date)
+        yield doc, number, key, counter
+
+
+def _issued(doc: Document, number: str) -> Issued:
+    net, vat, total = doc.totals()
+    return Issued(number, doc.kind, doc.issue_date, doc.client, net, vat, total,
+                  doc.sources, doc.subject, doc.due_date)
+
+
 def expected_documents(book: Journal, docs: list[Document],
                        patterns: dict[str, SeriesPattern], ctx: Ctx,
                        result: GenerateResult) -> list[Issued]:
     """The numbers the documents would get, for a dry run: allocated in memory from the
     journal's counters and the workbook's, nothing recorded."""
     seeds = workbook_seeds(ctx, patterns)
-    states: dict[str, SeriesState | None] = {}
     with book.transaction() as tx:
-        def state_of(key: str) -> SeriesState | None:
-            if key not in states:
-                mine, seed = tx.state(key), seeds.get(key)
-                states[key] = seed if mine is None or (seed and seed.counter > mine.counter) \
-                    else mine
-            return states[key]
-        done = tx.billed([s for d in docs for s in d.sources])
-        out = []
-        for doc in docs:
-            if any(s in done for s in doc.sources):
-                continue
-            got = _allocate(doc, patterns, state_of, ctx, result)
-            if got is None:
-                continue
-            number, key, counter = got
-            states[key] = SeriesState(counter, doc.issue_date)
-            net, vat, total = doc.totals()
-            out.append(Issued(number, doc.kind, doc.issue_date, doc.client, net, vat, total,
-                              doc.sources, doc.subject, doc.due_date))
-    return out
+        def first_state(key: str) -> SeriesState | None:
+            mine, seed = tx.state(key), seeds.get(key)
+            return seed if mine is None or (seed and seed.counter > mine.counter) else mine
+        return [_issued(doc, number) for doc, number, _, _ in
+                _numbered(tx, docs, patterns, first_state, ctx, result)]
 
 
 def record_documents(book: Journal, docs: list[Document],
@@ -133,29 +147,15 @@ def record_documents(book: Journal, docs: list[Document],
         # Counters advance in memory inside the transaction (it holds the journal's write
         # lock); record_many checks the whole run against the journal again and writes it
         # in one statement per table.
-        states: dict[str, SeriesState | None] = {}
-
-        def state_of(key: str) -> SeriesState | None:
-            if key not in states:
-                states[key] = tx.state(key)
-            return states[key]
-        done = tx.billed([s for d in docs for s in d.sources])
-        for doc in docs:
-            if any(s in done for s in doc.sources):
-                continue  # billed by an earlier run whose workbook write was replayed
-            got = _allocate(doc, patterns, state_of, ctx, result)
-            if got is None:
-                continue
-            number, key, counter = got
-            states[key] = SeriesState(counter, doc.issue_date)
-            net, vat, total = doc.totals()
+        for doc, number, key, counter in _numbered(tx, docs, patterns, tx.state, ctx, result):
+            issued = _issued(doc, number)
             content = {"legal": document_content(
                 number, doc.kind, doc.issue_date, doc.client, doc.credited,
                 [(ln.label, ln.quantity, ln.unit_price, ln.vat_rate) for ln in doc.lines]),
                 "write": write_payload(doc, ctx, ids, number, time_rows)}
             new.append(NewDocument(number, key, counter, doc.kind, doc.issue_date,
-                                   doc.client, net, vat, total, content, tuple(doc.sources)))
-            result.issued.append(Issued(number, doc.kind, doc.issue_date, doc.client, net,
-                                        vat, total, doc.sources, doc.subject, doc.due_date))
+                                   doc.client, issued.net, issued.vat, issued.total, content,
+                                   tuple(doc.sources)))
+            result.issued.append(issued)
         entries = tx.record_many(new)
     return entries
