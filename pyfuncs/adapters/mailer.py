@@ -15,7 +15,6 @@ keyring (service "facturier", the SMTP user), never from the workbook; it is kep
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import smtplib
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +23,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
+from pyfuncs.adapters.environment import environment, keyring_secret, overridden
 from pyfuncs.adapters.files import write_atomically
 
 ENV = "FACTURIER_SMTP_"
@@ -61,17 +62,7 @@ class SmtpSettings:
                 f"tls={self.tls!r}, sender={self.sender!r}, password={shown})")
 
 
-def _keyring_password(user: str | None) -> str | None:
-    if not user:
-        return None
-    try:
-        import keyring
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - no usable keyring backend is "no password"
-        return None
+_keyring_password = partial(keyring_secret, KEYRING_SERVICE)  # the system keyring
 
 
 def smtp_settings(settings: Mapping[str, object], environ: Mapping[str, str] | None = None,
@@ -80,14 +71,10 @@ def smtp_settings(settings: Mapping[str, object], environ: Mapping[str, str] | N
     """Paramètres' SMTP values, each overridden by FACTURIER_SMTP_HOST, _PORT, _USER,
     _PASSWORD, _TLS (none, starttls, ssl). Raises MailError when no host is known or a
     value is unusable."""
-    env = os.environ if environ is None else environ
+    env = environment(environ)
 
     def pick(key: str) -> str:
-        value = env.get(ENV + key.upper())
-        if value is None or not value.strip():
-            setting = settings.get("smtp_" + key)
-            return "" if setting is None else str(setting).strip()
-        return value.strip()
+        return overridden(settings, env, ENV + key.upper(), "smtp_" + key)
 
     host = pick("host")
     if not host:

@@ -86,6 +86,18 @@ def vat_by_rate(lines: list[tuple[Decimal, Decimal]]) -> dict[Decimal, tuple[Dec
     return {rate: (base, to_cents(base * rate)) for rate, base in bases.items()}
 
 
+def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``amount`` in proportion to ``weights``, in cents, summing exactly to it:
+    each share rounded, the rounding remainder on the largest weight."""
+    total = sum(weights, ZERO)
+    if not weights or total == 0:
+        return [ZERO] * len(weights)
+    shares = [to_cents(amount * w / total) for w in weights]
+    largest = max(range(len(weights)), key=lambda k: abs(weights[k]))
+    shares[largest] += amount - sum(shares, ZERO)
+    return shares
+
+
 def as_float(amount: Decimal | None) -> float | None:
     """Decimal to float, only when writing a cell."""
     return None if amount is None else float(amount)

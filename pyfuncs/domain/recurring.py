@@ -2,8 +2,8 @@
 each one costs.
 
 Pure: the Contrats and Indices tables as read in, periods and findings out. The planner
-(invoicing.py, ``contracts()``) makes one document per due period not billed yet; the leak
-check (checks_leaks.py) reports those not billed ``leak_days`` after they fell due.
+(invoicing/contracts.py) makes one document per due period not billed yet; the leak
+check (checks/leaks.py) reports those not billed ``leak_days`` after they fell due.
 
 Rules, as chosen for this first step:
 - Periods are calendar periods: months, quarters (Jan/Apr/Jul/Oct), half-years (Jan/Jul),

@@ -43,6 +43,7 @@ from pyfuncs.jobs import reconciliation as R
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.load import journal_path, load, open_journal
 from pyfuncs.jobs.reconciliation import SheetRow
+from pyfuncs.jobs.result import JobResult
 
 Progress = Callable[[str], None]
 BANK_TABLES = ["Parametres", "Clients", "Factures", "LignesFacture", "Paiements", "Taux"]
@@ -92,7 +93,10 @@ class Booked:
 
 
 @dataclass
-class BankResult:
+class BankResult(JobResult):
+    """What an import did; its errors: entries not imported, confirmations that cannot
+    be booked (exit code 1)."""
+
     path: Path
     statements: list[Statement] = field(default_factory=list)
     new: int = 0
@@ -106,11 +110,6 @@ class BankResult:
     foreign: int = 0          # entries in another currency than the workbook's
     seen: int = 0             # every entry of the statements read
     refunds: int = 0          # debits to a client (refunds), among the ignored entries
-
-    @property
-    def errors(self) -> int:
-        """Entries not imported, confirmations that cannot be booked (exit code 1)."""
-        return sum(1 for f in self.findings if f.severity == ERROR)
 
     @property
     def refused(self) -> int:

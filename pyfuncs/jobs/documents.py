@@ -20,6 +20,7 @@ from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.load import load
+from pyfuncs.jobs.result import JobResult
 
 Progress = Callable[[str], None]
 PDF_TABLES = ["Parametres", "TauxPenalite", "Clients", "Factures", "LignesFacture"]
@@ -31,15 +32,11 @@ def _quiet(_: str) -> None:
 
 
 @dataclass
-class PdfResult:
+class PdfResult(JobResult):
     out: Path
     written: list[Path] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
 
 
 def documents_of(path: WorkbookSource | Path, today: date, numbers: list[str] | None = None

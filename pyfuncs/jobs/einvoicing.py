@@ -44,6 +44,7 @@ from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
 from pyfuncs.jobs.load import Progress, load, quiet
+from pyfuncs.jobs.result import JobResult
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class Transmission:
 
 
 @dataclass
-class TransmitResult:
+class TransmitResult(JobResult):
     path: Path
     send: bool
     documents: list[Transmission] = field(default_factory=list)
@@ -96,10 +97,8 @@ class TransmitResult:
     def count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
 
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR) + \
-            self.count("failed") + self.count("refused")
+    def failures(self) -> int:
+        return self.count("failed") + self.count("refused")
 
 
 def tracking_id(siren: str, number: str, attempt: int) -> str:
@@ -234,15 +233,11 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
 
 # --------------------------------------------------------------------------- statuses
 @dataclass
-class StatusResult:
+class StatusResult(JobResult):
     path: Path
     received: int = 0  # statuses recorded by this pull
     rows: list[list[object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
 
 
 def pull_statuses(platform: Platform, book: Ledger) -> int:

@@ -58,6 +58,7 @@ from pyfuncs.domain.reminders import (
 )
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.result import MailResult
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
 
@@ -114,21 +115,8 @@ class Outgoing:
 
 
 @dataclass
-class RemindResult:
-    path: Path
-    as_of: date
-    send: bool
-    emails: list[Outgoing] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    replayed: int = 0
-    outbox: Path | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    def count(self, status: str) -> int:
-        return sum(1 for e in self.emails if e.status == status)
+class RemindResult(MailResult[Outgoing]):
+    as_of: date = field(kw_only=True)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -280,7 +268,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
         loaded = _load(source, as_of, progress)
         data = loaded.data
         lang = data.lang
-        result = RemindResult(path, as_of, send)
+        result = RemindResult(path, send, as_of=as_of)
         sheets = {S.sheet_name(k, lang) for k in ("clients", "settings", "payment_plan")}
         result.findings += [f for f in data.findings if f.sheet in sheets and
                             f.severity in (ERROR, WARNING)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -36,9 +36,10 @@ from pyfuncs.documents import pdf
 from pyfuncs.documents.render import Renderer, RenderError, paragraphs
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import DamagedDoc, damage
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.findings import ERROR
 from pyfuncs.jobs.documents import PDF_TABLES, build_documents
 from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.result import MailResult
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -92,20 +93,9 @@ class Outgoing:
 
 
 @dataclass
-class SendResult:
-    path: Path
-    send: bool
-    emails: list[Outgoing] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    replayed: int = 0
-    outbox: Path | None = None
-
-    def count(self, status: str) -> int:
-        return sum(1 for e in self.emails if e.status == status)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR) + self.count("failed")
+class SendResult(MailResult[Outgoing]):
+    def failures(self) -> int:
+        return self.count("failed")
 
 
 def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = False,

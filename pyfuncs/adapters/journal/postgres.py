@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pyfuncs.adapters.environment import keyring_secret
 from pyfuncs.adapters.journal.errors import (
     JournalError,
     JournalUnreachable,
@@ -205,16 +206,9 @@ def _password(params: dict[str, Any]) -> str | None:
         return given
     if os.environ.get("PGPASSWORD"):
         return None
-    try:
-        import keyring  # the optional extra
-    except ImportError:
-        return None
     user = params.get("user") or os.environ.get("PGUSER") or ""
     host = params.get("host") or os.environ.get("PGHOST") or "localhost"
-    try:
-        return keyring.get_password("facturier-journal", f"{user}@{host}")
-    except Exception:  # noqa: BLE001 - no usable keyring backend: libpq's own sources
-        return None
+    return keyring_secret("facturier-journal", f"{user}@{host}")  # else libpq's own sources
 
 
 def connect(url: str) -> PostgresBackend:

@@ -1,15 +1,17 @@
 """Where the platform is and who we are on it: Paramètres (platform name, API base URL,
-token URL, client id), each overridden by the environment as for SMTP:
-FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base, under which ``/v1/flows``
-lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials token endpoint),
-FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET or the system
-keyring (service "facturier-pa", the client id) only: never from the workbook, and it is
-kept out of ``repr`` so no log or error text can carry it."""
+token URL, client id), each overridden by the environment as for SMTP
+(adapters/environment.py): FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base,
+under which ``/v1/flows`` lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials
+token endpoint), FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET
+or the system keyring (service "facturier-pa", the client id) only: never from the
+workbook, and it is kept out of ``repr`` so no log or error text can carry it."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+
+from pyfuncs.adapters.environment import environment, keyring_secret, overridden
 
 ENV = "FACTURIER_PA_"
 KEYRING_SERVICE = "facturier-pa"
@@ -29,27 +31,17 @@ class PlatformSettings:
     timeout: float = 30.0
 
 
-def _keyring_secret(client_id: str) -> str | None:
-    if not client_id:
-        return None
-    try:
-        import keyring
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, client_id)
-    except Exception:  # noqa: BLE001 - no usable keyring backend is "no secret"
-        return None
+_keyring_secret = partial(keyring_secret, KEYRING_SERVICE)  # the system keyring
 
 
 def platform_settings(settings: Mapping[str, object],
                       environ: Mapping[str, str] | None = None,
                       keyring_lookup: Callable[[str], str | None] = _keyring_secret
                       ) -> PlatformSettings:
-    env = os.environ if environ is None else environ
+    env = environment(environ)
 
     def pick(key: str, setting: str) -> str:
-        return (env.get(ENV + key) or str(settings.get(setting) or "")).strip()
+        return overridden(settings, env, ENV + key, setting)
 
     name = pick("NAME", "pa_name") or "XP Z12-013"
     base = pick("URL", "pa_url").rstrip("/")

@@ -13,7 +13,7 @@ from typing import Any
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR
-from pyfuncs.domain.invoicing import document_content
+from pyfuncs.domain.invoicing.document import document_content
 
 DELETED = message("La pièce {number} du {day}, enregistrée au registre, n'est plus dans la "
                   "feuille Factures (ou n'y est plus émise).",
