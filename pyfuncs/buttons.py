@@ -192,7 +192,8 @@ def transmettre_plateforme(book=None) -> str:
             return "Aucune pièce à transmettre."
         caller = book if book is not None else _caller()
         if caller.app.alert(f"Transmettre {count} pièce(s) à la plateforme agréée "
-                            "maintenant ?", title=TITLE, buttons="yes_no",
+                            "maintenant (liste dans la feuille Aperçu transmission) ?",
+                            title=TITLE, buttons="yes_no",
                             mode="info") != "yes":
             return "Transmission annulée : rien n'est parti."
         result = run_transmit(source, _today(), progress=step)

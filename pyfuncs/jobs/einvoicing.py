@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.platform.base import Platform, PlatformError
@@ -32,10 +33,11 @@ from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
-from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
+from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.documents import pdf
 from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain import einvoicing_sheets as ES
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
@@ -80,9 +82,26 @@ class Transmission:
     tracking_id: str = ""
     flow_id: str = ""
     error: str = ""
+    routing: str = ""  # the buyer's electronic address, "SCHEME:ID" (BT-49)
+    routing_source: str = ""  # "typed" (Clients), "siren", "vat"
+    kind: str = ""
+    name: str = ""
+    issue_date: date | None = None
+    total: Decimal | None = None
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+    @classmethod
+    def of(cls, doc: InvoiceDoc, rule: str) -> Transmission:
+        b = doc.buyer
+        routing = f"{b.address_scheme}:{b.address_id}" if b.address_id else ""
+        vat = "".join(ch for ch in b.vat if ch.isalnum()).upper()
+        source = "" if not routing else "siren" if b.address_id == b.siren else \
+            "vat" if vat and b.address_id == vat else "typed"
+        return cls(doc.number, b.code or b.name, rule, routing=routing,
+                   routing_source=source, kind=doc.kind, name=b.name,
+                   issue_date=doc.issue_date, total=doc.total)
 
 
 @dataclass
@@ -138,6 +157,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 platform = platform_factory(data.settings, environ)
             except PlatformConfigError as err:
                 raise TransmitInputError(f"{source.path.name}: {err}") from None
+        writer = source.writer()  # refuses now, before anything leaves, if Excel holds it
         where = ledger or ledger_path(source.path)
         book = Ledger(where) if (send or where.exists()) else None
         try:
@@ -154,7 +174,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 i = ctx.posted_by_number(doc.number)
                 if i is None or ctx.inv_status[i] != "issued":
                     continue
-                item = Transmission(doc.number, doc.buyer.name, _rule(doc, country))
+                item = Transmission.of(doc, _rule(doc, country))
                 if item.rule != "B2B":
                     item.status = "e-reporting"
                     result.documents.append(item)
@@ -188,8 +208,30 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
         finally:
             if book is not None:
                 book.close()
+        progress("write")
+        write_transmissions(writer, result, data.lang, datetime.now())
+        writer.commit()
     result.findings += ctx.findings
     return result
+
+
+def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
+                        when: datetime) -> None:
+    """The « Aperçu transmission » sheet: each document of the run, its processing rule,
+    its routing address and what became of it."""
+    sheet = ES.TRANSMIT
+    rows = [[d.number, ES.label(ES.KINDS, d.kind, lang), d.client, d.name, d.issue_date,
+             d.total, d.rule, d.routing or None,
+             ES.label(ES.ROUTING_SOURCES, d.routing_source, lang) or None,
+             ES.label(ES.OUTCOMES, d.status, lang), d.error or d.flow_id or None]
+            for d in result.documents]
+    title = sheet.label(lang)
+    if not rows:
+        title += " : rien à transmettre" if lang == "fr" else ": nothing to transmit"
+    names = writer.sheet_names()
+    writer.replace_sheet(sheet.label(lang), title=stamp(lang, title, when),
+                         columns=sheet_columns(sheet, lang), rows=rows,
+                         before="xlwings.conf" if "xlwings.conf" in names else None)
 
 
 def _send(result: TransmitResult, platform: Platform, book: Ledger,

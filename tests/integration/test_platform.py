@@ -105,12 +105,56 @@ def test_the_command_line_transmits_and_pulls_statuses(tmp_path, platform, monke
     path = book(tmp_path)
     for key, value in environ(platform).items():
         monkeypatch.setenv(key, value)
-    assert main(["transmit", str(path), "--dry-run"]) == 0
+    assert main(["transmit", str(path)]) == 0  # the preview: nothing leaves
+    assert main(["transmit", str(path), "--dry-run"]) == 0  # its older name
     assert platform.state.submissions == 0
-    assert main(["transmit", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(B2B)} preview" in out and "0225:" in out
+    assert main(["transmit", str(path), "--send", "--dry-run"]) == 2
+    assert platform.state.submissions == 0
+    assert main(["transmit", str(path), "--send"]) == 0
     assert f"{len(B2B)} sent" in capsys.readouterr().out
     assert main(["statuses", str(path), "--json"]) == 0
     assert '"received": 7' in capsys.readouterr().out
+
+
+def preview_sheet(path: Path) -> dict[str, list[object]]:
+    import openpyxl
+    ws = openpyxl.load_workbook(path)["Aperçu transmission"]
+    return {str(r[0]): list(r) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+
+
+def test_the_preview_sheet_lists_each_document_with_its_rule_and_routing_address(
+        tmp_path, platform):
+    tables = copy.deepcopy(clean_tables())
+    tables["Clients"][0]["electronic_address"] = "0225:443061841_compta"  # a routing code
+    path = book(tmp_path, tables)
+    clients = read_workbook(path).tables["Clients"]
+    typed = {str(i): str(a or "") for i, a in zip(clients.cols["id"],
+                                                   clients.cols["electronic_address"],
+                                                   strict=True)}
+    sirens = {str(i): str(s or "").replace(" ", "") for i, s in
+              zip(clients.cols["id"], clients.cols["siren"], strict=True)}
+    run_transmit(path, TODAY, send=False, environ=environ(platform))
+    sheet = preview_sheet(path)
+    assert sorted(n for n, r in sheet.items() if r[6] == "B2B") == sorted(B2B)
+    assert {n: r[9] for n, r in sheet.items() if r[6] == "B2B"} == \
+        {n: "À transmettre" for n in B2B}
+    assert {r[6] for n, r in sheet.items() if n in ("FAC2026-0003", "FAC2026-0004")} == \
+        {"B2BInt"}
+    assert "0225:443061841_compta" in {r[7] for r in sheet.values()}
+    for row in sheet.values():
+        if row[6] != "B2B":
+            continue
+        client = str(row[2])
+        expected = typed[client] if typed[client] else "0225:" + sirens[client]
+        assert row[7] == expected, row  # BT-49, what the platform routes on
+        assert row[8] == ("Clients › Adresse électronique" if typed[client] else
+                          "SIREN du client")
+    assert platform.state.submissions == 0
+    run_transmit(path, TODAY, environ=environ(platform))
+    assert {n: r[9] for n, r in preview_sheet(path).items() if r[6] == "B2B"} == \
+        {n: "Transmise" for n in B2B}
 
 
 def test_a_crash_before_the_call_sends_each_document_once_on_the_rerun(tmp_path, platform):
