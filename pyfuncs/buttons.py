@@ -188,11 +188,14 @@ def transmettre_plateforme(book=None) -> str:
         from pyfuncs.jobs.einvoicing import run_transmit
         preview = run_transmit(source, _today(), send=False, progress=step)
         count = preview.count("preview")
+        blocked = preview.count("blocked")
+        held = f" ; {blocked} bloquée(s) par les règles françaises (voir Contrôles)" \
+            if blocked else ""
         if not count:
-            return "Aucune pièce à transmettre."
+            return "Aucune pièce à transmettre" + held + "."
         caller = book if book is not None else _caller()
         if caller.app.alert(f"Transmettre {count} pièce(s) à la plateforme agréée "
-                            "maintenant (liste dans la feuille Aperçu transmission) ?",
+                            f"maintenant (liste dans la feuille Aperçu transmission){held} ?",
                             title=TITLE, buttons="yes_no",
                             mode="info") != "yes":
             return "Transmission annulée : rien n'est parti."

@@ -34,7 +34,7 @@ from pyfuncs.adapters.platform.config import PlatformConfigError, platform_setti
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
-from pyfuncs.documents import pdf
+from pyfuncs.documents import french_rules, pdf
 from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import einvoicing_sheets as ES
@@ -58,6 +58,19 @@ DAMAGED = message(
     "transmise.", "Corriger la cellule, puis transmettre à nouveau.",
     "{number}: a cell of the document cannot be read ({cell}): it is not transmitted.",
     "Fix the cell, then transmit again.")
+
+
+RULES_BROKEN = message(
+    "{number} : la pièce enfreint les règles françaises de la facturation électronique "
+    "({rules}) : elle n'est pas transmise.",
+    "Corriger la donnée en cause (la règle dit laquelle : BT-49/BT-34 = adresses "
+    "électroniques dans Clients et Paramètres, BT-1 = numéro...), puis « Transmettre à "
+    "la plateforme » : une plateforme la rejetterait (statut 213).",
+    "{number}: the document breaks the French e-invoicing rules ({rules}): it is not "
+    "transmitted.",
+    "Correct the data at fault (the rule says which: BT-49/BT-34 = electronic addresses "
+    "in Clients and Settings, BT-1 = number...), then transmit again: a platform would "
+    "reject it (status 213).")
 
 
 class TransmitInputError(Exception):
@@ -125,11 +138,28 @@ def tracking_id(siren: str, number: str, attempt: int) -> str:
     return str(uuid.uuid5(TRACKING, f"{siren}/{number}/{attempt}"))
 
 
-def factur_x(doc: InvoiceDoc) -> bytes:
-    """The document's Factur-X, the same bytes whenever it is made from the same data
-    (dated at its issue date), so its sha256 says whether it changed."""
+def factur_x(doc: InvoiceDoc) -> tuple[bytes, bytes]:
+    """The document's Factur-X and its CII XML, the same bytes whenever it is made from
+    the same data (dated at its issue date), so its sha256 says whether it changed."""
     created = datetime.combine(doc.issue_date, time(12), UTC)
-    return pdf.render(doc, created=created)[0]
+    return pdf.render(doc, created=created)
+
+
+def _breaks_rules(ctx: Ctx, row: int, doc: InvoiceDoc, xml: bytes, item: Transmission,
+                  workbook: str) -> bool:
+    """Run the official French rules on the document about to leave: one that breaks a
+    rule is an error on its Factures row and stays here (item "blocked")."""
+    try:
+        broken = french_rules.breaches(xml)
+    except french_rules.RulesUnavailable as err:
+        raise TransmitInputError(f"{workbook}: {err}; nothing is sent unchecked") from None
+    if not broken:
+        return False
+    ids = ", ".join(dict.fromkeys(b.rule for b in broken))
+    item.status, item.error = "blocked", ids
+    ctx.add("EINV-RULES", ERROR, "Factures", row, "number", doc.number, RULES_BROKEN,
+            number=doc.number, rules="; ".join(f"{b.rule} : {b.text}" for b in broken)[:600])
+    return True
 
 
 def _rule(doc: InvoiceDoc, seller_country: str) -> str:
@@ -185,16 +215,19 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                             DAMAGED, number=doc.number, cell=d.where)
                     continue
                 last = known.get(doc.number)
-                content = factur_x(doc)
-                digest = hashlib.sha256(content).hexdigest()
                 # refused by the platform (a 4xx, an Error acknowledgement, a 213): it goes
                 # again only once corrected, as a new attempt under the same number
                 refused = last is not None and (last.state == REFUSED or (
                     last.state == SENT and doc.number in rejected))
                 if last is not None and last.state == SENT and not refused:
                     continue
+                content, xml = factur_x(doc)
+                digest = hashlib.sha256(content).hexdigest()
                 if refused and last is not None and last.sha256 == digest:
                     continue  # unchanged: the finding stands, nothing to send
+                if _breaks_rules(ctx, i, doc, xml, item, source.path.name):
+                    result.documents.append(item)
+                    continue
                 attempt = last.attempt + 1 if refused and last is not None \
                     else last.attempt if last is not None else 1
                 item.tracking_id = last.tracking_id if last is not None and \

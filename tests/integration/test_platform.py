@@ -157,6 +157,44 @@ def test_the_preview_sheet_lists_each_document_with_its_rule_and_routing_address
         {n: "Transmise" for n in B2B}
 
 
+def test_a_document_breaking_the_official_rules_never_leaves_and_names_its_row(
+        tmp_path, platform):
+    tables = copy.deepcopy(clean_tables())
+    tables["Clients"][0]["electronic_address"] = "9999:443061841"  # no such scheme (EAS)
+    path = book(tmp_path, tables)
+    env = environ(platform)
+    first = [str(n) for n, c in zip(read_workbook(path).tables["Factures"].cols["number"],
+                                    read_workbook(path).tables["Factures"].cols["client"],
+                                    strict=True) if c == "C1" and str(n) in B2B]
+    assert first
+    preview = run_transmit(path, TODAY, send=False, environ=env)
+    assert sorted(d.number for d in preview.documents if d.status == "blocked") == \
+        sorted(first)
+    sent = run_transmit(path, TODAY, environ=env)
+    assert sorted(d.number for d in sent.documents if d.status == "blocked") == sorted(first)
+    assert sorted(flows_by_number(platform)) == sorted(set(B2B) - set(first))
+    found = [f for f in sent.findings if f.code == "EINV-RULES"]
+    assert sorted(f.ref for f in found) == sorted(first)
+    factures = read_workbook(path).tables["Factures"]
+    for f in found:
+        assert f.sheet == "Factures" and f.column and f.severity == "error"
+        row = factures.rows[factures.cols["number"].index(f.ref)]
+        assert f.row == row and "FX-SCH-A-000031" in f.message
+    assert {r[9] for n, r in preview_sheet(path).items() if n in first} == \
+        {"Bloquée : règles françaises"}
+    with Ledger(ledger_path(path)) as led:
+        assert not set(first) & set(led.latest())  # never even "about to send"
+    # corrected in Clients, they go
+    clients = read_workbook(path).tables["Clients"]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Clients", [(clients.rows[0], clients.labels["electronic_address"],
+                                  "0225:443061841")])
+    writer.commit()
+    assert sorted(d.number for d in run_transmit(path, TODAY, environ=env).documents
+                  if d.status == "sent") == sorted(first)
+    assert flows_by_number(platform) == {n: 1 for n in B2B}
+
+
 def test_a_crash_before_the_call_sends_each_document_once_on_the_rerun(tmp_path, platform):
     path = book(tmp_path)
     env = environ(platform)
