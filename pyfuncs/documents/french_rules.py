@@ -77,6 +77,6 @@ def breaches(xml: bytes, rule_sets: tuple[Path, ...] = RULE_SETS) -> list[Breach
             if failed.get("flag", "fatal") != "fatal":
                 continue
             said = failed.find(f"{{{SVRL}}}text")
-            text = " ".join("".join(said.itertext()).split()) if said is not None else ""
+            text = " ".join("".join(str(t) for t in said.itertext()).split()) if said is not None else ""
             out.append(Breach(failed.get("id") or "?", text, failed.get("location") or ""))
     return out

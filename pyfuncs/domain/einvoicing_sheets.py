@@ -1,6 +1,7 @@
 """The output sheets of e-invoicing through the approved platform (docs/E-INVOICING.md):
 what « Transmettre à la plateforme » would send or sent (« Aperçu transmission »), and the
-full lifecycle of each document (« Cycle de vie »). Declared like schema.SHEETS' output
+full lifecycle of each document (« Cycle de vie »: every status once, in the order it
+happened, whatever order it arrived in). Declared like schema.SHEETS' output
 sheets and, like « E-facturation », kept out of that tuple: each appears the first time
 its job runs, so a workbook without a platform gets no empty sheet."""
 from __future__ import annotations
@@ -24,6 +25,21 @@ TRANSMIT = S.Sheet("transmit_preview", "Aperçu transmission", "Transmission pre
           "plateforme agréée, leur cadre et leur adresse de routage.",
     doc_en="Issued documents « Transmit to the platform » sends (or sent) to the approved "
            "platform, their processing rule and routing address.")
+
+LIFECYCLE = S.Sheet("lifecycle", "Cycle de vie", "Lifecycle", output=True, columns=(
+    S.Column("number", "N° pièce", "Document no.", S.ID, width=16),
+    S.Column("client", "Client", "Client", S.ID, width=10),
+    S.Column("flow", "Identifiant du flux", "Flow id", width=38),
+    S.Column("code", "Statut", "Status", width=8),
+    S.Column("status", "Libellé", "Label", width=24),
+    S.Column("date", "Date du statut", "Status date", width=20),
+    S.Column("reason_code", "Code motif", "Reason code", width=16),
+    S.Column("reason", "Motif", "Reason", width=60),
+    S.Column("message", "Message", "Message", width=40),
+), doc_fr="Tous les statuts reçus de la plateforme agréée, pièce par pièce, dans l'ordre où "
+          "ils sont survenus.",
+    doc_en="Every status received from the approved platform, document by document, in the "
+           "order they happened.")
 
 # What became of a document in a transmission run (jobs/einvoicing.Transmission.status)
 OUTCOMES: dict[str, tuple[str, str]] = {

@@ -41,8 +41,11 @@ from pyfuncs.domain import einvoicing_sheets as ES
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.lifecycle import with_code
+from pyfuncs.jobs import lifecycle
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
+from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
 from pyfuncs.jobs.load import Progress, load, quiet
@@ -312,6 +315,7 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
 class StatusResult:
     path: Path
     received: int = 0  # statuses recorded by this pull
+    disputes: int = 0  # invoices whose « Litige » a 207 set
     rows: list[list[object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -340,7 +344,8 @@ def pull_statuses(platform: Platform, book: Ledger) -> int:
             continue
         for k, s in enumerate(statuses):
             new += book.record_status(Status(f"{flow.flow_id}#{k}", s.number, s.code, s.at,
-                                             s.reason, flow.flow_id))
+                                             with_code(s.reason_code, s.reason),
+                                             flow.flow_id))
     if last:
         book.put(SYNC_KEY, last)  # after every status is recorded: a crash re-reads them
     return new
@@ -350,11 +355,15 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
                  environ: Mapping[str, str] | None = None,
                  platform_factory: PlatformFactory = default_platform,
                  progress: Progress = quiet, ledger: Path | None = None) -> StatusResult:
+    """Pull the platform's statuses, then write « E-facturation » (each document's current
+    status and the action it calls for), « Cycle de vie » (every status), Contrôles, the
+    dashboard, and « Litige » = Oui on an invoice the client disputes (207)."""
     source = as_source(path)
     result = StatusResult(source.path)
     with source.lock():
         loaded = load(source, today, progress)
         data = loaded.data
+        lang = data.lang
         try:
             platform = platform_factory(data.settings, environ)
         except PlatformConfigError as err:
@@ -366,29 +375,32 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
                 result.received = pull_statuses(platform, book)
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
-            ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+            ctx = Ctx(data.tables, loaded.computed, data.settings, today, lang)
             status_findings(ctx, book)
             result.findings = list(ctx.findings)
-            current = current_statuses(book)
-            for number, sub in sorted(book.latest().items()):
-                at, code, reason = current.get(number, ("", "", ""))
-                if not code and sub.state == REFUSED:
-                    reason = sub.reason
-                i = ctx.posted_by_number(number)
-                client = str(ctx.col("Factures", "client")[i]) if i is not None else ""
-                result.rows.append([number, client, "B2B", sub.flow_id, code,
-                                    E.status_label(code, data.lang) if code else
-                                    sub.state, at.replace("T", " ").rstrip("Z"), reason])
-        progress("write")
-        lang = data.lang
-        when = datetime.now()
-        names = writer.sheet_names()
-        writer.replace_sheet(E.SHEET.label(lang), title=stamp(lang, E.SHEET.label(lang), when),
-                             columns=sheet_columns(E.SHEET, lang), rows=result.rows,
-                             before="xlwings.conf" if "xlwings.conf" in names else None)
-        findings = loaded.findings + aging_of(loaded, today).findings + result.findings
-        findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
-                                     f.column))
-        write_checks(writer, data, findings, when)
-        writer.commit()
+            result.rows = lifecycle.efacturation_rows(book, ctx, lang)
+            history = lifecycle.lifecycle_rows(book, ctx, lang)
+            disputes = lifecycle.dispute_updates(ctx, book, lang)
+            progress("write")
+            when = datetime.now()
+            names = writer.sheet_names()
+            before = "xlwings.conf" if "xlwings.conf" in names else None
+            for sheet, rows in ((E.SHEET, result.rows), (ES.LIFECYCLE, history)):
+                writer.replace_sheet(sheet.label(lang), title=stamp(lang, sheet.label(lang),
+                                                                    when),
+                                     columns=sheet_columns(sheet, lang), rows=rows,
+                                     before=before)
+            if disputes:
+                writer.set_cells("Factures", disputes)
+            balance = aging_of(loaded, today)
+            findings = loaded.findings + balance.findings + result.findings
+            findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet,
+                                         f.row or 0, f.column))
+            write_checks(writer, data, findings, when)
+            counts = {sev: sum(1 for f in findings if f.severity == sev)
+                      for sev in SEVERITY_ORDER}
+            write_dashboard(writer, loaded, balance, today, counts, when)
+            writer.commit()
+            lifecycle.mark_disputes(book)  # after the workbook has it: a crash re-applies
+            result.disputes = len(disputes)
     return result

@@ -374,7 +374,7 @@ def test_statuses_out_of_order_keep_the_latest_and_a_refusal_is_a_finding(tmp_pa
     sheet = efacturation(path)
     assert sheet["FAC2026-0001"][4:6] == ["212", "Encaissée"]
     assert sheet["FAC2026-0002"][4:6] == ["210", "Refusée"]
-    assert sheet["FAC2026-0002"][7] == "Commande inconnue"
+    assert sheet["FAC2026-0002"][7] == "facture non conforme : Commande inconnue"  # NON_CONFORME
     codes = {f.code: f.ref for f in result.findings}
     assert codes == {"EINV-210": "FAC2026-0002", "EINV-207": "FAC2026-0005"}
     import openpyxl
@@ -387,6 +387,7 @@ def test_the_lifecycle_messages_pass_the_cdar_schema_and_the_french_cdv_rules() 
     rules = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     for code, reason in [("200", ""), ("204", ""), ("205", ""), ("207", "Quantité"),
+                         ("208", "Bon de commande attendu"),
                          ("210", "Commande inconnue"), ("212", ""), ("213", "BR-FR-12")]:
         xml = cdar("FAC2026-0001", code, PlatformState.LABELS[code], at, reason, "732829320")
         assert xsd.validate(etree.fromstring(xml)), (code, xsd.error_log)
