@@ -213,7 +213,8 @@ def mettre_a_jour_statuts(book=None) -> str:
     def job(source: LiveWorkbook, step) -> str:
         from pyfuncs.jobs.einvoicing import run_statuses
         result = run_statuses(source, _today(), progress=step)
-        return (f"{result.received} nouveau(x) statut(s) ; voir la feuille E-facturation"
+        return (f"{result.received} nouveau(x) statut(s) ; voir les feuilles E-facturation "
+                "et Cycle de vie"
                 + (f", {result.errors} erreur(s) dans Contrôles." if result.errors else "."))
     return run_button("Mettre à jour les statuts", job, book)
 
