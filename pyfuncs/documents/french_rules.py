@@ -1,9 +1,10 @@
 """The official rules a Factur-X must pass before it goes to the approved platform: the
 French e-invoicing rules BR-FR-* (blocking build) and the Factur-X rules at profile
-EN 16931, as the FNFE-MPE publishes them (France RFE, XP Z12-012; the copy and its licence
-in templates/rules). A platform rejects a file that breaks one (status 213) and the invoice
-is then not issued (docs/E-INVOICING.md), so Facturier runs the same rules first and keeps
-such a document back.
+EN 16931; and, for the lifecycle status messages a platform sends back, the CDAR D22B
+schema and the BR-FR-CDV rules. As the FNFE-MPE publishes them (France RFE, XP Z12-012;
+the copy and its licence in templates/rules). A platform rejects a file that breaks one
+(status 213) and the invoice is then not issued (docs/E-INVOICING.md), so Facturier runs
+the same rules first and keeps such a document back.
 
 The rules are schematrons compiled to XSLT 2, run offline with Saxon-HE (saxonche): each
 ``svrl:failed-assert`` flagged ``fatal`` is a breach; a ``warning`` is advice and lets the
@@ -80,3 +81,30 @@ def breaches(xml: bytes, rule_sets: tuple[Path, ...] = RULE_SETS) -> list[Breach
             text = " ".join("".join(str(t) for t in said.itertext()).split()) if said is not None else ""
             out.append(Breach(failed.get("id") or "?", text, failed.get("location") or ""))
     return out
+
+
+CDAR = RULES / "cdar"
+CDAR_XSD = CDAR / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
+CDAR_RULES = (CDAR / "BR-FR-CDV-Schematron-CDAR.xslt",)
+
+
+@cache
+def _cdar_schema() -> etree.XMLSchema:
+    if not CDAR_XSD.is_file():
+        raise RulesUnavailable(f"{CDAR_XSD}: the CDAR schema is missing from the installation")
+    return etree.XMLSchema(etree.parse(str(CDAR_XSD)))
+
+
+def cdar_breaches(xml: bytes) -> list[Breach]:
+    """What is wrong with a lifecycle status message (CDAR D22B, XP Z12-012): its schema
+    errors (rule "XSD", with the line), else the fatal failed asserts of the French
+    BR-FR-CDV rules."""
+    try:
+        doc = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as err:
+        return [Breach("XML", str(err))]
+    schema = _cdar_schema()
+    if not schema.validate(doc):
+        log: Any = schema.error_log  # iterable at run time; lxml-stubs do not say so
+        return [Breach("XSD", e.message, f"line {e.line}") for e in log]
+    return breaches(xml, CDAR_RULES)

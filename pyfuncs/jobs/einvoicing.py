@@ -40,7 +40,7 @@ from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import einvoicing_sheets as ES
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.lifecycle import with_code
 from pyfuncs.jobs import lifecycle
 from pyfuncs.jobs.aging import aging_of
@@ -74,6 +74,15 @@ RULES_BROKEN = message(
     "Correct the data at fault (the rule says which: BT-49/BT-34 = electronic addresses "
     "in Clients and Settings, BT-1 = number...), then transmit again: a platform would "
     "reject it (status 213).")
+
+
+CDAR_BROKEN = message(
+    "{number} : le message de statut {flow} de la plateforme enfreint le schéma CDAR ou "
+    "les règles BR-FR-CDV ({rules}) ; son statut est enregistré tel quel.",
+    "Signaler le message à la plateforme agréée (identifiant du flux ci-dessus).",
+    "{number}: the platform's status message {flow} breaks the CDAR schema or the "
+    "BR-FR-CDV rules ({rules}); its status is recorded as it is.",
+    "Report the message to the approved platform (flow id above).")
 
 
 class TransmitInputError(Exception):
@@ -324,9 +333,12 @@ class StatusResult:
         return sum(1 for f in self.findings if f.severity == ERROR)
 
 
-def pull_statuses(platform: Platform, book: Ledger) -> int:
+def pull_statuses(platform: Platform, book: Ledger,
+                  invalid: list[tuple[str, str, str]] | None = None) -> int:
     """Record every acknowledgement and lifecycle status the platform has for us since
-    the last pull; the count of new statuses."""
+    the last pull; the count of new statuses. Each lifecycle message is checked against
+    the CDAR schema and the BR-FR-CDV rules: one that breaks them is still recorded (a
+    status is never dropped) and listed in ``invalid`` as (number, flow id, rules)."""
     since = book.get(SYNC_KEY) or None
     ours = {s.tracking_id: s for s in book.latest().values()}
     new, last = 0, since or ""
@@ -337,11 +349,18 @@ def pull_statuses(platform: Platform, book: Ledger) -> int:
             book.refused(flow.tracking_id, reasons, flow.flow_id)
         if flow.flow_type != "CustomerInvoiceLC":
             continue
+        raw = platform.download(flow.flow_id, "Original")
         try:
-            statuses = read_cdar(platform.download(flow.flow_id, "Original"))
+            statuses = read_cdar(raw)
         except CdarError as err:
             log.warning("lifecycle flow %s unreadable: %s", flow.flow_id, err)
             continue
+        broken = french_rules.cdar_breaches(raw)
+        if broken:
+            rules = ", ".join(dict.fromkeys(f"{b.rule} {b.location}".strip() for b in broken))
+            log.warning("lifecycle flow %s breaks the CDAR rules: %s", flow.flow_id, rules)
+            if invalid is not None:
+                invalid += [(s.number, flow.flow_id, rules) for s in statuses]
         for k, s in enumerate(statuses):
             new += book.record_status(Status(f"{flow.flow_id}#{k}", s.number, s.code, s.at,
                                              with_code(s.reason_code, s.reason),
@@ -371,12 +390,19 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
         writer = source.writer()  # refuses now if Excel holds the file
         with Ledger(ledger or ledger_path(source.path)) as book:
             progress("pull")
+            invalid: list[tuple[str, str, str]] = []
             try:
-                result.received = pull_statuses(platform, book)
+                result.received = pull_statuses(platform, book, invalid)
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
+            except french_rules.RulesUnavailable as err:
+                raise TransmitInputError(f"{source.path.name}: {err}") from None
             ctx = Ctx(data.tables, loaded.computed, data.settings, today, lang)
             status_findings(ctx, book)
+            for number, flow_id, rules in invalid:
+                ctx.add("EINV-CDAR", WARNING, "Factures", ctx.posted_by_number(number),
+                        "number", number, CDAR_BROKEN, number=number, flow=flow_id,
+                        rules=rules[:400])
             result.findings = list(ctx.findings)
             result.rows = lifecycle.efacturation_rows(book, ctx, lang)
             history = lifecycle.lifecycle_rows(book, ctx, lang)

@@ -15,16 +15,18 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from pyfuncs.adapters.platform.ledger import Ledger, ledger_path
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
+from pyfuncs.documents import french_rules
 from pyfuncs.jobs.check import run_check, run_refresh
 from pyfuncs.jobs.einvoicing import default_platform, pull_statuses, run_statuses, run_transmit
 from pyfuncs.jobs.lifecycle import current
 from pyfuncs.jobs.reminders import run_remind
 from pyfuncs.jobs.template import build_workbook
-from tests.support.pa_server import PlatformServer, PlatformState, environ
+from tests.support.pa_server import PlatformServer, PlatformState, cdar, environ
 from tests.unit.test_checks import clean_settings, clean_tables
 
 TODAY = datetime(2026, 11, 23).date()
@@ -242,3 +244,31 @@ def test_the_ledger_keeps_the_reason_code_with_the_reason(tmp_path, platform):
     run_statuses(path, TODAY, environ=env)
     with Ledger(ledger_path(path)) as led:
         assert current(led)["FAC2026-0005"].reason == "[JUSTIF_ABS] Bon de commande"
+
+
+def test_a_status_message_breaking_the_cdar_rules_is_recorded_and_reported(tmp_path,
+                                                                           platform):
+    path = book(tmp_path)
+    env = environ(platform)
+    run_transmit(path, TODAY, environ=env)
+    platform.state.push_status("FAC2026-0002", "210")  # a refusal without its reason
+    result = run_statuses(path, TODAY, environ=env)
+    assert {r[0]: r[4] for r in sheet_rows(path, "E-facturation")}["FAC2026-0002"] == "210"
+    found = [f for f in result.findings if f.code == "EINV-CDAR"]
+    assert [f.ref for f in found] == ["FAC2026-0002"]
+    assert "BR-FR-CDV-15" in found[0].message and found[0].sheet == "Factures"
+    assert found[0].row and found[0].severity == "warning"
+
+
+def test_the_product_checks_lifecycle_messages_against_the_cdar_schema_and_rules():
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    good = cdar("FAC2026-0001", "207", "En litige", at, "Quantité", "732829320")
+    assert french_rules.cdar_breaches(good) == []
+    no_reason = cdar("FAC2026-0001", "207", "En litige", at, "", "732829320")
+    assert {b.rule for b in french_rules.cdar_breaches(no_reason)} >= {"BR-FR-CDV-15_MDT-113"}
+    root = etree.fromstring(good)
+    doc_id = root.find(".//{*}ExchangedDocument/{*}ID")
+    doc_id.addnext(etree.Element(doc_id.tag.replace("}ID", "}Colour")))  # not in D22B
+    broken = french_rules.cdar_breaches(etree.tostring(root))
+    assert broken and {b.rule for b in broken} == {"XSD"} and broken[0].location
+    assert [b.rule for b in french_rules.cdar_breaches(b"<not xml")] == ["XML"]
