@@ -453,7 +453,8 @@ def cmd_transmit(args: argparse.Namespace) -> int:
                          default=_json_default, ensure_ascii=False, indent=1))
     else:
         counts = {k: result.count(k) for k in ("preview", "sent", "already", "refused",
-                                               "failed", "blocked", "e-reporting")}
+                                               "failed", "blocked", "uncorrected",
+                                               "e-reporting")}
         print(f"{args.workbook}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
               if any(counts.values()) else f"{args.workbook}: nothing to transmit")
         for d in result.documents[:30]:

@@ -49,6 +49,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "refused": ("Refusée par la plateforme", "Refused by the platform"),
     "failed": ("En attente (plateforme injoignable)", "Waiting (platform unreachable)"),
     "blocked": ("Bloquée : règles françaises", "Blocked: French rules"),
+    "uncorrected": ("Rejetée : à corriger", "Rejected: to correct"),
     "e-reporting": ("E-reporting, non transmise", "E-reporting, not transmitted"),
 }
 KINDS: dict[str, tuple[str, str]] = {

@@ -97,8 +97,9 @@ def default_platform(settings: Mapping[str, object],
 @dataclass
 class Transmission:
     """One document and what became of it: "preview", "sent", "already" (the platform
-    had it), "refused", "failed" (platform unreachable), "e-reporting" (not for the
-    platform's e-invoicing)."""
+    had it), "refused", "failed" (platform unreachable), "blocked" (breaks the French
+    rules), "uncorrected" (refused or rejected by the platform and unchanged since),
+    "e-reporting" (not for the platform's e-invoicing)."""
 
     number: str
     client: str
@@ -236,7 +237,10 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 content, xml = factur_x(doc)
                 digest = hashlib.sha256(content).hexdigest()
                 if refused and last is not None and last.sha256 == digest:
-                    continue  # unchanged: the finding stands, nothing to send
+                    # unchanged: the finding stands, nothing to send; listed as waiting
+                    item.status, item.error = "uncorrected", last.reason or E.REJECTED
+                    result.documents.append(item)
+                    continue
                 if _breaks_rules(ctx, i, doc, xml, item, source.path.name):
                     result.documents.append(item)
                     continue

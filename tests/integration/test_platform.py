@@ -345,8 +345,11 @@ def test_a_document_breaking_a_french_rule_is_rejected_with_its_reason(tmp_path,
     found = [f for f in checked.findings if f.code == "EINV-213"]
     assert {f.ref for f in found} == set(B2B)
     assert all(f.sheet == "Factures" and f.row and f.column for f in found)
-    # unchanged, a rejected document is not sent again
-    assert run_transmit(path, TODAY, environ=env).count("sent") == 0
+    # unchanged, a rejected document is not sent again, and the preview says why
+    unchanged = run_transmit(path, TODAY, environ=env)
+    assert unchanged.count("sent") == 0 and unchanged.count("uncorrected") == len(B2B)
+    assert {n: r[9] for n, r in preview_sheet(path).items() if r[6] == "B2B"} == \
+        {n: "Rejetée : à corriger" for n in B2B}
     # corrected (here the discount mention is reworded in Paramètres, and the maker is
     # whole again), it goes again under the same number, as a new attempt
     settings = read_workbook(path).tables["Parametres"]
