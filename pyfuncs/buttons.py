@@ -188,11 +188,15 @@ def transmettre_plateforme(book=None) -> str:
         from pyfuncs.jobs.einvoicing import run_transmit
         preview = run_transmit(source, _today(), send=False, progress=step)
         count = preview.count("preview")
+        blocked = preview.count("blocked")
+        held = f" ; {blocked} bloquée(s) par les règles françaises (voir Contrôles)" \
+            if blocked else ""
         if not count:
-            return "Aucune pièce à transmettre."
+            return "Aucune pièce à transmettre" + held + "."
         caller = book if book is not None else _caller()
         if caller.app.alert(f"Transmettre {count} pièce(s) à la plateforme agréée "
-                            "maintenant ?", title=TITLE, buttons="yes_no",
+                            f"maintenant (liste dans la feuille Aperçu transmission){held} ?",
+                            title=TITLE, buttons="yes_no",
                             mode="info") != "yes":
             return "Transmission annulée : rien n'est parti."
         result = run_transmit(source, _today(), progress=step)
@@ -209,7 +213,8 @@ def mettre_a_jour_statuts(book=None) -> str:
     def job(source: LiveWorkbook, step) -> str:
         from pyfuncs.jobs.einvoicing import run_statuses
         result = run_statuses(source, _today(), progress=step)
-        return (f"{result.received} nouveau(x) statut(s) ; voir la feuille E-facturation"
+        return (f"{result.received} nouveau(x) statut(s) ; voir les feuilles E-facturation "
+                "et Cycle de vie"
                 + (f", {result.errors} erreur(s) dans Contrôles." if result.errors else "."))
     return run_button("Mettre à jour les statuts", job, book)
 

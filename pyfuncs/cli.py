@@ -157,10 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for the .eml preview (default WORKBOOK-factures/)")
 
     s = sub.add_parser("transmit", help=(
-        "hand each issued invoice, deposit and credit note not yet with the approved "
-        "platform to it, once (FACTURIER_PA_* variables or Paramètres)"))
+        "list (Aperçu transmission sheet) the issued invoices, deposits and credit notes "
+        "not yet with the approved platform, with their routing address; --send hands "
+        "each to it, once (FACTURIER_PA_* variables or Paramètres)"))
     s.add_argument("workbook", type=Path)
-    s.add_argument("--dry-run", action="store_true", help="list what would go; send nothing")
+    s.add_argument("--send", action="store_true",
+                   help="send them to the platform; without it nothing leaves")
+    s.add_argument("--dry-run", action="store_true",
+                   help="the preview (the default; kept for scripts written for it)")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("statuses", help=(
         "bring back the platform's lifecycle statuses into the E-facturation sheet; a "
@@ -432,9 +436,13 @@ def cmd_journal(args: argparse.Namespace) -> int:
 def cmd_transmit(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.einvoicing import TransmitInputError, run_transmit
     _must_exist(args.workbook)
+    if args.send and args.dry_run:
+        raise UsageError("--send and --dry-run contradict each other: --dry-run is the "
+                         "preview, the default")
     try:
-        with progress_bar(_interactive(args), ["read", "compute", "render", "send"]) as step:
-            result = run_transmit(args.workbook, date.today(), send=not args.dry_run,
+        with progress_bar(_interactive(args), ["read", "compute", "render", "send",
+                                               "write"]) as step:
+            result = run_transmit(args.workbook, date.today(), send=args.send,
                                   progress=step)
     except TransmitInputError as err:
         print(f"facturier: {err}", file=sys.stderr)
@@ -445,12 +453,16 @@ def cmd_transmit(args: argparse.Namespace) -> int:
                          default=_json_default, ensure_ascii=False, indent=1))
     else:
         counts = {k: result.count(k) for k in ("preview", "sent", "already", "refused",
-                                               "failed", "e-reporting")}
+                                               "failed", "blocked", "uncorrected",
+                                               "e-reporting")}
         print(f"{args.workbook}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
               if any(counts.values()) else f"{args.workbook}: nothing to transmit")
         for d in result.documents[:30]:
-            print(f"  {d.status:11} {d.number:<16} {d.rule:<7} {d.flow_id}"
-                  + (f"  ({d.error})" if d.error else ""))
+            print(f"  {d.status:11} {d.number:<16} {d.rule:<7} {d.routing or '-':<22} "
+                  f"{d.flow_id}" + (f"  ({d.error})" if d.error else ""))
+        if not result.send and result.count("preview"):
+            print("  (preview: nothing sent; see the Aperçu transmission sheet, then "
+                  "`facturier transmit WORKBOOK --send`)")
         for f in result.findings[:10]:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
     return EXIT_FINDINGS if result.errors else EXIT_OK

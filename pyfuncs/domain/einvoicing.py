@@ -43,6 +43,7 @@ SHEET = S.Sheet("einvoicing", "E-facturation", "E-invoicing", output=True, colum
     S.Column("status", "Libellé", "Label", width=24),
     S.Column("date", "Date du statut", "Status date", width=20),
     S.Column("reason", "Motif", "Reason", width=60),
+    S.Column("action", "Action attendue", "Action needed", width=30),
 ), doc_fr="Pièces transmises à la plateforme agréée et leur dernier statut.",
     doc_en="Documents handed to the approved platform and their last status.")
 

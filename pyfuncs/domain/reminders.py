@@ -4,8 +4,10 @@ The rules, all pure (no template, no SMTP, no file):
 - What is open comes from the aged balance as of the date (domain/aging.py): payments
   entered up to the date count, credit notes reduce the invoice they credit, so a paid or
   fully credited invoice is never open and never reminded.
-- Holds: a client whose reminders are paused, an invoice in dispute, a promise to pay
-  until a date (held up to and including it), and a payment plan: an invoice with
+- Holds: a client whose reminders are paused, an invoice the approved platform says is
+  refused (210), disputed (207) or suspended (208) by the client (domain/lifecycle.py), an
+  invoice in dispute, a promise to pay until a date (held up to and including it), and a
+  payment plan: an invoice with
   instalments in Échéancier is reminded instalment by instalment, each on its own date,
   its payments covering the earliest instalments first.
 - Level: the highest level of NiveauxRelance whose "days after due" the item has reached.
@@ -204,18 +206,21 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
                    plans: Mapping[str, Sequence[Instalment]] | None = None,
                    rates: RateTable | None = None, indemnity: Decimal = Decimal(40),
                    fallback_owner: str | None = None,
-                   where: Where | None = None) -> Plan:
+                   where: Where | None = None,
+                   holds: Mapping[str, str] | None = None) -> Plan:
     """The emails of one run as of ``as_of``; see the module's docstring for the rules.
 
     ``sent``: {(folded invoice number, step): highest level already sent} (the journal);
     ``told``: the same for the owners' digests; ``promises``: folded number -> promised
-    date; ``plans``: folded number -> its instalments.
+    date; ``plans``: folded number -> its instalments; ``holds``: folded number -> why
+    the platform's status holds it.
     """
     where = where or Where()
     fr = where.lang != "en"
     told = told or {}
     promises = promises or {}
     plans = plans or {}
+    holds = holds or {}
     rates = rates or RateTable(())
     levels = sorted(levels, key=lambda lv: lv.level)
     findings: list[Finding] = []
@@ -237,6 +242,8 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
         hold = ""
         if contact is not None and contact.paused:
             hold = "paused"
+        elif fold(item.number) in holds:
+            hold = holds[fold(item.number)]
         elif item.dispute:
             hold = "dispute"
         elif (promise := promises.get(fold(item.number))) is not None and as_of <= promise:

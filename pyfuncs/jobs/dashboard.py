@@ -1,7 +1,9 @@
 """The dashboard: the receivables KPIs, the checks' counts and the billing leaks, one page."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import cast
 
 from pyfuncs.adapters.workbook_file import Writer
@@ -12,8 +14,10 @@ from pyfuncs.domain.checks import (
     leak_totals,
     leaks_by_client,
 )
+from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
+from pyfuncs.jobs import lifecycle
 from pyfuncs.jobs.load import Loaded, last_statement, leak_days, skipped_lines
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
@@ -55,6 +59,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
     kpis.append(("Dernier relevé bancaire importé" if fr else "Last bank statement imported",
                  statement if statement is not None else ("aucun" if fr else "none")))
     kpis += _leak_rows(loaded, today, fr)
+    kpis += _platform_rows(loaded, today)
     buckets = list(zip(balance.labels, balance.totals))
     months = [(m["month"], m["dso"]) for m in cast("list[dict[str, object]]", k["dso_by_month"])]
     rows = []
@@ -91,6 +96,16 @@ def _leak_rows(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]
         rows.append((f"   dont {name}" if fr else f"   of which {name}",
                      Styled(amount, "money")))
     return rows
+
+
+def _platform_rows(loaded: Loaded, today: date) -> list[tuple[str, object]]:
+    """The approved platform's lines (documents per status, those waiting for an action),
+    once a platform is set up."""
+    data = loaded.data
+    if "Factures" not in data.tables:
+        return []
+    ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+    return lifecycle.dashboard_rows(Path(data.path), ctx, data.settings, os.environ)
 
 
 def write_dashboard(writer: Writer, loaded: Loaded, balance: AgedBalance,

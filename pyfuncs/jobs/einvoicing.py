@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs.adapters.platform.base import Platform, PlatformError
@@ -32,15 +33,19 @@ from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
-from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
-from pyfuncs.documents import pdf
+from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
+from pyfuncs.documents import french_rules, pdf
 from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain import einvoicing_sheets as ES
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.domain.lifecycle import with_code
+from pyfuncs.jobs import lifecycle
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
+from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
 from pyfuncs.jobs.load import Progress, load, quiet
@@ -59,6 +64,28 @@ DAMAGED = message(
     "Fix the cell, then transmit again.")
 
 
+RULES_BROKEN = message(
+    "{number} : la pièce enfreint les règles françaises de la facturation électronique "
+    "({rules}) : elle n'est pas transmise.",
+    "Corriger la donnée en cause (la règle dit laquelle : BT-49/BT-34 = adresses "
+    "électroniques dans Clients et Paramètres, BT-1 = numéro...), puis « Transmettre à "
+    "la plateforme » : une plateforme la rejetterait (statut 213).",
+    "{number}: the document breaks the French e-invoicing rules ({rules}): it is not "
+    "transmitted.",
+    "Correct the data at fault (the rule says which: BT-49/BT-34 = electronic addresses "
+    "in Clients and Settings, BT-1 = number...), then transmit again: a platform would "
+    "reject it (status 213).")
+
+
+CDAR_BROKEN = message(
+    "{number} : le message de statut {flow} de la plateforme enfreint le schéma CDAR ou "
+    "les règles BR-FR-CDV ({rules}) ; son statut est enregistré tel quel.",
+    "Signaler le message à la plateforme agréée (identifiant du flux ci-dessus).",
+    "{number}: the platform's status message {flow} breaks the CDAR schema or the "
+    "BR-FR-CDV rules ({rules}); its status is recorded as it is.",
+    "Report the message to the approved platform (flow id above).")
+
+
 class TransmitInputError(Exception):
     """Nothing can be transmitted (no platform configured...): one line for the user."""
 
@@ -71,8 +98,9 @@ def default_platform(settings: Mapping[str, object],
 @dataclass
 class Transmission:
     """One document and what became of it: "preview", "sent", "already" (the platform
-    had it), "refused", "failed" (platform unreachable), "e-reporting" (not for the
-    platform's e-invoicing)."""
+    had it), "refused", "failed" (platform unreachable), "blocked" (breaks the French
+    rules), "uncorrected" (refused or rejected by the platform and unchanged since),
+    "e-reporting" (not for the platform's e-invoicing)."""
 
     number: str
     client: str
@@ -81,9 +109,26 @@ class Transmission:
     tracking_id: str = ""
     flow_id: str = ""
     error: str = ""
+    routing: str = ""  # the buyer's electronic address, "SCHEME:ID" (BT-49)
+    routing_source: str = ""  # "typed" (Clients), "siren", "vat"
+    kind: str = ""
+    name: str = ""
+    issue_date: date | None = None
+    total: Decimal | None = None
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+    @classmethod
+    def of(cls, doc: InvoiceDoc, rule: str) -> Transmission:
+        b = doc.buyer
+        routing = f"{b.address_scheme}:{b.address_id}" if b.address_id else ""
+        vat = "".join(ch for ch in b.vat if ch.isalnum()).upper()
+        source = "" if not routing else "siren" if b.address_id == b.siren else \
+            "vat" if vat and b.address_id == vat else "typed"
+        return cls(doc.number, b.code or b.name, rule, routing=routing,
+                   routing_source=source, kind=doc.kind, name=b.name,
+                   issue_date=doc.issue_date, total=doc.total)
 
 
 @dataclass
@@ -105,11 +150,28 @@ def tracking_id(siren: str, number: str, attempt: int) -> str:
     return str(uuid.uuid5(TRACKING, f"{siren}/{number}/{attempt}"))
 
 
-def factur_x(doc: InvoiceDoc) -> bytes:
-    """The document's Factur-X, the same bytes whenever it is made from the same data
-    (dated at its issue date), so its sha256 says whether it changed."""
+def factur_x(doc: InvoiceDoc) -> tuple[bytes, bytes]:
+    """The document's Factur-X and its CII XML, the same bytes whenever it is made from
+    the same data (dated at its issue date), so its sha256 says whether it changed."""
     created = datetime.combine(doc.issue_date, time(12), UTC)
-    return pdf.render(doc, created=created)[0]
+    return pdf.render(doc, created=created)
+
+
+def _breaks_rules(ctx: Ctx, row: int, doc: InvoiceDoc, xml: bytes, item: Transmission,
+                  workbook: str) -> bool:
+    """Run the official French rules on the document about to leave: one that breaks a
+    rule is an error on its Factures row and stays here (item "blocked")."""
+    try:
+        broken = french_rules.breaches(xml)
+    except french_rules.RulesUnavailable as err:
+        raise TransmitInputError(f"{workbook}: {err}; nothing is sent unchecked") from None
+    if not broken:
+        return False
+    ids = ", ".join(dict.fromkeys(b.rule for b in broken))
+    item.status, item.error = "blocked", ids
+    ctx.add("EINV-RULES", ERROR, "Factures", row, "number", doc.number, RULES_BROKEN,
+            number=doc.number, rules="; ".join(f"{b.rule} : {b.text}" for b in broken)[:600])
+    return True
 
 
 def _rule(doc: InvoiceDoc, seller_country: str) -> str:
@@ -137,6 +199,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 platform = platform_factory(data.settings, environ)
             except PlatformConfigError as err:
                 raise TransmitInputError(f"{source.path.name}: {err}") from None
+        writer = source.writer()  # refuses now, before anything leaves, if Excel holds it
         where = ledger or ledger_path(source.path)
         book = Ledger(where) if (send or where.exists()) else None
         try:
@@ -153,7 +216,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 i = ctx.posted_by_number(doc.number)
                 if i is None or ctx.inv_status[i] != "issued":
                     continue
-                item = Transmission(doc.number, doc.buyer.name, _rule(doc, country))
+                item = Transmission.of(doc, _rule(doc, country))
                 if item.rule != "B2B":
                     item.status = "e-reporting"
                     result.documents.append(item)
@@ -164,16 +227,22 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                             DAMAGED, number=doc.number, cell=d.where)
                     continue
                 last = known.get(doc.number)
-                content = factur_x(doc)
-                digest = hashlib.sha256(content).hexdigest()
                 # refused by the platform (a 4xx, an Error acknowledgement, a 213): it goes
                 # again only once corrected, as a new attempt under the same number
                 refused = last is not None and (last.state == REFUSED or (
                     last.state == SENT and doc.number in rejected))
                 if last is not None and last.state == SENT and not refused:
                     continue
+                content, xml = factur_x(doc)
+                digest = hashlib.sha256(content).hexdigest()
                 if refused and last is not None and last.sha256 == digest:
-                    continue  # unchanged: the finding stands, nothing to send
+                    # unchanged: the finding stands, nothing to send; listed as waiting
+                    item.status, item.error = "uncorrected", last.reason or E.REJECTED
+                    result.documents.append(item)
+                    continue
+                if _breaks_rules(ctx, i, doc, xml, item, source.path.name):
+                    result.documents.append(item)
+                    continue
                 attempt = last.attempt + 1 if refused and last is not None \
                     else last.attempt if last is not None else 1
                 item.tracking_id = last.tracking_id if last is not None and \
@@ -187,8 +256,30 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
         finally:
             if book is not None:
                 book.close()
+        progress("write")
+        write_transmissions(writer, result, data.lang, datetime.now())
+        writer.commit()
     result.findings += ctx.findings
     return result
+
+
+def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
+                        when: datetime) -> None:
+    """The « Aperçu transmission » sheet: each document of the run, its processing rule,
+    its routing address and what became of it."""
+    sheet = ES.TRANSMIT
+    rows = [[d.number, ES.label(ES.KINDS, d.kind, lang), d.client, d.name, d.issue_date,
+             d.total, d.rule, d.routing or None,
+             ES.label(ES.ROUTING_SOURCES, d.routing_source, lang) or None,
+             ES.label(ES.OUTCOMES, d.status, lang), d.error or d.flow_id or None]
+            for d in result.documents]
+    title = sheet.label(lang)
+    if not rows:
+        title += " : rien à transmettre" if lang == "fr" else ": nothing to transmit"
+    names = writer.sheet_names()
+    writer.replace_sheet(sheet.label(lang), title=stamp(lang, title, when),
+                         columns=sheet_columns(sheet, lang), rows=rows,
+                         before="xlwings.conf" if "xlwings.conf" in names else None)
 
 
 def _send(result: TransmitResult, platform: Platform, book: Ledger,
@@ -236,13 +327,17 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
 class StatusResult(JobResult):
     path: Path
     received: int = 0  # statuses recorded by this pull
+    disputes: int = 0  # invoices whose « Litige » a 207 set
     rows: list[list[object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
 
-def pull_statuses(platform: Platform, book: Ledger) -> int:
+def pull_statuses(platform: Platform, book: Ledger,
+                  invalid: list[tuple[str, str, str]] | None = None) -> int:
     """Record every acknowledgement and lifecycle status the platform has for us since
-    the last pull; the count of new statuses."""
+    the last pull; the count of new statuses. Each lifecycle message is checked against
+    the CDAR schema and the BR-FR-CDV rules: one that breaks them is still recorded (a
+    status is never dropped) and listed in ``invalid`` as (number, flow id, rules)."""
     since = book.get(SYNC_KEY) or None
     ours = {s.tracking_id: s for s in book.latest().values()}
     new, last = 0, since or ""
@@ -253,14 +348,22 @@ def pull_statuses(platform: Platform, book: Ledger) -> int:
             book.refused(flow.tracking_id, reasons, flow.flow_id)
         if flow.flow_type != "CustomerInvoiceLC":
             continue
+        raw = platform.download(flow.flow_id, "Original")
         try:
-            statuses = read_cdar(platform.download(flow.flow_id, "Original"))
+            statuses = read_cdar(raw)
         except CdarError as err:
             log.warning("lifecycle flow %s unreadable: %s", flow.flow_id, err)
             continue
+        broken = french_rules.cdar_breaches(raw)
+        if broken:
+            rules = ", ".join(dict.fromkeys(f"{b.rule} {b.location}".strip() for b in broken))
+            log.warning("lifecycle flow %s breaks the CDAR rules: %s", flow.flow_id, rules)
+            if invalid is not None:
+                invalid += [(s.number, flow.flow_id, rules) for s in statuses]
         for k, s in enumerate(statuses):
             new += book.record_status(Status(f"{flow.flow_id}#{k}", s.number, s.code, s.at,
-                                             s.reason, flow.flow_id))
+                                             with_code(s.reason_code, s.reason),
+                                             flow.flow_id))
     if last:
         book.put(SYNC_KEY, last)  # after every status is recorded: a crash re-reads them
     return new
@@ -270,11 +373,15 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
                  environ: Mapping[str, str] | None = None,
                  platform_factory: PlatformFactory = default_platform,
                  progress: Progress = quiet, ledger: Path | None = None) -> StatusResult:
+    """Pull the platform's statuses, then write « E-facturation » (each document's current
+    status and the action it calls for), « Cycle de vie » (every status), Contrôles, the
+    dashboard, and « Litige » = Oui on an invoice the client disputes (207)."""
     source = as_source(path)
     result = StatusResult(source.path)
     with source.lock():
         loaded = load(source, today, progress)
         data = loaded.data
+        lang = data.lang
         try:
             platform = platform_factory(data.settings, environ)
         except PlatformConfigError as err:
@@ -282,33 +389,43 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
         writer = source.writer()  # refuses now if Excel holds the file
         with Ledger(ledger or ledger_path(source.path)) as book:
             progress("pull")
+            invalid: list[tuple[str, str, str]] = []
             try:
-                result.received = pull_statuses(platform, book)
+                result.received = pull_statuses(platform, book, invalid)
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
-            ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+            except french_rules.RulesUnavailable as err:
+                raise TransmitInputError(f"{source.path.name}: {err}") from None
+            ctx = Ctx(data.tables, loaded.computed, data.settings, today, lang)
             status_findings(ctx, book)
+            for number, flow_id, rules in invalid:
+                ctx.add("EINV-CDAR", WARNING, "Factures", ctx.posted_by_number(number),
+                        "number", number, CDAR_BROKEN, number=number, flow=flow_id,
+                        rules=rules[:400])
             result.findings = list(ctx.findings)
-            current = current_statuses(book)
-            for number, sub in sorted(book.latest().items()):
-                at, code, reason = current.get(number, ("", "", ""))
-                if not code and sub.state == REFUSED:
-                    reason = sub.reason
-                i = ctx.posted_by_number(number)
-                client = str(ctx.col("Factures", "client")[i]) if i is not None else ""
-                result.rows.append([number, client, "B2B", sub.flow_id, code,
-                                    E.status_label(code, data.lang) if code else
-                                    sub.state, at.replace("T", " ").rstrip("Z"), reason])
-        progress("write")
-        lang = data.lang
-        when = datetime.now()
-        names = writer.sheet_names()
-        writer.replace_sheet(E.SHEET.label(lang), title=stamp(lang, E.SHEET.label(lang), when),
-                             columns=sheet_columns(E.SHEET, lang), rows=result.rows,
-                             before="xlwings.conf" if "xlwings.conf" in names else None)
-        findings = loaded.findings + aging_of(loaded, today).findings + result.findings
-        findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
-                                     f.column))
-        write_checks(writer, data, findings, when)
-        writer.commit()
+            result.rows = lifecycle.efacturation_rows(book, ctx, lang)
+            history = lifecycle.lifecycle_rows(book, ctx, lang)
+            disputes = lifecycle.dispute_updates(ctx, book, lang)
+            progress("write")
+            when = datetime.now()
+            names = writer.sheet_names()
+            before = "xlwings.conf" if "xlwings.conf" in names else None
+            for sheet, rows in ((E.SHEET, result.rows), (ES.LIFECYCLE, history)):
+                writer.replace_sheet(sheet.label(lang), title=stamp(lang, sheet.label(lang),
+                                                                    when),
+                                     columns=sheet_columns(sheet, lang), rows=rows,
+                                     before=before)
+            if disputes:
+                writer.set_cells("Factures", disputes)
+            balance = aging_of(loaded, today)
+            findings = loaded.findings + balance.findings + result.findings
+            findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet,
+                                         f.row or 0, f.column))
+            write_checks(writer, data, findings, when)
+            counts = {sev: sum(1 for f in findings if f.severity == sev)
+                      for sev in SEVERITY_ORDER}
+            write_dashboard(writer, loaded, balance, today, counts, when)
+            writer.commit()
+            lifecycle.mark_disputes(book)  # after the workbook has it: a crash re-applies
+            result.disputes = len(disputes)
     return result

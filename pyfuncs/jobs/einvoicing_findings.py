@@ -4,15 +4,17 @@ how it goes again; one the client refused (210) calls for a credit note; a dispu
 is a warning. Read from the platform ledger, by the statuses job and by the check."""
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+from pyfuncs.adapters.environment import environment, overridden
 from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, ledger_path
 from pyfuncs.domain import einvoicing as E
-from pyfuncs.domain.context import Ctx, message, norm
+from pyfuncs.domain import lifecycle as L
+from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.jobs.lifecycle import current, transmit_days, unsent
 from pyfuncs.jobs.load import Loaded
 
 REFUSED_BY_PLATFORM = message(
@@ -32,16 +34,25 @@ REJECTED_213 = message(
 REFUSED_BY_CLIENT = message(
     "{number} : refusée par le client (statut 210) le {at} : {reason}.",
     "Émettre un avoir pour l'annuler (une facture émise ne se supprime pas), puis une "
-    "nouvelle facture si besoin.",
+    "nouvelle facture si besoin ; elle n'est plus relancée.",
     "{number}: refused by the client (status 210) on {at}: {reason}.",
     "Issue a credit note to cancel it (an issued invoice is never deleted), then a new "
-    "invoice if needed.")
+    "invoice if needed; it is no longer reminded.")
+
+SUSPENDED = message(
+    "{number} : suspendue par le client (statut 208) le {at} : {reason}.",
+    "Fournir au client ce qu'il attend (justificatif, référence de commande...) ; les "
+    "relances de la facture attendent.",
+    "{number}: suspended by the client (status 208) on {at}: {reason}.",
+    "Provide what the client waits for (a supporting document, the order reference...); "
+    "the invoice's reminders wait.")
 DISPUTED = message(
     "{number} : le client conteste la facture (statut 207) le {at} : {reason}.",
-    "Traiter le litige avec le client ; indiquer le litige sur la facture pour suspendre "
-    "les relances.",
+    "Traiter le litige avec le client ; « Litige » est mis à Oui sur la facture et ses "
+    "relances attendent tant que la plateforme la dit en litige.",
     "{number}: the client disputes the invoice (status 207) on {at}: {reason}.",
-    "Settle the dispute with the client; mark the invoice disputed to hold reminders.")
+    "Settle the dispute with the client; « Dispute » is set to Yes on the invoice and its "
+    "reminders wait while the platform says it is disputed.")
 
 UNSENT = message(
     "{number} : émise le {day} à une entreprise française, pas encore transmise à la "
@@ -56,10 +67,7 @@ UNSENT = message(
 
 def current_statuses(book: Ledger) -> dict[str, tuple[str, str, str]]:
     """Each document's current (at, code, reason), whatever order statuses came in."""
-    history: dict[str, list[tuple[str, str, str]]] = {}
-    for s in book.statuses():
-        history.setdefault(s.number, []).append((s.at, s.code, s.reason))
-    return {n: cur for n, h in history.items() if (cur := E.latest(h)) is not None}
+    return {n: (c.at, c.code, c.reason) for n, c in current(book).items()}
 
 
 def status_findings(ctx: Ctx, book: Ledger) -> None:
@@ -69,38 +77,27 @@ def status_findings(ctx: Ctx, book: Ledger) -> None:
         if sub.state == REFUSED and i is not None:
             ctx.add("EINV-REFUSED", ERROR, "Factures", i, "number", number,
                     REFUSED_BY_PLATFORM, number=number, reasons=sub.reason[:400])
+    lang = "fr" if ctx.fr else "en"
     for number, (at, code, reason) in current_statuses(book).items():
         i = ctx.posted_by_number(number)
         if i is None:
             continue
         msg = {E.REJECTED: (REJECTED_213, ERROR, "EINV-213"),
                E.REFUSED: (REFUSED_BY_CLIENT, WARNING, "EINV-210"),
-               E.DISPUTED: (DISPUTED, WARNING, "EINV-207")}.get(code)
+               E.DISPUTED: (DISPUTED, WARNING, "EINV-207"),
+               L.SUSPENDED: (SUSPENDED, WARNING, "EINV-208")}.get(code)
         if msg is not None:
             ctx.add(msg[2], msg[1], "Factures", i, "number", number, msg[0], number=number,
-                    at=at[:10], reason=reason[:400] or "-")
+                    at=at[:10], reason=L.reason_text(reason, lang)[:400] or "-")
 
 
 def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
     """An issued document to a French company (rule B2B) older than ``days`` that the
     platform does not have."""
-    clients = ctx.tables["Clients"].cols if "Clients" in ctx.tables else {}
-    issued = ctx.col("Factures", "issue_date")
-    seller = str(ctx.setting("seller_country") or "FR")
-    for i, status in enumerate(ctx.inv_status):
-        number = str(ctx.col("Factures", "number")[i] or "")
-        day = issued[i]
-        if status != "issued" or not number or number in transmitted or \
-                not isinstance(day, date) or (ctx.today - day).days <= days:
-            continue
-        c = ctx.client_by_id.get(norm(ctx.col("Factures", "client")[i]))
-        if c is None or not clients:
-            continue
-        company = bool(clients["siren"][c] or clients["vat_number"][c])
-        if E.processing_rule(seller, str(clients["country"][c] or "FR"), company) != "B2B":
-            continue
-        ctx.add("EINV-UNSENT", WARNING, "Factures", i, "number", number, UNSENT,
-                number=number, day=f"{day:%d/%m/%Y}", days=(ctx.today - day).days)
+    for number, day in unsent(ctx, transmitted, days):
+        ctx.add("EINV-UNSENT", WARNING, "Factures", ctx.posted_by_number(number), "number",
+                number, UNSENT, number=number, day=f"{day:%d/%m/%Y}",
+                days=(ctx.today - day).days)
 
 
 def ledger_findings(loaded: Loaded, today: date,
@@ -109,8 +106,8 @@ def ledger_findings(loaded: Loaded, today: date,
     transmitted in time; nothing when no platform is set up (no ledger, no URL)."""
     data = loaded.data
     where = ledger_path(Path(data.path))
-    env = os.environ if environ is None else environ
-    if not where.exists() and not (data.settings.get("pa_url") or env.get("FACTURIER_PA_URL")):
+    configured = overridden(data.settings, environment(environ), "FACTURIER_PA_URL", "pa_url")
+    if not where.exists() and not configured:
         return []
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
     transmitted: set[str] = set()
@@ -118,6 +115,5 @@ def ledger_findings(loaded: Loaded, today: date,
         with Ledger(where) as book:
             status_findings(ctx, book)
             transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
-    days = data.settings.get("pa_transmit_days")
-    unsent_findings(ctx, transmitted, int(days) if isinstance(days, (int, float)) else 2)
+    unsent_findings(ctx, transmitted, transmit_days(data.settings))
     return list(ctx.findings)

@@ -57,6 +57,7 @@ from pyfuncs.domain.reminders import (
     plan_reminders,
 )
 from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.lifecycle import reminder_holds
 from pyfuncs.jobs.load import journal_path, load, open_journal
 from pyfuncs.jobs.result import MailResult
 from pyfuncs.jobs.sheets import sheet_columns as _columns
@@ -117,6 +118,7 @@ class Outgoing:
 @dataclass
 class RemindResult(MailResult[Outgoing]):
     as_of: date = field(kw_only=True)
+    held: list[Due] = field(default_factory=list)  # overdue, held by a platform status
 
 
 # ----------------------------------------------------------------------------- reading
@@ -289,6 +291,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
         result.findings += [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
         items = [i for i in balance.items if i.client not in held] if held else balance.items
         contacts, details = _contacts(loaded, lang)
+        platform = reminder_holds(path, lang)  # refused, disputed, suspended (210/207/208)
         inv = data.tables["Factures"]
         promises = {fold(n): d for n, d in zip(inv.cols["number"], inv.cols["promise_date"])
                     if n and isinstance(d, date)}
@@ -320,8 +323,9 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
             plan = plan_reminders(items, contacts, levels, as_of, sent=sent, told=told,
                                   promises=promises, plans=_plans(loaded), rates=table,
                                   indemnity=indemnity, fallback_owner=seller_email,
-                                  where=where)
+                                  where=where, holds=platform)
             result.findings += plan.findings
+            result.held = [d for d in plan.held if d.hold in platform.values()]
             result.findings += _statement_age(book, data, as_of)
             progress("render")
             sender = cfg.sender if cfg else (text(data.settings.get("smtp_sender")) or
@@ -537,9 +541,14 @@ def _write_outbox(writer: Writer, data, result: RemindResult,
             m.open, sum((d.penalty.amount + d.indemnity for d in m.items), ZERO),
             STATUS_LABELS[out.status][0 if fr else 1],
             str(out.file) if out.file else None, m.key])
+    emails = len(rows)
+    held = "Retenue" if fr else "Held"
+    for d in result.held:  # what a platform status holds, and why: no email
+        rows.append([no, held, d.client, None, None, None, None, d.hold, d.invoice,
+                     d.open, None, held, None, f"hold:{d.invoice}"])
     title = (f"{sheet.label(lang)} au {result.as_of:%d/%m/%Y}" if fr else
              f"{sheet.label(lang)} as of {result.as_of.isoformat()}")
-    if not rows:
+    if not emails:
         title += " : aucune relance" if fr else ": no reminder"
     checks = S.sheet_name("checks", lang)
     writer.replace_sheet(name, title=_stamp(lang, title, when), columns=_columns(sheet, lang),

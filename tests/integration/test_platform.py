@@ -105,12 +105,94 @@ def test_the_command_line_transmits_and_pulls_statuses(tmp_path, platform, monke
     path = book(tmp_path)
     for key, value in environ(platform).items():
         monkeypatch.setenv(key, value)
-    assert main(["transmit", str(path), "--dry-run"]) == 0
+    assert main(["transmit", str(path)]) == 0  # the preview: nothing leaves
+    assert main(["transmit", str(path), "--dry-run"]) == 0  # its older name
     assert platform.state.submissions == 0
-    assert main(["transmit", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(B2B)} preview" in out and "0225:" in out
+    assert main(["transmit", str(path), "--send", "--dry-run"]) == 2
+    assert platform.state.submissions == 0
+    assert main(["transmit", str(path), "--send"]) == 0
     assert f"{len(B2B)} sent" in capsys.readouterr().out
     assert main(["statuses", str(path), "--json"]) == 0
     assert '"received": 7' in capsys.readouterr().out
+
+
+def preview_sheet(path: Path) -> dict[str, list[object]]:
+    import openpyxl
+    ws = openpyxl.load_workbook(path)["Aperçu transmission"]
+    return {str(r[0]): list(r) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+
+
+def test_the_preview_sheet_lists_each_document_with_its_rule_and_routing_address(
+        tmp_path, platform):
+    tables = copy.deepcopy(clean_tables())
+    tables["Clients"][0]["electronic_address"] = "0225:443061841_compta"  # a routing code
+    path = book(tmp_path, tables)
+    clients = read_workbook(path).tables["Clients"]
+    typed = {str(i): str(a or "") for i, a in zip(clients.cols["id"],
+                                                   clients.cols["electronic_address"],
+                                                   strict=True)}
+    sirens = {str(i): str(s or "").replace(" ", "") for i, s in
+              zip(clients.cols["id"], clients.cols["siren"], strict=True)}
+    run_transmit(path, TODAY, send=False, environ=environ(platform))
+    sheet = preview_sheet(path)
+    assert sorted(n for n, r in sheet.items() if r[6] == "B2B") == sorted(B2B)
+    assert {n: r[9] for n, r in sheet.items() if r[6] == "B2B"} == \
+        {n: "À transmettre" for n in B2B}
+    assert {r[6] for n, r in sheet.items() if n in ("FAC2026-0003", "FAC2026-0004")} == \
+        {"B2BInt"}
+    assert "0225:443061841_compta" in {r[7] for r in sheet.values()}
+    for row in sheet.values():
+        if row[6] != "B2B":
+            continue
+        client = str(row[2])
+        expected = typed[client] if typed[client] else "0225:" + sirens[client]
+        assert row[7] == expected, row  # BT-49, what the platform routes on
+        assert row[8] == ("Clients › Adresse électronique" if typed[client] else
+                          "SIREN du client")
+    assert platform.state.submissions == 0
+    run_transmit(path, TODAY, environ=environ(platform))
+    assert {n: r[9] for n, r in preview_sheet(path).items() if r[6] == "B2B"} == \
+        {n: "Transmise" for n in B2B}
+
+
+def test_a_document_breaking_the_official_rules_never_leaves_and_names_its_row(
+        tmp_path, platform):
+    tables = copy.deepcopy(clean_tables())
+    tables["Clients"][0]["electronic_address"] = "9999:443061841"  # no such scheme (EAS)
+    path = book(tmp_path, tables)
+    env = environ(platform)
+    first = [str(n) for n, c in zip(read_workbook(path).tables["Factures"].cols["number"],
+                                    read_workbook(path).tables["Factures"].cols["client"],
+                                    strict=True) if c == "C1" and str(n) in B2B]
+    assert first
+    preview = run_transmit(path, TODAY, send=False, environ=env)
+    assert sorted(d.number for d in preview.documents if d.status == "blocked") == \
+        sorted(first)
+    sent = run_transmit(path, TODAY, environ=env)
+    assert sorted(d.number for d in sent.documents if d.status == "blocked") == sorted(first)
+    assert sorted(flows_by_number(platform)) == sorted(set(B2B) - set(first))
+    found = [f for f in sent.findings if f.code == "EINV-RULES"]
+    assert sorted(f.ref for f in found) == sorted(first)
+    factures = read_workbook(path).tables["Factures"]
+    for f in found:
+        assert f.sheet == "Factures" and f.column and f.severity == "error"
+        row = factures.rows[factures.cols["number"].index(f.ref)]
+        assert f.row == row and "FX-SCH-A-000031" in f.message
+    assert {r[9] for n, r in preview_sheet(path).items() if n in first} == \
+        {"Bloquée : règles françaises"}
+    with Ledger(ledger_path(path)) as led:
+        assert not set(first) & set(led.latest())  # never even "about to send"
+    # corrected in Clients, they go
+    clients = read_workbook(path).tables["Clients"]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Clients", [(clients.rows[0], clients.labels["electronic_address"],
+                                  "0225:443061841")])
+    writer.commit()
+    assert sorted(d.number for d in run_transmit(path, TODAY, environ=env).documents
+                  if d.status == "sent") == sorted(first)
+    assert flows_by_number(platform) == {n: 1 for n in B2B}
 
 
 def test_a_crash_before_the_call_sends_each_document_once_on_the_rerun(tmp_path, platform):
@@ -263,8 +345,11 @@ def test_a_document_breaking_a_french_rule_is_rejected_with_its_reason(tmp_path,
     found = [f for f in checked.findings if f.code == "EINV-213"]
     assert {f.ref for f in found} == set(B2B)
     assert all(f.sheet == "Factures" and f.row and f.column for f in found)
-    # unchanged, a rejected document is not sent again
-    assert run_transmit(path, TODAY, environ=env).count("sent") == 0
+    # unchanged, a rejected document is not sent again, and the preview says why
+    unchanged = run_transmit(path, TODAY, environ=env)
+    assert unchanged.count("sent") == 0 and unchanged.count("uncorrected") == len(B2B)
+    assert {n: r[9] for n, r in preview_sheet(path).items() if r[6] == "B2B"} == \
+        {n: "Rejetée : à corriger" for n in B2B}
     # corrected (here the discount mention is reworded in Paramètres, and the maker is
     # whole again), it goes again under the same number, as a new attempt
     settings = read_workbook(path).tables["Parametres"]
@@ -292,7 +377,7 @@ def test_statuses_out_of_order_keep_the_latest_and_a_refusal_is_a_finding(tmp_pa
     sheet = efacturation(path)
     assert sheet["FAC2026-0001"][4:6] == ["212", "Encaissée"]
     assert sheet["FAC2026-0002"][4:6] == ["210", "Refusée"]
-    assert sheet["FAC2026-0002"][7] == "Commande inconnue"
+    assert sheet["FAC2026-0002"][7] == "facture non conforme : Commande inconnue"  # NON_CONFORME
     codes = {f.code: f.ref for f in result.findings}
     assert codes == {"EINV-210": "FAC2026-0002", "EINV-207": "FAC2026-0005"}
     import openpyxl
@@ -305,6 +390,7 @@ def test_the_lifecycle_messages_pass_the_cdar_schema_and_the_french_cdv_rules() 
     rules = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     for code, reason in [("200", ""), ("204", ""), ("205", ""), ("207", "Quantité"),
+                         ("208", "Bon de commande attendu"),
                          ("210", "Commande inconnue"), ("212", ""), ("213", "BR-FR-12")]:
         xml = cdar("FAC2026-0001", code, PlatformState.LABELS[code], at, reason, "732829320")
         assert xsd.validate(etree.fromstring(xml)), (code, xsd.error_log)

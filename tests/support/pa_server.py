@@ -100,7 +100,7 @@ def _stamp(moment: datetime) -> str:
 
 # a reason code the BR-FR-CDV-CL-09 rules allow for each status that needs one
 REASON_CODES = {"213": "REJ_SEMAN", "210": "NON_CONFORME", "207": "AUTRE", "206": "AUTRE",
-                "208": "AUTRE"}
+                "208": "JUSTIF_ABS"}
 
 
 def cdar(number: str, code: str, label: str, at: datetime, reason: str = "",
@@ -166,7 +166,7 @@ class PlatformState:
     """The platform's flows, tokens and injected faults; shared with the handler."""
 
     LABELS: ClassVar[dict[str, str]] = {"200": "Déposée", "202": "Reçue", "203": "Mise à disposition",
-              "204": "Prise en charge", "205": "Approuvée", "207": "En litige",
+              "204": "Prise en charge", "205": "Approuvée", "207": "En litige", "208": "Suspendue",
               "210": "Refusée", "211": "Paiement transmis", "212": "Encaissée",
               "213": "Rejetée"}
 

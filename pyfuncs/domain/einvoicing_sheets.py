@@ -1,0 +1,69 @@
+"""The output sheets of e-invoicing through the approved platform (docs/E-INVOICING.md):
+what « Transmettre à la plateforme » would send or sent (« Aperçu transmission »), and the
+full lifecycle of each document (« Cycle de vie »: every status once, in the order it
+happened, whatever order it arrived in). Declared like schema.SHEETS' output
+sheets and, like « E-facturation », kept out of that tuple: each appears the first time
+its job runs, so a workbook without a platform gets no empty sheet."""
+from __future__ import annotations
+
+from pyfuncs.domain import schema as S
+
+TRANSMIT = S.Sheet("transmit_preview", "Aperçu transmission", "Transmission preview",
+                   output=True, columns=(
+    S.Column("number", "N° pièce", "Document no.", S.ID, width=16),
+    S.Column("kind", "Type", "Type", width=10),
+    S.Column("client", "Client", "Client", S.ID, width=10),
+    S.Column("name", "Raison sociale", "Company name", width=26),
+    S.Column("issue_date", "Date", "Date", S.DATE, width=11),
+    S.Column("total", "Total TTC", "Total incl. VAT", S.MONEY, width=13),
+    S.Column("rule", "Cadre", "Processing rule", width=10),
+    S.Column("routing", "Adresse de routage", "Routing address", width=22),
+    S.Column("routing_source", "Origine de l'adresse", "Address from", width=18),
+    S.Column("outcome", "Résultat", "Outcome", width=22),
+    S.Column("detail", "Détail", "Detail", width=60),
+), doc_fr="Pièces émises que « Transmettre à la plateforme » envoie (ou a envoyées) à la "
+          "plateforme agréée, leur cadre et leur adresse de routage.",
+    doc_en="Issued documents « Transmit to the platform » sends (or sent) to the approved "
+           "platform, their processing rule and routing address.")
+
+LIFECYCLE = S.Sheet("lifecycle", "Cycle de vie", "Lifecycle", output=True, columns=(
+    S.Column("number", "N° pièce", "Document no.", S.ID, width=16),
+    S.Column("client", "Client", "Client", S.ID, width=10),
+    S.Column("flow", "Identifiant du flux", "Flow id", width=38),
+    S.Column("code", "Statut", "Status", width=8),
+    S.Column("status", "Libellé", "Label", width=24),
+    S.Column("date", "Date du statut", "Status date", width=20),
+    S.Column("reason_code", "Code motif", "Reason code", width=16),
+    S.Column("reason", "Motif", "Reason", width=60),
+    S.Column("message", "Message", "Message", width=40),
+), doc_fr="Tous les statuts reçus de la plateforme agréée, pièce par pièce, dans l'ordre où "
+          "ils sont survenus.",
+    doc_en="Every status received from the approved platform, document by document, in the "
+           "order they happened.")
+
+# What became of a document in a transmission run (jobs/einvoicing.Transmission.status)
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "preview": ("À transmettre", "To transmit"),
+    "sent": ("Transmise", "Transmitted"),
+    "already": ("Déjà reçue par la plateforme", "Already with the platform"),
+    "refused": ("Refusée par la plateforme", "Refused by the platform"),
+    "failed": ("En attente (plateforme injoignable)", "Waiting (platform unreachable)"),
+    "blocked": ("Bloquée : règles françaises", "Blocked: French rules"),
+    "uncorrected": ("Rejetée : à corriger", "Rejected: to correct"),
+    "e-reporting": ("E-reporting, non transmise", "E-reporting, not transmitted"),
+}
+KINDS: dict[str, tuple[str, str]] = {
+    "invoice": ("Facture", "Invoice"), "credit_note": ("Avoir", "Credit note"),
+    "deposit": ("Acompte", "Deposit"),
+}
+ROUTING_SOURCES: dict[str, tuple[str, str]] = {
+    "typed": ("Clients › Adresse électronique", "Clients › Electronic address"),
+    "siren": ("SIREN du client", "Client's SIREN"),
+    "vat": ("N° TVA du client", "Client's VAT number"),
+    "": ("", ""),
+}
+
+
+def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    fr, en = table.get(key, (key, key))
+    return fr if lang == "fr" else en
