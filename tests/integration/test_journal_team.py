@@ -150,6 +150,38 @@ def test_the_password_comes_from_pgpass_when_nothing_else_gives_it(
     assert "issued 5 document(s)" in result.stdout
 
 
+def test_the_password_comes_from_the_system_keyring_when_no_variable_gives_it(
+        tmp_path: Path, pg_server, pg_url: str) -> None:  # noqa: F811
+    """A real keyring (keyrings.alt's file backend, standing in for the desktop's Secret
+    Service or Windows Credential Manager, which do not run here): the password stored
+    under "facturier-journal", user "facturier@127.0.0.1", opens the shared journal."""
+    book = team_book(tmp_path, pg_url)
+    home = tmp_path / "home"
+    home.mkdir()  # no ~/.pgpass there
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("FACTURIER_JOURNAL_PASSWORD", "PGPASSWORD")}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+               PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    store = ("import keyring, sys; keyring.set_password('facturier-journal', sys.argv[1], "
+             "sys.argv[2])")
+    subprocess.run([sys.executable, "-c", store, f"{ROLE}@127.0.0.1", PASSWORD], check=True,
+                   env=env, timeout=60)
+    assert list((home / "data").rglob("*.cfg")), "the keyring's file was not written"
+    result = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "generate", str(book),
+                             "--date", TODAY.isoformat()], check=False, capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "issued 5 document(s)" in result.stdout
+    env.pop("PYTHON_KEYRING_BACKEND")  # the same, without the keyring: refused, said so
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    again = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "generate", str(book),
+                            "--date", TODAY.isoformat()], check=False, capture_output=True,
+                           text=True, timeout=300, env=env)
+    assert again.returncode != 0 and "unexpected error" not in again.stderr
+    assert PASSWORD not in again.stderr + again.stdout
+
+
 def _apply(where: Path | str, migrations: tuple[tuple[str, ...], ...]) -> None:
     """A journal as an older Facturier left it: only the first schema versions."""
     if is_url(where):

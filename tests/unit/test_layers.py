@@ -109,3 +109,14 @@ def test_a_long_module_says_why(module):
 def test_the_layers_exist():
     assert {m.split(".")[1] for m in MODULES if m.count(".")} >= set(LAYERS) | ENTRY_POINTS
     assert all(_layer(m) >= 0 for m in MODULES if m != "pyfuncs")
+
+
+def test_every_package_of_the_code_goes_into_the_wheel():
+    """pyproject.toml lists the packages a non-editable install carries: a package split
+    into a folder and not listed would be missing from every user's install."""
+    import tomllib
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    packages = {".".join(p.parent.relative_to(PACKAGE.parent).parts)
+                for p in PACKAGE.rglob("__init__.py")}
+    assert packages <= listed, sorted(packages - listed)
