@@ -37,6 +37,7 @@ from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
 from pyfuncs.adapters.xlsx_errors import SheetScan, error_cells, error_issue, null_like_shared
 from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
+from pyfuncs.adapters.xlsx_uncached import uncached_formulas, uncached_issue
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -630,10 +631,22 @@ class _Reader:
             values = p.cols.get(col.key, ())
             if col.required and col.key not in none_free and _has_none(values):
                 issue = C.required_issue(p.labels[col.key], lang)
-                for i in [i for i, v in enumerate(values) if v is None]:
-                    self.report(p, i, col.key, issue)
+                blank = [i for i, v in enumerate(values) if v is None]
+                formulas = self.uncached(p, col.key, blank)
+                for i in blank:
+                    self.report(p, i, col.key, formulas.get(i, issue))
         self.check_duplicates(p)
         return p
+
+    def uncached(self, p: _Parsed, key: str, blank: list[int]) -> dict[int, C.Issue]:
+        """The blank cells of a required column that hold a formula never computed: their
+        own finding (see adapters/xlsx_uncached.py)."""
+        part = getattr(self.pkg, "parts", {}).get(p.sheet)  # (a live workbook: none)
+        if part is None or key not in p.letters:
+            return {}
+        refs = {f"{p.letters[key]}{p.rows[i]}": i for i in blank}
+        found = uncached_formulas(self.path, part, refs)
+        return {refs[ref]: uncached_issue(formula, self.lang) for ref, formula in found.items()}
 
     def scan(self, sheet: str) -> SheetScan:
         """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""
