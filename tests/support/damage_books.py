@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pyfuncs import cli
+from pyfuncs.adapters.xlsx_read import WorkbookData
 from pyfuncs.demo.data import DemoData, demo_data
 from pyfuncs.domain import schema as S
 from pyfuncs.jobs.invoicing import run_generate
@@ -108,6 +109,21 @@ def known_book(directory: Path, today: date) -> KnownBook:
     journal = path.with_name(f"{path.stem}.facturier-journal.sqlite")
     assert journal.exists()
     return KnownBook(path, journal, numbers, _keys(data, plan.issued))
+
+
+def issued_rows(built: KnownBook, data: WorkbookData) -> dict[str, set[int]]:
+    """Per input table, the row indexes (as read) that belong to the documents the journal
+    issued: their rows, their lines, their payment, what they billed, their clients."""
+    invoices = data.tables["Factures"]
+    ids = {S.fold(i) for i, n in zip(invoices.cols["id"], invoices.cols["number"])
+           if n and S.fold(n) in built.keys["Factures"]}
+    keys = {**built.keys, "LignesFacture": ids}
+    rows = {}
+    for table, key in LINK.items():
+        column = data.tables[table].cols[key]
+        rows[table] = {i for i, v in enumerate(column) if v and S.fold(str(v)) in keys[table]}
+        assert rows[table], f"no row of {table} belongs to a document the journal issued"
+    return rows
 
 
 def _keys(data: DemoData, issued: list) -> dict[str, set[str]]:  # type: ignore[type-arg]
