@@ -94,12 +94,13 @@ def _mails(outbox: Path) -> dict[str, tuple[str, str, str]]:
     return out
 
 
-def _names(findings: list[dict], damage: Damage) -> bool:  # type: ignore[type-arg]
-    """A finding of error severity names the damaged cell: on it, or in its message."""
+def _names(findings: list[dict], damage: Damage, held: bool = False) -> bool:  # type: ignore[type-arg]
+    """A finding of error severity is on the damaged cell; or, ``held``, a source held
+    back for it says the cell in its message ("cellule J23 de la feuille Factures")."""
+    said = f"{damage.cell} de la feuille {damage.sheet}"
     return any(f["severity"] == "error" and (
         (f["sheet"] == damage.sheet and f["cell"] == damage.cell) or
-        (damage.sheet in f["message"] and damage.cell in f["message"]))
-        for f in findings)
+        (held and said in f["message"])) for f in findings)
 
 
 def _mailing(name: str) -> tuple[str, str]:
@@ -126,7 +127,7 @@ def judge_cli(intact: Run, damage: Damage, got: Run) -> list[str]:
     if extra or len(got.sources) != len(set(got.sources)):
         wrong.append(f"generate bills again: {extra}")
     if got.issued != intact.issued and not (got.codes["generate"] == 1 and
-                                            _names(got.gen_findings, damage)):
+                                            _names(got.gen_findings, damage, True)):
         wrong.append(f"generate's plan changed without naming the cell (exit "
                      f"{got.codes['generate']})")
     # age: every balance as before, or marked incomplete naming the damaged row
