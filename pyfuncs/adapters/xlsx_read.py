@@ -33,11 +33,11 @@ from xml.etree import ElementTree as ET
 import python_calamine
 
 from pyfuncs.adapters import cells as C
-from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
+from pyfuncs.adapters.cells import BAD, CellProblem, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
 from pyfuncs.adapters.xlsx_errors import SheetScan, error_cells, error_issue, null_like_shared
 from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
-from pyfuncs.adapters.xlsx_uncached import uncached_formulas, uncached_issue
+from pyfuncs.adapters.xlsx_uncached import FORMULA, uncached_issue, unread_cells
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -639,14 +639,25 @@ class _Reader:
         return p
 
     def uncached(self, p: _Parsed, key: str, blank: list[int]) -> dict[int, C.Issue]:
-        """The blank cells of a required column that hold a formula never computed: their
-        own finding (see adapters/xlsx_uncached.py)."""
+        """The blank cells of a required column that hold a formula never computed, or a
+        number the fast reader gave as a blank: their own finding (xlsx_uncached.py)."""
         part = getattr(self.pkg, "parts", {}).get(p.sheet)  # (a live workbook: none)
         if part is None or key not in p.letters:
             return {}
         refs = {f"{p.letters[key]}{p.rows[i]}": i for i in blank}
-        found = uncached_formulas(self.path, part, refs)
-        return {refs[ref]: uncached_issue(formula, self.lang) for ref, formula in found.items()}
+        col = p.tbl.column(key)
+        out = {}
+        for ref, (kind, text) in unread_cells(self.path, part, refs).items():
+            if kind == FORMULA:
+                out[refs[ref]] = uncached_issue(text, self.lang)
+                continue
+            try:
+                C.converter(col.type, self.lang, col.choices, self.pkg.date1904)(float(text))
+            except CellProblem as exc:
+                out[refs[ref]] = exc.issue
+            except ValueError:
+                continue
+        return out
 
     def scan(self, sheet: str) -> SheetScan:
         """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""

@@ -1,4 +1,5 @@
-"""Formula cells whose value was never computed, read from a sheet's XML part.
+"""What a cell that reads blank holds in the sheet's XML: a formula whose value was never
+computed, or a number the fast reader could not take as a date.
 
 A spreadsheet saves each formula with the value it computed (``<c r="C7"><f>B7*2</f>
 <v>14</v></c>``). A program that writes formulas without calculating them (openpyxl, a
@@ -7,6 +8,10 @@ script, an export from another tool) leaves the value out: ``<f>B7*2</f>`` and n
 read as "required and empty" while the user, in Excel, sees a value there. The fix is not
 to type something in an empty cell but to let a spreadsheet compute the formula (open and
 save the workbook in Excel or LibreOffice) or to type the value itself.
+
+Likewise a number far beyond any date (an amount pasted in a date column) in a date
+cell: fastexcel gives a blank for it, not the number; the number is read back here and
+reported as the date it is not.
 
 Only asked about the cells that read blank in a required column, so a workbook without
 such a cell pays nothing. An empty cached text (``t="str"`` with ``<v></v>``) is a formula
@@ -21,16 +26,20 @@ from pathlib import Path
 
 from pyfuncs.adapters import cells as C
 
-# a cell whose first child is its formula, and what follows it: its cached value or not
-_FORMULA = re.compile(rb'<c\b([^>]*)>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*(<v\s*/>|<v>([^<]*)</v>)?')
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 _REF = re.compile(rb'\br="([A-Za-z]{1,3}[0-9]{1,7})"')
-_TEXT = re.compile(rb'\bt="str"')
+_FORMULA = re.compile(rb'<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+_VALUE = re.compile(rb'<v>([^<]+)</v>')
+_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
+_FEW = 64  # up to this many cells, each is found by its reference (in C)
+
+FORMULA, NUMBER = "formula", "number"
 
 
-def uncached_formulas(path: Path, part: str, refs: Iterable[str]) -> dict[str, str]:
-    """{cell reference: its formula} of the cells among ``refs`` ("C7") of the sheet part
-    ``part`` that hold a formula with no computed value ("" for a shared formula, whose
-    text is on another cell)."""
+def unread_cells(path: Path, part: str, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """{cell reference: (FORMULA, its formula) or (NUMBER, its number)} of the cells among
+    ``refs`` ("C7") of the sheet part ``part`` that hold a formula with no computed value
+    ("" for a shared formula, whose text is on another cell), or a plain number."""
     wanted = {r.upper() for r in refs}
     if not wanted:
         return {}
@@ -40,16 +49,38 @@ def uncached_formulas(path: Path, part: str, refs: Iterable[str]) -> dict[str, s
     except (KeyError, OSError, zipfile.BadZipFile):
         return {}  # the cells' reader says what is wrong with the file
     out = {}
-    for m in _FORMULA.finditer(xml):
-        attrs = m.group(1)
-        ref = _REF.search(attrs)
-        if ref is None or ref.group(1).decode().upper() not in wanted:
-            continue
-        value = m.group(4)
-        if m.group(3) is None or (not value and not _TEXT.search(attrs)):
-            formula = (m.group(2) or b"").decode("utf-8", "replace")
-            out[ref.group(1).decode().upper()] = _unescape(formula)
+    for ref, attrs, inner in _cells(xml, wanted):
+        kind = _TYPE.search(attrs)
+        t = kind.group(1).decode() if kind else "n"
+        value = _VALUE.search(inner)
+        formula = _FORMULA.search(inner)
+        if formula is not None and value is None:
+            if t != "str":
+                out[ref] = (FORMULA, _unescape((formula.group(1) or b"").decode(
+                    "utf-8", "replace")))
+        elif value is not None and t == "n":
+            out[ref] = (NUMBER, value.group(1).decode("ascii", "replace").strip())
     return out
+
+
+def _cells(xml: bytes, wanted: set[str]) -> Iterable[tuple[str, bytes, bytes]]:
+    """(reference, attributes, content) of the wanted cells of a sheet's XML."""
+    if len(wanted) <= _FEW:
+        for ref in wanted:
+            at = xml.find(b'<c r="' + ref.encode() + b'"')
+            if at < 0:  # a writer that puts another attribute first
+                m = re.compile(rb'<c\b[^>]*\br="' + ref.encode() + rb'"').search(xml)
+                if m is None:
+                    continue
+                at = m.start()
+            m = _CELL.match(xml, at)
+            if m is not None:
+                yield ref, m.group(1), m.group(2) or b""
+        return
+    for m in _CELL.finditer(xml):
+        found = _REF.search(m.group(1))
+        if found is not None and found.group(1).decode().upper() in wanted:
+            yield found.group(1).decode().upper(), m.group(1), m.group(2) or b""
 
 
 def _unescape(text: str) -> str:

@@ -1,8 +1,10 @@
-"""A formula whose value was never computed, in a required cell, is its own finding (with
-its sheet, row, column and cell), not "required and empty": on real workbook files whose
-cell holds ``<f>`` and no ``<v>``, written in the sheet's XML and by openpyxl (a program
-that writes formulas without calculating them), then read by the real reader and by
-`facturier check`."""
+"""A required cell that the readers give as blank but that holds something is reported
+for what it holds, not as "required and empty": a formula whose value was never computed
+(its own finding, with its sheet, row, column and cell), on real workbook files whose cell
+holds ``<f>`` and no ``<v>``, written in the sheet's XML and by openpyxl (a program that
+writes formulas without calculating them), read by the real reader and by `facturier
+check`; and a number far beyond any date in a date cell (fastexcel gives a blank), a
+date that is not one."""
 from __future__ import annotations
 
 import contextlib
@@ -91,3 +93,15 @@ def test_a_formula_typed_by_openpyxl_is_named_by_check_on_the_command_line(small
 def _sheet_xml(book: Workbook, sheet: str, path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return z.read(book.sheet_parts[sheet]).decode()
+
+
+@pytest.mark.parametrize("number", [95051806.0, 1e15])
+@pytest.mark.parametrize("kind", ["number", "formula"])
+def test_a_number_beyond_any_date_in_a_required_date_cell_is_not_a_blank(small, tmp_path,
+                                                                         number, kind):
+    sheet, cell, row, label = cell_of(small, "Paiements", "date", 1)
+    value = number if kind == "number" else ("1+1", number)
+    path = small.write_cell(sheet, cell, kind, value, tmp_path / "book.xlsx")
+    found = findings_at(path, sheet, cell)
+    assert [(f.code, f.row, f.column) for f in found] == [("CELL-DATE", row, label)]
+    assert f"« {int(number)} » n'est pas une date valide" in found[0].message
