@@ -33,10 +33,11 @@ from xml.etree import ElementTree as ET
 import python_calamine
 
 from pyfuncs.adapters import cells as C
-from pyfuncs.adapters.cells import BAD, col_index, col_letter, show
+from pyfuncs.adapters.cells import BAD, CellProblem, col_index, col_letter, show
 from pyfuncs.adapters.xlsx_arrow import Coded, TablePrefetch
 from pyfuncs.adapters.xlsx_errors import SheetScan, error_cells, error_issue, null_like_shared
 from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
+from pyfuncs.adapters.xlsx_uncached import FORMULA, uncached_issue, unread_cells
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 
@@ -633,10 +634,33 @@ class _Reader:
             values = p.cols.get(col.key, ())
             if col.required and col.key not in none_free and _has_none(values):
                 issue = C.required_issue(p.labels[col.key], lang)
-                for i in [i for i, v in enumerate(values) if v is None]:
-                    self.report(p, i, col.key, issue)
+                blank = [i for i, v in enumerate(values) if v is None]
+                formulas = self.uncached(p, col.key, blank)
+                for i in blank:
+                    self.report(p, i, col.key, formulas.get(i, issue))
         self.check_duplicates(p)
         return p
+
+    def uncached(self, p: _Parsed, key: str, blank: list[int]) -> dict[int, C.Issue]:
+        """The blank cells of a required column that hold a formula never computed, or a
+        number the fast reader gave as a blank: their own finding (xlsx_uncached.py)."""
+        part = getattr(self.pkg, "parts", {}).get(p.sheet)  # (a live workbook: none)
+        if part is None or key not in p.letters:
+            return {}
+        refs = {f"{p.letters[key]}{p.rows[i]}": i for i in blank}
+        col = p.tbl.column(key)
+        out = {}
+        for ref, (kind, text) in unread_cells(self.path, part, refs).items():
+            if kind == FORMULA:
+                out[refs[ref]] = uncached_issue(text, self.lang)
+                continue
+            try:
+                C.converter(col.type, self.lang, col.choices, self.pkg.date1904)(float(text))
+            except CellProblem as exc:
+                out[refs[ref]] = exc.issue
+            except ValueError:
+                continue
+        return out
 
     def scan(self, sheet: str) -> SheetScan:
         """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""

@@ -72,6 +72,9 @@ def test_any_content_of_any_input_cell_is_read_or_reported_on_that_cell_never_ra
     codes = {f.code for f in named}
     if kind == "error":  # its own finding, not "required and empty"
         assert "CELL-ERROR" in codes, (table, cell, value, codes)
+    if kind == "formula" and value[1] is None and col.required:  # never computed
+        assert "CELL-UNCOMPUTED" in codes and "CELL-REQUIRED" not in codes, \
+            (table, cell, value, codes)
     shown = value[1] if kind == "formula" else value  # a formula shows its cached value
     if kind != "blank" and shown is not None and str(shown).strip():
         assert "CELL-REQUIRED" not in codes, (table, cell, kind, value)

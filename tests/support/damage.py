@@ -23,6 +23,7 @@ from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR
 from pyfuncs.domain.invoicing import plan_invoices
 from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.invoicing import run_generate
 from pyfuncs.jobs.load import load, skipped_lines
 
 # the input tables the proof covers, with the sheet each lives on
@@ -60,8 +61,10 @@ class Workbook:
         self.sheet_parts = _Package(path).parts
         self.data = read_workbook(path)
 
-    def candidates(self, table: str, kind: str) -> list[tuple[int, S.Column]]:
-        """(row index, column) of the table's input cells a damage of ``kind`` applies to."""
+    def candidates(self, table: str, kind: str, rows: set[int] | None = None
+                   ) -> list[tuple[int, S.Column]]:
+        """(row index, column) of the table's input cells a damage of ``kind`` applies to
+        (on the row indexes ``rows`` only, if given)."""
         tv = self.data.tables.get(table)
         if tv is None:
             return []
@@ -70,13 +73,14 @@ class Workbook:
             if col.computed or col.key not in tv.col_letters or not _applies(col, kind):
                 continue
             for i, value in enumerate(tv.cols[col.key]):
-                if value is None:  # a filled cell: the one an issued document holds
-                    continue
+                if value is None or (rows is not None and i not in rows):
+                    continue  # a filled cell: the one an issued document holds
                 out.append((i, col))
         return out
 
-    def damage(self, rng: random.Random, table: str, kind: str) -> Damage | None:
-        choices = self.candidates(table, kind)
+    def damage(self, rng: random.Random, table: str, kind: str,
+               rows: set[int] | None = None) -> Damage | None:
+        choices = self.candidates(table, kind, rows)
         if not choices:
             return None
         i, col = rng.choice(choices)
@@ -166,17 +170,25 @@ class Outcome:
     tables: dict = field(default_factory=dict)  # the tables as read
 
 
-def run_jobs(path: Path, today: date) -> Outcome:
-    """check (the full read and every check), age and generate's plan, from one read:
-    the same functions the commands call."""
+def run_jobs(path: Path, today: date, journal: bool = False) -> Outcome:
+    """check (the full read and every check, the register's against the journal beside
+    the file if any), age and generate's plan, from one read: the same functions the
+    commands call. ``journal``: the file has a journal, and generate's plan is the dry
+    run's, which leaves out what the journal already issued (a second read)."""
     loaded = load(path, today)
     balance = aging_of(loaded, today)
     data = loaded.data
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang,
               skipped=skipped_lines(data))
-    plan = plan_invoices(ctx, today)
-    findings = loaded.findings + balance.findings + ctx.findings
-    sources = [s for doc in plan.documents for s in doc.sources]
+    findings = loaded.findings + balance.findings
+    if journal:
+        dry = run_generate(path, today, dry_run=True)
+        sources = [s for doc in dry.issued for s in doc.sources]
+        findings += [f for f in dry.findings if f not in set(loaded.findings)]
+    else:
+        plan = plan_invoices(ctx, today)
+        findings += ctx.findings
+        sources = [s for doc in plan.documents for s in doc.sources]
     balances = {c.client: (sum(c.amounts), c.unapplied, c.complete) for c in balance.clients}
     return Outcome(sources, balances, findings, any(f.severity == ERROR for f in findings),
                    data.tables)
