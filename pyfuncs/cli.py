@@ -441,6 +441,7 @@ def cmd_transmit(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if args.json:
         print(json.dumps({"documents": [d.as_json() for d in result.documents],
+                          "receipts": [r.as_json() for r in result.receipts],
                           "findings": [f.as_dict() for f in result.findings]},
                          default=_json_default, ensure_ascii=False, indent=1))
     else:
@@ -451,6 +452,9 @@ def cmd_transmit(args: argparse.Namespace) -> int:
         for d in result.documents[:30]:
             print(f"  {d.status:11} {d.number:<16} {d.rule:<7} {d.flow_id}"
                   + (f"  ({d.error})" if d.error else ""))
+        for r in result.receipts[:30]:  # the 212 "Encaissée" statuses
+            print(f"  {r.status:11} {r.number:<16} 212 {r.amount:>12} {r.received_on}"
+                  + (f"  ({r.error})" if r.error else ""))
         for f in result.findings[:10]:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
     return EXIT_FINDINGS if result.errors else EXIT_OK

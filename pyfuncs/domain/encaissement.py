@@ -240,6 +240,6 @@ def plan_statuses(invoices: Iterable[InvoiceFacts], receipts: Iterable[Receipt],
             continue  # the invoice itself is gone from the workbook: the check reports it
         status = Status212(key, seqs[key], inv.number, inv.issue_date, today, -amount,
                            split_by_rate(-amount, inv.total, inv.rates), None, undo=True)
-        send.append(status)
         corrections.append(status)
-    return Plan(tuple(send), tuple(corrections))
+    # undoing first: the platform's running total never goes above what was received
+    return Plan(tuple(corrections) + tuple(send), tuple(corrections))

@@ -22,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -31,6 +32,7 @@ from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
+from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.documents import pdf
@@ -39,6 +41,7 @@ from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.jobs import encaissee
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
 from pyfuncs.jobs.documents import PDF_TABLES
@@ -92,6 +95,7 @@ class TransmitResult:
     documents: list[Transmission] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     settled: int = 0  # "about to send" rows of an earlier run settled by a search
+    receipts: list[encaissee.ReceiptTransmission] = field(default_factory=list)  # 212s
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
@@ -99,7 +103,8 @@ class TransmitResult:
     @property
     def errors(self) -> int:
         return sum(1 for f in self.findings if f.severity == ERROR) + \
-            self.count("failed") + self.count("refused")
+            self.count("failed") + self.count("refused") + \
+            sum(1 for r in self.receipts if r.status in ("failed", "refused"))
 
 
 def tracking_id(siren: str, number: str, attempt: int) -> str:
@@ -129,7 +134,8 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
     source = as_source(path)
     result = TransmitResult(source.path, send)
     with source.lock():
-        loaded = load(source, today, progress, checks=False, tables=list(PDF_TABLES))
+        loaded = load(source, today, progress, checks=False,
+                      tables=[*PDF_TABLES, "Paiements"])
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
         platform = None
@@ -185,11 +191,21 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 assert platform is not None and book is not None
                 progress("send")
                 _send(result, platform, book, queue, known, after_prepare)
+            # the payments received on transmitted invoices: one 212 each (jobs/encaissee)
+            with ReceiptLedger(where) if book is not None else _no_ledger() as rbook:
+                result.receipts = encaissee.run(
+                    ctx, docs, book, rbook, current_statuses(book) if book else {},
+                    platform, after_prepare)
         finally:
             if book is not None:
                 book.close()
     result.findings += ctx.findings
     return result
+
+
+@contextmanager
+def _no_ledger() -> Iterator[None]:
+    yield None
 
 
 def _send(result: TransmitResult, platform: Platform, book: Ledger,
@@ -256,8 +272,8 @@ def pull_statuses(platform: Platform, book: Ledger) -> int:
         if flow.direction == "Out" and flow.tracking_id in ours and flow.ack == "Error":
             reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
             book.refused(flow.tracking_id, reasons, flow.flow_id)
-        if flow.flow_type != "CustomerInvoiceLC":
-            continue
+        if flow.flow_type != "CustomerInvoiceLC" or flow.direction == "Out":
+            continue  # our own 212s are in the receipt ledger (jobs/encaissee.py)
         try:
             statuses = read_cdar(platform.download(flow.flow_id, "Original"))
         except CdarError as err:
