@@ -162,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("workbook", type=Path)
     s.add_argument("--dry-run", action="store_true", help="list what would go; send nothing")
     s.add_argument("--json", action="store_true")
+    s = sub.add_parser("ereport", help=(
+        "write the e-reporting files of a period (sales abroad and to private persons, "
+        "their payments), listed in the E-reporting sheet; --send hands them to the "
+        "platform, once"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--period", required=True,
+                   help="2026-11 (a month), 2026-11-D2 (ten days), 2026-B6 (two months)")
+    s.add_argument("--send", action="store_true")
+    s.add_argument("--json", action="store_true")
     s = sub.add_parser("statuses", help=(
         "bring back the platform's lifecycle statuses into the E-facturation sheet; a "
         "rejected or refused document is a finding in Contrôles"))
@@ -460,6 +469,30 @@ def cmd_transmit(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def cmd_ereport(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.ereport import EreportInputError, run_ereport
+    _must_exist(args.workbook)
+    try:
+        result = run_ereport(args.workbook, date.today(), args.period, send=args.send)
+    except EreportInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps({"period": result.period, "regime": result.regime,
+                          "files": [f.as_json() for f in result.files],
+                          "next_deadline": result.next_deadline,
+                          "findings": [f.as_dict() for f in result.findings]},
+                         default=_json_default, ensure_ascii=False, indent=1))
+    else:
+        print(f"{args.workbook}: {len(result.files)} e-reporting file(s) for {result.period}"
+              + (f"; next deadline {result.next_deadline[0]} ({result.next_deadline[1]} "
+                 f"{result.next_deadline[2]})" if result.next_deadline else ""))
+        for f in result.files:
+            print(f"  {f.status:8} {f.flow} {f.period:<11} {f.items:>4} item(s), before "
+                  f"{f.deadline}  {f.path.name}" + (f"  ({f.error})" if f.error else ""))
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
 def cmd_statuses(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.einvoicing import TransmitInputError, run_statuses
     _must_exist(args.workbook)
@@ -601,7 +634,7 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_a
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
             "bank": cmd_bank, "journal": cmd_journal, "transmit": cmd_transmit,
-            "statuses": cmd_statuses,
+            "statuses": cmd_statuses, "ereport": cmd_ereport,
             "excel-setup": cmd_excel_setup}
 
 

@@ -41,7 +41,7 @@ from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, Finding
-from pyfuncs.jobs import encaissee
+from pyfuncs.jobs import encaissee, ereport
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
 from pyfuncs.jobs.documents import PDF_TABLES
@@ -253,6 +253,7 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
 class StatusResult:
     path: Path
     received: int = 0  # statuses recorded by this pull
+    reports: dict[str, tuple[str, str]] = field(default_factory=dict)  # e-reporting acks
     rows: list[list[object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -305,6 +306,8 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
             progress("pull")
             try:
                 result.received = pull_statuses(platform, book)
+                # the e-reporting files' acknowledgements (jobs/ereport.py)
+                result.reports = ereport.pull_acks(platform, ledger or ledger_path(source.path))
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
             ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)

@@ -88,7 +88,7 @@ def _facts(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None,
     return out
 
 
-def _receipts(ctx: Ctx, docs: list[InvoiceDoc]) -> list[R.Receipt]:
+def receipts_of(ctx: Ctx, docs: list[InvoiceDoc]) -> list[R.Receipt]:
     """The Paiements rows, each applied to its document's number as issued (the cell may
     differ in case or spaces)."""
     numbers = {norm(d.number): d.number for d in docs}
@@ -120,7 +120,7 @@ def plan(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLe
     refused = {(r.receipt, r.amount) for r in rows if r.state == REFUSED}
     debits = ctx.setting("vat_on_debits")
     vat_on_debits = debits is True or text(debits).casefold() in ("yes", "oui", "true", "1")
-    out = R.plan_statuses(_facts(ctx, docs, book, current), _receipts(ctx, docs), reported,
+    out = R.plan_statuses(_facts(ctx, docs, book, current), receipts_of(ctx, docs), reported,
                           vat_on_debits=vat_on_debits, today=ctx.today)
     skip = {s.message_key for s in out.send if (s.key, s.amount) in refused}
     return out, skip

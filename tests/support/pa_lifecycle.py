@@ -67,8 +67,27 @@ def frr_problems(xml: bytes) -> list[tuple[str, str]]:
     schema = _schema(FRR_XSD)
     if not schema.validate(doc):
         return [("InvalidSchema", str(e)) for e in schema.error_log]
-    return [(rule, text) for rule, flag, text in en16931.failed_asserts(xml, FRR_RULES)
+    return [(rule, text) for rule, flag, text in svrl_failures(xml, FRR_RULES)
             if flag != "warning"]
+
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+
+
+def svrl_failures(xml: bytes, rules: Path) -> list[tuple[str, str, str]]:
+    """(rule, flag, text) of each failed assert: the Flux10 build gives its asserts no
+    id, so the rule is the pattern's id (or the [Gx.yy] the text starts with)."""
+    report = en16931._compiled(str(rules)).transform_to_string(
+        xdm_node=en16931._processor().parse_xml(xml_text=xml.decode("utf-8")))
+    root = etree.fromstring(report.encode("utf-8"))
+    out, pattern = [], ""
+    for el in root:
+        if el.tag == f"{SVRL}active-pattern":
+            pattern = el.get("id", "")
+        elif el.tag == f"{SVRL}failed-assert":
+            text = " ".join("".join(el.itertext()).split())
+            out.append((el.get("id") or pattern, el.get("flag", ""), text))
+    return out
 
 
 def _invoice(state: Any, number: str) -> tuple[Decimal, set[Decimal]] | None:
@@ -181,7 +200,7 @@ def report_type(xml: bytes, rule: str) -> str:
     except etree.XMLSyntaxError:
         return "MultiFlowReport"
     if root.find("TransactionsReport") is not None:
-        return "IndividualCustomerTransactionReport" if \
+        return "UnitaryCustomerTransactionReport" if \
             root.find("TransactionsReport/Invoice") is not None else \
             "AggregatedCustomerTransactionReport"
     if root.find("PaymentsReport") is not None:
