@@ -81,9 +81,9 @@ def test_no_212_for_a_credit_notes_refund_an_unapplied_payment_or_a_sale_abroad(
 
 
 def test_a_full_payment_is_reported_and_an_invoice_never_paid_is_not(tmp_path, platform):
-    # Dolibarr community-modules PR 346: the 212 was missed on an ordinary full payment
-    # (only sent for rare closing codes); and a status must not go for money that never
-    # came (a write-off, an invoice marked paid without a payment: issue 550)
+    # peers' bugs (Dolibarr community-modules PR 346: the 212 was missed on an ordinary
+    # full payment, sent only for rare closing codes; and a status sent for a payment
+    # that never happened): the full payment goes, an invoice never paid gives none
     path = book(tmp_path)
     result = run_transmit(path, TODAY, environ=environ(platform))
     full = [r for r in result.receipts if r.number == "FAC2026-0001"]
@@ -93,7 +93,7 @@ def test_a_full_payment_is_reported_and_an_invoice_never_paid_is_not(tmp_path, p
 
 
 def test_no_212_after_the_client_refused_the_invoice(tmp_path, platform):
-    # Dolibarr community-modules issue 632: a 212 went out for a refused invoice
+    # a peer's bug named in the issue (Dolibarr community-modules): a 212 after a refusal
     path = book(tmp_path)
     env = environ(platform)
     set_payment(path, 0, "N° facture", "FAC2026-0007")  # the payment lands on 0007 later
