@@ -139,8 +139,8 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         sales = []
         for doc in docs:
             i = ctx.posted_by_number(doc.number)
-            if i is None or ctx.inv_status[i] not in ("issued", "paid"):
-                continue
+            if i is None or ctx.inv_status[i] not in ("issued", "cancelled"):
+                continue  # a cancelled invoice was issued: it is reported with its credit
             rule = E.processing_rule(seller_country, doc.buyer.country,
                                      bool(doc.buyer.siren or doc.buyer.vat))
             if rule != "B2B":
