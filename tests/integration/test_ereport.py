@@ -139,3 +139,25 @@ def test_a_month_under_the_normal_monthly_regime_holds_three_ten_day_reports():
     assert [(p.start.day, p.end.day) for p in parts] == [(1, 10), (11, 20), (21, 28)]
     assert [R.transaction_deadline(p, R.RN_MONTHLY) for p in parts] == \
         [date(2026, 2, 20), date(2026, 3, 2), date(2026, 3, 10)]
+
+
+def test_the_dashboard_shows_the_next_e_reporting_deadline_once_a_platform_is_set_up(
+        tmp_path):
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    from pyfuncs.jobs.check import run_refresh
+    path = book(tmp_path)
+    run_refresh(path, date(2026, 11, 25))
+    labels = [r[0] for r in openpyxl.load_workbook(path)["Tableau de bord"].iter_rows(
+        values_only=True)]
+    assert "Prochaine échéance e-reporting" not in labels  # no platform: no line
+    table = read_workbook(path).tables["Parametres"]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Parametres", [
+        (table.rows[table.cols["key"].index("vat_regime")], "Valeur", "Réel normal (mensuel)"),
+        (table.rows[table.cols["key"].index("pa_name")], "Valeur", "PA de test")])
+    writer.commit()
+    run_refresh(path, date(2026, 11, 25))
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(path)["Tableau de bord"].iter_rows(
+        values_only=True) if r[0]}
+    assert rows["Prochaine échéance e-reporting"] == "30/11/2026 (ventes 2026-11-D2)"
