@@ -166,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true",
                    help="the preview (the default; kept for scripts written for it)")
     s.add_argument("--json", action="store_true")
+    s = sub.add_parser("ereport", help=(
+        "write the e-reporting files of a period (sales abroad and to private persons, "
+        "their payments), listed in the E-reporting sheet; --send hands them to the "
+        "platform, once"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--period", required=True,
+                   help="2026-11 (a month), 2026-11-D2 (ten days), 2026-B6 (two months)")
+    s.add_argument("--send", action="store_true")
+    s.add_argument("--json", action="store_true")
     s = sub.add_parser("statuses", help=(
         "bring back the platform's lifecycle statuses into the E-facturation sheet; a "
         "rejected or refused document is a finding in Contrôles"))
@@ -449,6 +458,7 @@ def cmd_transmit(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if args.json:
         print(json.dumps({"documents": [d.as_json() for d in result.documents],
+                          "receipts": [r.as_json() for r in result.receipts],
                           "findings": [f.as_dict() for f in result.findings]},
                          default=_json_default, ensure_ascii=False, indent=1))
     else:
@@ -460,11 +470,38 @@ def cmd_transmit(args: argparse.Namespace) -> int:
         for d in result.documents[:30]:
             print(f"  {d.status:11} {d.number:<16} {d.rule:<7} {d.routing or '-':<22} "
                   f"{d.flow_id}" + (f"  ({d.error})" if d.error else ""))
+        for r in result.receipts[:30]:  # the 212 "Encaissée" statuses
+            print(f"  {r.status:11} {r.number:<16} 212 {r.amount:>12} {r.received_on}"
+                  + (f"  ({r.error})" if r.error else ""))
         if not result.send and result.count("preview"):
             print("  (preview: nothing sent; see the Aperçu transmission sheet, then "
                   "`facturier transmit WORKBOOK --send`)")
         for f in result.findings[:10]:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def cmd_ereport(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.ereport import EreportInputError, run_ereport
+    _must_exist(args.workbook)
+    try:
+        result = run_ereport(args.workbook, date.today(), args.period, send=args.send)
+    except EreportInputError as err:
+        print(f"facturier: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps({"period": result.period, "regime": result.regime,
+                          "files": [f.as_json() for f in result.files],
+                          "next_deadline": result.next_deadline,
+                          "findings": [f.as_dict() for f in result.findings]},
+                         default=_json_default, ensure_ascii=False, indent=1))
+    else:
+        print(f"{args.workbook}: {len(result.files)} e-reporting file(s) for {result.period}"
+              + (f"; next deadline {result.next_deadline[0]} ({result.next_deadline[1]} "
+                 f"{result.next_deadline[2]})" if result.next_deadline else ""))
+        for f in result.files:
+            print(f"  {f.status:8} {f.flow} {f.period:<11} {f.items:>4} item(s), before "
+                  f"{f.deadline}  {f.path.name}" + (f"  ({f.error})" if f.error else ""))
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -609,7 +646,7 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_a
             "remind": cmd_remind,
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
             "bank": cmd_bank, "journal": cmd_journal, "transmit": cmd_transmit,
-            "statuses": cmd_statuses,
+            "statuses": cmd_statuses, "ereport": cmd_ereport,
             "excel-setup": cmd_excel_setup}
 
 

@@ -101,6 +101,12 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "formal": ("Mise en demeure", "Formal notice"),
         "internal": ("Interne", "Internal"),
     },
+    "vat_regime": {  # the e-reporting cadence (domain/ereporting.py CADENCE)
+        "rn_monthly": ("Réel normal (mensuel)", "Normal, monthly returns"),
+        "rn_quarterly": ("Réel normal (trimestriel)", "Normal, quarterly returns"),
+        "simplified": ("Réel simplifié", "Simplified"),
+        "franchise": ("Franchise en base", "Small-business exemption"),
+    },
     "nature": {
         "services": ("Prestations de services", "Services"),
         "goods": ("Livraisons de biens", "Goods"),
@@ -394,6 +400,16 @@ SETTINGS: tuple[Setting, ...] = (
                     "FACTURIER_PA_SECRET ou trousseau du système.",
             help_en="The secret is never in the workbook: FACTURIER_PA_SECRET or the "
                     "system keyring."),
+    Setting("pa_registration", "Matricule de la plateforme", "Platform registration number",
+            help_fr="4 caractères, donné par la plateforme : émetteur des fichiers "
+                    "d'e-reporting.",
+            help_en="4 characters, given by the platform: the sender of e-reporting files."),
+    Setting("vat_regime", "Régime de TVA", "VAT regime", CHOICE, default="simplified",
+            choices="vat_regime",
+            help_fr="Donne le rythme de l'e-reporting (ventes à l'étranger et aux "
+                    "particuliers, paiements) : décade, mois ou deux mois.",
+            help_en="Sets the e-reporting cadence (sales abroad and to private persons, "
+                    "payments): ten days, a month or two months."),
     Setting("journal_path", "Journal", "Journal",
             help_fr="Vide : NOM_DU_CLASSEUR.facturier-journal.sqlite à côté du classeur "
                     "(un poste). Un chemin : relatif au dossier du classeur. En équipe : "

@@ -15,6 +15,7 @@ from pyfuncs.domain.checks import (
     leaks_by_client,
 )
 from pyfuncs.domain.context import Ctx
+from pyfuncs.domain.ereporting import next_deadline, regime_of
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs import lifecycle
@@ -60,6 +61,7 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
                  statement if statement is not None else ("aucun" if fr else "none")))
     kpis += _leak_rows(loaded, today, fr)
     kpis += _platform_rows(loaded, today)
+    kpis += _ereporting_row(loaded, today, fr)
     buckets = list(zip(balance.labels, balance.totals))
     months = [(m["month"], m["dso"]) for m in cast("list[dict[str, object]]", k["dso_by_month"])]
     rows = []
@@ -69,6 +71,20 @@ def dashboard_rows(loaded: Loaded, balance: AgedBalance, today: date,
         m = months[i] if i < len(months) else (None, None)
         rows.append([label, value, None, b[0], b[1], None, m[0], m[1]])
     return rows
+
+
+def _ereporting_row(loaded: Loaded, today: date, fr: bool) -> list[tuple[str, object]]:
+    """The next e-reporting deadline (Paramètres › Régime de TVA), once a platform is set
+    up (domain/ereporting.py: the cadence and its sources)."""
+    settings = loaded.data.settings
+    if not any(str(settings.get(k) or "").strip() for k in ("pa_url", "pa_name")):
+        return []
+    day, kind, period = next_deadline(today, regime_of(settings.get("vat_regime")))
+    what = {"transactions": "ventes" if fr else "sales",
+            "payments": "paiements" if fr else "payments"}[kind]
+    return [("Prochaine échéance e-reporting" if fr else "Next e-reporting deadline",
+             f"{day:%d/%m/%Y} ({what} {period.label})" if fr else
+             f"{day:%Y-%m-%d} ({what} {period.label})")]
 
 
 LEAK_CLIENTS = 5  # the clients with the most work not invoiced, by name on the dashboard

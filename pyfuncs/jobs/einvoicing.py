@@ -22,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -32,6 +33,7 @@ from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
+from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.documents import french_rules, pdf
@@ -42,7 +44,7 @@ from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.lifecycle import with_code
-from pyfuncs.jobs import lifecycle
+from pyfuncs.jobs import encaissee, ereport, lifecycle
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
 from pyfuncs.jobs.dashboard import write_dashboard
@@ -138,12 +140,14 @@ class TransmitResult(JobResult):
     documents: list[Transmission] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     settled: int = 0  # "about to send" rows of an earlier run settled by a search
+    receipts: list[encaissee.ReceiptTransmission] = field(default_factory=list)  # 212s
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
 
     def failures(self) -> int:
-        return self.count("failed") + self.count("refused")
+        return self.count("failed") + self.count("refused") + \
+            sum(1 for r in self.receipts if r.status in ("failed", "refused"))
 
 
 def tracking_id(siren: str, number: str, attempt: int) -> str:
@@ -190,7 +194,8 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
     source = as_source(path)
     result = TransmitResult(source.path, send)
     with source.lock():
-        loaded = load(source, today, progress, checks=False, tables=list(PDF_TABLES))
+        loaded = load(source, today, progress, checks=False,
+                      tables=[*PDF_TABLES, "Paiements"])
         data = loaded.data
         ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
         platform = None
@@ -253,6 +258,11 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 assert platform is not None and book is not None
                 progress("send")
                 _send(result, platform, book, queue, known, after_prepare)
+            # the payments received on transmitted invoices: one 212 each (jobs/encaissee)
+            with ReceiptLedger(where) if book is not None else _no_ledger() as rbook:
+                result.receipts = encaissee.run(
+                    ctx, docs, book, rbook, current_statuses(book) if book else {},
+                    platform, after_prepare)
         finally:
             if book is not None:
                 book.close()
@@ -280,6 +290,11 @@ def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
     writer.replace_sheet(sheet.label(lang), title=stamp(lang, title, when),
                          columns=sheet_columns(sheet, lang), rows=rows,
                          before="xlwings.conf" if "xlwings.conf" in names else None)
+
+
+@contextmanager
+def _no_ledger() -> Iterator[None]:
+    yield None
 
 
 def _send(result: TransmitResult, platform: Platform, book: Ledger,
@@ -328,6 +343,7 @@ class StatusResult(JobResult):
     path: Path
     received: int = 0  # statuses recorded by this pull
     disputes: int = 0  # invoices whose « Litige » a 207 set
+    reports: dict[str, tuple[str, str]] = field(default_factory=dict)  # e-reporting acks
     rows: list[list[object]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -346,8 +362,8 @@ def pull_statuses(platform: Platform, book: Ledger,
         if flow.direction == "Out" and flow.tracking_id in ours and flow.ack == "Error":
             reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
             book.refused(flow.tracking_id, reasons, flow.flow_id)
-        if flow.flow_type != "CustomerInvoiceLC":
-            continue
+        if flow.flow_type != "CustomerInvoiceLC" or flow.direction == "Out":
+            continue  # our own 212s are in the receipt ledger (jobs/encaissee.py)
         raw = platform.download(flow.flow_id, "Original")
         try:
             statuses = read_cdar(raw)
@@ -392,6 +408,8 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
             invalid: list[tuple[str, str, str]] = []
             try:
                 result.received = pull_statuses(platform, book, invalid)
+                # the e-reporting files' acknowledgements (jobs/ereport.py)
+                result.reports = ereport.pull_acks(platform, ledger or ledger_path(source.path))
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
             except french_rules.RulesUnavailable as err:

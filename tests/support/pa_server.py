@@ -22,6 +22,17 @@ What it checks, on every request:
   one detail per broken rule (reasonCode = the rule id) and a lifecycle status 213
   (Rejetée) with the rules as reason; otherwise ``Ok`` and a status 200 (Déposée).
 
+- a CDAR file we send (a 212 "Encaissée" about one of our invoices; flow type
+  ``CustomerInvoiceLC``): the CDAR D22B XSD and the blocking BR-FR-CDV rules
+  (``InvalidSchema`` / ``InvoiceLCRuleError``), then against the invoice it names: known
+  and not rejected (213) nor refused (210) (``InvoiceLCStatusError``), each rate one of
+  the invoice's and the amounts received not above its total incl. VAT nor below zero
+  (``InvoiceLCAmountError``); answered at once with a 422 and that code
+  (tests/support/pa_lifecycle.py);
+- an e-reporting file (``FRR``): the flow 10 XSD of the e-reporting specifications and the
+  Flux10 rules (tests/support/pa_lifecycle.py); the flow type follows its content
+  (transactions or payments, individual or aggregated); acknowledgement Ok or Error.
+
 Lifecycle statuses are flows of type ``CustomerInvoiceLC``, direction ``In``, syntax
 ``CDAR``, whose Original file is a CDAR D22B message; a test pushes any status with
 ``push_status``. ``updatedAt`` strictly increases (microseconds), so ``updatedAfter``
@@ -35,7 +46,7 @@ What it does NOT check and a real PA may add: the Directory Service (routing by 
 SIRET, the buyer's platform), the CDAR's own BR-FR-CDV rules on what it emits (its CDAR
 follows the D22B structure; a test checks it against the XSD), UBL and plain CII
 submissions (they are stored, not validated), antivirus, file-size limits, duplicate
-invoice numbers across trackingIds, e-reporting (FRR), webhooks, rate limits other than
+invoice numbers across trackingIds, webhooks, rate limits other than
 the injected ones, real OAuth2 scopes and token expiry.
 """
 from __future__ import annotations
@@ -50,6 +61,7 @@ import secrets
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -61,7 +73,7 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.support import en16931
+from tests.support import en16931, pa_lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "fixtures" / "platform" / "AFNOR-Flow_Service-1.1.0.json"
@@ -181,6 +193,7 @@ class PlatformState:
         self.violations: list[str] = []
         self.requests: list[tuple[str, str, str]] = []  # (method, path, X-Request-Id)
         self.submissions = 0  # POST /v1/flows that created a flow
+        self.received: dict[str, Decimal] = {}  # amounts reported by 212, per invoice
         self.lock = threading.RLock()
         self._clock = datetime.now(UTC).replace(microsecond=0)
 
@@ -223,6 +236,10 @@ class PlatformState:
                                    "acknowledgement": {"status": "Ok"}}
             self.files[flow_id] = xml
         return flow_id
+
+    def sent_tracking_ids(self) -> set[str]:
+        """The trackingIds of every flow we received (invoices, statuses, reports)."""
+        return {f["trackingId"] for f in self.flows.values() if f["flowDirection"] == "Out"}
 
     def number_of(self, content: bytes) -> str:
         xml = self._cii(content)
@@ -409,10 +426,17 @@ class Handler(BaseHTTPRequestHandler):
             self._error(422, "ChecksumMismatch", "sha256 differs from the file's")
             return
         tracking = info.get("trackingId")
-        if tracking and tracking in state.invoices():
+        if tracking and tracking in state.sent_tracking_ids():
             self._error(422, "AlreadyExistingFlow", f"trackingId {tracking} already received")
             return
-        answer = state.receive(info, content)
+        if info.get("flowSyntax") in ("CDAR", "FRR"):
+            refusal = pa_lifecycle.check(state, info, content)
+            if refusal is not None:
+                self._error(422, *refusal)
+                return
+            answer = pa_lifecycle.receive(state, info, content)
+        else:
+            answer = state.receive(info, content)
         if self._fault == "drop":  # took it, then the line went down
             self.close_connection = True
             self.connection.shutdown(2)

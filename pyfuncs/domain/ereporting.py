@@ -1,0 +1,295 @@
+"""E-reporting (flow 10): the sales that do not go through e-invoicing, reported to the
+tax authority through the platform (DOMAIN.md §6, docs/E-INVOICING.md).
+
+Who: sales to a company abroad (international B2B: processing rule B2BInt) and to a
+private person (B2C: a client with neither SIREN nor VAT number in Clients), see
+domain/einvoicing.processing_rule. What (CGI annexe II art. 242 nonies M for B2C, 242
+nonies J via L for B2BInt; DGFiP external specifications, flows 10.1 to 10.4; XP Z12-013
+FlowType):
+- transactions: international B2B invoice by invoice (10.1,
+  UnitaryCustomerTransactionReport); B2C aggregated per day, category and VAT rate
+  with the number of transactions (10.3, AggregatedCustomerTransactionReport);
+- payments, for services under VAT on receipts (no option for debits, French VAT
+  charged: not reverse-charged nor out of scope): international B2B invoice by invoice
+  (10.2, UnitaryCustomerPaymentReport), B2C aggregated per day and rate (10.4,
+  AggregatedCustomerPaymentReport); the amounts received incl. VAT split by rate as for
+  the 212 (domain/encaissement.split_by_rate).
+When (Paramètres › Régime de TVA), after decree 2022-1299 of 7 Oct 2022 (CGI annexe II
+art. 242 nonies O) and the DGFiP external specifications: ``CADENCE`` below, the one place
+to update. The 2026 finance law's changes to these deadlines could not be read in the
+sources available here: the table is to be checked against it (docs/E-INVOICING.md).
+
+Pure: records in, reports and deadlines out.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pyfuncs.domain import schema as S
+from pyfuncs.domain.encaissement import RateShare, split_by_rate
+from pyfuncs.domain.money import ZERO, to_cents
+
+RN_MONTHLY, RN_QUARTERLY, SIMPLIFIED, FRANCHISE = (
+    "rn_monthly", "rn_quarterly", "simplified", "franchise")
+REGIMES = (RN_MONTHLY, RN_QUARTERLY, SIMPLIFIED, FRANCHISE)
+# regime -> (transaction period: "decade" | "month" | "bimonth", days after the period's
+# end for the transactions, payment period, day of the following month for payments)
+CADENCE: dict[str, tuple[str, int, str, int]] = {
+    RN_MONTHLY: ("decade", 10, "month", 10),
+    RN_QUARTERLY: ("month", 10, "month", 10),
+    SIMPLIFIED: ("month", 10, "month", 10),
+    FRANCHISE: ("bimonth", 10, "bimonth", 10),
+}
+# Declared like einvoicing.SHEET: it appears at the first `facturier ereport`.
+SHEET = S.Sheet("ereporting", "E-reporting", "E-reporting", output=True, columns=(
+    S.Column("period", "Période", "Period", width=12),
+    S.Column("flow", "Flux", "Flow", width=6),
+    S.Column("type", "Type de flux", "Flow type", width=34),
+    S.Column("items", "Lignes", "Items", S.INT, width=8),
+    S.Column("deadline", "À transmettre avant le", "Deadline", S.DATE, width=14),
+    S.Column("status", "État", "Status", width=10),
+    S.Column("flow_id", "Identifiant du flux", "Flow id", width=38),
+    S.Column("file", "Fichier", "File", width=34),
+), doc_fr="Rapports d'e-reporting (ventes à l'étranger et aux particuliers, paiements) et "
+          "leur échéance.",
+    doc_en="E-reporting files (sales abroad and to private persons, payments) and their "
+           "deadline.")
+CATEGORY = {"services": "TPS1", "goods": "TLB1", "both": "TPS1"}  # TT-81 (Flux10 list)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period (both ends included) and its kind."""
+
+    start: date
+    end: date
+    kind: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "decade":
+            return f"{self.start:%Y-%m}-D{(self.start.day - 1) // 10 + 1}"
+        if self.kind == "bimonth":
+            return f"{self.start:%Y}-B{(self.start.month + 1) // 2}"
+        return f"{self.start:%Y-%m}"
+
+
+def regime_of(value: object) -> str:
+    """The regime key from the setting (its key or its French or English label)."""
+    text = str(value or "").strip().casefold()
+    for key in REGIMES:
+        if text == key:
+            return key
+    if "franchise" in text:
+        return FRANCHISE
+    if "simplif" in text:
+        return SIMPLIFIED
+    if "trimes" in text or "quarter" in text:
+        return RN_QUARTERLY
+    if "norm" in text or "mens" in text or "month" in text:
+        return RN_MONTHLY
+    return SIMPLIFIED
+
+
+def _month(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]),
+                  "month")
+
+
+def parse_period(text: str, regime: str) -> Period | None:
+    """``YYYY-MM`` (a month; two months under the franchise: the one it falls in),
+    ``YYYY-MM-D1|D2|D3`` (a decade) or ``YYYY-Bn`` (a two-month period); None if
+    unreadable."""
+    t = text.strip().upper()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", t):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            return None
+        if CADENCE[regime][2] == "bimonth":
+            first = month - (month - 1) % 2
+            return Period(date(year, first, 1), _month(year, first + 1).end, "bimonth")
+        return _month(year, month)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-D([123])", t):
+        year, month, k = int(m[1]), int(m[2]), int(m[3])
+        if not 1 <= month <= 12:
+            return None
+        end = _month(year, month).end if k == 3 else date(year, month, 10 * k)
+        return Period(date(year, month, 10 * (k - 1) + 1), end, "decade")
+    if m := re.fullmatch(r"(\d{4})-B([1-6])", t):
+        year, k = int(m[1]), int(m[2])
+        return Period(date(year, 2 * k - 1, 1), _month(year, 2 * k).end, "bimonth")
+    return None
+
+
+def transaction_periods(period: Period, regime: str) -> list[Period]:
+    """The transaction reports a period holds under the regime: its three decades when
+    the regime reports by decade and a month is asked, else the period itself."""
+    if CADENCE[regime][0] == "decade" and period.kind == "month":
+        y, m = period.start.year, period.start.month
+        return [p for k in (1, 2, 3) if (p := parse_period(f"{y:04d}-{m:02d}-D{k}", regime))]
+    return [period]
+
+
+def transaction_deadline(period: Period, regime: str) -> date:
+    return period.end + timedelta(days=CADENCE[regime][1])
+
+
+def payment_deadline(period: Period, regime: str) -> date:
+    nxt = period.end + timedelta(days=1)
+    return date(nxt.year, nxt.month, CADENCE[regime][3])
+
+
+def next_deadline(today: date, regime: str) -> tuple[date, str, Period]:
+    """The next deadline on or after ``today``: (date, "transactions" | "payments",
+    the period it is for)."""
+    out: list[tuple[date, str, Period]] = []
+    for back in range(3):
+        y, m = today.year, today.month - back
+        while m < 1:
+            y, m = y - 1, m + 12
+        month = parse_period(f"{y:04d}-{m:02d}", regime)
+        if month is None:
+            continue
+        for p in transaction_periods(month, regime):
+            out.append((transaction_deadline(p, regime), "transactions", p))
+        out.append((payment_deadline(month, regime), "payments", month))
+    return min((d for d in out if d[0] >= today), key=lambda d: (d[0], d[1]))
+
+
+@dataclass(frozen=True)
+class Sale:
+    """An issued document outside e-invoicing, as the reports need it.
+
+    Attributes:
+      number, issue_date, kind ("invoice", "deposit", "credit_note"), rule ("B2BInt" or
+      "B2C"), nature, currency, due_date;
+      buyer_country, buyer_vat, buyer_siren: the client (B2BInt);
+      rates: (rate in percent, base, VAT, VAT category code) per rate, signed;
+      net, vat, total: signed totals;
+      reverse_charge_or_outside: no French VAT (autoliquidation, outside the EU);
+      vat_on_debits, exempt (franchise): as for the 212.
+    """
+
+    number: str
+    issue_date: date
+    kind: str
+    rule: str
+    nature: str
+    currency: str
+    due_date: date | None
+    buyer_country: str
+    buyer_vat: str
+    buyer_siren: str
+    rates: tuple[tuple[Decimal, Decimal, Decimal, str], ...]
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+    exemption: str = ""
+    exemption_text: str = ""
+    vat_on_debits: bool = False
+    credited: str = ""
+    credited_date: date | None = None
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    """B2C transactions of one day and category: counts and amounts per rate."""
+
+    day: date
+    category: str
+    count: int
+    rates: tuple[tuple[Decimal, Decimal, Decimal], ...]  # rate, base, VAT
+
+    @property
+    def net(self) -> Decimal:
+        return sum((b for _r, b, _v in self.rates), ZERO)
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((v for _r, _b, v in self.rates), ZERO)
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """A payment reported: per invoice (B2BInt: number and issue date) or per day (B2C)."""
+
+    day: date
+    shares: tuple[RateShare, ...]
+    number: str = ""
+    issue_date: date | None = None
+
+
+@dataclass
+class Reports:
+    """What one period holds: the four flows, each possibly empty."""
+
+    period: Period
+    transactions: list[tuple[Period, list[Sale], list[DayTotal]]] = field(default_factory=list)
+    b2bint_payments: list[PaymentLine] = field(default_factory=list)
+    b2c_payments: list[PaymentLine] = field(default_factory=list)
+
+
+def _in(day: date, p: Period) -> bool:
+    return p.start <= day <= p.end
+
+
+def day_totals(sales: Iterable[Sale]) -> list[DayTotal]:
+    """B2C sales per day and category, with their count and amounts per rate (the
+    document's own per-rate amounts: no rounding here)."""
+    by: dict[tuple[date, str], dict[Decimal, list[Decimal]]] = defaultdict(dict)
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for s in sales:
+        key = (s.issue_date, CATEGORY.get(s.nature, "TPS1"))
+        counts[key] += 1
+        for rate, base, vat, _cat in s.rates:
+            acc = by[key].setdefault(rate, [ZERO, ZERO])
+            acc[0] += base
+            acc[1] += vat
+    return [DayTotal(d, c, counts[(d, c)], tuple((r, b, v) for r, (b, v) in
+                                                 sorted(by[(d, c)].items())))
+            for d, c in sorted(by)]
+
+
+def reports(period: Period, regime: str, sales: Iterable[Sale],
+            receipts: Iterable[tuple[str, date, Decimal]], *,
+            vat_on_debits: bool) -> Reports:
+    """The period's transaction reports (one per transaction sub-period) and its payment
+    reports (when the period is a payment period of the regime), from the issued
+    ``sales`` and the ``receipts`` (invoice number, date, amount)."""
+    sales = list(sales)
+    out = Reports(period)
+    for p in transaction_periods(period, regime):
+        mine = [s for s in sales if _in(s.issue_date, p)]
+        out.transactions.append((p, [s for s in mine if s.rule == "B2BInt"],
+                                 day_totals(s for s in mine if s.rule == "B2C")))
+    if period.kind != CADENCE[regime][2]:
+        return out  # a decade: no payment report of its own
+    by_number = {s.number: s for s in sales}
+    b2c: dict[date, dict[Decimal, Decimal]] = defaultdict(dict)
+    for number, day, amount in receipts:
+        s = by_number.get(number)
+        if s is None or not _in(day, period) or amount == ZERO or not _on_receipts(
+                s, vat_on_debits):
+            continue
+        shares = split_by_rate(amount, s.total, [(r, b, v) for r, b, v, _c in s.rates])
+        if s.rule == "B2BInt":
+            out.b2bint_payments.append(PaymentLine(day, shares, s.number, s.issue_date))
+        else:
+            for share in shares:
+                b2c[day][share.rate] = b2c[day].get(share.rate, ZERO) + share.amount
+    out.b2c_payments = [PaymentLine(d, tuple(RateShare(r, to_cents(a)) for r, a in
+                                             sorted(b2c[d].items())))
+                        for d in sorted(b2c)]
+    return out
+
+
+def _on_receipts(s: Sale, vat_on_debits: bool) -> bool:
+    """A payment is reported for services whose French VAT falls due on receipt."""
+    return (not vat_on_debits and not s.vat_on_debits and s.kind != "credit_note"
+            and s.nature != "goods" and s.exemption == "")

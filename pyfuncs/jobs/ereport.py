@@ -1,0 +1,263 @@
+"""E-reporting (``facturier ereport WORKBOOK --period P [--send]``): the transaction and
+payment reports of a period for the sales outside e-invoicing (clients abroad, private
+persons), on the cadence of Paramètres › Régime de TVA (domain/ereporting.py).
+
+Without ``--send`` the files are written beside the workbook (WORKBOOK-ereporting/) and
+listed in the « E-reporting » sheet with their deadline; with it each non-empty report
+goes to the platform as one flow (syntax FRR, processing rule B2BInt or B2C), exactly
+once (adapters/platform/report_ledger.py: recorded before and after the call, a lost
+answer found by its trackingId). The platform's acknowledgement comes back with
+``facturier statuses`` (``pull_acks``).
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+
+from pyfuncs.adapters.files import write_atomically
+from pyfuncs.adapters.platform import ereport_xml as X
+from pyfuncs.adapters.platform.base import Platform, PlatformError
+from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
+from pyfuncs.adapters.platform.ledger import SENDING, SENT, ledger_path
+from pyfuncs.adapters.platform.report_ledger import ReportLedger
+from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
+from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
+from pyfuncs.documents.model import InvoiceDoc, build_documents
+from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain import ereporting as R
+from pyfuncs.domain.context import Ctx, text
+from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.jobs.documents import PDF_TABLES
+from pyfuncs.jobs.encaissee import receipts_of
+from pyfuncs.jobs.load import Progress, load, quiet
+from pyfuncs.jobs.sheets import sheet_columns, stamp
+
+TRACKING_FRR = uuid.UUID("9a4c7e52-1d3b-4f08-b6e9-2c5d8a0f7e41")  # uuid5 namespace
+# the FlowType enum of the XP Z12-013 OpenAPI (1.1.0); its description calls 10.1
+# "IndividualCustomerTransactionReport", the enum (what is validated) "Unitary..."
+FLOWS = {"10.1": ("UnitaryCustomerTransactionReport", "B2BInt"),
+         "10.3": ("AggregatedCustomerTransactionReport", "B2C"),
+         "10.2": ("UnitaryCustomerPaymentReport", "B2BInt"),
+         "10.4": ("AggregatedCustomerPaymentReport", "B2C")}
+
+
+PlatformFactory = Callable[[Mapping[str, object], Mapping[str, str] | None], Platform]
+
+
+class EreportInputError(Exception):
+    """The period cannot be read, or no platform to send to: one line for the user."""
+
+
+def default_platform(settings: Mapping[str, object],
+                     environ: Mapping[str, str] | None) -> Platform:
+    return XpZ12013Platform(platform_settings(settings, environ))
+
+
+@dataclass
+class ReportFile:
+    """One report of the period and what became of it: "written", "sent", "already",
+    "refused", "failed"."""
+
+    report: str  # stable id: SIREN-period-flow
+    flow: str  # 10.1 ... 10.4
+    period: str
+    deadline: date
+    items: int
+    path: Path
+    status: str = "written"
+    flow_id: str = ""
+    error: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {**self.__dict__, "deadline": self.deadline.isoformat(), "path": str(self.path)}
+
+
+@dataclass
+class EreportResult:
+    path: Path
+    period: str
+    regime: str
+    files: list[ReportFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    next_deadline: tuple[date, str, str] | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR) + sum(
+            1 for r in self.files if r.status in ("failed", "refused"))
+
+
+def _sale(ctx: Ctx, doc: InvoiceDoc, rule: str) -> R.Sale:
+    i = ctx.posted_by_number(doc.number)
+    kind = str(ctx.inv_type[i]) if i is not None else "invoice"
+    return R.Sale(
+        doc.number, doc.issue_date, kind, rule, doc.nature, doc.currency or "EUR",
+        doc.due_date, doc.buyer.country, doc.buyer.vat, doc.buyer.siren,
+        tuple((v.rate * 100, v.base, v.vat, v.category) for v in doc.vat_rows),
+        doc.net, doc.vat, doc.total, doc.exemption, "", doc.vat_on_debits,
+        doc.credited, doc.credited_date)
+
+
+def tracking_id(report: str) -> str:
+    return str(uuid.uuid5(TRACKING_FRR, report))
+
+
+def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: bool = False,
+                environ: Mapping[str, str] | None = None,
+                platform_factory: PlatformFactory = default_platform,
+                progress: Progress = quiet, out_dir: Path | None = None,
+                ledger: Path | None = None,
+                after_prepare: Callable[[str], None] | None = None) -> EreportResult:
+    source = as_source(path)
+    with source.lock():
+        loaded = load(source, today, progress, checks=False,
+                      tables=[*PDF_TABLES, "Paiements"])
+        data = loaded.data
+        ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
+        regime = R.regime_of(ctx.setting("vat_regime"))
+        wanted = R.parse_period(period, regime)
+        if wanted is None:
+            raise EreportInputError(f"{period}: not a period (2026-11, 2026-11-D2, 2026-B6)")
+        result = EreportResult(source.path, wanted.label, regime)
+        deadline = R.next_deadline(today, regime)
+        result.next_deadline = (deadline[0], deadline[1], deadline[2].label)
+        platform = None
+        if send:
+            try:
+                platform = platform_factory(data.settings, environ)
+            except PlatformConfigError as err:
+                raise EreportInputError(f"{source.path.name}: {err}") from None
+        writer = source.writer()
+        progress("render")
+        docs, _ = build_documents(ctx, None, source.path.resolve().parent)
+        seller_country = str(ctx.setting("seller_country") or "FR")
+        sales = []
+        for doc in docs:
+            i = ctx.posted_by_number(doc.number)
+            if i is None or ctx.inv_status[i] not in ("issued", "cancelled"):
+                continue  # a cancelled invoice was issued: it is reported with its credit
+            rule = E.processing_rule(seller_country, doc.buyer.country,
+                                     bool(doc.buyer.siren or doc.buyer.vat))
+            if rule != "B2B":
+                sales.append(_sale(ctx, doc, rule))
+        receipts = [(r.invoice, r.on, r.amount) for r in receipts_of(ctx, docs)]
+        debits = ctx.setting("vat_on_debits")
+        reports = R.reports(wanted, regime, sales, receipts, vat_on_debits=debits is True or
+                            text(debits).casefold() in ("yes", "oui", "true", "1"))
+        siren = str(ctx.setting("seller_siren") or "").replace(" ", "")
+        who = X.Declarant(siren, str(ctx.setting("seller_name") or ""),
+                          str(ctx.setting("seller_vat") or ""), seller_country,
+                          (text(ctx.setting("pa_registration")) or "0000")[:4].rjust(4, "0"),
+                          text(ctx.setting("pa_name")))
+        folder = out_dir or source.path.with_name(f"{source.path.stem}-ereporting")
+        created = datetime.now().replace(microsecond=0)
+        contents: list[tuple[ReportFile, bytes]] = []
+
+        def add(flow: str, p: R.Period, due: date, items: int, xml: Callable[[str], bytes]
+                ) -> None:
+            if items == 0:
+                return
+            report = f"{siren}-{p.label}-F{flow.replace('.', '')}"  # G1.104: no dot
+            target = folder / f"ereporting-{p.label}-{flow}.xml"
+            contents.append((ReportFile(report, flow, p.label, due, items, target),
+                             xml(report)))
+
+        for p, b2bint, days in reports.transactions:
+            due = R.transaction_deadline(p, regime)
+            add("10.1", p, due, len(b2bint), partial(X.transactions, who=who, period=p,
+                                                     sales=b2bint, days=[], created=created))
+            add("10.3", p, due, len(days), partial(X.transactions, who=who, period=p,
+                                                   sales=[], days=days, created=created))
+        if wanted.kind == R.CADENCE[regime][2]:
+            due = R.payment_deadline(wanted, regime)
+            add("10.2", wanted, due, len(reports.b2bint_payments),
+                lambda rid: X.payments(rid, who, wanted, reports.b2bint_payments, created))
+            add("10.4", wanted, due, len(reports.b2c_payments),
+                lambda rid: X.payments(rid, who, wanted, reports.b2c_payments, created))
+        progress("write")
+        if contents:
+            folder.mkdir(parents=True, exist_ok=True)
+        for item, xml in contents:
+            write_atomically(item.path, xml)
+            result.files.append(item)
+        if send:
+            assert platform is not None
+            progress("send")
+            with ReportLedger(ledger or ledger_path(source.path)) as book:
+                _send(platform, book, contents, after_prepare)
+        lang = data.lang
+        when = datetime.now()
+        names = writer.sheet_names()
+        rows = [[f.period, f.flow, FLOWS[f.flow][0], f.items, f.deadline, f.status, f.flow_id,
+                 f.path.name] for f in result.files]
+        writer.replace_sheet(R.SHEET.label(lang), title=stamp(lang, R.SHEET.label(lang), when),
+                             columns=sheet_columns(R.SHEET, lang), rows=rows,
+                             before="xlwings.conf" if "xlwings.conf" in names else None)
+        writer.commit()
+    result.findings += ctx.findings
+    return result
+
+
+def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFile, bytes]],
+          after_prepare: Callable[[str], None] | None) -> None:
+    known = book.rows()
+    for k, (item, xml) in enumerate(contents):
+        digest = hashlib.sha256(xml).hexdigest()
+        tid = tracking_id(item.report)
+        last = known.get(item.report)
+        try:
+            if last is not None and last.state == SENT:
+                item.status, item.flow_id = "already", last.flow_id
+                continue
+            if last is not None and last.state == SENDING:
+                landed = next(platform.search(tracking_id=tid), None)
+                if landed is not None:
+                    book.sent(tid, landed.flow_id)
+                    item.status, item.flow_id = "already", landed.flow_id
+                    continue
+                book.resend(tid, digest)
+            elif last is None:
+                book.prepare(item.report, FLOWS[item.flow][0], tid, digest)
+            else:  # refused earlier: the finding stands until the data change
+                item.status, item.error = "refused", last.reason
+                continue
+            if after_prepare is not None:
+                after_prepare(item.report)
+            flow = platform.submit(xml, filename=item.path.name, tracking_id=tid,
+                                   sha256=digest, syntax="FRR",
+                                   processing_rule=FLOWS[item.flow][1])
+        except PlatformError as err:
+            if err.transient or err.status in (401, 403):
+                for rest, _x in contents[k:]:
+                    rest.status, rest.error = "failed", str(err)
+                return
+            reasons = "; ".join(f"{r.code} {r.message}".strip() for r in err.reasons) or \
+                str(err)
+            book.refused(tid, reasons)
+            item.status, item.error = "refused", reasons
+            continue
+        book.sent(tid, flow.flow_id)
+        item.status, item.flow_id = "sent", flow.flow_id
+
+
+def pull_acks(platform: Platform, where: Path) -> dict[str, tuple[str, str]]:
+    """The platform's acknowledgement of each report sent and not yet acknowledged
+    (Ok, or Error with its reasons), recorded in the ledger; report -> (ack, reasons)."""
+    out: dict[str, tuple[str, str]] = {}
+    if not where.exists():
+        return out
+    with ReportLedger(where) as book:
+        for report, row in book.rows().items():
+            if row.state != SENT or row.ack in ("Ok", "Error"):
+                continue
+            flow = platform.flow(row.flow_id)
+            reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
+            if flow.ack in ("Ok", "Error"):
+                book.acknowledged(row.tracking_id, flow.ack, reasons)
+                out[report] = (flow.ack, reasons)
+    return out

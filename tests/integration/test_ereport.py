@@ -1,0 +1,163 @@
+"""E-reporting (`facturier ereport`): the flow 10 files of a period, checked against the
+flow 10 XSD and the Flux10 rules (tests/fixtures/ereporting), written, listed, and sent
+once to the local platform (tests/support/pa_server.py)."""
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+
+from pyfuncs.cli import main
+from pyfuncs.domain import ereporting as R
+from pyfuncs.jobs.einvoicing import run_statuses
+from pyfuncs.jobs.ereport import EreportInputError, run_ereport
+from tests.integration.test_platform import SECRET, TODAY, book
+from tests.support.pa_lifecycle import frr_problems
+from tests.support.pa_server import PlatformServer, PlatformState, environ
+from tests.unit.test_checks import clean_tables
+
+
+@pytest.fixture
+def platform():
+    with PlatformServer(PlatformState("facturier-test", SECRET)) as server:
+        yield server
+        assert server.state.violations == [], "a request or an answer broke the OpenAPI"
+
+
+def with_private_client(tmp_path: Path) -> Path:
+    """The clean workbook where the German client C3 is a private person (no VAT
+    number): its March invoice is a B2C sale with French VAT, 2,200.00 of its 2,640.00
+    paid on 30 March."""
+    tables = copy.deepcopy(clean_tables())
+    for c in tables["Clients"]:
+        if c["id"] == "C3":
+            c.update(vat_number=None, name="Anna Kessler",
+                     electronic_address="0225:anna.kessler")
+    for line in tables["LignesFacture"]:
+        if line["invoice"] == "F03":  # no reverse charge for a private person: French VAT
+            line["vat_rate"] = Decimal("0.2")
+    return book(tmp_path, tables)
+
+
+def test_a_month_of_international_b2b_sales_is_one_valid_transactions_file_listed_in_a_sheet(
+        tmp_path):
+    path = book(tmp_path)
+    result = run_ereport(path, TODAY, "2026-03")
+    assert [(f.flow, f.items, f.status) for f in result.files] == [("10.1", 2, "written")]
+    xml = result.files[0].path.read_bytes()
+    assert frr_problems(xml) == []  # the flow 10 XSD and every Flux10 rule
+    root = etree.fromstring(xml)
+    assert [i.findtext("ID") for i in root.iterfind("TransactionsReport/Invoice")] == \
+        ["FAC2026-0003", "FAC2026-0004"]
+    assert result.files[0].deadline == date(2026, 4, 10)  # simplified: the 10th of M+1
+    ws = openpyxl.load_workbook(path)["E-reporting"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == \
+        [("2026-03", "10.1", "UnitaryCustomerTransactionReport", 2)]
+
+
+def test_sales_to_a_private_person_are_aggregated_per_day_and_their_payments_per_day(tmp_path):
+    path = with_private_client(tmp_path)
+    result = run_ereport(path, TODAY, "2026-03")
+    flows = {f.flow: f for f in result.files}
+    assert sorted(flows) == ["10.1", "10.3", "10.4"]
+    for f in result.files:
+        assert frr_problems(f.path.read_bytes()) == [], f.flow
+    day = etree.fromstring(flows["10.3"].path.read_bytes()).find("TransactionsReport/"
+                                                                  "Transactions")
+    assert (day.findtext("Date"), day.findtext("CategoryCode"),
+            day.findtext("TransactionsCount")) == ("20260302", "TPS1", "1")
+    paid = etree.fromstring(flows["10.4"].path.read_bytes())
+    amounts = [Decimal(a.text) for a in paid.iterfind(".//SubTotals/Amount")]
+    assert sum(amounts) == Decimal("2200.00")  # the payment of 30 March, split by rate
+    assert paid.findtext(".//Payment/Date") == "20260330"
+
+
+def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
+        tmp_path, platform):
+    path = with_private_client(tmp_path)
+    env = environ(platform)
+    sent = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in sent.files} == {"sent"}
+    types = sorted(f["flowType"] for f in platform.state.flows.values()
+                   if f["flowSyntax"] == "FRR")
+    assert types == ["AggregatedCustomerPaymentReport", "AggregatedCustomerTransactionReport",
+                     "UnitaryCustomerTransactionReport"]
+    again = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in again.files} == {"already"}
+    assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 3
+    pulled = run_statuses(path, TODAY, environ=env)
+    assert {ack for ack, _r in pulled.reports.values()} == {"Ok"}
+    assert len(pulled.reports) == 3
+
+
+def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, platform):
+    path = with_private_client(tmp_path)
+    env = environ(platform)
+
+    def crash(report: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ereport(path, TODAY, "2026-03", send=True, environ=env, after_prepare=crash)
+    rerun = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert sorted(f.status for f in rerun.files) == ["sent", "sent", "sent"]
+    assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 3
+
+
+def test_an_unreadable_period_is_one_line_for_the_user(tmp_path, capsys):
+    path = book(tmp_path)
+    with pytest.raises(EreportInputError):
+        run_ereport(path, TODAY, "March")
+    assert main(["ereport", str(path), "--period", "2026-13"]) == 2
+    assert "2026-13" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("regime", "today", "expected"), [
+    # réel normal, monthly returns: transactions by ten days, 10 days after each
+    (R.RN_MONTHLY, date(2026, 11, 25), (date(2026, 11, 30), "transactions", "2026-11-D2")),
+    (R.RN_MONTHLY, date(2026, 12, 1), (date(2026, 12, 10), "payments", "2026-11")),
+    # simplified: a month, by the 10th of the next
+    (R.SIMPLIFIED, date(2026, 11, 25), (date(2026, 12, 10), "payments", "2026-11")),
+    # franchise: two months
+    (R.FRANCHISE, date(2026, 11, 25), (date(2027, 1, 10), "payments", "2026-B6")),
+])
+def test_the_next_deadline_follows_the_vat_regime(regime, today, expected):
+    day, kind, period = R.next_deadline(today, regime)
+    assert (day, kind, period.label) == expected
+
+
+def test_a_month_under_the_normal_monthly_regime_holds_three_ten_day_reports():
+    month = R.parse_period("2026-02", R.RN_MONTHLY)
+    assert month is not None
+    parts = R.transaction_periods(month, R.RN_MONTHLY)
+    assert [(p.start.day, p.end.day) for p in parts] == [(1, 10), (11, 20), (21, 28)]
+    assert [R.transaction_deadline(p, R.RN_MONTHLY) for p in parts] == \
+        [date(2026, 2, 20), date(2026, 3, 2), date(2026, 3, 10)]
+
+
+def test_the_dashboard_shows_the_next_e_reporting_deadline_once_a_platform_is_set_up(
+        tmp_path):
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    from pyfuncs.jobs.check import run_refresh
+    path = book(tmp_path)
+    run_refresh(path, date(2026, 11, 25))
+    labels = [r[0] for r in openpyxl.load_workbook(path)["Tableau de bord"].iter_rows(
+        values_only=True)]
+    assert "Prochaine échéance e-reporting" not in labels  # no platform: no line
+    table = read_workbook(path).tables["Parametres"]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Parametres", [
+        (table.rows[table.cols["key"].index("vat_regime")], "Valeur", "Réel normal (mensuel)"),
+        (table.rows[table.cols["key"].index("pa_name")], "Valeur", "PA de test")])
+    writer.commit()
+    run_refresh(path, date(2026, 11, 25))
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(path)["Tableau de bord"].iter_rows(
+        values_only=True) if r[0]}
+    assert rows["Prochaine échéance e-reporting"] == "30/11/2026 (ventes 2026-11-D2)"

@@ -1,0 +1,210 @@
+"""What the local platform (pa_server.py) does with the flows a seller sends besides
+invoices: lifecycle statuses (CDAR, a 212 "Encaissée" about one of its invoices) and
+e-reporting files (FRR, flow 10). It stands in for a real PA's checks; it is no PA.
+
+A CDAR is checked against the CDAR D22B XSD and the blocking BR-FR-CDV rules
+(tests/fixtures/france-rfe), then against what the platform knows of the invoice it names:
+- unknown invoice, a receipt on one whose last status is 213 Rejetée or 210 Refusée (a
+  disbursement, negative, stays allowed), or a status other than 212 from the seller: ``InvoiceLCStatusError`` (XP Z12-013 ReasonCodeEnum:
+  "one or more statuses are incorrect or not allowed");
+- a rate the invoice does not have, or the amounts received on the invoice going above its
+  total incl. VAT or below zero: ``InvoiceLCAmountError`` ("amounts are not consistent in
+  regards to the VAT").
+An FRR file is checked against the flow 10 XSD and the Flux10 rules
+(tests/fixtures/ereporting/SOURCES.md); a failure is an ``Error`` acknowledgement with one
+detail per rule, else ``Ok``.
+"""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from tests.support import en16931
+
+ROOT = Path(__file__).resolve().parents[2]
+CDAR = ROOT / "tests" / "fixtures" / "france-rfe" / "CDAR"
+CDAR_XSD = CDAR / "1xsd-CDAR_D22B_uncoupled" / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
+CDV_RULES = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
+FRR = ROOT / "tests" / "fixtures" / "ereporting"
+FRR_XSD = FRR / "ereporting.xsd"
+FRR_RULES = FRR / "Flux10.xslt"
+NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
+      "ram": "urn:un:unece:uncefact:data:standard:"
+             "ReusableAggregateBusinessInformationEntity:100"}
+SAFE = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+@cache
+def _schema(path: Path) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+def cdar_problems(xml: bytes) -> list[str]:
+    """The XSD errors and the fatal BR-FR-CDV asserts of a CDAR message."""
+    try:
+        doc = etree.fromstring(xml, SAFE)
+    except etree.XMLSyntaxError as err:
+        return [f"not XML: {err}"]
+    schema = _schema(CDAR_XSD)
+    if not schema.validate(doc):
+        return [str(e) for e in schema.error_log]
+    return [f"{rule} {text}" for rule, flag, text in en16931.failed_asserts(xml, CDV_RULES)
+            if flag == "fatal"]
+
+
+def frr_problems(xml: bytes) -> list[tuple[str, str]]:
+    """(rule, text) of each XSD error and failed Flux10 assert of an e-reporting file
+    (the Flux10 build flags none "fatal": every failed assert counts)."""
+    try:
+        doc = etree.fromstring(xml, SAFE)
+    except etree.XMLSyntaxError as err:
+        return [("InvalidSchema", f"not XML: {err}")]
+    schema = _schema(FRR_XSD)
+    if not schema.validate(doc):
+        return [("InvalidSchema", str(e)) for e in schema.error_log]
+    return [(rule, text) for rule, flag, text in svrl_failures(xml, FRR_RULES)
+            if flag != "warning"]
+
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+
+
+def svrl_failures(xml: bytes, rules: Path) -> list[tuple[str, str, str]]:
+    """(rule, flag, text) of each failed assert: the Flux10 build gives its asserts no
+    id, so the rule is the pattern's id (or the [Gx.yy] the text starts with)."""
+    report = en16931._compiled(str(rules)).transform_to_string(
+        xdm_node=en16931._processor().parse_xml(xml_text=xml.decode("utf-8")))
+    root = etree.fromstring(report.encode("utf-8"))
+    out, pattern = [], ""
+    for el in root:
+        if el.tag == f"{SVRL}active-pattern":
+            pattern = el.get("id", "")
+        elif el.tag == f"{SVRL}failed-assert":
+            text = " ".join("".join(el.itertext()).split())
+            out.append((el.get("id") or pattern, el.get("flag", ""), text))
+    return out
+
+
+def _invoice(state: Any, number: str) -> tuple[Decimal, set[Decimal]] | None:
+    """(total incl. VAT, VAT rates) of the invoice ``number`` the platform accepted."""
+    for flow_id, flow in state.flows.items():
+        if flow["flowType"] != "CustomerInvoice" or flow["acknowledgement"]["status"] != "Ok":
+            continue
+        xml = state._cii(state.files[flow_id])
+        if xml is None:
+            continue
+        root = etree.fromstring(xml)
+        if (root.findtext(".//{*}ExchangedDocument/{*}ID") or "") != number:
+            continue
+        total = Decimal(root.findtext(".//{*}GrandTotalAmount") or "0")
+        rates = {Decimal(r.text) for r in root.iterfind(
+            ".//{*}ApplicableHeaderTradeSettlement/{*}ApplicableTradeTax/"
+            "{*}RateApplicablePercent") if r.text}
+        return total, rates
+    return None
+
+
+def _last_status(state: Any, number: str) -> str:
+    from tests.support.pa_server import CDAR_NS  # the server imports this module
+    last = ("", "")
+    for flow_id, flow in state.flows.items():
+        if flow["flowType"] != "CustomerInvoiceLC" or flow["flowDirection"] != "In":
+            continue
+        root = etree.fromstring(state.files[flow_id])
+        for ref in root.iterfind(".//ram:ReferenceReferencedDocument", CDAR_NS):
+            if ref.findtext("ram:IssuerAssignedID", "", CDAR_NS) == number:
+                last = max(last, (flow["updatedAt"],
+                                  ref.findtext("ram:ProcessConditionCode", "", CDAR_NS)))
+    return last[1]
+
+
+def check(state: Any, info: dict[str, Any], content: bytes) -> tuple[str, str] | None:
+    """(errorCode, message) when the platform refuses the flow at once, else None."""
+    if info.get("flowSyntax") != "CDAR":
+        return None
+    problems = cdar_problems(content)
+    if problems:
+        code = "InvalidSchema" if not problems[0].startswith("BR-FR") else "InvoiceLCRuleError"
+        return code, "; ".join(problems)[:500]
+    root = etree.fromstring(content, SAFE)
+    for ref in root.iterfind(".//ram:ReferenceReferencedDocument", NS):
+        number = ref.findtext("ram:IssuerAssignedID", "", NS)
+        code = ref.findtext("ram:ProcessConditionCode", "", NS)
+        known = _invoice(state, number)
+        if code != "212" or known is None:
+            return "InvoiceLCStatusError", f"{number}: status {code} not allowed here"
+        total, rates = known
+        amounts = [(Decimal(c.findtext("ram:ValuePercent", "0", NS)),
+                    Decimal(c.findtext("ram:ValueAmount", "0", NS)))
+                   for c in ref.iterfind("ram:SpecifiedDocumentStatus/"
+                                         "ram:SpecifiedDocumentCharacteristic", NS)
+                   if c.findtext("ram:TypeCode", "", NS) == "MEN"]
+        last = _last_status(state, number)
+        if last in ("210", "213") and sum(a for _r, a in amounts) >= 0:
+            # a receipt on a refused or rejected invoice; giving money back stays allowed
+            return "InvoiceLCStatusError", f"{number}: status 212 after {last}"
+        if any(rate not in rates for rate, _a in amounts):
+            return "InvoiceLCAmountError", f"{number}: a rate the invoice does not have"
+        received = state.received.get(number, Decimal(0)) + sum(a for _r, a in amounts)
+        if received > total or received < 0:
+            return "InvoiceLCAmountError", (f"{number}: {received} received, the invoice "
+                                            f"totals {total}")
+    return None
+
+
+def receive(state: Any, info: dict[str, Any], content: bytes) -> dict[str, Any]:
+    """Store an accepted CDAR or FRR flow; an FRR's flow type follows its content."""
+    from tests.support.pa_server import _stamp  # the server imports this module
+    at = state.now()
+    flow_id = str(uuid.uuid4())
+    details: list[dict[str, str]] = []
+    if info["flowSyntax"] == "CDAR":
+        flow_type = "CustomerInvoiceLC"
+        root = etree.fromstring(content, SAFE)
+        for ref in root.iterfind(".//ram:ReferenceReferencedDocument", NS):
+            number = ref.findtext("ram:IssuerAssignedID", "", NS)
+            paid = sum((Decimal(v.text or "0") for v in ref.iterfind(
+                "ram:SpecifiedDocumentStatus/ram:SpecifiedDocumentCharacteristic/"
+                "ram:ValueAmount", NS)), Decimal(0))
+            state.received[number] = state.received.get(number, Decimal(0)) + paid
+    else:
+        flow_type = report_type(content, info.get("processingRule", ""))
+        details = [{"level": "Error", "item": rule, "reasonCode": "InvalidSchema"
+                    if rule == "InvalidSchema" else "OtherTechnicalError",
+                    "reasonMessage": f"{rule} {text}"[:500]}
+                   for rule, text in frr_problems(content)]
+    flow = {"flowId": flow_id, "trackingId": info.get("trackingId", ""),
+            "flowType": flow_type, "flowDirection": "Out",
+            "flowSyntax": info["flowSyntax"],
+            "processingRule": info.get("processingRule", "B2B"),
+            "processingRuleSource": "Input",
+            "submittedAt": _stamp(at), "updatedAt": _stamp(at),
+            "acknowledgement": {"status": "Error", "details": details} if details
+            else {"status": "Ok"}}
+    with state.lock:
+        state.flows[flow_id] = flow
+        state.files[flow_id] = content
+    return {"flowId": flow_id, "submittedAt": _stamp(at), **info}
+
+
+def report_type(xml: bytes, rule: str) -> str:
+    """The FlowType of an e-reporting file (XP Z12-013 FlowType): transactions (10.1
+    individual, 10.3 aggregated) or payments (10.2 unitary, 10.4 aggregated)."""
+    try:
+        root = etree.fromstring(xml, SAFE)
+    except etree.XMLSyntaxError:
+        return "MultiFlowReport"
+    if root.find("TransactionsReport") is not None:
+        return "UnitaryCustomerTransactionReport" if \
+            root.find("TransactionsReport/Invoice") is not None else \
+            "AggregatedCustomerTransactionReport"
+    if root.find("PaymentsReport") is not None:
+        return "UnitaryCustomerPaymentReport" if \
+            root.find("PaymentsReport/Invoice") is not None else \
+            "AggregatedCustomerPaymentReport"
+    return "MultiFlowReport"
