@@ -141,10 +141,12 @@ class ClientSteps(Generator):
         return name
 
     def goods(self) -> None:
-        """Two clients who buy goods (one with their installation), delivered to another
-        site than their billing address; invoiced on delivery or a few days after, with the
-        delivery day as the date of the supply. Their own random generator: the other
-        clients' invoices stay as they were; they are never picked for other invoices."""
+        """The clients who buy goods (pyfuncs/demo/goods.py): two in France (one with their
+        installation) delivered to another site than their billing address, one in
+        Germany and one in Switzerland, billed at 0 %; invoiced on delivery or a few days
+        after, with the delivery day as the date of the supply. Their own random generator:
+        the other clients' invoices stay as they were; they are never picked for other
+        invoices."""
         rng = goods.seeded(self.seed)
         rows = self.tables["Clients"]
         self.cum += [self.cum[-1]] * len(goods.CLIENTS)  # weight 0: never picked
@@ -154,21 +156,24 @@ class ClientSteps(Generator):
             c.id = f"C{c.i + 1:04d}"
             siren = siren_from(rng.randint(30_000_000, 99_999_999))
             domain = slug(fields["name"]) + ".example"
-            row = dict(rows[-1], **fields, id=c.id, siren=siren, siret=siret_from(siren),
-                       vat_number=fr_vat(siren), country="FR", electronic_address=siren,
-                       billing_contact="Mme Hélène Vasseur" if k == 0 else "M. Paul Morin",
-                       billing_email="factures@" + domain, accounting_email=None,
-                       terms="30d", payment_mode="transfer", language="fr",
-                       po_required="no", reminders_paused="no",
+            row = dict(rows[-1], **goods.record(fields, siren, siret_from(siren),
+                                                 fr_vat(siren)),
+                       id=c.id, billing_email="factures@" + domain, accounting_email=None,
+                       terms="30d", payment_mode="transfer", po_required="no",
+                       reminders_paused="no",
                        owner=email_of(STAFF[c.i % len(STAFF)], SELLER_DOMAIN),
                        iban=fr_iban(30004, 900 + k, 20_000_000_000 + k * 7919))
-            c.name, c.lang, c.terms, c.mode = str(row["name"]), "fr", "30d", "transfer"
-            c.rate, c.po, c.paused, c.profile = R20, False, False, k
+            c.name, c.lang, c.terms, c.mode = str(row["name"]), str(row["language"]), \
+                "30d", "transfer"
+            c.rate, c.po, c.paused, c.profile = R20 if row["country"] == "FR" else R0, \
+                False, False, k % 2
             c.email, c.bank = str(row["billing_email"]), ascii_text(c.name).upper()
             rows.append(row)
             self.cl.append(c)
+            li = 0 if c.lang == "fr" else 1
             for delivered, day in goods.days(rng, self.workdays, goods.INVOICES[k]):
                 inv = self._inv("invoice", c, day, [
-                    (label, qty, unit, price, R20, None)
-                    for label, qty, unit, price in goods.lines(rng, 0, k == 1)])
+                    (label, qty, unit, price, c.rate, None)
+                    for label, qty, unit, price in goods.lines(rng, li, fields["nature"]
+                                                               == "both")])
                 inv.served = (delivered, delivered)

@@ -98,7 +98,7 @@ class _Gen(ClientSteps, QuoteSteps, TimeSteps, ContractSteps, InvoiceSteps, Paym
                 lines.append({"invoice": inv.id, "label": label, "quantity": qty,
                               "unit": unit, "unit_price": price, "vat_rate": rate,
                               "source": source, "service_start": None if deducted else start,
-                              "service_end": None if deducted else end})
+                              "service_end": None if deducted else end, "nature": None})
         if self.over:
             inv, number, quote_total = self.over
             self._plant("over_billing", "Factures", self.ordered.index(inv), "total",

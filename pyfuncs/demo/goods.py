@@ -1,7 +1,9 @@
 """The demo's clients who buy goods: one buys equipment only (nature "goods"), one buys
 equipment with its installation (nature "both"); each has the goods delivered to a site
 other than its billing address, so their invoices state the nature of the operation and
-the delivery address (DOMAIN.md §1).
+the delivery address (DOMAIN.md §1). Two more buy equipment from abroad: a German
+business, whose deliveries are exempt intra-Community supplies (CGI art. 262 ter I), and
+a Swiss one, whose are exempt exports (CGI art. 262 I); both billed at 0 %.
 
 Their records and invoice lines, drawn from a random generator of their own so that
 adding them leaves the rest of the demo as it was.
@@ -13,16 +15,30 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 # a client record's own fields; the generator adds identifiers, contacts and terms
-CLIENTS = (
+# (``record``)
+CLIENTS: tuple[dict[str, str], ...] = (
     {"name": "Imprimerie Vasseur", "legal_form": "SAS", "nature": "goods",
      "address": "12 rue des Frères Lumière", "postcode": "69008", "city": "Lyon",
      "delivery_address": "ZI des Platières, bâtiment C", "delivery_postcode": "69340",
-     "delivery_city": "Francheville"},
+     "delivery_city": "Francheville", "billing_contact": "Mme Hélène Vasseur"},
     {"name": "Laboratoires Morin", "legal_form": "SA", "nature": "both",
      "address": "5 quai de la Fosse", "postcode": "44000", "city": "Nantes",
      "delivery_address": "Site de production, 4 rue de l'Europe",
-     "delivery_postcode": "44470", "delivery_city": "Carquefou"},
+     "delivery_postcode": "44470", "delivery_city": "Carquefou",
+     "billing_contact": "M. Paul Morin"},
+    {"name": "Rheinwerk Messtechnik GmbH", "legal_form": "GmbH", "nature": "goods",
+     "address": "Industriestraße 14", "postcode": "68169", "city": "Mannheim",
+     "country": "DE", "vat_number": "DE814293714", "language": "en",
+     "billing_contact": "Frau Anna Becker"},
+    {"name": "Atelier Lémanique d'Instruments SA", "legal_form": "SA", "nature": "goods",
+     "address": "Route des Acacias 21", "postcode": "1227", "city": "Carouge",
+     "country": "CH", "vat_number": "CHE-129.588.371 TVA", "language": "fr",
+     "billing_contact": "M. Luc Favre"},
 )
+# a French client's identifiers come from its SIREN; one abroad has its VAT number only,
+# and its invoices are delivered where it is billed
+ABROAD_BLANKS = {"siren": None, "siret": None, "electronic_address": None,
+                 "delivery_address": None, "delivery_postcode": None, "delivery_city": None}
 UNIT_PIECE = ("pièce", "piece")  # UN/ECE H87 in the Factur-X XML
 UNIT_DAY = ("jour", "day")
 EQUIPMENT = (
@@ -35,7 +51,16 @@ EQUIPMENT = (
 )
 INSTALL = ("Installation et configuration sur site", "On-site installation and set-up",
            ("850.00",), (1, 2))
-INVOICES = (6, 4)  # how many each client gets over the demo's 18 months
+INVOICES = (6, 4, 3, 3)  # how many each client gets over the demo's 18 months
+
+
+def record(fields: dict[str, str], siren: str, siret: str, vat: str) -> dict[str, object]:
+    """A goods client's own fields and identifiers: a French client's SIREN, SIRET, VAT
+    number and electronic address (its SIREN); a client abroad's VAT number alone."""
+    if fields.get("country", "FR") != "FR":
+        return {**ABROAD_BLANKS, "language": "fr", **fields}
+    return {"language": "fr", **fields, "siren": siren, "siret": siret, "vat_number": vat,
+            "country": "FR", "electronic_address": siren}
 
 
 def seeded(seed: int) -> random.Random:

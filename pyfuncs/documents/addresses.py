@@ -15,3 +15,23 @@ VAT_EAS = {"AT": "9914", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928",
            "PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950", "ES": "9920",
            "HU": "9910", "FR": "9957"}
 ADDRESS_CHARS = re.compile(r"^[A-Za-z0-9+\-_.]{1,125}$")  # BR-FR-23, BR-FR-25
+
+
+def electronic_address(typed: str, siren: str, vat: str) -> tuple[str, str]:
+    """(scheme, id) of an electronic invoicing address: "SCHEME:ID" as typed, a typed
+    id alone (scheme 0225, the French directory's SIREN-based addressing), else the
+    SIREN, else the VAT number under its country's EAS scheme; ("", "") if none."""
+    typed = typed.strip()
+    match = re.fullmatch(r"([A-Za-z0-9]{2,4}):(.+)", typed)
+    if match:
+        return match[1].upper(), match[2].strip()
+    if typed:
+        return "0225", typed
+    if siren:
+        return "0225", siren
+    compact = re.sub(r"[^A-Za-z0-9]", "", vat).upper()
+    if compact[:2] in VAT_EAS:
+        return VAT_EAS[compact[:2]], compact
+    if compact[:3] == "CHE":
+        return VAT_EAS["CH"], compact
+    return "", ""

@@ -29,7 +29,10 @@ UNITS = {"jour": "DAY", "jours": "DAY", "j": "DAY", "day": "DAY", "days": "DAY",
          "piece": "H87", "pieces": "H87", "pc": "H87", "pcs": "H87"}
 PAYMENT_MEANS = {"cheque": "20", "card": "54", "cash": "10", "direct_debit": "59",
                  "transfer": "30"}
-EXEMPTION_CODES = {"reverse_charge": "VATEX-EU-AE", "outside_eu": "VATEX-EU-O"}
+# the VATEX code of each exempt category (BT-121): reverse charge, out of scope,
+# intra-Community supply, export
+EXEMPTION_CODES = {"AE": "VATEX-EU-AE", "O": "VATEX-EU-O", "K": "VATEX-EU-IC",
+                   "G": "VATEX-EU-G"}
 
 
 def amount(value: Decimal) -> str:
@@ -106,10 +109,11 @@ def _period(x: _X, parent: etree._Element, start: date, end: date) -> None:
     x.date(period, "ram:EndDateTime", end)
 
 
-def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
+def build_xml(doc: InvoiceDoc, notes: dict[str, str], reasons: dict[str, str],
               seller_description: str, terms_text: str) -> bytes:
     """The CII XML of ``doc``. ``notes`` maps the French note codes (PMT, PMD, AAB, and
-    TXD for the VAT-on-debits option) to their text, as printed on the PDF."""
+    TXD for the VAT-on-debits option) to their text, as printed on the PDF; ``reasons``
+    the exempt VAT categories to their exemption reason text (BT-120)."""
     x = _X()
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
     context = x(root, "rsm:ExchangedDocumentContext")
@@ -147,7 +151,8 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
         x(x(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation"),
           "ram:LineTotalAmount", amount(line.net))
 
-    outside = doc.exemption == "outside_eu"  # BR-O-02: no VAT identifiers with O
+    categories = {row.category for row in doc.vat_rows}
+    outside = "O" in categories  # BR-O-02: no VAT identifiers with O
     agreement = x(trade, "ram:ApplicableHeaderTradeAgreement")
     _party(x, agreement, "ram:SellerTradeParty", doc.seller, not outside, seller_description)
     _party(x, agreement, "ram:BuyerTradeParty", doc.buyer, not outside)
@@ -159,6 +164,9 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
         ship = x(delivery, "ram:ShipToTradeParty")
         x(ship, "ram:Name", doc.delivery.name)
         _address(x, ship, doc.delivery)
+    elif "K" in categories:  # BR-IC-12: an intra-Community supply names its country, BT-80
+        ship = x(delivery, "ram:ShipToTradeParty")
+        x(x(ship, "ram:PostalTradeAddress"), "ram:CountryID", doc.buyer.country)
     # BT-72: the day the service was performed or completed (CGI ann. II 242 nonies A)
     x.date(x(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", end)
 
@@ -180,11 +188,11 @@ def build_xml(doc: InvoiceDoc, notes: dict[str, str], exemption_reason: str,
         x(tax, "ram:CalculatedAmount", amount(row.vat))
         x(tax, "ram:TypeCode", "VAT")
         if row.category != "S":
-            x(tax, "ram:ExemptionReason", exemption_reason)
+            x(tax, "ram:ExemptionReason", reasons.get(row.category, ""))
         x(tax, "ram:BasisAmount", amount(row.base))
         x(tax, "ram:CategoryCode", row.category)
-        if row.category in ("AE", "O"):
-            x(tax, "ram:ExemptionReasonCode", EXEMPTION_CODES[doc.exemption])
+        if row.category in EXEMPTION_CODES:
+            x(tax, "ram:ExemptionReasonCode", EXEMPTION_CODES[row.category])
         if row.category == "S" and doc.vat_on_debits:
             x(tax, "ram:DueDateTypeCode", "5")  # BT-8: VAT due on the invoice's date
         if row.category != "O":

@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pyfuncs.adapters.paths import default_templates
 from pyfuncs.documents.model import InvoiceDoc
 from pyfuncs.domain import schema as S
+from pyfuncs.domain.vat import EXEMPTIONS
 
 TEMPLATES = default_templates()
 LABELS = TEMPLATES / "invoice" / "labels.toml"
@@ -114,8 +115,9 @@ def texts(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
     if doc.deducted:
         out["deducted_ref"] = lab("deducted_ref", refs=", ".join(
             f"{n} ({day(d, lang)})" if d else n for n, d in doc.deducted))
-    if doc.exemption:
-        out["vat_mention"] = lab(doc.exemption, seller_vat=s.vat, buyer_vat=doc.buyer.vat)
+    if doc.exemptions:
+        out["vat_mention"] = " ".join(lab(key, seller_vat=s.vat, buyer_vat=doc.buyer.vat)
+                                      for key in doc.exemptions)
     if doc.vat_on_debits and not doc.exemption:  # only where the seller charges the VAT
         out["debits"] = lab("debits")
     out["nature"] = lab("nature", nature=S.choice_label("nature", doc.nature, lang)
@@ -133,6 +135,21 @@ def texts(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
     out["penalties"] = lab("penalties", rate=rate(doc.penalty_rate or Decimal(0), lang))
     out["indemnity"] = lab("indemnity", amount=money(doc.indemnity, lang))
     out["facturx"] = lab("facturx")
+    return out
+
+
+def exemption_reasons(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
+    """The exemption reason text (BT-120) of each exempt VAT category of ``doc``:
+    "Autoliquidation" for reverse charge, the article of the CGI for an intra-Community
+    supply or an export (in English too on an English document), else the mention the
+    page prints."""
+    out: dict[str, str] = {}
+    for row in doc.vat_rows:
+        key = EXEMPTIONS.get(row.category)
+        if key:
+            out[row.category] = "Autoliquidation" if key == "reverse_charge" else \
+                lab(f"{key}_reason") if key in ("intra_eu_supply", "export") else \
+                lab(key, seller_vat=doc.seller.vat, buyer_vat=doc.buyer.vat)
     return out
 
 

@@ -12,14 +12,20 @@ wants), so the PDF and the XML show the same figures; a line that really reduces
 document (a deposit deducted on a final invoice) keeps a negative quantity and a positive
 unit price (EN 16931 BR-27: a price is never negative).
 
-VAT categories (EN 16931 / UNCL5305): S for a rate above 0; AE (reverse charge,
-"Autoliquidation") for an EU business client outside France with a valid VAT number; O
-(outside the scope of French VAT, CGI art. 259-1) for a client outside the EU; E with the
-reason "TVA non applicable, art. 293 B du CGI" when the seller is under the franchise.
-A 0 % line for a French client without the franchise has no legal reason: a finding.
-Goods sold outside France (an intra-EU supply, CGI art. 262 ter I, or an export, art.
-262 I: categories K, G) are not printed yet: a finding. Nature of the operation (DOMAIN.md
-§1): the client's, else Paramètres'; the client's delivery address when it differs (BG-15).
+VAT categories (EN 16931 / UNCL5305), stated in ``domain.vat.zero_rate_category``: S for
+a rate above 0; for an EU business client outside France with a valid VAT number, AE
+(reverse charge, "Autoliquidation") for services and K (an exempt intra-Community supply,
+CGI art. 262 ter I, VATEX-EU-IC) for goods; for a client outside the EU, O (outside the
+scope of French VAT, CGI art. 259-1) for services and G (an exempt export, CGI art. 262 I,
+VATEX-EU-G) for goods; E with the reason "TVA non applicable, art. 293 B du CGI" when the
+seller is under the franchise. A 0 % line with none of these reasons (a French client, an
+EU client without a valid VAT number) is a finding. A line's nature is its own Nature
+column, else its client's (Clients), else Paramètres'; a 0 % line of a "goods and
+services" client outside France with no Nature of its own is a finding, not a guess; and
+EN 16931 lets no other category beside O (BR-O-11), so services out of scope and goods
+exported go on separate invoices. Nature of the operation (DOMAIN.md §1): the client's,
+else Paramètres'; the client's delivery address when it differs (BG-15); the deliver-to
+country (BT-80) always for an intra-Community supply (BR-IC-12).
 
 Date of the service (CGI ann. II art. 242 nonies A, I): each line carries the date or
 period it bills (the Prestation du / au columns, written by "Générer les factures" from
@@ -40,9 +46,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from stdnum.eu import vat as eu_vat
-
-from pyfuncs.documents.addresses import ADDRESS_CHARS, VAT_EAS
+from pyfuncs.documents.addresses import ADDRESS_CHARS, electronic_address
+from pyfuncs.documents.categories import (
+    line_nature_missing,
+    no_vat_number,
+    out_of_scope_mixed,
+    rows_by_category,
+)
 from pyfuncs.domain.checks.mentions import (
     COMPANY_FORMS,
     DELIVERY,
@@ -52,8 +62,8 @@ from pyfuncs.domain.checks.mentions import (
 )
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING
-from pyfuncs.domain.money import ZERO, line_net, vat_by_rate
-from pyfuncs.domain.vat import DOMESTIC, EU
+from pyfuncs.domain.money import ZERO, line_net
+from pyfuncs.domain.vat import DOMESTIC, EU, EXEMPTIONS, zero_rate_category
 
 TYPE_CODES = {"invoice": "380", "credit_note": "381", "deposit": "386"}
 NATURE_LETTER = {"services": "S", "goods": "B", "both": "M"}
@@ -147,7 +157,8 @@ class InvoiceDoc:
     discount: str = ""
     vat_on_debits: bool = False
     nature: str = "services"
-    exemption: str = ""  # "reverse_charge", "outside_eu", "franchise" or ""
+    # the legal reason of the first exempt VAT row (domain.vat.EXEMPTIONS), or ""
+    exemption: str = ""
     payment_mode: str = ""
     logo: Path | None = None
     delivery: Party | None = None  # where goods go, when not the billing address
@@ -165,6 +176,19 @@ class InvoiceDoc:
     def per_line(self) -> bool:
         """True when the lines' dates differ: each line states its own."""
         return len({(ln.start, ln.end) for ln in self.lines if ln.start and ln.end}) > 1
+
+    @property
+    def exemptions(self) -> list[str]:
+        """The legal reasons of the exempt VAT rows ("reverse_charge", "intra_eu_supply",
+        "outside_eu", "export", "franchise"), in the rows' order: a mixed invoice to an
+        EU business has two, reverse charge for its services and the intra-Community
+        supply of its goods."""
+        out: list[str] = []
+        for row in self.vat_rows:
+            key = EXEMPTIONS.get(row.category)
+            if key and key not in out:
+                out.append(key)
+        return out
 
     @property
     def type_code(self) -> str:
@@ -197,26 +221,6 @@ M_LOGO = message("Logo introuvable : {path} ; les pièces sont éditées sans lo
 
 def _yes(value: object) -> bool:
     return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
-
-
-def electronic_address(typed: str, siren: str, vat: str) -> tuple[str, str]:
-    """(scheme, id) of an electronic invoicing address: "SCHEME:ID" as typed, a typed
-    id alone (scheme 0225, the French directory's SIREN-based addressing), else the
-    SIREN, else the VAT number under its country's EAS scheme; ("", "") if none."""
-    typed = typed.strip()
-    match = re.fullmatch(r"([A-Za-z0-9]{2,4}):(.+)", typed)
-    if match:
-        return match[1].upper(), match[2].strip()
-    if typed:
-        return "0225", typed
-    if siren:
-        return "0225", siren
-    compact = re.sub(r"[^A-Za-z0-9]", "", vat).upper()
-    if compact[:2] in VAT_EAS:
-        return VAT_EAS[compact[:2]], compact
-    if compact[:3] == "CHE":
-        return VAT_EAS["CH"], compact
-    return "", ""
 
 
 class _Builder:
@@ -321,14 +325,6 @@ class _Builder:
         shipping = [col(k) for k in DELIVERY]
         missing += [(k, *DELIVERY[k]) for k in delivery_missing(dict(zip(DELIVERY, shipping)))]
         nature = col("nature") or self.nature
-        if nature in ("goods", "both") and kind != "fr":
-            ctx.add("PDF-CLIENT", ERROR, "Clients", c, "nature", ref, M_DOC, doc=ref,
-                    what="livraison de biens hors de France (livraison intracommunautaire, "
-                         "art. 262 ter I du CGI, ou exportation, art. 262 I) : pas encore "
-                         "éditée", what_en="goods supplied outside France (an intra-EU "
-                    "supply or an export): not printed yet",
-                    fix_fr="Éditer cette pièce à la main.", fix_en="Print it by hand.")
-            return None
         if missing:
             for key, fr, en in missing:
                 ctx.add("PDF-CLIENT", ERROR, "Clients", c, key, ref, M_CLIENT, doc=ref,
@@ -390,17 +386,13 @@ class _Builder:
             ctx.add_setting("PDF-SELLER", ERROR, "penalty_rate", M_SELLER)
             return None
         sign = -1 if kind == "credit_note" else 1
-        exemption = "franchise" if self.franchise else ""
-        if not exemption and buyer.vat and client_kind == "eu" and eu_vat.is_valid(buyer.vat):
-            exemption = "reverse_charge"
-        elif not exemption and client_kind == "other":
-            exemption = "outside_eu"
         lines: list[DocLine] = []
         deducted: list[tuple[str, date | None]] = []
         L = lambda key, k: ctx.col("LignesFacture", key)[k]
         dates = {text(n).casefold(): d for n, d in zip(ctx.inv_number,
                                                         ctx.col("Factures", "issue_date"))}
         deposits = issued_deposits(ctx)
+        has_nature = "nature" in ctx.tables["LignesFacture"].cols
         for k in ctx.lines(i):
             qty = L("quantity", k) or ZERO
             price = L("unit_price", k) or ZERO
@@ -408,8 +400,17 @@ class _Builder:
             if price < 0:  # BR-27: the price is never negative; the quantity carries it
                 qty, price = -qty, -price
             qty *= sign
-            category = "S" if rate > 0 else {"reverse_charge": "AE", "outside_eu": "O",
-                                             "franchise": "E"}.get(exemption, "")
+            line_nature = text(L("nature", k)) if has_nature else ""
+            goods = (line_nature or nature) == "goods"
+            if rate == 0 and not self.franchise and client_kind != "fr" and \
+                    nature == "both" and line_nature not in ("goods", "services"):
+                line_nature_missing(ctx, k, number)
+                return None
+            category = "S" if rate > 0 else zero_rate_category(
+                buyer.country, buyer.vat, goods, self.franchise)
+            if not category and goods and client_kind == "eu":
+                no_vat_number(ctx, k, number)
+                return None
             if not category or (self.franchise and rate > 0):
                 self.ctx.add("PDF-VAT", ERROR, "LignesFacture", k, "vat_rate", number, M_DOC,
                              doc=number, what="ligne à 0 % sans motif d'exonération" if
@@ -440,10 +441,10 @@ class _Builder:
             self._doc_finding(i, "id", number, ("aucune ligne", "no lines"),
                               ("Saisir ses lignes.", "Enter its lines."))
             return None
-        per_rate = vat_by_rate([(ln.net, ln.vat_rate) for ln in lines])
-        categories = {ln.vat_rate: ln.category for ln in lines}
-        vat_rows = [VatRow(categories[r], r, base, v)
-                    for r, (base, v) in sorted(per_rate.items(), reverse=True)]
+        vat_rows = [VatRow(*row) for row in
+                    rows_by_category([(ln.net, ln.vat_rate, ln.category) for ln in lines])]
+        if out_of_scope_mixed(ctx, i, number, [r.category for r in vat_rows]):
+            return None
         net = sum((r.base for r in vat_rows), ZERO)
         vat = sum((r.vat for r in vat_rows), ZERO)
         book = (col("net"), col("vat"), col("total"))
@@ -472,7 +473,9 @@ class _Builder:
             kind, number, day, due, text(col("terms")), self.seller, buyer, lines, vat_rows,
             net, vat, net + vat, sign, lang, "EUR", text(col("po")), text(col("quote")),
             credited, credited_date, deducted, penalty, self.indemnity, self.discount,
-            self.debits, nature, exemption, text(mode), self.logo, delivery, i)
+            self.debits, nature, next((EXEMPTIONS[r.category] for r in vat_rows
+                                       if r.category in EXEMPTIONS), ""),
+            text(mode), self.logo, delivery, i)
 
 
 def build_documents(ctx: Ctx, numbers: list[str] | None, base_dir: Path

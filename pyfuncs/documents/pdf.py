@@ -33,6 +33,7 @@ from pyfuncs.documents.layout import (
     Labels,
     country,
     day,
+    exemption_reasons,
     labels,
     money,
     notes,
@@ -157,9 +158,8 @@ def xml_of(doc: InvoiceDoc, lab: Labels | None = None) -> bytes:
     """The Factur-X XML alone (what the PDF carries)."""
     lab = lab or labels(doc.lang)
     t = texts(doc, lab)
-    reason = "Autoliquidation" if doc.exemption == "reverse_charge" else \
-        t.get("vat_mention", "")
-    return facturx.build_xml(doc, notes(t), reason, seller_description(doc, lab),
+    return facturx.build_xml(doc, notes(t), exemption_reasons(doc, lab),
+                             seller_description(doc, lab),
                              t["terms"])
 
 
@@ -424,7 +424,7 @@ def _totals(pdf: FPDF, doc: InvoiceDoc, lab: Labels) -> None:
     pdf.ln(5)
     pdf.set_font("DejaVu", "", 8.5)
     for row in doc.vat_rows:
-        shown = rate(row.rate, lang) if row.category in ("S", "AE", "E") else "–"
+        shown = rate(row.rate, lang) if row.category != "O" else "–"
         for w, value in ((22, shown), (34, money(row.base, lang)), (34, money(row.vat, lang))):
             pdf.cell(w, 5, value, align="R")
         pdf.ln(5)

@@ -112,6 +112,10 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "goods": ("Livraisons de biens", "Goods"),
         "both": ("Biens et services", "Goods and services"),
     },
+    "line_nature": {
+        "services": ("Service", "Service"),
+        "goods": ("Bien", "Goods"),
+    },
     "reminder_status": {
         "preview": ("Aperçu", "Preview"),
         "sent": ("Envoyée", "Sent"),
@@ -638,6 +642,13 @@ TABLES: tuple[Table, ...] = (
         C("service_end", "Prestation au", "Service to", DATE, width=11,
           help_fr="Fin de la période de la prestation (vide : un seul jour).",
           help_en="End of the service period (blank: a single day)."),
+        C("nature", "Nature", "Nature", CHOICE, choices="line_nature", width=9,
+          help_fr="Bien ou service : à remplir pour un client « Biens et services » hors "
+                  "de France (livraison exonérée ou prestation autoliquidée / hors champ) ; "
+                  "vide : la nature du client.",
+          help_en="Goods or service: fill it in for a \"Goods and services\" client outside "
+                  "France (exempt supply of goods, or reverse-charged / out-of-scope "
+                  "service); blank: the client's nature."),
     ), doc_fr="Lignes des factures et avoirs.", doc_en="Invoice and credit note lines."),
     Table("Paiements", "payments", (
         C("date", "Date", "Date", DATE, required=True, width=11),

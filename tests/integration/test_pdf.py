@@ -360,24 +360,22 @@ def test_lines_of_different_periods_state_each_their_own_and_a_blank_draft_date_
 def test_goods_state_their_nature_and_a_delivery_address_only_where_it_differs(tmp_path):
     """The client's Nature column and delivery address reach the page and the XML (BT-23
     B1, ShipToTradeParty); a delivery address equal to the billing one is not repeated; a
-    half-typed one, or goods sold abroad (not printed yet), is a finding on the client's
-    cell, and that client's documents are not made."""
+    half-typed one is a finding on the client's cell, and that client's documents are not
+    made. (Goods sold abroad: test_pdf_goods_abroad.py.)"""
     def edit(t):
         by_id = {c["id"]: c for c in t["Clients"]}
         by_id["C1"].update(nature="goods", delivery_address="ZI Nord, quai 4",
                            delivery_postcode="93200", delivery_city="Saint-Denis")
         by_id["C2"].update(delivery_address="1 rue de la Paix", delivery_postcode="75002",
                            delivery_city="Paris")
-        by_id["C3"].update(nature="goods")
         by_id["C4"].update(delivery_address="Quai 2")
     path = _book(tmp_path, edit)
     docs, _, findings = documents_of(path, TODAY)
     made = {d.number: d for d in docs}
     where = {(f.sheet, f.column, f.ref) for f in findings}
-    assert ("Clients", "Nature des opérations", "FAC2026-0003") in where
     assert {("Clients", "CP de livraison", "FAC2026-0004"),
             ("Clients", "Ville de livraison", "FAC2026-0004")} <= where
-    assert "FAC2026-0003" not in made and "FAC2026-0004" not in made
+    assert "FAC2026-0004" not in made
     goods = made["FAC2026-0001"]
     assert goods.nature == "goods" and goods.billing_mode == "B1"
     assert made["FAC2026-0002"].delivery is None and made["FAC2026-0002"].nature == "services"

@@ -61,6 +61,10 @@ def _kinds(doc, sources: list[str]) -> set[str]:
         kinds.add("reverse_charge")
     if doc.exemption == "outside_eu":
         kinds.add("export")
+    if "intra_eu_supply" in doc.exemptions:
+        kinds.add("goods_eu")
+    if "export" in doc.exemptions:
+        kinds.add("goods_export")
     if doc.nature in ("goods", "both"):
         kinds.add(doc.nature)
     return kinds
@@ -120,7 +124,7 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         if b.country == "FR" and (b.siren or doc.issue_date >= SIREN_MANDATORY_FROM):
             has("client SIREN", b.siren in page, xt(
                 ".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == b.siren)
-        if doc.exemption == "reverse_charge":
+        if {"reverse_charge", "intra_eu_supply"} & set(doc.exemptions):
             has("client VAT number", b.vat in page, xt(
                 ".//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == b.vat)
         items = root.findall(".//ram:IncludedSupplyChainTradeLineItem", NS)
@@ -177,8 +181,8 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
                 == d.address and ship.findtext(".//ram:CityName", namespaces=NS) == d.city
                 and ship.findtext(".//ram:PostcodeCode", namespaces=NS) == d.postcode)
         else:
-            assert ship is None and ("Adresse de livraison" if fr else "Delivery address") \
-                not in page, doc.number
+            assert ("Adresse de livraison" if fr else "Delivery address") not in page
+            assert ship is None or "intra_eu_supply" in doc.exemptions, doc.number
         debits = "Option pour le paiement de la taxe d'après les débits"
         if doc.vat_on_debits and not doc.exemption:
             has("VAT on debits option", debits in page)
@@ -189,6 +193,14 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
                 b"VATEX-EU-AE" in xml)
         if doc.exemption == "outside_eu":
             has("outside the EU: 259-1 du CGI", "259-1" in page, b"VATEX-EU-O" in xml)
+        if "intra_eu_supply" in doc.exemptions:  # BR-IC-10, BR-IC-12
+            has("intra-EU supply of goods: 262 ter I du CGI",
+                "Exonération de TVA, article 262 ter I du CGI" in page,
+                b"VATEX-EU-IC" in xml and xt(".//ram:ShipToTradeParty/ram:PostalTradeAddress/"
+                                             "ram:CountryID") == b.country)
+        if "export" in doc.exemptions:  # BR-G-10
+            has("export of goods: 262 I du CGI",
+                "Exonération de TVA, article 262 I du CGI" in page, b"VATEX-EU-G" in xml)
         notes = {n.findtext("ram:SubjectCode", namespaces=NS)
                  for n in root.findall(".//ram:IncludedNote", NS)}
         penalties = "pénalités au taux" if fr else "interest at the annual rate"
@@ -219,9 +231,10 @@ def test_every_demo_document_carries_every_mention_that_applies_on_the_page_and_
         counts.update(set(found))
         assert failed_asserts(xml, FX_RULES) == [], doc.number  # not even a warning
     assert set(kinds) >= {"invoice", "deposit", "final", "credit_note", "time", "contract",
-                          "reverse_charge", "export", "goods", "both"}
+                          "reverse_charge", "export", "goods", "both", "goods_eu",
+                          "goods_export"}
     assert counts["delivery address (differs from the billing address)"] == \
-        kinds["goods"] + kinds["both"]
+        kinds["goods"] + kinds["both"] - kinds["goods_eu"] - kinds["goods_export"]
     with capsys.disabled():
         print(f"\n{len(docs)} documents: " + ", ".join(f"{k} {v}" for k, v in
                                                        sorted(kinds.items())))

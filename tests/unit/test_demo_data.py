@@ -103,18 +103,34 @@ def test_default_size_matches_the_product_brief(demo):
     assert len(demo.tables["TauxPenalite"]) == len(S.DEFAULT_PENALTY_RATES)
 
 
-def test_two_clients_buy_goods_delivered_elsewhere_and_only_get_invoices_of_goods(demo):
+def test_four_clients_buy_goods_two_delivered_elsewhere_in_france_two_abroad_at_zero(demo):
+    """Two French clients (goods; goods and their installation) delivered to another site,
+    a German business (intra-Community supplies) and a Swiss one (exports), billed at 0 %
+    and delivered where they are billed; each gets invoices of goods only."""
+    from stdnum.eu import vat as eu_vat
     t = demo.tables
     buyers = {c["id"]: c for c in t["Clients"] if c["nature"] in ("goods", "both")}
-    assert sorted(c["nature"] for c in buyers.values()) == ["both", "goods"]
+    assert sorted((c["nature"], c["country"]) for c in buyers.values()) == [
+        ("both", "FR"), ("goods", "CH"), ("goods", "DE"), ("goods", "FR")]
     for c in buyers.values():
-        assert c["delivery_city"] and c["delivery_city"] != c["city"]
-        assert c["delivery_address"] != c["address"] and c["country"] == "FR"
-    ids = {f["id"]: f["client"] for f in t["Factures"] if f["client"] in buyers}
+        if c["country"] == "FR":
+            assert c["delivery_city"] and c["delivery_city"] != c["city"]
+            assert c["delivery_address"] != c["address"]
+        else:
+            assert c["delivery_address"] is None and c["siren"] is None
+    german = next(c for c in buyers.values() if c["country"] == "DE")
+    assert eu_vat.is_valid(german["vat_number"])
+    ids = {f["id"]: f["client"] for f in t["Factures"] if f["client"] in buyers
+           and f["type"] == "invoice"}
     assert len(ids) >= sum(goods.INVOICES)
-    units = {(buyers[ids[ln["invoice"]]]["nature"], ln["unit"]) for ln in t["LignesFacture"]
-             if ln["invoice"] in ids}
-    assert units == {("goods", "pièce"), ("both", "pièce"), ("both", "jour")}
+    units = {(buyers[ids[ln["invoice"]]]["nature"], buyers[ids[ln["invoice"]]]["country"],
+              ln["unit"]) for ln in t["LignesFacture"] if ln["invoice"] in ids}
+    assert units == {("goods", "FR", "pièce"), ("both", "FR", "pièce"),
+                     ("both", "FR", "jour"), ("goods", "DE", "piece"),
+                     ("goods", "CH", "pièce")}
+    rates = {buyers[ids[ln["invoice"]]]["country"]: ln["vat_rate"]
+             for ln in t["LignesFacture"] if ln["invoice"] in ids}
+    assert rates == {"FR": Decimal("0.2"), "DE": 0, "CH": 0}
 
 
 def test_scaled_size_has_the_asked_invoices_and_proportional_rows(scaled):

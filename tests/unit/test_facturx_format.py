@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from pyfuncs.documents.addresses import electronic_address
 from pyfuncs.documents.facturx import number, percent
 from pyfuncs.documents.layout import day, labels, money, price, quantity, rate
-from pyfuncs.documents.model import electronic_address
 
 
 def test_amounts_dates_and_rates_are_formatted_for_the_clients_language():
