@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import openpyxl
 import pytest
@@ -55,20 +56,42 @@ def invoice_id(path: Path, number: str) -> str:
     return next(r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == number)
 
 
-def billing(demo: Path, quote: str) -> tuple[str, int]:
-    """The number and sheet row of the demo's invoice that billed ``quote``: a big client's
-    open invoice (D2026-0035, client C0002) and a paid one (D2026-0008, client C0018)."""
+class Pick(NamedTuple):
+    number: str
+    row: int
+    client: str
+    quote: str
+
+
+@pytest.fixture(scope="module")
+def picks(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pick]:
+    """Two invoices billed from a quote, found in the demo rather than named (its random
+    draw decides them): "late", still open, of a client the reminders write to; "paid",
+    settled, of another client who still has something open."""
+    folder = tmp_path_factory.mktemp("picks")
+    path = folder / "Facturation.xlsx"
+    shutil.copy(demo, path)
+    reminded = {o.mailing.client for o in run_remind(path, TODAY, outbox=folder / "o").emails}
+    balance = run_age(path, TODAY, write=False)
+    items = {i.number: i for i in balance.items}
+    listed = {c.client for c in balance.clients}
     ws = openpyxl.load_workbook(demo)["Factures"]
-    return next((r[2].value, r[0].row) for r in ws.iter_rows(min_row=2)
-                if r[5].value == quote and r[1].value == "Facture")
+    rows = [Pick(r[2].value, r[0].row, r[4].value, r[5].value)
+            for r in ws.iter_rows(min_row=2)
+            if r[1].value == "Facture" and r[5].value and r[18].value == "Émise"]
+    late = next(p for p in rows if p.number in items and p.client in reminded)
+    paid = next(p for p in rows if p.number not in items and p.client in listed
+                and p.client != late.client)
+    return {"late": late, "paid": paid}
 
 
 def codes(findings, code: str) -> list:  # type: ignore[no-untyped-def]
     return [f for f in findings if f.code == code]
 
 
-def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(demo, tmp_path):
-    late, _ = billing(demo, "D2026-0035")
+def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(
+        demo, picks, tmp_path):
+    late, _, _, quote = picks["late"]
     path = copy(demo, tmp_path)
     before = run_generate(path, TODAY, dry_run=True)
     last = max(r[0] for r in openpyxl.load_workbook(path)["Factures"].iter_rows(
@@ -77,11 +100,11 @@ def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(
     cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     plan = run_generate(path, TODAY, dry_run=True)
     # the quote it billed is not billed again, and the rest is still issued
-    assert not [d for d in plan.issued if "D2026-0035" in d.subject]
+    assert not [d for d in plan.issued if quote in d.subject]
     assert [d.subject for d in plan.issued] == [d.subject for d in before.issued]
     assert late not in [d.number for d in plan.issued]
     held = codes(plan.findings, "GEN-DAMAGED")
-    assert [(f.sheet, f.column, f.ref) for f in held] == [("Devis", "N° devis", "D2026-0035")]
+    assert [(f.sheet, f.column, f.ref) for f in held] == [("Devis", "N° devis", quote)]
     assert cell in held[0].message and late in held[0].message
     assert [(f.code, f.cell) for f in plan.findings if f.sheet == "Factures"] == [
         ("CELL-CHOICE", cell)]
@@ -89,18 +112,19 @@ def test_an_invoice_with_a_bad_terms_cell_keeps_its_number_and_its_quote_billed(
     check = run_check(path, TODAY, write=False)
     assert [f.cell for f in codes(check.findings, "CELL-CHOICE")] == [cell]
     assert not [f for f in codes(check.findings, "NUM-GAP") if late[-4:] in f.message]
-    assert not [f for f in check.findings if f.ref == "D2026-0035"]
+    assert not [f for f in check.findings if f.ref == quote]
 
 
-def test_an_invoice_with_an_unreadable_line_quantity_holds_its_quote_back(demo, tmp_path):
-    paid, _ = billing(demo, "D2026-0008")
+def test_an_invoice_with_an_unreadable_line_quantity_holds_its_quote_back(
+        demo, picks, tmp_path):
+    paid, _, _, quote = picks["paid"]
     path = copy(demo, tmp_path)
     ref = invoice_id(path, paid)
     cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Quantité", "27 OOO")
     plan = run_generate(path, TODAY, dry_run=True)
-    assert not [d for d in plan.issued if "D2026-0008" in d.subject]
+    assert not [d for d in plan.issued if quote in d.subject]
     held = codes(plan.findings, "GEN-DAMAGED")
-    assert [f.ref for f in held] == ["D2026-0008"] and cell in held[0].message
+    assert [f.ref for f in held] == [quote] and cell in held[0].message
     check = run_check(path, TODAY, write=False)
     # its total is short of the line: its payments are not "too much"
     assert not [f for f in codes(check.findings, "PAY-OVER") if f.ref == paid]
@@ -143,27 +167,27 @@ def balances(path: Path) -> dict:  # type: ignore[type-arg]
 
 
 def test_the_aged_balance_of_a_client_with_an_unreadable_invoice_is_marked_incomplete(
-        demo, tmp_path):
-    late, late_row = billing(demo, "D2026-0035")
+        demo, picks, tmp_path):
+    late, late_row, client, _ = picks["late"]
     path = copy(demo, tmp_path)
-    whole = balances(path)["C0002"]
+    whole = balances(path)[client]
     assert whole.complete and whole.total > 0
     cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     balance = run_age(path, TODAY, write=False)
-    c = {c.client: c for c in balance.clients}["C0002"]
+    c = {c.client: c for c in balance.clients}[client]
     assert not c.complete and c.left_out == [f"Factures ligne {late_row} ({cell})"]
     assert c.unapplied == whole.unapplied  # its payments are not turned into a credit
     found = [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
-    assert [(f.severity, f.ref, f.cell) for f in found] == [("error", "C0002", cell)]
+    assert [(f.severity, f.ref, f.cell) for f in found] == [("error", client, cell)]
     # every other client is as before
-    others = {k: v.total for k, v in balances(path).items() if k != "C0002"}
+    others = {k: v.total for k, v in balances(path).items() if k != client}
     assert others == {k: v.total for k, v in balances(copy_again(demo, tmp_path)).items()
-                      if k != "C0002"}
+                      if k != client}
     out = subprocess.run([sys.executable, "-m", "pyfuncs.cli", "age", str(path), "--as-of",
                           TODAY.isoformat(), "--json"], capture_output=True, text=True,
                          check=False)
     assert out.returncode == 1
-    row = next(r for r in json.loads(out.stdout)["rows"] if r["client"] == "C0002")
+    row = next(r for r in json.loads(out.stdout)["rows"] if r["client"] == client)
     assert row["complete"] is False and row["left_out"] == c.left_out
 
 
@@ -188,35 +212,37 @@ def test_payments_of_an_invoice_with_a_bad_date_do_not_become_an_unapplied_credi
     assert after.unapplied == before.unapplied and not after.complete
 
 
-def test_a_line_with_a_bad_unit_price_leaves_its_invoice_out_not_negative(demo, tmp_path):
-    paid, _ = billing(demo, "D2026-0008")
+def test_a_line_with_a_bad_unit_price_leaves_its_invoice_out_not_negative(
+        demo, picks, tmp_path):
+    paid, _, client, _ = picks["paid"]
     path = copy(demo, tmp_path)
     ref = invoice_id(path, paid)
     cell = damage(path, "Lignes de facture", "Réf. facture", ref, "Prix unitaire HT", "abc")
     balance = run_age(path, TODAY, write=False)
     assert not [i for i in balance.items if i.number == paid]
-    c = {c.client: c for c in balance.clients}["C0018"]
+    c = {c.client: c for c in balance.clients}[client]
     assert not c.complete and cell in c.left_out[0]
     assert all(a >= 0 for a in c.amounts)
 
 
-def test_remind_sends_nothing_to_a_client_whose_balance_is_incomplete(demo, tmp_path):
-    late, _ = billing(demo, "D2026-0035")
+def test_remind_sends_nothing_to_a_client_whose_balance_is_incomplete(
+        demo, picks, tmp_path):
+    late, _, client, _ = picks["late"]
     path = copy(demo, tmp_path)
     before = run_remind(path, TODAY, outbox=tmp_path / "out0")
-    assert "C0002" in {o.mailing.client for o in before.emails}
+    assert client in {o.mailing.client for o in before.emails}
     cell = damage(path, "Factures", "N° facture", late, "Conditions", "90 jours")
     after = run_remind(path, TODAY, outbox=tmp_path / "out1")
-    assert "C0002" not in {o.mailing.client for o in after.emails}
+    assert client not in {o.mailing.client for o in after.emails}
     assert {o.mailing.client for o in after.emails} == \
-        {o.mailing.client for o in before.emails} - {"C0002"}
+        {o.mailing.client for o in before.emails} - {client}
     assert [f.cell for f in after.findings if f.code == "AGING-INCOMPLETE"] == [cell]
     assert after.errors
 
 
-def test_send_invoices_refuses_a_document_whose_cells_cannot_be_read(demo, tmp_path):
-    late, _ = billing(demo, "D2026-0035")
-    paid, _ = billing(demo, "D2026-0008")
+def test_send_invoices_refuses_a_document_whose_cells_cannot_be_read(demo, picks,
+                                                                   tmp_path):
+    late, paid = picks["late"].number, picks["paid"].number
     path = copy(demo, tmp_path)
     for number in (paid, late):
         damage(path, "Factures", "N° facture", number, "Envoyée le", None)
