@@ -609,7 +609,7 @@ class _Reader:
                 cols[col.key], issues[col.key] = C.convert_column(
                     raw[col.key], C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
-        self.mark_errors(loc, where, cols, issues, none_free)
+        self.mark_errors(tbl, loc, where, cols, issues, none_free)
         # blank rows (every input cell empty) go first, silently; a column without an
         # empty cell (a required one, usually) proves that no row is blank
         idx = list(range(n))
@@ -642,25 +642,15 @@ class _Reader:
         return p
 
     def uncached(self, p: _Parsed, key: str, blank: list[int]) -> dict[int, C.Issue]:
-        """The blank cells of a required column that hold a formula never computed, or a
-        number the fast reader gave as a blank: their own finding (xlsx_uncached.py)."""
+        """The blank cells of a required column that hold a formula never computed: their
+        own finding (xlsx_uncached.py)."""
         part = getattr(self.pkg, "parts", {}).get(p.sheet)  # (a live workbook: none)
         if part is None or key not in p.letters:
             return {}
         refs = {f"{p.letters[key]}{p.rows[i]}": i for i in blank}
-        col = p.tbl.column(key)
-        out = {}
-        for ref, (kind, text) in unread_cells(self.path, part, refs).items():
-            if kind == FORMULA:
-                out[refs[ref]] = uncached_issue(text, self.lang)
-                continue
-            try:
-                C.converter(col.type, self.lang, col.choices, self.pkg.date1904)(float(text))
-            except CellProblem as exc:
-                out[refs[ref]] = exc.issue
-            except ValueError:
-                continue
-        return out
+        return {refs[ref]: uncached_issue(text, self.lang)
+                for ref, (kind, text) in unread_cells(self.path, part, refs).items()
+                if kind == FORMULA}
 
     def scan(self, sheet: str) -> SheetScan:
         """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""
@@ -682,27 +672,47 @@ class _Reader:
             self.shared_null_like = null_like_shared(self.path)
         return self.shared_null_like or self.scan(loc.sheet).null_like
 
-    def mark_errors(self, loc: _Loc, where: dict[str, int], cols: dict[str, list],
-                    issues: dict[str, dict[int, C.Issue]], none_free: set[str]) -> None:
-        """Error cells (#N/A...) of the table's input columns: BAD with their own finding,
-        where the cells' readers saw a blank (see adapters/xlsx_errors.py)."""
+    def mark_errors(self, tbl: S.Table, loc: _Loc, where: dict[str, int],
+                    cols: dict[str, list], issues: dict[str, dict[int, C.Issue]],
+                    none_free: set[str]) -> None:
+        """Error cells (#N/A...) of the table's input columns, and numbers beyond any date
+        in its date columns: BAD with their own finding, where the cells' readers saw a
+        blank (see adapters/xlsx_errors.py)."""
         found = self.scan(loc.sheet)
-        if not found:
+        if not found and not found.numbers:
             return
         by_col = {c: k for k, c in where.items() if k in cols}
         last = loc.first + len(next(iter(cols.values()), ())) - 1
-        for (r, c), text in found.items():
+
+        def blank(r: int, c: int) -> tuple[str, int] | None:
             key = by_col.get(c)
             if key is None or not loc.first <= r <= last:
-                continue
+                return None
             i = r - loc.first
             if cols[key][i] is not None and cols[key][i] is not BAD:
-                continue  # a reader that did see a value: keep it
-            if i not in issues.get(key, {}):
-                cols[key] = list(cols[key])
-                cols[key][i] = BAD
-                issues.setdefault(key, {})[i] = error_issue(text, self.lang)
-                none_free.discard(key)
+                return None  # a reader that did see a value: keep it
+            return (key, i) if i not in issues.get(key, {}) else None
+
+        def mark(key: str, i: int, issue: C.Issue) -> None:
+            cols[key] = list(cols[key])
+            cols[key][i] = BAD
+            issues.setdefault(key, {})[i] = issue
+            none_free.discard(key)
+
+        for (r, c), text in found.items():
+            at = blank(r, c)
+            if at is not None:
+                mark(*at, error_issue(text, self.lang))
+        for (r, c), text in found.numbers.items():
+            at = blank(r, c)
+            if at is None or tbl.column(at[0]).type != S.DATE:
+                continue
+            try:
+                C.converter(S.DATE, self.lang, None, self.pkg.date1904)(float(text))
+            except CellProblem as exc:
+                mark(*at, exc.issue)
+            except ValueError:
+                continue
 
     def report(self, p: _Parsed, i: int, key: str, issue: C.Issue) -> None:
         """An error on row i of p, which skips the row."""

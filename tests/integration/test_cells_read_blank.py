@@ -105,3 +105,27 @@ def test_a_number_beyond_any_date_in_a_required_date_cell_is_not_a_blank(small, 
     found = findings_at(path, sheet, cell)
     assert [(f.code, f.row, f.column) for f in found] == [("CELL-DATE", row, label)]
     assert f"« {int(number)} » n'est pas une date valide" in found[0].message
+
+
+@pytest.mark.parametrize(("table", "key"), [("Factures", "sent_date"),
+                                            ("Factures", "due_date"),
+                                            ("LignesFacture", "service_start")])
+def test_a_number_beyond_any_date_in_an_optional_date_cell_is_not_a_blank(small, tmp_path,
+                                                                          table, key):
+    """An optional date is not "no date" when the cell holds a number: the sent date of
+    an invoice lost silently would change what reminders and checks believe."""
+    tv = small.data.tables[table]
+    i = next(i for i, v in enumerate(tv.cols[key]) if v is not None)  # a cell in the XML
+    sheet, cell, row, label = cell_of(small, table, key, i)
+    path = small.write_cell(sheet, cell, "number", 95051806.0, tmp_path / "book.xlsx")
+    found = findings_at(path, sheet, cell)
+    assert [(f.code, f.severity, f.row, f.column) for f in found] == [
+        ("CELL-DATE", "error", row, label)]
+    assert "« 95051806 » n'est pas une date valide" in found[0].message
+
+
+def test_an_amount_of_seven_digits_in_a_money_cell_reads_as_the_amount(small, tmp_path):
+    sheet, cell, _, _ = cell_of(small, "Paiements", "amount", 1)
+    path = small.write_cell(sheet, cell, "number", 1234567.89, tmp_path / "book.xlsx")
+    assert findings_at(path, sheet, cell) == []
+    assert str(read_workbook(path).tables["Paiements"].cols["amount"][1]) == "1234567.89"
