@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pyfuncs.adapters import xlsx_read as R
 from pyfuncs.adapters.journal import workbook_lock
+from pyfuncs.adapters.xlsx_locate import Loc
 from pyfuncs.adapters.xlsx_styles import KIND_FORMATS
 from pyfuncs.adapters.xlsx_write import FIRST_DATA_ROW
 from pyfuncs.adapters.xlsx_xml import Styled
@@ -67,11 +68,11 @@ def _as_read(value: object) -> object:
 
 
 class _LivePackage:
-    """Sheet names and Tables, as the file reader's _Package gives them."""
+    """Sheet names and Tables, as the file reader's Package (adapters/xlsx_locate.py) gives them."""
 
     def __init__(self, book) -> None:
         self.sheets: list[str] = []
-        self.tables: dict[str, R._Loc] = {}
+        self.tables: dict[str, Loc] = {}
         self.full_calc = self.date1904 = False
         for sheet in book.sheets:
             self.sheets.append(sheet.name)
@@ -82,7 +83,7 @@ class _LivePackage:
                 headers = bool(table.show_headers)
                 names = [str(v or "") for v in _row(table.header_row_range.value)] \
                     if headers else []
-                loc = R._Loc(sheet.name, r1 if headers else None, r1 + (1 if headers else 0),
+                loc = Loc(sheet.name, r1 if headers else None, r1 + (1 if headers else 0),
                              last.row - 1 - (1 if table.show_totals else 0), c1,
                              last.column - 1, names)
                 self.tables.setdefault(table.name.casefold(), loc)

@@ -21,6 +21,9 @@ import zipfile
 from pathlib import Path
 
 from pyfuncs.adapters import cells as C
+from pyfuncs.adapters.cells import BAD, CellProblem
+from pyfuncs.adapters.xlsx_locate import Loc
+from pyfuncs.domain import schema as S
 
 _MARK = b't="e"'
 _CHUNK = 1 << 22
@@ -119,6 +122,48 @@ def _collect_numbers(data: bytes, out: SheetScan) -> None:
             continue  # a shared string's index, a text, a boolean: not a number
         out.numbers[(int(ref.group(2)) - 1, C.col_index(ref.group(1).decode()))] = (
             value.group(1).decode("ascii", "replace").strip())
+
+
+def mark_errors(found: SheetScan, tbl: S.Table, loc: Loc, where: dict[str, int],
+                cols: dict[str, list], issues: dict[str, dict[int, C.Issue]],
+                none_free: set[str], lang: str, date1904: bool) -> None:
+    """Error cells (#N/A...) of the table's input columns, and numbers beyond any date
+    in its date columns: BAD with their own finding, where the cells' readers saw a
+    blank (see adapters/xlsx_errors.py)."""
+    if not found and not found.numbers:
+        return
+    by_col = {c: k for k, c in where.items() if k in cols}
+    last = loc.first + len(next(iter(cols.values()), ())) - 1
+
+    def blank(r: int, c: int) -> tuple[str, int] | None:
+        key = by_col.get(c)
+        if key is None or not loc.first <= r <= last:
+            return None
+        i = r - loc.first
+        if cols[key][i] is not None and cols[key][i] is not BAD:
+            return None  # a reader that did see a value: keep it
+        return (key, i) if i not in issues.get(key, {}) else None
+
+    def mark(key: str, i: int, issue: C.Issue) -> None:
+        cols[key] = list(cols[key])
+        cols[key][i] = BAD
+        issues.setdefault(key, {})[i] = issue
+        none_free.discard(key)
+
+    for (r, c), text in found.items():
+        at = blank(r, c)
+        if at is not None:
+            mark(*at, error_issue(text, lang))
+    for (r, c), text in found.numbers.items():
+        at = blank(r, c)
+        if at is None or tbl.column(at[0]).type != S.DATE:
+            continue
+        try:
+            C.converter(S.DATE, lang, None, date1904)(float(text))
+        except CellProblem as exc:
+            mark(*at, exc.issue)
+        except ValueError:
+            continue
 
 
 def error_issue(text: str, lang: str) -> C.Issue:

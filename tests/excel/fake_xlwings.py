@@ -16,7 +16,7 @@ from pathlib import Path
 
 import python_calamine
 
-from pyfuncs.adapters.xlsx_read import _Package
+from pyfuncs.adapters.xlsx_locate import Package
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class FakeBook:
                   app: FakeApp | None = None) -> FakeBook:
         """The book as Excel would hold it after opening ``path`` (computed values)."""
         book = cls(fullname or path, app)
-        pkg = _Package(path)
+        pkg = Package(path)
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         for name in pkg.sheets:
             sheet = book.sheets.add(name)

@@ -212,19 +212,19 @@ def test_settings_rebuilt_without_the_grid_read_as_the_grid_does(tmp_path, monke
 
 
 def test_settings_rows_keep_their_types():
-    from pyfuncs.adapters.xlsx_read import _Loc, _typed_rows
+    from pyfuncs.adapters.xlsx_locate import Loc, typed_rows
 
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     xml = (f'<worksheet {ns}><sheetData><row r="2"><c r="A2" t="s"><v>0</v></c>'
            '<c r="B2"><v>40</v></c><c r="C2" t="b"><v>1</v></c></row><row r="3">'
            '<c r="A3" t="inlineStr"><is><t>x</t></is></c><c r="B3" s="1"/>'
            '<c r="C3" t="str"><f>A3</f><v>x</v></c></row></sheetData></worksheet>').encode()
-    loc = _Loc("S", 0, 1, 2, 0, 2, ["a", "b", "c"], "T")
+    loc = Loc("S", 0, 1, 2, 0, 2, ["a", "b", "c"], "T")
     texts = [["k", "x"], ["40", None], ["true", "x"]]
-    assert _typed_rows(xml, loc, texts) == [["k", 40.0, True], ["x", "", "x"]]
-    assert _typed_rows(xml, loc, [["k", "x"], ["41", None], ["true", "x"]]) is None
-    assert _typed_rows(xml, loc, [["k", "x"], ["40", "y"], ["true", "x"]]) is None
-    assert _typed_rows(xml, loc, [["k", "x"], ["2026-01-01 00:00:00", None],
+    assert typed_rows(xml, loc, texts) == [["k", 40.0, True], ["x", "", "x"]]
+    assert typed_rows(xml, loc, [["k", "x"], ["41", None], ["true", "x"]]) is None
+    assert typed_rows(xml, loc, [["k", "x"], ["40", "y"], ["true", "x"]]) is None
+    assert typed_rows(xml, loc, [["k", "x"], ["2026-01-01 00:00:00", None],
                                   ["true", "x"]]) is None
-    assert _typed_rows(xml.replace(b' r="B2"', b""), loc, texts) is None  # no place
-    assert _typed_rows(xml[:-20], loc, texts) is None  # not XML
+    assert typed_rows(xml.replace(b' r="B2"', b""), loc, texts) is None  # no place
+    assert typed_rows(xml[:-20], loc, texts) is None  # not XML

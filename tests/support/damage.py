@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from pyfuncs.adapters.xlsx_read import _Package, read_workbook
+from pyfuncs.adapters.xlsx_locate import Package
+from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR
@@ -58,7 +59,7 @@ class Workbook:
         with zipfile.ZipFile(path) as z:
             self.infos = z.infolist()
             self.parts = {i.filename: z.read(i.filename) for i in self.infos}
-        self.sheet_parts = _Package(path).parts
+        self.sheet_parts = Package(path).parts
         self.data = read_workbook(path)
 
     def candidates(self, table: str, kind: str, rows: set[int] | None = None
