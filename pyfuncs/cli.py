@@ -464,7 +464,7 @@ def cmd_transmit(args: argparse.Namespace) -> int:
     else:
         counts = {k: result.count(k) for k in ("preview", "sent", "already", "refused",
                                                "failed", "blocked", "uncorrected",
-                                               "e-reporting")}
+                                               "unrouted", "e-reporting")}
         print(f"{args.workbook}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
               if any(counts.values()) else f"{args.workbook}: nothing to transmit")
         for d in result.documents[:30]:

@@ -6,6 +6,8 @@ sheets and, like « E-facturation », kept out of that tuple: each appears the f
 its job runs, so a workbook without a platform gets no empty sheet."""
 from __future__ import annotations
 
+from datetime import date
+
 from pyfuncs.domain import schema as S
 
 TRANSMIT = S.Sheet("transmit_preview", "Aperçu transmission", "Transmission preview",
@@ -50,6 +52,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "failed": ("En attente (plateforme injoignable)", "Waiting (platform unreachable)"),
     "blocked": ("Bloquée : règles françaises", "Blocked: French rules"),
     "uncorrected": ("Rejetée : à corriger", "Rejected: to correct"),
+    "unrouted": ("Non transmise : pas d'adresse de routage",
+                 "Not transmitted: no routing address"),
     "e-reporting": ("E-reporting, non transmise", "E-reporting, not transmitted"),
 }
 KINDS: dict[str, tuple[str, str]] = {
@@ -58,7 +62,9 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 ROUTING_SOURCES: dict[str, tuple[str, str]] = {
     "typed": ("Clients › Adresse électronique", "Clients › Electronic address"),
-    "siren": ("SIREN du client", "Client's SIREN"),
+    "directory": ("Annuaire du {day}", "Directory, {day}"),
+    "siren": ("SIREN du client (annuaire non consulté)",
+              "Client's SIREN (directory not asked)"),
     "vat": ("N° TVA du client", "Client's VAT number"),
     "": ("", ""),
 }
@@ -67,3 +73,10 @@ ROUTING_SOURCES: dict[str, tuple[str, str]] = {
 def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     fr, en = table.get(key, (key, key))
     return fr if lang == "fr" else en
+
+
+def routing_source(key: str, day: date | None, lang: str) -> str:
+    """Where a routing address came from: Clients, the directory of a day (« Annuaire du
+    05/12/2026 »: the day it answered, the answer being kept for some days), the SIREN."""
+    shown = "" if day is None else f"{day:%d/%m/%Y}" if lang == "fr" else f"{day:%Y-%m-%d}"
+    return label(ROUTING_SOURCES, key, lang).format(day=shown).strip(" ,")

@@ -395,6 +395,20 @@ SETTINGS: tuple[Setting, ...] = (
             help_fr="Base du Flow Service XP Z12-013 (sous laquelle est /v1/flows).",
             help_en="The XP Z12-013 Flow Service base (under which /v1/flows lies)."),
     Setting("pa_token_url", "URL du jeton (OAuth2)", "Token URL (OAuth2)"),
+    Setting("pa_directory_url", "URL de l'annuaire de la plateforme",
+            "Platform directory URL",
+            help_fr="Base du Directory Service XP Z12-013 (sous laquelle est "
+                    "/v1/directory-line) ; vide : l'URL de l'API ci-dessus.",
+            help_en="The XP Z12-013 Directory Service base (under which /v1/directory-line "
+                    "lies); empty: the API URL above."),
+    Setting("pa_directory_days", "Validité d'une réponse de l'annuaire (jours)",
+            "Days a directory answer is kept", INT, default=30,
+            help_fr="L'adresse électronique d'un client trouvée dans l'annuaire sert ce "
+                    "nombre de jours sans redemander ; un client absent est redemandé le "
+                    "lendemain.",
+            help_en="A client's electronic address found in the directory is used this many "
+                    "days without asking again; a client not found is asked again the next "
+                    "day."),
     Setting("pa_transmit_days", "Délai de transmission à la plateforme (jours)",
             "Days to transmit to the platform", INT, default=2,
             help_fr="Une pièce B2B émise depuis plus longtemps et pas transmise est signalée.",

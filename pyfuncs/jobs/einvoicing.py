@@ -9,7 +9,9 @@ records "about to send" (number, sha256, trackingId) before the HTTP call and th
 after; a submission left "about to send" by a crash or a lost answer is looked up on the
 platform by its trackingId before anything is sent again. The trackingId is a stable id
 of (seller SIREN, document number, attempt); a new attempt is made only for a document
-the platform refused and that has changed since.
+the platform refused and that has changed since. Each document goes to its client's
+electronic address: the one typed in Clients, else the platform's directory's
+(jobs/routing.py); a client without one is an error and its documents stay here.
 
 Statuses: the flows updated since the last pull (the platform's own ``updatedAt``, so no
 clock of ours is trusted): the acknowledgement of each flow we sent, and each lifecycle
@@ -29,9 +31,11 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.adapters.platform.base import Platform, PlatformError
+from pyfuncs.adapters.platform.base import Directory, Platform, PlatformError
 from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
+from pyfuncs.adapters.platform.directory import XpZ12013Directory
+from pyfuncs.adapters.platform.directory_cache import DirectoryCache
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
 from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
@@ -52,12 +56,14 @@ from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
 from pyfuncs.jobs.load import Progress, load, quiet
 from pyfuncs.jobs.result import JobResult
+from pyfuncs.jobs.routing import Router, directory_days
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
 log = logging.getLogger(__name__)
 TRACKING = uuid.UUID("0b9c1f4e-5a8d-4f3e-9c71-6d2f8e4a1b30")  # Facturier's uuid5 namespace
 SYNC_KEY = "statuses_updated_after"
 PlatformFactory = Callable[[Mapping[str, object], Mapping[str, str] | None], Platform]
+DirectoryFactory = Callable[[Mapping[str, object], Mapping[str, str] | None], Directory]
 
 DAMAGED = message(
     "{number} : une cellule de la pièce ne peut pas être lue ({cell}) : elle n'est pas "
@@ -97,11 +103,17 @@ def default_platform(settings: Mapping[str, object],
     return XpZ12013Platform(platform_settings(settings, environ))
 
 
+def default_directory(settings: Mapping[str, object],
+                      environ: Mapping[str, str] | None) -> Directory:
+    return XpZ12013Directory(platform_settings(settings, environ))
+
+
 @dataclass
 class Transmission:
     """One document and what became of it: "preview", "sent", "already" (the platform
-    had it), "refused", "failed" (platform unreachable), "blocked" (breaks the French
-    rules), "uncorrected" (refused or rejected by the platform and unchanged since),
+    had it), "refused", "failed" (platform or directory unreachable), "blocked" (breaks
+    the French rules), "uncorrected" (refused or rejected by the platform and unchanged
+    since), "unrouted" (no electronic address: the client is not in the directory),
     "e-reporting" (not for the platform's e-invoicing)."""
 
     number: str
@@ -112,7 +124,8 @@ class Transmission:
     flow_id: str = ""
     error: str = ""
     routing: str = ""  # the buyer's electronic address, "SCHEME:ID" (BT-49)
-    routing_source: str = ""  # "typed" (Clients), "siren", "vat"
+    routing_source: str = ""  # "typed" (Clients), "directory", "siren", "vat"
+    routing_date: date | None = None  # the day the directory gave the address
     kind: str = ""
     name: str = ""
     issue_date: date | None = None
@@ -186,11 +199,13 @@ def _rule(doc: InvoiceDoc, seller_country: str) -> str:
 def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                  environ: Mapping[str, str] | None = None,
                  platform_factory: PlatformFactory = default_platform,
+                 directory_factory: DirectoryFactory = default_directory,
                  progress: Progress = quiet, ledger: Path | None = None,
                  after_prepare: Callable[[str], None] | None = None) -> TransmitResult:
-    """Transmit the issued documents not yet with the platform (``send``), or list them.
-    ``after_prepare(number)`` runs between "about to send" and the call (tests crash
-    there)."""
+    """Transmit the issued documents not yet with the platform (``send``), or list them,
+    each with its routing address (the preview asks the directory too, when a platform
+    is set up). ``after_prepare(number)`` runs between "about to send" and the call
+    (tests crash there)."""
     source = as_source(path)
     result = TransmitResult(source.path, send)
     with source.lock():
@@ -204,9 +219,16 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 platform = platform_factory(data.settings, environ)
             except PlatformConfigError as err:
                 raise TransmitInputError(f"{source.path.name}: {err}") from None
+        try:
+            directory: Directory | None = directory_factory(data.settings, environ)
+        except PlatformConfigError:  # no platform set up: the SIREN-based address
+            directory = None
         writer = source.writer()  # refuses now, before anything leaves, if Excel holds it
         where = ledger or ledger_path(source.path)
         book = Ledger(where) if (send or where.exists()) else None
+        cache = DirectoryCache(where)
+        router = Router(ctx, directory, cache, directory_days(data.settings.get(
+            "pa_directory_days")))
         try:
             progress("render")
             docs, _ = build_documents(ctx, None, source.path.resolve().parent)
@@ -237,6 +259,16 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                 refused = last is not None and (last.state == REFUSED or (
                     last.state == SENT and doc.number in rejected))
                 if last is not None and last.state == SENT and not refused:
+                    router.remembered(i, doc)
+                    continue
+                route = router.route(i, doc)
+                item.routing_source = route.source or item.routing_source
+                if route.source == "directory":
+                    item.routing = f"0225:{route.address}" if route.address else ""
+                    item.routing_date = route.asked_on
+                if route.outcome:  # no address to send it to, or the directory is down
+                    item.status, item.error = route.outcome, route.detail
+                    result.documents.append(item)
                     continue
                 content, xml = factur_x(doc)
                 digest = hashlib.sha256(content).hexdigest()
@@ -264,6 +296,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                     ctx, docs, book, rbook, current_statuses(book) if book else {},
                     platform, after_prepare)
         finally:
+            cache.close()
             if book is not None:
                 book.close()
         progress("write")
@@ -280,7 +313,7 @@ def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
     sheet = ES.TRANSMIT
     rows = [[d.number, ES.label(ES.KINDS, d.kind, lang), d.client, d.name, d.issue_date,
              d.total, d.rule, d.routing or None,
-             ES.label(ES.ROUTING_SOURCES, d.routing_source, lang) or None,
+             ES.routing_source(d.routing_source, d.routing_date, lang) or None,
              ES.label(ES.OUTCOMES, d.status, lang), d.error or d.flow_id or None]
             for d in result.documents]
     title = sheet.label(lang)

@@ -78,7 +78,9 @@ def test_every_issued_b2b_document_goes_once_and_its_status_comes_back(tmp_path,
     assert sorted(d.number for d in preview.documents if d.status == "preview") == sorted(B2B)
     assert {d.number for d in preview.documents if d.status == "e-reporting"} == \
         {"FAC2026-0003", "FAC2026-0004"}  # clients abroad: e-reporting, not the platform
-    assert platform.state.submissions == 0 and not ledger_path(path).exists()
+    # the preview sends nothing; the directory's answers for the clients without an
+    # address are all it keeps, beside the ledger
+    assert platform.state.submissions == 0 and ledger_states(path) == {}
 
     sent = run_transmit(path, TODAY, environ=env)
     assert sorted(d.number for d in sent.documents if d.status == "sent") == sorted(B2B)
@@ -150,7 +152,7 @@ def test_the_preview_sheet_lists_each_document_with_its_rule_and_routing_address
         expected = typed[client] if typed[client] else "0225:" + sirens[client]
         assert row[7] == expected, row  # BT-49, what the platform routes on
         assert row[8] == ("Clients › Adresse électronique" if typed[client] else
-                          "SIREN du client")
+                          f"Annuaire du {TODAY:%d/%m/%Y}")
     assert platform.state.submissions == 0
     run_transmit(path, TODAY, environ=environ(platform))
     assert {n: r[9] for n, r in preview_sheet(path).items() if r[6] == "B2B"} == \

@@ -42,8 +42,12 @@ Faults a test can ask for (``fail``): answer 500/503/429 to the next calls of a 
 accept a submission and drop the connection before answering (as a timeout after the
 platform took the flow does).
 
-What it does NOT check and a real PA may add: the Directory Service (routing by SIREN/
-SIRET, the buyer's platform), the CDAR's own BR-FR-CDV rules on what it emits (its CDAR
+The Directory Service (where a client receives its invoices), under the same base URL and
+token: tests/support/pa_directory.py, validated against the reconstructed Annex B subset
+(tests/fixtures/platform/SOURCES.md); a test seeds lines with ``state.directory.add``.
+
+What it does NOT check and a real PA may add: the Directory Service's routes other than
+the look-ups, the official Annex B itself (not available here), the CDAR's own BR-FR-CDV rules on what it emits (its CDAR
 follows the D22B structure; a test checks it against the XSD), UBL and plain CII
 submissions (they are stored, not validated), antivirus, file-size limits, duplicate
 invoice numbers across trackingIds, webhooks, rate limits other than
@@ -73,7 +77,7 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.support import en16931, pa_lifecycle
+from tests.support import en16931, pa_directory, pa_lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "fixtures" / "platform" / "AFNOR-Flow_Service-1.1.0.json"
@@ -186,6 +190,7 @@ class PlatformState:
         self.client_id, self.secret = client_id, secret
         self.check_rules = check_rules
         self.contract = Contract()
+        self.directory = pa_directory.DirectoryState(Contract(pa_directory.SPEC))
         self.tokens: set[str] = set()
         self.flows: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
@@ -298,10 +303,11 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     # ------------------------------------------------------------------ replies
-    def _json(self, status: int, body: object, schema: str | None) -> None:
+    def _json(self, status: int, body: object, schema: str | None,
+              contract: Contract | None = None) -> None:
         state = self.server.state
         if schema is not None:
-            for err in state.contract.errors(schema, body):
+            for err in (contract or state.contract).errors(schema, body):
                 state.violations.append(f"answer {self.path} {status} vs {schema}: {err}")
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -358,6 +364,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/v1/flows/search":
             if self._authorised(path):
                 self._search()
+        elif path.startswith(pa_directory.PREFIXES):
+            if self._authorised(path):
+                pa_directory.handle_post(self, path)
         else:
             self._error(404, "MISSING_RESOURCE")
         del state
@@ -372,6 +381,9 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/v1/flows/"):
             if self._authorised(url.path):
                 self._get(url.path.rsplit("/", 1)[1], parse_qs(url.query))
+        elif url.path.startswith(pa_directory.PREFIXES):
+            if self._authorised(url.path):
+                pa_directory.handle_get(self, url.path)
         else:
             self._error(404, "MISSING_RESOURCE")
 

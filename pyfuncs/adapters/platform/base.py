@@ -1,6 +1,7 @@
 """What Facturier asks of an approved platform, whatever its API: submit one flow, find
 flows updated after a time (or by the tracking id we gave), read one flow's metadata or
-file, and say whether it is up. Errors are ``PlatformError`` with the platform's reason
+file, and say whether it is up; and of its directory: the lines (electronic addresses)
+where a company receives its e-invoices. Errors are ``PlatformError`` with the platform's reason
 codes, so a job turns them into findings; nothing here knows the workbook."""
 from __future__ import annotations
 
@@ -83,3 +84,43 @@ class Platform(Protocol):
     def download(self, flow_id: str, doc_type: str = "Original") -> bytes: ...
 
     def healthy(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class DirectoryLine:
+    """One line of the e-invoicing directory: an address where a company receives its
+    invoices (XP Z12-013 Directory Service ``directory line``).
+
+    Attributes:
+      address: the addressing identifier, the buyer's electronic address BT-49 under
+        scheme 0225: SIREN, SIREN_SIRET, SIREN_SUFFIX or SIREN_SIRET_ROUTINGCODE.
+      siren, siret, suffix, routing_id: the mesh the line is defined at.
+      status: Enabled, Disabled or Upcoming ("" when the platform does not say).
+      platform_type: WK (an approved platform) or DFH, as the directory says.
+      name: the company's name when the platform includes it.
+    """
+
+    address: str
+    siren: str
+    siret: str = ""
+    suffix: str = ""
+    routing_id: str = ""
+    status: str = ""
+    platform_type: str = ""
+    name: str = ""
+
+    @property
+    def reachable(self) -> bool:
+        """Invoices can go to it now. A line without a status (Directory Service before
+        1.3.0 did not give it on a single line) is taken as enabled: it is in the
+        directory."""
+        return self.status in ("", "Enabled")
+
+
+class Directory(Protocol):
+    """The directory of the e-invoicing circuit as the jobs use it; errors are
+    ``PlatformError`` (a line that is not there is not an error: empty / None)."""
+
+    def lines_of_siret(self, siret: str) -> list[DirectoryLine]: ...
+
+    def line(self, address: str) -> DirectoryLine | None: ...

@@ -1,7 +1,8 @@
 """Where the platform is and who we are on it: Paramètres (platform name, API base URL,
-token URL, client id), each overridden by the environment as for SMTP
-(adapters/environment.py): FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base,
-under which ``/v1/flows`` lies), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials
+token URL, client id, Directory Service URL), each overridden by the environment as for
+SMTP (adapters/environment.py): FACTURIER_PA_NAME, FACTURIER_PA_URL (the Flow Service base,
+under which ``/v1/flows`` lies), FACTURIER_PA_DIRECTORY_URL (the Directory Service base,
+under which ``/v1/directory-line`` lies; the Flow Service base when empty), FACTURIER_PA_TOKEN_URL (the OAuth2 client-credentials
 token endpoint), FACTURIER_PA_CLIENT_ID. The client secret comes from FACTURIER_PA_SECRET
 or the system keyring (service "facturier-pa", the client id) only: never from the
 workbook, and it is kept out of ``repr`` so no log or error text can carry it."""
@@ -29,6 +30,7 @@ class PlatformSettings:
     client_id: str
     secret: str = field(repr=False)
     timeout: float = 30.0
+    directory_url: str = ""  # the Directory Service base; empty: base_url
 
 
 _keyring_secret = partial(keyring_secret, KEYRING_SERVICE)  # the system keyring
@@ -57,4 +59,5 @@ def platform_settings(settings: Mapping[str, object],
     if not secret:
         raise PlatformConfigError("no client secret: set FACTURIER_PA_SECRET or store it in "
                                   f"the keyring (service {KEYRING_SERVICE}, user = client id)")
-    return PlatformSettings(name, base, token, client, secret)
+    directory = pick("DIRECTORY_URL", "pa_directory_url").rstrip("/")
+    return PlatformSettings(name, base, token, client, secret, directory_url=directory or base)

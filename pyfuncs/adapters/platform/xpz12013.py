@@ -104,9 +104,17 @@ class XpZ12013Platform:
             return self._fetch_token()
         return self._token
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def call(self, method: str, path: str, *, base: str | None = None,
+             **kwargs: Any) -> requests.Response:
+        """One call under ``base`` (the Flow Service's base URL by default), with the same
+        token, retries and errors as every call of this client (the directory client of
+        directory.py calls the Directory Service's routes through it)."""
+        return self._call(method, path, base=base, **kwargs)
+
+    def _call(self, method: str, path: str, *, base: str | None = None,
+              **kwargs: Any) -> requests.Response:
         """One call, retried on transient failures; a 4xx raises with its reasons."""
-        url = self._cfg.base_url + path
+        url = (base or self._cfg.base_url) + path
         renewed = False
         attempt = 0
         while True:
