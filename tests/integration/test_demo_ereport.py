@@ -11,8 +11,8 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.demo.job import build_demo
 from pyfuncs.jobs.einvoicing import run_statuses, run_transmit
 from pyfuncs.jobs.ereport import run_ereport
-from tests.support.pa_lifecycle import frr_problems
 from tests.support.ledgers import ledgers_of
+from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 
 TODAY = date(2026, 11, 23)

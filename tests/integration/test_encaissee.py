@@ -18,8 +18,8 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.jobs.einvoicing import default_platform, run_transmit
 from tests.integration.test_platform import SECRET, TODAY, book
-from tests.support.pa_lifecycle import cdar_problems
 from tests.support.ledgers import ledgers_of
+from tests.support.pa_lifecycle import cdar_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 
 D = Decimal
