@@ -229,7 +229,10 @@ def cmd_journal(args: argparse.Namespace) -> int:
     c = result.copied
     print(f"{args.workbook}: journal {result.source} copied to {result.target} "
           f"({c.documents} document(s), {c.bank_entries} bank entr(ies), "
-          f"{c.reminder_messages} message(s) added; {result.entries} document(s) there, "
+          f"{c.reminder_messages} message(s), "
+          f"{c.platform_flows + c.platform_receipts + c.platform_reports} platform flow(s) "
+          f"added, {result.platform_imported} row(s) of the platform's ledger file "
+          f"imported; {result.entries} document(s) there, "
           f"hash chain verified); Paramètres › Journal now points to it. The SQLite file "
           f"is kept as it was, as an archive: do not issue from it any more.")
     return EXIT_OK
@@ -255,9 +258,9 @@ def cmd_transmit(args: argparse.Namespace) -> int:
                           "findings": [f.as_dict() for f in result.findings]},
                          default=json_default, ensure_ascii=False, indent=1))
     else:
-        counts = {k: result.count(k) for k in ("preview", "sent", "already", "refused",
-                                               "failed", "blocked", "uncorrected",
-                                               "unrouted", "e-reporting")}
+        counts = {k: result.count(k) for k in ("preview", "sent", "already", "claimed",
+                                               "refused", "failed", "blocked",
+                                               "uncorrected", "unrouted", "e-reporting")}
         print(f"{args.workbook}: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
               if any(counts.values()) else f"{args.workbook}: nothing to transmit")
         for d in result.documents[:30]:

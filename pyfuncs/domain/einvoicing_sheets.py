@@ -48,6 +48,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "preview": ("À transmettre", "To transmit"),
     "sent": ("Transmise", "Transmitted"),
     "already": ("Déjà reçue par la plateforme", "Already with the platform"),
+    "claimed": ("En cours d'envoi depuis un autre poste", "Being sent from another PC"),
     "refused": ("Refusée par la plateforme", "Refused by the platform"),
     "failed": ("En attente (plateforme injoignable)", "Waiting (platform unreachable)"),
     "blocked": ("Bloquée : règles françaises", "Blocked: French rules"),

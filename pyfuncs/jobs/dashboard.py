@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from pathlib import Path
 from typing import cast
 
 from pyfuncs.adapters.workbook_file import Writer
@@ -121,7 +120,7 @@ def _platform_rows(loaded: Loaded, today: date) -> list[tuple[str, object]]:
     if "Factures" not in data.tables:
         return []
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
-    return lifecycle.dashboard_rows(Path(data.path), ctx, data.settings, os.environ)
+    return lifecycle.dashboard_rows(data, ctx, data.settings, os.environ)
 
 
 def write_dashboard(writer: Writer, loaded: Loaded, balance: AgedBalance,

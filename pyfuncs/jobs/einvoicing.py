@@ -4,14 +4,16 @@
 
 Transmit: every issued invoice, deposit and credit note to a French company (processing
 rule B2B; B2BInt and B2C are e-reported, not transmitted, and are listed as such) that
-the ledger has not seen accepted goes as one Factur-X flow, exactly once: the ledger
-records "about to send" (number, sha256, trackingId) before the HTTP call and the flowId
-after; a submission left "about to send" by a crash or a lost answer is looked up on the
-platform by its trackingId before anything is sent again. The trackingId is a stable id
-of (seller SIREN, document number, attempt); a new attempt is made only for a document
-the platform refused and that has changed since. Each document goes to its client's
-electronic address: the one typed in Clients, else the platform's directory's
-(jobs/routing.py); a client without one is an error and its documents stay here.
+the ledger has not seen accepted goes as one Factur-X flow, exactly once: the ledger (in
+the journal, shared by a team on PostgreSQL) records "about to send" (number, sha256,
+trackingId) before the HTTP call and the flowId after; a submission left "about to send"
+by a crash or a lost answer is looked up on the platform by its trackingId before
+anything is sent again, and one a colleague's run is sending at that moment is left to
+it ("claimed"). The trackingId is a stable id of (seller SIREN, document number,
+attempt); a new attempt is made only for a document the platform refused and that has
+changed since. Each document goes to its client's electronic address: the one typed in
+Clients, else the platform's directory's (jobs/routing.py); a client without one is an
+error and its documents stay here.
 
 Statuses: the flows updated since the last pull (the platform's own ``updatedAt``, so no
 clock of ours is trusted): the acknowledgement of each flow we sent, and each lifecycle
@@ -24,20 +26,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs.adapters.journal.platform import FlowLedger
 from pyfuncs.adapters.platform.base import Directory, Platform, PlatformError
 from pyfuncs.adapters.platform.cdar import CdarError, read_cdar
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
 from pyfuncs.adapters.platform.directory import XpZ12013Directory
-from pyfuncs.adapters.platform.directory_cache import DirectoryCache
-from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger, Status, ledger_path
-from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
+from pyfuncs.adapters.platform.directory_cache import DirectoryCache, cache_path
+from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENDING, SENT, Status
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.documents import french_rules, pdf
@@ -54,6 +55,7 @@ from pyfuncs.jobs.check import SEVERITY_ORDER, write_checks
 from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.einvoicing_findings import current_statuses, status_findings
+from pyfuncs.jobs.ledgers import platform_ledgers
 from pyfuncs.jobs.load import Progress, load, quiet
 from pyfuncs.jobs.result import JobResult
 from pyfuncs.jobs.routing import Router, directory_days
@@ -111,10 +113,11 @@ def default_directory(settings: Mapping[str, object],
 @dataclass
 class Transmission:
     """One document and what became of it: "preview", "sent", "already" (the platform
-    had it), "refused", "failed" (platform or directory unreachable), "blocked" (breaks
-    the French rules), "uncorrected" (refused or rejected by the platform and unchanged
-    since), "unrouted" (no electronic address: the client is not in the directory),
-    "e-reporting" (not for the platform's e-invoicing)."""
+    had it), "claimed" (another run was sending it at that moment), "refused", "failed"
+    (platform or directory unreachable), "blocked" (breaks the French rules),
+    "uncorrected" (refused or rejected by the platform and unchanged since), "unrouted"
+    (no electronic address: the client is not in the directory), "e-reporting" (not for
+    the platform's e-invoicing)."""
 
     number: str
     client: str
@@ -200,12 +203,13 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                  environ: Mapping[str, str] | None = None,
                  platform_factory: PlatformFactory = default_platform,
                  directory_factory: DirectoryFactory = default_directory,
-                 progress: Progress = quiet, ledger: Path | None = None,
+                 progress: Progress = quiet, journal: Path | str | None = None,
                  after_prepare: Callable[[str], None] | None = None) -> TransmitResult:
     """Transmit the issued documents not yet with the platform (``send``), or list them,
     each with its routing address (the preview asks the directory too, when a platform
-    is set up). ``after_prepare(number)`` runs between "about to send" and the call
-    (tests crash there)."""
+    is set up; it reads the journal and writes nothing to it). ``journal`` overrides
+    Paramètres › Journal. ``after_prepare(number)`` runs between "about to send" and the
+    call (tests crash there)."""
     source = as_source(path)
     result = TransmitResult(source.path, send)
     with source.lock():
@@ -224,12 +228,11 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
         except PlatformConfigError:  # no platform set up: the SIREN-based address
             directory = None
         writer = source.writer()  # refuses now, before anything leaves, if Excel holds it
-        where = ledger or ledger_path(source.path)
-        book = Ledger(where) if (send or where.exists()) else None
-        cache = DirectoryCache(where)
+        cache = DirectoryCache(cache_path(source.path))
         router = Router(ctx, directory, cache, directory_days(data.settings.get(
             "pa_directory_days")))
-        try:
+        with platform_ledgers(data, write=send, journal=journal) as ledgers, cache:
+            book = ledgers.flows if ledgers is not None else None
             progress("render")
             docs, _ = build_documents(ctx, None, source.path.resolve().parent)
             known = book.latest() if book else {}
@@ -289,16 +292,11 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
             if send:
                 assert platform is not None and book is not None
                 progress("send")
-                _send(result, platform, book, queue, known, after_prepare)
+                _send(result, platform, book, queue, after_prepare)
             # the payments received on transmitted invoices: one 212 each (jobs/encaissee)
-            with ReceiptLedger(where) if book is not None else _no_ledger() as rbook:
-                result.receipts = encaissee.run(
-                    ctx, docs, book, rbook, current_statuses(book) if book else {},
-                    platform, after_prepare)
-        finally:
-            cache.close()
-            if book is not None:
-                book.close()
+            result.receipts = encaissee.run(
+                ctx, docs, book, ledgers.receipts if ledgers is not None else None,
+                current_statuses(book) if book else {}, platform, after_prepare)
         progress("write")
         write_transmissions(writer, result, data.lang, datetime.now())
         writer.commit()
@@ -325,20 +323,24 @@ def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
                          before="xlwings.conf" if "xlwings.conf" in names else None)
 
 
-@contextmanager
-def _no_ledger() -> Iterator[None]:
-    yield None
-
-
-def _send(result: TransmitResult, platform: Platform, book: Ledger,
+def _send(result: TransmitResult, platform: Platform, book: FlowLedger,
           queue: list[tuple[InvoiceDoc, Transmission, bytes, int]],
-          known: dict, after_prepare: Callable[[str], None] | None) -> None:
+          after_prepare: Callable[[str], None] | None) -> None:
     for k, (doc, item, content, attempt) in enumerate(queue):
         digest = hashlib.sha256(content).hexdigest()
-        last = known.get(doc.number)
         try:
-            if last is not None and last.state == SENDING:
-                # an earlier run recorded "about to send" and never heard back: did it land?
+            claim = book.claim(doc.number, attempt, item.tracking_id, digest)
+            if claim == BUSY:  # a colleague's run is sending it right now
+                item.status = "claimed"
+                continue
+            if claim == DONE:  # settled by another run since this one looked
+                now = book.latest().get(doc.number)
+                item.status = "already" if now is None or now.state == SENT else "refused"
+                item.flow_id = now.flow_id if now is not None else ""
+                item.error = now.reason if now is not None and now.state == REFUSED else ""
+                continue
+            if claim == ORPHAN:
+                # a run recorded "about to send" and never heard back: did it land?
                 landed = next(platform.search(tracking_id=item.tracking_id), None)
                 if landed is not None:
                     book.sent(item.tracking_id, landed.flow_id)
@@ -346,8 +348,6 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
                     result.settled += 1
                     continue
                 book.resend(item.tracking_id, digest)
-            else:
-                book.prepare(doc.number, attempt, item.tracking_id, digest)
             if after_prepare is not None:
                 after_prepare(doc.number)
             flow = platform.submit(content, filename=f"{doc.number.replace('/', '_')}.pdf",
@@ -356,6 +356,7 @@ def _send(result: TransmitResult, platform: Platform, book: Ledger,
         except PlatformError as err:
             if err.transient or err.status in (401, 403):
                 # unreachable, or we are not let in: the rest waits for the next run
+                book.release(item.tracking_id)
                 for _doc, rest, _c, _a in queue[k:]:
                     rest.status, rest.error = "failed", str(err)
                 log.warning("platform unreachable, %d documents wait: %s",
@@ -381,7 +382,7 @@ class StatusResult(JobResult):
     findings: list[Finding] = field(default_factory=list)
 
 
-def pull_statuses(platform: Platform, book: Ledger,
+def pull_statuses(platform: Platform, book: FlowLedger,
                   invalid: list[tuple[str, str, str]] | None = None) -> int:
     """Record every acknowledgement and lifecycle status the platform has for us since
     the last pull; the count of new statuses. Each lifecycle message is checked against
@@ -421,7 +422,8 @@ def pull_statuses(platform: Platform, book: Ledger,
 def run_statuses(path: WorkbookSource | Path, today: date, *,
                  environ: Mapping[str, str] | None = None,
                  platform_factory: PlatformFactory = default_platform,
-                 progress: Progress = quiet, ledger: Path | None = None) -> StatusResult:
+                 progress: Progress = quiet, journal: Path | str | None = None
+                 ) -> StatusResult:
     """Pull the platform's statuses, then write « E-facturation » (each document's current
     status and the action it calls for), « Cycle de vie » (every status), Contrôles, the
     dashboard, and « Litige » = Oui on an invoice the client disputes (207)."""
@@ -436,13 +438,15 @@ def run_statuses(path: WorkbookSource | Path, today: date, *,
         except PlatformConfigError as err:
             raise TransmitInputError(f"{source.path.name}: {err}") from None
         writer = source.writer()  # refuses now if Excel holds the file
-        with Ledger(ledger or ledger_path(source.path)) as book:
+        with platform_ledgers(data, write=True, journal=journal) as ledgers:
+            assert ledgers is not None
+            book = ledgers.flows
             progress("pull")
             invalid: list[tuple[str, str, str]] = []
             try:
                 result.received = pull_statuses(platform, book, invalid)
                 # the e-reporting files' acknowledgements (jobs/ereport.py)
-                result.reports = ereport.pull_acks(platform, ledger or ledger_path(source.path))
+                result.reports = ereport.pull_acks(platform, ledgers.reports)
             except PlatformError as err:
                 raise TransmitInputError(f"{platform.name}: {err}") from None
             except french_rules.RulesUnavailable as err:

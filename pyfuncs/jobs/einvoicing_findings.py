@@ -1,19 +1,21 @@
 """The findings the approved platform's answers call for (docs/E-INVOICING.md): a
 document the platform refused or rejected (213) is an error that says what to correct and
 how it goes again; one the client refused (210) calls for a credit note; a dispute (207)
-is a warning. Read from the platform ledger, by the statuses job and by the check."""
+is a warning. Read from the platform's ledger in the journal, by the statuses job and by
+the check (read-only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 
 from pyfuncs.adapters.environment import environment, overridden
-from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, ledger_path
+from pyfuncs.adapters.journal.platform import FlowLedger
+from pyfuncs.adapters.platform.ledger import REFUSED
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import lifecycle as L
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.jobs.ledgers import platform_ledgers
 from pyfuncs.jobs.lifecycle import current, transmit_days, unsent
 from pyfuncs.jobs.load import Loaded
 
@@ -65,12 +67,12 @@ UNSENT = message(
     "with the platform.")
 
 
-def current_statuses(book: Ledger) -> dict[str, tuple[str, str, str]]:
+def current_statuses(book: FlowLedger) -> dict[str, tuple[str, str, str]]:
     """Each document's current (at, code, reason), whatever order statuses came in."""
     return {n: (c.at, c.code, c.reason) for n, c in current(book).items()}
 
 
-def status_findings(ctx: Ctx, book: Ledger) -> None:
+def status_findings(ctx: Ctx, book: FlowLedger) -> None:
     """The findings the platform's answers call for, into ``ctx``."""
     for number, sub in book.latest().items():
         i = ctx.posted_by_number(number)
@@ -103,16 +105,18 @@ def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
 def ledger_findings(loaded: Loaded, today: date,
                     environ: Mapping[str, str] | None = None) -> list[Finding]:
     """For the check: the platform's answers already pulled, and the documents not
-    transmitted in time; nothing when no platform is set up (no ledger, no URL)."""
+    transmitted in time; nothing when no platform is set up (nothing in the ledger, no
+    URL)."""
     data = loaded.data
-    where = ledger_path(Path(data.path))
     configured = overridden(data.settings, environment(environ), "FACTURIER_PA_URL", "pa_url")
-    if not where.exists() and not configured:
-        return []
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
     transmitted: set[str] = set()
-    if where.exists():
-        with Ledger(where) as book:
+    with platform_ledgers(data, write=False) as ledgers:
+        if ledgers is None or ledgers.empty():
+            if not configured:
+                return []
+        else:
+            book = ledgers.flows
             status_findings(ctx, book)
             transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
     unsent_findings(ctx, transmitted, transmit_days(data.settings))

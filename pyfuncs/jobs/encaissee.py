@@ -1,8 +1,9 @@
 """The 212 "Encaissée" statuses, a step of "Transmettre à la plateforme" (``facturier
 transmit``): for each payment on a transmitted services invoice under VAT on receipts,
 one CDAR message to the platform, exactly once (domain/encaissement.py says which and
-how much; adapters/platform/cdar_payment.py writes it; receipt_ledger.py records it before
-and after the call, as the documents' flows are).
+how much; adapters/platform/cdar_payment.py writes it; the journal's receipt ledger
+claims it before the call and records the answer after, as the documents' flows are, so
+two runs on one shared journal never send one 212 twice).
 
 A payment corrected or deleted after its 212 went out is undone by a 212 of the opposite
 amount (XP Z12-012 P1.15/P1.17), and the corrected payment goes as a new receipt: each one
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from pyfuncs.adapters.journal.platform import FlowLedger, ReceiptLedger
 from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.cdar_payment import Party212, encaissee, message_id
-from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, Ledger
-from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
+from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENDING, SENT
 from pyfuncs.documents.model import InvoiceDoc
 from pyfuncs.domain import encaissement as R
 from pyfuncs.domain.context import Ctx, message, norm, text
@@ -53,7 +54,8 @@ REFUSED_212 = message(
 
 @dataclass
 class ReceiptTransmission:
-    """One 212 and what became of it: "preview", "sent", "already", "refused", "failed"."""
+    """One 212 and what became of it: "preview", "sent", "already", "claimed" (another
+    run was sending it at that moment), "refused", "failed"."""
 
     number: str
     received_on: date
@@ -73,7 +75,7 @@ def tracking_id(siren: str, message_key: str) -> str:
     return str(uuid.uuid5(TRACKING_212, f"{siren}/{message_key}"))
 
 
-def _facts(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None,
+def _facts(ctx: Ctx, docs: list[InvoiceDoc], book: FlowLedger | None,
            current: dict[str, tuple[str, str, str]]) -> list[R.InvoiceFacts]:
     sent = {n for n, s in book.latest().items() if s.state == SENT} if book else set()
     out = []
@@ -110,7 +112,8 @@ def receipts_of(ctx: Ctx, docs: list[InvoiceDoc]) -> list[R.Receipt]:
     return [R.Receipt(k, i, r[0], r[1], r[2]) for k, (i, r) in zip(keys, rows, strict=True)]
 
 
-def plan(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLedger | None,
+def plan(ctx: Ctx, docs: list[InvoiceDoc], book: FlowLedger | None,
+         rbook: ReceiptLedger | None,
          current: dict[str, tuple[str, str, str]]) -> tuple[R.Plan, set[str]]:
     """The 212s due, and the message keys of those the platform refused (not resent)."""
     rows = rbook.rows() if rbook else []
@@ -127,12 +130,13 @@ def plan(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLe
 
 
 def settle(platform: Platform, rbook: ReceiptLedger) -> int:
-    """The 212s an earlier run recorded "about to send" and never heard back about: found
-    on the platform by their trackingId (sent), or forgotten so they are planned again
-    under the same identity. The count found."""
+    """The 212s a run recorded "about to send" and never heard back about (it ended):
+    found on the platform by their trackingId (sent), or forgotten so they are planned
+    again under the same identity; one a live run is sending is left to it. The count
+    found."""
     found = 0
     for row in rbook.rows():
-        if row.state != SENDING:
+        if row.state != SENDING or not rbook.take_over(row.tracking_id):
             continue
         landed = next(platform.search(tracking_id=row.tracking_id), None)
         if landed is not None:
@@ -143,7 +147,8 @@ def settle(platform: Platform, rbook: ReceiptLedger) -> int:
     return found
 
 
-def run(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLedger | None,
+def run(ctx: Ctx, docs: list[InvoiceDoc], book: FlowLedger | None,
+        rbook: ReceiptLedger | None,
         current: dict[str, tuple[str, str, str]], platform: Platform | None,
         after_prepare: Callable[[str], None] | None = None) -> list[ReceiptTransmission]:
     """List (no ``platform``) or send the 212s due; findings into ``ctx``."""
@@ -184,8 +189,18 @@ def run(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLed
             note="Annulation d'un encaissement déclaré à tort" if s.undo else "")
         digest = hashlib.sha256(xml).hexdigest()
         try:
-            rbook.prepare(s.message_key, s.key, s.seq, s.number, s.on.isoformat(),
-                              s.amount, item.tracking_id, digest)
+            claim = rbook.claim(s.message_key, s.key, s.seq, s.number, s.on.isoformat(),
+                                s.amount, item.tracking_id, digest)
+            if claim in (BUSY, DONE):  # another run is sending it, or has settled it
+                item.status = "claimed" if claim == BUSY else "already"
+                continue
+            if claim == ORPHAN:  # left "sending" by a run that ended: did it land?
+                landed = next(platform.search(tracking_id=item.tracking_id), None)
+                if landed is not None:
+                    rbook.sent(item.tracking_id, landed.flow_id)
+                    item.status, item.flow_id = "already", landed.flow_id
+                    continue
+                rbook.resend(item.tracking_id, digest)
             if after_prepare is not None:
                 after_prepare(s.message_key)
             flow = platform.submit(xml, filename=f"212-{s.number.replace('/', '_')}-"
@@ -194,6 +209,7 @@ def run(ctx: Ctx, docs: list[InvoiceDoc], book: Ledger | None, rbook: ReceiptLed
                                    syntax="CDAR", processing_rule="B2B")
         except PlatformError as err:
             if err.transient or err.status in (401, 403):
+                rbook.release(item.tracking_id)
                 item.status, item.error = "failed", str(err)
                 for rest in due.send[due.send.index(s) + 1:]:
                     if rest.message_key not in skip:

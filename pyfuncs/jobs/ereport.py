@@ -5,8 +5,8 @@ persons), on the cadence of Paramètres › Régime de TVA (domain/ereporting.py
 Without ``--send`` the files are written beside the workbook (WORKBOOK-ereporting/) and
 listed in the « E-reporting » sheet with their deadline; with it each non-empty report
 goes to the platform as one flow (syntax FRR, processing rule B2BInt or B2C), exactly
-once (adapters/platform/report_ledger.py: recorded before and after the call, a lost
-answer found by its trackingId). The platform's acknowledgement comes back with
+once (the journal's report ledger: claimed before the call, the answer recorded after, a
+lost answer found by its trackingId, a report a colleague's run is sending left to it). The platform's acknowledgement comes back with
 ``facturier statuses`` (``pull_acks``).
 """
 from __future__ import annotations
@@ -20,11 +20,11 @@ from functools import partial
 from pathlib import Path
 
 from pyfuncs.adapters.files import write_atomically
+from pyfuncs.adapters.journal.platform import ReportLedger
 from pyfuncs.adapters.platform import ereport_xml as X
 from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
-from pyfuncs.adapters.platform.ledger import SENDING, SENT, ledger_path
-from pyfuncs.adapters.platform.report_ledger import ReportLedger
+from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENT
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.documents.model import InvoiceDoc, build_documents
@@ -34,6 +34,7 @@ from pyfuncs.domain.context import Ctx, text
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.encaissee import receipts_of
+from pyfuncs.jobs.ledgers import platform_ledgers
 from pyfuncs.jobs.load import Progress, load, quiet
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
@@ -61,7 +62,7 @@ def default_platform(settings: Mapping[str, object],
 @dataclass
 class ReportFile:
     """One report of the period and what became of it: "written", "sent", "already",
-    "refused", "failed"."""
+    "claimed" (another run was sending it at that moment), "refused", "failed"."""
 
     report: str  # stable id: SIREN-period-flow
     flow: str  # 10.1 ... 10.4
@@ -111,7 +112,7 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
                 environ: Mapping[str, str] | None = None,
                 platform_factory: PlatformFactory = default_platform,
                 progress: Progress = quiet, out_dir: Path | None = None,
-                ledger: Path | None = None,
+                journal: Path | str | None = None,
                 after_prepare: Callable[[str], None] | None = None) -> EreportResult:
     source = as_source(path)
     with source.lock():
@@ -188,8 +189,9 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         if send:
             assert platform is not None
             progress("send")
-            with ReportLedger(ledger or ledger_path(source.path)) as book:
-                _send(platform, book, contents, after_prepare)
+            with platform_ledgers(data, write=True, journal=journal) as ledgers:
+                assert ledgers is not None
+                _send(platform, ledgers.reports, contents, after_prepare)
         lang = data.lang
         when = datetime.now()
         names = writer.sheet_names()
@@ -214,18 +216,26 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
             if last is not None and last.state == SENT:
                 item.status, item.flow_id = "already", last.flow_id
                 continue
-            if last is not None and last.state == SENDING:
+            if last is not None and last.state == REFUSED:
+                # refused earlier: the finding stands until the data change
+                item.status, item.error = "refused", last.reason
+                continue
+            claim = book.claim(item.report, FLOWS[item.flow][0], tid, digest)
+            if claim == BUSY:  # a colleague's run is sending it right now
+                item.status = "claimed"
+                continue
+            if claim == DONE:  # settled by another run since this one looked
+                now = book.rows()[item.report]
+                item.status = "already" if now.state == SENT else "refused"
+                item.flow_id, item.error = now.flow_id, now.reason if now.state != SENT else ""
+                continue
+            if claim == ORPHAN:  # left "sending" by a run that ended: did it land?
                 landed = next(platform.search(tracking_id=tid), None)
                 if landed is not None:
                     book.sent(tid, landed.flow_id)
                     item.status, item.flow_id = "already", landed.flow_id
                     continue
                 book.resend(tid, digest)
-            elif last is None:
-                book.prepare(item.report, FLOWS[item.flow][0], tid, digest)
-            else:  # refused earlier: the finding stands until the data change
-                item.status, item.error = "refused", last.reason
-                continue
             if after_prepare is not None:
                 after_prepare(item.report)
             flow = platform.submit(xml, filename=item.path.name, tracking_id=tid,
@@ -233,6 +243,7 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
                                    processing_rule=FLOWS[item.flow][1])
         except PlatformError as err:
             if err.transient or err.status in (401, 403):
+                book.release(tid)
                 for rest, _x in contents[k:]:
                     rest.status, rest.error = "failed", str(err)
                 return
@@ -245,19 +256,16 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
         item.status, item.flow_id = "sent", flow.flow_id
 
 
-def pull_acks(platform: Platform, where: Path) -> dict[str, tuple[str, str]]:
+def pull_acks(platform: Platform, book: ReportLedger) -> dict[str, tuple[str, str]]:
     """The platform's acknowledgement of each report sent and not yet acknowledged
     (Ok, or Error with its reasons), recorded in the ledger; report -> (ack, reasons)."""
     out: dict[str, tuple[str, str]] = {}
-    if not where.exists():
-        return out
-    with ReportLedger(where) as book:
-        for report, row in book.rows().items():
-            if row.state != SENT or row.ack in ("Ok", "Error"):
-                continue
-            flow = platform.flow(row.flow_id)
-            reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
-            if flow.ack in ("Ok", "Error"):
-                book.acknowledged(row.tracking_id, flow.ack, reasons)
-                out[report] = (flow.ack, reasons)
+    for report, row in book.rows().items():
+        if row.state != SENT or row.ack in ("Ok", "Error"):
+            continue
+        flow = platform.flow(row.flow_id)
+        reasons = "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons)
+        if flow.ack in ("Ok", "Error"):
+            book.acknowledged(row.tracking_id, flow.ack, reasons)
+            out[report] = (flow.ack, reasons)
     return out

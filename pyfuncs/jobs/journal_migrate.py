@@ -3,9 +3,10 @@ PostgreSQL database its team will share, nothing lost or renumbered.
 
 Steps, each safe to interrupt and rerun: (1) the SQLite journal is verified whole; (2) it
 is copied into the database in one transaction (copy.py: a rerun adds only what is
-missing); (3) the copy's hash chain is verified on arrival and compared entry by entry
-with the source; (4) Paramètres › Journal is switched to the URL, through the surgical
-writer. The SQLite file stays where it was, untouched, as the archive of the move.
+missing), the platform's ledgers with it, then the platform's ledger file an earlier
+version kept beside the workbook (imported once); (3) the copy's hash chain is verified
+on arrival and compared entry by entry with the source; (4) Paramètres › Journal is
+switched to the URL, through the surgical writer. The SQLite file stays where it was, untouched, as the archive of the move.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from pyfuncs.adapters.journal import (
     workbook_lock,
 )
 from pyfuncs.adapters.journal.copy import Copied, copy_journal
+from pyfuncs.adapters.journal.platform import import_legacy
 from pyfuncs.adapters.journal.postgres import check_url
+from pyfuncs.adapters.platform.ledger import ledger_path
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.jobs.load import journal_path, open_journal
@@ -34,6 +37,7 @@ class MigrateResult:
     copied: Copied = field(default_factory=Copied)
     entries: int = 0
     already: bool = False  # the workbook was already on this journal
+    platform_imported: int = 0  # rows of the platform's ledger file of an earlier version
 
 
 def run_journal_migrate(workbook: Path, to: str) -> MigrateResult:
@@ -74,6 +78,8 @@ def run_journal_migrate(workbook: Path, to: str) -> MigrateResult:
                     expected = [(e.seq, e.number, e.chain_hash) for e in source.entries()]
             else:
                 expected = []
+            # the platform's ledger file of an earlier version, beside the workbook
+            result.platform_imported = import_legacy(target.backend, ledger_path(workbook))
             arrived = target.entries()
             problems = target.verify("en")
             if problems or [(e.seq, e.number, e.chain_hash) for e in arrived] != expected:

@@ -2,7 +2,7 @@
 (domain/lifecycle.py says what each means): the reminders they hold, the dispute a 207 sets
 on its Factures row (once per status message), the « Cycle de vie » sheet (every status,
 in the order it happened), and the platform's counts on the dashboard. All read the
-platform ledger beside the workbook; none needs the platform itself."""
+platform's ledger in the workbook's journal (read-only); none needs the platform itself."""
 from __future__ import annotations
 
 from collections import Counter
@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pyfuncs.adapters.platform.ledger import REFUSED, Ledger, Status, ledger_path
+from pyfuncs.adapters.journal.platform import FlowLedger
+from pyfuncs.adapters.platform.ledger import REFUSED, Status
+from pyfuncs.adapters.xlsx_read import WorkbookData
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import lifecycle as L
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.context import Ctx, norm
+from pyfuncs.jobs.ledgers import platform_ledgers
 
 DISPUTE_APPLIED = "dispute_applied:"  # + number: the 207 message already set the dispute
 
@@ -31,7 +34,7 @@ class Current:
     message_id: str
 
 
-def current(book: Ledger) -> dict[str, Current]:
+def current(book: FlowLedger) -> dict[str, Current]:
     history: dict[str, list[Status]] = {}
     for s in book.statuses():
         history.setdefault(s.number, []).append(s)
@@ -45,19 +48,19 @@ def current(book: Ledger) -> dict[str, Current]:
     return out
 
 
-def reminder_holds(workbook: Path, lang: str, ledger: Path | None = None) -> dict[str, str]:
+def reminder_holds(data: WorkbookData, lang: str,
+                   journal: Path | str | None = None) -> dict[str, str]:
     """Folded document number -> why reminders hold on it (210, 207, 208), from the
-    ledger beside the workbook; nothing when there is no ledger."""
-    where = ledger or ledger_path(workbook)
-    if not where.exists():
-        return {}
-    with Ledger(where) as book:
-        now = current(book)
+    platform's ledger; nothing when there is none."""
+    with platform_ledgers(data, write=False, journal=journal) as ledgers:
+        if ledgers is None:
+            return {}
+        now = current(ledgers.flows)
     return {n.strip().casefold(): hold for n, c in now.items()
             if (hold := L.reminder_hold(c.code, lang))}
 
 
-def dispute_updates(ctx: Ctx, book: Ledger, lang: str) -> list[tuple[int, str, object]]:
+def dispute_updates(ctx: Ctx, book: FlowLedger, lang: str) -> list[tuple[int, str, object]]:
     """The Factures cells (sheet row, header, value) a 207 sets: « Litige » = Oui on the
     invoice the client disputes on the platform, once per 207 message (a user who clears
     it after settling the dispute is not overruled by the next pull). Recorded in the
@@ -77,7 +80,7 @@ def dispute_updates(ctx: Ctx, book: Ledger, lang: str) -> list[tuple[int, str, o
     return out
 
 
-def mark_disputes(book: Ledger) -> None:
+def mark_disputes(book: FlowLedger) -> None:
     for number, c in current(book).items():
         if c.code == L.DISPUTED:
             book.put(DISPUTE_APPLIED + number, c.message_id)
@@ -87,7 +90,7 @@ def _when(at: str) -> str:
     return at.replace("T", " ").rstrip("Z")
 
 
-def lifecycle_rows(book: Ledger, ctx: Ctx, lang: str) -> list[list[object]]:
+def lifecycle_rows(book: FlowLedger, ctx: Ctx, lang: str) -> list[list[object]]:
     """« Cycle de vie »: every status of every document, oldest first per document."""
     clients = {}
     for number in {s.number for s in book.statuses()}:
@@ -103,7 +106,7 @@ def lifecycle_rows(book: Ledger, ctx: Ctx, lang: str) -> list[list[object]]:
     return rows
 
 
-def efacturation_rows(book: Ledger, ctx: Ctx, lang: str) -> list[list[object]]:
+def efacturation_rows(book: FlowLedger, ctx: Ctx, lang: str) -> list[list[object]]:
     """« E-facturation »: each document handed to the platform, its current status, its
     date, the reason and the action it calls for."""
     now = current(book)
@@ -123,7 +126,7 @@ def efacturation_rows(book: Ledger, ctx: Ctx, lang: str) -> list[list[object]]:
     return rows
 
 
-def waiting(book: Ledger | None, ctx: Ctx, days: int) -> list[tuple[str, str]]:
+def waiting(book: FlowLedger | None, ctx: Ctx, days: int) -> list[tuple[str, str]]:
     """(number, why) of each document waiting for the seller: rejected or refused by the
     platform, refused by the client, disputed, suspended, or a B2B document issued more
     than ``days`` days ago that the platform does not have."""
@@ -178,24 +181,25 @@ def transmit_days(settings: Mapping[str, object]) -> int:
     return int(days) if isinstance(days, (int, float)) else 2
 
 
-def dashboard_rows(workbook: Path, ctx: Ctx, settings: Mapping[str, object],
+def dashboard_rows(data: WorkbookData, ctx: Ctx, settings: Mapping[str, object],
                    environ: Mapping[str, str]) -> list[tuple[str, object]]:
     """The dashboard's platform lines: documents per current status, then those waiting
-    for the seller (at most ``SHOWN``, the rest counted). Nothing without a platform (no
-    ledger, no URL)."""
-    where = ledger_path(workbook)
-    if not where.exists() and not (settings.get("pa_url") or environ.get("FACTURIER_PA_URL")):
-        return []
+    for the seller (at most ``SHOWN``, the rest counted). Nothing without a platform
+    (nothing in the ledger, no URL)."""
+    configured = bool(settings.get("pa_url") or environ.get("FACTURIER_PA_URL"))
     fr = ctx.fr
     lang = "fr" if fr else "en"
     rows: list[tuple[str, object]] = []
-    if where.exists():
-        with Ledger(where) as book:
-            now = current(book)
+    with platform_ledgers(data, write=False) as ledgers:
+        if ledgers is None or ledgers.empty():
+            if not configured:
+                return []
+            counts: Counter[str] = Counter()
+            pending = waiting(None, ctx, transmit_days(settings))
+        else:
+            now = current(ledgers.flows)
             counts = Counter(c.code for c in now.values())
-            pending = waiting(book, ctx, transmit_days(settings))
-    else:
-        counts, pending = Counter(), waiting(None, ctx, transmit_days(settings))
+            pending = waiting(ledgers.flows, ctx, transmit_days(settings))
     rows.append(("Plateforme : pièces par statut" if fr else "Platform: documents by status",
                  sum(counts.values())))
     for code in sorted(counts):

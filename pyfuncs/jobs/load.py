@@ -121,6 +121,29 @@ def open_journal(data: WorkbookData, where: Path | str | None = None) -> journal
     return book
 
 
+def read_journal(data: WorkbookData, where: Path | str | None = None
+                 ) -> journal_file.Journal | None:
+    """The workbook's journal opened read-only, as a preview reads it: nothing created,
+    upgraded or claimed. None when there is none yet (no file, or a shared database whose
+    tables no job has created); another seller's shared journal is refused, named."""
+    where = where if where is not None else journal_path(data)
+    if not journal_file.journal_exists(where):
+        return None
+    book = journal_file.Journal(where, create=False)
+    try:
+        if not book.initialised:
+            book.close()
+            return None
+        if journal_file.is_url(where):
+            owner = str(data.settings.get("seller_siren") or
+                        data.settings.get("seller_name") or "").strip()
+            book.check_owner(owner, Path(data.path).name)
+    except BaseException:
+        book.close()
+        raise
+    return book
+
+
 def journal_name(where: Path | str) -> str:
     """How a finding names the journal: the file's name, or the URL."""
     return str(where) if journal_file.is_url(where) else Path(where).name

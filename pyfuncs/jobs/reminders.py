@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal, journal_exists
+from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import (
     ConnectError,
     MailError,
@@ -42,7 +42,7 @@ from pyfuncs.domain.reminders import (
 )
 from pyfuncs.jobs.aging import aging_of
 from pyfuncs.jobs.lifecycle import reminder_holds
-from pyfuncs.jobs.load import journal_path, open_journal
+from pyfuncs.jobs.load import journal_path, open_journal, read_journal
 from pyfuncs.jobs.reminder_inputs import (
     _contacts,
     _decisions,
@@ -99,7 +99,7 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
         result.findings += [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
         items = [i for i in balance.items if i.client not in held] if held else balance.items
         contacts, details = _contacts(loaded, lang)
-        platform = reminder_holds(path, lang)  # refused, disputed, suspended (210/207/208)
+        platform = reminder_holds(data, lang, journal)  # refused, disputed, suspended (210/207/208)
         inv = data.tables["Factures"]
         promises = {fold(n): d for n, d in zip(inv.cols["number"], inv.cols["promise_date"])
                     if n and isinstance(d, date)}
@@ -112,8 +112,8 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                                        if isinstance(data.settings.get("recovery_indemnity"),
                                                      Decimal) else None)
         where_journal = journal or journal_path(data)
-        book = open_journal(data, where_journal) if (send or journal_exists(where_journal)) \
-            else None
+        # the preview reads the journal there is, read-only: it creates nothing
+        book = open_journal(data, where_journal) if send else read_journal(data, where_journal)
         try:
             sent: dict[tuple[str, str], int] = {}
             if book:  # a level handed over to the owner counts as sent for the invoice
@@ -156,8 +156,9 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                 replay = book.unlogged_reminders(REMINDER_KINDS) if book else []
                 _append_log(writer, data, replay, [])
                 writer.commit()
-                if book and replay:
-                    book.mark_reminders_logged([r["message_id"] for r in replay])
+                if book and replay:  # the log shows them now: said so in the journal
+                    with open_journal(data, where_journal) as journal_w:
+                        journal_w.mark_reminders_logged([r["message_id"] for r in replay])
                 result.replayed = len(replay)
                 return result
             assert book is not None and cfg is not None

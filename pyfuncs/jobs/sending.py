@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
-from pyfuncs.adapters.journal import Journal, journal_exists
+from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import (
     ConnectError,
     HeaderInjection,
@@ -38,7 +38,7 @@ from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.damaged import DamagedDoc, damage
 from pyfuncs.domain.findings import ERROR
 from pyfuncs.jobs.documents import PDF_TABLES, build_documents
-from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.load import journal_path, load, open_journal, read_journal
 from pyfuncs.jobs.result import MailResult
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def run_send_invoices(path: WorkbookSource | Path, today: date, *, send: bool = 
                 raise SendInputError(f"{path.name}: {err}") from None
         ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
         where = journal or journal_path(data)
-        book = open_journal(data, where) if (send or journal_exists(where)) else None
+        # the preview reads the journal there is, read-only: it creates nothing
+        book = open_journal(data, where) if send else read_journal(data, where)
         try:
             done = {invoice for (invoice, _step) in book.reminded_levels(KIND)} if book \
                 else set()

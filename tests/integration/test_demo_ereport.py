@@ -7,12 +7,11 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from pyfuncs.adapters.platform.ledger import ledger_path
-from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.demo.job import build_demo
 from pyfuncs.jobs.einvoicing import run_statuses, run_transmit
 from pyfuncs.jobs.ereport import run_ereport
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 
@@ -38,8 +37,8 @@ def test_the_demo_sends_its_212s_once_and_one_e_reporting_period(tmp_path):
         assert server.state.received == dict(received)
         assert not any(r.number.startswith("AV") for r in receipts)  # no credit note
         assert run_transmit(path, TODAY, environ=env).receipts == []  # each once
-        with ReceiptLedger(ledger_path(path)) as led:
-            assert len(led.rows()) == len(receipts)
+        with ledgers_of(path) as led:
+            assert len(led.receipts.rows()) == len(receipts)
 
         months = sorted({s.issue_date.strftime("%Y-%m") for s in _abroad(path)})
         period = months[-1]

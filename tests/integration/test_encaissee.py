@@ -13,12 +13,12 @@ import pytest
 
 from pyfuncs.adapters.platform.base import PlatformError
 from pyfuncs.adapters.platform.cdar_payment import Party212, encaissee
-from pyfuncs.adapters.platform.ledger import SENT, ledger_path
-from pyfuncs.adapters.platform.receipt_ledger import ReceiptLedger
+from pyfuncs.adapters.platform.ledger import SENT
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.jobs.einvoicing import default_platform, run_transmit
 from tests.integration.test_platform import SECRET, TODAY, book
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import cdar_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 
@@ -66,8 +66,8 @@ def test_each_payment_on_a_transmitted_invoice_is_one_valid_212_sent_once(tmp_pa
     assert platform.state.received == PAID
     again = run_transmit(path, TODAY, environ=env)
     assert again.receipts == [] and len(statuses_sent(platform)) == 5
-    with ReceiptLedger(ledger_path(path)) as led:
-        assert {r.state for r in led.rows()} == {SENT}
+    with ledgers_of(path) as led:
+        assert {r.state for r in led.receipts.rows()} == {SENT}
 
 
 def test_no_212_for_a_credit_notes_refund_an_unapplied_payment_or_a_sale_abroad(

@@ -18,7 +18,9 @@ import facturx
 import pytest
 from lxml import etree
 
-from pyfuncs.adapters.platform.ledger import SENDING, SENT, Ledger, ledger_path
+from pyfuncs.adapters.journal import journal_path
+from pyfuncs.adapters.platform.directory_cache import cache_path
+from pyfuncs.adapters.platform.ledger import SENDING, SENT
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
@@ -27,6 +29,7 @@ from pyfuncs.jobs.check import run_check
 from pyfuncs.jobs.einvoicing import default_platform, run_statuses, run_transmit
 from pyfuncs.jobs.template import build_workbook
 from tests.support import en16931
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_server import CDAR, CDAR_XSD, PlatformServer, PlatformState, cdar, environ
 from tests.unit.test_checks import clean_settings, clean_tables
 
@@ -61,8 +64,8 @@ def flows_by_number(server: PlatformServer) -> dict[str, int]:
 
 
 def ledger_states(path: Path) -> dict[str, str]:
-    with Ledger(ledger_path(path)) as led:
-        return {n: s.state for n, s in led.latest().items()}
+    with ledgers_of(path) as led:
+        return {n: s.state for n, s in led.flows.latest().items()}
 
 
 def efacturation(path: Path) -> dict[str, list[object]]:
@@ -78,9 +81,10 @@ def test_every_issued_b2b_document_goes_once_and_its_status_comes_back(tmp_path,
     assert sorted(d.number for d in preview.documents if d.status == "preview") == sorted(B2B)
     assert {d.number for d in preview.documents if d.status == "e-reporting"} == \
         {"FAC2026-0003", "FAC2026-0004"}  # clients abroad: e-reporting, not the platform
-    # the preview sends nothing; the directory's answers for the clients without an
-    # address are all it keeps, beside the ledger
-    assert platform.state.submissions == 0 and ledger_states(path) == {}
+    # the preview sends nothing and writes no journal; the directory's answers for the
+    # clients without an address are all it keeps, in its own cache beside the workbook
+    assert platform.state.submissions == 0 and not journal_path(path).exists()
+    assert cache_path(path).exists()
 
     sent = run_transmit(path, TODAY, environ=env)
     assert sorted(d.number for d in sent.documents if d.status == "sent") == sorted(B2B)
@@ -184,8 +188,8 @@ def test_a_document_breaking_the_official_rules_never_leaves_and_names_its_row(
         assert f.row == row and "FX-SCH-A-000031" in f.message
     assert {r[9] for n, r in preview_sheet(path).items() if n in first} == \
         {"Bloquée : règles françaises"}
-    with Ledger(ledger_path(path)) as led:
-        assert not set(first) & set(led.latest())  # never even "about to send"
+    with ledgers_of(path) as led:
+        assert not set(first) & set(led.flows.latest())  # never even "about to send"
     # corrected in Clients, they go
     clients = read_workbook(path).tables["Clients"]
     writer = WorkbookWriter(path)
@@ -363,8 +367,8 @@ def test_a_document_breaking_a_french_rule_is_rejected_with_its_reason(tmp_path,
     writer.commit()
     assert run_transmit(path, TODAY, environ=env).count("sent") == len(B2B)
     assert flows_by_number(platform) == {n: 2 for n in B2B}
-    with Ledger(ledger_path(path)) as led:
-        assert {s.attempt for s in led.latest().values()} == {2}
+    with ledgers_of(path) as led:
+        assert {s.attempt for s in led.flows.latest().values()} == {2}
 
 
 def test_statuses_out_of_order_keep_the_latest_and_a_refusal_is_a_finding(tmp_path, platform):
@@ -414,7 +418,7 @@ def test_the_secret_is_never_in_the_workbook_the_ledger_or_the_logs(tmp_path, pl
             assert SECRET.encode() not in z.read(name), name
     for file in tmp_path.iterdir():
         assert SECRET.encode() not in file.read_bytes(), file
-    with sqlite3.connect(ledger_path(path)) as db:
+    with sqlite3.connect(journal_path(path)) as db:
         dump = "\n".join(db.iterdump())
     assert SECRET not in dump
     assert caplog.records and SECRET not in caplog.text

@@ -16,8 +16,7 @@ from lxml import etree
 
 from pyfuncs.adapters.platform.config import platform_settings
 from pyfuncs.adapters.platform.directory import XpZ12013Directory
-from pyfuncs.adapters.platform.directory_cache import DirectoryCache
-from pyfuncs.adapters.platform.ledger import ledger_path
+from pyfuncs.adapters.platform.directory_cache import DirectoryCache, cache_path
 from pyfuncs.cli import main
 from pyfuncs.jobs.einvoicing import run_transmit
 from pyfuncs.jobs.template import build_workbook
@@ -147,7 +146,7 @@ def test_an_answer_is_kept_for_its_days_then_asked_again(tmp_path, platform):
     run_transmit(path, TODAY, send=False, environ=env)
     first = asked(platform)
     assert first >= 2  # Alpha by its SIRET then its SIREN, Beta by its SIREN
-    with DirectoryCache(ledger_path(path)) as cache:
+    with DirectoryCache(cache_path(path)) as cache:
         kept = cache.get(C1, SIRET1)
         assert kept is not None and kept.asked_on == TODAY
         assert (kept.routing.address, kept.routing.by) == (C1, "siren")
@@ -157,7 +156,7 @@ def test_an_answer_is_kept_for_its_days_then_asked_again(tmp_path, platform):
 
     run_transmit(path, TODAY + timedelta(days=30), send=False, environ=env)  # expired
     assert asked(platform) == 2 * first
-    with DirectoryCache(ledger_path(path)) as cache:
+    with DirectoryCache(cache_path(path)) as cache:
         assert cache.get(C2, "").asked_on == TODAY + timedelta(days=30)
 
     sent = run_transmit(path, TODAY + timedelta(days=31), environ=env)  # --send: kept
@@ -208,7 +207,7 @@ def test_a_directory_that_does_not_answer_leaves_its_clients_waiting_and_the_res
     [finding] = [f for f in result.findings if f.code == "EINV-DIRECTORY"]
     assert finding.severity == "warning" and finding.ref == "C1"
     assert "n'a pas répondu" in finding.message and "503" in finding.message
-    with DirectoryCache(ledger_path(path)) as cache:
+    with DirectoryCache(cache_path(path)) as cache:
         assert cache.get(C1, SIRET1) is None  # nothing learnt, nothing kept
 
 
@@ -237,7 +236,7 @@ def test_without_a_platform_the_preview_keeps_the_siren_and_says_so(tmp_path):
     assert {d.routing_source for d in result.documents if d.rule == "B2B"} == {"siren"}
     assert {r[8] for r in preview_rows(path).values() if r[6] == "B2B"} == \
         {"SIREN du client (annuaire non consulté)"}
-    assert not ledger_path(path).exists()
+    assert not cache_path(path).exists()
 
 
 def test_the_command_line_preview_shows_the_directory_address(tmp_path, platform,

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from pyfuncs.adapters.platform.ledger import Ledger, ledger_path
+from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.documents import french_rules
@@ -26,6 +26,7 @@ from pyfuncs.jobs.einvoicing import default_platform, pull_statuses, run_statuse
 from pyfuncs.jobs.lifecycle import current
 from pyfuncs.jobs.reminders import run_remind
 from pyfuncs.jobs.template import build_workbook
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_server import PlatformServer, PlatformState, cdar, environ
 from tests.unit.test_checks import clean_settings, clean_tables
 
@@ -214,7 +215,8 @@ def test_no_status_is_lost_or_recorded_twice_whatever_the_order_and_the_repeats(
     rnd.shuffle(order)
     folder = tmp_path_factory.mktemp("ledger")
     with PlatformServer(PlatformState("facturier-test", SECRET)) as server, \
-            Ledger(folder / "l.sqlite") as led:
+            Journal(folder / "l.sqlite") as journal:
+        led = journal.platform().flows
         client = default_platform({}, environ(server))
         cut = sorted(rnd.sample(range(len(order) + 1), min(batches, len(order) + 1)))
         start = 0
@@ -242,8 +244,8 @@ def test_the_ledger_keeps_the_reason_code_with_the_reason(tmp_path, platform):
     run_transmit(path, TODAY, environ=env)
     platform.state.push_status("FAC2026-0005", "208", reason="Bon de commande")
     run_statuses(path, TODAY, environ=env)
-    with Ledger(ledger_path(path)) as led:
-        assert current(led)["FAC2026-0005"].reason == "[JUSTIF_ABS] Bon de commande"
+    with ledgers_of(path) as led:
+        assert current(led.flows)["FAC2026-0005"].reason == "[JUSTIF_ABS] Bon de commande"
 
 
 def test_a_status_message_breaking_the_cdar_rules_is_recorded_and_reported(tmp_path,

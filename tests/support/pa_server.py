@@ -63,6 +63,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -199,6 +200,10 @@ class PlatformState:
         self.requests: list[tuple[str, str, str]] = []  # (method, path, X-Request-Id)
         self.submissions = 0  # POST /v1/flows that created a flow
         self.received: dict[str, Decimal] = {}  # amounts reported by 212, per invoice
+        # every POST /v1/flows by trackingId, answered or refused: a flow sent twice shows
+        # here even when the platform refuses the second copy
+        self.posted: dict[str, int] = {}
+        self.delay = 0.0  # seconds a submission takes (senders overlap in tests)
         self.lock = threading.RLock()
         self._clock = datetime.now(UTC).replace(microsecond=0)
 
@@ -221,7 +226,7 @@ class PlatformState:
 
     def invoices(self) -> dict[str, dict[str, Any]]:
         """The invoice flows received, by trackingId."""
-        return {f["trackingId"]: f for f in self.flows.values()
+        return {f["trackingId"]: f for f in list(self.flows.values())
                 if f["flowType"] == "CustomerInvoice"}
 
     def push_status(self, number: str, code: str, reason: str = "",
@@ -244,7 +249,8 @@ class PlatformState:
 
     def sent_tracking_ids(self) -> set[str]:
         """The trackingIds of every flow we received (invoices, statuses, reports)."""
-        return {f["trackingId"] for f in self.flows.values() if f["flowDirection"] == "Out"}
+        return {f["trackingId"] for f in list(self.flows.values())
+                if f["flowDirection"] == "Out"}
 
     def number_of(self, content: bytes) -> str:
         xml = self._cii(content)
@@ -430,6 +436,11 @@ class Handler(BaseHTTPRequestHandler):
             state.violations += [f"request flowInfo: {p}" for p in problems]
             self._error(400, "INVALID_FLOW_INFO", "; ".join(problems))
             return
+        with state.lock:
+            tracking_seen = str(info.get("trackingId", ""))
+            state.posted[tracking_seen] = state.posted.get(tracking_seen, 0) + 1
+        if state.delay:
+            time.sleep(state.delay)
         content = parts["file"].get_payload(decode=True) or b""
         if not content:
             self._error(422, "EmptyFlow", "the file is empty")

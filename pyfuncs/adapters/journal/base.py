@@ -36,6 +36,13 @@ class Backend(Protocol):
 
     def executemany(self, sql: str, rows: Iterable[tuple]) -> Cursor: ...
 
+    def hold(self, key: str) -> bool:
+        """Hold ``key`` for this connection while a flow goes to the platform: False when
+        another live connection holds it. Let go by ``let_go`` or when the connection
+        ends (the process crashed or was killed)."""
+
+    def let_go(self, key: str) -> None: ...
+
     def begin_write(self) -> None:
         """Start a transaction that holds the journal's write lock from its first
         statement: two writers never read the same counter or chain the same entry."""

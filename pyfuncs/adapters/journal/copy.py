@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyfuncs.adapters.journal.errors import JournalMismatch
+from pyfuncs.adapters.journal.platform import TABLES as PLATFORM_TABLES
 from pyfuncs.adapters.journal.store import Journal
 
 DOCUMENTS = ("seq", "number", "series_key", "counter", "kind", "issue_date", "client", "net",
@@ -23,6 +24,9 @@ OTHERS = {
                       "currency", "text", "payer", "iban", "source", "imported_at", "state",
                       "booking", "booked_at", "logged", "suggested"), "rowid"),
 }
+# the approved platform's ledgers: what was sent, claimed or received goes along
+OTHERS.update({table: (columns, ", ".join(columns[:keys]))
+               for table, (_old, columns, keys) in PLATFORM_TABLES.items()})
 
 
 @dataclass
@@ -34,6 +38,11 @@ class Copied:
     reminder_messages: int = 0
     reminded: int = 0
     bank_entries: int = 0
+    platform_flows: int = 0
+    platform_statuses: int = 0
+    platform_sync: int = 0
+    platform_receipts: int = 0
+    platform_reports: int = 0
 
 
 def copy_journal(source: Journal, target: Journal) -> Copied:

@@ -31,9 +31,11 @@ from pyfuncs.adapters.journal.errors import (
     disk_full,
     newer_schema,
 )
+from pyfuncs.adapters.journal.sqlite import PLATFORM_TABLES
 
 WRITE_LOCK = 0x46414354  # "FACT": the journal's one write lock (pg_advisory_xact_lock)
 MIGRATE_LOCK = 0x4D494752  # "MIGR": one process creates or upgrades the schema
+CLAIM_LOCKS = 0x504C4154  # "PLAT": the class of the flows' locks (pg_try_advisory_lock(c, k))
 
 _REFUSE = """CREATE FUNCTION facturier_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = 'integrity_constraint_violation';
@@ -169,6 +171,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             claimed_at TEXT NOT NULL)""",
         "CREATE INDEX sending_claims_message ON sending_claims (message_id)",
     ),
+    # the platform's ledgers: the same tables as SQLite's (plain types, no triggers)
+    PLATFORM_TABLES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -211,8 +215,10 @@ def _password(params: dict[str, Any]) -> str | None:
     return keyring_secret("facturier-journal", f"{user}@{host}")  # else libpq's own sources
 
 
-def connect(url: str) -> PostgresBackend:
-    """Connect to the shared journal at ``url``, creating or upgrading its schema."""
+def connect(url: str, create: bool = True) -> PostgresBackend:
+    """Connect to the shared journal at ``url``, creating or upgrading its schema; with
+    ``create`` False, as it is and read-only (a preview writes nothing to the database,
+    not even its tables)."""
     check_url(url)
     try:
         import psycopg
@@ -235,7 +241,10 @@ def connect(url: str) -> PostgresBackend:
         raise unreachable(url, exc) from None
     db = PostgresBackend(conn, shown(url))
     try:
-        _migrate(db)
+        if create:
+            _migrate(db)
+        else:
+            db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     except BaseException:
         db.close()
         raise
@@ -306,6 +315,17 @@ class PostgresBackend:
         if batch:
             self._run(lambda: cur.executemany(_sql(sql), batch))
         return _Cursor(cur)
+
+    def hold(self, key: str) -> bool:
+        """A session advisory lock on ``key`` (a flow's trackingId) while this run sends
+        it; False when another connection holds it. The server lets it go when the
+        connection ends, however the run ends (even killed), so a "sending" row whose
+        lock is free was left by a run that ended."""
+        return bool(self.execute("SELECT pg_try_advisory_lock(?::integer, hashtext(?::text))",
+                                 (CLAIM_LOCKS, key)).fetchone()[0])
+
+    def let_go(self, key: str) -> None:
+        self.execute("SELECT pg_advisory_unlock(?::integer, hashtext(?::text))", (CLAIM_LOCKS, key))
 
     def begin_write(self) -> None:
         self.execute("BEGIN")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from pyfuncs.adapters.journal.errors import damaged, disk_full, newer_schema
+from pyfuncs.adapters.journal.errors import JournalBusy, damaged, disk_full, newer_schema
 
 # One tuple of statements per schema version, applied in order and never edited once
 # shipped: a later issue (reminders sent, ...) appends a version; journals already on
@@ -151,12 +152,69 @@ MIGRATIONS += (
             claimed_at TEXT NOT NULL)""",
      "CREATE INDEX sending_claims_message ON sending_claims (message_id)"),
 )
+# The approved platform's ledgers, formerly a file of their own beside the workbook
+# (WORKBOOK.facturier-platform.sqlite, imported on first use, see platform.py): each flow
+# (a document, a 212 "Encaissée", an e-reporting file) claimed here before it goes to the
+# platform and settled after; the lifecycle statuses received; the pull's bookmarks.
+PLATFORM_TABLES: tuple[str, ...] = (
+    """CREATE TABLE platform_flows (
+        number TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        tracking_id TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'refused')),
+        flow_id TEXT,
+        prepared_at TEXT NOT NULL,
+        settled_at TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (number, attempt))""",
+    """CREATE TABLE platform_statuses (
+        message_id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        code TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        flow_id TEXT NOT NULL DEFAULT '',
+        received_at TEXT NOT NULL)""",
+    "CREATE TABLE platform_sync (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE platform_receipts (
+        message_key TEXT PRIMARY KEY,
+        receipt TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        number TEXT NOT NULL,
+        received_on TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        tracking_id TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'refused')),
+        flow_id TEXT NOT NULL DEFAULT '',
+        prepared_at TEXT NOT NULL,
+        settled_at TEXT,
+        reason TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE platform_reports (
+        report TEXT PRIMARY KEY,
+        flow_type TEXT NOT NULL,
+        tracking_id TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'refused')),
+        flow_id TEXT NOT NULL DEFAULT '',
+        ack TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        prepared_at TEXT NOT NULL,
+        settled_at TEXT)""",
+)
+MIGRATIONS += (PLATFORM_TABLES,)
 SCHEMA_VERSION = len(MIGRATIONS)
+#: the schema version from which the journal holds the platform's ledgers
+PLATFORM_VERSION = SCHEMA_VERSION
 
 
-def connect(path: Path) -> SQLiteBackend:
-    """Open (and create or upgrade) the journal file at ``path``."""
-    db = SQLiteBackend(path)
+def connect(path: Path, create: bool = True) -> SQLiteBackend:
+    """Open (and create or upgrade) the journal file at ``path``; with ``create`` False,
+    open it read-only as it is (a preview writes nothing, not even a schema upgrade)."""
+    db = SQLiteBackend(path, read_only=not create)
+    if not create:
+        return db
     try:
         db.execute("PRAGMA busy_timeout = 30000")
         # WAL lets a check job read while a generation job writes. Where the file
@@ -217,11 +275,17 @@ class SQLiteBackend:
 
     number_key = "number"  # its column is COLLATE NOCASE
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self._path = path
         self.where = str(path)
+        self._sender: Any = None  # the file lock senders take turns on (hold)
         try:
-            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            if read_only:
+                self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                           timeout=30, isolation_level=None)
+                self._db.execute("PRAGMA busy_timeout = 30000")
+            else:
+                self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             raise _translated(exc, path) from exc
 
@@ -245,7 +309,35 @@ class SQLiteBackend:
             pass
 
     def close(self) -> None:
+        if self._sender is not None:
+            self._sender.release(force=True)
+            self._sender = None
         self._db.close()
+
+    def hold(self, key: str) -> bool:
+        """A SQLite journal serves one PC: its senders take turns for the whole send (a
+        file lock beside the journal, held until the connection closes), so a "sending"
+        row found by the one holding it was left by a run that ended."""
+        if str(self._path) == ":memory:":
+            return True
+        if self._sender is None:
+            from filelock import FileLock, Timeout
+
+            lock = FileLock(str(self._path.with_name(f".{self._path.name}.sending-lock")),
+                            timeout=120)
+            try:
+                lock.acquire()
+            except Timeout:
+                raise JournalBusy(
+                    f"Un autre envoi à la plateforme utilise le journal {self._path.name} ; "
+                    "réessayer quand il sera terminé.",
+                    f"Another run sending to the platform uses the journal "
+                    f"{self._path.name}; try again when it ends.") from None
+            self._sender = lock
+        return True
+
+    def let_go(self, key: str) -> None:
+        return None  # held until the connection closes (hold)
 
     def begin_write(self) -> None:
         # the write lock before the counters are read: two processes never read one counter

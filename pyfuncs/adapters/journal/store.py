@@ -35,6 +35,7 @@ from pyfuncs.adapters.journal.bank import BankJournal
 from pyfuncs.adapters.journal.base import Backend
 from pyfuncs.adapters.journal.entry import Entry, entry_of
 from pyfuncs.adapters.journal.errors import JournalError, JournalMismatch
+from pyfuncs.adapters.journal.platform import PlatformLedgers, ledgers
 from pyfuncs.adapters.journal.reminders import ReminderJournal
 from pyfuncs.adapters.journal.transaction import Transaction
 from pyfuncs.adapters.journal.verify import verify
@@ -67,18 +68,28 @@ class Journal(ReminderJournal, BankJournal):
     environment, ~/.pgpass or the keyring, see postgres.py).
     """
 
-    def __init__(self, where: Path | str, now: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, where: Path | str, now: Callable[[], datetime] = _utc_now,
+                 create: bool = True) -> None:
+        """``create`` False: open the journal as it is, read-only, for a preview: nothing
+        is created or upgraded (``initialised`` says whether there is a journal to read)."""
         self._now = now
         self._in_transaction = False
+        self.read_only = not create
         if is_url(where):
             from pyfuncs.adapters.journal import postgres  # psycopg only when used
-            self._db: Backend = postgres.connect(str(where))
+            self._db: Backend = postgres.connect(str(where), create)
             self.path: Path | None = None
         else:
             from pyfuncs.adapters.journal import sqlite
             self.path = Path(where)
-            self._db = sqlite.connect(self.path)
+            self._db = sqlite.connect(self.path, create)
         self.where = self._db.where
+
+    @property
+    def initialised(self) -> bool:
+        """Whether the journal holds Facturier's tables (a shared database opened for a
+        preview before anyone used it does not)."""
+        return self._db.schema_version() > 0
 
     def __enter__(self) -> Self:
         return self
@@ -88,6 +99,11 @@ class Journal(ReminderJournal, BankJournal):
 
     def close(self) -> None:
         self._db.close()
+
+    def platform(self) -> PlatformLedgers:
+        """The approved platform's ledgers (flows, 212s, e-reporting files, statuses),
+        each flow claimed here before it is sent (platform.py)."""
+        return ledgers(self._db, self._now)
 
     @property
     def backend(self) -> Backend:
@@ -99,7 +115,10 @@ class Journal(ReminderJournal, BankJournal):
         """The journal's write lock, COMMIT at the end, or ROLLBACK when the block raises."""
         if self._in_transaction:
             raise RuntimeError("journal transactions do not nest")
-        self._db.begin_write()
+        if self.read_only:  # a preview: one consistent read, nothing to commit
+            self._db.execute("BEGIN")
+        else:
+            self._db.begin_write()
         self._in_transaction = True
         tx = Transaction(self._db, self._now)
         try:
@@ -108,7 +127,10 @@ class Journal(ReminderJournal, BankJournal):
             self._db.rollback()
             raise
         else:
-            self._db.commit()
+            if self.read_only:
+                self._db.rollback()
+            else:
+                self._db.commit()
         finally:
             tx._open = False
             self._in_transaction = False
@@ -195,8 +217,15 @@ class Journal(ReminderJournal, BankJournal):
                              "ON CONFLICT (key) DO NOTHING", (owner,))
             self._db.execute("INSERT INTO meta (key, value) VALUES ('first_workbook', ?) "
                              "ON CONFLICT (key) DO NOTHING", (workbook,))
+        self.check_owner(owner, workbook)
+
+    def check_owner(self, owner: str, workbook: str) -> None:
+        """Refuse a journal that serves another seller's books (``claim_owner`` without
+        claiming: a preview reads, it records nothing)."""
+        if not self.initialised:
+            return
         have, first = self.meta("owner"), self.meta("first_workbook")
-        if have != owner:
+        if have is not None and have != owner:
             raise JournalMismatch(
                 f"Le journal {self.where} tient les pièces d'un autre classeur ({first}, "
                 f"vendeur {have}) ; ce classeur ({workbook}) est celui du vendeur {owner}. "

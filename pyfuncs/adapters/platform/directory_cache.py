@@ -1,11 +1,13 @@
 """The directory's answers, kept with their date so a run does not ask again what an
 earlier one learnt (docs/E-INVOICING.md, « Durée de validité de l'annuaire »).
 
-One table, ``directory_cache``, in the platform ledger's SQLite file beside the workbook
-(ledger.py), behind a narrow interface (``get``, ``put``) so it can move with the ledger
-behind the journal's interface. The file is created only when there is an answer to keep:
-a workbook that never asked the directory gets no file from here. Nothing secret is
-written: a SIREN, a SIRET, the address the directory gave and its status.
+One table, ``directory_cache``, in a small SQLite file of its own beside the workbook
+(``WORKBOOK.facturier-directory.sqlite``, see ``cache_path``): a cache, not a record, so
+each PC of a team keeps its own and nothing is lost when it goes (the platform's flows, the
+record, are in the journal). Behind a narrow interface (``get``, ``put``). The file is
+created only when there is an answer to keep: a workbook that never asked the directory
+gets no file from here. Nothing secret is written: a SIREN, a SIRET, the address the
+directory gave and its status.
 """
 from __future__ import annotations
 
@@ -30,6 +32,11 @@ CREATE TABLE IF NOT EXISTS directory_cache (
     PRIMARY KEY (siren, siret)
 );
 """
+
+
+def cache_path(workbook: Path) -> Path:
+    """The cache's file, named after the workbook like the journal."""
+    return workbook.with_name(f"{workbook.stem}.facturier-directory.sqlite")
 
 
 @dataclass(frozen=True)

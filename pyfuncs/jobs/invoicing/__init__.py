@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from pyfuncs.adapters.journal import Journal, is_url, journal_exists
+from pyfuncs.adapters.journal import Journal, is_url
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.adapters.xlsx_read import WorkbookError
 from pyfuncs.domain import schema as S
@@ -34,7 +34,7 @@ from pyfuncs.jobs.invoicing.numbers import (
 )
 from pyfuncs.jobs.invoicing.result import GenerateResult, Issued, SettingsError
 from pyfuncs.jobs.invoicing.write import apply_entries, write_preview, write_register
-from pyfuncs.jobs.load import journal_path, load, open_journal, skipped_lines
+from pyfuncs.jobs.load import journal_path, load, open_journal, read_journal, skipped_lines
 
 __all__ = ["GenerateResult", "Issued", "SettingsError", "run_generate", "series_patterns"]
 
@@ -86,9 +86,10 @@ def _generate(source: WorkbookSource, day: date, dry_run: bool, preview: bool,
         result = GenerateResult(path, dry_run, findings=loaded.findings + ctx.findings)
         where = journal or journal_path(data)
         if dry_run:
-            # a dry run creates no journal file
+            # a dry run writes no journal: it reads the one there is, read-only (a shared
+            # database nobody has used yet is read as empty, its tables not created)
             with (tempfile.TemporaryDirectory() as empty,
-                  Journal(where if journal_exists(where) else Path(empty) / "none.sqlite")
+                  read_journal(data, where) or Journal(Path(empty) / "none.sqlite")
                   as book):
                 result.issued = expected_documents(book, plan.documents, patterns, ctx, result)
             if preview:
