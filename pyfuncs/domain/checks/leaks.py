@@ -8,8 +8,8 @@ invoice on each quote.
   with remaining amount that is no leak yet gets an info finding instead.
 - A milestone "ready to invoice" with no invoice number, ``leak_days`` after its planned
   date (at once when it has none: it is ready, and since when is unknown).
-- Validated time entries of a closed month (before the month of ``today``) with no
-  invoice number: one leak per client and month.
+- Time entries due to be invoiced (domain/time_due.py: validated, of a closed month, on no
+  invoice yet): one leak per client and month.
 - A contract period (domain/recurring.py) due ``leak_days`` ago and billed by no invoice
   line (its source in the Origine column): one leak per period (LEAK-CONTRACT); a contract
   whose revision is due but whose index value is missing: one leak per contract for the
@@ -31,13 +31,11 @@ Amounts are excluding VAT, as quotes, milestones and time are.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, count
-from operator import not_
-from typing import Any, cast
+from typing import Any
 
 from pyfuncs.domain.checks.quotes import billed_net, tolerance
 from pyfuncs.domain.context import Ctx, message, norm, text
@@ -45,6 +43,7 @@ from pyfuncs.domain.damaged import damage
 from pyfuncs.domain.findings import INFO, WARNING
 from pyfuncs.domain.money import ZERO, to_cents
 from pyfuncs.domain.recurring import check_notice, due_periods
+from pyfuncs.domain.time_due import time_due
 
 # leaks whose amount is unknown (a line unreadable): recorded at zero, summed nowhere
 UNPRICED = frozenset({"LEAK-CONTRACT-LINE", "LEAK-QUOTE-LINE"})
@@ -285,18 +284,13 @@ def _milestones(ctx: Ctx, leaks: list[Leak]) -> None:
 
 
 def _time(ctx: Ctx, leaks: list[Leak]) -> None:
-    month_start = ctx.today.replace(day=1)
     days = ctx.col("Temps", "date")
     clients = ctx.col("Temps", "client")
-    validated = ctx.col("Temps", "validated")
-    invoice = ctx.col("Temps", "invoice")
     amounts = ctx.col("Temps", "amount")
     groups: dict[tuple[str, int, int], list[int]] = {}
-    for k in _unbilled(invoice):
+    for k in time_due(ctx, ctx.today):
         day = days[k]
-        if validated[k] == "yes" and not text(invoice[k]) and isinstance(day, date) \
-                and day < month_start:
-            groups.setdefault((text(clients[k]), day.year, day.month), []).append(k)
+        groups.setdefault((text(clients[k]), day.year, day.month), []).append(k)
     for (client, year, month), entries in sorted(groups.items()):
         total = sum((amounts[k] or ZERO for k in entries), ZERO)
         end = date(year + month // 12, month % 12 + 1, 1)
@@ -304,19 +298,6 @@ def _time(ctx: Ctx, leaks: list[Leak]) -> None:
                           (f"{year}-{month:02d}", len(entries))))
 
 
-def _unbilled(invoice: list[Any]) -> Iterable[int]:
-    """Time entries with no invoice number (empty, blank or not text), in order: by C
-    loops when the numbers are texts and empty cells, else row by row."""
-    try:
-        # (typed as texts: anything else raises TypeError in str.strip)
-        texts = cast("Iterator[str]", map(_EMPTY.get, invoice, invoice))
-        return list(compress(count(), map(not_, map(str.strip, texts))))
-    except TypeError:  # a number typed as a number
-        return [k for k, number in enumerate(invoice) if not number or number.__class__ is
-                not str or not number.strip()]
-
-
-_EMPTY = {None: ""}  # _EMPTY.get(v, v): an empty cell as "", any other value as it is
 _NOT_ISSUED = frozenset(("draft", "to_issue"))
 
 

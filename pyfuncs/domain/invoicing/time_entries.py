@@ -1,5 +1,5 @@
-"""Validated time entries of closed months not yet invoiced: one invoice per client,
-project and month, one line per consultant and daily rate. Each entry is a source of its
+"""Time entries due to be invoiced (domain/time_due.py: validated, of a closed month, on
+no invoice yet): one invoice per client, project and month, one line per consultant and daily rate. Each entry is a source of its
 own ("temps:<digest>:<n>"), so an entry is billed once however the entries are grouped."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pyfuncs.domain.invoicing.document import NewLine
 from pyfuncs.domain.invoicing.labels import month_label
 from pyfuncs.domain.invoicing.messages import TIME_CLIENT
 from pyfuncs.domain.invoicing.planner import Planner
+from pyfuncs.domain.time_due import time_due
 
 
 def entry_digest(*values: object) -> str:
@@ -26,20 +27,17 @@ def plan_time(planner: Planner) -> None:
     ctx = planner.ctx
     if not ctx.has("Temps"):
         return
-    first_of_month = planner.day.replace(day=1)
     dates = ctx.col("Temps", "date")
     clients = ctx.col("Temps", "client")
     projects = ctx.col("Temps", "project")
     consultants = ctx.col("Temps", "consultant")
     qty = ctx.col("Temps", "quantity")
     rates = ctx.col("Temps", "rate")
-    validated = ctx.col("Temps", "validated")
-    invoice = ctx.col("Temps", "invoice")
     groups: dict[tuple[str, str, date], list[int]] = defaultdict(list)
     names: dict[tuple[str, str, date], tuple[str, str]] = {}
-    for k, day in enumerate(dates):
-        if validated[k] != "yes" or text(invoice[k]) or not isinstance(day, date) \
-                or day >= first_of_month or qty[k] is None or rates[k] is None:
+    for k in time_due(ctx, planner.day):
+        day = dates[k]
+        if qty[k] is None or rates[k] is None:
             continue
         key = (norm(clients[k]), norm(projects[k]), day.replace(day=1))
         groups[key].append(k)
