@@ -395,7 +395,7 @@ def test_statuses_out_of_order_keep_the_latest_and_a_refusal_is_a_finding(tmp_pa
 
 def test_the_lifecycle_messages_pass_the_cdar_schema_and_the_french_cdv_rules() -> None:
     xsd = etree.XMLSchema(etree.parse(str(CDAR_XSD)))
-    rules = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
+    rules = CDAR / "BR-FR-CDV-Schematron-CDAR.xslt"
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     for code, reason in [("200", ""), ("204", ""), ("205", ""), ("207", "Quantité"),
                          ("208", "Bon de commande attendu"),

@@ -3,7 +3,7 @@ invoices: lifecycle statuses (CDAR, a 212 "Encaissée" about one of its invoices
 e-reporting files (FRR, flow 10). It stands in for a real PA's checks; it is no PA.
 
 A CDAR is checked against the CDAR D22B XSD and the blocking BR-FR-CDV rules
-(tests/fixtures/france-rfe), then against what the platform knows of the invoice it names:
+(templates/rules/cdar, the official artefacts the product ships), then against what the platform knows of the invoice it names:
 - unknown invoice, a receipt on one whose last status is 213 Rejetée or 210 Refusée (a
   disbursement, negative, stays allowed), or a status other than 212 from the seller: ``InvoiceLCStatusError`` (XP Z12-013 ReasonCodeEnum:
   "one or more statuses are incorrect or not allowed");
@@ -27,9 +27,9 @@ from lxml import etree
 from tests.support import en16931
 
 ROOT = Path(__file__).resolve().parents[2]
-CDAR = ROOT / "tests" / "fixtures" / "france-rfe" / "CDAR"
-CDAR_XSD = CDAR / "1xsd-CDAR_D22B_uncoupled" / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
-CDV_RULES = CDAR / "2xslt" / "BR-FR-CDV-Schematron-CDAR.xslt"
+CDAR = ROOT / "templates" / "rules" / "cdar"
+CDAR_XSD = CDAR / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
+CDV_RULES = CDAR / "BR-FR-CDV-Schematron-CDAR.xslt"
 FRR = ROOT / "tests" / "fixtures" / "ereporting"
 FRR_XSD = FRR / "ereporting.xsd"
 FRR_RULES = FRR / "Flux10.xslt"

@@ -84,9 +84,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "fixtures" / "platform" / "AFNOR-Flow_Service-1.1.0.json"
 RFE = ROOT.parent / "shared" / "france-rfe" / "FNFE_RFE_INVOICE"
 FR_RULES = RFE / "Factur-X" / "EN16931" / "2xslt" / "BR-FR-Flux2-Schematron-CII.xslt"
-# the lifecycle rules, copied into the tests (tests/fixtures/france-rfe/README.md)
-CDAR = ROOT / "tests" / "fixtures" / "france-rfe" / "CDAR"
-CDAR_XSD = CDAR / "1xsd-CDAR_D22B_uncoupled" / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
+# the lifecycle rules: the official artefacts the product ships (templates/rules/README.md)
+CDAR = ROOT / "templates" / "rules" / "cdar"
+CDAR_XSD = CDAR / "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 CDAR_NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
            "ram": "urn:un:unece:uncefact:data:standard:"
