@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.fr import siren, siret, tva
 
+from pyfuncs.domain import time_due
 from pyfuncs.domain.checks import ids as checks_ids
-from pyfuncs.domain.checks import leaks as checks_leaks
 from pyfuncs.domain.checks import numbering as checks_numbering
 from pyfuncs.domain.checks import payments as checks_payments
 from pyfuncs.domain.checks import vat as checks_vat
@@ -112,7 +112,7 @@ def test_money_filters_hold_every_row_they_must(rows: list) -> None:
 
 
 @given(st.lists(CELLS))
-def test_unbilled_time_is_the_row_by_row_filter(invoice: list) -> None:
-    assert list(checks_leaks._unbilled(invoice)) == [
+def test_time_without_invoice_is_the_row_by_row_filter(invoice: list) -> None:
+    assert time_due._no_invoice(invoice) == [
         k for k, number in enumerate(invoice)
         if not number or number.__class__ is not str or not number.strip()]
