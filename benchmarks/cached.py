@@ -8,14 +8,15 @@ import hashlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyfuncs/domain/schema.py", "pyfuncs/jobs/template.py")
-GENERATOR = "pyfuncs/demo"  # data.py and the steps it runs, one module each
+SOURCES = ("pyfuncs/jobs/template.py",)
+# the schema and the generator (data.py and the steps it runs), one module each
+FOLDERS = ("pyfuncs/domain/schema", "pyfuncs/demo")
 
 
 def fingerprint() -> str:
     digest = hashlib.sha256()
-    names = [*SOURCES, *sorted(str(p.relative_to(ROOT))
-                               for p in (ROOT / GENERATOR).glob("*.py"))]
+    names = [*SOURCES, *sorted(str(p.relative_to(ROOT)) for folder in FOLDERS
+                               for p in (ROOT / folder).glob("*.py"))]
     for name in names:
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:16]

@@ -1,5 +1,5 @@
 """One scalar converter per column type: a cell value as python-calamine gives it -> the
-Python type of schema.py, or ``CellProblem`` (code, message and fix in the workbook's
+Python type of the schema, or ``CellProblem`` (code, message and fix in the workbook's
 language). Numbers, amounts and rates become Decimal here, from the first cell read.
 Dates are in cell_dates.py; whole columns in cells.py.
 

@@ -1,4 +1,4 @@
-"""Cell values as python-calamine gives them -> the Python types of schema.py, a column at
+"""Cell values as python-calamine gives them -> the Python types of the schema, a column at
 a time.
 
 One scalar converter per column type (cell_values.py, cell_dates.py) says what a cell

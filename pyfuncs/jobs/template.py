@@ -289,7 +289,7 @@ def build_workbook(path: Path | str, lang: str = "fr",
     fmts = _Formats(book)
     # A fixed creation date makes the template byte-for-byte reproducible from the schema.
     book.set_properties({"title": "Facturation", "author": "Facturier",
-                         "comments": "Built from pyfuncs/domain/schema.py",
+                         "comments": "Built from pyfuncs/domain/schema/",
                          "created": datetime(2026, 1, 1) if data is None else
                          datetime.combine(today, datetime.min.time())})
     for sheet in S.SHEETS:
