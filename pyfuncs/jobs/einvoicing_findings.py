@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 from pyfuncs.adapters.environment import environment, overridden
 from pyfuncs.adapters.journal.platform import FlowLedger
+from pyfuncs.adapters.platform.directory_cache import DirectoryCache, cache_path
 from pyfuncs.adapters.platform.ledger import REFUSED
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import lifecycle as L
@@ -18,6 +20,7 @@ from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.jobs.ledgers import platform_ledgers
 from pyfuncs.jobs.lifecycle import current, transmit_days, unsent
 from pyfuncs.jobs.load import Loaded
+from pyfuncs.jobs.routing import Router
 
 REFUSED_BY_PLATFORM = message(
     "{number} : la plateforme a refusé la pièce ({reasons}).",
@@ -104,9 +107,10 @@ def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
 
 def ledger_findings(loaded: Loaded, today: date,
                     environ: Mapping[str, str] | None = None) -> list[Finding]:
-    """For the check: the platform's answers already pulled, and the documents not
-    transmitted in time; nothing when no platform is set up (nothing in the ledger, no
-    URL)."""
+    """For the check: the platform's answers already pulled, the documents not
+    transmitted in time, and the clients of documents still to transmit that the
+    directory's last answer (kept beside the workbook) did not route; nothing when no
+    platform is set up (nothing in the ledger, no URL)."""
     data = loaded.data
     configured = overridden(data.settings, environment(environ), "FACTURIER_PA_URL", "pa_url")
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
@@ -120,4 +124,20 @@ def ledger_findings(loaded: Loaded, today: date,
             status_findings(ctx, book)
             transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
     unsent_findings(ctx, transmitted, transmit_days(data.settings))
+    directory_findings(ctx, transmitted, data.path)
     return list(ctx.findings)
+
+
+def directory_findings(ctx: Ctx, transmitted: set[str], workbook: Path) -> None:
+    """Each client with a document still to transmit that the directory, when last asked,
+    did not have or had with an address not enabled (jobs/routing.py): what transmit
+    would refuse, said before it runs. Nothing is asked of the directory here."""
+    where = cache_path(workbook)
+    if not where.exists():
+        return
+    with DirectoryCache(where) as cache:
+        router = Router(ctx, None, cache)
+        for number, _day in unsent(ctx, transmitted, -1):
+            i = ctx.posted_by_number(number)
+            if i is not None:
+                router.kept(i)

@@ -130,6 +130,16 @@ class Router:
             doc.buyer = replace(doc.buyer, address_scheme=SCHEME,
                                 address_id=kept.routing.address)
 
+    def kept(self, i: int) -> None:
+        """The directory's last answer for the client of Factures row ``i``, from the cache
+        alone (the check asks nobody): a client it did not find, or whose address is not
+        enabled, is the same finding as at transmit, once per client."""
+        c, typed, siren, siret = self._client(i)
+        if typed or self.cache is None or not routable(siren) or c in self._routes:
+            return
+        if (kept := self.cache.get(siren, siret)) is not None:
+            self._routes[c] = self._answer(c, siren, siret, kept.routing, kept.asked_on)
+
     def _find(self, c: int, typed: str, siren: str, siret: str) -> Route:
         if typed:
             return Route("typed")

@@ -18,6 +18,7 @@ from pyfuncs.adapters.platform.config import platform_settings
 from pyfuncs.adapters.platform.directory import XpZ12013Directory
 from pyfuncs.adapters.platform.directory_cache import DirectoryCache, cache_path
 from pyfuncs.cli import main
+from pyfuncs.jobs.check import run_check
 from pyfuncs.jobs.einvoicing import run_transmit
 from pyfuncs.jobs.template import build_workbook
 from tests.integration.test_platform import B2B, SECRET, TODAY, book
@@ -136,6 +137,25 @@ def test_a_client_not_in_the_directory_is_an_error_on_its_row_and_its_documents_
     later = run_transmit(path, TODAY + timedelta(days=1), environ=env)
     assert sorted(d.number for d in later.documents if d.status == "sent") == first
     assert not [f for f in later.findings if f.code == "EINV-DIRECTORY"]
+
+
+def test_check_says_which_clients_the_directory_did_not_route_without_asking_it(
+        tmp_path, platform, monkeypatch):
+    platform.state.directory.add(C2)  # Alpha (C1) is nowhere in the directory
+    path = book(tmp_path)
+    env = environ(platform)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert not [f for f in run_check(path, TODAY, write=False).findings
+                if f.code == "EINV-DIRECTORY"]  # never asked: nothing known yet
+    run_transmit(path, TODAY, send=False, environ=env)
+    before = asked(platform)
+    found = [f for f in run_check(path, TODAY, write=False).findings
+             if f.code == "EINV-DIRECTORY"]
+    assert asked(platform) == before  # the check asks nobody
+    assert [(f.severity, f.sheet, f.column, f.ref) for f in found] == [
+        ("error", "Clients", "Adresse électronique", "C1")]  # once, for all its documents
+    assert "n'est pas dans l'annuaire" in found[0].message
 
 
 def test_an_answer_is_kept_for_its_days_then_asked_again(tmp_path, platform):
