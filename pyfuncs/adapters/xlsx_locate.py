@@ -235,3 +235,19 @@ def guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[st
             fr += f != e and f in folded
             en += f != e and e in folded
     return "fr" if fr > en else "en" if en > fr else None
+
+
+def text_positions(tbl: S.Table, names: list[str]) -> set[int]:
+    """Positions, among a Table's column names, of the plain text columns the reader
+    strips (TEXT and ID, not calculated): the columns the reader (xlsx_read.py) maps them to
+    (the first column of each label)."""
+    lookup, seen, out = S.header_lookup(tbl), set(), set()
+    for j, label in enumerate(names):
+        key = lookup.get(S.fold(label))
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        col = tbl.column(key)
+        if col.type in (S.TEXT, S.ID) and not col.computed:
+            out.add(j)
+    return out

@@ -46,6 +46,7 @@ from pyfuncs.adapters.xlsx_locate import (
     not_a_workbook,
     open_package,
     range_on_row1,
+    text_positions,
     typed_rows,
 )
 from pyfuncs.adapters.xlsx_parsed import (
@@ -72,22 +73,6 @@ TYPED_PART_LIMIT = 1 << 20  # a settings sheet bigger than 1 MB is read from the
 
 def _label(value: object) -> str:
     return value if isinstance(value, str) else show(value, "en")
-
-
-def _text_positions(tbl: S.Table, names: list[str]) -> set[int]:
-    """Positions, among a Table's column names, of the plain text columns the reader
-    strips (TEXT and ID, not calculated): the columns ``_Reader.parse`` maps them to
-    (the first column of each label)."""
-    lookup, seen, out = S.header_lookup(tbl), set(), set()
-    for j, label in enumerate(names):
-        key = lookup.get(S.fold(label))
-        if key is None or key in seen:
-            continue
-        seen.add(key)
-        col = tbl.column(key)
-        if col.type in (S.TEXT, S.ID) and not col.computed:
-            out.add(j)
-    return out
 
 
 def _has_none(values: Sequence[object]) -> bool:
@@ -126,7 +111,7 @@ class _Reader:
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
-                text[loc.table] = _text_positions(tbl, loc.names)
+                text[loc.table] = text_positions(tbl, loc.names)
                 part = parts.get(loc.sheet)
                 if part and loc.sheet not in self.scan_of:  # its sheet scanned beside
                     self.scan_of[loc.sheet] = loc.table
@@ -348,26 +333,34 @@ class _Reader:
                     list(range(loc.first + 1, loc.first + 1 + n)) if len(idx) == n
                     else [loc.first + 1 + i for i in idx], cols,
                     {k: v for k, v in raw.items() if k in kept}, cached)
+        # the blank cells a formula never computed may hide in: a required column's; and
+        # every input column's in a file that asks for a full recalculation on load (one
+        # written by a program that computes nothing: openpyxl, XlsxWriter)
+        blanks = {col.key: [i for i, v in enumerate(p.cols[col.key]) if v is None]
+                  for col in tbl.columns
+                  if col.key in p.cols and col.key not in none_free
+                  and (col.required or self.pkg.full_calc) and _has_none(p.cols[col.key])}
+        formulas = self.uncached(p, blanks)
         for col in tbl.columns:
             for i, issue in sorted(issues.get(col.key, {}).items()):
                 self.report(p, i, col.key, issue)
-            values = p.cols.get(col.key, ())
-            if col.required and col.key not in none_free and _has_none(values):
-                issue = C.required_issue(p.labels[col.key], lang)
-                blank = [i for i, v in enumerate(values) if v is None]
-                formulas = self.uncached(p, col.key, blank)
-                for i in blank:
-                    self.report(p, i, col.key, formulas.get(i, issue))
+            required = C.required_issue(p.labels[col.key], lang) if col.required else None
+            for i in blanks.get(col.key, ()):
+                found = formulas.get((col.key, i), required)
+                if found is not None:
+                    self.report(p, i, col.key, found)
         check_duplicates(p, self.lang, self.report)
         return p
 
-    def uncached(self, p: Parsed, key: str, blank: list[int]) -> dict[int, C.Issue]:
-        """The blank cells of a required column that hold a formula never computed: their
-        own finding (xlsx_uncached.py)."""
+    def uncached(self, p: Parsed, blanks: dict[str, list[int]]
+                 ) -> dict[tuple[str, int], C.Issue]:
+        """The blank cells among ``blanks`` (column key -> rows) that hold a formula never
+        computed: their own finding (xlsx_uncached.py), by (column key, row)."""
         part = getattr(self.pkg, "parts", {}).get(p.sheet)  # (a live workbook: none)
-        if part is None or key not in p.letters:
+        refs = {f"{p.letters[key]}{p.rows[i]}": (key, i)
+                for key, rows in blanks.items() if key in p.letters for i in rows}
+        if part is None or not refs:
             return {}
-        refs = {f"{p.letters[key]}{p.rows[i]}": i for i in blank}
         return {refs[ref]: uncached_issue(text, self.lang)
                 for ref, (kind, text) in unread_cells(self.path, part, refs).items()
                 if kind == FORMULA}

@@ -129,3 +129,26 @@ def test_an_amount_of_seven_digits_in_a_money_cell_reads_as_the_amount(small, tm
     path = small.write_cell(sheet, cell, "number", 1234567.89, tmp_path / "book.xlsx")
     assert findings_at(path, sheet, cell) == []
     assert str(read_workbook(path).tables["Paiements"].cols["amount"][1]) == "1234567.89"
+
+
+def test_a_formula_typed_by_openpyxl_in_an_optional_cell_is_named_too(small, tmp_path):
+    """openpyxl stores the formula, computes nothing and asks for a full recalculation on
+    load: an optional cell's value is then as unknown as a required one's."""
+    sheet, cell, row, label = cell_of(small, "Factures", "sent_date", 3)
+    path = tmp_path / "Facturation.xlsx"
+    shutil.copy(small.path, path)
+    wb = openpyxl.load_workbook(path)
+    wb[sheet][cell] = "=TODAY()-3"
+    wb.save(path)
+    found = findings_at(path, sheet, cell)
+    assert [(f.code, f.row, f.column) for f in found] == [("CELL-UNCOMPUTED", row, label)]
+    assert "(=TODAY()-3)" in found[0].message
+    others = read_workbook(path).findings
+    assert not [f for f in others if f.code == "CELL-UNCOMPUTED" and f.cell != cell]
+
+
+def test_an_empty_optional_cell_of_a_workbook_saved_by_a_spreadsheet_is_just_empty(small):
+    """A file a spreadsheet saved holds every formula's value: its blank optional cells
+    are blank, nothing more."""
+    assert not [f for f in read_workbook(small.path).findings
+                if f.code == "CELL-UNCOMPUTED"]
