@@ -402,6 +402,7 @@ def _match_and_book(source: WorkbookSource, loaded: Loaded, result: BankResult,
     R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
     writer.commit()
     book.bank_mark_logged(unlogged + list(bookings))
+    result.findings += caught.findings(data)
     book.bank_suggest(suggesting)  # as the sheet now shows them
     for s in result.waiting:
         if not s.client:

@@ -117,16 +117,18 @@ class CatchUp:
             sheet = data.tables["Paiements"].sheet if "Paiements" in data.tables else \
                 "Paiements"
             if self.written:
-                message = (f"{n} paiement(s) ({total} €) importé(s) d'un relevé sur un autre "
-                           "poste ajouté(s) à Paiements depuis le journal." if fr else
-                           f"{n} payment(s) ({total}) imported from a statement on another "
-                           "copy added to Paiements from the journal.")
+                message = (f"{n} paiement(s) ({total} €) d'un relevé importé sur un autre "
+                           "poste (ou par un import interrompu) ajouté(s) à Paiements depuis "
+                           "le journal." if fr else
+                           f"{n} payment(s) ({total}) of a statement imported on another "
+                           "copy (or by an import cut off) added to Paiements from the "
+                           "journal.")
                 fix = ""
             else:
-                message = (f"{n} paiement(s) ({total} €) importé(s) d'un relevé sur un autre "
+                message = (f"{n} paiement(s) ({total} €) d'un relevé importé sur un autre "
                            "poste ne sont pas dans Paiements de ce classeur : ils sont "
                            "comptés." if fr else
-                           f"{n} payment(s) ({total}) imported from a statement on another "
+                           f"{n} payment(s) ({total}) of a statement imported on another "
                            "copy are not in this workbook's Paiements: they are counted.")
                 fix = ("Lancer « Actualiser la balance âgée » (facturier refresh) ou "
                        "« Importer un relevé » pour les écrire." if fr else
@@ -231,11 +233,18 @@ def catch_up(data: WorkbookData, book: Journal | None, reminders: bool = True) -
     """What this copy lacks of the journal ``book`` (None: no journal, nothing)."""
     if book is None:
         return CatchUp()
-    rows, credits = missing_payments(data.tables.get("Paiements"), book.bank_entries("booked"))
-    sent = missing_reminders(data.tables.get("Relances"),
-                             book.sent_messages(REMINDER_KINDS)) \
-        if reminders and "Relances" in data.tables else []
+    pay, log = data.tables.get("Paiements"), data.tables.get("Relances")
+    # a table without the column that identifies a row cannot tell what it already holds:
+    # nothing is caught up into it, rather than the same rows added on every run
+    rows, credits = missing_payments(pay, book.bank_entries("booked")) \
+        if _has(pay, "date", "invoice", "amount", "reference") else ([], [])
+    sent = missing_reminders(log, book.sent_messages(REMINDER_KINDS)) \
+        if reminders and _has(log, "message_id") else []
     return CatchUp(rows, credits, sent)
+
+
+def _has(tbl: TableData | None, *keys: str) -> bool:
+    return tbl is not None and all(k in tbl.col_letters for k in keys)
 
 
 def read_catch_up(data: WorkbookData, journal: Path | str | None = None,

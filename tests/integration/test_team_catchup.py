@@ -157,6 +157,8 @@ def test_a_bank_import_on_my_copy_after_a_colleagues_books_nothing_twice(
     run_bank(a, [FIXTURE], TODAY)
     again = run_bank(b, [FIXTURE], TODAY)  # the same statement, on the other copy
     assert again.new == 0 and again.booked == [] and again.replayed == 3
+    assert [f.code for f in again.findings if f.code.startswith("CATCHUP")] == [
+        "CATCHUP-PAYMENTS"]
     assert payments(b) == payments(a)
     assert run_bank(b, [FIXTURE], TODAY).replayed == 0
     assert payments(b) == payments(a)
