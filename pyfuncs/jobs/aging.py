@@ -14,13 +14,18 @@ from pyfuncs.domain.checks import (
 from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.damaged import incomplete
 from pyfuncs.domain.money import ZERO
+from pyfuncs.jobs.catchup import CatchUp, read_catch_up
 from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.load import Loaded, Progress, load, quiet
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
 
-def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
-    """The aged balance of a loaded workbook (the same code the worksheet functions use)."""
+def aging_of(loaded: Loaded, as_of: date, caught: CatchUp | None = None) -> AgedBalance:
+    """The aged balance of a loaded workbook (the same code the worksheet functions use).
+
+    ``caught``: what this copy lacks of the journal (jobs/catchup.py), the payments and
+    reminders recorded from another copy: counted as if already in Paiements and
+    Relances."""
     data = loaded.data
     inv = data.tables["Factures"]
     settings = data.settings
@@ -37,6 +42,15 @@ def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
     if gone.payments:
         keep = [k for k in range(len(data.tables["Paiements"])) if k not in gone.payments]
         pay = {k: [v[i] for i in keep] for k, v in pay.items()}
+    reminder_cols = reminders.cols if reminders is not None else None
+    if caught:
+        extra = caught.payment_columns()
+        pay = {k: list(v) + extra.get(k, [None] * len(caught.payments))
+               for k, v in pay.items()}
+        if reminder_cols is not None and caught.reminders:
+            more = caught.reminder_columns()
+            reminder_cols = {k: list(v) + more.get(k, [None] * len(more["date"]))
+                             for k, v in reminder_cols.items()}
     left: dict[str, list[tuple[str, int | None, str]]] = {}
     for key, out in gone.by_client().items():
         left[key] = [(r.sheet, r.row, r.cell) for r in out]
@@ -46,7 +60,7 @@ def aging_of(loaded: Loaded, as_of: date) -> AgedBalance:
             bounds=parse_buckets(settings.get("aging_buckets")),
             currency=str(settings.get("currency") or "EUR"),
             rates=rates.cols if rates is not None else None,
-            reminders=reminders.cols if reminders is not None else None,
+            reminders=reminder_cols,
             lang=data.lang, sheet=inv.sheet)
 
 
@@ -99,7 +113,9 @@ def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,
 def run_age(path: WorkbookSource | Path, as_of: date, progress: Progress = quiet,
             write: bool = True) -> AgedBalance:
     """The "Actualiser la balance âgée" job: aging sheets and dashboard as of a date.
-    The consistency checks are not its work (the Contrôler job runs them)."""
+    The consistency checks are not its work (the Contrôler job runs them). The payments
+    and reminders another copy recorded in the journal are counted, and written to
+    Paiements and Relances when it writes (jobs/catchup.py)."""
     with collector_paused():  # see JOB GC above run_check
         return _age(path, as_of, progress, write)
 
@@ -107,14 +123,17 @@ def run_age(path: WorkbookSource | Path, as_of: date, progress: Progress = quiet
 def _age(path: WorkbookSource | Path, as_of: date, progress: Progress,
          write: bool) -> AgedBalance:
     loaded = load(path, as_of, progress, checks=False)
-    balance = aging_of(loaded, as_of)
+    caught = read_catch_up(loaded.data)  # what colleagues' copies booked and sent
+    balance = aging_of(loaded, as_of, caught)
     if write:
         progress("write")
         writer = as_source(path).writer(read=loaded.data)
         when = datetime.now()
         write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, as_of, None, when)
+        caught.write(writer, loaded.data)
         writer.commit()
+    balance.findings += caught.findings(loaded.data)
     return balance
 
 

@@ -4,8 +4,9 @@ Exactly once (ARCHITECTURE.md principle 7), as for invoices: the job holds the
 workbook's lock; every statement credit is recorded in the journal the first time it is
 seen (a file imported twice, or overlapping the last one, adds nothing); a credit's
 Paiements rows are recorded in the journal (state 'booked') *before* the workbook is
-written, and marked logged after; a crash in between leaves them unlogged, and the next
-run writes those not already in Paiements (found by their reference) first.
+written, and marked logged after. Credits the journal booked and this copy's Paiements
+lacks (a crash in between, or a colleague's import on another copy of the workbook) are
+paid here too and written with this run's rows (jobs/catchup.py: found by reference).
 
 A run:
   1. books what the accountant confirmed in the Rapprochement sheet (Valider = Oui,
@@ -25,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.statements import CsvLayout, Statement, StatementError, read_statement
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.domain import schema as S
@@ -41,7 +43,8 @@ from pyfuncs.domain.matching import (
 from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs import reconciliation as R
 from pyfuncs.jobs.aging import aging_of
-from pyfuncs.jobs.load import journal_path, load, open_journal
+from pyfuncs.jobs.catchup import catch_up
+from pyfuncs.jobs.load import Loaded, journal_path, load, open_journal
 from pyfuncs.jobs.reconciliation import SheetRow
 from pyfuncs.jobs.result import JobResult
 
@@ -235,162 +238,172 @@ def run_bank(path: WorkbookSource | Path, statements: list[Path], today: date, *
         sheet = data.sheet_names.get("reconciliation", S.sheet_name("reconciliation", lang))
         decisions = R.decisions(source, sheet)
 
-        progress("match")
-        balance = aging_of(loaded, today)
-        # an invoice in another currency is not paid by this account's euros
-        invoices = [OpenInvoice(i.number, i.client, i.open, i.due_date)
-                    for i in balance.items if i.open > 0 and i.number
-                    and (i.currency or currency).upper() == currency]
-        inv = data.tables["Factures"]
-        invoice_client = {n: c for n, c in zip(inv.cols["number"], inv.cols["client"]) if n}
-        cli = data.tables["Clients"]
-        clients = [ClientRef(text(cid), text(name), tuple(
-            i for i in re.split(r"[,;]", text(iban)) if i.strip()))
-            for cid, name, iban in zip(cli.cols["id"], cli.cols["name"],
-                                       cli.cols.get("iban", [None] * len(cli)))
-            if text(cid)]
-        pay = data.tables["Paiements"]
-        written_refs = {text(r) for r in pay.cols["reference"] if text(r)}
+        book = open_journal(data, journal or journal_path(data))
+        try:
+            return _match_and_book(source, loaded, result, book, sheet, decisions, currency,
+                                   today, progress)
+        finally:
+            book.close()
 
-        with open_journal(data, journal or journal_path(data)) as book:
-            replay = [e for e in book.bank_entries("booked") if not e["logged"]]
-            replay_rows = [r for e in replay for r in e["booking"]
-                           if r["reference"] not in written_refs]
-            result.replayed = len(replay)
-            matcher = Matcher(invoices, clients, tolerance(data.settings))
-            for r in replay_rows:  # not in the workbook yet: not open any more
-                if r["invoice"] in matcher.open:
-                    matcher.open[r["invoice"]] -= Decimal(r["amount"])
 
-            # a debit to a client is a refund (of a credit note, of an overpayment): never a
-            # payment, counted apart so that the accountant sees it was recognised
-            result.refunds = sum(
-                1 for st in result.statements for name, iban, amount in st.debits
-                if matcher.payer_client(Credit("", today, amount, "", name, iban)))
-            fresh = []
-            for st in result.statements:
-                for line_problem in st.problems:
-                    result.findings.append(Finding("BANK-ENTRY", ERROR, "", None, "",
-                                                   st.path.name, line_problem))
-                for note in st.notes:
-                    result.findings.append(Finding("BANK-READER", WARNING, "", None, "",
-                                                   st.path.name, note))
-                for e in st.entries:
-                    if e.currency and e.currency.upper() != currency:
-                        result.foreign += 1
-                        result.findings.append(Finding(
-                            "BANK-CURRENCY", ERROR, "", None, "", e.reference,
-                            (f"{e.source} : crédit de {e.amount} {e.currency} du "
-                             f"{e.date:%d/%m/%Y} ({e.payer or e.text}) dans une autre devise "
-                             f"que celle du classeur ({currency}) : non importé."
-                             if lang == "fr" else
-                             f"{e.source}: credit of {e.amount} {e.currency} on {e.date} "
-                             f"({e.payer or e.text}) in another currency than the "
-                             f"workbook's ({currency}): not imported."),
-                            ("Saisir le paiement à la main dans Paiements." if lang == "fr"
-                             else "Enter the payment by hand in Payments.")))
-                        continue
-                    fresh.append(e)
-            new_keys = set(book.bank_import(
-                {"entry_key": e.key, "reference": e.reference, "account": e.account,
-                 "booking_date": e.date.isoformat(), "amount": e.amount,
-                 "currency": e.currency or currency, "text": e.text, "payer": e.payer,
-                 "iban": e.iban, "legacy_key": e.legacy_key,
-                 "legacy_date": (e.legacy_date or e.date).isoformat(),
-                 "source": e.source} for e in fresh))
-            result.new = len(new_keys)
-            result.known = len({e.key for e in fresh} - new_keys)
+def _match_and_book(source: WorkbookSource, loaded: Loaded, result: BankResult,
+                    book: Journal, sheet: str, decisions: dict[str, SheetRow],
+                    currency: str, today: date, progress: Progress) -> BankResult:
+    data, lang = loaded.data, loaded.data.lang
+    progress("match")
+    # the credits the journal booked that this copy lacks (a crash between the journal
+    # and the workbook, or a colleague's import on another copy): paid here too, so
+    # never matched again, and written to Paiements with this run's (jobs/catchup.py)
+    caught = catch_up(data, book, reminders=False)
+    result.replayed = len(caught.credits)
+    balance = aging_of(loaded, today, caught)
+    # an invoice in another currency is not paid by this account's euros
+    invoices = [OpenInvoice(i.number, i.client, i.open, i.due_date)
+                for i in balance.items if i.open > 0 and i.number
+                and (i.currency or currency).upper() == currency]
+    inv = data.tables["Factures"]
+    invoice_client = {n: c for n, c in zip(inv.cols["number"], inv.cols["client"]) if n}
+    cli = data.tables["Clients"]
+    clients = [ClientRef(text(cid), text(name), tuple(
+        i for i in re.split(r"[,;]", text(iban)) if i.strip()))
+        for cid, name, iban in zip(cli.cols["id"], cli.cols["name"],
+                                   cli.cols.get("iban", [None] * len(cli)))
+        if text(cid)]
 
-            bookings: dict[str, list[dict]] = {}
-            known_clients = {c.id for c in clients}
-            credits = []
-            suggested: dict[str, dict | None] = {}  # what the last import suggested
-            for entry in book.bank_entries("open"):
-                credit = Credit(entry["entry_key"], date.fromisoformat(entry["booking_date"]),
-                                Decimal(entry["amount"]), entry["text"], entry["payer"],
-                                entry["iban"])
-                result.credits += credit.amount
-                credits.append((credit, entry["reference"]))
-                suggested[credit.key] = entry["suggested"]
-            suggesting: dict[str, dict] = {}  # what this one suggests, remembered
+    unlogged = [e["entry_key"] for e in book.bank_entries("booked") if not e["logged"]]
+    matcher = Matcher(invoices, clients, tolerance(data.settings))
 
-            def book_it(credit: Credit, reference: str, client: str,
-                        allocations: tuple[Allocation, ...], reason: str,
-                        confidence: float) -> None:
-                rows = _rows(credit, reference, client, allocations, invoice_client)
-                bookings[credit.key] = rows
-                result.booked.append(Booked(credit.key, reference, credit.date,
-                                            credit.amount, client, rows, reason, confidence))
+    # a debit to a client is a refund (of a credit note, of an overpayment): never a
+    # payment, counted apart so that the accountant sees it was recognised
+    result.refunds = sum(
+        1 for st in result.statements for name, iban, amount in st.debits
+        if matcher.payer_client(Credit("", today, amount, "", name, iban)))
+    fresh = []
+    for st in result.statements:
+        for line_problem in st.problems:
+            result.findings.append(Finding("BANK-ENTRY", ERROR, "", None, "",
+                                           st.path.name, line_problem))
+        for note in st.notes:
+            result.findings.append(Finding("BANK-READER", WARNING, "", None, "",
+                                           st.path.name, note))
+        for e in st.entries:
+            if e.currency and e.currency.upper() != currency:
+                result.foreign += 1
+                result.findings.append(Finding(
+                    "BANK-CURRENCY", ERROR, "", None, "", e.reference,
+                    (f"{e.source} : crédit de {e.amount} {e.currency} du "
+                     f"{e.date:%d/%m/%Y} ({e.payer or e.text}) dans une autre devise "
+                     f"que celle du classeur ({currency}) : non importé."
+                     if lang == "fr" else
+                     f"{e.source}: credit of {e.amount} {e.currency} on {e.date} "
+                     f"({e.payer or e.text}) in another currency than the "
+                     f"workbook's ({currency}): not imported."),
+                    ("Saisir le paiement à la main dans Paiements." if lang == "fr"
+                     else "Enter the payment by hand in Payments.")))
+                continue
+            fresh.append(e)
+    new_keys = set(book.bank_import(
+        {"entry_key": e.key, "reference": e.reference, "account": e.account,
+         "booking_date": e.date.isoformat(), "amount": e.amount,
+         "currency": e.currency or currency, "text": e.text, "payer": e.payer,
+         "iban": e.iban, "legacy_key": e.legacy_key,
+         "legacy_date": (e.legacy_date or e.date).isoformat(),
+         "source": e.source} for e in fresh))
+    result.new = len(new_keys)
+    result.known = len({e.key for e in fresh} - new_keys)
 
-            # what the accountant left in Rapprochement comes first: a confirmed choice is
-            # booked (or, when it cannot be, stays with its error); a choice not confirmed
-            # yet stays as it is; neither is ever replaced by a new suggestion
-            rest = []
-            for credit, reference in credits:
-                decision = decisions.get(credit.key)
-                if decision is None or not (decision.confirm or decision.client
-                                            or decision.invoices):
-                    rest.append((credit, reference))
-                    continue
-                problem = R.choice_problem(matcher, decision, known_clients, invoice_client,
-                                          lang)
-                if decision.confirm and problem is None:
-                    client, allocations = R.confirmed(matcher, credit, decision,
-                                                     invoice_client)
-                    matcher._consume(allocations)
-                    book_it(credit, reference, client, allocations, "confirmed", 1.0)
-                elif problem is None:
-                    client, allocations = R.confirmed(matcher, credit, decision,
-                                                     invoice_client)
-                    matcher._consume(allocations)
-                    if R.chosen_by_hand(decision, suggested.get(credit.key)):
-                        reason, sure = R.MANUAL, 0.0  # written with no confidence
-                    else:  # the suggestion itself, left as it was
-                        reason = decision.reason or "kept"
-                        sure = R.confidence(decision.confidence)
-                    result.waiting.append(Suggestion(credit, client, allocations, reason,
-                                                     sure, False))
-                elif decision.confirm:
-                    column, message = problem
-                    result.kept[credit.key] = decision
-                    result.waiting.append(Suggestion(
-                        credit, decision.client, (Allocation("", credit.amount),),
-                        decision.reason or "kept", R.confidence(decision.confidence), False))
-                    result.findings.append(Finding(
-                        "BANK-CONFIRM", ERROR, sheet, decision.row,
-                        next(c for c in S.SHEETS_BY_KEY["reconciliation"].columns
-                             if c.key == column).label(lang),
-                        reference, message,
-                        ("Corriger la ligne (Valider reste à Oui), puis réimporter : rien "
-                         "n'est enregistré d'ici là." if lang == "fr" else
-                         "Correct the row (Confirm stays Yes), then import again: nothing "
-                         "is booked until then.")))
-                else:  # a choice not confirmed that no longer holds: suggest again
-                    rest.append((credit, reference))
-            for credit, reference in rest:
-                s = matcher.match(credit)
-                if not s.certain:
-                    result.waiting.append(s)
-                    suggesting[credit.key] = {"client": s.client, "invoices": s.invoices}
-                    continue
-                book_it(credit, reference, s.client, s.allocations, s.reason, s.confidence)
-            book.bank_book(bookings)
+    bookings: dict[str, list[dict]] = {}
+    known_clients = {c.id for c in clients}
+    credits = []
+    suggested: dict[str, dict | None] = {}  # what the last import suggested
+    for entry in book.bank_entries("open"):
+        credit = Credit(entry["entry_key"], date.fromisoformat(entry["booking_date"]),
+                        Decimal(entry["amount"]), entry["text"], entry["payer"],
+                        entry["iban"])
+        result.credits += credit.amount
+        credits.append((credit, entry["reference"]))
+        suggested[credit.key] = entry["suggested"]
+    suggesting: dict[str, dict] = {}  # what this one suggests, remembered
 
-            progress("write")
-            writer = source.writer()
-            labels = {c.key: c.label(lang) for c in S.table("Paiements").columns}
-            transfer = S.choice_label("payment_mode", "transfer", lang)
-            rows = replay_rows + [r for b in result.booked for r in b.rows]
-            writer.append_rows("Paiements", [
-                {labels["date"]: date.fromisoformat(r["date"]),
-                 labels["client"]: r["client"] or None, labels["invoice"]: r["invoice"] or None,
-                 labels["amount"]: Decimal(r["amount"]),
-                 labels["mode"]: None if r.get("gap") else transfer,
-                 labels["reference"]: r["reference"]} for r in rows])
-            R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
-            writer.commit()
-            book.bank_mark_logged([e["entry_key"] for e in replay] + list(bookings))
-            book.bank_suggest(suggesting)  # as the sheet now shows them
+    def book_it(credit: Credit, reference: str, client: str,
+                allocations: tuple[Allocation, ...], reason: str,
+                confidence: float) -> None:
+        rows = _rows(credit, reference, client, allocations, invoice_client)
+        bookings[credit.key] = rows
+        result.booked.append(Booked(credit.key, reference, credit.date,
+                                    credit.amount, client, rows, reason, confidence))
+
+    # what the accountant left in Rapprochement comes first: a confirmed choice is
+    # booked (or, when it cannot be, stays with its error); a choice not confirmed
+    # yet stays as it is; neither is ever replaced by a new suggestion
+    rest = []
+    for credit, reference in credits:
+        decision = decisions.get(credit.key)
+        if decision is None or not (decision.confirm or decision.client
+                                    or decision.invoices):
+            rest.append((credit, reference))
+            continue
+        problem = R.choice_problem(matcher, decision, known_clients, invoice_client,
+                                  lang)
+        if decision.confirm and problem is None:
+            client, allocations = R.confirmed(matcher, credit, decision,
+                                             invoice_client)
+            matcher._consume(allocations)
+            book_it(credit, reference, client, allocations, "confirmed", 1.0)
+        elif problem is None:
+            client, allocations = R.confirmed(matcher, credit, decision,
+                                             invoice_client)
+            matcher._consume(allocations)
+            if R.chosen_by_hand(decision, suggested.get(credit.key)):
+                reason, sure = R.MANUAL, 0.0  # written with no confidence
+            else:  # the suggestion itself, left as it was
+                reason = decision.reason or "kept"
+                sure = R.confidence(decision.confidence)
+            result.waiting.append(Suggestion(credit, client, allocations, reason,
+                                             sure, False))
+        elif decision.confirm:
+            column, message = problem
+            result.kept[credit.key] = decision
+            result.waiting.append(Suggestion(
+                credit, decision.client, (Allocation("", credit.amount),),
+                decision.reason or "kept", R.confidence(decision.confidence), False))
+            result.findings.append(Finding(
+                "BANK-CONFIRM", ERROR, sheet, decision.row,
+                next(c for c in S.SHEETS_BY_KEY["reconciliation"].columns
+                     if c.key == column).label(lang),
+                reference, message,
+                ("Corriger la ligne (Valider reste à Oui), puis réimporter : rien "
+                 "n'est enregistré d'ici là." if lang == "fr" else
+                 "Correct the row (Confirm stays Yes), then import again: nothing "
+                 "is booked until then.")))
+        else:  # a choice not confirmed that no longer holds: suggest again
+            rest.append((credit, reference))
+    for credit, reference in rest:
+        s = matcher.match(credit)
+        if not s.certain:
+            result.waiting.append(s)
+            suggesting[credit.key] = {"client": s.client, "invoices": s.invoices}
+            continue
+        book_it(credit, reference, s.client, s.allocations, s.reason, s.confidence)
+    book.bank_book(bookings)
+
+    progress("write")
+    writer = source.writer()
+    labels = {c.key: c.label(lang) for c in S.table("Paiements").columns}
+    transfer = S.choice_label("payment_mode", "transfer", lang)
+    caught.write(writer, data, reminders=False)
+    rows = [r for b in result.booked for r in b.rows]
+    writer.append_rows("Paiements", [
+        {labels["date"]: date.fromisoformat(r["date"]),
+         labels["client"]: r["client"] or None, labels["invoice"]: r["invoice"] or None,
+         labels["amount"]: Decimal(r["amount"]),
+         labels["mode"]: None if r.get("gap") else transfer,
+         labels["reference"]: r["reference"]} for r in rows])
+    R.write_reconciliation(writer, sheet, lang, result.waiting, matcher, result.kept)
+    writer.commit()
+    book.bank_mark_logged(unlogged + list(bookings))
+    result.findings += caught.findings(data)
+    book.bank_suggest(suggesting)  # as the sheet now shows them
     for s in result.waiting:
         if not s.client:
             result.findings.append(Finding(

@@ -15,6 +15,7 @@ from pyfuncs.domain.checks import (
 )
 from pyfuncs.domain.findings import ERROR, INFO, WARNING, Finding
 from pyfuncs.jobs.aging import aging_of, write_aging
+from pyfuncs.jobs.catchup import read_catch_up
 from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.einvoicing_findings import ledger_findings
 from pyfuncs.jobs.load import Progress, load, quiet
@@ -44,7 +45,9 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 # freed as usual (reference counts), and the collector resumes when the job returns.
 def run_check(path: WorkbookSource | Path, today: date, progress: Progress = quiet,
               write: bool = True, with_aging: bool = False) -> CheckResult:
-    """The Contrôler job: every finding to the Contrôles sheet, the dashboard refreshed."""
+    """The Contrôler job: every finding to the Contrôles sheet, the dashboard refreshed;
+    the payments and reminders another copy recorded in the journal counted, and written
+    to Paiements and Relances when it writes (jobs/catchup.py)."""
     with collector_paused():  # see JOB GC above run_check
         return _check(path, today, progress, write, with_aging)
 
@@ -53,9 +56,12 @@ def run_check(path: WorkbookSource | Path, today: date, progress: Progress = qui
 def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: bool,
            with_aging: bool) -> CheckResult:
     loaded = load(path, today, progress)
-    balance = aging_of(loaded, today)
+    caught = read_catch_up(loaded.data)  # what colleagues' copies booked and sent
+    balance = aging_of(loaded, today, caught)
+    caught.written = write  # written below, in the same commit
     # the approved platform's answers already pulled (a rejected document...)
-    findings = loaded.findings + balance.findings + ledger_findings(loaded, today)
+    findings = loaded.findings + balance.findings + ledger_findings(loaded, today) + \
+        caught.findings(loaded.data)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
                                  f.column))
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}
@@ -67,6 +73,7 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
         if with_aging:
             write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, today, counts, when)
+        caught.write(writer, loaded.data)
         writer.commit()
     return CheckResult(findings, as_source(path).path, counts, balance)
 

@@ -41,6 +41,7 @@ from pyfuncs.domain.reminders import (
     plan_reminders,
 )
 from pyfuncs.jobs.aging import aging_of
+from pyfuncs.jobs.catchup import catch_up, missing_reminders
 from pyfuncs.jobs.lifecycle import reminder_holds
 from pyfuncs.jobs.load import journal_path, open_journal, read_journal
 from pyfuncs.jobs.reminder_inputs import (
@@ -92,95 +93,120 @@ def run_remind(path: WorkbookSource | Path, as_of: date, *, send: bool = False, 
                 cfg = smtp_settings(data.settings, environ)
             except MailError as err:
                 raise RemindInputError(f"{path.name}: {err}") from None
-        progress("plan")
-        balance = aging_of(loaded, as_of)
-        # a client whose balance leaves unreadable rows out is not reminded until fixed
-        held = {c.client for c in balance.clients if not c.complete}
-        result.findings += [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
-        items = [i for i in balance.items if i.client not in held] if held else balance.items
-        contacts, details = _contacts(loaded, lang)
-        platform = reminder_holds(data, lang, journal)  # refused, disputed, suspended (210/207/208)
-        inv = data.tables["Factures"]
-        promises = {fold(n): d for n, d in zip(inv.cols["number"], inv.cols["promise_date"])
-                    if n and isinstance(d, date)}
-        rates = rate_rows(*(data.tables["TauxPenalite"].cols[k] for k in
-                            ("start", "end", "ecb_rate", "penalty_rate", "legal_rate"))) \
-            if "TauxPenalite" in data.tables else []
-        contractual = data.settings.get("penalty_rate")
-        table = RateTable.of(rates, contractual if isinstance(contractual, Decimal) else None)
-        indemnity = recovery_indemnity(data.settings.get("recovery_indemnity")
-                                       if isinstance(data.settings.get("recovery_indemnity"),
-                                                     Decimal) else None)
         where_journal = journal or journal_path(data)
         # the preview reads the journal there is, read-only: it creates nothing
         book = open_journal(data, where_journal) if send else read_journal(data, where_journal)
         try:
-            sent: dict[tuple[str, str], int] = {}
-            if book:  # a level handed over to the owner counts as sent for the invoice
-                for kind in ("client", "owner"):
-                    for key, lv in book.reminded_levels(kind).items():
-                        sent[key] = max(lv, sent.get(key, -1))
-            for key, lv in _logged_levels(loaded, as_of).items():
-                sent[key] = max(lv, sent.get(key, -1))
-            told = book.reminded_levels("digest") if book else {}
-            cl = data.tables["Clients"]
-            where = Where(cl.sheet, inv.sheet, data.sheet_names.get("settings", "Paramètres"),
-                          {**cl.labels, "inv_client": inv.labels.get("client", "Client")},
-                          cl.col_letters, lang)
-            seller_email = text(data.settings.get("seller_email")) or None
-            plan = plan_reminders(items, contacts, levels, as_of, sent=sent, told=told,
-                                  promises=promises, plans=_plans(loaded), rates=table,
-                                  indemnity=indemnity, fallback_owner=seller_email,
-                                  where=where, holds=platform)
-            result.findings += plan.findings
-            result.held = [d for d in plan.held if d.hold in platform.values()]
-            result.findings += _statement_age(book, data, as_of)
-            progress("render")
-            sender = cfg.sender if cfg else (text(data.settings.get("smtp_sender")) or
-                                            seller_email or "facturier@localhost.invalid")
-            renderer = Renderer([path.parent / "templates"])
-            names = {cid: c.name for cid, c in contacts.items()}
-            ctx = _Context(data.settings, as_of, table, indemnity, names, details, lang)
-            result.emails = [_compose(m, renderer, ctx, sender, attach, result)
-                             for m in plan.mailings]
-            if not send:
-                result.outbox = Path(outbox) if outbox else \
-                    path.parent / f"{path.stem}-relances"
-                for out in result.emails:
-                    if out.message is not None:
-                        out.file = write_eml(result.outbox, f"{as_of.isoformat()}-"
-                                             f"{safe_name(out.mailing.key)}.eml", out.message)
-                progress("write")
-                writer = source.writer()
-                _write_outbox(writer, data, result, datetime.now())
-                replay = book.unlogged_reminders(REMINDER_KINDS) if book else []
-                _append_log(writer, data, replay, [])
-                writer.commit()
-                if book and replay:  # the log shows them now: said so in the journal
-                    with open_journal(data, where_journal) as journal_w:
-                        journal_w.mark_reminders_logged([r["message_id"] for r in replay])
-                result.replayed = len(replay)
-                return result
-            assert book is not None and cfg is not None
-            outbox_sheet = data.sheet_names.get("reminders_outbox",
-                                                S.sheet_name("reminders_outbox", lang))
-            decisions = _decisions(source, outbox_sheet)
-            writer = source.writer()  # refuses now, before sending, if Excel holds it
-            progress("send")
-            _send_all(result, cfg, sender_factory, book, decisions)
-            progress("write")
-            replay = book.unlogged_reminders(REMINDER_KINDS)
-            failed = [o for o in result.emails if o.status == "failed"]
-            _append_log(writer, data, replay, failed)
-            _write_outbox(writer, data, result, datetime.now())
-            writer.commit()
-            book.mark_reminders_logged([r["message_id"] for r in replay])
-            result.replayed = sum(1 for r in replay if r["message_id"] not in
-                                  {o.message_id for o in result.emails})
+            return _remind(source, loaded, result, book, cfg, levels, as_of, send, outbox,
+                           attach, sender_factory, progress, journal)
         finally:
             if book is not None:
                 book.close()
+
+
+def _remind(source: WorkbookSource, loaded, result: RemindResult, book: Journal | None,
+            cfg: SmtpSettings | None, levels, as_of: date, send: bool, outbox: Path | None,
+            attach: Attach | None, sender_factory: Callable[[SmtpSettings], SmtpSender],
+            progress: Progress, journal: Path | str | None) -> RemindResult:
+    path, data = source.path, loaded.data
+    lang = data.lang
+    progress("plan")
+    # a payment booked from another copy's statement is a payment here too: its
+    # invoice is not reminded, and the row is written to Paiements below
+    caught = catch_up(data, book, reminders=False)
+    balance = aging_of(loaded, as_of, caught)
+    # a client whose balance leaves unreadable rows out is not reminded until fixed
+    held = {c.client for c in balance.clients if not c.complete}
+    result.findings += [f for f in balance.findings if f.code == "AGING-INCOMPLETE"]
+    items = [i for i in balance.items if i.client not in held] if held else balance.items
+    contacts, details = _contacts(loaded, lang)
+    platform = reminder_holds(data, lang, journal)  # refused, disputed, suspended (210/207/208)
+    inv = data.tables["Factures"]
+    promises = {fold(n): d for n, d in zip(inv.cols["number"], inv.cols["promise_date"])
+                if n and isinstance(d, date)}
+    rates = rate_rows(*(data.tables["TauxPenalite"].cols[k] for k in
+                        ("start", "end", "ecb_rate", "penalty_rate", "legal_rate"))) \
+        if "TauxPenalite" in data.tables else []
+    contractual = data.settings.get("penalty_rate")
+    table = RateTable.of(rates, contractual if isinstance(contractual, Decimal) else None)
+    indemnity = recovery_indemnity(data.settings.get("recovery_indemnity")
+                                   if isinstance(data.settings.get("recovery_indemnity"),
+                                                 Decimal) else None)
+    sent: dict[tuple[str, str], int] = {}
+    if book:  # a level handed over to the owner counts as sent for the invoice
+        for kind in ("client", "owner"):
+            for key, lv in book.reminded_levels(kind).items():
+                sent[key] = max(lv, sent.get(key, -1))
+    for key, lv in _logged_levels(loaded, as_of).items():
+        sent[key] = max(lv, sent.get(key, -1))
+    told = book.reminded_levels("digest") if book else {}
+    cl = data.tables["Clients"]
+    where = Where(cl.sheet, inv.sheet, data.sheet_names.get("settings", "Paramètres"),
+                  {**cl.labels, "inv_client": inv.labels.get("client", "Client")},
+                  cl.col_letters, lang)
+    seller_email = text(data.settings.get("seller_email")) or None
+    plan = plan_reminders(items, contacts, levels, as_of, sent=sent, told=told,
+                          promises=promises, plans=_plans(loaded), rates=table,
+                          indemnity=indemnity, fallback_owner=seller_email,
+                          where=where, holds=platform)
+    result.findings += plan.findings
+    result.held = [d for d in plan.held if d.hold in platform.values()]
+    result.findings += _statement_age(book, data, as_of)
+    progress("render")
+    sender = cfg.sender if cfg else (text(data.settings.get("smtp_sender")) or
+                                    seller_email or "facturier@localhost.invalid")
+    renderer = Renderer([path.parent / "templates"])
+    names = {cid: c.name for cid, c in contacts.items()}
+    ctx = _Context(data.settings, as_of, table, indemnity, names, details, lang)
+    result.emails = [_compose(m, renderer, ctx, sender, attach, result)
+                     for m in plan.mailings]
+    if not send:
+        result.outbox = Path(outbox) if outbox else \
+            path.parent / f"{path.stem}-relances"
+        for out in result.emails:
+            if out.message is not None:
+                out.file = write_eml(result.outbox, f"{as_of.isoformat()}-"
+                                     f"{safe_name(out.mailing.key)}.eml", out.message)
+        progress("write")
+        writer = source.writer()
+        _write_outbox(writer, data, result, datetime.now())
+        # every reminder the journal holds and Relances lacks, whichever copy sent
+        # it: the preview writes them to the workbook, and nothing to the journal
+        caught.reminders = _unlogged(data, book)
+        _append_log(writer, data, caught.reminders, [])
+        caught.write(writer, data, reminders=False)
+        writer.commit()
+        result.replayed = len(caught.reminders)
+        result.findings += caught.findings(data)
+        return result
+    assert book is not None and cfg is not None
+    outbox_sheet = data.sheet_names.get("reminders_outbox",
+                                        S.sheet_name("reminders_outbox", lang))
+    decisions = _decisions(source, outbox_sheet)
+    writer = source.writer()  # refuses now, before sending, if Excel holds it
+    progress("send")
+    _send_all(result, cfg, sender_factory, book, decisions)
+    progress("write")
+    # this run's emails and those sent from another copy (or before a crash)
+    replay = _unlogged(data, book)
+    failed = [o for o in result.emails if o.status == "failed"]
+    _append_log(writer, data, replay, failed)
+    _write_outbox(writer, data, result, datetime.now())
+    caught.write(writer, data, reminders=False)
+    writer.commit()
+    book.mark_reminders_logged([r["message_id"] for r in replay])
+    mine = {o.message_id for o in result.emails}
+    caught.reminders = [r for r in replay if r["message_id"] not in mine]
+    result.replayed = len(caught.reminders)
+    result.findings += caught.findings(data)
     return result
+
+
+def _unlogged(data, book: Journal | None) -> list[dict]:
+    """The reminders the journal holds and this copy's Relances lacks (jobs/catchup.py)."""
+    if book is None:
+        return []
+    return missing_reminders(data.tables.get("Relances"), book.sent_messages(REMINDER_KINDS))
 
 
 ALREADY_SENDING = ("sent or being sent by another run on the same journal (a colleague's): "

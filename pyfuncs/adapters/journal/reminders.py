@@ -57,9 +57,18 @@ class ReminderJournal:
         first, of the given kinds (all by default): {message_id, kind, client, level,
         recipients, subject, as_of, sent_at, content}. Reminders are shown in Relances;
         invoices sent (kind "invoice") as the sent date of Factures."""
+        return self._messages("WHERE logged = 0", kinds)
+
+    def sent_messages(self, kinds: Iterable[str] | None = None) -> list[dict]:
+        """Every email the journal recorded, whichever copy of the workbook sent it and
+        whether or not that copy logged it, oldest first (as ``unlogged_reminders``): a
+        copy catches up on those its own log lacks (jobs/catchup.py)."""
+        return self._messages("", kinds)
+
+    def _messages(self, where: str, kinds: Iterable[str] | None) -> list[dict]:
         rows = self._db.execute(
             "SELECT message_id, kind, client, level, recipients, subject, as_of, sent_at, "
-            "content FROM reminder_messages WHERE logged = 0 ORDER BY rowid").fetchall()
+            f"content FROM reminder_messages {where} ORDER BY rowid").fetchall()
         if kinds is not None:
             wanted = set(kinds)
             rows = [row for row in rows if row[1] in wanted]
