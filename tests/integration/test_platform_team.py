@@ -195,6 +195,14 @@ def test_several_pcs_transmitting_at_once_send_each_document_and_each_212_once(
     runs = [facturier("transmit", book, "--send", env=environ(platform)) for book in copies]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0] * senders, outputs
+    # the invoices went; their 212s wait for the platform's 200, which one colleague's
+    # « statuses » brings into the shared journal; then everyone transmits again at once
+    assert statuses_sent(platform) == []
+    pull = facturier("statuses", copies[0], env=environ(platform))
+    assert pull.communicate(timeout=600) and pull.returncode == 0
+    runs = [facturier("transmit", book, "--send", env=environ(platform)) for book in copies]
+    outputs += [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0] * senders, outputs
     assert not [out for out in outputs if "trying again" in out], outputs  # no retry
     # counted on the platform: every POST, answered or refused
     assert sorted(platform.state.posted.values()) == [1] * len(platform.state.posted), \
