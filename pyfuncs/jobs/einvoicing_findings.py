@@ -12,6 +12,7 @@ from pyfuncs.adapters.environment import environment, overridden
 from pyfuncs.adapters.journal.platform import FlowLedger
 from pyfuncs.adapters.platform.ledger import REFUSED
 from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain import ereporting as R
 from pyfuncs.domain import lifecycle as L
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -104,8 +105,9 @@ def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
 
 def ledger_findings(loaded: Loaded, today: date,
                     environ: Mapping[str, str] | None = None) -> list[Finding]:
-    """For the check: the platform's answers already pulled, and the documents not
-    transmitted in time; nothing when no platform is set up (nothing in the ledger, no
+    """For the check: the platform's answers already pulled, the documents not
+    transmitted in time, and a platform registration number still at its default (the
+    e-reporting files' sender); nothing when no platform is set up (nothing in the ledger, no
     URL)."""
     data = loaded.data
     configured = overridden(data.settings, environment(environ), "FACTURIER_PA_URL", "pa_url")
@@ -120,4 +122,5 @@ def ledger_findings(loaded: Loaded, today: date,
             status_findings(ctx, book)
             transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
     unsent_findings(ctx, transmitted, transmit_days(data.settings))
+    R.registration_finding(ctx)  # e-reporting's sender: not the default « 0000 »
     return list(ctx.findings)

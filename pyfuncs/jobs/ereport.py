@@ -31,7 +31,7 @@ from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import ereporting as R
 from pyfuncs.domain.context import Ctx, text
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.encaissee import receipts_of
 from pyfuncs.jobs.ledgers import platform_ledgers
@@ -128,6 +128,12 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         deadline = R.next_deadline(today, regime)
         result.next_deadline = (deadline[0], deadline[1], deadline[2].label)
         platform = None
+        # the sender of every file is the platform's registration number (Flux10 G6.22):
+        # a preview writes files with « 0000 » and says so; nothing goes with it
+        if R.registration_finding(ctx, ERROR if send else WARNING) and send:
+            bad = ctx.findings[-1]
+            raise EreportInputError(f"{source.path.name}: {bad.location()}: {bad.message} "
+                                    f"{bad.fix}")
         if send:
             try:
                 platform = platform_factory(data.settings, environ)

@@ -11,6 +11,7 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.demo.job import build_demo
 from pyfuncs.jobs.einvoicing import run_statuses, run_transmit
 from pyfuncs.jobs.ereport import run_ereport
+from tests.integration.test_ereport import registered
 from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
@@ -46,6 +47,7 @@ def test_the_demo_sends_its_212s_once_and_one_e_reporting_period(tmp_path):
 
         months = sorted({s.issue_date.strftime("%Y-%m") for s in _abroad(path)})
         period = months[-1]
+        registered(path)  # the platform's registration number: the files' sender
         report = run_ereport(path, TODAY, period, send=True, environ=env)
         assert report.files and {f.status for f in report.files} == {"sent"}
         for f in report.files:

@@ -17,6 +17,7 @@ from pyfuncs.domain import ereporting as R
 from pyfuncs.jobs.einvoicing import run_statuses
 from pyfuncs.jobs.ereport import EreportInputError, run_ereport
 from tests.integration.test_platform import SECRET, TODAY, book
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 from tests.unit.test_checks import clean_tables
@@ -27,6 +28,25 @@ def platform():
     with PlatformServer(PlatformState("facturier-test", SECRET)) as server:
         yield server
         assert server.state.violations == [], "a request or an answer broke the OpenAPI"
+
+
+def set_setting(path: Path, key: str, value: object) -> int:
+    """Paramètres › ``key`` set to ``value``, as a user types it; its sheet row."""
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    table = read_workbook(path).tables["Parametres"]
+    row = table.rows[table.cols["key"].index(key)]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Parametres", [(row, "Valeur", value)])
+    writer.commit()
+    return row
+
+
+def registered(path: Path, matricule: str = "P042") -> Path:
+    """The workbook with the platform's registration number typed in Paramètres (the
+    sender of the e-reporting files, Flux10 G6.22)."""
+    set_setting(path, "pa_registration", matricule)
+    return path
 
 
 def with_private_client(tmp_path: Path) -> Path:
@@ -80,7 +100,7 @@ def test_sales_to_a_private_person_are_aggregated_per_day_and_their_payments_per
 
 def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
         tmp_path, platform):
-    path = with_private_client(tmp_path)
+    path = registered(with_private_client(tmp_path))
     env = environ(platform)
     sent = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
     assert {f.status for f in sent.files} == {"sent"}
@@ -97,7 +117,7 @@ def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
 
 
 def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, platform):
-    path = with_private_client(tmp_path)
+    path = registered(with_private_client(tmp_path))
     env = environ(platform)
 
     def crash(report: str) -> None:
@@ -108,6 +128,41 @@ def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, p
     rerun = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
     assert sorted(f.status for f in rerun.files) == ["sent", "sent", "sent"]
     assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 3
+
+
+@pytest.mark.parametrize("matricule", [None, "0000", "12345"])
+def test_sending_with_the_default_or_a_malformed_registration_number_is_refused_naming_the_setting(
+        tmp_path, platform, capsys, matricule):
+    path = with_private_client(tmp_path)
+    row = set_setting(path, "pa_registration", matricule)
+    env = environ(platform)
+    with pytest.raises(EreportInputError) as err:
+        run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    said = str(err.value)
+    assert f"Paramètres, row {row}, column Valeur" in said
+    assert "Matricule de la plateforme" in said and "G6.22" in said
+    assert not [f for f in platform.state.flows.values() if f["flowSyntax"] == "FRR"]
+    with ledgers_of(path) as led:  # nothing claimed either
+        assert led.reports.rows() == {}
+    # the command line: one line, the usage exit code, nothing sent
+    assert main(["ereport", str(path), "--period", "2026-03", "--send"]) == 2
+    assert f"row {row}" in capsys.readouterr().err
+    # the preview still writes the files, with a warning on the same cell
+    preview = run_ereport(path, TODAY, "2026-03")
+    assert {f.status for f in preview.files} == {"written"}
+    found = [f for f in preview.findings if f.code == "EREP-MATRICULE"]
+    assert [(f.severity, f.sheet, f.row) for f in found] == [("warning", "Paramètres", row)]
+
+
+def test_check_warns_of_the_default_registration_number_once_a_platform_is_set_up(tmp_path):
+    from pyfuncs.jobs.check import run_check
+    path = book(tmp_path)
+    assert not [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
+    set_setting(path, "pa_url", "https://pa.example/afnor")  # a platform is set up
+    found = [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
+    assert len(found) == 1 and found[0].column == "Valeur" and "« 0000 »" in found[0].message
+    registered(path)
+    assert not [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
 
 
 def test_an_unreadable_period_is_one_line_for_the_user(tmp_path, capsys):
