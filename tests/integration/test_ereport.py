@@ -116,6 +116,51 @@ def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
     assert len(pulled.reports) == 3
 
 
+def test_a_payment_corrected_after_its_report_went_is_sent_again_as_one_rectificative(
+        tmp_path, platform):
+    # Flux10 G8.01: a transmission is IN (initial) or RE (rectificative); G1.16 refuses a
+    # negative amount, so the correction is the period's report again, whole, as RE
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    first = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in first.files} == {"sent"}
+    table = read_workbook(path).tables["Paiements"]
+    k = next(i for i, n in enumerate(table.cols["invoice"]) if n == "FAC2026-0003")
+    writer = WorkbookWriter(path)  # the 2,200.00 of 30 March was in fact 2,000.00
+    writer.set_cells("Paiements", [(table.rows[k], "Montant", 2000)])
+    writer.commit()
+    again = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    by_flow = {f.flow: f for f in again.files}
+    assert {f: x.status for f, x in by_flow.items()} == \
+        {"10.1": "already", "10.3": "already", "10.4": "sent"}
+    fixed = by_flow["10.4"]
+    assert fixed.type_code == "RE" and fixed.report.endswith("-2026-03-F104-R1")
+    xml = fixed.path.read_bytes()  # the file on disk is the one sent
+    assert frr_problems(xml) == []
+    root = etree.fromstring(xml)
+    assert root.findtext("ReportDocument/TypeCode") == "RE"
+    assert root.findtext("ReportDocument/Id") == fixed.report
+    assert sum(Decimal(a.text) for a in root.iterfind(".//SubTotals/Amount")) == \
+        Decimal("2000.00")
+    sent = [platform.state.files[f["flowId"]] for f in platform.state.flows.values()
+            if f["flowSyntax"] == "FRR"]
+    assert len(sent) == 4 and sent[-1] == xml
+    found = [f for f in again.findings if f.code == "EREP-RE"]
+    assert len(found) == 1 and "rectificative" in found[0].message
+    ws = openpyxl.load_workbook(path)["E-reporting"]
+    assert "AggregatedCustomerPaymentReport (RE)" in [r[2] for r in ws.iter_rows(
+        min_row=4, values_only=True)]
+    # exactly once: the rectificative stands until the data change again
+    third = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in third.files} == {"already"}
+    assert {f.report for f in third.files if f.flow == "10.4"} == {fixed.report}
+    assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 4
+    acks = run_statuses(path, TODAY, environ=env).reports
+    assert acks[fixed.report][0] == "Ok"
+
+
 def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, platform):
     path = registered(with_private_client(tmp_path))
     env = environ(platform)
