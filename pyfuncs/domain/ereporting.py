@@ -17,7 +17,11 @@ FlowType):
 When (Paramètres › Régime de TVA), after decree 2022-1299 of 7 Oct 2022 (CGI annexe II
 art. 242 nonies O) and the DGFiP external specifications: ``CADENCE`` below, the one place
 to update. The 2026 finance law's changes to these deadlines could not be read in the
-sources available here: the table is to be checked against it (docs/E-INVOICING.md).
+sources available here: searched again (stored public pages and documentation: « loi de
+finances 2026 e-reporting calendrier ... »), the only texts found on the cadence are
+summaries of decree 2022-1299 (legifiscal.fr) and general e-reporting guides, none with
+a 2026 change; the table stays the decree's, to be checked against the law's text
+(docs/E-INVOICING.md).
 
 Pure: records in, reports and deadlines out.
 """
