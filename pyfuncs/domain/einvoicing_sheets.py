@@ -24,9 +24,12 @@ TRANSMIT = S.Sheet("transmit_preview", "Aperçu transmission", "Transmission pre
     S.Column("outcome", "Résultat", "Outcome", width=22),
     S.Column("detail", "Détail", "Detail", width=60),
 ), doc_fr="Pièces émises que « Transmettre à la plateforme » envoie (ou a envoyées) à la "
-          "plateforme agréée, leur cadre et leur adresse de routage.",
+          "plateforme agréée, leur cadre et leur adresse de routage ; puis les statuts "
+          "« Encaissée » (212) des paiements : envoyés, en attente (et pourquoi) ou non "
+          "déclarés.",
     doc_en="Issued documents « Transmit to the platform » sends (or sent) to the approved "
-           "platform, their processing rule and routing address.")
+           "platform, their processing rule and routing address; then the payments' "
+           "« received » statuses (212): sent, waiting (and why) or not reported.")
 
 LIFECYCLE = S.Sheet("lifecycle", "Cycle de vie", "Lifecycle", output=True, columns=(
     S.Column("number", "N° pièce", "Document no.", S.ID, width=16),
@@ -56,10 +59,14 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "unrouted": ("Non transmise : pas d'adresse de routage",
                  "Not transmitted: no routing address"),
     "e-reporting": ("E-reporting, non transmise", "E-reporting, not transmitted"),
+    "waiting": ("En attente", "Waiting"),
+    "withheld": ("Non déclaré", "Not reported"),
 }
 KINDS: dict[str, tuple[str, str]] = {
     "invoice": ("Facture", "Invoice"), "credit_note": ("Avoir", "Credit note"),
     "deposit": ("Acompte", "Deposit"),
+    "receipt": ("Encaissement (212)", "Receipt (212)"),
+    "disbursement": ("Décaissement (212)", "Disbursement (212)"),
 }
 ROUTING_SOURCES: dict[str, tuple[str, str]] = {
     "typed": ("Clients › Adresse électronique", "Clients › Electronic address"),

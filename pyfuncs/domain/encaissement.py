@@ -18,7 +18,18 @@ The rule, and where it comes from:
   in error), with its reason in the comment (MDT-126). So a payment corrected or deleted
   after its 212 went out is undone by a 212 of the opposite amount, then the corrected
   payment is reported as a new receipt; the user sees a finding saying so.
-- Never a 212 for: an invoice the platform rejected (213) or the client refused (210);
+- Not yet: a 212 is a status *of an invoice the platform holds*. Of the four statuses
+  every platform must pass on to the tax authority (200 « Déposée », 210 « Refusée »,
+  212 « Encaissée », 213 « Rejetée »: DGFiP external specifications, lifecycle), 200 says
+  the platform took the invoice in after its checks, and 213 that it did not: a rejected
+  invoice never reached the client. So a 212 waits until the platform's own statuses (pulled by
+  `statuses`) show the invoice deposited; while it has none, or while its current status
+  is 213 (to be corrected and submitted again, when its new 200 lets the 212 go), the
+  receipt is listed as waiting, with why. The BR-FR-CDV rules (France RFE CDAR V1.4.0)
+  check each message alone and say nothing of the order; the order is the platform's
+  check (a 212 on an invoice it does not hold is refused: XP Z12-013 reason
+  InvoiceLCStatusError).
+- Never a 212 for: an invoice the client refused (210: listed as withheld, for good);
   a payment not applied to an invoice (a client's credit, reported when applied); a credit
   note's refund (a credit note is no receipt); a company under VAT on debits, or an
   invoice whose mention says so; goods (VAT due on delivery); an invoice under the
@@ -68,7 +79,8 @@ class InvoiceFacts:
       total: total incl. VAT.
       rates: (rate in percent, base, VAT) per rate, as on the document.
       transmitted: the platform took it (the ledger says sent).
-      status: its current lifecycle status code ("" when none).
+      status: its current lifecycle status code from the platform ("" while the
+        platform has sent none: not yet deposited).
     """
 
     number: str
@@ -193,22 +205,55 @@ def why_not(inv: InvoiceFacts, vat_on_debits: bool) -> str:
         return "not_transmitted"
     if inv.status in (REFUSED, REJECTED):
         return "refused" if inv.status == REFUSED else "rejected"
+    if not inv.status:
+        return "not_deposited"
     return ""
+
+
+#: why a receipt on an invoice the platform has is held: waiting for its 200 (or, after
+#: a 213, for the corrected invoice's 200), or withheld for good after a refusal (210)
+WAITING = ("not_deposited", "rejected")
+WITHHELD = ("refused",)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A receipt whose 212 does not go (yet), and why (``WAITING`` or ``WITHHELD``).
+
+    Attributes:
+      key: the receipt; row: its Paiements row; number: the invoice;
+      on, amount: the receipt still to report (the amount not yet reported);
+      why: "not_deposited", "rejected" or "refused".
+    """
+
+    key: str
+    row: int
+    number: str
+    on: date
+    amount: Decimal
+    why: str
+
+    @property
+    def waiting(self) -> bool:
+        return self.why in WAITING
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The 212s to send, and the corrections among them (each one a finding)."""
+    """The 212s to send, the corrections among them (each one a finding), and the
+    receipts held back (waiting for the platform's 200, or withheld after a 210)."""
 
     send: tuple[Status212, ...]
     corrections: tuple[Status212, ...]
+    held: tuple[Held, ...] = ()
 
 
 def plan_statuses(invoices: Iterable[InvoiceFacts], receipts: Iterable[Receipt],
                   reported: Iterable[Reported], *, vat_on_debits: bool,
                   today: date) -> Plan:
-    """The 212s due: for each receipt on an eligible invoice whose amount is not already
-    reported, one status; for each earlier 212 whose payment is gone or changed, the
+    """The 212s due: for each receipt on an eligible invoice the platform has deposited
+    whose amount is not already reported, one status (held, with why, while the invoice
+    is not deposited, rejected or refused); for each earlier 212 whose payment is gone or changed, the
     status that undoes it (P1.15/P1.17). Each receipt's reported net is then its amount
     (or zero once it is gone): the platform's total per invoice is what was received."""
     facts = {inv.number: inv for inv in invoices}
@@ -221,15 +266,18 @@ def plan_statuses(invoices: Iterable[InvoiceFacts], receipts: Iterable[Receipt],
         number_of[r.key] = r.number
     send: list[Status212] = []
     corrections: list[Status212] = []
+    held: list[Held] = []
     present: set[str] = set()
     for rc in receipts:
         present.add(rc.key)
         inv = facts.get(rc.invoice)
         if inv is None or rc.amount == ZERO or net[rc.key] == to_cents(rc.amount):
             continue
-        if why_not(inv, vat_on_debits):
-            continue
         amount = to_cents(rc.amount) - net[rc.key]
+        if why := why_not(inv, vat_on_debits):
+            if why in WAITING + WITHHELD:
+                held.append(Held(rc.key, rc.row, inv.number, rc.on, amount, why))
+            continue
         send.append(Status212(rc.key, seqs[rc.key], inv.number, inv.issue_date, rc.on,
                               amount, split_by_rate(amount, inv.total, inv.rates), rc.row))
     for key, amount in net.items():
@@ -242,4 +290,4 @@ def plan_statuses(invoices: Iterable[InvoiceFacts], receipts: Iterable[Receipt],
                            split_by_rate(-amount, inv.total, inv.rates), None, undo=True)
         corrections.append(status)
     # undoing first: the platform's running total never goes above what was received
-    return Plan(tuple(corrections) + tuple(send), tuple(corrections))
+    return Plan(tuple(corrections) + tuple(send), tuple(corrections), tuple(held))

@@ -17,7 +17,11 @@ FlowType):
 When (Paramètres › Régime de TVA), after decree 2022-1299 of 7 Oct 2022 (CGI annexe II
 art. 242 nonies O) and the DGFiP external specifications: ``CADENCE`` below, the one place
 to update. The 2026 finance law's changes to these deadlines could not be read in the
-sources available here: the table is to be checked against it (docs/E-INVOICING.md).
+sources available here: searched again (stored public pages and documentation: « loi de
+finances 2026 e-reporting calendrier ... »), the only texts found on the cadence are
+summaries of decree 2022-1299 (legifiscal.fr) and general e-reporting guides, none with
+a 2026 change; the table stays the decree's, to be checked against the law's text
+(docs/E-INVOICING.md).
 
 Pure: records in, reports and deadlines out.
 """
@@ -32,8 +36,53 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pyfuncs.domain import schema as S
+from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.encaissement import RateShare, split_by_rate
+from pyfuncs.domain.findings import WARNING
 from pyfuncs.domain.money import ZERO, to_cents
+
+#: the PPF's own registration number (scheme 0238): BR-FR-CDV-02 of the France RFE CDAR
+#: rules (V1.4.0) names it; a file sent with it would claim the PPF as its sender
+PPF_REGISTRATION = "0000"
+
+
+def registration_problem(value: object) -> str:
+    """What is wrong with Paramètres › Matricule de la plateforme for the sender of an
+    e-reporting file (Flux10 G6.22: the approved platform's registration number, scheme
+    0238, exactly 4 characters): "default" (empty, or the PPF's « 0000 »), "length",
+    or "" when it can go."""
+    text = str(value or "").strip()
+    if text in ("", PPF_REGISTRATION):
+        return "default"
+    return "" if len(text) == 4 else "length"
+
+
+REGISTRATION = message(
+    "Le matricule de la plateforme agréée ({setting}) {why} : c'est l'émetteur des "
+    "fichiers d'e-reporting (4 caractères, règle G6.22 du flux 10), et « 0000 » est celui "
+    "du PPF ; la plateforme refuserait les fichiers.",
+    "Saisir le matricule à 4 caractères que la plateforme vous a donné, dans Paramètres, "
+    "ligne « {setting} », colonne Valeur.",
+    "The approved platform's registration number ({setting}) {why}: it is the sender of "
+    "the e-reporting files (4 characters, flow 10 rule G6.22), and « 0000 » is the PPF's; "
+    "the platform would refuse the files.",
+    "Type the 4-character registration number your platform gave you, in Settings, row "
+    "« {setting} », column Value.")
+_WHY = {"default": ("est vide ou vaut « 0000 »", "is empty or « 0000 »"),
+        "length": ("n'a pas 4 caractères", "is not 4 characters long")}
+
+
+def registration_finding(ctx: Ctx, severity: str = WARNING) -> bool:
+    """A finding on Paramètres › Matricule de la plateforme when it cannot go as the
+    sender of an e-reporting file (``registration_problem``); True when one was added."""
+    problem = registration_problem(ctx.setting("pa_registration"))
+    if problem:
+        label = S.SETTINGS_BY_KEY["pa_registration"]
+        ctx.add_setting("EREP-MATRICULE", severity, "pa_registration", REGISTRATION,
+                        why=_WHY[problem][0 if ctx.fr else 1],
+                        setting=label.label("fr" if ctx.fr else "en"))
+    return bool(problem)
+
 
 RN_MONTHLY, RN_QUARTERLY, SIMPLIFIED, FRANCHISE = (
     "rn_monthly", "rn_quarterly", "simplified", "franchise")

@@ -307,13 +307,18 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
 def write_transmissions(writer: Writer, result: TransmitResult, lang: str,
                         when: datetime) -> None:
     """The « Aperçu transmission » sheet: each document of the run, its processing rule,
-    its routing address and what became of it."""
+    its routing address and what became of it; then each 212 of the run (the receipt's
+    date and amount), sent, waiting for the platform's 200 or withheld, and why."""
     sheet = ES.TRANSMIT
     rows = [[d.number, ES.label(ES.KINDS, d.kind, lang), d.client, d.name, d.issue_date,
              d.total, d.rule, d.routing or None,
              ES.routing_source(d.routing_source, d.routing_date, lang) or None,
              ES.label(ES.OUTCOMES, d.status, lang), d.error or d.flow_id or None]
             for d in result.documents]
+    rows += [[r.number, ES.label(ES.KINDS, "disbursement" if r.amount < 0 else "receipt",
+                                 lang), r.client or None, r.name or None, r.received_on,
+              r.amount, "B2B", None, None, ES.label(ES.OUTCOMES, r.status, lang),
+              r.error or r.flow_id or None] for r in result.receipts]
     title = sheet.label(lang)
     if not rows:
         title += " : rien à transmettre" if lang == "fr" else ": nothing to transmit"

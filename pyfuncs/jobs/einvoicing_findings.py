@@ -14,6 +14,7 @@ from pyfuncs.adapters.journal.platform import FlowLedger
 from pyfuncs.adapters.platform.directory_cache import DirectoryCache, cache_path
 from pyfuncs.adapters.platform.ledger import REFUSED
 from pyfuncs.domain import einvoicing as E
+from pyfuncs.domain import ereporting as R
 from pyfuncs.domain import lifecycle as L
 from pyfuncs.domain.context import Ctx, message
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
@@ -108,9 +109,10 @@ def unsent_findings(ctx: Ctx, transmitted: set[str], days: int) -> None:
 def ledger_findings(loaded: Loaded, today: date,
                     environ: Mapping[str, str] | None = None) -> list[Finding]:
     """For the check: the platform's answers already pulled, the documents not
-    transmitted in time, and the clients of documents still to transmit that the
-    directory's last answer (kept beside the workbook) did not route; nothing when no
-    platform is set up (nothing in the ledger, no URL)."""
+    transmitted in time, the clients of documents still to transmit that the directory's
+    last answer (kept beside the workbook) did not route, and a platform registration
+    number still at its default (the e-reporting files' sender); nothing when no platform
+    is set up (nothing in the ledger, no URL)."""
     data = loaded.data
     configured = overridden(data.settings, environment(environ), "FACTURIER_PA_URL", "pa_url")
     ctx = Ctx(data.tables, loaded.computed, data.settings, today, data.lang)
@@ -125,6 +127,7 @@ def ledger_findings(loaded: Loaded, today: date,
             transmitted = {n for n, sub in book.latest().items() if sub.state != REFUSED}
     unsent_findings(ctx, transmitted, transmit_days(data.settings))
     directory_findings(ctx, transmitted, data.path)
+    R.registration_finding(ctx)  # e-reporting's sender: not the default « 0000 »
     return list(ctx.findings)
 
 

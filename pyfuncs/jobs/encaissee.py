@@ -5,6 +5,11 @@ how much; adapters/platform/cdar_payment.py writes it; the journal's receipt led
 claims it before the call and records the answer after, as the documents' flows are, so
 two runs on one shared journal never send one 212 twice).
 
+A 212 goes only for an invoice the platform has deposited (its status 200, pulled by
+``facturier statuses``, and not rejected since): until then the receipt is listed as
+"waiting", with why, in the run's result and the « Aperçu transmission » sheet; after the
+client's refusal (210) it is "withheld" for good (domain/encaissement.py says why).
+
 A payment corrected or deleted after its 212 went out is undone by a 212 of the opposite
 amount (XP Z12-012 P1.15/P1.17), and the corrected payment goes as a new receipt: each one
 is a warning on the Paiements row (or the invoice, when the payment is gone) that says
@@ -52,10 +57,28 @@ REFUSED_212 = message(
     "Check the payment's amount and invoice (Paiements), then transmit again.")
 
 
+HELD: dict[str, tuple[str, str]] = {
+    "not_deposited": (
+        ("en attente du statut « Déposée » (200) de la facture : « Mettre à jour les "
+         "statuts », puis transmettre"),
+        ("waiting for the invoice's « Déposée » (200) status: update the statuses, then "
+         "transmit")),
+    "rejected": (
+        ("facture rejetée par la plateforme (213) : part quand la facture corrigée est "
+         "déposée (200)"),
+        ("invoice rejected by the platform (213): goes once the corrected invoice is "
+         "deposited (200)")),
+    "refused": (
+        "facture refusée par le client (210) : aucun statut « Encaissée » après un refus",
+        "invoice refused by the client (210): no \"received\" status after a refusal"),
+}
+
+
 @dataclass
 class ReceiptTransmission:
     """One 212 and what became of it: "preview", "sent", "already", "claimed" (another
-    run was sending it at that moment), "refused", "failed"."""
+    run was sending it at that moment), "refused", "failed", "waiting" (the invoice not
+    deposited yet, or rejected), "withheld" (the client refused the invoice)."""
 
     number: str
     received_on: date
@@ -65,6 +88,8 @@ class ReceiptTransmission:
     flow_id: str = ""
     error: str = ""
     undo: bool = False
+    client: str = ""
+    name: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {**self.__dict__, "received_on": self.received_on.isoformat(),
@@ -166,12 +191,20 @@ def run(ctx: Ctx, docs: list[InvoiceDoc], book: FlowLedger | None,
                 amount=ctx.money(-s.amount), number=s.number, undo=ctx.money(s.amount),
                 redo="".join(f", puis {ctx.money(x.amount)}" if ctx.fr else
                              f", then {ctx.money(x.amount)}" for x in redo))
+    for h in due.held:  # not for the platform yet (or ever): listed, with why
+        buyer = by_number[h.number].buyer
+        items.append(ReceiptTransmission(
+            h.number, h.on, h.amount, "waiting" if h.waiting else "withheld",
+            error=HELD[h.why][0 if ctx.fr else 1], client=buyer.code or buyer.name,
+            name=buyer.name))
     for s in due.send:
         if s.message_key in skip:
             continue
         doc = by_number[s.number]
         item = ReceiptTransmission(s.number, s.on, s.amount, undo=s.undo,
-                                   tracking_id=tracking_id(siren, s.message_key))
+                                   tracking_id=tracking_id(siren, s.message_key),
+                                   client=doc.buyer.code or doc.buyer.name,
+                                   name=doc.buyer.name)
         items.append(item)
         if platform is None or rbook is None:
             continue
@@ -213,9 +246,11 @@ def run(ctx: Ctx, docs: list[InvoiceDoc], book: FlowLedger | None,
                 item.status, item.error = "failed", str(err)
                 for rest in due.send[due.send.index(s) + 1:]:
                     if rest.message_key not in skip:
+                        buyer = by_number[rest.number].buyer
                         items.append(ReceiptTransmission(
                             rest.number, rest.on, rest.amount, "failed", undo=rest.undo,
-                            error=str(err)))
+                            error=str(err), client=buyer.code or buyer.name,
+                            name=buyer.name))
                 log.warning("platform unreachable, the 212 statuses wait: %s", err)
                 return items
             reasons = "; ".join(f"{r.code} {r.message}".strip() for r in err.reasons) or \

@@ -18,20 +18,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from pyfuncs.adapters.files import write_atomically
 from pyfuncs.adapters.journal.platform import ReportLedger
 from pyfuncs.adapters.platform import ereport_xml as X
 from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.config import PlatformConfigError, platform_settings
-from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENT
+from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENT, ReportRow
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, as_source
 from pyfuncs.documents.model import InvoiceDoc, build_documents
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import ereporting as R
-from pyfuncs.domain.context import Ctx, text
-from pyfuncs.domain.findings import ERROR, Finding
+from pyfuncs.domain.context import Ctx, message, text
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.jobs.documents import PDF_TABLES
 from pyfuncs.jobs.encaissee import receipts_of
 from pyfuncs.jobs.ledgers import platform_ledgers
@@ -64,7 +65,7 @@ class ReportFile:
     """One report of the period and what became of it: "written", "sent", "already",
     "claimed" (another run was sending it at that moment), "refused", "failed"."""
 
-    report: str  # stable id: SIREN-period-flow
+    report: str  # stable id: SIREN-period-flow (then -R1, -R2... for rectificatives)
     flow: str  # 10.1 ... 10.4
     period: str
     deadline: date
@@ -73,9 +74,26 @@ class ReportFile:
     status: str = "written"
     flow_id: str = ""
     error: str = ""
+    type_code: str = "IN"  # TT-4: IN initial, RE rectificative (Flux10 G8.01)
 
     def as_json(self) -> dict[str, object]:
         return {**self.__dict__, "deadline": self.deadline.isoformat(), "path": str(self.path)}
+
+
+class Maker(Protocol):
+    """Makes a report's XML under a transmission id and type (TT-1, TT-4)."""
+
+    def __call__(self, report_id: str, *, type_code: str) -> bytes: ...
+
+
+Content = tuple[ReportFile, bytes, Maker]
+RECTIFIED = message(
+    "Les données de la période {period} (flux {flow}) ont changé depuis leur transmission : "
+    "une transmission rectificative ({report}, type RE) les a remplacées ({file}).",
+    "Rien à faire si la correction est voulue.",
+    "The data of period {period} (flow {flow}) changed since they were transmitted: a "
+    "rectificative transmission ({report}, type RE) replaced them ({file}).",
+    "Nothing to do if the correction is intended.")
 
 
 @dataclass
@@ -128,6 +146,12 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         deadline = R.next_deadline(today, regime)
         result.next_deadline = (deadline[0], deadline[1], deadline[2].label)
         platform = None
+        # the sender of every file is the platform's registration number (Flux10 G6.22):
+        # a preview writes files with « 0000 » and says so; nothing goes with it
+        if R.registration_finding(ctx, ERROR if send else WARNING) and send:
+            bad = ctx.findings[-1]
+            raise EreportInputError(f"{source.path.name}: {bad.location()}: {bad.message} "
+                                    f"{bad.fix}")
         if send:
             try:
                 platform = platform_factory(data.settings, environ)
@@ -157,16 +181,15 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
                           text(ctx.setting("pa_name")))
         folder = out_dir or source.path.with_name(f"{source.path.stem}-ereporting")
         created = datetime.now().replace(microsecond=0)
-        contents: list[tuple[ReportFile, bytes]] = []
+        contents: list[Content] = []
 
-        def add(flow: str, p: R.Period, due: date, items: int, xml: Callable[[str], bytes]
-                ) -> None:
+        def add(flow: str, p: R.Period, due: date, items: int, xml: Maker) -> None:
             if items == 0:
                 return
             report = f"{siren}-{p.label}-F{flow.replace('.', '')}"  # G1.104: no dot
             target = folder / f"ereporting-{p.label}-{flow}.xml"
             contents.append((ReportFile(report, flow, p.label, due, items, target),
-                             xml(report)))
+                             xml(report, type_code="IN"), xml))
 
         for p, b2bint, days in reports.transactions:
             due = R.transaction_deadline(p, regime)
@@ -177,13 +200,15 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         if wanted.kind == R.CADENCE[regime][2]:
             due = R.payment_deadline(wanted, regime)
             add("10.2", wanted, due, len(reports.b2bint_payments),
-                lambda rid: X.payments(rid, who, wanted, reports.b2bint_payments, created))
+                partial(X.payments, who=who, period=wanted,
+                        lines=reports.b2bint_payments, created=created))
             add("10.4", wanted, due, len(reports.b2c_payments),
-                lambda rid: X.payments(rid, who, wanted, reports.b2c_payments, created))
+                partial(X.payments, who=who, period=wanted, lines=reports.b2c_payments,
+                        created=created))
         progress("write")
         if contents:
             folder.mkdir(parents=True, exist_ok=True)
-        for item, xml in contents:
+        for item, xml, _maker in contents:
             write_atomically(item.path, xml)
             result.files.append(item)
         if send:
@@ -192,11 +217,17 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
             with platform_ledgers(data, write=True, journal=journal) as ledgers:
                 assert ledgers is not None
                 _send(platform, ledgers.reports, contents, after_prepare)
+            for item, _xml, _maker in contents:
+                if item.type_code == "RE" and item.status == "sent":
+                    ctx.append("EREP-RE", WARNING, R.SHEET.label(data.lang), None, "",
+                               item.report, RECTIFIED, "",
+                               {"file": item.path.name, "period": item.period,
+                                "flow": item.flow, "report": item.report})
         lang = data.lang
         when = datetime.now()
         names = writer.sheet_names()
-        rows = [[f.period, f.flow, FLOWS[f.flow][0], f.items, f.deadline, f.status, f.flow_id,
-                 f.path.name] for f in result.files]
+        rows = [[f.period, f.flow, FLOWS[f.flow][0] + (" (RE)" if f.type_code == "RE" else ""),
+                 f.items, f.deadline, f.status, f.flow_id, f.path.name] for f in result.files]
         writer.replace_sheet(R.SHEET.label(lang), title=stamp(lang, R.SHEET.label(lang), when),
                              columns=sheet_columns(R.SHEET, lang), rows=rows,
                              before="xlwings.conf" if "xlwings.conf" in names else None)
@@ -205,13 +236,40 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
     return result
 
 
-def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFile, bytes]],
+def versions(known: dict[str, ReportRow], report: str) -> list[tuple[str, ReportRow]]:
+    """The transmissions of one report in the ledger, in order: the initial one
+    (``report``), then each rectificative (``report-R1``, ``report-R2``...)."""
+    out: list[tuple[str, ReportRow]] = []
+    rid = report
+    while rid in known:
+        out.append((rid, known[rid]))
+        rid = f"{report}-R{len(out)}"
+    return out
+
+
+def _send(platform: Platform, book: ReportLedger, contents: list[Content],
           after_prepare: Callable[[str], None] | None) -> None:
+    """Each report once; one whose data changed since its last transmission went is sent
+    again as a rectificative (TT-4 RE, Flux10 G8.01) under the next id."""
     known = book.rows()
-    for k, (item, xml) in enumerate(contents):
+    for k, (item, xml, maker) in enumerate(contents):
+        content = X.fingerprint(xml)
+        done = versions(known, item.report)
+        last = done[-1][1] if done else None
+        if done and last is not None and last.state == SENT and \
+                last.sha256.startswith("c1:") and last.sha256 != content:
+            # the period's data changed after it went: a rectificative, the whole report
+            item.report, item.type_code = f"{item.report}-R{len(done)}", "RE"
+            xml = maker(item.report, type_code="RE")
+            write_atomically(item.path, xml)
+            last = None
+        elif done:  # the last transmission stands (or is still being sent)
+            item.report = done[-1][0]
+            if done[-1][0] != done[0][0]:
+                item.type_code = "RE"
+                xml = maker(item.report, type_code="RE")
         digest = hashlib.sha256(xml).hexdigest()
         tid = tracking_id(item.report)
-        last = known.get(item.report)
         try:
             if last is not None and last.state == SENT:
                 item.status, item.flow_id = "already", last.flow_id
@@ -220,7 +278,7 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
                 # refused earlier: the finding stands until the data change
                 item.status, item.error = "refused", last.reason
                 continue
-            claim = book.claim(item.report, FLOWS[item.flow][0], tid, digest)
+            claim = book.claim(item.report, FLOWS[item.flow][0], tid, content)
             if claim == BUSY:  # a colleague's run is sending it right now
                 item.status = "claimed"
                 continue
@@ -235,7 +293,7 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
                     book.sent(tid, landed.flow_id)
                     item.status, item.flow_id = "already", landed.flow_id
                     continue
-                book.resend(tid, digest)
+                book.resend(tid, content)
             if after_prepare is not None:
                 after_prepare(item.report)
             flow = platform.submit(xml, filename=item.path.name, tracking_id=tid,
@@ -244,7 +302,7 @@ def _send(platform: Platform, book: ReportLedger, contents: list[tuple[ReportFil
         except PlatformError as err:
             if err.transient or err.status in (401, 403):
                 book.release(tid)
-                for rest, _x in contents[k:]:
+                for rest, _x, _m in contents[k:]:
                     rest.status, rest.error = "failed", str(err)
                 return
             reasons = "; ".join(f"{r.code} {r.message}".strip() for r in err.reasons) or \

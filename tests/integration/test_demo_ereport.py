@@ -1,6 +1,6 @@
 """The demo's payments reach the tax authority end to end through the local platform
-(tests/support/pa_server.py): one 212 "Encaissée" per payment on a transmitted services
-invoice, and one e-reporting period for its clients abroad."""
+(tests/support/pa_server.py): one 212 "Encaissée" per payment on a services invoice the
+platform has deposited, and one e-reporting period for its clients abroad."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -11,6 +11,7 @@ from pyfuncs.adapters.xlsx_read import read_workbook
 from pyfuncs.demo.job import build_demo
 from pyfuncs.jobs.einvoicing import run_statuses, run_transmit
 from pyfuncs.jobs.ereport import run_ereport
+from tests.integration.test_ereport import registered
 from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
@@ -24,6 +25,10 @@ def test_the_demo_sends_its_212s_once_and_one_e_reporting_period(tmp_path):
     # and the reports are (each 212 still passes the CDAR XSD and BR-FR-CDV on arrival)
     with PlatformServer(PlatformState("demo", "demo-secret-1", check_rules=False)) as server:
         env = environ(server)
+        first = run_transmit(path, TODAY, environ=env)  # the invoices; their 212s wait
+        assert first.receipts and {r.status for r in first.receipts} == {"waiting"}
+        assert server.state.received == {}
+        run_statuses(path, TODAY, environ=env)  # the platform's 200s
         sent = run_transmit(path, TODAY, environ=env)
         receipts = sent.receipts
         assert receipts and {r.status for r in receipts} == {"sent"}
@@ -42,6 +47,7 @@ def test_the_demo_sends_its_212s_once_and_one_e_reporting_period(tmp_path):
 
         months = sorted({s.issue_date.strftime("%Y-%m") for s in _abroad(path)})
         period = months[-1]
+        registered(path)  # the platform's registration number: the files' sender
         report = run_ereport(path, TODAY, period, send=True, environ=env)
         assert report.files and {f.status for f in report.files} == {"sent"}
         for f in report.files:

@@ -17,6 +17,7 @@ from pyfuncs.domain import ereporting as R
 from pyfuncs.jobs.einvoicing import run_statuses
 from pyfuncs.jobs.ereport import EreportInputError, run_ereport
 from tests.integration.test_platform import SECRET, TODAY, book
+from tests.support.ledgers import ledgers_of
 from tests.support.pa_lifecycle import frr_problems
 from tests.support.pa_server import PlatformServer, PlatformState, environ
 from tests.unit.test_checks import clean_tables
@@ -27,6 +28,25 @@ def platform():
     with PlatformServer(PlatformState("facturier-test", SECRET)) as server:
         yield server
         assert server.state.violations == [], "a request or an answer broke the OpenAPI"
+
+
+def set_setting(path: Path, key: str, value: object) -> int:
+    """Paramètres › ``key`` set to ``value``, as a user types it; its sheet row."""
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    table = read_workbook(path).tables["Parametres"]
+    row = table.rows[table.cols["key"].index(key)]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Parametres", [(row, "Valeur", value)])
+    writer.commit()
+    return row
+
+
+def registered(path: Path, matricule: str = "P042") -> Path:
+    """The workbook with the platform's registration number typed in Paramètres (the
+    sender of the e-reporting files, Flux10 G6.22)."""
+    set_setting(path, "pa_registration", matricule)
+    return path
 
 
 def with_private_client(tmp_path: Path) -> Path:
@@ -80,7 +100,7 @@ def test_sales_to_a_private_person_are_aggregated_per_day_and_their_payments_per
 
 def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
         tmp_path, platform):
-    path = with_private_client(tmp_path)
+    path = registered(with_private_client(tmp_path))
     env = environ(platform)
     sent = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
     assert {f.status for f in sent.files} == {"sent"}
@@ -96,8 +116,53 @@ def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
     assert len(pulled.reports) == 3
 
 
+def test_a_payment_corrected_after_its_report_went_is_sent_again_as_one_rectificative(
+        tmp_path, platform):
+    # Flux10 G8.01: a transmission is IN (initial) or RE (rectificative); G1.16 refuses a
+    # negative amount, so the correction is the period's report again, whole, as RE
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    first = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in first.files} == {"sent"}
+    table = read_workbook(path).tables["Paiements"]
+    k = next(i for i, n in enumerate(table.cols["invoice"]) if n == "FAC2026-0003")
+    writer = WorkbookWriter(path)  # the 2,200.00 of 30 March was in fact 2,000.00
+    writer.set_cells("Paiements", [(table.rows[k], "Montant", 2000)])
+    writer.commit()
+    again = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    by_flow = {f.flow: f for f in again.files}
+    assert {f: x.status for f, x in by_flow.items()} == \
+        {"10.1": "already", "10.3": "already", "10.4": "sent"}
+    fixed = by_flow["10.4"]
+    assert fixed.type_code == "RE" and fixed.report.endswith("-2026-03-F104-R1")
+    xml = fixed.path.read_bytes()  # the file on disk is the one sent
+    assert frr_problems(xml) == []
+    root = etree.fromstring(xml)
+    assert root.findtext("ReportDocument/TypeCode") == "RE"
+    assert root.findtext("ReportDocument/Id") == fixed.report
+    assert sum(Decimal(a.text) for a in root.iterfind(".//SubTotals/Amount")) == \
+        Decimal("2000.00")
+    sent = [platform.state.files[f["flowId"]] for f in platform.state.flows.values()
+            if f["flowSyntax"] == "FRR"]
+    assert len(sent) == 4 and sent[-1] == xml
+    found = [f for f in again.findings if f.code == "EREP-RE"]
+    assert len(found) == 1 and "rectificative" in found[0].message
+    ws = openpyxl.load_workbook(path)["E-reporting"]
+    assert "AggregatedCustomerPaymentReport (RE)" in [r[2] for r in ws.iter_rows(
+        min_row=4, values_only=True)]
+    # exactly once: the rectificative stands until the data change again
+    third = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    assert {f.status for f in third.files} == {"already"}
+    assert {f.report for f in third.files if f.flow == "10.4"} == {fixed.report}
+    assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 4
+    acks = run_statuses(path, TODAY, environ=env).reports
+    assert acks[fixed.report][0] == "Ok"
+
+
 def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, platform):
-    path = with_private_client(tmp_path)
+    path = registered(with_private_client(tmp_path))
     env = environ(platform)
 
     def crash(report: str) -> None:
@@ -108,6 +173,41 @@ def test_a_crash_before_the_call_sends_each_report_once_on_the_rerun(tmp_path, p
     rerun = run_ereport(path, TODAY, "2026-03", send=True, environ=env)
     assert sorted(f.status for f in rerun.files) == ["sent", "sent", "sent"]
     assert sum(1 for f in platform.state.flows.values() if f["flowSyntax"] == "FRR") == 3
+
+
+@pytest.mark.parametrize("matricule", [None, "0000", "12345"])
+def test_sending_with_the_default_or_a_malformed_registration_number_is_refused_naming_the_setting(
+        tmp_path, platform, capsys, matricule):
+    path = with_private_client(tmp_path)
+    row = set_setting(path, "pa_registration", matricule)
+    env = environ(platform)
+    with pytest.raises(EreportInputError) as err:
+        run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    said = str(err.value)
+    assert f"Paramètres, row {row}, column Valeur" in said
+    assert "Matricule de la plateforme" in said and "G6.22" in said
+    assert not [f for f in platform.state.flows.values() if f["flowSyntax"] == "FRR"]
+    with ledgers_of(path) as led:  # nothing claimed either
+        assert led.reports.rows() == {}
+    # the command line: one line, the usage exit code, nothing sent
+    assert main(["ereport", str(path), "--period", "2026-03", "--send"]) == 2
+    assert f"row {row}" in capsys.readouterr().err
+    # the preview still writes the files, with a warning on the same cell
+    preview = run_ereport(path, TODAY, "2026-03")
+    assert {f.status for f in preview.files} == {"written"}
+    found = [f for f in preview.findings if f.code == "EREP-MATRICULE"]
+    assert [(f.severity, f.sheet, f.row) for f in found] == [("warning", "Paramètres", row)]
+
+
+def test_check_warns_of_the_default_registration_number_once_a_platform_is_set_up(tmp_path):
+    from pyfuncs.jobs.check import run_check
+    path = book(tmp_path)
+    assert not [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
+    set_setting(path, "pa_url", "https://pa.example/afnor")  # a platform is set up
+    found = [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
+    assert len(found) == 1 and found[0].column == "Valeur" and "« 0000 »" in found[0].message
+    registered(path)
+    assert not [f for f in run_check(path, TODAY).findings if f.code == "EREP-MATRICULE"]
 
 
 def test_an_unreadable_period_is_one_line_for_the_user(tmp_path, capsys):

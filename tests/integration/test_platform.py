@@ -127,7 +127,11 @@ def test_the_command_line_transmits_and_pulls_statuses(tmp_path, platform, monke
 def preview_sheet(path: Path) -> dict[str, list[object]]:
     import openpyxl
     ws = openpyxl.load_workbook(path)["Aperçu transmission"]
-    return {str(r[0]): list(r) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    out: dict[str, list[object]] = {}
+    for r in ws.iter_rows(min_row=4, values_only=True):  # the documents, then the 212s
+        if r[0]:
+            out.setdefault(str(r[0]), list(r))
+    return out
 
 
 def test_the_preview_sheet_lists_each_document_with_its_rule_and_routing_address(

@@ -17,7 +17,7 @@ import pytest
 from pyfuncs.adapters.journal import Journal, journal_path
 from pyfuncs.adapters.journal.platform import BUSY, DONE, NEW, ORPHAN, import_legacy
 from pyfuncs.adapters.platform.ledger import SENDING, SENT, ledger_path
-from pyfuncs.jobs.einvoicing import run_transmit
+from pyfuncs.jobs.einvoicing import run_statuses, run_transmit
 from pyfuncs.jobs.invoicing import run_generate
 from pyfuncs.jobs.journal_migrate import run_journal_migrate
 from pyfuncs.jobs.template import build_workbook
@@ -195,6 +195,14 @@ def test_several_pcs_transmitting_at_once_send_each_document_and_each_212_once(
     runs = [facturier("transmit", book, "--send", env=environ(platform)) for book in copies]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0] * senders, outputs
+    # the invoices went; their 212s wait for the platform's 200, which one colleague's
+    # « statuses » brings into the shared journal; then everyone transmits again at once
+    assert statuses_sent(platform) == []
+    pull = facturier("statuses", copies[0], env=environ(platform))
+    assert pull.communicate(timeout=600) and pull.returncode == 0
+    runs = [facturier("transmit", book, "--send", env=environ(platform)) for book in copies]
+    outputs += [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0] * senders, outputs
     assert not [out for out in outputs if "trying again" in out], outputs  # no retry
     # counted on the platform: every POST, answered or refused
     assert sorted(platform.state.posted.values()) == [1] * len(platform.state.posted), \
@@ -238,12 +246,16 @@ def test_journal_migrate_carries_the_platform_ledgers(
                    today=TODAY)
     env = environ(platform)
     run_transmit(path, TODAY, environ=env)
+    run_statuses(path, TODAY, environ=env)  # the 200s: the 212s may go now
+    run_transmit(path, TODAY, environ=env)
     posted = sum(platform.state.posted.values())
     legacy_file(ledger_path(path), receipts=False)  # an earlier version's file beside it
     result = run_journal_migrate(path, pg_url)
     assert result.copied.platform_flows == len(B2B) and result.copied.platform_receipts == 5
-    assert result.platform_imported == 3  # its status, bookmark and report; its two
-    moved = counts(pg_url)  # documents were in the journal already (their numbers)
+    # its status and report; its two documents and the bookmark of the pulls were in the
+    # journal already (the statuses were pulled since)
+    assert result.platform_imported == 2
+    moved = counts(pg_url)
     assert moved["platform_flows"] == len(B2B)
     assert moved["platform_receipts"] == 5 and moved["platform_reports"] == 1
     again = run_transmit(path, TODAY, environ=env)

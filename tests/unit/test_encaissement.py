@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyfuncs.domain.encaissement import (
+    Held,
     InvoiceFacts,
     Receipt,
     Reported,
@@ -21,7 +22,7 @@ D = Decimal
 DAY = date(2026, 10, 1)
 
 
-def invoice(number: str = "FAC2026-0001", *, status: str = "", kind: str = "invoice",
+def invoice(number: str = "FAC2026-0001", *, status: str = "200", kind: str = "invoice",
             nature: str = "services", debits: bool = False, transmitted: bool = True,
             rates: tuple = ((D(20), D(100), D(20)),)) -> InvoiceFacts:
     total = sum((b + v for _r, b, v in rates), D(0))
@@ -70,6 +71,34 @@ def test_no_212_for_a_refusal_a_rejection_a_credit_note_goods_debits_or_no_trans
     assert plan.send == ()
 
 
+def test_a_212_waits_for_the_deposit_or_a_corrected_rejection_and_never_follows_a_refusal(
+        ) -> None:
+    rows = receipts([("FAC2026-0001", DAY, D("120.00"), "")])
+    for status, why, waiting in (("", "not_deposited", True), ("213", "rejected", True),
+                                 ("210", "refused", False)):
+        plan = plan_statuses([invoice(status=status)], rows, [], vat_on_debits=False,
+                             today=DAY)
+        assert plan.send == ()
+        assert plan.held == (Held(rows[0].key, 0, "FAC2026-0001", DAY, D("120.00"), why),)
+        assert plan.held[0].waiting is waiting
+    for status in ("200", "202", "204", "205", "207", "208"):  # deposited, not rejected
+        plan = plan_statuses([invoice(status=status)], rows, [], vat_on_debits=False,
+                             today=DAY)
+        assert [s.amount for s in plan.send] == [D("120.00")] and plan.held == ()
+    # what is held is what is left to report: a receipt already reported is not held
+    done = [Reported(rows[0].key, 0, "FAC2026-0001", D("120.00"))]
+    assert plan_statuses([invoice(status="210")], rows, done, vat_on_debits=False,
+                         today=DAY).held == ()
+
+
+def test_receipts_outside_the_212_are_not_listed_as_held() -> None:
+    for inv in (invoice(kind="credit_note"), invoice(nature="goods"), invoice(debits=True),
+                invoice(transmitted=False, status="")):
+        plan = plan_statuses([inv], receipts([("FAC2026-0001", DAY, D("120"), "")]), [],
+                             vat_on_debits=False, today=DAY)
+        assert plan.send == () and plan.held == (), inv
+
+
 def test_a_payment_not_applied_to_an_invoice_gives_no_212() -> None:
     plan = plan_statuses([invoice()], receipts([("", DAY, D("120"), "")]), [],
                          vat_on_debits=False, today=DAY)
@@ -99,6 +128,7 @@ OPS = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 30), st.just(D(0))),
     st.tuples(st.just("change"), st.integers(0, 30), AMOUNTS),
     st.tuples(st.just("refuse"), st.integers(0, 2), st.just(D(0))),
+    st.tuples(st.just("deposit"), st.integers(0, 2), st.just(D(0))),
     st.tuples(st.just("transmit"), st.just(0), st.just(D(0))),
 )
 
@@ -109,7 +139,7 @@ def test_for_any_payments_corrections_and_statuses_what_is_reported_is_what_was_
         ops: list) -> None:
     numbers = ["FAC2026-0001", "FAC2026-0002", "FAC2026-0003"]
     rates = ((D(20), D("100.00"), D("20.00")), (D(10), D("50.00"), D("5.00")))
-    status = dict.fromkeys(numbers, "")
+    status = dict.fromkeys(numbers, "")  # transmitted, the platform's 200 not yet pulled
     rows: list[tuple[str, date, Decimal, str]] = []
     ledger: list[Reported] = []
     seen: set[str] = set()
@@ -122,6 +152,7 @@ def test_for_any_payments_corrections_and_statuses_what_is_reported_is_what_was_
             assert s.message_key not in seen  # each status once
             # never a receipt after a refusal; undoing one (money given back) stays allowed
             assert s.undo or status[s.number] != "210"
+            assert status[s.number] != ""  # never before the platform deposited it
             assert sum(x.amount for x in s.shares) == s.amount
             seen.add(s.message_key)
             ledger.append(Reported(s.key, s.seq, s.number, s.amount))
@@ -134,12 +165,16 @@ def test_for_any_payments_corrections_and_statuses_what_is_reported_is_what_was_
         elif op == "change" and rows:
             n, on, _a, ref = rows[arg % len(rows)]
             rows[arg % len(rows)] = (n, on, amount, ref)
+        elif op == "deposit" and status[numbers[arg]] == "":
+            status[numbers[arg]] = "200"
         elif op == "refuse" and status[numbers[arg]] != "210":
             status[numbers[arg]] = "210"
             refused_before[numbers[arg]] = sum(
                 (r.amount for r in ledger if r.number == numbers[arg]), D(0))
         elif op == "transmit":
             transmit()
+    for n in numbers:  # the platform deposits what it had not yet (a refusal stays)
+        status[n] = status[n] or "200"
     transmit()
     # run again: nothing more to send, ever
     facts = [invoice(n, status=status[n], rates=rates) for n in numbers]

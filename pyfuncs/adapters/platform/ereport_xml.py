@@ -9,6 +9,7 @@ dates as YYYYMMDD, the time stamp as YYYYMMDDHHMMSS.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,11 +61,12 @@ def _percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}"
 
 
-def _document(report_id: str, name: str, who: Declarant, created: datetime) -> etree._Element:
+def _document(report_id: str, name: str, who: Declarant, created: datetime,
+              type_code: str = "IN") -> etree._Element:
     return _el("ReportDocument",
                _el("Id", report_id), _el("Name", name),
                _el("IssueDateTime", _el("DateTimeString", created.strftime("%Y%m%d%H%M%S"))),
-               _el("TypeCode", "IN"),
+               _el("TypeCode", type_code),
                _el("Sender", _el("Id", who.platform_id, schemeId="0238"),
                    _el("Name", (who.platform_name or "Plateforme agréée")[:99]),
                    _el("RoleCode", "WK")),
@@ -128,18 +130,20 @@ def _day(t: DayTotal) -> etree._Element:
 
 
 def transactions(report_id: str, who: Declarant, period: Period, sales: Iterable[Sale],
-                 days: Iterable[DayTotal], created: datetime) -> bytes:
+                 days: Iterable[DayTotal], created: datetime, type_code: str = "IN") -> bytes:
     """A transactions report: international B2B invoices one by one (10.1) and B2C days
-    aggregated (10.3)."""
-    root = _el("Report", _document(report_id, f"Transactions {period.label}", who, created),
+    aggregated (10.3); ``type_code`` TT-4, IN (initial) or RE (rectificative, G8.01)."""
+    root = _el("Report", _document(report_id, f"Transactions {period.label}", who, created,
+                                   type_code),
                _el("TransactionsReport", _period(period.start, period.end),
                    *[_invoice(s, who) for s in sales], *[_day(t) for t in days]))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def payments(report_id: str, who: Declarant, period: Period, lines: Iterable[PaymentLine],
-             created: datetime) -> bytes:
-    """A payments report: per invoice (10.2, international B2B) or per day (10.4, B2C)."""
+             created: datetime, type_code: str = "IN") -> bytes:
+    """A payments report: per invoice (10.2, international B2B) or per day (10.4, B2C);
+    ``type_code`` as for ``transactions``."""
     blocks = []
     for p in lines:
         sub = [_el("SubTotals", _el("TaxPercent", _percent(x.rate)),
@@ -151,6 +155,21 @@ def payments(report_id: str, who: Declarant, period: Period, lines: Iterable[Pay
                               _el("IssueDate", _d(p.issue_date or p.day)), payment))
         else:
             blocks.append(_el("Transactions", payment))
-    root = _el("Report", _document(report_id, f"Paiements {period.label}", who, created),
+    root = _el("Report", _document(report_id, f"Paiements {period.label}", who, created,
+                                   type_code),
                _el("PaymentsReport", _period(period.start, period.end), *blocks))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def fingerprint(xml: bytes) -> str:
+    """What a report says, whatever its transmission: the sha256 of the file without its
+    id (TT-1), creation time (TT-3) and type (TT-4), prefixed ``c1:``, so a report made
+    again from the same data has the same fingerprint and one whose data changed has
+    another."""
+    root = etree.fromstring(xml)
+    head = root.find("ReportDocument")
+    if head is not None:
+        for tag in ("Id", "IssueDateTime", "TypeCode"):
+            for el in head.findall(tag):
+                head.remove(el)
+    return "c1:" + hashlib.sha256(etree.tostring(root, method="c14n")).hexdigest()
