@@ -38,10 +38,12 @@ criterion, a formula group). A minimal xlsxwriter file (two sheets, the demo's i
 ids and line nets, four SUMIFS per row) scans just the same: 1,250 / 2,500 / 5,000
 invoices in 2.2 / 4.7 / 14.4 CPU s (13.5 with the column one shared-formula group, 15.4
 with Inv[[#This Row],[id]]), the demo cut to those two columns 13.8. The file once taken
-for linear (2.2 s) computed #N/A in every cell: LibreOffice does not read the `[[#This
-Row],id]` XlsxWriter made of `[@[id]]`, so no SUMIFS ran. What does not scan on 7.4:
-MATCH. The same nets as SUM(INDEX(net,MATCH(id,inv,0)):INDEX(net,MATCH(id,inv,1))), the
-lines sorted by invoice, take 2.1 s at 2,500 and 3.9 s at 5,000 (the same values).
+for linear (2.2 s) computed #N/A in every cell: LibreOffice does not read the
+`[[#This Row],id]` XlsxWriter made of `[@[id]]`, so no SUMIFS ran. What does not scan on
+7.4: MATCH. The same nets as SUM(INDEX(net,MATCH(id,inv,0)):INDEX(net,MATCH(id,inv,1))),
+the lines sorted by invoice, take 2.1 s at 2,500 and 3.9 s at 5,000 (the same values).
+With the ids as numbers instead of text (F00123 -> 123) the minimal file still scans,
+11.1 s at 5,000: a constant factor only.
 """
 from __future__ import annotations
 
