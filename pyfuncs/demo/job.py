@@ -151,10 +151,11 @@ def write_demo_statement(path: Path, data: DemoData, today: date) -> Path:
 def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
              today: date | None = None, lang: str = "fr",
              progress: Callable[[str], None] = lambda _s: None,
-             platform: bool = True) -> DemoSummary:
-    """Build the demo workbook and run every job on it (``run``); ``platform``: transmit
-    its issued documents to the local stand-in platform and pull their statuses, where the
-    project's checkout provides the stand-in (pyfuncs/demo/platform.py)."""
+             platform: bool = False) -> DemoSummary:
+    """Build the demo workbook and run every job on it (``run``); ``platform`` (the
+    command's default): transmit its issued documents to the local stand-in platform and
+    pull their statuses, where the project's checkout provides the stand-in
+    (pyfuncs/demo/platform.py)."""
     today = today or date.today()
     path, data = build_demo(directory, invoices, today, lang, progress)
     summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
