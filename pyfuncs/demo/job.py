@@ -185,7 +185,7 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         summary.findings = result.counts
         if platform:
             from pyfuncs.demo.platform import run_platform
-            summary.platform = run_platform(path, today, progress)
+            summary.platform = run_platform(path, today, progress, directory / "pdf")
             if not summary.platform.skipped:
                 summary.jobs += ["transmit --send", "statuses"]
     return summary

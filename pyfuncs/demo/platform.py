@@ -17,8 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyfuncs.domain import einvoicing as E
+
+if TYPE_CHECKING:
+    from pyfuncs.documents.model import InvoiceDoc
 
 STAND_IN = "local stand-in, not a real PA"
 CHECKS = ("it checks the OAuth2 token, each request and answer against the Flow Service "
@@ -59,10 +63,30 @@ class PlatformRun:
         return line + f"\n  The stand-in: {CHECKS}."
 
 
+def written(folder: Path) -> Callable[[InvoiceDoc], tuple[bytes, bytes]]:
+    """A document's Factur-X as the demo's pdf step wrote it in ``folder`` (NUMBER.pdf),
+    with its CII; rendered again when absent. Reading it back is cheaper than drawing it
+    a second time, and what the demo transmits is what it shows in its pdf folder."""
+    import facturx  # a test extra, as the stand-in (which imports it too) is
+
+    from pyfuncs.jobs.einvoicing import factur_x
+
+    def render(doc: InvoiceDoc) -> tuple[bytes, bytes]:
+        pdf = folder / f"{doc.number}.pdf"
+        if not pdf.is_file():
+            return factur_x(doc)
+        content = pdf.read_bytes()
+        _name, xml = facturx.get_xml_from_pdf(content, check_xsd=False)
+        return (content, xml) if xml else factur_x(doc)
+    return render
+
+
 def run_platform(path: Path, today: date,
-                 progress: Callable[[str], None] = lambda _s: None) -> PlatformRun:
-    """Start the stand-in platform, transmit the issued documents, pull the statuses, stop
-    the server; skipped (``PlatformRun.skipped``) where the stand-in cannot be imported."""
+                 progress: Callable[[str], None] = lambda _s: None,
+                 pdfs: Path | None = None) -> PlatformRun:
+    """Start the stand-in platform, transmit the issued documents (``pdfs``: the folder
+    where the demo wrote them), pull the statuses, stop the server; skipped
+    (``PlatformRun.skipped``) where the stand-in cannot be imported."""
     try:
         from tests.support.pa_server import PlatformServer, PlatformState, environ
     except ImportError as err:  # an installed package: no checkout, no stand-in
@@ -75,7 +99,8 @@ def run_platform(path: Path, today: date,
     state = PlatformState("facturier-demo", secrets.token_urlsafe(24), check_rules=False)
     with PlatformServer(state) as server:
         env = environ(server)
-        sent = run_transmit(path, today, environ=env, progress=progress)
+        sent = run_transmit(path, today, environ=env, progress=progress,
+                            render=written(pdfs) if pdfs is not None else None)
         run.transmitted = sent.count("sent") + sent.count("already")
         run.ereporting = sent.count("e-reporting")
         run.refused = sent.count("refused") + sent.count("blocked") + sent.count("failed")
