@@ -11,6 +11,7 @@ the workbook nor to the journal (the demo folder's own, as for every demo job).
 """
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -67,7 +68,9 @@ def written(folder: Path) -> Callable[[InvoiceDoc], tuple[bytes, bytes]]:
     """A document's Factur-X as the demo's pdf step wrote it in ``folder`` (NUMBER.pdf),
     with its CII; rendered again when absent. Reading it back is cheaper than drawing it
     a second time, and what the demo transmits is what it shows in its pdf folder."""
-    import facturx  # a test extra, as the stand-in (which imports it too) is
+    # factur-x is a test extra, as the stand-in (which imports it too) is; imported by
+    # name, as the stand-in is, so the type check stays on the package
+    facturx = importlib.import_module("facturx")
 
     from pyfuncs.jobs.einvoicing import factur_x
 
@@ -88,7 +91,7 @@ def run_platform(path: Path, today: date,
     where the demo wrote them), pull the statuses, stop the server; skipped
     (``PlatformRun.skipped``) where the stand-in cannot be imported."""
     try:
-        from tests.support.pa_server import PlatformServer, PlatformState, environ
+        stand_in = importlib.import_module("tests.support.pa_server")
     except ImportError as err:  # an installed package: no checkout, no stand-in
         return PlatformRun(skipped="the local stand-in platform lives in the project's "
                                    f"checkout, tests/support, not importable here: {err}")
@@ -96,9 +99,9 @@ def run_platform(path: Path, today: date,
     run = PlatformRun()
     # the invoices' rules run in transmit before anything leaves; the stand-in's own copy
     # of them would only double the time
-    state = PlatformState("facturier-demo", secrets.token_urlsafe(24), check_rules=False)
-    with PlatformServer(state) as server:
-        env = environ(server)
+    state = stand_in.PlatformState("facturier-demo", secrets.token_urlsafe(24), check_rules=False)
+    with stand_in.PlatformServer(state) as server:
+        env: dict[str, str] = stand_in.environ(server)
         sent = run_transmit(path, today, environ=env, progress=progress,
                             render=written(pdfs) if pdfs is not None else None)
         run.transmitted = sent.count("sent") + sent.count("already")
