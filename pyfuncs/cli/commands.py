@@ -423,9 +423,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     steps = ["data", "build", "read", "compute", "plan", "read", "compute", "read", "compute",
              "parse", "match", "write", "plan", "render", "write", "read", "compute",
              "check", "write", "read", "pdf"]
+    if not args.no_platform:
+        steps += ["read", "compute", "render", "send", "write", "read", "compute", "pull",
+                  "write"]
     with progress_bar(interactive(args), steps) as step:
         summary = run_demo(args.dir, invoices=args.invoices, run=not args.no_run,
-                           today=args.date or date.today(), lang=args.lang, progress=step)
+                           today=args.date or date.today(), lang=args.lang, progress=step,
+                           platform=not args.no_platform)
     print(summary.text())
     return EXIT_OK
 

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--invoices", type=_positive, default=None,
                    help="number of invoices (default: a realistic small company, ~500)")
     s.add_argument("--no-run", action="store_true", help="build the workbook only")
+    s.add_argument("--no-platform", action="store_true",
+                   help="skip the transmission to the local stand-in platform (started on "
+                        "127.0.0.1 from the project's checkout; no real PA)")
     s.add_argument("--date", type=_date, default=None, help="today's date for the demo")
     s.add_argument("--lang", choices=("fr", "en"), default="fr")
 

@@ -18,6 +18,7 @@ from pyfuncs.domain import schema as S
 from pyfuncs.jobs.template import build_workbook
 
 if TYPE_CHECKING:  # the bank job is imported when the demo imports its statement
+    from pyfuncs.demo.platform import PlatformRun
     from pyfuncs.jobs.bank import BankResult
 
 DEMO_NAME = "Facturation-demo.xlsx"
@@ -35,6 +36,7 @@ class DemoSummary:
     pdfs: tuple[int, Path] | None = None
     bank: BankResult | None = None      # the import of the demo statement
     statement: Path | None = None
+    platform: PlatformRun | None = None  # the transmission to the local stand-in
     lang: str = "fr"                     # the workbook's: its sheets' names in the text
 
     def sheet(self, key: str) -> str:
@@ -89,6 +91,8 @@ class DemoSummary:
         if self.pdfs is not None:
             count, folder = self.pdfs
             lines.append(f"Invoices: {count} Factur-X PDF(s) in {folder}.")
+        if self.platform is not None:
+            lines.append(self.platform.text(self.lang))
         lines.append("Open it in Excel or LibreOffice; start with the "
                      f"{self.sheet('dashboard')} sheet.")
         return "\n".join(lines)
@@ -146,7 +150,12 @@ def write_demo_statement(path: Path, data: DemoData, today: date) -> Path:
 
 def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
              today: date | None = None, lang: str = "fr",
-             progress: Callable[[str], None] = lambda _s: None) -> DemoSummary:
+             progress: Callable[[str], None] = lambda _s: None,
+             platform: bool = False) -> DemoSummary:
+    """Build the demo workbook and run every job on it (``run``); ``platform`` (the
+    command's default): transmit its issued documents to the local stand-in platform and
+    pull their statuses, where the project's checkout provides the stand-in
+    (pyfuncs/demo/platform.py)."""
     today = today or date.today()
     path, data = build_demo(directory, invoices, today, lang, progress)
     summary = DemoSummary(path, {k: len(v) for k, v in data.tables.items()},
@@ -174,4 +183,9 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         summary.pdfs = (len(pdfs.written), directory / "pdf")
         summary.jobs += ["generate (dry run)", "bank", "remind (preview)", "check", "age", "pdf"]
         summary.findings = result.counts
+        if platform:
+            from pyfuncs.demo.platform import run_platform
+            summary.platform = run_platform(path, today, progress, directory / "pdf")
+            if not summary.platform.skipped:
+                summary.jobs += ["transmit --send", "statuses"]
     return summary

@@ -204,12 +204,15 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                  platform_factory: PlatformFactory = default_platform,
                  directory_factory: DirectoryFactory = default_directory,
                  progress: Progress = quiet, journal: Path | str | None = None,
-                 after_prepare: Callable[[str], None] | None = None) -> TransmitResult:
+                 after_prepare: Callable[[str], None] | None = None,
+                 render: Callable[[InvoiceDoc], tuple[bytes, bytes]] | None = None
+                 ) -> TransmitResult:
     """Transmit the issued documents not yet with the platform (``send``), or list them,
     each with its routing address (the preview asks the directory too, when a platform
     is set up; it reads the journal and writes nothing to it). ``journal`` overrides
     Paramètres › Journal. ``after_prepare(number)`` runs between "about to send" and the
-    call (tests crash there)."""
+    call (tests crash there). ``render``: a document's Factur-X and CII (``factur_x``
+    unless given: the demo hands over the PDFs it has just written)."""
     source = as_source(path)
     result = TransmitResult(source.path, send)
     with source.lock():
@@ -273,7 +276,7 @@ def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,
                     item.status, item.error = route.outcome, route.detail
                     result.documents.append(item)
                     continue
-                content, xml = factur_x(doc)
+                content, xml = (render or factur_x)(doc)
                 digest = hashlib.sha256(content).hexdigest()
                 if refused and last is not None and last.sha256 == digest:
                     # unchanged: the finding stands, nothing to send; listed as waiting

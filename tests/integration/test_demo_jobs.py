@@ -165,3 +165,59 @@ def test_the_english_demo_bills_its_contracts_in_their_clients_language_as_the_p
     assert [d.subject for d in planned] == [
         "Maintenance applicative – novembre 2026" if fr1 else
         "Application maintenance – November 2026"]
+
+
+def test_the_demo_transmits_to_the_local_stand_in_and_pulls_the_statuses(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """`facturier demo` starts the stand-in platform on 127.0.0.1, transmits the issued
+    documents, pulls their statuses and says so in one line; the secret stays out of the
+    workbook and the journal."""
+    from pyfuncs.cli import main
+    from pyfuncs.demo import platform
+    from tests.support.ledgers import ledgers_of
+    secret = "demo-secret-not-to-be-kept-0123456789"
+    monkeypatch.setattr(platform.secrets, "token_urlsafe", lambda _n: secret)
+    assert main(["demo", "--dir", str(tmp_path), "--date", TODAY.isoformat(),
+                 "--invoices", "80"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("Platform ("))
+    assert "local stand-in, not a real PA" in line and "see the E-facturation sheet" in line
+    assert "transmit --send, statuses." in out
+    book = tmp_path / "Facturation-demo.xlsx"
+    preview = sheet(book, "Aperçu transmission")[3:]  # title, blank, headers
+    sent = {r[0] for r in preview if r[6] == "B2B" and r[9] == "Transmise"}
+    ereporting = sum(r[6] in ("B2BInt", "B2C") for r in preview)
+    efact = [r for r in sheet(book, "E-facturation")[3:] if r[0]]
+    with ledgers_of(book) as led:  # the demo folder's own journal
+        flows = led.flows.latest()
+    assert sent and ereporting and set(flows) == sent == {r[0] for r in efact}
+    assert {(str(r[4]), r[5]) for r in efact} == {("200", "Déposée")}
+    assert f"{len(flows)} document(s) transmitted, {ereporting} for e-reporting" in line
+    assert f"200 Déposée for {len(flows)}, 0 rejected (213)" in line
+    # the throwaway secret: passed in the environment mapping, never written
+    with zipfile.ZipFile(book) as z:
+        assert not any(secret.encode() in z.read(n) for n in z.namelist())
+    for f in tmp_path.rglob("*"):
+        assert not f.is_file() or secret.encode() not in f.read_bytes(), f
+
+
+def test_the_demo_without_the_platform_transmits_nothing(tmp_path: Path, capsys) -> None:
+    from pyfuncs.cli import main
+    assert main(["demo", "--dir", str(tmp_path), "--date", TODAY.isoformat(),
+                 "--invoices", "40", "--no-platform"]) == 0
+    out = capsys.readouterr().out
+    assert "Platform" not in out and "transmit" not in out
+    names = python_calamine.CalamineWorkbook.from_path(
+        str(tmp_path / "Facturation-demo.xlsx")).sheet_names
+    assert "E-facturation" not in names and "Aperçu transmission" not in names
+
+
+def test_without_the_checkouts_stand_in_the_platform_step_says_it_is_skipped(
+        tmp_path: Path, monkeypatch) -> None:
+    """An installed Facturier has no tests/support: one line says why, nothing is sent."""
+    from pyfuncs.demo.platform import run_platform
+    monkeypatch.setitem(sys.modules, "tests.support.pa_server", None)  # import fails
+    run = run_platform(tmp_path / "absent.xlsx", TODAY)
+    assert run.skipped and run.transmitted == 0
+    assert run.text("fr").startswith("Platform: skipped (the local stand-in platform lives "
+                                     "in the project's checkout")
