@@ -31,7 +31,6 @@ _CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>|<c\b[^>]*?\bt="e"[^>]*/>'
 _REF = re.compile(rb'\br="([A-Za-z]{1,3})([0-9]{1,7})"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _BIG = re.compile(rb"<v>(?:[0-9]{7}|-?[0-9][0-9.]*[Ee])")
-_NUMBER = re.compile(rb"<v>([^<]*)</v>")
 _TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 
 
@@ -117,7 +116,7 @@ def _collect_numbers(data: bytes, out: SheetScan) -> None:
         head = data[start:data.index(b">", start) + 1]
         kind = _TYPE.search(head)
         ref = _REF.search(head)
-        value = _NUMBER.match(data, m.start())
+        value = _VALUE.match(data, m.start())
         if ref is None or value is None or (kind is not None and kind.group(1) != b"n"):
             continue  # a shared string's index, a text, a boolean: not a number
         out.numbers[(int(ref.group(2)) - 1, C.col_index(ref.group(1).decode()))] = (
