@@ -1,6 +1,6 @@
 """The demo's clients: about one for twenty invoices, French mostly, one German and one
-Swiss, two who must be given a PO number, some paused for reminders; and the two clients
-who buy goods (demo/goods.py)."""
+Swiss, two who must be given a PO number, some paused for reminders, one private person;
+and the clients who buy goods (demo/goods.py)."""
 from __future__ import annotations
 
 import random
@@ -83,7 +83,7 @@ class ClientSteps(Generator):
                    "owner": email_of(STAFF[i % len(STAFF)], SELLER_DOMAIN),
                    # the account most clients pay from, known for two in three
                    "iban": fr_iban(30004 + i % 7, 100 + i, 10_000_000_000 + i * 7919)
-                   if i % 3 else None, "nature": None, "delivery_address": None,
+                   if i % 3 else None, "private": None, "nature": None, "delivery_address": None,
                    "delivery_postcode": None, "delivery_city": None}
             if i == 7:
                 row.update(name="Kessler Automation GmbH", legal_form="GmbH", siren=None,
@@ -116,6 +116,23 @@ class ClientSteps(Generator):
         weights = [12 if i < 2 else rng.choice((1, 1, 2, 3, 5)) for i in range(n)]
         self.cum = list(accumulate(weights))  # big accounts get more quotes and invoices
         self.n_clients = n
+        self._private_person(rows, weights, paused | english | {0, 1, 7, 13, 21})
+
+    def _private_person(self, rows: list[dict[str, Any]], weights: list[int],
+                        taken: set[int]) -> None:
+        """One client is a private person (Clients › Particulier): the billing contact of
+        the busiest French client left, buying for their home. No SIREN, VAT number nor
+        electronic address: their invoices carry their email as the buyer's address (EM)
+        and are e-reported (B2C), with their payments, instead of going to the platform.
+        Chosen after the draws, so the rest of the demo stays as it was."""
+        i = max((k for k in range(2, len(rows)) if k not in taken and
+                 rows[k]["po_required"] == "no"), key=lambda k: (weights[k], -k))
+        row, c = rows[i], self.cl[i]
+        person = str(row["billing_contact"]).split(" ", 1)[1]  # "M. Paul Martin" -> name
+        row.update(name=person, legal_form=None, private="yes", siren=None, siret=None,
+                   vat_number=None, electronic_address=None, accounting_email=None,
+                   billing_email=local_part(person) + "@courriel.example")
+        c.name, c.email, c.bank = person, str(row["billing_email"]), ascii_text(person).upper()
 
     @staticmethod
     def _company_name(rng: random.Random, i: int, names: set[str], city: str) -> str:

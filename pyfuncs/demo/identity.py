@@ -82,5 +82,8 @@ def seller_settings() -> dict[str, object]:
         "eom_convention": "days_then_eom", "recovery_indemnity": Decimal("40.00"),
         "aging_buckets": "30,60,90", "language": "fr", "currency": "EUR", "smtp_port": 587,
         "smtp_sender": "facturation@" + SELLER_DOMAIN, "smtp_tls": "yes",
+        # the sender of e-reporting files is the platform's 4-character registration
+        # number; the demo's stand-in platform is no PA and has none: a made-up one
+        "pa_registration": "9999",
     })
     return values

@@ -185,7 +185,9 @@ def run_demo(directory: Path, invoices: int | None = None, run: bool = True,
         summary.findings = result.counts
         if platform:
             from pyfuncs.demo.platform import run_platform
-            summary.platform = run_platform(path, today, progress, directory / "pdf")
+            summary.platform = run_platform(path, today, progress, directory / "pdf",
+                                            data.settings, data.tables)
             if not summary.platform.skipped:
-                summary.jobs += ["transmit --send", "statuses"]
+                summary.jobs += ["transmit --send", "statuses", "transmit --send (212)",
+                                 "ereport --send", "statuses"]
     return summary

@@ -61,8 +61,10 @@ from pyfuncs.domain.checks.mentions import (
     issued_deposits,
 )
 from pyfuncs.domain.context import Ctx, message, norm, text
+from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net
+from pyfuncs.domain.reminders import valid_address
 from pyfuncs.domain.vat import DOMESTIC, EU, EXEMPTIONS, zero_rate_category
 
 TYPE_CODES = {"invoice": "380", "credit_note": "381", "deposit": "386"}
@@ -78,7 +80,8 @@ class Party:
     Attributes: name, legal_form, capital (seller), address, postcode, city, country
     (ISO code), siren, siret, vat (VAT number), rcs (seller), email, phone, iban, bic,
     address_scheme and address_id (the electronic invoicing address, BT-34 / BT-49),
-    code (the client's code in the workbook)."""
+    code (the client's code in the workbook), private (a client who is a private person:
+    Clients › Particulier)."""
 
     name: str
     address: str
@@ -98,6 +101,7 @@ class Party:
     address_scheme: str = ""
     address_id: str = ""
     code: str = ""
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,14 +314,21 @@ class _Builder:
             ("name", "la raison sociale", "company name"), ("address", "l'adresse", "address"),
             ("postcode", "le code postal", "postcode"), ("city", "la ville", "city"))
             if not col(k)]
-        if kind == "fr" and not siren and day >= SIREN_MANDATORY_FROM:
+        private = is_private(ctx.col("Clients", "private")[c])
+        if kind == "fr" and not siren and not private and day >= SIREN_MANDATORY_FROM:
             missing.append(("siren", "le SIREN", "SIREN"))
         scheme, ident = electronic_address(col("electronic_address"), siren, vat)
+        if not ident and private and valid_address(col("billing_email")):
+            # a private person has no e-invoicing address: their email (EAS scheme EM)
+            # fills the buyer's electronic address that BR-FR-12 asks of every invoice
+            scheme, ident = "EM", col("billing_email")
         if not ident:
             missing.append(("electronic_address",
-                            "l'adresse électronique de facturation (BT-49)",
-                            "electronic invoicing address (BT-49)"))
-        elif not ADDRESS_CHARS.match(ident):
+                            "l'adresse électronique de facturation (BT-49)"
+                            + (" ou l'email de facturation" if private else ""),
+                            "electronic invoicing address (BT-49)"
+                            + (" or billing email" if private else "")))
+        elif scheme != "EM" and not ADDRESS_CHARS.match(ident):  # EM: checked as an email
             missing.append(("electronic_address",
                             ("une adresse électronique valide (lettres, chiffres, - _ . "
                              "seulement)"),
@@ -335,7 +346,7 @@ class _Builder:
             ("fr" if self.fr else "en")
         party = Party(col("name"), col("address"), col("postcode"), col("city"), country,
                       siren, col("siret").replace(" ", ""), vat, col("legal_form"),
-                      address_scheme=scheme, address_id=ident, code=code)
+                      address_scheme=scheme, address_id=ident, code=code, private=private)
         billing = [norm(v) for v in (party.address, party.postcode, party.city)]
         street, postcode, city = shipping  # DELIVERY's three columns, in its order
         delivery = Party(party.name, street, postcode, city, country) if any(shipping) and [

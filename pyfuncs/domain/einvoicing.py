@@ -53,15 +53,21 @@ def status_label(code: str, lang: str) -> str:
     return fr if lang == "fr" else en
 
 
-def processing_rule(seller_country: str, buyer_country: str, buyer_is_company: bool) -> str:
-    """B2B for a domestic sale to a company (e-invoicing through the platform); B2BInt
-    for a company abroad and B2C for a private person, which are e-reported instead
-    (ProcessingRule of the XP Z12-013 Flow Service)."""
-    if not buyer_is_company:
+def processing_rule(seller_country: str, buyer_country: str, buyer_private: bool) -> str:
+    """B2B for a domestic sale to a business (e-invoicing through the platform); B2BInt
+    for a business abroad and B2C for a private person (Clients › Particulier), which are
+    e-reported instead (ProcessingRule of the XP Z12-013 Flow Service). A business whose
+    SIREN is missing stays B2B: it is a finding to correct, not a private person."""
+    if buyer_private:
         return "B2C"
     if (buyer_country or "FR").upper() != (seller_country or "FR").upper():
         return "B2BInt"
     return "B2B"
+
+
+def is_private(value: object) -> bool:
+    """Clients › Particulier: « oui » (yes) marks a private person; blank, a business."""
+    return str(value or "").strip().casefold() in ("yes", "oui", "true", "1")
 
 
 def latest(history: list[tuple[str, str, str]]) -> tuple[str, str, str] | None:

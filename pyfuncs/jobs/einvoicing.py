@@ -196,7 +196,7 @@ def _breaks_rules(ctx: Ctx, row: int, doc: InvoiceDoc, xml: bytes, item: Transmi
 
 def _rule(doc: InvoiceDoc, seller_country: str) -> str:
     b = doc.buyer
-    return E.processing_rule(seller_country, b.country, bool(b.siren or b.vat))
+    return E.processing_rule(seller_country, b.country, b.private)
 
 
 def run_transmit(path: WorkbookSource | Path, today: date, *, send: bool = True,

@@ -166,8 +166,7 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
             i = ctx.posted_by_number(doc.number)
             if i is None or ctx.inv_status[i] not in ("issued", "cancelled"):
                 continue  # a cancelled invoice was issued: it is reported with its credit
-            rule = E.processing_rule(seller_country, doc.buyer.country,
-                                     bool(doc.buyer.siren or doc.buyer.vat))
+            rule = E.processing_rule(seller_country, doc.buyer.country, doc.buyer.private)
             if rule != "B2B":
                 sales.append(_sale(ctx, doc, rule))
         receipts = [(r.invoice, r.on, r.amount) for r in receipts_of(ctx, docs)]

@@ -170,8 +170,8 @@ def unsent(ctx: Ctx, transmitted: set[str], days: int) -> list[tuple[str, date]]
         c = ctx.client_by_id.get(norm(ctx.col("Factures", "client")[i]))
         if c is None:
             continue
-        company = bool(clients["siren"][c] or clients["vat_number"][c])
-        if E.processing_rule(seller, str(clients["country"][c] or "FR"), company) == "B2B":
+        private = E.is_private(clients["private"][c])
+        if E.processing_rule(seller, str(clients["country"][c] or "FR"), private) == "B2B":
             out.append((number, day))
     return out
 

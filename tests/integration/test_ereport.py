@@ -50,14 +50,15 @@ def registered(path: Path, matricule: str = "P042") -> Path:
 
 
 def with_private_client(tmp_path: Path) -> Path:
-    """The clean workbook where the German client C3 is a private person (no VAT
-    number): its March invoice is a B2C sale with French VAT, 2,200.00 of its 2,640.00
-    paid on 30 March."""
+    """The clean workbook where the German client C3 is a private person (Clients ›
+    Particulier, no VAT number): its March invoice is a B2C sale with French VAT,
+    2,200.00 of its 2,640.00 paid on 30 March. Her email stands for her electronic
+    address on the invoice (scheme EM)."""
     tables = copy.deepcopy(clean_tables())
     for c in tables["Clients"]:
         if c["id"] == "C3":
-            c.update(vat_number=None, name="Anna Kessler",
-                     electronic_address="0225:anna.kessler")
+            c.update(vat_number=None, name="Anna Kessler", private="yes",
+                     electronic_address=None, billing_email="anna.kessler@example.org")
     for line in tables["LignesFacture"]:
         if line["invoice"] == "F03":  # no reverse charge for a private person: French VAT
             line["vat_rate"] = Decimal("0.2")

@@ -33,9 +33,16 @@ def test_no_secret_or_no_url_is_one_line_naming_what_to_set():
 
 
 def test_a_french_company_is_e_invoiced_others_are_e_reported():
-    assert E.processing_rule("FR", "FR", True) == "B2B"
-    assert E.processing_rule("FR", "BE", True) == "B2BInt"
-    assert E.processing_rule("FR", "FR", False) == "B2C"
+    assert E.processing_rule("FR", "FR", False) == "B2B"
+    assert E.processing_rule("FR", "BE", False) == "B2BInt"
+    assert E.processing_rule("FR", "FR", True) == "B2C"
+    assert E.processing_rule("FR", "DE", True) == "B2C"  # a private person abroad too
+
+
+def test_only_clients_marked_private_are_private_persons():
+    """Clients › Particulier, as the reader gives it (« yes ») or as typed."""
+    assert all(E.is_private(v) for v in ("yes", "Oui", True, "1"))
+    assert not any(E.is_private(v) for v in ("no", "", None, "Non", False))
 
 
 STATUS = st.tuples(st.datetimes().map(lambda d: d.isoformat()), st.sampled_from(

@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pyfuncs.domain.context import Ctx, message, norm, text
+from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.schema import choice_label
@@ -269,11 +270,13 @@ def _clients(ctx: Ctx) -> None:
              "postcode": ("le code postal", "postcode"), "city": ("la ville", "city"),
              "siren": ("le SIREN", "SIREN"), **DELIVERY}
     cols = {k: ctx.col("Clients", k) for k in ("id", "name", "address", "postcode", "city",
-                                                "siren", "country", *DELIVERY)}
+                                                "siren", "country", "private", *DELIVERY)}
     for i, cid in enumerate(cols["id"]):
         country = text(cols["country"][i]).upper()
         has_invoices = norm(cid) in invoiced
-        needed = ["name", "address", "city"] + (["postcode", "siren"] if country == "FR"
+        # a private person (Clients › Particulier) has no SIREN to state
+        french = ["postcode"] + ([] if is_private(cols["private"][i]) else ["siren"])
+        needed = ["name", "address", "city"] + (french if country == "FR"
                                                   else []) + delivery_missing(
             {k: text(cols[k][i]) for k in DELIVERY})
         for key in needed:

@@ -61,6 +61,13 @@ TABLES: tuple[Table, ...] = (
         C("id", "Code client", "Client code", ID, required=True, unique=True, width=12),
         C("name", "Raison sociale", "Company name", required=True, width=30),
         C("legal_form", "Forme juridique", "Legal form", width=10),
+        C("private", "Particulier", "Private person", BOOL, choices="yesno", width=10,
+          help_fr="oui : une personne physique qui n'achète pas pour une activité "
+                  "professionnelle (vente B2C) : ni SIREN ni adresse électronique exigés, "
+                  "ses ventes et paiements vont en e-reporting, pas à la plateforme.",
+          help_en="yes: a natural person not buying for a business (B2C sale): no SIREN "
+                  "nor electronic address needed; its sales and payments are e-reported, "
+                  "not sent to the platform."),
         C("siren", "SIREN", "SIREN", ID, width=12),
         C("siret", "SIRET", "SIRET", ID, width=16),
         C("vat_number", "N° TVA", "VAT number", ID, width=16),
