@@ -74,6 +74,7 @@ ROUTING_SOURCES: dict[str, tuple[str, str]] = {
     "siren": ("SIREN du client (annuaire non consulté)",
               "Client's SIREN (directory not asked)"),
     "vat": ("N° TVA du client", "Client's VAT number"),
+    "email": ("Email de facturation (particulier)", "Billing email (private person)"),
     "": ("", ""),
 }
 

@@ -127,7 +127,7 @@ class Transmission:
     flow_id: str = ""
     error: str = ""
     routing: str = ""  # the buyer's electronic address, "SCHEME:ID" (BT-49)
-    routing_source: str = ""  # "typed" (Clients), "directory", "siren", "vat"
+    routing_source: str = ""  # "typed" (Clients), "directory", "siren", "vat", "email"
     routing_date: date | None = None  # the day the directory gave the address
     kind: str = ""
     name: str = ""
@@ -143,7 +143,8 @@ class Transmission:
         routing = f"{b.address_scheme}:{b.address_id}" if b.address_id else ""
         vat = "".join(ch for ch in b.vat if ch.isalnum()).upper()
         source = "" if not routing else "siren" if b.address_id == b.siren else \
-            "vat" if vat and b.address_id == vat else "typed"
+            "vat" if vat and b.address_id == vat else \
+            "email" if b.private and b.address_scheme == "EM" else "typed"
         return cls(doc.number, b.code or b.name, rule, routing=routing,
                    routing_source=source, kind=doc.kind, name=b.name,
                    issue_date=doc.issue_date, total=doc.total)

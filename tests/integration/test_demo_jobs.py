@@ -170,8 +170,9 @@ def test_the_english_demo_bills_its_contracts_in_their_clients_language_as_the_p
 def test_the_demo_transmits_to_the_local_stand_in_and_pulls_the_statuses(
         tmp_path: Path, capsys, monkeypatch) -> None:
     """`facturier demo` starts the stand-in platform on 127.0.0.1, transmits the issued
-    documents, pulls their statuses and says so in one line; the secret stays out of the
-    workbook and the journal."""
+    documents, pulls their statuses, sends the payments' 212s once the 200s are in,
+    reports one e-reporting period and pulls its acknowledgements, and says what each
+    step did; the secret stays out of the workbook and the journal."""
     from pyfuncs.cli import main
     from pyfuncs.demo import platform
     from tests.support.ledgers import ledgers_of
@@ -182,18 +183,34 @@ def test_the_demo_transmits_to_the_local_stand_in_and_pulls_the_statuses(
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("Platform ("))
     assert "local stand-in, not a real PA" in line and "see the E-facturation sheet" in line
-    assert "transmit --send, statuses." in out
+    assert ("transmit --send, statuses, transmit --send (212), ereport --send, statuses."
+            in out)
     book = tmp_path / "Facturation-demo.xlsx"
     preview = sheet(book, "Aperçu transmission")[3:]  # title, blank, headers
-    sent = {r[0] for r in preview if r[6] == "B2B" and r[9] == "Transmise"}
+    # the preview sheet is the last transmit's: the 212s it sent, and the documents
+    # e-reported instead (the documents it sent before are in E-facturation)
+    receipt_rows = [r for r in preview if r[1] == "Encaissement (212)"]
     ereporting = sum(r[6] in ("B2BInt", "B2C") for r in preview)
     efact = [r for r in sheet(book, "E-facturation")[3:] if r[0]]
     with ledgers_of(book) as led:  # the demo folder's own journal
         flows = led.flows.latest()
-    assert sent and ereporting and set(flows) == sent == {r[0] for r in efact}
+        receipts = [r for r in led.receipts.rows() if r.state == "sent"]
+        reports = led.reports.rows()
+    sent = set(flows)
+    assert sent and ereporting and sent == {r[0] for r in efact}
+    assert len(receipt_rows) == len(receipts) and {r[9] for r in receipt_rows} == {"Transmise"}
     assert {(str(r[4]), r[5]) for r in efact} == {("200", "Déposée")}
     assert f"{len(flows)} document(s) transmitted, {ereporting} for e-reporting" in line
     assert f"200 Déposée for {len(flows)}, 0 rejected (213)" in line
+    # every 212 the journal holds as sent, on a deposited invoice, and said so
+    assert receipts and {r.number for r in receipts} <= sent
+    assert f"Payments: {len(receipts)} status(es) 212 « Encaissée » sent." in out
+    # the period's reports: sent once each and acknowledged by the platform
+    period = next(x for x in out.splitlines() if x.strip().startswith("E-reporting "))
+    assert reports and all(r.state == "sent" and r.ack == "Ok" for r in reports.values())
+    assert f"{len(reports)} file(s) sent, {len(reports)} acknowledged Ok." in period
+    assert {str(r[0]) for r in sheet(book, "E-reporting")[3:] if r[0]} == \
+        {period.split()[1].rstrip(":")}
     # the throwaway secret: passed in the environment mapping, never written
     with zipfile.ZipFile(book) as z:
         assert not any(secret.encode() in z.read(n) for n in z.namelist())

@@ -99,6 +99,25 @@ def test_sales_to_a_private_person_are_aggregated_per_day_and_their_payments_per
     assert paid.findtext(".//Payment/Date") == "20260330"
 
 
+def test_a_business_missing_its_siren_is_not_e_reported_as_a_private_person(tmp_path):
+    """The same client, not marked Particulier: a business abroad whose VAT number is
+    missing, so the invoice has no buyer's electronic address. It is no B2C sale: it
+    waits, an error on its Clients row, and the period reports the other sales abroad."""
+    path = with_private_client(tmp_path)
+    from pyfuncs.adapters.xlsx_read import read_workbook
+    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    clients = read_workbook(path).tables["Clients"]
+    row = clients.rows[clients.cols["id"].index("C3")]
+    writer = WorkbookWriter(path)
+    writer.set_cells("Clients", [(row, "Particulier", "Non")])
+    writer.commit()
+    result = run_ereport(path, TODAY, "2026-03")
+    assert [f.flow for f in result.files] == ["10.1"]
+    missing = [f for f in result.findings if f.code == "PDF-CLIENT"]
+    assert missing and {(f.sheet, f.row) for f in missing} == {("Clients", row)}
+    assert {f.column for f in missing} >= {"Adresse électronique"}
+
+
 def test_the_files_go_once_to_the_platform_and_their_acknowledgement_comes_back(
         tmp_path, platform):
     path = registered(with_private_client(tmp_path))

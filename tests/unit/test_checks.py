@@ -271,7 +271,7 @@ def test_english_messages_when_the_workbook_is_in_english(book):
     tables["Clients"][0]["siren"] = None
     f = only(run(tables, settings_, lang="en"), "MENTION-CLIENT")
     assert f.message.startswith("Client Alpha SAS: SIREN missing")
-    assert f.sheet == "Clients" and f.column == "SIREN" and f.cell == "D2"
+    assert f.sheet == "Clients" and f.column == "SIREN" and f.cell == "E2"  # D: Particulier
 
 
 # --------------------------------------------------------------------------- quotes
@@ -571,6 +571,18 @@ def test_a_french_client_without_siren_is_an_error_once_it_is_mandatory(book):
     assert "1er septembre 2026" in f.message
     assert only(run(tables, settings_, today=date(2026, 6, 1)),
                 "MENTION-CLIENT").severity == WARNING
+
+
+def test_a_private_person_needs_no_siren_but_a_business_without_one_is_no_private_person(
+        book):
+    """Clients › Particulier « Oui »: no SIREN to state. Left blank, the client is a
+    business, and its missing SIREN stays an error (it is not taken for a private
+    person)."""
+    tables, settings_ = book
+    tables["Clients"][0].update(siren=None, siret=None, vat_number=None, private="yes")
+    assert of(run(tables, settings_), "MENTION-CLIENT") == []
+    tables["Clients"][0]["private"] = "no"
+    assert only(run(tables, settings_), "MENTION-CLIENT").column == "SIREN"
 
 
 def test_a_client_without_address_is_a_warning_until_it_is_invoiced(book):

@@ -164,6 +164,9 @@ def test_every_identifier_is_valid_except_the_planted_missing_siren(any_demo):
     countries = set()
     for k, c in enumerate(any_demo.tables["Clients"]):
         countries.add(c["country"])
+        if c["private"] == "yes":  # a private person: no SIREN, no VAT number
+            assert (c["siren"], c["siret"], c["vat_number"]) == (None, None, None), c
+            continue
         if c["country"] == "FR":
             assert tva.is_valid(c["vat_number"]) and c["vat_number"].startswith("FR")
             if k in missing:
@@ -340,9 +343,10 @@ def test_every_planted_mistake_is_there_and_only_where_planted(case):
         assert p["column"] in S.table(p["table"]).keys and p["problem"]
         assert 0 <= p["row"] < len(t[p["table"]])
 
-    # a client without SIREN
-    assert [k for k, c in enumerate(t["Clients"]) if c["country"] == "FR" and not c["siren"]] \
-        == [p["row"] for p in planted(any_demo, "missing_siren")]
+    # a business without SIREN; the private person, who needs none, is no mistake
+    assert [k for k, c in enumerate(t["Clients"]) if c["country"] == "FR" and not c["siren"]
+            and c["private"] != "yes"] == [p["row"] for p in planted(any_demo, "missing_siren")]
+    assert sum(c["private"] == "yes" for c in t["Clients"]) == 1
 
     # invoice lines whose VAT rate differs from the quote's line of the same label
     quote_rates = {(q["quote"], q["version"], q["label"]): q["vat_rate"]
