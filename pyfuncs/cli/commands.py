@@ -298,6 +298,11 @@ def cmd_ereport(args: argparse.Namespace) -> int:
         for f in result.files:
             print(f"  {f.status:8} {f.flow} {f.period:<11} {f.items:>4} item(s), before "
                   f"{f.deadline}  {f.path.name}" + (f"  ({f.error})" if f.error else ""))
+            if f.label:  # what goes (IN, RE and what it replaces) or why nothing does
+                print(f"           {f.label}")
+        for finding in result.findings[:10]:
+            print(f"  {finding.severity:7} {finding.location()}: {finding.message} "
+                  f"{finding.fix}".rstrip())
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
