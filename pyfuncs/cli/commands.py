@@ -316,6 +316,7 @@ def cmd_statuses(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if args.json:
         print(json.dumps({"received": result.received, "documents": result.rows,
+                          "reports": result.reports,
                           "findings": [f.as_dict() for f in result.findings]},
                          default=json_default, ensure_ascii=False, indent=1))
     else:
@@ -323,6 +324,9 @@ def cmd_statuses(args: argparse.Namespace) -> int:
               f"{len(result.rows)} document(s) in E-facturation")
         for f in result.findings[:10]:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
+        for report, (ack, reasons) in sorted(result.reports.items()):
+            # an e-reporting file refused waits for its correction (facturier ereport)
+            print(f"  e-reporting {report}: {ack}" + (f" ({reasons})" if reasons else ""))
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 

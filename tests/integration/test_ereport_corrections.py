@@ -252,3 +252,40 @@ def test_the_preview_says_what_would_go_in_english_in_an_english_workbook(
     assert rows["10.4"]["Status"] == "Preview (nothing sent)"
     assert rows["10.1"]["Transmission"].startswith("Unchanged:")
     assert len(frr_flows(platform)) == 3
+
+
+def test_a_crash_before_a_rectificative_goes_sends_it_once_on_the_rerun(tmp_path, platform):
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    set_cell(path, "Paiements", "invoice", "FAC2026-0003", "Montant", 2000)
+
+    def crash(report: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ereport(path, TODAY, "2026-03", send=True, environ=env, after_prepare=crash)
+    item = {f.flow: f for f in run_ereport(path, TODAY, "2026-03").files}["10.4"]
+    assert (item.action, item.type_code) == ("sending", "RE")  # claimed, not settled
+    assert item.label.startswith("En cours d'envoi")
+    rerun = {f.flow: f for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                            environ=env).files}
+    assert (rerun["10.4"].status, rerun["10.4"].type_code) == ("sent", "RE")
+    assert rerun["10.4"].report == item.report
+    assert len(frr_flows(platform)) == 4
+    assert {f.status for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                          environ=env).files} == {"already"}
+    assert len(frr_flows(platform)) == 4
+
+
+def test_statuses_says_which_e_reporting_file_the_platform_refused(
+        tmp_path, platform, capsys, monkeypatch):
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    platform.state.refuse_reports.append((PAYMENTS, REASON))
+    run_ereport(path, TODAY, "2026-03", send=True, environ=env)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    main(["statuses", str(path)])
+    out = capsys.readouterr().out
+    assert f"-2026-03-F104: Error (AUTRE {REASON})" in out
