@@ -2,12 +2,17 @@
 payment reports of a period for the sales outside e-invoicing (clients abroad, private
 persons), on the cadence of Paramètres › Régime de TVA (domain/ereporting.py).
 
-Without ``--send`` the files are written beside the workbook (WORKBOOK-ereporting/) and
-listed in the « E-reporting » sheet with their deadline; with it each non-empty report
-goes to the platform as one flow (syntax FRR, processing rule B2BInt or B2C), exactly
-once (the journal's report ledger: claimed before the call, the answer recorded after, a
-lost answer found by its trackingId, a report a colleague's run is sending left to it). The platform's acknowledgement comes back with
-``facturier statuses`` (``pull_acks``).
+Each report's next step comes from the journal's report ledger (``plan``): a first
+transmission (TT-4 IN), a rectificative of the one that stands when the period's data
+changed since (RE, the whole report again, an empty one when nothing is left), nothing
+when unchanged, nothing either while the platform's refusal stands and the data are
+those it refused (an error with its reason), the correction once they changed (IN when
+nothing of the report counted yet, else RE). Without ``--send`` the files that would go
+are written beside the workbook (WORKBOOK-ereporting/) and the « E-reporting » sheet and
+the command line say, per report, which of these it is; with it each goes exactly once
+(claimed before the call, the answer recorded after, a lost answer found by its
+trackingId, a report a colleague's run is sending left to it). The platform's
+acknowledgement comes back with ``facturier statuses`` (``pull_acks``).
 """
 from __future__ import annotations
 
