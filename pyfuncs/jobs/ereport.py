@@ -454,6 +454,12 @@ def _send(platform: Platform, book: ReportLedger, contents: list[Content],
     for k, (item, xml, maker) in enumerate(contents):
         content = X.fingerprint(xml)
         step = plan(known, item.base, content, item.items)
+        if step is not None and step.type_code == "RE" and step.action in (RECTIFY, CORRECT) \
+                and _acknowledge(platform, book, known[step.replaces]):
+            # the transmission a RE would rectify had no acknowledgement yet: now it
+            # has; refused, it never counted, and the plan changes (IN, not RE)
+            known = book.rows()
+            step = plan(known, item.base, content, item.items)
         if step is None:
             item.status = "nothing"
             continue
@@ -501,6 +507,22 @@ def _send(platform: Platform, book: ReportLedger, contents: list[Content],
             continue
         book.sent(tid, flow.flow_id)
         item.status, item.flow_id = "sent", flow.flow_id
+
+
+def _acknowledge(platform: Platform, book: ReportLedger, row: ReportRow) -> bool:
+    """Look up the acknowledgement of one transmission sent and not yet acknowledged, and
+    record it; True when one came (a platform that cannot say now: False, it counts)."""
+    if row.state != SENT or row.ack in ("Ok", "Error") or not row.flow_id:
+        return False
+    try:
+        flow = platform.flow(row.flow_id)
+    except PlatformError:
+        return False
+    if flow.ack not in ("Ok", "Error"):
+        return False
+    book.acknowledged(row.tracking_id, flow.ack,
+                      "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons))
+    return True
 
 
 def pull_acks(platform: Platform, book: ReportLedger) -> dict[str, tuple[str, str]]:

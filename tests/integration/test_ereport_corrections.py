@@ -289,3 +289,24 @@ def test_statuses_says_which_e_reporting_file_the_platform_refused(
     main(["statuses", str(path)])
     out = capsys.readouterr().out
     assert f"-2026-03-F104: Error (AUTRE {REASON})" in out
+
+
+def test_a_correction_looks_up_the_acknowledgement_it_would_rectify_before_going(
+        tmp_path, platform):
+    # refused on arrival, its acknowledgement not pulled yet: a RE of it would rectify
+    # nothing (the platform refuses that too); the job asks first and sends an IN
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    platform.state.refuse_reports.append((PAYMENTS, REASON))
+    first = {f.flow: f for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                            environ=env).files}["10.4"]
+    set_cell(path, "Paiements", "invoice", "FAC2026-0003", "Montant", 2000)
+    preview = {f.flow: f for f in run_ereport(path, TODAY, "2026-03").files}["10.4"]
+    assert (preview.action, preview.type_code) == ("rectify", "RE")  # as far as it knows
+    item = {f.flow: f for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                           environ=env).files}["10.4"]
+    assert (item.status, item.action, item.type_code, item.report) == \
+        ("sent", "correct", "IN", f"{first.report}-R1")
+    assert frr_flows(platform)[-1]["acknowledgement"]["status"] == "Ok"
+    with ledgers_of(path) as led:
+        assert led.reports.rows()[first.report].ack == "Error"
