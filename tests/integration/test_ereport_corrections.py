@@ -310,3 +310,28 @@ def test_a_correction_looks_up_the_acknowledgement_it_would_rectify_before_going
     assert frr_flows(platform)[-1]["acknowledgement"]["status"] == "Ok"
     with ledgers_of(path) as led:
         assert led.reports.rows()[first.report].ack == "Error"
+
+
+def test_a_transactions_report_left_empty_goes_as_an_empty_rectificative_of_its_flow(
+        tmp_path, platform):
+    # both clients abroad were in fact French companies: their invoices are domestic B2B
+    # (e-invoicing), and March has no international sale left to report
+    path = registered(book(tmp_path))
+    env = environ(platform)
+    (initial,) = run_ereport(path, TODAY, "2026-03", send=True, environ=env).files
+    for client in ("C3", "C4"):
+        set_cell(path, "Clients", "id", client, "Pays", "FR")
+        set_cell(path, "Clients", "id", client, "N° TVA", "FR64443061841")
+        set_cell(path, "Clients", "id", client, "SIREN", "443061841")
+    (item,) = run_ereport(path, TODAY, "2026-03", send=True, environ=env).files
+    assert (item.flow, item.items, item.status, item.type_code, item.replaces) == \
+        ("10.1", 0, "sent", "RE", initial.report)
+    root = etree.fromstring(item.path.read_bytes())
+    assert [el.tag for el in root.find("TransactionsReport")] == ["ReportPeriod"]
+    last = frr_flows(platform)[-1]  # a 10.1 still, told by its processing rule
+    assert last["flowType"] == "UnitaryCustomerTransactionReport"
+    assert last["acknowledgement"]["status"] == "Ok"
+    assert [f.code for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                        environ=env).findings if f.code.startswith("EREP")] \
+        == []
+    assert len(frr_flows(platform)) == 2
