@@ -298,6 +298,11 @@ def cmd_ereport(args: argparse.Namespace) -> int:
         for f in result.files:
             print(f"  {f.status:8} {f.flow} {f.period:<11} {f.items:>4} item(s), before "
                   f"{f.deadline}  {f.path.name}" + (f"  ({f.error})" if f.error else ""))
+            if f.label:  # what goes (IN, RE and what it replaces) or why nothing does
+                print(f"           {f.label}")
+        for finding in result.findings[:10]:
+            print(f"  {finding.severity:7} {finding.location()}: {finding.message} "
+                  f"{finding.fix}".rstrip())
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -311,6 +316,7 @@ def cmd_statuses(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if args.json:
         print(json.dumps({"received": result.received, "documents": result.rows,
+                          "reports": result.reports,
                           "findings": [f.as_dict() for f in result.findings]},
                          default=json_default, ensure_ascii=False, indent=1))
     else:
@@ -318,6 +324,9 @@ def cmd_statuses(args: argparse.Namespace) -> int:
               f"{len(result.rows)} document(s) in E-facturation")
         for f in result.findings[:10]:
             print(f"  {f.severity:7} {f.location()}: {f.message}")
+        for report, (ack, reasons) in sorted(result.reports.items()):
+            # an e-reporting file refused waits for its correction (facturier ereport)
+            print(f"  e-reporting {report}: {ack}" + (f" ({reasons})" if reasons else ""))
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 

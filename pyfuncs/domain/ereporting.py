@@ -102,13 +102,19 @@ SHEET = S.Sheet("ereporting", "E-reporting", "E-reporting", output=True, columns
     S.Column("type", "Type de flux", "Flow type", width=34),
     S.Column("items", "Lignes", "Items", S.INT, width=8),
     S.Column("deadline", "À transmettre avant le", "Deadline", S.DATE, width=14),
-    S.Column("status", "État", "Status", width=10),
+    S.Column("action", "Transmission", "Transmission", width=60),
+    S.Column("report", "Identifiant de transmission", "Transmission id", width=30),
+    S.Column("replaces", "Remplace", "Replaces", width=30),
+    S.Column("status", "État", "Status", width=22),
     S.Column("flow_id", "Identifiant du flux", "Flow id", width=38),
     S.Column("file", "Fichier", "File", width=34),
-), doc_fr="Rapports d'e-reporting (ventes à l'étranger et aux particuliers, paiements) et "
-          "leur échéance.",
-    doc_en="E-reporting files (sales abroad and to private persons, payments) and their "
-           "deadline.")
+    S.Column("reason", "Motif du refus", "Refusal reason", width=60),
+), doc_fr="Rapports d'e-reporting (ventes à l'étranger et aux particuliers, paiements), "
+          "leur échéance et ce qui part : nouveau (IN), rectificatif (RE) et ce qu'il "
+          "remplace, inchangé, en attente de correction après un refus.",
+    doc_en="E-reporting files (sales abroad and to private persons, payments), their "
+           "deadline and what goes: new (IN), rectificative (RE) and what it replaces, "
+           "unchanged, waiting for correction after a refusal.")
 CATEGORY = {"services": "TPS1", "goods": "TLB1", "both": "TPS1"}  # TT-81 (Flux10 list)
 
 

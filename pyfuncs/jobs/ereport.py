@@ -2,12 +2,17 @@
 payment reports of a period for the sales outside e-invoicing (clients abroad, private
 persons), on the cadence of Paramètres › Régime de TVA (domain/ereporting.py).
 
-Without ``--send`` the files are written beside the workbook (WORKBOOK-ereporting/) and
-listed in the « E-reporting » sheet with their deadline; with it each non-empty report
-goes to the platform as one flow (syntax FRR, processing rule B2BInt or B2C), exactly
-once (the journal's report ledger: claimed before the call, the answer recorded after, a
-lost answer found by its trackingId, a report a colleague's run is sending left to it). The platform's acknowledgement comes back with
-``facturier statuses`` (``pull_acks``).
+Each report's next step comes from the journal's report ledger (``plan``): a first
+transmission (TT-4 IN), a rectificative of the one that stands when the period's data
+changed since (RE, the whole report again, an empty one when nothing is left), nothing
+when unchanged, nothing either while the platform's refusal stands and the data are
+those it refused (an error with its reason), the correction once they changed (IN when
+nothing of the report counted yet, else RE). Without ``--send`` the files that would go
+are written beside the workbook (WORKBOOK-ereporting/) and the « E-reporting » sheet and
+the command line say, per report, which of these it is; with it each goes exactly once
+(claimed before the call, the answer recorded after, a lost answer found by its
+trackingId, a report a colleague's run is sending left to it). The platform's
+acknowledgement comes back with ``facturier statuses`` (``pull_acks``).
 """
 from __future__ import annotations
 
@@ -62,10 +67,15 @@ def default_platform(settings: Mapping[str, object],
 
 @dataclass
 class ReportFile:
-    """One report of the period and what became of it: "written", "sent", "already",
-    "claimed" (another run was sending it at that moment), "refused", "failed"."""
+    """One report of the period and what became of it: "written" (the preview), "sent",
+    "already" (the transmission that stands says what the data say), "claimed" (another
+    run was sending it at that moment), "refused" (the platform refused it just now),
+    "waiting" (refused earlier, the data not corrected since), "nothing" (refused, never
+    counted, and nothing left to report), "failed". ``action`` is its plan (``plan``:
+    new, rectify, correct, unchanged, waiting, sending, nothing) and ``label`` says it
+    in the workbook's language."""
 
-    report: str  # stable id: SIREN-period-flow (then -R1, -R2... for rectificatives)
+    report: str  # transmission id (TT-1): SIREN-period-flow, then -R1, -R2... (see plan)
     flow: str  # 10.1 ... 10.4
     period: str
     deadline: date
@@ -73,8 +83,13 @@ class ReportFile:
     path: Path
     status: str = "written"
     flow_id: str = ""
-    error: str = ""
+    error: str = ""  # the platform's reason for a refusal, or the failure
     type_code: str = "IN"  # TT-4: IN initial, RE rectificative (Flux10 G8.01)
+    base: str = ""  # the report's first id, which its later transmissions extend
+    action: str = ""
+    replaces: str = ""  # the transmission a RE replaces
+    refused: str = ""  # the refused transmission a correction follows
+    label: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {**self.__dict__, "deadline": self.deadline.isoformat(), "path": str(self.path)}
@@ -94,6 +109,28 @@ RECTIFIED = message(
     "The data of period {period} (flow {flow}) changed since they were transmitted: a "
     "rectificative transmission ({report}, type RE) replaced them ({file}).",
     "Nothing to do if the correction is intended.")
+EMPTIED = message(
+    "La période {period} (flux {flow}) n'a plus aucune ligne depuis sa transmission : une "
+    "transmission rectificative vide ({report}, type RE) a remplacé {replaces} ({file}). "
+    "Le schéma du flux 10 permet un rapport sans ligne et aucune règle Flux10 n'en exige "
+    "une.",
+    "Rien à faire si la période n'a en effet plus rien à déclarer.",
+    "Period {period} (flow {flow}) has no line any more since it was transmitted: an empty "
+    "rectificative transmission ({report}, type RE) replaced {replaces} ({file}). The flow "
+    "10 schema allows a report without lines and no Flux10 rule asks for one.",
+    "Nothing to do if the period has indeed nothing left to report.")
+WAITING_FIX = message(
+    "La plateforme a refusé le rapport {report} (période {period}, flux {flow}) : {reason}. "
+    "Il n'a pas compté et rien n'est renvoyé tant que les données sont celles refusées.",
+    "Corriger dans le classeur ce que dit le motif, puis relancer « facturier ereport "
+    "--period {period} --send » : la transmission corrigée part alors ({then}).",
+    "The platform refused report {report} (period {period}, flow {flow}): {reason}. It did "
+    "not count, and nothing is sent again while the data are those it refused.",
+    "Correct in the workbook what the reason says, then run « facturier ereport --period "
+    "{period} --send » again: the corrected transmission then goes ({then}).")
+_THEN = {"IN": ("initiale, IN : rien de ce rapport n'a encore été accepté",
+                "initial, IN: nothing of this report was accepted yet"),
+         "RE": ("rectificative, RE, de {replaces}", "rectificative, RE, of {replaces}")}
 
 
 @dataclass
@@ -183,11 +220,9 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
         contents: list[Content] = []
 
         def add(flow: str, p: R.Period, due: date, items: int, xml: Maker) -> None:
-            if items == 0:
-                return
             report = f"{siren}-{p.label}-F{flow.replace('.', '')}"  # G1.104: no dot
             target = folder / f"ereporting-{p.label}-{flow}.xml"
-            contents.append((ReportFile(report, flow, p.label, due, items, target),
+            contents.append((ReportFile(report, flow, p.label, due, items, target, base=report),
                              xml(report, type_code="IN"), xml))
 
         for p, b2bint, days in reports.transactions:
@@ -205,28 +240,49 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
                 partial(X.payments, who=who, period=wanted, lines=reports.b2c_payments,
                         created=created))
         progress("write")
-        if contents:
-            folder.mkdir(parents=True, exist_ok=True)
-        for item, xml, _maker in contents:
-            write_atomically(item.path, xml)
-            result.files.append(item)
-        if send:
-            assert platform is not None
-            progress("send")
-            with platform_ledgers(data, write=True, journal=journal) as ledgers:
-                assert ledgers is not None
-                _send(platform, ledgers.reports, contents, after_prepare)
-            for item, _xml, _maker in contents:
-                if item.type_code == "RE" and item.status == "sent":
-                    ctx.append("EREP-RE", WARNING, R.SHEET.label(data.lang), None, "",
-                               item.report, RECTIFIED, "",
-                               {"file": item.path.name, "period": item.period,
-                                "flow": item.flow, "report": item.report})
         lang = data.lang
+        # the journal says what each report's next step is: the preview reads it, --send
+        # writes to it (and plans each report again at its claim, see _send)
+        with platform_ledgers(data, write=send, journal=journal) as ledgers:
+            known = ledgers.reports.rows() if ledgers is not None else {}
+            planned: list[Content] = []
+            for item, xml, maker in contents:
+                step = plan(known, item.base, X.fingerprint(xml), item.items)
+                if step is None:
+                    continue  # nothing to report, nothing ever sent
+                take(item, step)
+                planned.append((item, maker(item.report, type_code=item.type_code)
+                                if item.report != item.base or item.type_code != "IN"
+                                else xml, maker))
+            contents = planned
+            if contents:
+                folder.mkdir(parents=True, exist_ok=True)
+            for item, xml, _maker in contents:
+                write_atomically(item.path, xml)
+                result.files.append(item)
+            if send:
+                assert platform is not None and ledgers is not None
+                progress("send")
+                _send(platform, ledgers.reports, contents, after_prepare)
+        for item in result.files:
+            item.label = action_label(item, lang)
+            values = {"file": item.path.name, "period": item.period, "flow": item.flow,
+                      "report": item.report, "replaces": item.replaces,
+                      "reason": item.error}
+            if item.type_code == "RE" and item.status == "sent":
+                ctx.append("EREP-EMPTY" if item.items == 0 else "EREP-RE", WARNING,
+                           R.SHEET.label(lang), None, "", item.report,
+                           EMPTIED if item.items == 0 else RECTIFIED, "", values)
+            if item.action == WAITING:
+                then = _THEN["RE" if item.replaces else "IN"][0 if lang == "fr" else 1]
+                ctx.append("EREP-REFUSED", ERROR, R.SHEET.label(lang), None, "", item.report,
+                           WAITING_FIX, "", {**values, "then": then.format(**values)})
         when = datetime.now()
         names = writer.sheet_names()
         rows = [[f.period, f.flow, FLOWS[f.flow][0] + (" (RE)" if f.type_code == "RE" else ""),
-                 f.items, f.deadline, f.status, f.flow_id, f.path.name] for f in result.files]
+                 f.items, f.deadline, f.label, f.report, f.replaces,
+                 STATUS[f.status][0 if lang == "fr" else 1], f.flow_id, f.path.name, f.error]
+                for f in result.files]
         writer.replace_sheet(R.SHEET.label(lang), title=stamp(lang, R.SHEET.label(lang), when),
                              columns=sheet_columns(R.SHEET, lang), rows=rows,
                              before="xlwings.conf" if "xlwings.conf" in names else None)
@@ -246,45 +302,184 @@ def versions(known: dict[str, ReportRow], report: str) -> list[tuple[str, Report
     return out
 
 
+# ------------------------------------------------------------------ what goes, per report
+#: what a report's next step is (``Plan.action``): a first transmission (IN), a
+#: rectificative of one that stands (RE), the corrected transmission of one the platform
+#: refused (IN when nothing of that report counted yet, else RE), nothing (unchanged:
+#: the transmission that stands says what the data say), waiting for correction (the
+#: platform refused the last transmission and the data are still those it refused),
+#: being sent (a run claimed it and its answer is not recorded yet), or nothing left to
+#: report (refused, never counted, and the period has nothing any more)
+NEW, RECTIFY, CORRECT, UNCHANGED, WAITING, SENDING_NOW, NOTHING = (
+    "new", "rectify", "correct", "unchanged", "waiting", "sending", "nothing")
+TO_SEND = (NEW, RECTIFY, CORRECT, SENDING_NOW)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What becomes of one report: ``action`` (above), the transmission id (TT-1) it goes
+    or stands under, its type (TT-4), the transmission a RE replaces, the platform's
+    reason for a refusal, the flow id of the transmission that stands."""
+
+    action: str
+    report: str
+    type_code: str
+    replaces: str = ""
+    reason: str = ""
+    flow_id: str = ""
+    refused: str = ""  # the refused transmission a correction follows
+
+
+def counted(row: ReportRow) -> bool:
+    """A transmission the platform took (accepted, or its acknowledgement not in yet)."""
+    return row.state == SENT and row.ack != "Error"
+
+
+def refused(row: ReportRow) -> bool:
+    """A transmission the platform refused: at once (a 4xx) or by its acknowledgement."""
+    return row.state == REFUSED or (row.state == SENT and row.ack == "Error")
+
+
+def plan(known: Mapping[str, ReportRow], report: str, content: str, items: int) -> Plan | None:
+    """The next step of the report ``report`` (its base id) whose current data have the
+    fingerprint ``content`` and ``items`` lines, from its transmissions in the ledger;
+    None when there is nothing to report and nothing was ever sent.
+
+    The rules read (Flux10 v1.8, Annexe 7; the flow 10 XSD; docs/E-INVOICING.md):
+    - G8.01: a transmission is IN (initial) or RE (rectificative); a RE carries the
+      period's whole report again and replaces the transmission that stands;
+    - a report that became empty after it was sent goes as an empty RE: the XSD lets a
+      ``TransactionsReport`` or ``PaymentsReport`` hold its ``ReportPeriod`` alone
+      (``Invoice`` and ``Transactions`` are minOccurs 0), and no Flux10 rule asks for a
+      line (G6.29 asks for exactly one report block, which it has);
+    - a transmission the platform refused never counted (its acknowledgement Error says
+      a check failed: schema, rules or uniqueness, XP Z12-013 FlowAckStatus), so its
+      correction is the first that counts: IN when no earlier transmission of the report
+      counted, else a RE of the one that did."""
+    done = versions(dict(known), report)
+    if not done:
+        return Plan(NEW, report, "IN") if items else None
+    rid, last = done[-1]
+    nxt = f"{report}-R{len(done)}"
+    standing = next(((r, row) for r, row in reversed(done[:-1]) if counted(row)), None)
+    kind = _kind(done, rid)
+    if last.state not in (SENT, REFUSED):  # claimed, its answer not recorded yet
+        return Plan(SENDING_NOW, rid, kind, standing[0] if standing else "")
+    if refused(last):
+        if standing is not None and standing[1].sha256 == content:
+            # the data are back to what the transmission that stands says
+            return Plan(UNCHANGED, standing[0], _kind(done, standing[0]),
+                        flow_id=standing[1].flow_id)
+        if last.sha256 == content:
+            return Plan(WAITING, rid, kind, standing[0] if standing else "", last.reason,
+                        last.flow_id)
+        if standing is None:
+            return Plan(CORRECT, nxt, "IN", refused=rid) if items else \
+                Plan(NOTHING, rid, kind, reason=last.reason, refused=rid)
+        return Plan(CORRECT, nxt, "RE", standing[0], refused=rid)
+    if last.sha256.startswith("c1:") and last.sha256 != content:
+        return Plan(RECTIFY, nxt, "RE", rid)
+    return Plan(UNCHANGED, rid, kind, flow_id=last.flow_id)
+
+
+def _kind(done: list[tuple[str, ReportRow]], rid: str) -> str:
+    """IN or RE: the type the transmission ``rid`` went as (RE after one that counted)."""
+    for r, row in done:
+        if r == rid:
+            return "IN"
+        if counted(row):
+            return "RE"
+    return "IN"
+
+
+def take(item: ReportFile, step: Plan) -> None:
+    """The report takes its plan: the id and type it goes or stands under, and why."""
+    item.action, item.report, item.type_code = step.action, step.report, step.type_code
+    item.replaces, item.refused = step.replaces, step.refused
+    item.flow_id, item.error = step.flow_id, step.reason
+
+
+#: the « État » column: what became of each report in this run (fr, en)
+STATUS = {"written": ("Aperçu (rien envoyé)", "Preview (nothing sent)"),
+          "sent": ("Envoyé", "Sent"), "already": ("Déjà transmis", "Already sent"),
+          "claimed": ("En cours d'envoi ailleurs", "Being sent by another run"),
+          "refused": ("Refusé", "Refused"), "failed": ("Échec", "Failed"),
+          "waiting": ("En attente de correction", "Waiting for correction"),
+          "nothing": ("Rien à envoyer", "Nothing to send")}
+_ACTION = {
+    NEW: ("Nouveau rapport : transmission initiale (IN)",
+          "New report: initial transmission (IN)"),
+    RECTIFY: (("Rectificative (RE) : les données ont changé depuis {replaces}, qu'elle "
+               "remplace"),
+              "Rectificative (RE): the data changed since {replaces}, which it replaces"),
+    (CORRECT, "IN"): (("Correction après refus de {refused} : initiale (IN), la "
+                       "transmission refusée n'ayant pas compté"),
+                      ("Correction after {refused} was refused: initial (IN), the refused "
+                       "transmission not having counted")),
+    (CORRECT, "RE"): (("Correction après refus de {refused} : rectificative (RE) de "
+                       "{replaces}"),
+                      "Correction after {refused} was refused: rectificative (RE) of {replaces}"),
+    UNCHANGED: ("Inchangé : {report} déjà transmis, rien à faire",
+                "Unchanged: {report} already sent, nothing to do"),
+    WAITING: (("En attente de correction : {report} refusé par la plateforme, données "
+               "non corrigées depuis"),
+              ("Waiting for correction: {report} refused by the platform, data not "
+               "corrected since")),
+    SENDING_NOW: ("En cours d'envoi : {report}", "Being sent: {report}"),
+    NOTHING: (("Rien à transmettre : {refused} refusé n'a pas compté et la période n'a "
+               "plus de ligne"),
+              ("Nothing to send: the refused {refused} did not count and the period has "
+               "no line any more")),
+}
+
+
+def action_label(item: ReportFile, lang: str) -> str:
+    """What the report's plan means, for the sheet and the command line; an empty report
+    that goes as a RE says so."""
+    key = (CORRECT, item.type_code) if item.action == CORRECT else item.action
+    fr, en = _ACTION.get(key, ("", ""))
+    text_ = (fr if lang == "fr" else en).format(report=item.report, replaces=item.replaces,
+                                                refused=item.refused)
+    if item.items == 0 and item.action in (RECTIFY, CORRECT):
+        text_ += " ; rapport vide" if lang == "fr" else "; empty report"
+    return text_
+
+
 def _send(platform: Platform, book: ReportLedger, contents: list[Content],
           after_prepare: Callable[[str], None] | None) -> None:
-    """Each report once; one whose data changed since its last transmission went is sent
-    again as a rectificative (TT-4 RE, Flux10 G8.01) under the next id."""
+    """Each report as its plan says (``plan``), planned again from the ledger as it is
+    now: once, claimed before the call and settled after; a rerun sends nothing new."""
     known = book.rows()
     for k, (item, xml, maker) in enumerate(contents):
         content = X.fingerprint(xml)
-        done = versions(known, item.report)
-        last = done[-1][1] if done else None
-        if done and last is not None and last.state == SENT and \
-                last.sha256.startswith("c1:") and last.sha256 != content:
-            # the period's data changed after it went: a rectificative, the whole report
-            item.report, item.type_code = f"{item.report}-R{len(done)}", "RE"
-            xml = maker(item.report, type_code="RE")
-            write_atomically(item.path, xml)
-            last = None
-        elif done:  # the last transmission stands (or is still being sent)
-            item.report = done[-1][0]
-            if done[-1][0] != done[0][0]:
-                item.type_code = "RE"
-                xml = maker(item.report, type_code="RE")
+        step = plan(known, item.base, content, item.items)
+        if step is not None and step.type_code == "RE" and step.action in (RECTIFY, CORRECT) \
+                and _acknowledge(platform, book, known[step.replaces]):
+            # the transmission a RE would rectify had no acknowledgement yet: now it
+            # has; refused, it never counted, and the plan changes (IN, not RE)
+            known = book.rows()
+            step = plan(known, item.base, content, item.items)
+        if step is None:
+            item.status = "nothing"
+            continue
+        take(item, step)
+        if step.action not in TO_SEND:
+            item.status = {UNCHANGED: "already", WAITING: "waiting"}.get(step.action,
+                                                                        "nothing")
+            continue
+        xml = maker(item.report, type_code=item.type_code)
+        write_atomically(item.path, xml)  # the file on disk is the one sent
         digest = hashlib.sha256(xml).hexdigest()
         tid = tracking_id(item.report)
         try:
-            if last is not None and last.state == SENT:
-                item.status, item.flow_id = "already", last.flow_id
-                continue
-            if last is not None and last.state == REFUSED:
-                # refused earlier: the finding stands until the data change
-                item.status, item.error = "refused", last.reason
-                continue
             claim = book.claim(item.report, FLOWS[item.flow][0], tid, content)
             if claim == BUSY:  # a colleague's run is sending it right now
                 item.status = "claimed"
                 continue
             if claim == DONE:  # settled by another run since this one looked
                 now = book.rows()[item.report]
-                item.status = "already" if now.state == SENT else "refused"
-                item.flow_id, item.error = now.flow_id, now.reason if now.state != SENT else ""
+                item.status = "already" if counted(now) else "refused"
+                item.flow_id, item.error = now.flow_id, "" if counted(now) else now.reason
                 continue
             if claim == ORPHAN:  # left "sending" by a run that ended: did it land?
                 landed = next(platform.search(tracking_id=tid), None)
@@ -311,6 +506,22 @@ def _send(platform: Platform, book: ReportLedger, contents: list[Content],
             continue
         book.sent(tid, flow.flow_id)
         item.status, item.flow_id = "sent", flow.flow_id
+
+
+def _acknowledge(platform: Platform, book: ReportLedger, row: ReportRow) -> bool:
+    """Look up the acknowledgement of one transmission sent and not yet acknowledged, and
+    record it; True when one came (a platform that cannot say now: False, it counts)."""
+    if row.state != SENT or row.ack in ("Ok", "Error") or not row.flow_id:
+        return False
+    try:
+        flow = platform.flow(row.flow_id)
+    except PlatformError:
+        return False
+    if flow.ack not in ("Ok", "Error"):
+        return False
+    book.acknowledged(row.tracking_id, flow.ack,
+                      "; ".join(f"{r.code} {r.message}".strip() for r in flow.reasons))
+    return True
 
 
 def pull_acks(platform: Platform, book: ReportLedger) -> dict[str, tuple[str, str]]:

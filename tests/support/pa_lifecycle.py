@@ -14,7 +14,9 @@ platform knows of the invoice it names:
   regards to the VAT").
 An FRR file is checked against the flow 10 XSD and the Flux10 rules
 (tests/fixtures/ereporting/SOURCES.md); a failure is an ``Error`` acknowledgement with one
-detail per rule, else ``Ok``.
+detail per rule, else ``Ok``. Then its type (TT-4) against the transmissions of the same
+report (declarant, period, flow type) it accepted before (``_sequence``): a RE with none
+before it, or an IN after one, is an ``Error`` too.
 """
 from __future__ import annotations
 
@@ -202,10 +204,22 @@ def receive(state: Any, info: dict[str, Any], content: bytes) -> dict[str, Any]:
             state.received[number] = state.received.get(number, Decimal(0)) + paid
     else:
         flow_type = report_type(content, info.get("processingRule", ""))
-        details = [{"level": "Error", "item": rule, "reasonCode": "InvalidSchema"
-                    if rule == "InvalidSchema" else "OtherTechnicalError",
+        # reasonCode: the OpenAPI's ReasonCode is oneOf(ReasonCodeEnum, string), so an enum
+        # value matches both and fails; the codes the enum describes them by (IRR_SYNTAX
+        # for InvalidSchema, AUTRE for OtherTechnicalError) or the rule, as for invoices
+        details = [{"level": "Error", "item": rule, "reasonCode": "IRR_SYNTAX"
+                    if rule == "InvalidSchema" else rule,
                     "reasonMessage": f"{rule} {text}"[:500]}
                    for rule, text in frr_problems(content)]
+        if not details:
+            details = _sequence(state, content, flow_type)
+        with state.lock:  # a refusal a test asked for (pa_server.PlatformState)
+            k = next((k for k, (kind, _r) in enumerate(state.refuse_reports)
+                      if kind == flow_type), None)
+            injected = state.refuse_reports.pop(k)[1] if k is not None else ""
+        if injected:
+            details.append({"level": "Error", "item": "file", "reasonCode": "AUTRE",
+                            "reasonMessage": injected})
     flow = {"flowId": flow_id, "trackingId": info.get("trackingId", ""),
             "flowType": flow_type, "flowDirection": "Out",
             "flowSyntax": info["flowSyntax"],
@@ -220,6 +234,42 @@ def receive(state: Any, info: dict[str, Any], content: bytes) -> dict[str, Any]:
     return {"flowId": flow_id, "submittedAt": _stamp(at), **info}
 
 
+def _report_key(_state: Any, content: bytes) -> tuple[str, str, str, str]:
+    """(declarant, period start, period end, TT-4) of an e-reporting file."""
+    root = etree.fromstring(content, SAFE)
+    block = root.find("TransactionsReport")
+    if block is None:
+        block = root.find("PaymentsReport")
+    return (root.findtext("ReportDocument/Issuer/Id") or "",
+            block.findtext("ReportPeriod/StartDate", "") if block is not None else "",
+            block.findtext("ReportPeriod/EndDate", "") if block is not None else "",
+            root.findtext("ReportDocument/TypeCode") or "")
+
+
+def _sequence(state: Any, content: bytes, flow_type: str) -> list[dict[str, str]]:
+    """The platform's reading of TT-4 (Flux10 G8.01: IN initial, RE rectificative), as
+    Facturier reads it (docs/E-INVOICING.md): a report (declarant, period, flow type) has
+    one initial transmission that counts; a rectificative replaces one that counts. So a
+    RE with no accepted transmission of its report before it is refused (nothing to
+    rectify: a refused transmission never counted), and so is a second IN once one was
+    accepted (the uniqueness check of the acknowledgement, XP Z12-013 FlowAckStatus)."""
+    mine = _report_key(state, content)
+    accepted = [fid for fid, f in list(state.flows.items())
+                if f["flowSyntax"] == "FRR" and f["flowType"] == flow_type
+                and f["acknowledgement"]["status"] == "Ok"
+                and _read(state, fid, _report_key)[:3] == mine[:3]]
+    if mine[3] == "RE" and not accepted:
+        return [{"level": "Error", "item": "TT-4", "reasonCode": "G8.01",
+                 "reasonMessage": "G8.01 RE: no accepted transmission of this report "
+                                  "(declarant, period, flow) to rectify; send it as IN"}]
+    if mine[3] == "IN" and accepted:
+        return [{"level": "Error", "item": "TT-4", "reasonCode": "G8.01",
+                 "reasonMessage": f"G8.01 IN: this report (declarant, period, flow) was "
+                                  f"already accepted (flow {accepted[0]}); a correction "
+                                  f"goes as RE"}]
+    return []
+
+
 def report_type(xml: bytes, rule: str) -> str:
     """The FlowType of an e-reporting file (XP Z12-013 FlowType): transactions (10.1
     individual, 10.3 aggregated) or payments (10.2 unitary, 10.4 aggregated)."""
@@ -227,12 +277,10 @@ def report_type(xml: bytes, rule: str) -> str:
         root = etree.fromstring(xml, SAFE)
     except etree.XMLSyntaxError:
         return "MultiFlowReport"
-    if root.find("TransactionsReport") is not None:
-        return "UnitaryCustomerTransactionReport" if \
-            root.find("TransactionsReport/Invoice") is not None else \
-            "AggregatedCustomerTransactionReport"
-    if root.find("PaymentsReport") is not None:
-        return "UnitaryCustomerPaymentReport" if \
-            root.find("PaymentsReport/Invoice") is not None else \
-            "AggregatedCustomerPaymentReport"
+    # a report with no line (an empty rectificative) is told by its processing rule
+    for block, kind in (("TransactionsReport", "Transaction"), ("PaymentsReport", "Payment")):
+        if root.find(block) is not None:
+            unitary = root.find(f"{block}/Invoice") is not None or (
+                root.find(f"{block}/Transactions") is None and rule == "B2BInt")
+            return f"{'Unitary' if unitary else 'Aggregated'}Customer{kind}Report"
     return "MultiFlowReport"

@@ -33,8 +33,10 @@ What it checks, on every request:
   (``InvoiceLCAmountError``); answered at once with a 422 and that code
   (tests/support/pa_lifecycle.py);
 - an e-reporting file (``FRR``): the flow 10 XSD of the e-reporting specifications and the
-  Flux10 rules (tests/support/pa_lifecycle.py); the flow type follows its content
-  (transactions or payments, individual or aggregated); acknowledgement Ok or Error.
+  Flux10 rules, then its type (TT-4) against the transmissions of the same report it
+  accepted before: a RE with none, or a second IN, is refused (tests/support/pa_lifecycle.py);
+  the flow type follows its content (transactions or payments, individual or
+  aggregated; the processing rule for a report with no line); acknowledgement Ok or Error.
 
 Lifecycle statuses are flows of type ``CustomerInvoiceLC``, direction ``In``, syntax
 ``CDAR``, whose Original file is a CDAR D22B message; a test pushes any status with
@@ -43,7 +45,9 @@ paging never ties.
 
 Faults a test can ask for (``fail``): answer 500/503/429 to the next calls of a path, or
 accept a submission and drop the connection before answering (as a timeout after the
-platform took the flow does).
+platform took the flow does). ``refuse_reports`` ((flow type, reason)): the next
+e-reporting file of that flow type is acknowledged ``Error`` with that reason, whatever
+it holds (a platform's check of its own the tests cannot reproduce from the data).
 
 The Directory Service (where a client receives its invoices), under the same base URL and
 token: tests/support/pa_directory.py, validated against the reconstructed Annex B subset
@@ -209,6 +213,7 @@ class PlatformState:
         self.delay = 0.0  # seconds a submission takes (senders overlap in tests)
         self.hold_deposits = False  # True: an invoice's 200 waits for ``deposit``
         self.held: list[str] = []  # numbers of the invoices accepted, their 200 not sent
+        self.refuse_reports: list[tuple[str, str]] = []  # (flow type, Error reason)
         self.lock = threading.RLock()
         self._clock = datetime.now(UTC).replace(microsecond=0)
 
