@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 STAND_IN = "local stand-in, not a real PA"
 CHECKS = ("it checks the OAuth2 token, each request and answer against the Flow Service "
-          "contract and each file's checksum; the French rules ran before sending")
+          "contract, each file's checksum, each 212 against the CDAR schema and BR-FR-CDV "
+          "rules and the invoice's amounts, each report against the flow 10 schema and "
+          "rules; the invoices' French rules ran before sending")
 
 
 @dataclass
