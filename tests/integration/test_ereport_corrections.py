@@ -230,8 +230,8 @@ def test_the_preview_says_what_would_go_in_english_in_an_english_workbook(
     tables = copy.deepcopy(clean_tables())
     for c in tables["Clients"]:  # as with_private_client: C3 a private person
         if c["id"] == "C3":
-            c.update(vat_number=None, name="Anna Kessler",
-                     electronic_address="0225:anna.kessler")
+            c.update(vat_number=None, name="Anna Kessler", private="yes",
+                     electronic_address=None, billing_email="anna.kessler@example.org")
     for line in tables["LignesFacture"]:
         if line["invoice"] == "F03":
             line["vat_rate"] = Decimal("0.2")
