@@ -271,7 +271,7 @@ def test_english_messages_when_the_workbook_is_in_english(book):
     tables["Clients"][0]["siren"] = None
     f = only(run(tables, settings_, lang="en"), "MENTION-CLIENT")
     assert f.message.startswith("Client Alpha SAS: SIREN missing")
-    assert f.sheet == "Clients" and f.column == "SIREN" and f.cell == "D2"
+    assert f.sheet == "Clients" and f.column == "SIREN" and f.cell == "E2"  # after Particulier
 
 
 # --------------------------------------------------------------------------- quotes
