@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pyfuncs.adapters.paths import default_templates
 from pyfuncs.documents.model import InvoiceDoc
 from pyfuncs.domain import schema as S
+from pyfuncs.domain.penalties import owes_professional_penalties
 from pyfuncs.domain.vat import EXEMPTIONS
 
 TEMPLATES = default_templates()
@@ -132,8 +133,14 @@ def texts(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
     default = str(S.SETTINGS_BY_KEY["early_payment_discount"].default)
     out["discount"] = doc.discount if doc.discount and (
         lang == "fr" or doc.discount != default) else lab("no_discount")
-    out["penalties"] = lab("penalties", rate=rate(doc.penalty_rate or Decimal(0), lang))
-    out["indemnity"] = lab("indemnity", amount=money(doc.indemnity, lang))
+    if owes_professional_penalties(doc.buyer.private):
+        out["penalties"] = lab("penalties", rate=rate(doc.penalty_rate or Decimal(0), lang))
+        out["indemnity"] = lab("indemnity", amount=money(doc.indemnity, lang))
+    else:
+        # the mentions of L441-10 and D441-5 are due between professionals (L441-9): a
+        # private person's page has none; its XML notes say what applies instead
+        out["no_penalties"] = lab("no_penalties")
+        out["no_indemnity"] = lab("no_indemnity")
     out["facturx"] = lab("facturx")
     return out
 
@@ -155,8 +162,15 @@ def exemption_reasons(doc: InvoiceDoc, lab: Labels) -> dict[str, str]:
 
 def notes(t: dict[str, str]) -> dict[str, str]:
     """The French notes of the XML (BR-FR-05): PMT indemnity, PMD penalties, AAB
-    discount; TXD for the VAT-on-debits option."""
-    out = {"PMT": t["indemnity"], "PMD": t["penalties"], "AAB": t["discount"]}
+    discount; TXD for the VAT-on-debits option.
+
+    BR-FR-05 asks the three of every document, whoever the buyer: for a private person,
+    who owes neither the penalties of art. L441-10 C. com. nor the indemnity of art.
+    D441-5, PMD and PMT say so, PMD with the legal interest that runs from a formal
+    notice (art. 1231-6 and 1344-1 C. civ.)."""
+    out = {"PMT": t["indemnity"] if "indemnity" in t else t["no_indemnity"],
+           "PMD": t["penalties"] if "penalties" in t else t["no_penalties"],
+           "AAB": t["discount"]}
     if "debits" in t:
         out["TXD"] = t["debits"]
     return out

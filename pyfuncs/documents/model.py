@@ -64,6 +64,7 @@ from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net
+from pyfuncs.domain.penalties import owes_professional_penalties
 from pyfuncs.domain.reminders import valid_address
 from pyfuncs.domain.vat import DOMESTIC, EU, EXEMPTIONS, zero_rate_category
 
@@ -393,7 +394,9 @@ class _Builder:
                               ("Saisir l'échéance.", "Enter the due date."))
             return None
         penalty = self._penalty_rate(day)
-        if penalty is None:
+        # a private person's document states no penalty rate (art. L441-9 C. com. asks it
+        # between professionals): it is not held up by a missing one
+        if penalty is None and owes_professional_penalties(buyer.private):
             ctx.add_setting("PDF-SELLER", ERROR, "penalty_rate", M_SELLER)
             return None
         sign = -1 if kind == "credit_note" else 1

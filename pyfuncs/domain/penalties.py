@@ -1,5 +1,5 @@
 """Late-payment penalties and the fixed recovery indemnity (DOMAIN.md §3, Code de commerce
-L441-10 and D441-5).
+L441-10 and D441-5), owed by a professional debtor only (``owes_professional_penalties``).
 
 Penalties run from the day after the due date, with no reminder needed, on the amount
 incl. VAT, pro rata per day (actual days / 365). The rate is the one in force for each
@@ -143,6 +143,20 @@ def late_penalty(base: Decimal, due: date, as_of: date, table: RateTable) -> Pen
             total += base * rate * days / DAYS_IN_YEAR
         day = end + timedelta(days=1)
     return Penalty(base, to_cents(total), tuple(periods), tuple(missing), void)
+
+
+def owes_professional_penalties(private: bool) -> bool:
+    """Whether a debtor paying late owes the penalties of art. L441-10 C. com. and the
+    fixed recovery indemnity of art. D441-5: only a debtor acting as a professional does.
+
+    Art. L441-10 sets the payment terms and penalties between professionals (art. L441-9
+    makes their mentions mandatory on the invoices between them only), and its II makes
+    the indemnity due by "tout professionnel en situation de retard de paiement". A
+    private person (Clients › Particulier: a natural person not buying for a business)
+    owes neither; their late payment of a sum of money gives interest at the legal rate
+    from the formal notice (art. 1231-6 and 1344-1 C. civ.), which is not computed here.
+    """
+    return not private
 
 
 def recovery_indemnity(setting: Decimal | None) -> Decimal:

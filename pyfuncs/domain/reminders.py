@@ -20,6 +20,10 @@ The rules, all pure (no template, no SMTP, no file):
   its internal owner is told instead.
 - One digest per run to each internal owner, about the invoices that became overdue
   since they were last told.
+- What a late item owes beyond its amount: the penalties of art. L441-10 C. com. and the
+  fixed indemnity of art. D441-5, only when the client acts as a professional
+  (domain/penalties.py ``owes_professional_penalties``): a private person's items owe
+  neither, and their emails say so through the mailing's ``professional`` flag.
 - Addresses: exactly one address per cell, no line break (a header injection such as
   "a@b.c\\nBcc: x@y.z" is refused with a finding naming the Clients row and column).
 """
@@ -36,7 +40,12 @@ from typing import cast
 from pyfuncs.domain.aging import OpenItem
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.money import ZERO
-from pyfuncs.domain.penalties import Penalty, RateTable, late_penalty
+from pyfuncs.domain.penalties import (
+    Penalty,
+    RateTable,
+    late_penalty,
+    owes_professional_penalties,
+)
 
 INTERNAL = "internal"
 FORMAL = "formal"
@@ -77,7 +86,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Contact:
-    """What reminding needs of a Clients row (``row`` is its sheet row)."""
+    """What reminding needs of a Clients row (``row`` is its sheet row; ``private``: a
+    private person, Clients › Particulier)."""
 
     id: str
     name: str
@@ -87,6 +97,7 @@ class Contact:
     paused: bool = False
     owner: str | None = None
     row: int | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,8 @@ class Mailing:
         row of "Relances à envoyer" it matches.
       level: the level it carries (None for a digest).
       items: what it lists; record: the (invoice, step, level) it sends for the first time.
+      professional: the client owes the professionals' penalties and indemnity (a private
+        person does not): what the templates state about late payment.
     """
 
     kind: str
@@ -147,6 +160,7 @@ class Mailing:
     items: list[Due]
     record: list[tuple[str, str, int]]
     clients: list[str] = field(default_factory=list)
+    professional: bool = True
 
     @property
     def open(self) -> Decimal:
@@ -239,6 +253,7 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
         else:
             parts = [("", item.due_date, item.total, item.open)]
         contact = clients.get(item.client)
+        professional = contact is None or owes_professional_penalties(contact.private)
         hold = ""
         if contact is not None and contact.paused:
             hold = "paused"
@@ -252,7 +267,8 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
         for step, due, amount, left in parts:
             days = (as_of - due).days
             lv = level_reached(days, levels)
-            penalty = late_penalty(left, due, as_of, rates)
+            penalty = late_penalty(left, due, as_of, rates) if professional else \
+                Penalty(left, ZERO)
             if penalty.void_contractual and not void_noted:
                 void_noted = True
                 findings.append(_rate_finding("REMIND-RATE-VOID", where, fr))
@@ -260,7 +276,7 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
                 missing_noted = True
                 findings.append(_rate_finding("REMIND-RATE-MISSING", where, fr,
                                               penalty.missing[0][0]))
-            owed = indemnity if days > 0 and first_late else ZERO
+            owed = indemnity if days > 0 and first_late and professional else ZERO
             first_late &= days <= 0
             due_item = Due(item.number, step, item.client, item.issue_date, due, amount, left,
                            item.currency, days, lv.level if lv else None, penalty, owed,
@@ -304,7 +320,8 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
                     "owner", f"owner:{contact.id}", contact.id, contact.name, where.lang,
                     owner, (), "", top, internal,
                     [(d.invoice, d.step, d.level) for d in internal  # type: ignore[misc]
-                     if d.level > sent.get(d.key, -1)], [contact.id]))  # type: ignore[operator]
+                     if d.level > sent.get(d.key, -1)], [contact.id],  # type: ignore[operator]
+                    owes_professional_penalties(contact.private)))
     mailings += _digests(dues + held, clients, told, fallback_owner, where)
     return Plan(mailings, held, findings)
 
@@ -348,7 +365,7 @@ def _client_mailing(contact: Contact, items: list[Due], by_level: Mapping[int, L
               if d.level > sent.get(d.key, -1)]  # type: ignore[operator]
     return Mailing("client", f"client:{contact.id}", contact.id, contact.name, contact.lang,
                    contact.email, cc, contact.contact or "", level, listed, record,
-                   [contact.id])
+                   [contact.id], owes_professional_penalties(contact.private))
 
 
 def _owner(contact: Contact, fallback: str | None, where: Where,

@@ -14,6 +14,7 @@ from pyfuncs.adapters.workbook_file import WorkbookSource
 from pyfuncs.adapters.xlsx_read import WorkbookError
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.context import message, text
+from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import WARNING, Finding
 from pyfuncs.domain.reminders import (
     Contact,
@@ -94,7 +95,8 @@ def _contacts(loaded, lang: str) -> tuple[dict[str, Contact], dict[str, dict]]:
         contacts[cid] = Contact(
             cid, text(c["name"][k]), text(c["billing_email"][k]) or None,
             text(c["billing_contact"][k]) or None, text(c["language"][k]) or lang,
-            _is_yes(c["reminders_paused"][k]), text(c["owner"][k]) or None, row)
+            _is_yes(c["reminders_paused"][k]), text(c["owner"][k]) or None, row,
+            is_private(c["private"][k]))
         details[cid] = {"id": cid, "name": text(c["name"][k]),
                         "address": text(c["address"][k]), "postcode": text(c["postcode"][k]),
                         "city": text(c["city"][k]), "country": text(c["country"][k])}

@@ -66,6 +66,9 @@ class _Context:
             "currency": currency, "grand_total": total + extra, "as_of": self.as_of,
             "rate": self.rates.rate_on(self.as_of)[0] or Decimal(0),
             "indemnity": self.indemnity, "deadline": deadline,
+            # the client owes the penalties of L441-10 and the indemnity of D441-5 (a
+            # private person does not: domain/penalties.py owes_professional_penalties)
+            "professional": m.professional,
         }
 
     def item(self, d: Due) -> dict[str, object]:

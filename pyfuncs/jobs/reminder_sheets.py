@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from pyfuncs.adapters.workbook_file import Writer
 from pyfuncs.domain import schema as S
-from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs.reminder_records import Outgoing, RemindResult
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
@@ -36,7 +35,7 @@ def _write_outbox(writer: Writer, data, result: RemindResult,
             KIND_LABELS[m.kind][0 if fr else 1], m.client or None,
             m.name or ", ".join(m.clients), m.level.level if m.level else None, m.to,
             ", ".join(m.cc) or None, out.subject or out.error, ", ".join(m.invoices),
-            m.open, sum((d.penalty.amount + d.indemnity for d in m.items), ZERO),
+            m.open, m.penalties if m.professional else None,
             STATUS_LABELS[out.status][0 if fr else 1],
             str(out.file) if out.file else None, m.key])
     emails = len(rows)

@@ -6,6 +6,7 @@ import copy
 import email
 import email.policy
 import logging
+import shutil
 import socket
 import subprocess
 import sys
@@ -81,14 +82,18 @@ class Server:
 
 # ----------------------------------------------------------------------------- workbooks
 def workbook(tmp_path: Path, port: int, extra_clients: int = 0, user: str | None = None,
-             billing_email: str | None = None) -> Path:
+             billing_email: str | None = None, private: tuple[str, ...] = ()) -> Path:
     """The check tests' clean workbook (C1 has FAC2026-0007 38 days late, C4 FAC2026-0004
     207 days late), owners set, plus ``extra_clients`` clients with one invoice each
-    20 days late, and SMTP settings pointing at the test server."""
+    20 days late, and SMTP settings pointing at the test server; the clients of
+    ``private`` are private persons (Clients › Particulier)."""
     t = copy.deepcopy(clean_tables())
     for c in t["Clients"]:
         c["owner"] = OWNER
         c["billing_contact"] = "Mme Durand"
+        if c["id"] in private:
+            c.update(private="yes", siren=None, siret=None, vat_number=None,
+                     legal_form=None, name="Claire Durand")
     if billing_email is not None:
         t["Clients"][0]["billing_email"] = billing_email
     for k in range(extra_clients):
@@ -363,3 +368,63 @@ def test_levels_already_logged_in_relances_by_hand_are_not_sent_again(tmp_path):
     # a row dated after the as-of date did not happen yet at that date
     earlier = {o.mailing.key for o in run_remind(path, date(2026, 11, 19)).emails}
     assert "client:C1" in earlier
+
+
+def outbox_rows(path: Path) -> dict[str, dict]:
+    """The "Relances à envoyer" sheet as the user sees it: key -> {header: value}."""
+    ws = openpyxl.load_workbook(path)["Relances à envoyer"]
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=4, values_only=True)]
+    return {r["Clé"]: r for r in rows if r["Clé"]}
+
+
+def test_a_private_person_is_reminded_without_professional_penalties_nor_indemnity(tmp_path):
+    """C1 is a private person (Clients › Particulier): its formal notice (level 4, 38 days
+    late) claims neither the penalties of L441-10 C. com. nor the 40 EUR of D441-5, and
+    says instead that interest at the legal rate runs from the notice (art. 1231-6 and
+    1344-1 C. civ.); its emails, its letter and the "Relances à envoyer" sheet agree on
+    the amount. The professional client C4 of the same run keeps its penalties, and a
+    week later the handover to the owner says why there are none."""
+    inbox = Inbox()
+    with Server(inbox) as server:
+        path = workbook(tmp_path, server.port, private=("C1",))
+        preview = run_remind(path, TODAY, attach=pdf_of)
+        by_key = {o.mailing.key: o for o in preview.emails}
+        assert set(by_key) == {"client:C1", "owner:C4", f"digest:{OWNER}"}
+        sheet = outbox_rows(path)
+        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    assert [o.status for o in result.emails] == ["sent"] * 3
+    _, msg = inbox.by_key()["client:C1"]
+    assert msg["Subject"] == "Mise en demeure de payer : facture FAC2026-0007"
+    text, html = body(msg), msg.get_body(preferencelist=("html",)).get_content()
+    for shown in (text, html):
+        assert "L441" not in shown and "D441" not in shown and "40,00" not in shown
+        assert "136,61" not in shown and "10 976,61" not in shown
+        assert "1231-6" in shown and "1344-1" in shown
+    assert "la somme de 10 800,00 € au plus tard le" in text
+    assert "Pénalités" not in html and "Total avec pénalités" not in text
+    assert [(d.penalty.amount, d.indemnity) for d in by_key["client:C1"].mailing.items] == [
+        (0, 0)]
+    if shutil.which("pdftotext"):
+        files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+        letter = tmp_path / "letter.pdf"
+        letter.write_bytes(files[f"mise-en-demeure-C1-{TODAY.isoformat()}.pdf"])
+        page = subprocess.run(["pdftotext", str(letter), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        page = " ".join(page.replace("\u202f", " ").replace("\u00a0", " ").split())
+        assert "vaut mise en demeure" in page and "1231-6" in page
+        assert "L441" not in page and "D441" not in page and "pénalités" not in page
+        assert "Soit un total de 10 800,00 EUR en principal." in page  # core font: EUR
+    # the sheet: the same amount, no penalty for the private person; C4's are there
+    c1, c4 = sheet["client:C1"], sheet["owner:C4"]
+    assert (c1["Reste dû"], c1["Pénalités et indemnités"]) == (10800, None)
+    assert D(str(c4["Pénalités et indemnités"])) == by_key["owner:C4"].mailing.penalties > 40
+    assert "contentieux" in inbox.by_key()["owner:C4"][1]["Subject"]
+    # a week later: handed over to the owner, who is told no penalty is owed
+    week = {o.mailing.key: o for o in run_remind(path, TODAY + timedelta(days=7)).emails}
+    owner = email.message_from_bytes(week["owner:C1"].file.read_bytes(),
+                                     policy=email.policy.default)
+    told = body(owner)
+    assert "FAC2026-0007" in told and "Client particulier" in told and "1231-6" in told
+    assert "L441" not in told and "Créance à ce jour" not in told
+    assert outbox_rows(path)["owner:C1"]["Pénalités et indemnités"] is None

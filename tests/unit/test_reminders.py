@@ -165,3 +165,29 @@ def test_penalties_and_one_indemnity_per_invoice_are_carried_by_each_item():
     p = plan([item("F1", "C1", 38, total="10800.00")])
     (d,) = client_mails(p)["client:C1"].items
     assert d.penalty.amount == D("136.61") and d.indemnity == D(40)
+
+
+def test_a_private_person_owes_no_professional_penalty_nor_indemnity():
+    """L441-10 C. com. (penalties) and D441-5 (the indemnity) bind a debtor acting as a
+    professional only: a private person's items carry neither, even without a rate for
+    the period (no finding), and their mailings say the client is not a professional."""
+    private = dict(CLIENTS, C3=Contact("C3", "Anna Kessler", "anna@example.org", None,
+                                       "fr", False, "chef@seller.example", 4, private=True))
+    none = RateTable(())
+    p = plan_reminders([item("F1", "C1", 38, total="10800.00"),
+                        item("P1", "C3", 38, total="10800.00"),
+                        item("P2", "C3", 50, total="500.00")], private, LEVELS, AS_OF,
+                       sent={}, rates=none)
+    mails = {m.key: m for m in p.mailings}
+    (d,) = mails["client:C3"].items
+    assert (d.penalty.amount, d.indemnity, d.penalty.periods) == (0, 0, ())
+    assert mails["client:C3"].penalties == 0 and not mails["client:C3"].professional
+    (h,) = mails["owner:C3"].items  # handed over at level 5: the owner's mail says so too
+    assert (h.penalty.amount, h.indemnity, mails["owner:C3"].professional) == (0, 0, False)
+    # the professional client of the same run keeps its indemnity (no rate: a finding)
+    (pro,) = mails["client:C1"].items
+    assert pro.indemnity == D(40) and mails["client:C1"].professional
+    assert [f.code for f in p.findings] == ["REMIND-RATE-MISSING"]
+    alone = plan_reminders([item("P1", "C3", 38)], private, LEVELS, AS_OF, sent={},
+                           rates=none)
+    assert alone.findings == []

@@ -28,7 +28,7 @@ def context(name: str = "Alpha SAS") -> dict:
             "items": [item], "many": False, "numbers": "FAC2026-0007",
             "total": D("10800.00"), "currency": "EUR", "grand_total": D("10976.61"),
             "as_of": date(2026, 11, 23), "rate": D("0.1215"), "indemnity": D(40),
-            "deadline": date(2026, 12, 1)}
+            "deadline": date(2026, 12, 1), "professional": True}
 
 
 def test_amounts_dates_and_rates_are_formatted_for_the_locale():
@@ -106,3 +106,41 @@ def test_an_undefined_name_in_a_template_is_an_error_not_a_hole(tmp_path: Path):
         "{% block subject %}Relance {{ numero }}{% endblock %}", encoding="utf-8")
     with pytest.raises(RenderError, match="numero"):
         Renderer([tmp_path]).email("niveau2_relance", "fr", context())
+
+
+def private_context() -> dict:
+    """A private person's context, as the job builds it: nothing owed beyond the amount."""
+    ctx = context("Anna Kessler")
+    ctx["items"] = [dict(ctx["items"][0], penalty=D(0), indemnity=D(0))]
+    return dict(ctx, grand_total=ctx["total"], professional=False)
+
+
+@pytest.mark.parametrize("lang", S.LANGS)
+@pytest.mark.parametrize("template", ["niveau3_ferme", "niveau4_mise_en_demeure",
+                                      "niveau5_contentieux"])
+def test_a_private_persons_reminders_cite_no_professional_rule_nor_penalty(template, lang):
+    """L441-10 and D441-5 bind professionals: a private person's firm reminder, formal
+    notice and handover state no penalty, no indemnity, no penalty column."""
+    out = Renderer().email(template, lang, private_context())
+    for body in (out.text, out.html):
+        assert "L441" not in body and "D441" not in body and "40,00" not in body
+        assert "12,15" not in body and "12.15" not in body
+        assert "10\u202f800,00" in body or "10,800.00" in body
+    assert ("Pénalités" if lang == "fr" else "Penalties") not in out.html
+    assert ("pénalités et indemnités" if lang == "fr" else "with penalties") not in out.text
+    legal = "1231-6" in out.text and "1344-1" in out.text
+    assert legal == (template != "niveau3_ferme")  # the formal notice starts the interest
+
+
+@pytest.mark.parametrize("lang", S.LANGS)
+def test_a_private_persons_formal_notice_letter_runs_legal_interest_from_itself(lang):
+    letter = Renderer().render(f"reminders/lettre_mise_en_demeure.{lang}.txt",
+                               dict(private_context(), lang=lang))
+    assert "L441" not in letter and "D441" not in letter and "40,00" not in letter
+    assert "1231-6" in letter and "1344-1" in letter
+    assert ("taux légal à compter de la présente mise en demeure" if lang == "fr" else
+            "legal rate from this formal notice") in letter
+    assert ("pénalités" if lang == "fr" else "penalties") not in letter
+    pro = Renderer().render(f"reminders/lettre_mise_en_demeure.{lang}.txt",
+                            dict(context(), lang=lang))
+    assert "L441-10" in pro and "D441-5" in pro and "1231-6" not in pro
