@@ -317,7 +317,9 @@ class _Builder:
             if not col(k)]
         private = is_private(ctx.col("Clients", "private")[c])
         if kind == "fr" and not siren and not private and day >= SIREN_MANDATORY_FROM:
-            missing.append(("siren", "le SIREN", "SIREN"))
+            missing.append(("siren", ("le SIREN (un particulier n'en a pas : « Oui » dans "
+                                      "Particulier)"), ("SIREN (a private person has none: "
+                                                        "'Yes' in Private person)")))
         scheme, ident = electronic_address(col("electronic_address"), siren, vat)
         if not ident and private and valid_address(col("billing_email")):
             # a private person has no e-invoicing address: their email (EAS scheme EM)

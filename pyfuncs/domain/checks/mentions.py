@@ -289,8 +289,11 @@ def _clients(ctx: Ctx) -> None:
                     severity = WARNING
                 when = (" Le SIREN du client est obligatoire sur les factures depuis le "
                         "1er septembre 2026 (grandes entreprises ; toutes au 1er septembre "
-                        "2027)." if ctx.fr else " The client's SIREN is mandatory on invoices "
-                        "from 1 September 2026 (large companies; all on 1 September 2027).")
+                        "2027). Un particulier n'en a pas : « Oui » dans la colonne "
+                        "Particulier." if ctx.fr else " The client's SIREN is mandatory on "
+                        "invoices from 1 September 2026 (large companies; all on 1 September "
+                        "2027). A private person has none: 'Yes' in the Private person "
+                        "column.")
             what = names[key][0] if ctx.fr else names[key][1]
             ctx.add("MENTION-CLIENT", severity, "Clients", i, key, text(cid), CLIENT,
                     client=text(cols["name"][i]) or text(cid), what=what, when=when,
