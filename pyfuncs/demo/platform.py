@@ -32,7 +32,7 @@ from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import ereporting as R
 
 if TYPE_CHECKING:
-    from pyfuncs.documents.model import InvoiceDoc
+    from pyfuncs.documents.record import InvoiceDoc
 
 STAND_IN = "local stand-in, not a real PA"
 CHECKS = ("it checks the OAuth2 token, each request and answer against the Flow Service "

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.documents.record import InvoiceDoc
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"

@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from pyfuncs.adapters.paths import default_templates
-from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.documents.record import InvoiceDoc
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.penalties import owes_professional_penalties
 from pyfuncs.domain.vat import EXEMPTIONS

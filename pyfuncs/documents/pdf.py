@@ -43,7 +43,7 @@ from pyfuncs.documents.layout import (
     seller_description,
     texts,
 )
-from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.documents.record import InvoiceDoc
 
 FONTS = TEMPLATES / "fonts"
 ICC = TEMPLATES / "color" / "sRGB2014.icc"

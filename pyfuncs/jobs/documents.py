@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pyfuncs.adapters.workbook_file import WorkbookSource
 from pyfuncs.documents import pdf
-from pyfuncs.documents.model import InvoiceDoc, build_documents
+from pyfuncs.documents.model import build_documents
+from pyfuncs.documents.record import InvoiceDoc
 from pyfuncs.domain.context import Ctx
 from pyfuncs.domain.findings import ERROR, Finding
 from pyfuncs.jobs.load import load

@@ -42,7 +42,8 @@ from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENDIN
 from pyfuncs.adapters.platform.xpz12013 import XpZ12013Platform
 from pyfuncs.adapters.workbook_file import WorkbookSource, Writer, as_source
 from pyfuncs.documents import french_rules, pdf
-from pyfuncs.documents.model import InvoiceDoc, build_documents
+from pyfuncs.documents.model import build_documents
+from pyfuncs.documents.record import InvoiceDoc
 from pyfuncs.domain import einvoicing as E
 from pyfuncs.domain import einvoicing_sheets as ES
 from pyfuncs.domain.context import Ctx, message

@@ -29,7 +29,7 @@ from pyfuncs.adapters.journal.platform import FlowLedger, ReceiptLedger
 from pyfuncs.adapters.platform.base import Platform, PlatformError
 from pyfuncs.adapters.platform.cdar_payment import Party212, encaissee, message_id
 from pyfuncs.adapters.platform.ledger import BUSY, DONE, ORPHAN, REFUSED, SENDING, SENT
-from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.documents.record import InvoiceDoc
 from pyfuncs.domain import encaissement as R
 from pyfuncs.domain.context import Ctx, message, norm, text
 from pyfuncs.domain.findings import ERROR, WARNING

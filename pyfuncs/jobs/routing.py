@@ -26,7 +26,7 @@ from datetime import date
 from pyfuncs.adapters.platform.base import Directory, PlatformError
 from pyfuncs.adapters.platform.directory import SCHEME, Routing, lookup, routable
 from pyfuncs.adapters.platform.directory_cache import DirectoryCache
-from pyfuncs.documents.model import InvoiceDoc
+from pyfuncs.documents.record import InvoiceDoc
 from pyfuncs.domain.context import Ctx, message, text
 from pyfuncs.domain.findings import ERROR, WARNING
 

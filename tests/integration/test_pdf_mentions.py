@@ -21,7 +21,8 @@ from pyfuncs.demo.job import run_demo
 from pyfuncs.documents import pdf
 from pyfuncs.documents.facturx import UNITS
 from pyfuncs.documents.layout import day, labels, money, quantity
-from pyfuncs.documents.model import NATURE_LETTER, SIREN_MANDATORY_FROM
+from pyfuncs.documents.model import SIREN_MANDATORY_FROM
+from pyfuncs.documents.record import NATURE_LETTER
 from pyfuncs.domain import schema as S
 from pyfuncs.jobs.documents import documents_of
 from pyfuncs.jobs.invoicing import run_generate

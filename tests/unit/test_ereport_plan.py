@@ -1,4 +1,4 @@
-"""What each e-reporting report's next step is (jobs/ereport.plan), from its
+"""What each e-reporting report's next step is (jobs/ereport_plan.plan), from its
 transmissions in the journal: IN, RE and what it replaces, unchanged, waiting for
 correction after a refusal, the correction of a refused one (IN when nothing counted)."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime
 from pyfuncs.adapters.platform import ereport_xml as X
 from pyfuncs.adapters.platform.ledger import REFUSED, SENDING, SENT, ReportRow
 from pyfuncs.domain import ereporting as R
-from pyfuncs.jobs.ereport import plan
+from pyfuncs.jobs.ereport_plan import plan
 from tests.support.pa_lifecycle import frr_problems, report_type
 
 BASE = "123456789-2026-03-F104"
