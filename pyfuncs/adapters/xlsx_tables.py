@@ -395,6 +395,15 @@ class TableEditor(PackageEditor):
         return True
 
     # ---------------------------------------------------------------- commit
+    def _before_commit(self) -> list[str]:
+        """workbook.xml's calcPr made true and the tables whose formulas' cached values
+        must be brought up to date once the package is written (none: all cached now)."""
+        refresh = groups_to_refresh(self._tables.keys(), self._fed, self._full_calc())
+        self._finish_workbook(full_calc=not refresh)
+        if refresh == [CLOCK_ONLY] and self._cache_days_late():
+            refresh = []  # cached in this very package: no second read and write
+        return refresh
+
     def commit(self, *, backup: bool = True) -> Path:
         """Write the new package beside the old one, keep the old as a backup, swap them."""
         if self._committed:
@@ -404,10 +413,7 @@ class TableEditor(PackageEditor):
         if (st.st_size, st.st_mtime_ns) != self._stamp:
             raise WorkbookLocked(f"{self.path} was changed by someone else while the job ran; "
                                  "nothing was written: run again")
-        refresh = groups_to_refresh(self._tables.keys(), self._fed, self._full_calc())
-        self._finish_workbook(full_calc=not refresh)
-        if refresh == [CLOCK_ONLY] and self._cache_days_late():
-            refresh = []  # cached in this very package: no second read and write
+        refresh = self._before_commit()
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:

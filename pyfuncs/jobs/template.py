@@ -60,8 +60,16 @@ class _Formats:
 def _validation(ws, tbl: S.Table, col: S.Column, idx: int, first: int, last: int,
                 lang: str) -> None:
     """Data validation on a column: allowed values, client codes, rates, dates."""
+    opts = validation_options(col, lang)
+    if opts is not None:
+        ws.data_validation(first, idx, last, idx, opts)
+
+
+def validation_options(col: S.Column, lang: str) -> dict[str, object] | None:
+    """The data validation of an input column (XlsxWriter's options), or None: what a new
+    workbook has, and what `facturier upgrade` gives a column it adds."""
     if col.computed:
-        return
+        return None
     opts: dict[str, object] | None = None
     if col.choices:
         opts = {"validate": "list", "source": S.choice_labels(col.choices, lang)}
@@ -80,12 +88,12 @@ def _validation(ws, tbl: S.Table, col: S.Column, idx: int, first: int, last: int
         opts = {"validate": "decimal", "criteria": "between", "minimum": -1e12,
                 "maximum": 1e12}
     if opts is None:
-        return
+        return None
     help_text = col.help_fr if lang == "fr" else col.help_en
     if help_text:
         opts["input_title"] = col.label(lang)[:32]
         opts["input_message"] = help_text[:255]
-    ws.data_validation(first, idx, last, idx, opts)
+    return opts
 
 
 def _write_table(ws, book, fmts: _Formats, tbl: S.Table, rows: Sequence[Mapping[str, object]],
