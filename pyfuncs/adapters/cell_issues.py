@@ -55,8 +55,11 @@ def missing_column_issue(label: str, table: str, lang: str) -> Issue:
             _say(lang, f"La colonne « {label} » manque dans la table {table} : elle est lue "
                        "comme vide.",
                  f"Column '{label}' is missing from table {table}: it is read as empty."),
-            _say(lang, "Rétablir la colonne, avec son en-tête exact.",
-                 "Restore the column, with its exact header."))
+            _say(lang, "Classeur fermé, lancer « facturier upgrade CLASSEUR » : la colonne "
+                       "est ajoutée au bout de la table. Ou l'ajouter soi-même, avec son "
+                       "en-tête exact.",
+                 "With the workbook closed, run 'facturier upgrade WORKBOOK': the column "
+                 "is added at the table's end. Or add it yourself, with its exact header."))
 
 
 def setting_issue(code: str, name: str, lang: str) -> Issue:

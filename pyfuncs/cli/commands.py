@@ -427,6 +427,31 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from pyfuncs.jobs.upgrade import run_upgrade
+    must_exist(args.workbook)
+    result = run_upgrade(args.workbook, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        would = "would gain" if args.dry_run else "gained"
+        for t in result.tables:
+            if t.added:
+                print(f"{t.sheet} › table {t.table} {would}: {', '.join(t.added)}")
+            for label in t.calculated:
+                print(f"{t.sheet} › table {t.table}: calculated column « {label} » missing, "
+                      "not added: copy it from a new workbook (facturier init)")
+        for t, label in result.required:
+            print(f"{t.sheet} › table {t.table}: required column « {label} » missing: "
+                  "restore it with its exact header and its data", file=sys.stderr)
+        if not result.added:
+            print(f"{args.workbook}: no column to add.")
+        elif result.written:
+            print(f"{args.workbook}: upgraded ({result.added} column(s) added; the previous "
+                  "file kept as .bak).")
+    return EXIT_FINDINGS if result.required else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pyfuncs.demo.job import run_demo
     steps = ["data", "build", "read", "compute", "plan", "read", "compute", "read", "compute",
@@ -449,4 +474,4 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "demo": cmd_demo, "age": cmd_a
             "generate": cmd_generate, "pdf": cmd_pdf, "send-invoices": cmd_send_invoices,
             "bank": cmd_bank, "journal": cmd_journal, "transmit": cmd_transmit,
             "statuses": cmd_statuses, "ereport": cmd_ereport,
-            "excel-setup": cmd_excel_setup}
+            "excel-setup": cmd_excel_setup, "upgrade": cmd_upgrade}

@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the .xlsm to write (default: the workbook's name with .xlsm)")
     s.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+    s = sub.add_parser("upgrade", help=(
+        "add to the workbook's Tables the optional columns a newer version brought (at "
+        "each Table's right end, with their headers and lists); nothing else changes"))
+    s.add_argument("workbook", type=Path)
+    s.add_argument("--dry-run", action="store_true",
+                   help="list the columns each Table would gain; write nothing")
+    s.add_argument("--json", action="store_true", help='print {"tables": [...], ...}')
+
     s = sub.add_parser("bank", help=(
         "import bank statements (camt.053, CSV): book the payments they match, list the "
         "rest in the Rapprochement sheet"))
