@@ -87,12 +87,15 @@ class ColumnEditor(TableEditor):
                                  "row; add its columns in Excel")
         c1, r1, c2, last = shape.ref
         new = range(c2 + 1, c2 + 1 + len(columns))
-        self._check_free(table, new, r1, last)
-        self._edit_sheet(table, shape.columns, columns, new, r1, last)
+        below = self._check_free(table, new, r1, last)
+        self._edit_sheet(table, shape.columns, columns, new, r1, last, below)
         self._edit_table_part(table, columns, _ref(c1, r1, new[-1], last))
 
     # ---------------------------------------------------------------- checks
-    def _check_free(self, table: _Table, new: range, r1: int, last: int) -> None:
+    def _check_free(self, table: _Table, new: range, r1: int, last: int) -> dict[int, int]:
+        """Raises ColumnsBlocked when the new columns would cover anything; returns, for
+        each new column, the first row below the table where a user wrote something (its
+        drop-down list stops above it)."""
         sheet = table.sheet
         what = (f"the new column(s) of table {table.display} (sheet {sheet.name}) would "
                 f"cover")
@@ -103,13 +106,15 @@ class ColumnEditor(TableEditor):
                     raise ColumnsBlocked(f"{sheet.name}!{col_letter(max(a, new[0]))}"
                                          f"{max(b, r1)}: {what} table {other.display}; "
                                          "move it and run again")
-        previous = 0
+        previous, below = 0, {}
         for kind, data in _sheet_stream(self._chunks(sheet.part)):
             if kind == "row":
                 previous = number = _row_number(data, previous)
                 if number > last:
-                    continue
-                if number >= r1:
+                    for col, cell in _cells(data).items():
+                        if col in new and col not in below and _has_value(cell):
+                            below[col] = number
+                elif number >= r1:
                     for col, cell in _cells(data).items():
                         if col in new and _has_value(cell):
                             raise ColumnsBlocked(
@@ -123,10 +128,12 @@ class ColumnEditor(TableEditor):
                         raise ColumnsBlocked(f"{sheet.name}!{m[1].decode()}: {what} these "
                                              "merged cells; unmerge or move them and run "
                                              "again")
+        return below
 
     # ---------------------------------------------------------------- the sheet part
     def _edit_sheet(self, table: _Table, existing: list[tuple[str, str | None, str | None]],
-                    columns: Sequence[NewColumn], new: range, r1: int, last: int) -> None:
+                    columns: Sequence[NewColumn], new: range, r1: int, last: int,
+                    below: dict[int, int]) -> None:
         header = self._read_row(table.sheet.part, r1)
         c1 = new[0] - len(existing)
         inputs = [c1 + i for i, c in enumerate(existing) if c[1] is None] or \
@@ -143,9 +150,9 @@ class ColumnEditor(TableEditor):
             return data
 
         def tail(data: bytes) -> bytes:
-            rules = [_validation_xml(column.validation, _ref(col, r1 + 1, col,
-                                                             last + EXTRA_VALIDATION_ROWS),
-                                     self._date1904)
+            rules = [_validation_xml(column.validation, _ref(
+                col, r1 + 1, col, min(last + EXTRA_VALIDATION_ROWS, below.get(col, 1 << 20) - 1)),
+                self._date1904)
                      for col, column in zip(new, columns) if column.validation]
             return _with_validations(data, rules) if rules else data
 

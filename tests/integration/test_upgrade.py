@@ -141,6 +141,17 @@ def test_cells_to_the_right_of_the_table_stop_it_and_nothing_is_written(tmp_path
     assert main(["upgrade", str(path)]) == 2
 
 
+def test_a_note_below_the_table_is_left_alone_and_bounds_the_list(tmp_path):
+    path = older_workbook(tmp_path / "Facturation.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Clients"]["Z10"] = "total"
+    wb.save(path)
+    run_upgrade(path)
+    ws = openpyxl.load_workbook(path)["Clients"]
+    assert ws["Z10"].value == "total" and ws.tables["Clients"].ref == "A1:Z3"
+    assert "Z2:Z9" in [str(dv.sqref) for dv in ws.data_validations.dataValidation]
+
+
 def test_a_dry_run_lists_the_columns_and_writes_nothing(tmp_path, capsys):
     path = older_workbook(tmp_path / "Facturation.xlsx")
     before, stamp = path.read_bytes(), path.stat().st_mtime_ns
