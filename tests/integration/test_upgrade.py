@@ -59,8 +59,8 @@ def members(path: Path) -> dict[str, tuple[bytes, int, int]]:
         return {i.filename: (z.read(i), i.CRC, i.compress_size) for i in z.infolist()}
 
 
-def missing_columns(path: Path) -> list[tuple[str, str]]:
-    return [(f.sheet, f.column) for f in read_workbook(path).findings
+def missing_columns(path: Path, tables: list[str] | None = None) -> list[tuple[str, str]]:
+    return [(f.sheet, f.column) for f in read_workbook(path, tables).findings
             if f.code == "COLUMN-MISSING"]
 
 
@@ -232,3 +232,19 @@ def test_the_template_of_an_earlier_version_is_upgraded(tmp_path):
     run_upgrade(path)
     assert missing_columns(path) == []
     assert openpyxl.load_workbook(path)["Clients"].tables["Clients"].ref == "A1:Z2"
+
+
+def test_a_workbook_full_of_user_content_keeps_it_all(tmp_path):
+    """Charts, a form button and its VBA, comments, x14 formats, names: every part but the
+    Factures sheet and table is copied byte for byte."""
+    from tests.fixtures.make_rich_fixture import VBA_BIN, build
+    with schema_without({"Factures": ("po",)}):
+        path = build(tmp_path / "rich.xlsm", VBA_BIN)
+    assert missing_columns(path, ["Factures"]) == [("Factures", "N° commande")]
+    before = members(path)
+    run_upgrade(path)
+    after = members(path)
+    assert sorted(n for n in before if before[n] != after[n]) == \
+        ["xl/tables/table1.xml", "xl/worksheets/sheet2.xml"]
+    assert missing_columns(path, ["Factures"]) == []
+    assert read_workbook(path, ["Factures"]).tables["Factures"].col_letters["po"] == "V"  # the end
