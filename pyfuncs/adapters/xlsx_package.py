@@ -24,6 +24,7 @@ from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
 from pyfuncs.adapters.zip_package import Entry as _Entry
 from pyfuncs.adapters.zip_package import dos_now as _dos_now
+from pyfuncs.adapters.zip_package import inflated as _inflated
 from pyfuncs.adapters.zip_package import read_directory as _read_directory
 from pyfuncs.adapters.zip_package import text_blob as _text_blob
 
@@ -154,20 +155,8 @@ class PackageEditor:
             raise PackageError(f"{self.path}: part {name} is missing")
         if e.method not in (0, 8) or e.flags & 1:
             raise PackageError(f"{self.path}: {name} is encrypted or compressed oddly")
-        with self.path.open("rb") as f:
-            f.seek(e.offset)
-            header = f.read(30)
-            nlen, elen = struct.unpack("<HH", header[26:30])
-            f.seek(e.offset + 30 + nlen + elen)
-            z, left = zlib.decompressobj(-15) if e.method == 8 else None, e.csize
-            while left:
-                data = f.read(min(left, 1 << 16))  # inflates to a few MB at most
-                if not data:
-                    raise PackageError(f"{self.path}: {name} is truncated")
-                left -= len(data)
-                yield z.decompress(data) if z else data
-            if z:
-                yield z.flush()
+        # 64 KB at a time: inflates to a few MB at most
+        yield from _inflated(self.path, e.offset, e.csize, e.method, name)
 
     def _text(self, name: str) -> str:
         new = self._parts.get(name)

