@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import importlib
 import secrets
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from pyfuncs.domain import einvoicing as E
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from pyfuncs.documents.record import InvoiceDoc
 
 STAND_IN = "local stand-in, not a real PA"
+CHECKOUT = Path(__file__).resolve().parents[2]  # pyfuncs/demo/platform.py -> the checkout
 CHECKS = ("it checks the OAuth2 token, each request and answer against the Flow Service "
           "contract, each file's checksum, each 212 against the CDAR schema and BR-FR-CDV "
           "rules and the invoice's amounts, each report against the flow 10 schema and "
@@ -130,6 +133,18 @@ def reported_period(tables: Mapping[str, list[dict[str, object]]] | None, today:
     return f"{year:04d}-{month:02d}"
 
 
+def stand_in_module() -> ModuleType:
+    """The stand-in platform's module, from the checkout this package runs from. The
+    ``facturier`` command of an editable install has neither the checkout nor the
+    current folder on its import path, so the checkout beside the package (CHECKOUT) is
+    put first on it when it holds the stand-in; ImportError when there is none (an
+    installed package)."""
+    if (CHECKOUT / "tests" / "support" / "pa_server.py").is_file() and \
+            str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    return importlib.import_module("tests.support.pa_server")
+
+
 def run_platform(path: Path, today: date,
                  progress: Callable[[str], None] = lambda _s: None,
                  pdfs: Path | None = None, settings: Mapping[str, object] | None = None,
@@ -140,7 +155,7 @@ def run_platform(path: Path, today: date,
     ``tables``, the demo's data), pull the acknowledgements, stop the server; skipped
     (``PlatformRun.skipped``) where the stand-in cannot be imported."""
     try:
-        stand_in = importlib.import_module("tests.support.pa_server")
+        stand_in = stand_in_module()
     except ImportError as err:  # an installed package: no checkout, no stand-in
         return PlatformRun(skipped="the local stand-in platform lives in the project's "
                                    f"checkout, tests/support, not importable here: {err}")

@@ -238,3 +238,26 @@ def test_without_the_checkouts_stand_in_the_platform_step_says_it_is_skipped(
     assert run.skipped and run.transmitted == 0
     assert run.text("fr").startswith("Platform: skipped (the local stand-in platform lives "
                                      "in the project's checkout")
+
+
+def test_the_command_of_an_editable_install_finds_the_stand_in_of_its_checkout(
+        tmp_path: Path) -> None:
+    """`facturier demo`, the README's command, runs as a console script: neither the
+    checkout nor the current folder is on its import path. The stand-in is still found in
+    the checkout beside the package. Run here as a fresh interpreter in another folder,
+    the package found through the install (skipped where it is not installed)."""
+    import os
+
+    import pytest
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = ("import sys; from pyfuncs.demo import platform as p; "
+            "assert 'tests' not in sys.modules; print(p.stand_in_module().__file__)")
+    probe = subprocess.run([sys.executable, "-c", "import pyfuncs"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("pyfuncs is not installed: only PYTHONPATH finds it here")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    from pyfuncs.demo.platform import CHECKOUT
+    assert Path(done.stdout.strip()) == CHECKOUT / "tests" / "support" / "pa_server.py"
