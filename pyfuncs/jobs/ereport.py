@@ -269,10 +269,11 @@ def run_ereport(path: WorkbookSource | Path, today: date, period: str, *, send: 
                                 if item.report != item.base or item.type_code != "IN"
                                 else xml, maker))
             contents = planned
-            if contents:
+            if any(item.action != NOTHING for item, _xml, _maker in contents):
                 folder.mkdir(parents=True, exist_ok=True)
             for item, xml, _maker in contents:
-                write_atomically(item.path, xml)
+                if item.action != NOTHING:  # refused, never counted, nothing left: no file
+                    write_atomically(item.path, xml)
                 result.files.append(item)
             if send:
                 assert platform is not None and ledgers is not None

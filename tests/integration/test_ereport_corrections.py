@@ -170,6 +170,27 @@ def test_a_report_refused_by_the_platform_waits_for_its_correction_then_goes_as_
         assert (rows[refused.report].ack, rows[item.report].ack) == ("Error", "Ok")
 
 
+def test_a_refused_report_whose_period_has_nothing_left_sends_nothing_and_writes_no_file(
+        tmp_path, platform):
+    """Refused on arrival, it never counted; the payment then moved to April: March has
+    nothing to report, and nothing of it counted, so nothing goes and no file is left
+    beside the workbook to be taken for one that went."""
+    path = registered(with_private_client(tmp_path))
+    env = environ(platform)
+    platform.state.refuse_reports.append((PAYMENTS, REASON))
+    refused = {f.flow: f for f in run_ereport(path, TODAY, "2026-03", send=True,
+                                              environ=env).files}["10.4"]
+    run_statuses(path, TODAY, environ=env)
+    refused.path.unlink()  # the refused file, which the user may have removed
+    set_cell(path, "Paiements", "invoice", "FAC2026-0003", "Date", date(2026, 4, 2))
+    for send in (False, True):
+        item = {f.flow: f for f in run_ereport(path, TODAY, "2026-03", send=send,
+                                               environ=env).files}["10.4"]
+        assert (item.action, item.status) == ("nothing", "nothing" if send else "written")
+        assert item.label.startswith("Rien à transmettre") and not item.path.exists()
+    assert len(frr_flows(platform)) == 3
+
+
 def test_a_refused_rectificative_is_corrected_by_another_rectificative_of_the_accepted_one(
         tmp_path, platform):
     path = registered(with_private_client(tmp_path))
