@@ -65,7 +65,7 @@ from pyfuncs.domain.checks.mentions import (
     deposit_deduction,
     issued_deposits,
 )
-from pyfuncs.domain.context import Ctx, message, norm, text
+from pyfuncs.domain.context import Ctx, is_yes, message, norm, text
 from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.money import ZERO, line_net
@@ -95,17 +95,13 @@ M_LOGO = message("Logo introuvable : {path} ; les pièces sont éditées sans lo
                  "Correct the logo's path in Settings (relative to the workbook's folder).")
 
 
-def _yes(value: object) -> bool:
-    return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
-
-
 class _Builder:
     def __init__(self, ctx: Ctx, base_dir: Path) -> None:
         self.ctx = ctx
         s = ctx.setting
         self.fr = ctx.fr
-        self.franchise = _yes(s("vat_franchise"))
-        self.debits = _yes(s("vat_on_debits"))
+        self.franchise = is_yes(s("vat_franchise"))
+        self.debits = is_yes(s("vat_on_debits"))
         self.nature = text(s("operation_nature")) or "services"
         self.discount = text(s("early_payment_discount"))
         indemnity = s("recovery_indemnity")

@@ -63,6 +63,11 @@ def text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def is_yes(value: object) -> bool:
+    """A yes/no cell or setting read as yes: the reader's « yes », or yes as typed."""
+    return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
+
+
 # Labels of the settings the rules name, used when the Parametres table is not given.
 SETTING_LABELS = {
     "seller_name": ("Raison sociale", "Company name"),

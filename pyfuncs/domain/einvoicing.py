@@ -5,6 +5,7 @@ rest of the product, and the "E-facturation" output sheet."""
 from __future__ import annotations
 
 from pyfuncs.domain import schema as S
+from pyfuncs.domain.context import is_yes
 
 # The status codes of the invoice lifecycle (XP Z12-012 / DGFiP external specifications,
 # the list of BR-FR-CDV-CL-06 in ../shared/france-rfe/FNFE_RFE_INVOICE/CDAR). 200-214 are
@@ -67,7 +68,7 @@ def processing_rule(seller_country: str, buyer_country: str, buyer_private: bool
 
 def is_private(value: object) -> bool:
     """Clients › Particulier: « oui » (yes) marks a private person; blank, a business."""
-    return str(value or "").strip().casefold() in ("yes", "oui", "true", "1")
+    return is_yes(value)
 
 
 def latest(history: list[tuple[str, str, str]]) -> tuple[str, str, str] | None:

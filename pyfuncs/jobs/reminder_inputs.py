@@ -13,7 +13,7 @@ from pathlib import Path
 from pyfuncs.adapters.workbook_file import WorkbookSource
 from pyfuncs.adapters.xlsx_read import WorkbookError
 from pyfuncs.domain import schema as S
-from pyfuncs.domain.context import message, text
+from pyfuncs.domain.context import is_yes, message, text
 from pyfuncs.domain.einvoicing import is_private
 from pyfuncs.domain.findings import WARNING, Finding
 from pyfuncs.domain.reminders import (
@@ -66,10 +66,6 @@ def _statement_age(book, data, as_of: date) -> list[Finding]:
                                              as_of=show(as_of)), fix)]
 
 
-def _is_yes(value: object) -> bool:
-    return value is True or text(value).casefold() in ("yes", "oui", "true", "1")
-
-
 def _levels(loaded) -> list[Level]:
     tbl = loaded.data.tables.get("NiveauxRelance")
     if tbl is None:
@@ -80,7 +76,7 @@ def _levels(loaded) -> list[Level]:
                                             c["attach_invoice"], c["cc_owner"]):
         if lv is None or days is None or not tone or not tpl:
             continue
-        out.append(Level(int(lv), int(days), str(tone), text(tpl), _is_yes(att), _is_yes(cc)))
+        out.append(Level(int(lv), int(days), str(tone), text(tpl), is_yes(att), is_yes(cc)))
     return out
 
 
@@ -95,7 +91,7 @@ def _contacts(loaded, lang: str) -> tuple[dict[str, Contact], dict[str, dict]]:
         contacts[cid] = Contact(
             cid, text(c["name"][k]), text(c["billing_email"][k]) or None,
             text(c["billing_contact"][k]) or None, text(c["language"][k]) or lang,
-            _is_yes(c["reminders_paused"][k]), text(c["owner"][k]) or None, row,
+            is_yes(c["reminders_paused"][k]), text(c["owner"][k]) or None, row,
             is_private(c["private"][k]))
         details[cid] = {"id": cid, "name": text(c["name"][k]),
                         "address": text(c["address"][k]), "postcode": text(c["postcode"][k]),
