@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 from lxml import etree
 
+from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.cli import main
 from pyfuncs.domain import ereporting as R
 from pyfuncs.jobs.einvoicing import run_statuses
@@ -32,14 +34,23 @@ def platform():
 
 def set_setting(path: Path, key: str, value: object) -> int:
     """Paramètres › ``key`` set to ``value``, as a user types it; its sheet row."""
-    from pyfuncs.adapters.xlsx_read import read_workbook
-    from pyfuncs.adapters.xlsx_write import WorkbookWriter
     table = read_workbook(path).tables["Parametres"]
     row = table.rows[table.cols["key"].index(key)]
     writer = WorkbookWriter(path)
     writer.set_cells("Parametres", [(row, "Valeur", value)])
     writer.commit()
     return row
+
+
+def set_cell(path: Path, table: str, key: str, value: object, column: str, new: object,
+             ) -> None:
+    """The first row of ``table`` whose ``key`` column holds ``value``: its ``column``
+    (a header label) set to ``new``, as a user types it."""
+    data = read_workbook(path).tables[table]
+    k = next(i for i, v in enumerate(data.cols[key]) if str(v).strip() == value)
+    writer = WorkbookWriter(path)
+    writer.set_cells(table, [(data.rows[k], column, new)])
+    writer.commit()
 
 
 def registered(path: Path, matricule: str = "P042") -> Path:
@@ -104,13 +115,9 @@ def test_a_business_missing_its_siren_is_not_e_reported_as_a_private_person(tmp_
     missing, so the invoice has no buyer's electronic address. It is no B2C sale: it
     waits, an error on its Clients row, and the period reports the other sales abroad."""
     path = with_private_client(tmp_path)
-    from pyfuncs.adapters.xlsx_read import read_workbook
-    from pyfuncs.adapters.xlsx_write import WorkbookWriter
+    set_cell(path, "Clients", "id", "C3", "Particulier", "Non")
     clients = read_workbook(path).tables["Clients"]
     row = clients.rows[clients.cols["id"].index("C3")]
-    writer = WorkbookWriter(path)
-    writer.set_cells("Clients", [(row, "Particulier", "Non")])
-    writer.commit()
     result = run_ereport(path, TODAY, "2026-03")
     assert [f.flow for f in result.files] == ["10.1"]
     missing = [f for f in result.findings if f.code == "PDF-CLIENT"]

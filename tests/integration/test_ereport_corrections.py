@@ -14,13 +14,11 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from pyfuncs.adapters.xlsx_read import read_workbook
-from pyfuncs.adapters.xlsx_write import WorkbookWriter
 from pyfuncs.cli import main
 from pyfuncs.jobs.einvoicing import run_statuses
 from pyfuncs.jobs.ereport import run_ereport
 from pyfuncs.jobs.template import build_workbook
-from tests.integration.test_ereport import registered, with_private_client
+from tests.integration.test_ereport import registered, set_cell, with_private_client
 from tests.integration.test_platform import SECRET, TODAY, book
 from tests.support import pa_lifecycle
 from tests.support.ledgers import ledgers_of
@@ -34,17 +32,6 @@ def platform():
     with PlatformServer(PlatformState("facturier-test", SECRET)) as server:
         yield server
         assert server.state.violations == [], "a request or an answer broke the OpenAPI"
-
-
-def set_cell(path: Path, table: str, key: str, value: object, column: str, new: object,
-             ) -> None:
-    """The first row of ``table`` whose ``key`` column holds ``value``: its ``column``
-    (a header label) set to ``new``, as a user types it."""
-    data = read_workbook(path).tables[table]
-    k = next(i for i, v in enumerate(data.cols[key]) if str(v).strip() == value)
-    writer = WorkbookWriter(path)
-    writer.set_cells(table, [(data.rows[k], column, new)])
-    writer.commit()
 
 
 def frr_flows(platform: PlatformServer) -> list[dict]:
