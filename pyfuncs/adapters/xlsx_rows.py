@@ -1,7 +1,7 @@
-"""A worksheet part streamed row by row (head, rows, tail), never held as a DOM, and the
-edits the surgical writer (xlsx_write.py) makes to one row's cells: the cells of a row by
-column, a row rebuilt with edited cells in column order, a formula cell given its cached
-value.
+"""A worksheet part streamed row by row (head, rows, tail), never held as a DOM, and
+rewritten with some rows spliced in; the edits the surgical writer (xlsx_write.py) makes
+to one row's cells: the cells of a row by column, a row rebuilt with edited cells in
+column order, a formula cell given its cached value.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from pyfuncs.adapters.cells import col_index
-from pyfuncs.adapters.zip_package import PackageError
+from pyfuncs.adapters.zip_package import CHUNK, Blob, PackageError
 
 _ROW = re.compile(rb"\s*(<row\b[^>]*?/>|<row\b.*?</row>)", re.DOTALL)
 _SHEETDATA_END = re.compile(rb"\s*</sheetData>")
@@ -142,3 +142,112 @@ def _cached_edit(shown: str) -> CellEdit:
         tag = re.sub(rb'\s+t="[^"]*"', b"", old[:old.index(b">") + 1])
         return tag + f[0] + b"<v>" + shown.encode() + b"</v></c>"
     return edit
+
+
+def rewritten(chunks: Callable[[], Iterator[bytes]], rows: Iterable[int], merge: RowMerge,
+              head: Callable[[bytes], bytes], tail: Callable[[bytes], bytes]) -> Blob:
+    """A sheet part (``chunks`` gives its text, each call from the start) streamed
+    once, the edited ``rows`` spliced in (``merge`` makes each from its old text, or
+    from None when the part has no such row); untouched rows pass verbatim."""
+    pending = sorted(rows)
+    fast = _rewrite_fast(chunks(), pending, merge, head, tail)
+    if fast is not None:
+        return fast
+    blob, k, out, size, previous = Blob(), 0, [], 0, 0
+    for kind, data in _sheet_stream(chunks()):
+        if kind == "head":
+            blob.write(head(data))
+        elif kind == "row":
+            previous = number = _row_number(data, previous)
+            while k < len(pending) and pending[k] < number:
+                out.append(merge(pending[k], None))
+                k += 1
+            if k < len(pending) and pending[k] == number:
+                data = merge(number, data)
+                k += 1
+            out.append(data)
+            size += len(data)
+            if size > CHUNK:
+                blob.write(b"".join(out))
+                out, size = [], 0
+        else:
+            out.extend(merge(r, None) for r in pending[k:])
+            blob.write(b"".join(out))
+            blob.write(tail(data))
+    return blob.close()
+
+def _rewrite_fast(it: Iterator[bytes], pending: list[int], merge: RowMerge,
+                  head: Callable[[bytes], bytes], tail: Callable[[bytes], bytes]
+                  ) -> Blob | None:
+    """The same rewrite without parsing every row: jump from one edited row to the
+    next by its ``<row r="N"`` tag (rows are in ascending order, as the format
+    requires, and every writer we know numbers them), and put rows after the last one
+    before ``</sheetData>``. At 250k rows this is ten times faster than the row-by-row
+    pass. Returns None (the caller then takes the row-by-row pass) for a part it
+    cannot handle so: rows without numbers, or a new row to insert among others."""
+    blob, k = Blob(), 0
+    buf = b""
+    while (m := re.search(rb"<sheetData\s*(/?)>", buf)) is None:
+        more = next(it, None)
+        if more is None:
+            raise PackageError("a worksheet part has no <sheetData>")
+        buf += more
+    if m[1]:
+        return None  # no rows at all: the slow pass handles the empty case
+    blob.write(head(buf[:m.start()] + b"<sheetData>"))
+    # The buffer is walked by position (pos: what is written so far), never sliced per
+    # edit, and each search is bounded: a row is looked for only when the buffer's last
+    # row number reaches it, and </sheetData> only after the buffer's last row start.
+    # (At 3,500 edits in a 74 MB part, slicing and whole-buffer searches cost a second.)
+    buf, pos = buf[m.end():], 0
+    view = memoryview(buf)
+    while True:
+        at = buf.rfind(b'<row r="', pos)
+        quote = buf.find(b'"', at + 8) if at >= 0 else -1
+        last = int(buf[at + 8:quote]) if quote >= 0 else None  # None: not all here
+        if last is None and at >= 0:  # the last row tag is cut: the one before counts
+            before = buf.rfind(b'<row r="', pos, at)
+            last = int(buf[before + 8:buf.index(b'"', before + 8)]) if before >= 0 \
+                else None
+        if k < len(pending) and last is not None and pending[k] <= last:
+            n = pending[k]
+            idx = buf.find(b'<row r="%d"' % n, pos)
+            if idx < 0:
+                return None  # the row to edit is not in the part: insert among others
+            gt = buf.find(b">", idx)
+            end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(b"</row>", idx)
+            if gt < 0 or end < 0:  # the row goes on in the next chunk
+                more = next(it, None)
+                if more is None:
+                    raise PackageError("a worksheet part ends inside a row")
+                view.release()
+                buf, pos = buf[pos:] + more, 0
+                view = memoryview(buf)
+                continue
+            if end != gt + 1:
+                end += 6  # past </row>
+            blob.write(view[pos:idx])
+            blob.write(merge(n, buf[idx:end]))
+            pos, k = end, k + 1
+            continue
+        close = buf.find(b"</sheetData>", max(at, pos))
+        if close >= 0:
+            if last is None and b"<row" in buf[pos:close]:
+                return None  # rows without numbers
+            if k < len(pending) and last is not None and pending[k] <= last:
+                return None  # a row to insert among the others
+            blob.write(view[pos:close])
+            blob.write(b"".join(merge(r, None) for r in pending[k:]))
+            view.release()
+            blob.write(tail(buf[close:] + b"".join(it)))
+            return blob.close()
+        more = next(it, None)
+        if more is None:
+            raise PackageError("a worksheet part ends inside <sheetData>")
+        keep = buf.rfind(b"<", pos)  # a tag may straddle two chunks: keep from the last "<"
+        if keep < 0:
+            keep = len(buf)
+        blob.write(view[pos:keep])
+        view.release()
+        buf, pos = buf[keep:] + more, 0
+        view = memoryview(buf)

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from pyfuncs.adapters.xlsx_cached import (
     stale_days_late,
     stale_formula_cells,
 )
+from pyfuncs.adapters.xlsx_clock import INVOICES, EarlyDaysLate
 from pyfuncs.adapters.xlsx_package import (
     PackageEditor,
     WorkbookLocked,
@@ -40,6 +42,7 @@ from pyfuncs.adapters.xlsx_rows import (
     _row_number,
     _sheet_stream,
     _style_of,
+    rewritten,
 )
 from pyfuncs.adapters.xlsx_xml import (
     _esc,
@@ -48,8 +51,8 @@ from pyfuncs.adapters.xlsx_xml import (
     _ref,
     cell_xml,
 )
-from pyfuncs.adapters.zip_package import CHUNK, PackageError
 from pyfuncs.adapters.zip_package import Blob as _Blob
+from pyfuncs.adapters.zip_package import PackageError
 from pyfuncs.domain.schema import FMT_DATE
 
 
@@ -59,6 +62,7 @@ class TableEditor(PackageEditor):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._read: WorkbookData | None = None  # what the job read of it (based_on)
+        self._early: EarlyDaysLate | None = None  # today's days late, being made beside
 
     def table_ref(self, table_name: str) -> tuple[str, str]:
         table = self._table(table_name)
@@ -71,110 +75,13 @@ class TableEditor(PackageEditor):
         """Stream the sheet part once, splicing the edited ``rows`` (``merge`` makes each
         from its old text, or from None when the part has no such row); untouched rows
         pass verbatim."""
-        pending = sorted(rows)
-        fast = self._rewrite_fast(part, pending, merge, head, tail)
-        if fast is not None:
-            self._parts[part] = fast
-            return
-        blob, k, out, size, previous = _Blob(), 0, [], 0, 0
-        for kind, data in _sheet_stream(self._chunks(part)):
-            if kind == "head":
-                blob.write(head(data))
-            elif kind == "row":
-                previous = number = _row_number(data, previous)
-                while k < len(pending) and pending[k] < number:
-                    out.append(merge(pending[k], None))
-                    k += 1
-                if k < len(pending) and pending[k] == number:
-                    data = merge(number, data)
-                    k += 1
-                out.append(data)
-                size += len(data)
-                if size > CHUNK:
-                    blob.write(b"".join(out))
-                    out, size = [], 0
-            else:
-                out.extend(merge(r, None) for r in pending[k:])
-                blob.write(b"".join(out))
-                blob.write(tail(data))
-        self._parts[part] = blob.close()
+        self._parts[part] = self._rewritten(part, rows, merge, head, tail)
 
-    def _rewrite_fast(self, part: str, pending: list[int], merge: RowMerge,
-                      head: Callable[[bytes], bytes], tail: Callable[[bytes], bytes]
-                      ) -> _Blob | None:
-        """The same rewrite without parsing every row: jump from one edited row to the
-        next by its ``<row r="N"`` tag (rows are in ascending order, as the format
-        requires, and every writer we know numbers them), and put rows after the last one
-        before ``</sheetData>``. At 250k rows this is ten times faster than the row-by-row
-        pass. Returns None (the caller then takes the row-by-row pass) for a part it
-        cannot handle so: rows without numbers, or a new row to insert among others."""
-        blob, k = _Blob(), 0
-        it = self._chunks(part)
-        buf = b""
-        while (m := re.search(rb"<sheetData\s*(/?)>", buf)) is None:
-            more = next(it, None)
-            if more is None:
-                raise PackageError("a worksheet part has no <sheetData>")
-            buf += more
-        if m[1]:
-            return None  # no rows at all: the slow pass handles the empty case
-        blob.write(head(buf[:m.start()] + b"<sheetData>"))
-        # The buffer is walked by position (pos: what is written so far), never sliced per
-        # edit, and each search is bounded: a row is looked for only when the buffer's last
-        # row number reaches it, and </sheetData> only after the buffer's last row start.
-        # (At 3,500 edits in a 74 MB part, slicing and whole-buffer searches cost a second.)
-        buf, pos = buf[m.end():], 0
-        view = memoryview(buf)
-        while True:
-            at = buf.rfind(b'<row r="', pos)
-            quote = buf.find(b'"', at + 8) if at >= 0 else -1
-            last = int(buf[at + 8:quote]) if quote >= 0 else None  # None: not all here
-            if last is None and at >= 0:  # the last row tag is cut: the one before counts
-                before = buf.rfind(b'<row r="', pos, at)
-                last = int(buf[before + 8:buf.index(b'"', before + 8)]) if before >= 0 \
-                    else None
-            if k < len(pending) and last is not None and pending[k] <= last:
-                n = pending[k]
-                idx = buf.find(b'<row r="%d"' % n, pos)
-                if idx < 0:
-                    return None  # the row to edit is not in the part: insert among others
-                gt = buf.find(b">", idx)
-                end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(b"</row>", idx)
-                if gt < 0 or end < 0:  # the row goes on in the next chunk
-                    more = next(it, None)
-                    if more is None:
-                        raise PackageError("a worksheet part ends inside a row")
-                    view.release()
-                    buf, pos = buf[pos:] + more, 0
-                    view = memoryview(buf)
-                    continue
-                if end != gt + 1:
-                    end += 6  # past </row>
-                blob.write(view[pos:idx])
-                blob.write(merge(n, buf[idx:end]))
-                pos, k = end, k + 1
-                continue
-            close = buf.find(b"</sheetData>", max(at, pos))
-            if close >= 0:
-                if last is None and b"<row" in buf[pos:close]:
-                    return None  # rows without numbers
-                if k < len(pending) and last is not None and pending[k] <= last:
-                    return None  # a row to insert among the others
-                blob.write(view[pos:close])
-                blob.write(b"".join(merge(r, None) for r in pending[k:]))
-                view.release()
-                blob.write(tail(buf[close:] + b"".join(it)))
-                return blob.close()
-            more = next(it, None)
-            if more is None:
-                raise PackageError("a worksheet part ends inside <sheetData>")
-            keep = buf.rfind(b"<", pos)  # a tag may straddle two chunks: keep from the last "<"
-            if keep < 0:
-                keep = len(buf)
-            blob.write(view[pos:keep])
-            view.release()
-            buf, pos = buf[keep:] + more, 0
-            view = memoryview(buf)
+    def _rewritten(self, part: str, rows: Iterable[int], merge: RowMerge,
+                   head: Callable[[bytes], bytes] = lambda b: b,
+                   tail: Callable[[bytes], bytes] = lambda b: b) -> _Blob:
+        """The sheet part as ``_rewrite`` makes it, not yet put in the package."""
+        return rewritten(lambda: self._chunks(part), rows, merge, head, tail)
 
     def _read_row(self, part: str, number: int) -> dict[int, bytes]:
         previous = 0
@@ -365,28 +272,57 @@ class TableEditor(PackageEditor):
         """Cache ``value`` beside the formula of calculated cells (sheet row, header
         label), formula and style kept; a cell whose formula a user replaced by a value
         is left as it is."""
+        made = self.cached_part(table_name, updates)
+        if made is not None:
+            self._parts[made[0]] = made[1]
+
+    def cached_part(self, table_name: str, updates: list[tuple[int, str, object]]
+                    ) -> tuple[str, _Blob] | None:
+        """(sheet part, its text) with the ``updates`` of ``set_cached_values`` made, not
+        yet put in the package (None: no update)."""
         table = self._table(table_name)
         shape = self._shape(table)
         edits: dict[int, dict[int, CellEdit]] = {}
         for number, label, value in updates:
             col = shape.ref[0] + shape.column(label, table.display)
             edits.setdefault(number, {})[col] = _cached_edit(_number(value))  # type: ignore[arg-type]
-        if edits:
-            self._rewrite(table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
+        if not edits:
+            return None
+        return table.sheet.part, self._rewritten(
+            table.sheet.part, edits, lambda n, row: _merge_row(n, row, edits[n]))
 
     def based_on(self, data: WorkbookData) -> None:
         """What the job read of this file: when the job changes no input of the formulas,
         the days late to cache on commit come from it instead of a second read of the
-        package (a refresh of 100k invoices read the invoices twice)."""
+        package (a refresh of 100k invoices read the invoices twice). Only the jobs that
+        change no input say what they read: a big invoices' sheet with today's days late
+        is then made at once, by another process, while the job computes (xlsx_clock.py)."""
         self._read = data
+        if self._is_read(data) and INVOICES.casefold() in self._tables:
+            part = self._table(INVOICES).sheet.part
+            entry = self._entries.get(part)
+            if entry is not None:
+                self._early = EarlyDaysLate.start(self.path, self._stamp, data, part,
+                                                  entry.usize)
+                if self._early is not None:  # not taken by a commit: its file goes
+                    weakref.finalize(self, self._early.discard)
+
+    def _is_read(self, data: WorkbookData | None) -> bool:
+        """Whether ``data`` is what the job read of this very file, unchanged since."""
+        return data is not None and data.stamp == self._stamp and \
+            Path(data.path).resolve() == self.path.resolve()
 
     def _cache_days_late(self) -> bool:
         """Cache today's days late (TODAY() moves them) from what the job read, when that
         was this very file, unchanged; False when the package must be read instead."""
         data = self._read
-        if data is None or data.stamp != self._stamp or \
-                Path(data.path).resolve() != self.path.resolve():
+        if data is None or not self._is_read(data):
             return False
+        early, self._early = self._early, None
+        made = early.parts() if early is not None else None
+        if made is not None and not any(part in self._parts for part in made):
+            self._parts.update(made)
+            return True
         stale = stale_days_late(data, date.today())
         if stale is None:
             return False
@@ -402,6 +338,9 @@ class TableEditor(PackageEditor):
         self._finish_workbook(full_calc=not refresh)
         if refresh == [CLOCK_ONLY] and self._cache_days_late():
             refresh = []  # cached in this very package: no second read and write
+        elif self._early is not None:  # an input changed: the days late come with the rest
+            self._early.discard()
+            self._early = None
         return refresh
 
     def commit(self, *, backup: bool = True) -> Path:

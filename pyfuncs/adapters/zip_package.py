@@ -31,6 +31,11 @@ class Entry:
     method: int
     csize: int
 
+    @property
+    def usize(self) -> int:
+        """Its size inflated, as the central directory says."""
+        return int.from_bytes(self.central[24:28], "little")
+
 
 class Blob:
     """A part deflated as it is written, so a 100k-row sheet never sits in memory as text.
@@ -117,6 +122,17 @@ class Blob:
             self._crc_job = None
         self.csize = self.file.tell()
         return self
+
+    @classmethod
+    def deflated(cls, path: Path, crc: int, usize: int) -> Blob:
+        """A part another process deflated whole (a raw deflate stream) into ``path``,
+        copied in: the file may go once this returns."""
+        blob = cls()
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                blob.file.write(chunk)
+        blob.crc, blob.usize, blob.csize = crc, usize, blob.file.tell()
+        return blob
 
     def raw(self, size: int = CHUNK) -> Iterator[bytes]:
         self.file.seek(0)

@@ -16,7 +16,7 @@ from pyfuncs.domain.damaged import incomplete
 from pyfuncs.domain.money import ZERO
 from pyfuncs.jobs.catchup import CatchUp, read_catch_up
 from pyfuncs.jobs.dashboard import write_dashboard
-from pyfuncs.jobs.load import Loaded, Progress, load, quiet
+from pyfuncs.jobs.load import Loaded, Progress, loaded_from, quiet
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
 
@@ -122,12 +122,16 @@ def run_age(path: WorkbookSource | Path, as_of: date, progress: Progress = quiet
 
 def _age(path: WorkbookSource | Path, as_of: date, progress: Progress,
          write: bool) -> AgedBalance:
-    loaded = load(path, as_of, progress, checks=False)
+    source = as_source(path)
+    progress("read")
+    read = source.read()
+    # the writer starts at once: it caches today's days late beside the aged balance
+    writer = source.writer(read=read) if write else None
+    loaded = loaded_from(read, as_of, progress, checks=False)
     caught = read_catch_up(loaded.data)  # what colleagues' copies booked and sent
     balance = aging_of(loaded, as_of, caught)
-    if write:
+    if writer is not None:
         progress("write")
-        writer = as_source(path).writer(read=loaded.data)
         when = datetime.now()
         write_aging(writer, loaded, balance, when)
         write_dashboard(writer, loaded, balance, as_of, None, when)

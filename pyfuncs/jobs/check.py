@@ -18,7 +18,7 @@ from pyfuncs.jobs.aging import aging_of, write_aging
 from pyfuncs.jobs.catchup import read_catch_up
 from pyfuncs.jobs.dashboard import write_dashboard
 from pyfuncs.jobs.einvoicing_findings import ledger_findings
-from pyfuncs.jobs.load import Progress, load, quiet
+from pyfuncs.jobs.load import Progress, loaded_from, quiet
 from pyfuncs.jobs.sheets import sheet_columns, stamp
 
 
@@ -55,7 +55,12 @@ def run_check(path: WorkbookSource | Path, today: date, progress: Progress = qui
 
 def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: bool,
            with_aging: bool) -> CheckResult:
-    loaded = load(path, today, progress)
+    source = as_source(path)
+    progress("read")
+    read = source.read()
+    # the writer starts at once: it caches today's days late beside the checks
+    writer = source.writer(read=read) if write else None
+    loaded = loaded_from(read, today, progress)
     caught = read_catch_up(loaded.data)  # what colleagues' copies booked and sent
     balance = aging_of(loaded, today, caught)
     caught.written = write  # written below, in the same commit
@@ -65,9 +70,8 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.sheet, f.row or 0,
                                  f.column))
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITY_ORDER}
-    if write:
+    if writer is not None:
         progress("write")
-        writer = as_source(path).writer(read=loaded.data)
         when = datetime.now()
         write_checks(writer, loaded.data, findings, when)
         if with_aging:

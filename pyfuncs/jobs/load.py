@@ -49,7 +49,12 @@ def load(path: WorkbookSource | Path, today: date, progress: Progress = quiet,
     cached values (unless ``formulas`` is False), and (unless ``checks`` is False) run the
     consistency checks. A job that only needs some computed columns names its tables."""
     progress("read")
-    data = as_source(path).read(tables)
+    return loaded_from(as_source(path).read(tables), today, progress, checks, formulas)
+
+
+def loaded_from(data: WorkbookData, today: date, progress: Progress = quiet,
+                checks: bool = True, formulas: bool = True) -> Loaded:
+    """``load`` of what was already read: for a job that starts its writer in between."""
     progress("compute")
     with collector_paused():  # millions of Decimals and no cycles: the GC only walks them
         computed = compute_all({name: t.cols for name, t in data.tables.items()}, today)

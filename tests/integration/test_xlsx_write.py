@@ -24,6 +24,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 
+from pyfuncs.adapters import xlsx_rows
 from pyfuncs.adapters.xlsx_write import PackageError, WorkbookLocked, WorkbookWriter
 from pyfuncs.domain import schema as S
 from pyfuncs.jobs.template import build_workbook
@@ -468,7 +469,7 @@ def test_the_fast_rewrite_writes_exactly_what_the_row_by_row_rewrite_writes(
         work = tmp_path / f"{fast}.xlsx"
         shutil.copyfile(path, work)
         if not fast:
-            monkeypatch.setattr(WorkbookWriter, "_rewrite_fast", lambda *a, **k: None)
+            monkeypatch.setattr(xlsx_rows, "_rewrite_fast", lambda *a, **k: None)
         writer = WorkbookWriter(work)
         writer.set_cells("Paiements", edits)
         writer.append_rows("Paiements", added)
