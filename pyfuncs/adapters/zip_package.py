@@ -55,6 +55,7 @@ class Blob:
     PIECE = 1 << 20
     WINDOW = 1 << 15
     WAITING = 6
+    THREADS = max(1, min(2, os.cpu_count() or 1))  # deflating at once
     _pool: ThreadPoolExecutor | None = None
     _crc_pool: ThreadPoolExecutor | None = None  # one thread: the pieces' CRC in order
 
@@ -69,7 +70,7 @@ class Blob:
     @classmethod
     def _workers(cls) -> ThreadPoolExecutor:
         if cls._pool is None:
-            cls._pool = ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1)),
+            cls._pool = ThreadPoolExecutor(cls.THREADS,
                                            thread_name_prefix="facturier-deflate")
         return cls._pool
 
