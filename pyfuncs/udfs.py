@@ -23,9 +23,16 @@ from stdnum.fr import siret as std_siret
 
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
+from pyfuncs.domain.context import is_yes
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
 from pyfuncs.domain.numbering import NumberingError, next_number, parse_pattern, seed_states
-from pyfuncs.domain.penalties import HalfYearRate, RateTable, late_penalty, recovery_indemnity
+from pyfuncs.domain.penalties import (
+    HalfYearRate,
+    RateTable,
+    late_penalty,
+    owes_professional_penalties,
+    recovery_indemnity,
+)
 from pyfuncs.domain.terms import due_date
 
 PREFIX = "FACT_"
@@ -149,12 +156,17 @@ def _shipped_rates() -> list[HalfYearRate]:
 @xw.arg("taux", doc="Facultatif : taux contractuel (0,1215 ou 12,15 %) ; vide : taux BCE + "
                     "10 points du semestre (table livrée).")
 @xw.arg("indemnite", doc="Indemnité forfaitaire de recouvrement (défaut 40 €).")
+@xw.arg("particulier", doc="VRAI pour un client particulier (Clients › Particulier) : il ne "
+                           "doit ni pénalités ni indemnité, le résultat est 0.")
 @_safe
-def FACT_PENALITES(montant_ttc, echeance, date_ref=None, taux=None, indemnite=None):
+def FACT_PENALITES(montant_ttc, echeance, date_ref=None, taux=None, indemnite=None,
+                   particulier=None):
     """Pénalités de retard au prorata des jours (L441-10) plus l'indemnité forfaitaire, comme
-    les relances les calculent."""
+    les relances les calculent ; 0 pour un particulier, qui ne doit ni les unes ni l'autre."""
     ref = _day(date_ref, "date_ref") if date_ref not in (None, "") else date.today()
     due = _day(echeance, "echeance")
+    if not owes_professional_penalties(is_yes(particulier)):
+        return 0.0
     contractual = None
     if taux not in (None, ""):
         contractual = _amount(taux, "taux")

@@ -82,6 +82,12 @@ def test_late_penalties_are_pro_rata_per_day_plus_the_indemnity():
     assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31)) == 51.98
     assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31), "10 %") == 49.86
     assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 9, 30)) == 0.0  # not late
+    # a private person owes neither (L441-10 is between professionals)
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31), None, None, True) == 0.0
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31), None, None, "Oui") == 0.0
+    assert FACT_PENALITES(1200, date(2026, 10, 1), date(2026, 10, 31), None, None, False) == 51.98
+    assert FACT_PENALITES(1200, "pas une date", date(2026, 10, 31), None, None, True).startswith(
+        "FACT : ")  # its arguments are still checked
     assert FACT_PENALITES(1200, date(2027, 3, 1), date(2027, 4, 1)).startswith(
         "FACT : pas de taux pour la période du 02/03/2027")
 
