@@ -18,6 +18,7 @@ then escaped whole, so a client named ``<script>`` stays text in both.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -155,6 +156,24 @@ class Renderer:
             except TemplateError:
                 continue
         return f"reminders/{template}.{lang}.txt"
+
+    def older_copy(self, name: str, variable: str) -> Path | None:
+        """The user's copy of the shipped template ``name`` when it never uses
+        ``variable`` although the shipped one does (it was copied before the variable came,
+        so it cannot say what the variable changes); None otherwise."""
+        shipped = TEMPLATES / name
+        try:
+            tpl = self.text_env.get_template(name)
+        except TemplateError:
+            return None
+        if not tpl.filename or Path(tpl.filename).resolve() == shipped.resolve() or \
+                not shipped.is_file():
+            return None
+        used = re.compile(rf"\b{re.escape(variable)}\b")
+        mine = Path(tpl.filename).read_text(encoding="utf-8")
+        if used.search(mine) or not used.search(shipped.read_text(encoding="utf-8")):
+            return None
+        return Path(tpl.filename)
 
     def blocks(self, name: str, context: Mapping[str, object]) -> dict[str, str]:
         """Each block of a template rendered as plain text."""

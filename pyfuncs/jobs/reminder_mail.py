@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from email.utils import make_msgid
+from pathlib import Path
 
 from pyfuncs.adapters.mailer import (
     HeaderInjection,
@@ -36,6 +37,20 @@ from pyfuncs.jobs.reminder_records import (
 
 
 # ----------------------------------------------------------------------------- composing
+def _older_copy(m: Mailing, renderer: Renderer, template: str, lang: str) -> Path | None:
+    """A user's copy, among the templates of a reminder to a private person, made before
+    private clients existed: it would claim what only a professional owes (DOMAIN.md,
+    penalties; domain/penalties.py owes_professional_penalties)."""
+    if m.kind != "client" or m.professional:
+        return None
+    names = [renderer.email_name(template, lang)]
+    if m.level and m.level.tone == FORMAL:
+        names.append(renderer.email_name(LETTER_TEMPLATE, lang))
+    for name in names:
+        older = renderer.older_copy(name, "professional")
+        if older is not None:
+            return older
+    return None
 @dataclass
 class _Context:
     settings: Mapping[str, object]
@@ -86,6 +101,23 @@ def _compose(m: Mailing, renderer: Renderer, ctx: _Context, sender: str,
     lang = m.lang if m.lang in S.LANGS else ctx.lang
     template = m.level.template if m.level else DIGEST_TEMPLATE
     fr = ctx.lang != "en"
+    older = _older_copy(m, renderer, template, lang)
+    if older is not None:
+        result.findings.append(Finding(
+            "REMIND-TEMPLATE", ERROR, "", None, "", m.key,
+            (f"Le modèle {older.name} (dossier {older.parent.name} à côté du classeur) a été "
+             f"copié avant les clients particuliers : il réclamerait à {m.name}, un "
+             "particulier, les pénalités de retard et l'indemnité forfaitaire que seul un "
+             "professionnel doit (C. com. L441-10). Rien n'est envoyé à ce client." if fr else
+             f"Template {older.name} (folder {older.parent.name} beside the workbook) was "
+             f"copied before private clients existed: it would claim from {m.name}, a "
+             "private person, the late-payment penalties and the fixed indemnity only a "
+             "professional owes (C. com. L441-10). Nothing is sent to this client."),
+            ("Reprendre le modèle livré, ou y entourer les pénalités et l'indemnité de "
+             "{% if professional %} … {% endif %}." if fr else
+             "Start again from the shipped template, or wrap its penalties and indemnity "
+             "in {% if professional %} … {% endif %}.")))
+        return Outgoing(m, None, "", "error", f"{older.name}: no private-client branch")
     try:
         rendered = renderer.email(template, lang, values)
         attachments: list[tuple[str, bytes, str]] = []

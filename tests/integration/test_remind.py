@@ -24,11 +24,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pyfuncs.adapters.journal import Journal
 from pyfuncs.adapters.mailer import SmtpSender
 from pyfuncs.adapters.xlsx_read import read_workbook
+from pyfuncs.documents.render import TEMPLATES
 from pyfuncs.jobs.reminders import run_remind
 from pyfuncs.jobs.template import build_workbook
 from tests.unit.test_checks import clean_settings, clean_tables, invoice, line
 
 TODAY = date(2026, 11, 23)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OWNER = "chef@altiplano.example"
 PASSWORD = "s3cret-Pa55word-never-written"
 
@@ -428,3 +430,44 @@ def test_a_private_person_is_reminded_without_professional_penalties_nor_indemni
     assert "FAC2026-0007" in told and "Client particulier" in told and "1231-6" in told
     assert "L441" not in told and "Créance à ce jour" not in told
     assert outbox_rows(path)["owner:C1"]["Pénalités et indemnités"] is None
+
+
+def test_a_template_copied_before_private_clients_sends_them_nothing(tmp_path):
+    """The user's copy of the formal notice, made before private clients existed (the
+    shipped text of that time, tests/fixtures/reminders-copied-2026-11), would claim the
+    penalties of L441-10 and the 40 EUR indemnity from C1, a private person: nothing goes
+    to C1, an error names the copy and what to do, and the professional C4 is reminded
+    with the copy as before."""
+    inbox = Inbox()
+    with Server(inbox) as server:
+        path = workbook(tmp_path, server.port, private=("C1",))
+        mine = path.parent / "templates" / "reminders"
+        mine.mkdir(parents=True)
+        copied = FIXTURES / "reminders-copied-2026-11" / "niveau4_mise_en_demeure.fr.txt"
+        shutil.copy(copied, mine / copied.name)
+        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    status = {o.mailing.key: o.status for o in result.emails}
+    assert status["client:C1"] == "error" and status["owner:C4"] == "sent"
+    assert "client:C1" not in inbox.by_key()
+    (found,) = [f for f in result.findings if f.code == "REMIND-TEMPLATE"]
+    assert found.severity == "error" and found.ref == "client:C1"
+    assert "niveau4_mise_en_demeure.fr.txt" in found.message
+    assert "Claire Durand" in found.message and "L441-10" in found.message
+    assert "{% if professional %}" in found.fix
+
+
+def test_a_copy_that_knows_private_clients_is_used_for_them(tmp_path):
+    """A copy of today's shipped text, reworded, speaks to C1 as written."""
+    inbox = Inbox()
+    with Server(inbox) as server:
+        path = workbook(tmp_path, server.port, private=("C1",))
+        mine = path.parent / "templates" / "reminders"
+        mine.mkdir(parents=True)
+        shipped = TEMPLATES / "reminders" / "niveau4_mise_en_demeure.fr.txt"
+        (mine / shipped.name).write_text(shipped.read_text(encoding="utf-8").replace(
+            "Malgré nos relances restées sans effet", "Nos relances étant restées sans réponse"),
+            encoding="utf-8")
+        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    assert {o.mailing.key: o.status for o in result.emails}["client:C1"] == "sent"
+    assert "Nos relances étant restées sans réponse" in body(inbox.by_key()["client:C1"][1])
+    assert not [f for f in result.findings if f.code == "REMIND-TEMPLATE"]
