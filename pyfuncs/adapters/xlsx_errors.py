@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from pyfuncs.adapters import cells as C
 from pyfuncs.adapters.cells import BAD, CellProblem
+from pyfuncs.adapters.deflate import ZlibError
 from pyfuncs.adapters.xlsx_locate import Loc
 from pyfuncs.adapters.zip_package import PackageError, inflated
 from pyfuncs.domain import schema as S
@@ -97,7 +97,7 @@ def error_cells(path: Path, part: str) -> SheetScan:
             _collect_numbers(tail, out)
         if tail and _INLINE in tail and _NA_TEXT.search(tail):
             out.null_like = True
-    except (KeyError, OSError, zipfile.BadZipFile, PackageError, zlib.error):
+    except (KeyError, OSError, zipfile.BadZipFile, PackageError, ZlibError):
         return out  # the cells' reader says what is wrong with the file
     return out
 

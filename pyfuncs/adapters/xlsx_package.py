@@ -9,12 +9,12 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from pyfuncs.adapters.deflate import ZlibError
 from pyfuncs.adapters.xlsx_styles import _Styles
 from pyfuncs.adapters.xlsx_xml import (
     _attrs,
@@ -164,7 +164,7 @@ class PackageEditor:
             return new
         try:
             return b"".join(self._chunks(name)).decode("utf-8")
-        except (UnicodeDecodeError, zlib.error) as exc:
+        except (UnicodeDecodeError, ZlibError) as exc:
             raise PackageError(f"{self.path}: {name} is unreadable ({exc})") from exc
 
     def _exists(self, name: str) -> bool:

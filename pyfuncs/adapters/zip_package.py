@@ -8,12 +8,13 @@ import os
 import struct
 import tempfile
 import time
-import zlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from pyfuncs.adapters.deflate import zlib
 
 CHUNK = 1 << 20
 
