@@ -45,8 +45,11 @@ class EarlyDaysLate:
     (``start``), taken by the commit (``parts``) or let go (``discard``)."""
 
     def __init__(self, today: date, proc: subprocess.Popen[bytes], request: Path,
-                 out: Path) -> None:
+                 out: Path, usize: int = 0) -> None:
         self.today, self._proc, self._request, self._out = today, proc, request, out
+        # what a worker may take before the commit gives up on it and does it itself:
+        # half a minute, plus a second per 10 MB of sheet (it needs 1.5 s for 298 MB)
+        self.patience = 30 + usize / 10e6
 
     @classmethod
     def start(cls, path: Path, stamp: tuple[int, int], data: WorkbookData, part: str,
@@ -75,13 +78,18 @@ class EarlyDaysLate:
         except (OSError, ValueError):
             Path(request).unlink(missing_ok=True)
             return None
-        return cls(today, proc, Path(request), out)
+        return cls(today, proc, Path(request), out, usize)
 
     def parts(self) -> dict[str, Blob] | None:
         """{sheet part: its new content}, once the worker is done; None when it failed or
         the day has turned since it started (the commit then does it in process)."""
         try:
-            answer, _ = self._proc.communicate()
+            try:
+                answer, _ = self._proc.communicate(timeout=self.patience)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.communicate()
+                return None
             if self._proc.returncode != 0 or self.today != date.today():
                 return None
             made = json.loads(answer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -124,6 +125,28 @@ def test_a_worker_that_fails_leaves_the_commit_to_do_it(
     seen = started(monkeypatch)
     run_refresh(two_days_old, date.today())
     assert seen == [None]
+    late = read_workbook(two_days_old, ["Factures"]).tables["Factures"]
+    assert sum(1 for d in late.cached["days_late"] if d) > 5
+    assert list(own_temp.iterdir()) == []
+
+
+def test_a_worker_that_never_answers_is_stopped_and_the_commit_does_it(
+        two_days_old, own_temp, monkeypatch) -> None:
+    monkeypatch.setattr(xlsx_clock, "MIN_PART", 0)
+    monkeypatch.setattr(xlsx_clock, "WORKER", "tests.support.stuck_worker")
+    seen = started(monkeypatch)
+    real_init = xlsx_clock.EarlyDaysLate.__init__
+
+    def impatient(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.patience = 0.5
+
+    monkeypatch.setattr(xlsx_clock.EarlyDaysLate, "__init__", impatient)
+    started_at = time.monotonic()
+    run_refresh(two_days_old, date.today())
+    assert time.monotonic() - started_at < 60  # not the worker's two minutes
+    proc = seen[0]._proc  # type: ignore[union-attr]
+    assert proc.returncode is not None  # stopped
     late = read_workbook(two_days_old, ["Factures"]).tables["Factures"]
     assert sum(1 for d in late.cached["days_late"] if d) > 5
     assert list(own_temp.iterdir()) == []
