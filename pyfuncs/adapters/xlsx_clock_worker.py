@@ -26,7 +26,7 @@ def _cache_in_worker(request: Path) -> dict[str, object] | None:
     if made is None or made[0] != ask["part"]:
         return None
     part, blob = made
-    with open(ask["out"], "wb") as f:
+    with open(ask["out"], "xb") as f:  # made here, never an existing file (a link)
         f.writelines(blob.raw())
     return {"part": part, "crc": blob.crc, "usize": blob.usize}
 
