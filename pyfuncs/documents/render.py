@@ -140,6 +140,7 @@ class Renderer:
         folders = [Path(f) for f in extra if Path(f).is_dir()] + [TEMPLATES]
         self.text_env = _environment(folders, autoescape=False)
         self.html_env = _environment(folders, autoescape=True)
+        self._older: dict[tuple[str, str], Path | None] = {}  # older_copy, per run
 
     def _template(self, env: ImmutableSandboxedEnvironment, name: str):
         try:
@@ -160,7 +161,12 @@ class Renderer:
     def older_copy(self, name: str, variable: str) -> Path | None:
         """The user's copy of the shipped template ``name`` when it never uses
         ``variable`` although the shipped one does (it was copied before the variable came,
-        so it cannot say what the variable changes); None otherwise."""
+        so it cannot say what the variable changes); None otherwise. Read once a run."""
+        if (name, variable) not in self._older:
+            self._older[name, variable] = self._older_copy(name, variable)
+        return self._older[name, variable]
+
+    def _older_copy(self, name: str, variable: str) -> Path | None:
         shipped = TEMPLATES / name
         try:
             tpl = self.text_env.get_template(name)

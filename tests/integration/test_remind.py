@@ -432,20 +432,28 @@ def test_a_private_person_is_reminded_without_professional_penalties_nor_indemni
     assert outbox_rows(path)["owner:C1"]["Pénalités et indemnités"] is None
 
 
+def remind_with_copy(tmp_path: Path, formal_notice: str):
+    """(inbox, result) of a reminder run sent to a real SMTP server, C1 a private person,
+    with the user's own copy of the formal notice in templates/reminders beside the
+    workbook."""
+    inbox = Inbox()
+    with Server(inbox) as server:
+        path = workbook(tmp_path, server.port, private=("C1",))
+        mine = path.parent / "templates" / "reminders"
+        mine.mkdir(parents=True)
+        (mine / "niveau4_mise_en_demeure.fr.txt").write_text(formal_notice, encoding="utf-8")
+        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    return inbox, result
+
+
 def test_a_template_copied_before_private_clients_sends_them_nothing(tmp_path):
     """The user's copy of the formal notice, made before private clients existed (the
     shipped text of that time, tests/fixtures/reminders-copied-2026-11), would claim the
     penalties of L441-10 and the 40 EUR indemnity from C1, a private person: nothing goes
     to C1, an error names the copy and what to do, and the professional C4 is reminded
     with the copy as before."""
-    inbox = Inbox()
-    with Server(inbox) as server:
-        path = workbook(tmp_path, server.port, private=("C1",))
-        mine = path.parent / "templates" / "reminders"
-        mine.mkdir(parents=True)
-        copied = FIXTURES / "reminders-copied-2026-11" / "niveau4_mise_en_demeure.fr.txt"
-        shutil.copy(copied, mine / copied.name)
-        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    copied = FIXTURES / "reminders-copied-2026-11" / "niveau4_mise_en_demeure.fr.txt"
+    inbox, result = remind_with_copy(tmp_path, copied.read_text(encoding="utf-8"))
     status = {o.mailing.key: o.status for o in result.emails}
     assert status["client:C1"] == "error" and status["owner:C4"] == "sent"
     assert "client:C1" not in inbox.by_key()
@@ -458,16 +466,9 @@ def test_a_template_copied_before_private_clients_sends_them_nothing(tmp_path):
 
 def test_a_copy_that_knows_private_clients_is_used_for_them(tmp_path):
     """A copy of today's shipped text, reworded, speaks to C1 as written."""
-    inbox = Inbox()
-    with Server(inbox) as server:
-        path = workbook(tmp_path, server.port, private=("C1",))
-        mine = path.parent / "templates" / "reminders"
-        mine.mkdir(parents=True)
-        shipped = TEMPLATES / "reminders" / "niveau4_mise_en_demeure.fr.txt"
-        (mine / shipped.name).write_text(shipped.read_text(encoding="utf-8").replace(
-            "Malgré nos relances restées sans effet", "Nos relances étant restées sans réponse"),
-            encoding="utf-8")
-        result = run_remind(path, TODAY, send=True, attach=pdf_of, environ={})
+    shipped = TEMPLATES / "reminders" / "niveau4_mise_en_demeure.fr.txt"
+    inbox, result = remind_with_copy(tmp_path, shipped.read_text(encoding="utf-8").replace(
+        "Malgré nos relances restées sans effet", "Nos relances étant restées sans réponse"))
     assert {o.mailing.key: o.status for o in result.emails}["client:C1"] == "sent"
     assert "Nos relances étant restées sans réponse" in body(inbox.by_key()["client:C1"][1])
     assert not [f for f in result.findings if f.code == "REMIND-TEMPLATE"]
