@@ -1,7 +1,9 @@
 """Refresh benchmark: checks + aged balance (read everything, recompute, write the output sheets)
 against openpyxl load + save of the same file (the baseline a user would write) and
 against the read floor (python-calamine and fastexcel reading every table), all measured
-in the same run, each run a whole fresh process so peak memory is its own.
+in the same run, each run a whole fresh process so peak memory is its own. The refresh
+and the floors run in rounds (see ROUNDS), and the ratio to the floor is given round by
+round as well as from the medians.
 
     python benchmarks/refresh.py --invoices 100000            # medians of 5 runs
     python benchmarks/refresh.py --invoices 10000 --runs 3
@@ -114,28 +116,32 @@ def main() -> None:
     source = workbook_for(args.invoices, today)
     size_mb = source.stat().st_size / 1e6
     print(f"workbook: {source} ({size_mb:.1f} MB, {args.invoices} invoices)")
-    results: dict[str, dict[str, float]] = {}
-    for name, code in CONTENDERS.items():
-        runs = args.runs
-        if name.startswith("openpyxl") and args.baseline_runs:
-            runs = args.baseline_runs
-        samples, others = [], []
-        other = args.also if name.startswith("refresh") else None
-        for i in range(runs):
-            t = time.perf_counter()
-            samples.append(run_once(code, source, today))
-            print(f"  {name}: run {i + 1}/{runs} {samples[-1]['seconds']:.2f} s "
-                  f"(wall {time.perf_counter() - t:.1f} s)", flush=True)
-            if other is not None:
-                others.append(run_once(code, source, today, other))
-                print(f"  {name} of {other}: run {i + 1}/{runs} "
-                      f"{others[-1]['seconds']:.2f} s", flush=True)
-        results[name] = {"median_s": statistics.median(s["seconds"] for s in samples),
-                         "peak_mb": max(s["peak_mb"] for s in samples), "runs": runs}
-        if others:
-            results[f"{name} of {other}"] = {
-                "median_s": statistics.median(s["seconds"] for s in others),
-                "peak_mb": max(s["peak_mb"] for s in others), "runs": runs}
+    samples: dict[str, list[dict[str, float]]] = {}
+
+    def timed(name: str, code: str, i: int, runs: int, package: Path | None = None) -> None:
+        label = name if package is None else f"{name} of {package}"
+        t = time.perf_counter()
+        samples.setdefault(label, []).append(run_once(code, source, today, package))
+        print(f"  {label}: run {i + 1}/{runs} {samples[label][-1]['seconds']:.2f} s "
+              f"(wall {time.perf_counter() - t:.1f} s)", flush=True)
+
+    # ROUNDS: the refresh and the read floors run in rounds, one run of each a round, so
+    # that each ratio compares runs made a few seconds apart. On a shared machine, whose
+    # speed drifts by a fifth over minutes, timing every refresh first and every floor
+    # minutes later measured the drift as much as the refresh.
+    for i in range(args.runs):
+        for name, code in CONTENDERS.items():
+            if name.startswith("openpyxl"):
+                continue
+            timed(name, code, i, args.runs)
+            if args.also and name.startswith("refresh"):
+                timed(name, code, i, args.runs, args.also)
+    baseline_runs = args.baseline_runs or args.runs
+    for i in range(baseline_runs):
+        timed("openpyxl load + save", CONTENDERS["openpyxl load + save"], i, baseline_runs)
+    results = {name: {"median_s": statistics.median(s["seconds"] for s in runs),
+                      "peak_mb": max(s["peak_mb"] for s in runs), "runs": len(runs)}
+               for name, runs in samples.items()}
     refresh = results["refresh (facturier check)"]["median_s"]
     baseline = results["openpyxl load + save"]["median_s"]
     floor = min(results["read floor: python-calamine"]["median_s"],
@@ -146,6 +152,12 @@ def main() -> None:
               f"({r['runs']} runs)")
     print(f"\nrefresh vs openpyxl load + save: {baseline / refresh:.1f}x faster (target >= 20x)")
     print(f"refresh vs read floor (fastest reader): {refresh / floor:.2f}x (target <= 1.5x)")
+    fastest = min(("read floor: python-calamine", "read floor: fastexcel"),
+                  key=lambda name: results[name]["median_s"])
+    paired = [r["seconds"] / f["seconds"] for r, f in
+              zip(samples["refresh (facturier check)"], samples[fastest])]
+    print(f"refresh vs read floor, round by round: median {statistics.median(paired):.2f}x "
+          f"({' / '.join(f'{x:.2f}' for x in paired)})")
     if args.also:
         before = results[f"refresh (facturier check) of {args.also}"]["median_s"]
         print(f"refresh of {args.also}: {before:.2f} s; this checkout: {refresh:.2f} s "
