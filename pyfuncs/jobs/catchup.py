@@ -116,20 +116,28 @@ class CatchUp:
             n, total = len(self.credits), sum((r["amount"] for r in self.payments), Decimal(0))
             sheet = data.tables["Paiements"].sheet if "Paiements" in data.tables else \
                 "Paiements"
+            refs = _listed(r["reference"] for r in self.payments if not r["gap"])
             if self.written:
                 message = (f"{n} paiement(s) ({total} €) d'un relevé importé sur un autre "
-                           "poste (ou par un import interrompu) ajouté(s) à Paiements depuis "
-                           "le journal." if fr else
+                           "poste, par un import interrompu, ou supprimé(s) de Paiements, "
+                           f"ajouté(s) à Paiements depuis le journal : {refs}." if fr else
                            f"{n} payment(s) ({total}) of a statement imported on another "
-                           "copy (or by an import cut off) added to Paiements from the "
-                           "journal.")
-                fix = ""
+                           "copy, by an import cut off, or deleted from Paiements, added to "
+                           f"Paiements from the journal: {refs}.")
+                # a booked credit deleted here comes back: say how to undo one for good
+                fix = ("Un paiement comptabilisé depuis un relevé ne se supprime pas (il "
+                       "reviendrait du journal) : pour l'annuler, corriger sa ligne "
+                       "(facture, client, montant) en gardant sa Référence." if fr else
+                       "A payment booked from a statement is not deleted (it would come "
+                       "back from the journal): to undo it, correct its row (invoice, "
+                       "client, amount) and keep its Reference.")
             else:
                 message = (f"{n} paiement(s) ({total} €) d'un relevé importé sur un autre "
-                           "poste ne sont pas dans Paiements de ce classeur : ils sont "
-                           "comptés." if fr else
+                           f"poste ne sont pas dans Paiements de ce classeur : {refs}. Ils "
+                           "sont comptés." if fr else
                            f"{n} payment(s) ({total}) of a statement imported on another "
-                           "copy are not in this workbook's Paiements: they are counted.")
+                           f"copy are not in this workbook's Paiements: {refs}. They are "
+                           "counted.")
                 fix = ("Lancer « Actualiser la balance âgée » (facturier refresh) ou "
                        "« Importer un relevé » pour les écrire." if fr else
                        "Run refresh (facturier refresh) or the bank import to write them.")
@@ -158,6 +166,16 @@ class CatchUp:
         return {"payments": len(self.payments), "credits": len(self.credits),
                 "reminders": sum(1 for r in self.reminders if r["kind"] != "digest"),
                 "written": self.written}
+
+
+LISTED = 5  # references a catch-up finding names; the others are counted
+
+
+def _listed(refs: Iterable[object]) -> str:
+    """The first references, then how many more: a finding stays one line."""
+    names = list(dict.fromkeys(text(r) for r in refs))
+    more = len(names) - LISTED
+    return ", ".join(names[:LISTED]) + (f" (+{more})" if more > 0 else "")
 
 
 # ----------------------------------------------------------------------------- the rule

@@ -231,3 +231,48 @@ def test_a_payment_typed_by_hand_like_a_booked_credit_is_not_doubled(
     run_refresh(b, TODAY)
     run_age(b, TODAY)
     assert len(payments(b)) == len(typed) + 2  # and no more on reruns
+
+
+def delete_payment(path: Path, reference: str) -> None:
+    """The Paiements row of this reference deleted, as a user deletes a row in Excel (the
+    rows below move up, the Table ends a row sooner). openpyxl here is the user's hand,
+    not the product's writer."""
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        if "Paiements" not in sheet.tables:
+            continue
+        table = sheet.tables["Paiements"]
+        c1, r1, c2, r2 = range_boundaries(table.ref)
+        heads = [sheet.cell(r1, c).value for c in range(c1, c2 + 1)]
+        at = c1 + heads.index("Référence")
+        row = next(r for r in range(r1 + 1, r2 + 1) if sheet.cell(r, at).value == reference)
+        sheet.delete_rows(row)
+        table.ref = f"{sheet.cell(r1, c1).coordinate}:{sheet.cell(r2 - 1, c2).coordinate}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
+    book.save(path)
+
+
+def test_a_booked_payment_deleted_comes_back_and_the_finding_says_how_to_undo_one(
+        copies: tuple[Path, Path]) -> None:
+    a, _ = copies
+    run_bank(a, [FIXTURE], TODAY)
+    booked = payments(a)
+    gone = next(p for p in booked if p[1] == "FAC2026-0011")  # Beta's 500 on account
+    delete_payment(a, gone[3])
+    assert gone not in payments(a) and len(payments(a)) == len(booked) - 1
+
+    result = run_refresh(a, TODAY)
+    # the journal knows it booked: the invoice stays paid, the row is written back
+    assert payments(a) == booked
+    note = [f for f in result.findings if f.code == "CATCHUP-PAYMENTS"]
+    assert len(note) == 1
+    assert gone[3] in note[0].message and "supprimé(s) de Paiements" in note[0].message
+    assert "corriger sa ligne" in note[0].fix and "Référence" in note[0].fix
+    # a second refresh finds the row by its reference: nothing more, nothing said
+    again = run_refresh(a, TODAY)
+    assert payments(a) == booked
+    assert not [f for f in again.findings if f.code == "CATCHUP-PAYMENTS"]
