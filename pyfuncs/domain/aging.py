@@ -25,7 +25,9 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
+from pyfuncs.domain import limitation
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
+from pyfuncs.domain.context import is_yes
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.kpis import receivable_kpis
 from pyfuncs.domain.lateness import late_days, settle_day, settled_on, with_credits
@@ -65,7 +67,8 @@ class OpenItem:
     Attributes: client, number, issue_date, due_date, currency, total (in its currency),
     paid, open (in its currency: total - paid + credited), open_base (converted), days
     (past due), bucket, dispute, row (sheet row of the invoice), credited (the totals of
-    the credit notes applied to it, negative).
+    the credit notes applied to it, negative), acknowledged (the day of the last payment
+    on it by the date: the debtor's acknowledgement, from which its limitation runs).
     """
 
     client: str
@@ -82,6 +85,7 @@ class OpenItem:
     dispute: bool
     row: int
     credited: Decimal = ZERO
+    acknowledged: date | None = None  # the last payment on it by the date (limitation.py)
 
 
 @dataclass
@@ -203,6 +207,8 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     conv = Rates(currency, rates)
     findings: list[Finding] = []
     names = dict(zip(clients["id"], clients["name"]))
+    private = {client for client, yes in zip(clients["id"], clients.get("private") or ())
+               if is_yes(yes)}
     rows = rows or list(range(len(totals)))
 
     # Issued invoices known at the date, by normalised number (the last row wins).
@@ -254,10 +260,12 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # every invoice paid at the date is an issued one
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
+        paid_on = None
         if pays is None:
             got = ZERO
             open_amount = total
         else:
+            paid_on = max((day for day, amount in pays if amount > 0), default=None)
             got = sum((amount for _, amount in pays), ZERO)
             open_amount = total - got
             if total > 0 and i not in credit_days:  # (credit notes: below)
@@ -288,7 +296,14 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         disputed = dispute_col[i] == "yes"
         items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
                               due, cur, total, got, open_amount, base,
-                              max(days, 0), b, disputed, rows[i], credited or ZERO))
+                              max(days, 0), b, disputed, rows[i], credited or ZERO,
+                              paid_on))
+        if open_amount > 0:
+            late = limitation.finding(str(numbers[i]), rows[i],
+                                      _amount(open_amount, cur, lang), due,
+                                      client in private, paid_on, as_of, lang, sheet)
+            if late is not None:
+                findings.append(late)
         cb = balance_of(client)
         cb.amounts[b] += base
         cb.by_currency[cur] = cb.by_currency.get(cur, ZERO) + open_amount
@@ -330,6 +345,15 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_everyone)
     return result
+
+
+def _amount(amount: Decimal, currency: str, lang: str) -> str:
+    """An amount as a finding shows it: 1 234,56 € (fr), 1,234.56 EUR (en)."""
+    body = f"{amount:,.2f}"
+    if lang != "en":
+        body = body.replace(",", "\u202f").replace(".", ",")
+        return body + ("\u00a0€" if currency == "EUR" else f"\u00a0{currency}")
+    return f"{body}\u00a0{currency}"
 
 
 def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequence[object],

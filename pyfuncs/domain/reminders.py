@@ -6,7 +6,9 @@ The rules, all pure (no template, no SMTP, no file):
   fully credited invoice is never open and never reminded.
 - Holds: a client whose reminders are paused, an invoice the approved platform says is
   refused (210), disputed (207) or suspended (208) by the client (domain/lifecycle.py), an
-  invoice in dispute, a promise to pay until a date (held up to and including it), and a
+  invoice in dispute, a promise to pay until a date (held up to and including it), an
+  invoice (or instalment) time-barred (domain/limitation.py: the client may refuse to
+  pay, and a reminder would threaten what the law no longer allows), and a
   payment plan: an invoice with
   instalments in Échéancier is reminded instalment by instalment, each on its own date,
   its payments covering the earliest instalments first.
@@ -39,6 +41,7 @@ from typing import cast
 
 from pyfuncs.domain.aging import OpenItem
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.domain.limitation import is_barred
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.penalties import (
     Penalty,
@@ -98,6 +101,9 @@ class Contact:
     owner: str | None = None
     row: int | None = None
     private: bool = False
+
+
+BARRED = "barred"  # the hold of a time-barred invoice or instalment
 
 
 @dataclass(frozen=True)
@@ -264,8 +270,11 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
         elif (promise := promises.get(fold(item.number))) is not None and as_of <= promise:
             hold = "promise"
         first_late = True
+        private = contact is not None and contact.private
         for step, due, amount, left in parts:
             days = (as_of - due).days
+            held_as = hold or (BARRED if is_barred(due, private, item.acknowledged, as_of)
+                               else "")
             lv = level_reached(days, levels)
             penalty = late_penalty(left, due, as_of, rates) if professional else \
                 Penalty(left, ZERO)
@@ -280,8 +289,8 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
             first_late &= days <= 0
             due_item = Due(item.number, step, item.client, item.issue_date, due, amount, left,
                            item.currency, days, lv.level if lv else None, penalty, owed,
-                           item.row, hold)
-            if hold:
+                           item.row, held_as)
+            if held_as:
                 if days > 0:
                     held.append(due_item)
             elif lv is not None:

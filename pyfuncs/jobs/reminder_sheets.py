@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pyfuncs.adapters.workbook_file import Writer
 from pyfuncs.domain import schema as S
+from pyfuncs.domain.reminders import BARRED
 from pyfuncs.jobs.reminder_records import Outgoing, RemindResult
 from pyfuncs.jobs.sheets import sheet_columns as _columns
 from pyfuncs.jobs.sheets import stamp as _stamp
@@ -40,8 +41,10 @@ def _write_outbox(writer: Writer, data, result: RemindResult,
             str(out.file) if out.file else None, m.key])
     emails = len(rows)
     held = "Retenue" if fr else "Held"
-    for d in result.held:  # what a platform status holds, and why: no email
-        rows.append([no, held, d.client, None, None, None, None, d.hold, d.invoice,
+    barred = "Prescrite : plus relancée" if fr else "Time-barred: no longer reminded"
+    for d in result.held:  # what a platform status or the limitation holds, and why
+        why = barred if d.hold == BARRED else d.hold
+        rows.append([no, held, d.client, None, None, None, None, why, d.invoice,
                      d.open, None, held, None, f"hold:{d.invoice}"])
     title = (f"{sheet.label(lang)} au {result.as_of:%d/%m/%Y}" if fr else
              f"{sheet.label(lang)} as of {result.as_of.isoformat()}")

@@ -36,6 +36,7 @@ from pyfuncs.domain.context import text
 from pyfuncs.domain.findings import ERROR, WARNING
 from pyfuncs.domain.penalties import RateTable, rate_rows, recovery_indemnity
 from pyfuncs.domain.reminders import (
+    BARRED,
     Where,
     fold,
     plan_reminders,
@@ -150,7 +151,9 @@ def _remind(source: WorkbookSource, loaded, result: RemindResult, book: Journal 
                           indemnity=indemnity, fallback_owner=seller_email,
                           where=where, holds=platform)
     result.findings += plan.findings
-    result.held = [d for d in plan.held if d.hold in platform.values()]
+    # listed in the outbox with why: what a platform status or the limitation holds
+    result.held = [d for d in plan.held
+                   if d.hold in platform.values() or d.hold == BARRED]
     result.findings += _statement_age(book, data, as_of)
     progress("render")
     sender = cfg.sender if cfg else (text(data.settings.get("smtp_sender")) or
