@@ -476,9 +476,9 @@ def test_a_copy_that_knows_private_clients_is_used_for_them(tmp_path):
 
 
 def test_a_time_barred_invoice_is_not_reminded_and_the_preview_says_why(tmp_path):
-    """Two years and more after its due date, the private person C1's invoice can no
-    longer be claimed (art. L218-2 C. consom.): no email for it goes to C1 nor to its
-    owner, the preview lists it as held with the reason, and the checks name it; the
+    """Two years and more after their due dates, the private person C1's invoices can no
+    longer be claimed (art. L218-2 C. consom.): no email for them goes to C1 nor to its
+    owner, the preview lists them as held with the reason, and the checks name them; the
     professional C4's older invoice (five years, art. L110-4 C. com.) is still handed
     over to its owner."""
     inbox = Inbox()
@@ -488,13 +488,15 @@ def test_a_time_barred_invoice_is_not_reminded_and_the_preview_says_why(tmp_path
         preview = run_remind(path, later, attach=pdf_of)
         keys = {o.mailing.key for o in preview.emails}
         assert "owner:C4" in keys and not {"client:C1", "owner:C1"} & keys
-        held = outbox_rows(path)["hold:FAC2026-0007"]
-        assert "Prescrite : plus relancée" in held.values()
+        sheet = outbox_rows(path)
+        for number in ("FAC2026-0007", "FAC2026-0008"):  # C1's two invoices
+            assert "Prescrite : plus relancée" in sheet[f"hold:{number}"].values()
         result = run_remind(path, later, send=True, attach=pdf_of, environ={})
     assert {o.status for o in result.emails} == {"sent"}
     sent_to = {r for rcpts, _ in inbox.messages for r in rcpts}
     client_c1 = next(c["billing_email"] for c in clean_tables()["Clients"] if c["id"] == "C1")
     assert client_c1 not in sent_to and sent_to
     barred = [f for f in run_check(path, later).findings if f.code == "LIMIT-BARRED"]
-    assert [(f.sheet, f.ref) for f in barred] == [("Factures", "FAC2026-0007")]
-    assert "L218-2" in barred[0].message
+    assert [(f.sheet, f.ref) for f in barred] == [("Factures", "FAC2026-0007"),
+                                                  ("Factures", "FAC2026-0008")]
+    assert all("L218-2" in f.message for f in barred)
