@@ -41,7 +41,7 @@ from typing import cast
 
 from pyfuncs.domain.aging import OpenItem
 from pyfuncs.domain.findings import ERROR, WARNING, Finding
-from pyfuncs.domain.limitation import is_barred
+from pyfuncs.domain.limitation import is_barred, last_day
 from pyfuncs.domain.money import ZERO
 from pyfuncs.domain.penalties import (
     Penalty,
@@ -132,6 +132,7 @@ class Due:
     indemnity: Decimal
     row: int
     hold: str = ""
+    claim_until: date | None = None  # the last day it can be claimed (limitation.py)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -289,7 +290,7 @@ def plan_reminders(items: Sequence[OpenItem], clients: Mapping[str, Contact],
             first_late &= days <= 0
             due_item = Due(item.number, step, item.client, item.issue_date, due, amount, left,
                            item.currency, days, lv.level if lv else None, penalty, owed,
-                           item.row, held_as)
+                           item.row, held_as, last_day(due, private, item.acknowledged))
             if held_as:
                 if days > 0:
                     held.append(due_item)

@@ -84,6 +84,8 @@ class _Context:
             # the client owes the penalties of L441-10 and the indemnity of D441-5 (a
             # private person does not: domain/penalties.py owes_professional_penalties)
             "professional": m.professional,
+            # the last day the oldest of them can be claimed in court (prescription)
+            "claim_until": min((d.claim_until for d in m.items if d.claim_until), default=None),
         }
 
     def item(self, d: Due) -> dict[str, object]:
@@ -92,7 +94,7 @@ class _Context:
                 "due_date": d.due_date, "total": d.total, "open": d.open,
                 "currency": d.currency, "days_late": d.days_late, "level": d.level,
                 "penalty": d.penalty.amount, "penalty_rate": d.penalty.rate or Decimal(0),
-                "indemnity": d.indemnity, "hold": d.hold}
+                "indemnity": d.indemnity, "hold": d.hold, "claim_until": d.claim_until}
 
 
 def _compose(m: Mailing, renderer: Renderer, ctx: _Context, sender: str,

@@ -17,7 +17,8 @@ def context(name: str = "Alpha SAS") -> dict:
             "client_name": name, "issue_date": date(2026, 9, 16),
             "due_date": date(2026, 10, 16), "total": D("10800.00"), "open": D("10800.00"),
             "currency": "EUR", "days_late": 38, "level": 4, "penalty": D("136.61"),
-            "penalty_rate": D("0.1215"), "indemnity": D(40), "hold": ""}
+            "penalty_rate": D("0.1215"), "indemnity": D(40), "hold": "",
+            "claim_until": date(2031, 10, 16)}
     return {"kind": "client", "level": 4, "tone": "formal",
             "client": {"id": "C1", "name": name, "address": "1 rue de la Paix",
                        "postcode": "75002", "city": "Paris"},
@@ -28,7 +29,8 @@ def context(name: str = "Alpha SAS") -> dict:
             "items": [item], "many": False, "numbers": "FAC2026-0007",
             "total": D("10800.00"), "currency": "EUR", "grand_total": D("10976.61"),
             "as_of": date(2026, 11, 23), "rate": D("0.1215"), "indemnity": D(40),
-            "deadline": date(2026, 12, 1), "professional": True}
+            "deadline": date(2026, 12, 1), "professional": True,
+            "claim_until": date(2031, 10, 16)}
 
 
 def test_amounts_dates_and_rates_are_formatted_for_the_locale():
@@ -144,3 +146,16 @@ def test_a_private_persons_formal_notice_letter_runs_legal_interest_from_itself(
     pro = Renderer().render(f"reminders/lettre_mise_en_demeure.{lang}.txt",
                             dict(context(), lang=lang))
     assert "L441-10" in pro and "D441-5" in pro and "1231-6" not in pro
+
+
+@pytest.mark.parametrize("lang", S.LANGS)
+def test_the_handover_says_by_when_a_claim_in_court_must_be_brought(lang):
+    """The owner who takes an invoice to collection learns its last day before the
+    limitation (domain/limitation.py), and that a reminder does not stop the clock."""
+    out = Renderer().email("niveau5_contentieux", lang, context())
+    when = "16/10/2031" if lang == "fr" else "16 October 2031"
+    assert when in out.text and when in out.html
+    assert ("une relance ne l'interrompt pas" if lang == "fr" else
+            "a reminder does not interrupt it") in out.text
+    unknown = Renderer().email("niveau5_contentieux", lang, dict(context(), claim_until=None))
+    assert when not in unknown.text and "Prescription" not in unknown.text
