@@ -24,6 +24,7 @@ from stdnum.fr import siret as std_siret
 from pyfuncs.domain import schema as S
 from pyfuncs.domain.aging import aged_balance, bucket_labels, bucket_of, parse_buckets
 from pyfuncs.domain.context import is_yes
+from pyfuncs.domain.limitation import last_day
 from pyfuncs.domain.money import D, NotAnAmount, to_cents
 from pyfuncs.domain.numbering import NumberingError, next_number, parse_pattern, seed_states
 from pyfuncs.domain.penalties import (
@@ -141,6 +142,22 @@ def FACT_TRANCHE(echeance, date_ref=None, tranches=None):
     bounds = parse_buckets(tranches if tranches not in (None, "") else "30,60,90")
     days = (ref - _day(echeance, "echeance")).days
     return bucket_labels(bounds, "fr")[bucket_of(days, bounds)]
+
+
+@xw.func(category="Facturier")
+@xw.arg("echeance", doc="Date d'échéance de la facture.")
+@xw.arg("particulier", doc="VRAI pour un client particulier (Clients › Particulier) : "
+                           "2 ans au lieu de 5.")
+@xw.arg("dernier_paiement", doc="Facultatif : date du dernier paiement reçu sur la facture "
+                                "(il reconnaît la dette : le délai repart de ce jour).")
+@_safe
+def FACT_PRESCRIPTION(echeance, particulier=None, dernier_paiement=None):
+    """Dernier jour pour réclamer la facture en justice (prescription : 5 ans entre
+    professionnels, L110-4 C. com. ; 2 ans contre un particulier, L218-2 C. consom.),
+    comme la balance âgée et les relances le comptent. Une relance ne l'interrompt pas."""
+    paid = _day(dernier_paiement, "dernier_paiement") \
+        if dernier_paiement not in (None, "") else None
+    return last_day(_day(echeance, "echeance"), is_yes(particulier), paid)
 
 
 def _shipped_rates() -> list[HalfYearRate]:

@@ -17,6 +17,7 @@ from pyfuncs.udfs import (
     FACT_JOURS_RETARD,
     FACT_NUMERO_SUIVANT,
     FACT_PENALITES,
+    FACT_PRESCRIPTION,
     FACT_RESTE_DU,
     FACT_SIREN_VALIDE,
     FACT_SIRET_VALIDE,
@@ -147,3 +148,15 @@ def test_the_aged_balance_spilled_into_a_sheet_agrees_with_the_aged_balance_job(
             assert Decimal(str(got["Crédits non affectés"])) == want.unapplied
         assert Decimal(str(frame.iloc[-1]["Total dû"])) == balance.total
     assert FACT_BALANCE_AGEE("x", tables["Paiements"]).startswith("FACT : factures : donner")
+
+
+def test_the_last_day_to_claim_an_invoice_is_the_jobs_own():
+    """FACT_PRESCRIPTION counts as the aged balance and the reminders do
+    (domain/limitation.py): 5 years between businesses, 2 against a private person, again
+    from the last payment on the invoice; a bad argument is a message, not an error."""
+    assert FACT_PRESCRIPTION(date(2021, 3, 15)) == date(2026, 3, 15)
+    assert FACT_PRESCRIPTION("15/03/2021", "Oui") == date(2023, 3, 15)
+    assert FACT_PRESCRIPTION(date(2021, 3, 15), False, date(2022, 7, 1)) == date(2027, 7, 1)
+    assert FACT_PRESCRIPTION(46349.0, None, "") == date(2031, 11, 23)  # an Excel serial
+    assert FACT_PRESCRIPTION(date(2024, 2, 29)) == date(2029, 2, 28)
+    assert FACT_PRESCRIPTION("demain").startswith("FACT : echeance")
