@@ -148,8 +148,9 @@ def FACT_TRANCHE(echeance, date_ref=None, tranches=None):
 @xw.arg("echeance", doc="Date d'échéance de la facture.")
 @xw.arg("particulier", doc="VRAI pour un client particulier (Clients › Particulier) : "
                            "2 ans au lieu de 5.")
-@xw.arg("dernier_paiement", doc="Facultatif : date du dernier paiement reçu sur la facture "
-                                "(il reconnaît la dette : le délai repart de ce jour).")
+@xw.arg("dernier_paiement", doc="Facultatif : date du dernier paiement reçu sur la facture, "
+                                "ou de l'interruption (Prescription interrompue le) si elle "
+                                "est plus récente : le délai repart de ce jour.")
 @_safe
 def FACT_PRESCRIPTION(echeance, particulier=None, dernier_paiement=None):
     """Dernier jour pour réclamer la facture en justice (prescription : 5 ans entre

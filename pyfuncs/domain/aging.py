@@ -67,8 +67,9 @@ class OpenItem:
     Attributes: client, number, issue_date, due_date, currency, total (in its currency),
     paid, open (in its currency: total - paid + credited), open_base (converted), days
     (past due), bucket, dispute, row (sheet row of the invoice), credited (the totals of
-    the credit notes applied to it, negative), acknowledged (the day of the last payment
-    on it by the date: the debtor's acknowledgement, from which its limitation runs).
+    the credit notes applied to it, negative), acknowledged (the latest of its last payment
+    and of the interruption recorded in Factures, by the date: the acknowledgement its
+    limitation runs from, domain/limitation.py).
     """
 
     client: str
@@ -85,7 +86,7 @@ class OpenItem:
     dispute: bool
     row: int
     credited: Decimal = ZERO
-    acknowledged: date | None = None  # the last payment on it by the date (limitation.py)
+    acknowledged: date | None = None  # see above (limitation.py)
 
 
 @dataclass
@@ -242,6 +243,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     items: list[OpenItem] = []
     cur_col = invoices.get("currency") or [None] * len(totals)
     dispute_col = invoices.get("dispute") or [None] * len(totals)
+    interrupted_col = invoices.get("interrupted") or [None] * len(totals)
     # per day, for the KPIs: issued (total incl. VAT) and received on invoices
     issued_total: dict[date, Decimal] = {}
     # invoice row -> the day its payments first covered it, for the late averages
@@ -294,14 +296,18 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
         base = to_cents(open_amount * rate)
         b = bucket_of(days, bounds)
         disputed = dispute_col[i] == "yes"
+        # a written acknowledgement or a claim in court, recorded by the date
+        typed = interrupted_col[i]
+        interrupted = typed if isinstance(typed, date) and typed <= as_of else None
         items.append(OpenItem(client, str(numbers[i]), issue_dates[i],
                               due, cur, total, got, open_amount, base,
                               max(days, 0), b, disputed, rows[i], credited or ZERO,
-                              paid_on))
+                              limitation.latest(paid_on, interrupted)))
         if open_amount > 0:
             late = limitation.finding(str(numbers[i]), rows[i],
                                       _amount(open_amount, cur, lang), due,
-                                      client in private, paid_on, as_of, lang, sheet)
+                                      client in private, paid_on, interrupted, as_of, lang,
+                                      sheet)
             if late is not None:
                 findings.append(late)
         cb = balance_of(client)

@@ -11,10 +11,12 @@
 - The debtor's acknowledgement interrupts it (art. 2240) and a new period of the same
   length starts (art. 2231). A payment on the invoice, even a part, is such an
   acknowledgement: the workbook shows it, so the period runs from the last payment.
-  A written acknowledgement of debt also interrupts it, but the workbook does not show it.
-- A reminder, even a formal notice (mise en demeure), does not interrupt it. Only a claim
-  in court does (art. 2241, an injonction de payer included), and the workbook does not
-  know of that either.
+- A written acknowledgement of debt interrupts it too, and so does a claim in court (art.
+  2241, an injonction de payer included). Their date goes in Factures › Prescription
+  interrompue le, and the period runs from the latest of that day and the last payment.
+  A claim in court in fact holds the period until the proceedings end (art. 2242):
+  counted from the day of the claim, the warning comes early, never late.
+- A reminder, even a formal notice (mise en demeure), does not interrupt it.
 
 So the checks warn ahead of the last day, when something can still be done. After it,
 the debtor may refuse to pay, and the reminders no longer threaten what the law no
@@ -31,6 +33,13 @@ CONSUMER_YEARS = 2  # Code de la consommation art. L218-2
 # how long before the last day the checks warn: time to obtain a payment or a written
 # acknowledgement, or to file an injonction de payer
 NOTICE_DAYS = 90
+
+
+def latest(*days: date | None) -> date | None:
+    """The latest of the days given (None: none known), e.g. of the last payment and of
+    the interruption recorded in Factures: the acknowledgement the period runs from."""
+    known = [day for day in days if day is not None]
+    return max(known) if known else None
 
 
 def period_years(private: bool) -> int:
@@ -70,20 +79,27 @@ def _day(value: date, fr: bool) -> str:
 
 
 def finding(number: str, row: int, amount: str, due: date, private: bool,
-            acknowledged: date | None, on: date, lang: str = "fr",
+            paid_on: date | None, interrupted: date | None, on: date, lang: str = "fr",
             sheet: str = "Factures") -> Finding | None:
     """What the checks say of an invoice still owed ``amount`` (as shown) on the day
-    ``on``: time-barred, its period ending within ``NOTICE_DAYS``, or nothing."""
+    ``on``, last paid on ``paid_on``, its limitation interrupted on ``interrupted`` (as
+    recorded in Factures): time-barred, its period ending within ``NOTICE_DAYS``, or
+    nothing."""
     fr = lang != "en"
     years = period_years(private)
+    acknowledged = latest(paid_on, interrupted)
     law = ("art. L218-2 du Code de la consommation" if private else
            "art. L110-4 du Code de commerce") if fr else \
         ("French Consumer Code art. L218-2" if private else
          "French Commercial Code art. L110-4")
-    since = (f"le dernier paiement du {_day(acknowledged, fr)}" if fr else
-             f"the last payment of {_day(acknowledged, fr)}") \
-        if acknowledged is not None and acknowledged > due else \
-        (f"l'échéance du {_day(due, fr)}" if fr else f"the due date {_day(due, fr)}")
+    if acknowledged is None or acknowledged <= due:
+        since = f"l'échéance du {_day(due, fr)}" if fr else f"the due date {_day(due, fr)}"
+    elif acknowledged == interrupted:
+        since = (f"l'interruption du {_day(acknowledged, fr)}" if fr else
+                 f"the interruption of {_day(acknowledged, fr)}")
+    else:
+        since = (f"le dernier paiement du {_day(acknowledged, fr)}" if fr else
+                 f"the last payment of {_day(acknowledged, fr)}")
     if is_barred(due, private, acknowledged, on):
         return Finding(
             "LIMIT-BARRED", WARNING, sheet, row, "", number,
@@ -94,11 +110,12 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
              f"{amount} owed, time-barred since "
              f"{_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
              f"{since}, {law}): the client may refuse to pay. It is no longer reminded."),
-            ("Voir avec l'expert-comptable : créance irrécouvrable (avoir ou perte) ; seul un "
-             "paiement ou une reconnaissance de dette écrite du client la ferait revivre."
-             if fr else
-             "See the accountant: a bad debt (credit note or loss); only a payment or the "
-             "client's written acknowledgement of the debt would revive it."))
+            ("Voir avec l'expert-comptable : créance irrécouvrable (avoir ou perte). Si la "
+             "prescription a été interrompue (reconnaissance de dette écrite, action en "
+             "justice), en saisir la date dans « Prescription interrompue le »." if fr else
+             "See the accountant: a bad debt (credit note or loss). If the limitation was "
+             "interrupted (a written acknowledgement, a claim in court), enter its date in "
+             "\"Limitation interrupted on\"."))
     if ends_soon(due, private, acknowledged, on):
         return Finding(
             "LIMIT-SOON", WARNING, sheet, row, "", number,
@@ -110,7 +127,9 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
              f"{since}, {law}) unless interrupted: a reminder, even a formal notice, does "
              "not interrupt it."),
             ("Avant cette date : obtenir un paiement, même partiel, ou une reconnaissance de "
-             "dette écrite du client, ou agir en justice (injonction de payer)." if fr else
+             "dette écrite du client, ou agir en justice (injonction de payer), puis en "
+             "saisir la date dans « Prescription interrompue le »." if fr else
              "Before that day: obtain a payment, even a part, or the client's written "
-             "acknowledgement of the debt, or go to court (injonction de payer)."))
+             "acknowledgement of the debt, or go to court (injonction de payer), then enter "
+             "its date in \"Limitation interrupted on\"."))
     return None

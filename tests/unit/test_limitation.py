@@ -61,6 +61,7 @@ CLIENTS = {"id": ["C1", "P1"], "name": ["Alpha SAS", "M. Martin"],
 
 def limitation_findings(rows, payments):
     invoices, totals = invoices_table(rows)
+    invoices["interrupted"] = [r.get("interrupted") for r in rows]
     result = aged_balance(invoices, totals, payments, CLIENTS, AS_OF)
     return {f.ref: f for f in result.findings if f.code.startswith("LIMIT-")}, result
 
@@ -98,6 +99,27 @@ def test_an_as_of_date_before_the_end_finds_nothing_yet() -> None:
     invoices, totals = invoices_table(rows)
     result = aged_balance(invoices, totals, payments_of(), CLIENTS, date(2025, 12, 31))
     assert not [f for f in result.findings if f.code.startswith("LIMIT-")]
+
+
+def test_an_interruption_recorded_in_factures_restarts_the_period_from_its_day() -> None:
+    """A written acknowledgement or a claim in court, dated in Factures › Prescription
+    interrompue le: the period runs from it; one dated after the as-of date does not
+    count yet."""
+    rows = [
+        invoice("FAC-2021-1", "1200.00", date(2021, 5, 1), interrupted=date(2024, 1, 10)),
+        invoice("FAC-2021-2", "1200.00", date(2021, 5, 1), interrupted=date(2027, 1, 10)),
+        # interrupted on 01/01/2022 (a court claim), last day 01/01/2027: soon
+        invoice("FAC-2021-3", "1200.00", date(2021, 5, 1), interrupted=date(2022, 1, 1)),
+    ]
+    found, result = limitation_findings(rows, payments_of())
+    assert set(found) == {"FAC-2021-2", "FAC-2021-3"}
+    assert found["FAC-2021-2"].code == "LIMIT-BARRED"
+    soon = found["FAC-2021-3"]
+    assert soon.code == "LIMIT-SOON" and "après l'interruption du 01/01/2022" in soon.message
+    assert "Prescription interrompue le" in soon.fix
+    acknowledged = {i.number: i.acknowledged for i in result.items}
+    assert acknowledged == {"FAC-2021-1": date(2024, 1, 10), "FAC-2021-2": None,
+                            "FAC-2021-3": date(2022, 1, 1)}
 
 
 # ------------------------------------------------------------------ in the reminders

@@ -222,6 +222,14 @@ TABLES: tuple[Table, ...] = (
         C("dispute", "Litige", "Dispute", BOOL, choices="yesno", width=8),
         C("promise_date", "Promesse de paiement", "Promise to pay", DATE, width=11),
         C("sent_date", "Envoyée le", "Sent on", DATE, width=11),
+        C("interrupted", "Prescription interrompue le", "Limitation interrupted on", DATE,
+          width=13,
+          help_fr="Date d'une reconnaissance de dette écrite du client ou d'une action en "
+                  "justice (injonction de payer) : le délai de prescription repart de ce "
+                  "jour. Un paiement l'interrompt sans rien saisir ici.",
+          help_en="Date of the client's written acknowledgement of the debt or of a claim "
+                  "in court: the limitation period starts again from that day. A payment "
+                  "interrupts it with nothing to enter here."),
     ), key=("id",), doc_fr="Factures, avoirs (montants négatifs) et acomptes.",
         doc_en="Invoices, credit notes (negative amounts) and deposits."),
     Table("LignesFacture", "invoice_lines", (
