@@ -220,7 +220,8 @@ def test_a_workbook_open_in_a_spreadsheet_or_not_a_workbook_is_refused(tmp_path)
 
 
 def test_the_template_of_an_earlier_version_is_upgraded(tmp_path):
-    """The template shipped before Clients › Particulier existed, from the history."""
+    """The template shipped before Clients › Particulier and Factures › Prescription
+    interrompue le existed, from the history."""
     path = tmp_path / "old.xlsx"
     try:
         old = subprocess.run(["git", "show", "696f200:workbook/Facturation.xlsx"], cwd=ROOT,
@@ -228,7 +229,8 @@ def test_the_template_of_an_earlier_version_is_upgraded(tmp_path):
     except (OSError, subprocess.SubprocessError):
         pytest.skip("the project's history is not at hand")
     path.write_bytes(old)
-    assert missing_columns(path) == [("Clients", "Particulier")]
+    assert missing_columns(path) == [("Clients", "Particulier"),
+                                     ("Factures", "Prescription interrompue le")]
     run_upgrade(path)
     assert missing_columns(path) == []
     assert openpyxl.load_workbook(path)["Clients"].tables["Clients"].ref == "A1:Z2"
@@ -247,4 +249,4 @@ def test_a_workbook_full_of_user_content_keeps_it_all(tmp_path):
     assert sorted(n for n in before if before[n] != after[n]) == \
         ["xl/tables/table1.xml", "xl/worksheets/sheet2.xml"]
     assert missing_columns(path, ["Factures"]) == []
-    assert read_workbook(path, ["Factures"]).tables["Factures"].col_letters["po"] == "V"  # the end
+    assert read_workbook(path, ["Factures"]).tables["Factures"].col_letters["po"] == "W"  # the end
