@@ -2,6 +2,7 @@
 balance), written to its sheets and the dashboard."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -55,13 +56,20 @@ def aging_of(loaded: Loaded, as_of: date, caught: CatchUp | None = None) -> Aged
     for key, out in gone.by_client().items():
         left[key] = [(r.sheet, r.row, r.cell) for r in out]
     with collector_paused():
-        return aged_balance(
+        balance = aged_balance(
             cols, totals, pay, data.tables["Clients"].cols, as_of, rows=rows, left_out=left,
             bounds=parse_buckets(settings.get("aging_buckets")),
             currency=str(settings.get("currency") or "EUR"),
             rates=rates.cols if rates is not None else None,
             reminders=reminder_cols,
             lang=data.lang, sheet=inv.sheet)
+    # a limitation line links to the invoice's due date, the day its period counts from
+    due = inv.labels.get("due_date", "")
+    balance.findings = [
+        replace(f, column=due, cell=inv.cell("due_date", f.row))
+        if f.code.startswith("LIMIT-") and f.row is not None else f
+        for f in balance.findings]
+    return balance
 
 
 def write_aging(writer: Writer, loaded: Loaded, balance: AgedBalance,

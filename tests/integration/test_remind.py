@@ -500,3 +500,7 @@ def test_a_time_barred_invoice_is_not_reminded_and_the_preview_says_why(tmp_path
     assert [(f.sheet, f.ref) for f in barred] == [("Factures", "FAC2026-0007"),
                                                   ("Factures", "FAC2026-0008")]
     assert all("L218-2" in f.message for f in barred)
+    # each line links to its invoice's due date in Factures (a cell of the Échéance column)
+    assert [f.column for f in barred] == ["Échéance"] * 2
+    letter = read_workbook(path).tables["Factures"].col_letters["due_date"]
+    assert [f.cell for f in barred] == [f"{letter}{f.row}" for f in barred]
