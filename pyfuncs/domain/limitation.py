@@ -49,7 +49,8 @@ def period_years(private: bool) -> int:
 
 def last_day(due: date, private: bool, acknowledged: date | None = None) -> date:
     """The last day the invoice can be claimed: the period's length after its due date,
-    or after the debtor's last acknowledgement (a payment on it) when that came later."""
+    or after the last acknowledgement or interruption (``latest`` of the last payment on
+    it and the date in Factures › Prescription interrompue le) when that came later."""
     start = acknowledged if acknowledged is not None and acknowledged > due else due
     years = period_years(private)
     try:
