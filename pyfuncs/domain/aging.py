@@ -28,7 +28,7 @@ from typing import cast
 from pyfuncs.domain import limitation
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.context import is_yes
-from pyfuncs.domain.findings import ERROR, WARNING, Finding
+from pyfuncs.domain.findings import ERROR, WARNING, Finding, shown_money
 from pyfuncs.domain.kpis import receivable_kpis
 from pyfuncs.domain.lateness import late_days, settle_day, settled_on, with_credits
 from pyfuncs.domain.money import ZERO, to_cents
@@ -305,7 +305,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                               limitation.latest(paid_on, interrupted)))
         if open_amount > 0:
             late = limitation.finding(str(numbers[i]), rows[i],
-                                      _amount(open_amount, cur, lang), due,
+                                      shown_money(open_amount, lang != "en", cur), due,
                                       client in private, paid_on, interrupted, as_of, lang,
                                       sheet)
             if late is not None:
@@ -351,15 +351,6 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     invoiced = {day: (amount, issued_count[day]) for day, amount in issued_total.items()}
     result.kpis = receivable_kpis(invoiced, received, result, reminders, late_everyone)
     return result
-
-
-def _amount(amount: Decimal, currency: str, lang: str) -> str:
-    """An amount as a finding shows it: 1 234,56 € (fr), 1,234.56 EUR (en)."""
-    body = f"{amount:,.2f}"
-    if lang != "en":
-        body = body.replace(",", "\u202f").replace(".", ",")
-        return body + ("\u00a0€" if currency == "EUR" else f"\u00a0{currency}")
-    return f"{body}\u00a0{currency}"
 
 
 def _counted_payments(payments: Columns, rows_paid: list[int], inv_clients: Sequence[object],

@@ -21,7 +21,7 @@ from operator import and_, eq, ne
 from typing import Any, Protocol
 
 from pyfuncs.domain.computed import compute_all
-from pyfuncs.domain.findings import Finding
+from pyfuncs.domain.findings import Finding, shown_day, shown_money
 from pyfuncs.domain.money import ZERO
 
 Message = tuple[str, str, str, str]  # French message, French fix, English message, fix
@@ -161,12 +161,7 @@ class Ctx:
 
     # ------------------------------------------------------------------ text
     def money(self, amount: object) -> str:
-        if not isinstance(amount, Decimal):
-            return str(amount)
-        body = f"{amount:,.2f}"
-        if self.fr:  # narrow no-break space between thousands, no-break space before €
-            return body.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
-        return body + "\u00a0EUR"
+        return shown_money(amount, self.fr)
 
     def num(self, value: object) -> str:
         if not isinstance(value, Decimal):
@@ -182,9 +177,7 @@ class Ctx:
         return self.num(value * 100) + (" %" if self.fr else "%")
 
     def day(self, value: object) -> str:
-        if isinstance(value, date):
-            return f"{value:%d/%m/%Y}" if self.fr else value.isoformat()
-        return "" if value is None else str(value)
+        return shown_day(value, self.fr)
 
     # ------------------------------------------------------------------ findings
     def add(self, code: str, severity: str, table: str, i: int | None, key: str,

@@ -1,7 +1,10 @@
-"""Findings: every problem in the data is a record, never an exception."""
+"""Findings: every problem in the data is a record, never an exception; and how a finding
+shows an amount or a date (`shown_money`, `shown_day`)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
 
 ERROR = "error"
 WARNING = "warning"
@@ -63,3 +66,22 @@ class BilingualError(Exception):
 
     def text(self, lang: str = "fr") -> str:
         return self.en if lang == "en" else self.fr
+
+
+def shown_money(amount: object, fr: bool, currency: str = "EUR") -> str:
+    """An amount as a finding shows it: 1 234,56 € (fr), 1,234.56 EUR (en); another
+    currency by its code."""
+    if not isinstance(amount, Decimal):
+        return str(amount)
+    body = f"{amount:,.2f}"
+    if fr:  # narrow no-break space between thousands, no-break space before the sign
+        sign = "€" if currency == "EUR" else currency
+        return body.replace(",", "\u202f").replace(".", ",") + "\u00a0" + sign
+    return body + "\u00a0" + currency
+
+
+def shown_day(value: object, fr: bool) -> str:
+    """A date as a finding shows it: 01/12/2026 (fr), 2026-12-01 (en)."""
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}" if fr else value.isoformat()
+    return "" if value is None else str(value)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pyfuncs.domain.findings import WARNING, Finding
+from pyfuncs.domain.findings import WARNING, Finding, shown_day
 
 BUSINESS_YEARS = 5  # Code de commerce art. L110-4
 CONSUMER_YEARS = 2  # Code de la consommation art. L218-2
@@ -75,10 +75,6 @@ def ends_soon(due: date, private: bool, acknowledged: date | None, on: date) -> 
     return on <= end < on + timedelta(days=NOTICE_DAYS)
 
 
-def _day(value: date, fr: bool) -> str:
-    return f"{value:%d/%m/%Y}" if fr else value.isoformat()
-
-
 def finding(number: str, row: int, amount: str, due: date, private: bool,
             paid_on: date | None, interrupted: date | None, on: date, lang: str = "fr",
             sheet: str = "Factures") -> Finding | None:
@@ -94,22 +90,23 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
         ("French Consumer Code art. L218-2" if private else
          "French Commercial Code art. L110-4")
     if acknowledged is None or acknowledged <= due:
-        since = f"l'échéance du {_day(due, fr)}" if fr else f"the due date {_day(due, fr)}"
+        since = (f"l'échéance du {shown_day(due, fr)}" if fr else
+                 f"the due date {shown_day(due, fr)}")
     elif acknowledged == interrupted:
-        since = (f"l'interruption du {_day(acknowledged, fr)}" if fr else
-                 f"the interruption of {_day(acknowledged, fr)}")
+        since = (f"l'interruption du {shown_day(acknowledged, fr)}" if fr else
+                 f"the interruption of {shown_day(acknowledged, fr)}")
     else:
-        since = (f"le dernier paiement du {_day(acknowledged, fr)}" if fr else
-                 f"the last payment of {_day(acknowledged, fr)}")
+        since = (f"le dernier paiement du {shown_day(acknowledged, fr)}" if fr else
+                 f"the last payment of {shown_day(acknowledged, fr)}")
     if is_barred(due, private, acknowledged, on):
         return Finding(
             "LIMIT-BARRED", WARNING, sheet, row, "", number,
             (f"{amount} dus, prescrits depuis le "
-             f"{_day(barred_on(due, private, acknowledged), fr)} ({years} ans après {since}, "
+             f"{shown_day(barred_on(due, private, acknowledged), fr)} ({years} ans après {since}, "
              f"{law}) : le client peut refuser de payer. La facture n'est plus relancée."
              if fr else
              f"{amount} owed, time-barred since "
-             f"{_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
+             f"{shown_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
              f"{since}, {law}): the client may refuse to pay. It is no longer reminded."),
             ("Voir avec l'expert-comptable : créance irrécouvrable (avoir ou perte). Si la "
              "prescription a été interrompue (reconnaissance de dette écrite, action en "
@@ -120,11 +117,11 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
     if ends_soon(due, private, acknowledged, on):
         return Finding(
             "LIMIT-SOON", WARNING, sheet, row, "", number,
-            (f"{amount} dus, prescrits le {_day(barred_on(due, private, acknowledged), fr)} "
+            (f"{amount} dus, prescrits le {shown_day(barred_on(due, private, acknowledged), fr)} "
              f"({years} ans après {since}, {law}) si rien ne l'interrompt : une relance, "
              "même une mise en demeure, ne l'interrompt pas." if fr else
              f"{amount} owed, time-barred on "
-             f"{_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
+             f"{shown_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
              f"{since}, {law}) unless interrupted: a reminder, even a formal notice, does "
              "not interrupt it."),
             ("Avant cette date : obtenir un paiement, même partiel, ou une reconnaissance de "
