@@ -102,6 +102,37 @@ def error_cells(path: Path, part: str) -> SheetScan:
     return out
 
 
+# fastexcel's word for what it read as blank: "Expected float but got 'Error(NA)'",
+# "... got 'DateTime(ExcelDateTime { value: 95051806.0, ...})'", "... got 'String("n/a")'"
+_GOT = re.compile(r"but got '(\w+)\((.*)\)'\Z", re.DOTALL)
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+# calamine's names of the error values, as Excel shows them
+ERROR_TEXTS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!",
+               "Num": "#NUM!", "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#DATA!"}
+
+
+def reported_cells(unread: list[tuple[tuple[int, int], str]], first: int,
+                   c1: int) -> SheetScan:
+    """The SheetScan of a table from fastexcel's own report of the cells it typed as
+    blank (``xlsx_arrow.TablePrefetch.unread``: (row, column) in the table, its word),
+    instead of a search of the sheet's XML: an error cell, a number in a date column
+    beyond any date, and anything else (a text such as "n/a" in a column of numbers)
+    as ``null_like``, so that the grid reads the table."""
+    out = SheetScan()
+    for (i, j), detail in unread:
+        at = (first + i, c1 + j)
+        got = _GOT.search(detail)
+        kind, inner = got.groups() if got else ("", "")
+        number = _NUMBER.search(inner) if kind in ("DateTime", "Float", "Int") else None
+        if kind == "Error":
+            out[at] = ERROR_TEXTS.get(inner, f"#{inner.upper()}")
+        elif number is not None:
+            out.numbers[at] = number.group()
+        else:
+            out.null_like = True
+    return out
+
+
 def _pieces(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The chunks joined into pieces of ``_CHUNK`` bytes or more (the last one less)."""
     held: list[bytes] = []

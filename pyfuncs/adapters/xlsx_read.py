@@ -17,7 +17,8 @@ not a workbook, a table or a required column missing) raises WorkbookError.
 Beside it: workbook_data.py (what a read gives), xlsx_locate.py (where the Tables stand,
 from the package's small parts), xlsx_parsed.py (a table's rows before they are kept, the
 checks across rows and tables, the settings typed), xlsx_errors.py (error cells and numbers
-beyond any date, from the sheet's XML), xlsx_arrow.py (fastexcel's workers).
+beyond any date: as fastexcel reports them, else from the sheet's XML), xlsx_arrow.py
+(fastexcel's workers).
 """
 from __future__ import annotations
 
@@ -106,12 +107,14 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text, after = [], {}, {}
+        names, text, after, spans = [], {}, {}, {}
         parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
                 text[loc.table] = text_positions(tbl, loc.names)
+                spans[loc.table] = (loc.sheet, loc.first, loc.last - loc.first + 1,
+                                    loc.c1, loc.c2)
                 part = parts.get(loc.sheet)
                 if part and loc.sheet not in self.scan_of:  # its sheet scanned beside
                     self.scan_of[loc.sheet] = loc.table
@@ -120,7 +123,7 @@ class _Reader:
             return
         try:
             self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
-                                      after)
+                                      after, spans)
         except ImportError:
             self.fast = False
 
@@ -313,7 +316,7 @@ class _Reader:
                 cols[col.key], issues[col.key] = C.convert_column(
                     raw[col.key], C.converter(col.type, lang, col.choices, self.pkg.date1904),
                     plain_text=col.type in (S.TEXT, S.ID))
-        mark_errors(self.scan(loc.sheet), tbl, loc, where, cols, issues, none_free,
+        mark_errors(self.scan(loc), tbl, loc, where, cols, issues, none_free,
                     self.lang, self.pkg.date1904)
         # blank rows (every input cell empty) go first, silently; a column without an
         # empty cell (a required one, usually) proves that no row is blank
@@ -365,15 +368,18 @@ class _Reader:
                 for ref, (kind, text) in unread_cells(self.path, part, refs).items()
                 if kind == FORMULA}
 
-    def scan(self, sheet: str) -> SheetScan:
-        """The sheet's error cells and inline texts, read once (see xlsx_errors.py)."""
-        if sheet not in self.errors:
-            table = self.scan_of.get(sheet)
-            if self.fast and table is not None:  # its table was loaded: scanned with it
-                done = self.fast.done.get(table)
-                if done is not None:
-                    self.errors[sheet] = done  # type: ignore[assignment]
-                    return done  # type: ignore[return-value]
+    def scan(self, loc: Loc) -> SheetScan:
+        """The table's error cells, numbers beyond any date and texts read as blank: as
+        fastexcel reported them, else from its sheet's XML, searched once (xlsx_errors.py)."""
+        reported = self.fast.unread.get(loc.table or "") if self.fast else None
+        if reported is not None:
+            return reported
+        sheet, table = loc.sheet, self.scan_of.get(loc.sheet)
+        # scanned by the worker that loaded its first table, when the grid reads that one
+        done = self.fast.done.get(table) if self.fast and table is not None else None
+        if sheet not in self.errors and isinstance(done, SheetScan):
+            self.errors[sheet] = done
+        elif sheet not in self.errors:
             part = getattr(self.pkg, "parts", {}).get(sheet)  # (a live workbook: none)
             self.errors[sheet] = error_cells(self.path, part) if part else SheetScan()
         return self.errors[sheet]
@@ -381,9 +387,11 @@ class _Reader:
     def null_like(self, loc: Loc) -> bool:
         """Whether a text fastexcel types as a blank or a NaN ("n/a", "nan") may stand in
         this table's sheet: in the shared strings or inline in the sheet."""
+        if self.fast and loc.table in self.fast.unread:  # fastexcel said what it left
+            return self.scan(loc).null_like
         if self.shared_null_like is None:
             self.shared_null_like = null_like_shared(self.path)
-        return self.shared_null_like or self.scan(loc.sheet).null_like
+        return self.shared_null_like or self.scan(loc).null_like
 
     def report(self, p: Parsed, i: int, key: str, issue: C.Issue) -> None:
         """An error on row i of p, which skips the row."""
