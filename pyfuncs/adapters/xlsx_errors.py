@@ -1,13 +1,21 @@
-"""Error cells (#N/A, #DIV/0!, #VALUE!...) of a sheet, read from its XML part.
+"""Error cells (#N/A, #DIV/0!, #VALUE!...) of a table, and the other cells a reader
+types as blank although they hold something.
 
-Neither python-calamine nor fastexcel tells an error cell from a blank one: both give
-an empty cell. A blank required cell and a ``#N/A`` are different mistakes with
-different fixes, and an error typed or computed in an optional cell must not read as
-"nothing here". The sheet's part says it plainly: ``<c r="B7" t="e"><v>#N/A</v></c>``.
-Most sheets hold none, so the part is searched for ``t="e"`` first, in C, and only a
-sheet that holds some is parsed further.
+Neither python-calamine's grid nor fastexcel's columns tell an error cell from a blank
+one: both give an empty cell. A blank required cell and a ``#N/A`` are different mistakes
+with different fixes, and an error typed or computed in an optional cell must not read
+as "nothing here". Two sources say where they are:
 
-The same pass notes the numbers of seven digits or more (``<v>95051806</v>``, or written
+- fastexcel's own report of its parse (``reported_cells``): a table loaded as a block of
+  its sheet comes with the cells fastexcel could not type (an error value, a date cell
+  beyond any calendar, a text such as "n/a" in a column of numbers). The common path,
+  with no second pass over the sheet.
+- the sheet's XML part (``error_cells``), for a table the grid reads (a column mixing
+  types, a #NAME? fastexcel stops on) or when pyarrow is missing. The part says it
+  plainly: ``<c r="B7" t="e"><v>#N/A</v></c>``. Most sheets hold none, so the part is
+  searched for ``t="e"`` first, in C, and only a sheet that holds some is parsed further.
+
+The XML pass also notes the numbers of seven digits or more (``<v>95051806</v>``, or written
 with an exponent): no date is that large (31/12/9999 is 2958465), so in a date cell such a
 number (an amount pasted in the wrong column) is what fastexcel gives as a blank. The
 reader reports it as the date it is not, in a required column as in an optional one,
