@@ -9,9 +9,9 @@ between the numbers present are reported, except at the start of a yearly series
 year the workbook fully covers: there the series must start at 1.
 
 Only issued documents (a number, not a draft) are in a series. A duplicate is reported
-whatever the status, since two documents cannot share a number. Issue 4's register
-(journal) is needed to find an issued invoice edited or deleted afterwards: that check
-belongs with it and is not done here.
+whatever the status, since two documents cannot share a number. An issued invoice edited
+or deleted afterwards is found against the journal, the register of issued documents
+(checks/register.py), not here.
 """
 from __future__ import annotations
 
