@@ -10,8 +10,8 @@ import importlib.util
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pyfuncs.adapters.xlsx_errors import SheetScan, reported_cells
@@ -36,8 +36,7 @@ class TablePrefetch:
                  text_columns: dict[str, set[int]] | None = None,
                  texts_if_mixed: frozenset[str] = frozenset(),
                  after: Mapping[str, Callable[[], object]] | None = None,
-                 spans: Mapping[str, Span] | None = None,
-                 sheet_sizes: Mapping[str, int] | None = None) -> None:
+                 spans: Mapping[str, Span] | None = None) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -66,13 +65,6 @@ class TablePrefetch:
         # cells: zlib inflates without the GIL, beside the other worker's parse)
         self.after = dict(after or {})
         self.done: dict[str, object] = {}
-        # the biggest sheets first (``sheet_sizes``: their parts' sizes), so that the two
-        # workers end together rather than one of them alone on the invoice lines; the
-        # caller types each table as it comes (``ready``): 0.4 s of a 3.9 s read at
-        # 100,000 invoices, measured
-        sizes = sheet_sizes or {}
-        names = sorted(names, key=lambda n: -sizes.get(self.spans[n][0], 0)
-                       if n in self.spans else 0)
         self.futures = {name: self.pool.submit(self._load, name) for name in names}
         # polars (0.09 s to import, holding the GIL) once the first worker is opening the
         # file: its table's parse (GIL released) then starts 0.09 s sooner. The workers
@@ -159,14 +151,6 @@ class TablePrefetch:
                 unread.append(((int(series.is_nan().arg_max() or 0), j), "a text read as NaN"))
         self.unread[name] = reported_cells(unread, first, c1)
         return frame
-
-    def ready(self, tables: Mapping[str, str | None]) -> Iterator[str]:
-        """The keys of ``tables`` (key -> its Excel Table's name) in the order their cells
-        can be typed: those no worker loads first, then the others as their workers end."""
-        waiting = {self.futures[t]: k for k, t in tables.items() if t in self.futures}
-        yield from (k for k in tables if k not in waiting.values())
-        for future in as_completed(waiting):
-            yield waiting[future]
 
     def frame(self, name: str) -> tuple[int, int, list[list | Coded], dict[int, bool]]:
         future = self.futures.pop(name, None)

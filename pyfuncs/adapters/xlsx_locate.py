@@ -53,7 +53,6 @@ class Package:
         self.sheets: list[str] = []
         self.parts: dict[str, str] = {}      # sheet name -> its part in the zip
         self.tables: dict[str, Loc] = {}    # casefolded table name -> location
-        self.sizes: dict[str, int] = {}      # sheet name -> its part's size, inflated
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
 
@@ -92,7 +91,6 @@ class Package:
                     part = sheet_rels.get(attr(el, "id") or "", ("", ""))[1]
                     if part in names:
                         self.parts[name] = part
-                        self.sizes[name] = z.getinfo(part).file_size
                     for kind, target in rels(part).values() if part else ():
                         if kind == "table" and target in names:
                             self._table(xml(target), name)  # type: ignore[arg-type]

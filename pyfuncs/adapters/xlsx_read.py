@@ -104,8 +104,9 @@ class _Reader:
         return WorkbookError(f"{self.path.name}: {where}")
 
     def prefetch(self, tables: Iterable[tuple[S.Table, Loc]]) -> None:
-        """Start loading these Excel Tables through fastexcel in worker threads, biggest
-        first (``xlsx_arrow.TablePrefetch``); their plain text columns stripped there."""
+        """Start loading these Excel Tables through fastexcel in worker threads, in the
+        order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
+        text columns are stripped there too."""
         names, text, after, spans = [], {}, {}, {}
         parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
@@ -122,13 +123,15 @@ class _Reader:
             return
         try:
             self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
-                                      after, spans, getattr(self.pkg, "sizes", {}))
+                                      after, spans)
         except ImportError:
             self.fast = False
 
     def table_columns(self, tbl: S.Table, loc: Loc
                       ) -> tuple[list[list | Coded], dict[int, bool]] | None:
-        """An Excel Table's cells column by column, through fastexcel (see the module doc).
+        """An Excel Table's cells column by column, through fastexcel (Arrow columns from the
+        same Rust parser as calamine, with no Python object per cell until a column is
+        asked for): two to three times faster than the sheet grid on big tables.
 
         Only when every column holds one type of cell (numbers, dates, text or booleans,
         blanks apart): a column mixing them, where a bad cell may hide, is read from the
@@ -161,10 +164,11 @@ class _Reader:
 
     def typed_block(self, loc: Loc) -> list[list] | None:
         """The settings' rows as the sheet grid has them, without opening the grid: the
-        settings mix types in one column, so fastexcel refuses them; opening the grid would
-        parse the shared strings again, holding the GIL (0.1 s at 100k invoices). The
-        worker loaded their cells as texts, and the sheet's XML tells each cell's type
-        (``typed_rows``). None when the grid is needed after all."""
+        settings mix types in one column, so fastexcel refuses them; opening the grid
+        (python-calamine) would parse the whole shared-string table again, holding the GIL
+        (0.1 s at 100k invoices). The worker loaded their cells as texts instead, and the
+        sheet's XML tells each cell's type (see ``typed_rows``). None when the grid is
+        needed after all."""
         texts = self.fast.texts.get(loc.table or "") if self.fast else None
         if texts is None or loc.last is None:  # (a live workbook: no file, no texts)
             return None
@@ -472,16 +476,12 @@ def _read(reader: _Reader, tables: Iterable[str] | None) -> WorkbookData:
     # the tables' cells parsed ahead, in worker threads
     reader.prefetch((S.table(name), loc) for name, loc in locs.items())
     left = Counter(loc.sheet for loc in locs.values())
-    parsed, found = {}, {}  # each table typed once loaded, its findings in table order
-    for name in reader.fast.ready({n: v.table for n, v in locs.items()}) if reader.fast else list(locs):
-        loc, start = locs[name], len(reader.findings)
+    parsed = {}
+    for name, loc in locs.items():
         parsed[name] = reader.parse(S.table(name), loc)
-        found[name], reader.findings[start:] = reader.findings[start:], []
         left[loc.sheet] -= 1
         if not left[loc.sheet]:
             reader.grids.pop(loc.sheet, None)  # its cells are typed now: free the memory
-    reader.findings += [f for name in locs for f in found[name]]
-    parsed = {name: parsed[name] for name in locs}
     check_refs(parsed, reader.lang, reader.report)
     settings = typed_settings(parsed.get(settings_tbl.name), reader.lang, pkg.date1904,
                               reader.findings)

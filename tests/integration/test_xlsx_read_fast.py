@@ -13,7 +13,6 @@ import pytest
 
 from pyfuncs.adapters import xlsx_read as R
 from pyfuncs.adapters.xlsx_arrow import WHITESPACE, Coded, grid_column, stripped_column
-from pyfuncs.adapters.xlsx_locate import Package
 from pyfuncs.demo.job import build_demo
 from pyfuncs.jobs.template import build_workbook
 
@@ -229,41 +228,3 @@ def test_settings_rows_keep_their_types():
                                   ["true", "x"]]) is None
     assert typed_rows(xml.replace(b' r="B2"', b""), loc, texts) is None  # no place
     assert typed_rows(xml[:-20], loc, texts) is None  # not XML
-
-
-def test_the_biggest_tables_load_first_and_findings_keep_the_tables_order(tmp_path,
-                                                                         monkeypatch):
-    """The workers load the biggest sheets first and each table is typed as soon as it is
-    loaded; the findings still come table by table in the schema's order, whatever order
-    the workers end in (here: every order reversed)."""
-    from pyfuncs.adapters import xlsx_arrow as A
-
-    demo, _ = build_demo(tmp_path, invoices=600, today=date(2026, 11, 23))
-    wb = openpyxl.load_workbook(demo)
-    for sheet, cell in (("Clients", "B3"), ("Paiements", "D3"), ("Lignes de facture", "E4"),
-                        ("Temps", "E3")):
-        wb[sheet][cell].value = "douze" if sheet != "Clients" else None
-    wb.save(demo)
-    submitted: list[list[str]] = []
-    original_init, original_ready = A.TablePrefetch.__init__, A.TablePrefetch.ready
-
-    def spy_init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        submitted.append(list(self.futures))
-
-    def reversed_ready(self, tables):
-        return reversed(list(original_ready(self, tables)))
-
-    as_ready = R.read_workbook(demo)
-    with monkeypatch.context() as m:
-        m.setattr(A.TablePrefetch, "__init__", spy_init)
-        m.setattr(A.TablePrefetch, "ready", reversed_ready)
-        backwards = R.read_workbook(demo)
-    sizes = Package(demo).sizes  # each sheet's part, inflated
-    loaded = [sizes[as_ready.tables[name].sheet] for name in submitted[0]]
-    assert loaded == sorted(loaded, reverse=True) and loaded[0] > loaded[-1]
-    assert as_ready.findings == backwards.findings
-    order = [t.sheet for t in as_ready.tables.values()]  # the schema's order
-    sheets = [f.sheet for f in as_ready.findings if f.cell]
-    assert {"Clients", "Paiements", "Lignes de facture", "Temps"} <= set(sheets)
-    assert sheets == sorted(sheets, key=order.index)
