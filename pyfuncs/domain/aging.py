@@ -28,7 +28,7 @@ from typing import cast
 from pyfuncs.domain import limitation
 from pyfuncs.domain.computed import CREDITABLE, reminder_sent
 from pyfuncs.domain.context import is_yes
-from pyfuncs.domain.findings import ERROR, WARNING, Finding, shown_money
+from pyfuncs.domain.findings import ERROR, WARNING, Finding
 from pyfuncs.domain.kpis import receivable_kpis
 from pyfuncs.domain.lateness import late_days, settle_day, settled_on, with_credits
 from pyfuncs.domain.money import ZERO, to_cents
@@ -262,12 +262,10 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
     # every invoice paid at the date is an issued one
     for i, total, pays in zip(rows_issued, issued_totals,
                               map(completion.__getitem__, rows_issued)):
-        paid_on = None
         if pays is None:
             got = ZERO
             open_amount = total
         else:
-            paid_on = max((day for day, amount in pays if amount > 0), default=None)
             got = sum((amount for _, amount in pays), ZERO)
             open_amount = total - got
             if total > 0 and i not in credit_days:  # (credit notes: below)
@@ -279,6 +277,9 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
             open_amount += credited
         if not open_amount:
             continue
+        # the last payment: the debtor's acknowledgement the limitation runs from
+        paid_on = None if pays is None else \
+            max((day for day, amount in pays if amount > 0), default=None)
         client = str(inv_clients[i])
         due = cast(date, due_dates[i] or issue_dates[i])  # an issued invoice has its date
         days = (as_of - due).days
@@ -304,8 +305,7 @@ def aged_balance(invoices: Columns, totals: Sequence[Decimal], payments: Columns
                               max(days, 0), b, disputed, rows[i], credited or ZERO,
                               limitation.latest(paid_on, interrupted)))
         if open_amount > 0:
-            late = limitation.finding(str(numbers[i]), rows[i],
-                                      shown_money(open_amount, lang != "en", cur), due,
+            late = limitation.finding(str(numbers[i]), rows[i], open_amount, cur, due,
                                       client in private, paid_on, interrupted, as_of, lang,
                                       sheet)
             if late is not None:

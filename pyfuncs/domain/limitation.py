@@ -25,8 +25,9 @@ longer allows: a time-barred invoice is held back from them.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
-from pyfuncs.domain.findings import WARNING, Finding, shown_day
+from pyfuncs.domain.findings import WARNING, Finding, shown_day, shown_money
 
 BUSINESS_YEARS = 5  # Code de commerce art. L110-4
 CONSUMER_YEARS = 2  # Code de la consommation art. L218-2
@@ -75,16 +76,20 @@ def ends_soon(due: date, private: bool, acknowledged: date | None, on: date) -> 
     return on <= end < on + timedelta(days=NOTICE_DAYS)
 
 
-def finding(number: str, row: int, amount: str, due: date, private: bool,
+def finding(number: str, row: int, owed: Decimal, currency: str, due: date, private: bool,
             paid_on: date | None, interrupted: date | None, on: date, lang: str = "fr",
             sheet: str = "Factures") -> Finding | None:
-    """What the checks say of an invoice still owed ``amount`` (as shown) on the day
+    """What the checks say of an invoice still owed ``owed`` (in ``currency``) on the day
     ``on``, last paid on ``paid_on``, its limitation interrupted on ``interrupted`` (as
     recorded in Factures): time-barred, its period ending within ``NOTICE_DAYS``, or
     nothing."""
-    fr = lang != "en"
-    years = period_years(private)
     acknowledged = latest(paid_on, interrupted)
+    barred = is_barred(due, private, acknowledged, on)
+    if not barred and not ends_soon(due, private, acknowledged, on):
+        return None  # most open invoices: nothing to say, so nothing to word
+    fr = lang != "en"
+    amount = shown_money(owed, fr, currency)
+    years = period_years(private)
     law = ("art. L218-2 du Code de la consommation" if private else
            "art. L110-4 du Code de commerce") if fr else \
         ("French Consumer Code art. L218-2" if private else
@@ -98,7 +103,7 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
     else:
         since = (f"le dernier paiement du {shown_day(acknowledged, fr)}" if fr else
                  f"the last payment of {shown_day(acknowledged, fr)}")
-    if is_barred(due, private, acknowledged, on):
+    if barred:
         return Finding(
             "LIMIT-BARRED", WARNING, sheet, row, "", number,
             (f"{amount} dus, prescrits depuis le "
@@ -114,20 +119,18 @@ def finding(number: str, row: int, amount: str, due: date, private: bool,
              "See the accountant: a bad debt (credit note or loss). If the limitation was "
              "interrupted (a written acknowledgement, a claim in court), enter its date in "
              "\"Limitation interrupted on\"."))
-    if ends_soon(due, private, acknowledged, on):
-        return Finding(
-            "LIMIT-SOON", WARNING, sheet, row, "", number,
-            (f"{amount} dus, prescrits le {shown_day(barred_on(due, private, acknowledged), fr)} "
-             f"({years} ans après {since}, {law}) si rien ne l'interrompt : une relance, "
-             "même une mise en demeure, ne l'interrompt pas." if fr else
-             f"{amount} owed, time-barred on "
-             f"{shown_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
-             f"{since}, {law}) unless interrupted: a reminder, even a formal notice, does "
-             "not interrupt it."),
-            ("Avant cette date : obtenir un paiement, même partiel, ou une reconnaissance de "
-             "dette écrite du client, ou agir en justice (injonction de payer), puis en "
-             "saisir la date dans « Prescription interrompue le »." if fr else
-             "Before that day: obtain a payment, even a part, or the client's written "
-             "acknowledgement of the debt, or go to court (injonction de payer), then enter "
-             "its date in \"Limitation interrupted on\"."))
-    return None
+    return Finding(
+        "LIMIT-SOON", WARNING, sheet, row, "", number,
+        (f"{amount} dus, prescrits le {shown_day(barred_on(due, private, acknowledged), fr)} "
+         f"({years} ans après {since}, {law}) si rien ne l'interrompt : une relance, "
+         "même une mise en demeure, ne l'interrompt pas." if fr else
+         f"{amount} owed, time-barred on "
+         f"{shown_day(barred_on(due, private, acknowledged), fr)} ({years} years after "
+         f"{since}, {law}) unless interrupted: a reminder, even a formal notice, does "
+         "not interrupt it."),
+        ("Avant cette date : obtenir un paiement, même partiel, ou une reconnaissance de "
+         "dette écrite du client, ou agir en justice (injonction de payer), puis en "
+         "saisir la date dans « Prescription interrompue le »." if fr else
+         "Before that day: obtain a payment, even a part, or the client's written "
+         "acknowledgement of the debt, or go to court (injonction de payer), then enter "
+         "its date in \"Limitation interrupted on\"."))
