@@ -142,14 +142,14 @@ class TablePrefetch:
         if frame.height < height:  # the table's last rows are blank, past the sheet's end
             frame = pl.DataFrame([s.extend_constant(None, height - frame.height)
                                   for s in frame.get_columns()])
-        unread = [] if errors is None else [(e.offset_position, e.detail)
-                                            for e in errors.errors]
-        for j, series in enumerate(frame.get_columns()):
-            # "NaN" or "nan" typed in a column of numbers comes as a float NaN, unreported
-            # (no number in a sheet is NaN): a text, for the grid to read as typed
-            if series.dtype == pl.Float64 and bool(series.is_nan().any()):
-                unread.append(((int(series.is_nan().arg_max() or 0), j), "a text read as NaN"))
-        self.unread[name] = reported_cells(unread, first, c1)
+        found = reported_cells([] if errors is None else
+                               [(e.offset_position, e.detail) for e in errors.errors],
+                               first, c1)
+        # "NaN" or "nan" typed in a column of numbers comes as a float NaN, unreported (no
+        # number in a sheet is NaN): a text, for the grid to read as typed
+        found.null_like = found.null_like or any(
+            s.dtype == pl.Float64 and bool(s.is_nan().any()) for s in frame.get_columns())
+        self.unread[name] = found
         return frame
 
     def frame(self, name: str) -> tuple[int, int, list[list | Coded], dict[int, bool]]:

@@ -116,7 +116,7 @@ class _Reader:
                 spans[loc.table] = (loc.sheet, loc.first, loc.last - loc.first + 1,
                                     loc.c1, loc.c2)
                 part = parts.get(loc.sheet)
-                if part and loc.sheet not in self.scan_of:  # its sheet scanned beside
+                if part and loc.sheet not in self.scan_of:  # scanned if the grid reads it
                     self.scan_of[loc.sheet] = loc.table
                     after[loc.table] = partial(error_cells, self.path, part)
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
