@@ -70,20 +70,25 @@ def parse_number_text(text: str) -> Decimal:
     return D(t)
 
 
-def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
+def _as_number(value: object) -> Decimal | None:
+    """A number cell, or a number typed as text, as a Decimal; None when it is neither
+    (a blank text is the caller's to settle first)."""
     if value.__class__ is float:
-        number = D(value) if finite(value) else None
-    elif value.__class__ is str:
-        if not value.strip():
-            return None
+        return D(value) if finite(value) else None
+    if value.__class__ is int:
+        return D(value)
+    if value.__class__ is str:
         try:
-            number = parse_number_text(value)
+            return parse_number_text(value)
         except NotAnAmount:
-            number = None
-    elif value.__class__ is int:
-        number = D(value)
-    else:
-        number = None
+            return None
+    return None
+
+
+def _decimal(value: object, lang: str, what: tuple[str, str]) -> Decimal | None:
+    if value.__class__ is str and not value.strip():
+        return None
+    number = _as_number(value)
     if number is None:
         raise problem("CELL-TYPE", lang,
                        (f"{quoted(value, lang)} n'est pas {what[0]}.",
@@ -125,16 +130,9 @@ def to_rate(value: object, lang: str = "fr") -> Decimal | None:
 
 
 def to_int(value: object, lang: str = "fr") -> int | None:
-    number = None
-    if value.__class__ is int or (value.__class__ is float and finite(value)):
-        number = D(value)
-    elif value.__class__ is str:
-        if not value.strip():
-            return None
-        try:
-            number = parse_number_text(value)
-        except NotAnAmount:
-            pass
+    if value.__class__ is str and not value.strip():
+        return None
+    number = _as_number(value)
     if number is None or number != number.to_integral_value() or abs(number) >= MAX_INT:
         raise problem("CELL-TYPE", lang,
                        (f"{quoted(value, lang)} n'est pas un nombre entier.",

@@ -36,7 +36,7 @@ lines share one date or period, the document states it once; otherwise each line
 Deposit deductions (a final invoice, billing mode S4): a line is the deduction of an
 issued deposit when its Origine is ``déduction:NUMBER`` (as the product writes it),
 ``Acompte NUMBER``, or when it is negative and its label names an issued deposit
-(``domain.checks_mentions.deposit_deduction``, which ``check`` uses too).
+(``domain.checks.mentions.deposit_deduction``, which ``check`` uses too).
 """
 from __future__ import annotations
 

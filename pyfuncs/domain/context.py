@@ -1,6 +1,6 @@
 """What every check rule shares: the tables as read, lookups built once, and findings.
 
-The rules (checks_*.py) receive one ``Ctx``. It holds the reader's tables (any object
+The rules (domain/checks/) receive one ``Ctx``. It holds the reader's tables (any object
 with ``sheet``, ``rows``, ``cols``, ``labels`` and ``cell(key, row)``), the recomputed
 formula columns, the settings, today's date and the language, and builds the lookups the
 rules share (invoices by number and by id, the lines of each invoice, quote versions)

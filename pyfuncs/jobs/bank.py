@@ -13,7 +13,7 @@ A run:
      with the invoice(s) and client as left there);
   2. matches every other credit still open (domain/matching.py) against the invoices
      open today: certain matches are booked, the others wait in Rapprochement;
-  3. rewrites Rapprochement with what still waits (jobs_reconciliation.py: what the
+  3. rewrites Rapprochement with what still waits (jobs/reconciliation.py: what the
      accountant typed there is never lost).
 """
 from __future__ import annotations

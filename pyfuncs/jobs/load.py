@@ -110,6 +110,12 @@ def journal_path(data: WorkbookData) -> Path | str:
     return path if path.is_absolute() else Path(data.path).parent / path
 
 
+def _seller(data: WorkbookData) -> str:
+    """Whose books a shared journal keeps: the seller's SIREN, else its name."""
+    return str(data.settings.get("seller_siren") or data.settings.get("seller_name") or
+               "").strip()
+
+
 def open_journal(data: WorkbookData, where: Path | str | None = None) -> journal_file.Journal:
     """The workbook's journal, open. A shared (PostgreSQL) journal is first claimed for
     this workbook's seller: one used by another company's books is refused, named."""
@@ -117,9 +123,7 @@ def open_journal(data: WorkbookData, where: Path | str | None = None) -> journal
     book = journal_file.Journal(where)
     if journal_file.is_url(where):
         try:
-            owner = str(data.settings.get("seller_siren") or
-                        data.settings.get("seller_name") or "").strip()
-            book.claim_owner(owner, Path(data.path).name)
+            book.claim_owner(_seller(data), Path(data.path).name)
         except BaseException:
             book.close()
             raise
@@ -140,9 +144,7 @@ def read_journal(data: WorkbookData, where: Path | str | None = None
             book.close()
             return None
         if journal_file.is_url(where):
-            owner = str(data.settings.get("seller_siren") or
-                        data.settings.get("seller_name") or "").strip()
-            book.check_owner(owner, Path(data.path).name)
+            book.check_owner(_seller(data), Path(data.path).name)
     except BaseException:
         book.close()
         raise
