@@ -8,10 +8,16 @@ round as well as from the medians.
     python benchmarks/refresh.py --invoices 100000            # medians of 5 runs
     python benchmarks/refresh.py --invoices 10000 --runs 3
     python benchmarks/refresh.py --also /path/to/older/checkout   # before and after, one run
+    python benchmarks/refresh.py --phases                  # where the refresh's time goes
 
 ``--also`` times the refresh of another checkout of the package (an older commit, say) in
 the same run, each of its runs right after one of this checkout's, so that a change is
 measured against what it replaced under the same machine load.
+
+``--phases`` times the refresh's steps instead, as the job reports them to its progress
+bar (read, compute, check, age, write; imports before the job apart), medians of
+``--runs`` fresh processes, beside each process's CPU time: the read uses both cores,
+the steps after it one.
 
 The workbook comes from `facturier demo --invoices N --no-run` (the demo's generator)
 and is cached under benchmarks/out/.
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -49,6 +56,20 @@ CONTENDERS = {
 from datetime import date
 from pyfuncs.jobs.check import run_refresh
 run_refresh(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]))
+""",
+    # the refresh, its steps stamped as the job reports them (see --phases)
+    "refresh phases": """
+import os
+t_import = time.perf_counter()
+from datetime import date
+from pyfuncs.jobs.check import run_refresh
+stamps = [("import", t_import)]
+run_refresh(__import__("pathlib").Path(path), date.fromisoformat(sys.argv[2]),
+            lambda step: stamps.append((step, time.perf_counter())))
+stamps.append(("end", time.perf_counter()))
+phases = {step: round(stamps[k + 1][1] - t, 3) for k, (step, t) in enumerate(stamps[:-1])}
+cpu = os.times()
+print(json.dumps({"phases": phases, "cpu_s": round(cpu.user + cpu.system, 2)}))
 """,
     "openpyxl load + save": """
 import openpyxl
@@ -99,6 +120,34 @@ def run_once(code: str, source: Path, today: date, package: Path | None = None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def phases(source: Path, today: date, runs: int) -> None:
+    """The refresh's steps, medians of ``runs`` fresh processes (the EPILOGUE's line is
+    the last; the steps' line comes before it)."""
+    samples: list[dict] = []
+    code = CONTENDERS["refresh phases"]
+    for i in range(runs):
+        work = source.with_name("run-" + source.name)
+        shutil.copyfile(source, work)
+        prelude = f"import sys; sys.path.insert(0, {str(HERE.parent)!r})\n" + PRELUDE
+        try:
+            done = subprocess.run([sys.executable, "-c", prelude + code + EPILOGUE, str(work),
+                                   today.isoformat()], capture_output=True, text=True,
+                                  check=True)
+        finally:
+            work.unlink(missing_ok=True)
+        lines = done.stdout.strip().splitlines()
+        sample = {**json.loads(lines[-2]), **json.loads(lines[-1])}
+        samples.append(sample)
+        print(f"  run {i + 1}/{runs}: {sample['seconds']:.2f} s, "
+              + ", ".join(f"{k} {v:.2f}" for k, v in sample["phases"].items()), flush=True)
+    print()
+    for step in samples[0]["phases"]:
+        print(f"{step:8} median {statistics.median(s['phases'][step] for s in samples):6.2f} s")
+    print(f"{'total':8} median {statistics.median(s['seconds'] for s in samples):6.2f} s "
+          f"(CPU {statistics.median(s['cpu_s'] for s in samples):.2f} s on "
+          f"{os.cpu_count()} cores; peak {max(s['peak_mb'] for s in samples):.0f} MB)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--invoices", type=int, default=100_000)
@@ -108,6 +157,8 @@ def main() -> None:
     p.add_argument("--date", default="2026-11-23", help="the demo's today")
     p.add_argument("--also", type=Path, default=None,
                    help="another checkout of the package whose refresh is timed alongside")
+    p.add_argument("--phases", action="store_true",
+                   help="time the refresh's steps (no floors, no baseline)")
     args = p.parse_args()
     compile_package()
     if args.also:
@@ -129,9 +180,12 @@ def main() -> None:
     # that each ratio compares runs made a few seconds apart. On a shared machine, whose
     # speed drifts by a fifth over minutes, timing every refresh first and every floor
     # minutes later measured the drift as much as the refresh.
+    if args.phases:
+        phases(source, today, args.runs)
+        return
     for i in range(args.runs):
         for name, code in CONTENDERS.items():
-            if name.startswith("openpyxl"):
+            if name.startswith("openpyxl") or name == "refresh phases":
                 continue
             timed(name, code, i, args.runs)
             if args.also and name.startswith("refresh"):

@@ -41,7 +41,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.check import run_check
     must_exist(args.workbook)
     today = args.date or date.today()
-    with progress_bar(interactive(args), ["read", "compute", "check", "write"]) as step:
+    with progress_bar(interactive(args), ["read", "compute", "check", "age", "write"]) as step:
         result = run_check(args.workbook, today, step)
     if args.json:
         print(json.dumps({"findings": [f.as_dict() for f in result.findings],
@@ -59,7 +59,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pyfuncs.jobs.check import run_refresh
     must_exist(args.workbook)
     as_of = args.as_of or date.today()
-    with progress_bar(interactive(args), ["read", "compute", "check", "write"]) as step:
+    with progress_bar(interactive(args), ["read", "compute", "check", "age", "write"]) as step:
         result = run_refresh(args.workbook, as_of, step)
     balance = result.balance
     assert balance is not None  # the refresh computes it

@@ -61,6 +61,7 @@ def _check(path: WorkbookSource | Path, today: date, progress: Progress, write: 
     # the writer starts at once: it caches today's days late beside the checks
     writer = source.writer(read=read) if write else None
     loaded = loaded_from(read, today, progress)
+    progress("age")
     caught = read_catch_up(loaded.data)  # what colleagues' copies booked and sent
     balance = aging_of(loaded, today, caught)
     caught.written = write  # written below, in the same commit
