@@ -271,11 +271,23 @@ def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
         yield start, prev
 
 
+# The steps the jobs report (their progress callback), as the buttons' French shows them.
+STEP_LABELS = {
+    "read": "lecture du classeur", "compute": "calcul des formules",
+    "check": "contrôles", "age": "balance âgée", "write": "écriture",
+    "plan": "préparation", "number": "numérotation", "render": "mise en page",
+    "pdf": "PDF", "send": "envoi", "parse": "lecture des relevés",
+    "match": "rapprochement", "pull": "statuts de la plateforme",
+    "data": "données", "build": "construction du classeur",
+}
+
+
 @contextmanager
 def status_bar(app, prefix: str = "Facturier") -> Iterator:
-    """Excel's status bar shows the step of a long run; restored after."""
+    """Excel's status bar shows the step of a long run, in the buttons' French; restored
+    after."""
     def step(name: str) -> None:
-        app.status_bar = f"{prefix} : {name}…"
+        app.status_bar = f"{prefix} : {STEP_LABELS.get(name, name)}…"
     try:
         yield step
     finally:

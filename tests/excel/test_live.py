@@ -63,6 +63,11 @@ def test_the_check_button_writes_the_same_findings_as_the_command_and_a_status(b
                          for v in links)
     assert book.app.alerts[-1]["mode"] == "info" and len(book.app.alerts) == 1
     assert book.app.status_history[0].startswith("Facturier : Contrôler")
+    # each step the job reports, in French, in the order it ran
+    assert book.app.status_history[:-1] == [
+        f"Facturier : Contrôler : {step}…" for step in
+        ("lecture du classeur", "calcul des formules", "contrôles", "balance âgée",
+         "écriture")]
     assert book.app.status_bar is False  # restored
     assert book.sheets["Tableau de bord"].range("A2").value.startswith("Contrôler : 4 erreur")
     assert book.saves == 0  # output sheets only: the user saves when they want
