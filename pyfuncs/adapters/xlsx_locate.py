@@ -237,17 +237,19 @@ def guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[st
     return "fr" if fr > en else "en" if en > fr else None
 
 
-def text_positions(tbl: S.Table, names: list[str]) -> set[int]:
-    """Positions, among a Table's column names, of the plain text columns the reader
-    strips (TEXT and ID, not calculated): the columns the reader (xlsx_read.py) maps them to
-    (the first column of each label)."""
-    lookup, seen, out = S.header_lookup(tbl), set(), set()
+def column_positions(tbl: S.Table, names: list[str]) -> tuple[set[int], set[int]]:
+    """Positions, among a Table's column names, of the columns the reader maps them to (the
+    first column of each label): the plain text columns it strips (TEXT and ID, not
+    calculated), and the calculated ones, which hold numbers (money, whole days)."""
+    lookup, seen, text, calculated = S.header_lookup(tbl), set(), set(), set()
     for j, label in enumerate(names):
         key = lookup.get(S.fold(label))
         if key is None or key in seen:
             continue
         seen.add(key)
         col = tbl.column(key)
-        if col.type in (S.TEXT, S.ID) and not col.computed:
-            out.add(j)
-    return out
+        if col.computed:
+            calculated.add(j)
+        elif col.type in (S.TEXT, S.ID):
+            text.add(j)
+    return text, calculated

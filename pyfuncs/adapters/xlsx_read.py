@@ -43,11 +43,11 @@ from pyfuncs.adapters.xlsx_grid_fallback import grid as fallback_grid
 from pyfuncs.adapters.xlsx_locate import (
     Loc,
     Package,
+    column_positions,
     guess_lang,
     not_a_workbook,
     open_package,
     range_on_row1,
-    text_positions,
     typed_rows,
 )
 from pyfuncs.adapters.xlsx_parsed import (
@@ -107,12 +107,12 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text, after, spans = [], {}, {}, {}
+        names, text, calculated, after, spans = [], {}, {}, {}, {}
         parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
-                text[loc.table] = text_positions(tbl, loc.names)
+                text[loc.table], calculated[loc.table] = column_positions(tbl, loc.names)
                 spans[loc.table] = (loc.sheet, loc.first, loc.last - loc.first + 1,
                                     loc.c1, loc.c2)
                 part = parts.get(loc.sheet)
@@ -123,7 +123,7 @@ class _Reader:
             return
         try:
             self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
-                                      after, spans)
+                                      after, spans, calculated)
         except ImportError:
             self.fast = False
 
@@ -137,7 +137,7 @@ class _Reader:
         blanks apart): a column mixing them, where a bad cell may hide, is read from the
         grid as before, so findings do not depend on the path. The values are those the
         grid gives: '' for a blank, dates at midnight as dates, numbers as floats; except
-        the plain text columns at the positions returned (see ``_text_positions``), given
+        the plain text columns at the positions returned (see ``column_positions``), given
         stripped, None for a blank. None when the fast path does not apply (not a Table,
         fastexcel missing, the shape differs from the table's ref or from its column
         names): the caller reads the grid.

@@ -9,6 +9,7 @@ A1, a Table whose last rows are blank past the sheet's last written row."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -158,3 +159,50 @@ def test_fastexcels_words_are_understood():
     assert reported_cells([((0, 0), "Expected float but got 'String(\"n/a\")'")], 0, 0
                           ).null_like
     assert reported_cells([((0, 0), "something else")], 0, 0).null_like
+
+
+def test_an_error_value_in_a_calculated_column_is_reported_not_a_reason_for_the_grid(
+        tmp_path, monkeypatch):
+    """#NAME? (a function the application that last calculated lacks) and #REF! come from
+    a formula: in a calculated column, loaded as numbers, fastexcel reports them like any
+    error value, and the table is not read again through the grid (it used to be: a #NAME?
+    stopped fastexcel's guess of the column's type). The same cells either way; a formula's
+    cached error is no value (the job recomputes the formula), never a cell finding."""
+    path = tmp_path / "formula-errors.xlsx"
+    build_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Factures"]
+    heads = [c.value for c in ws[1]]
+    rows = [
+        {"Réf.": "F1", "Type": "Facture", "N° facture": "FAC2026-0001",
+         "Date": datetime(2026, 3, 1), "Client": "C001", "Total HT": 100, "TVA": 20,
+         "Total TTC": 120, "Réglé": 0, "Reste dû": 120, "Jours de retard": 3,
+         "Statut": "Émise"},
+        {"Réf.": "F2", "Type": "Facture", "N° facture": "FAC2026-0002",
+         "Date": datetime(2026, 3, 2), "Client": "C001", "Total HT": "#NAME?", "TVA": 2,
+         "Total TTC": 12, "Réglé": 0, "Reste dû": "#REF!", "Jours de retard": 2,
+         "Statut": "Émise"},
+        {"Réf.": "F3", "Type": "Facture", "N° facture": "FAC2026-0003",
+         "Date": datetime(2026, 3, 3), "Client": "C001", "Total HT": 50, "TVA": 10,
+         "Total TTC": 60, "Réglé": 60, "Reste dû": 0, "Jours de retard": 0,
+         "Statut": "Émise"},
+    ]
+    for row in rows:
+        ws.append([row.get(h) for h in heads])
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, heads.index("Date") + 1).number_format = "DD/MM/YYYY"
+    table = ws.tables["Factures"]
+    table.ref = f"{table.ref.split(':')[0]}:{table.ref.split(':')[1].rstrip('0123456789')}" \
+                f"{ws.max_row}"
+    # the cached values are trusted (a template asks for a full recalculation on opening)
+    wb.calculation.fullCalcOnLoad = False
+    wb.save(path)
+    reported, used = _read(path, monkeypatch, True, ["Factures"])  # (no client C001)
+    searched, _ = _read(path, monkeypatch, False, ["Factures"])
+    assert used["Factures"]  # fastexcel's report served: no grid for this table
+    _same(reported, searched)
+    invoices = reported.tables["Factures"]
+    assert invoices.cached["net"] == [Decimal(100), None, Decimal(50)]
+    assert invoices.cached["balance"] == [Decimal(120), None, Decimal(0)]
+    assert not [f for f in reported.findings if f.sheet == "Factures"
+                and f.column in ("Total HT", "Reste dû")]
