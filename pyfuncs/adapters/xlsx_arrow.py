@@ -37,7 +37,7 @@ class TablePrefetch:
                  texts_if_mixed: frozenset[str] = frozenset(),
                  after: Mapping[str, Callable[[], object]] | None = None,
                  spans: Mapping[str, Span] | None = None,
-                 calculated: Mapping[str, set[int]] | None = None) -> None:
+                 loaded_as: Mapping[str, list[set[int]]] | None = None) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -58,8 +58,9 @@ class TablePrefetch:
         # where each table stands on its sheet: loaded as that block of the sheet, so that
         # fastexcel also says which cells it could not type (see ``_cells``)
         self.spans = dict(spans or {})
-        # {table: positions of its calculated columns}, loaded as numbers (see ``_cells``)
-        self.calculated = dict(calculated or {})
+        # {table: [positions of its calculated columns, of the user's own columns]}, loaded
+        # as numbers and as text (see ``_cells``)
+        self.loaded_as = dict(loaded_as or {})
         # {table: its cells fastexcel read as blank although they hold something}, as
         # fastexcel reported them (see ``_cells``)
         self.unread: dict[str, SheetScan] = {}
@@ -129,13 +130,14 @@ class TablePrefetch:
         the table's span is unknown or pyarrow (which fastexcel needs for that report) is
         missing: the caller loads the Table and scans the XML.
 
-        The calculated columns (``calculated``: money and whole days, every one a number)
-        are loaded as numbers, not typed by fastexcel's look at their cells. An error value
-        there comes from the formula itself (#NAME? where the application that last
-        calculated the workbook lacks a function, #REF! after a deleted column), and a
-        #NAME? in a column whose type fastexcel must guess stops the load: the whole table
-        then went through the grid, a refresh 2 s slower at 100,000 invoices (measured).
-        Told the type, fastexcel reports it like any other error value."""
+        The calculated columns (money and whole days, every one a number) are loaded as
+        numbers, and the user's own columns (which the reader does not read) as text, not
+        typed by fastexcel's look at their cells. An error value there comes from a formula
+        (#NAME? where the application that last calculated the workbook lacks a function,
+        or a name mistyped; #REF! after a deleted column), and a #NAME? in a column whose
+        type fastexcel must guess stops the load: the whole table then went through the
+        grid, a refresh 2 s slower at 100,000 invoices (measured). Told the type, fastexcel
+        reports it like any other error value."""
         span = self.spans.get(name)
         if span is None:
             return None
@@ -144,11 +146,12 @@ class TablePrefetch:
             return None
         import polars as pl
 
-        numbers = {c1 + j: "float" for j in self.calculated.get(name, ())}
+        calculated, own = self.loaded_as.get(name) or (set(), set())
+        dtypes = {**{c1 + j: "float" for j in calculated}, **{c1 + j: "string" for j in own}}
         block = reader.load_sheet(sheet, header_row=None, skip_rows=first, n_rows=height,
                                   use_columns=list(range(c1, c2 + 1)),
                                   schema_sample_rows=None, dtype_coercion="strict",
-                                  dtypes=numbers or None)
+                                  dtypes=dtypes or None)
         batch, errors = block.to_arrow_with_errors()
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)

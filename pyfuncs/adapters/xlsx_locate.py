@@ -237,14 +237,19 @@ def guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[st
     return "fr" if fr > en else "en" if en > fr else None
 
 
-def column_positions(tbl: S.Table, names: list[str]) -> tuple[set[int], set[int]]:
+def column_positions(tbl: S.Table, names: list[str]
+                     ) -> tuple[set[int], set[int], set[int]]:
     """Positions, among a Table's column names, of the columns the reader maps them to (the
     first column of each label): the plain text columns it strips (TEXT and ID, not
-    calculated), and the calculated ones, which hold numbers (money, whole days)."""
-    lookup, seen, text, calculated = S.header_lookup(tbl), set(), set(), set()
+    calculated), and the calculated ones, which hold numbers (money, whole days); and of
+    the user's own columns, which it does not read (a label the schema does not know, or
+    a second column of one label)."""
+    lookup, seen = S.header_lookup(tbl), set()
+    text, calculated, own = set(), set(), set()
     for j, label in enumerate(names):
         key = lookup.get(S.fold(label))
         if key is None or key in seen:
+            own.add(j)
             continue
         seen.add(key)
         col = tbl.column(key)
@@ -252,4 +257,4 @@ def column_positions(tbl: S.Table, names: list[str]) -> tuple[set[int], set[int]
             calculated.add(j)
         elif col.type in (S.TEXT, S.ID):
             text.add(j)
-    return text, calculated
+    return text, calculated, own

@@ -107,12 +107,12 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text, calculated, after, spans = [], {}, {}, {}, {}
+        names, text, loaded_as, after, spans = [], {}, {}, {}, {}
         parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
-                text[loc.table], calculated[loc.table] = column_positions(tbl, loc.names)
+                text[loc.table], *loaded_as[loc.table] = column_positions(tbl, loc.names)
                 spans[loc.table] = (loc.sheet, loc.first, loc.last - loc.first + 1,
                                     loc.c1, loc.c2)
                 part = parts.get(loc.sheet)
@@ -123,7 +123,7 @@ class _Reader:
             return
         try:
             self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
-                                      after, spans, calculated)
+                                      after, spans, loaded_as)
         except ImportError:
             self.fast = False
 

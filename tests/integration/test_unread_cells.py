@@ -14,7 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.worksheet.table import Table
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableColumn
 
 from pyfuncs.adapters import xlsx_arrow as A
 from pyfuncs.adapters import xlsx_read as R
@@ -161,13 +162,14 @@ def test_fastexcels_words_are_understood():
     assert reported_cells([((0, 0), "something else")], 0, 0).null_like
 
 
-def test_an_error_value_in_a_calculated_column_is_reported_not_a_reason_for_the_grid(
+def test_an_error_value_in_a_formula_column_is_reported_not_a_reason_for_the_grid(
         tmp_path, monkeypatch):
-    """#NAME? (a function the application that last calculated lacks) and #REF! come from
-    a formula: in a calculated column, loaded as numbers, fastexcel reports them like any
-    error value, and the table is not read again through the grid (it used to be: a #NAME?
-    stopped fastexcel's guess of the column's type). The same cells either way; a formula's
-    cached error is no value (the job recomputes the formula), never a cell finding."""
+    """#NAME? (a function the application that last calculated lacks, a name mistyped) and
+    #REF! come from a formula: in a calculated column, loaded as numbers, and in a column
+    of the user's own, loaded as text, fastexcel reports them like any error value, and
+    the table is not read again through the grid (it used to be: a #NAME? stopped
+    fastexcel's guess of the column's type). The same cells either way; a formula's cached
+    error is no value (the job recomputes the formula), never a cell finding."""
     path = tmp_path / "formula-errors.xlsx"
     build_workbook(path)
     wb = openpyxl.load_workbook(path)
@@ -191,9 +193,13 @@ def test_an_error_value_in_a_calculated_column_is_reported_not_a_reason_for_the_
         ws.append([row.get(h) for h in heads])
     for r in range(2, ws.max_row + 1):
         ws.cell(r, heads.index("Date") + 1).number_format = "DD/MM/YYYY"
+    # a column of the user's own at the Table's end: a margin, one of its formulas mistyped
+    own = len(heads) + 1
+    for r, value in ((1, "Marge perso"), (3, 40.5), (4, "#NAME?"), (5, "à revoir")):
+        ws.cell(r, own, value)
     table = ws.tables["Factures"]
-    table.ref = f"{table.ref.split(':')[0]}:{table.ref.split(':')[1].rstrip('0123456789')}" \
-                f"{ws.max_row}"
+    table.tableColumns.append(TableColumn(id=own, name="Marge perso"))
+    table.ref = f"A1:{get_column_letter(own)}{ws.max_row}"
     # the cached values are trusted (a template asks for a full recalculation on opening)
     wb.calculation.fullCalcOnLoad = False
     wb.save(path)
@@ -204,5 +210,6 @@ def test_an_error_value_in_a_calculated_column_is_reported_not_a_reason_for_the_
     invoices = reported.tables["Factures"]
     assert invoices.cached["net"] == [Decimal(100), None, Decimal(50)]
     assert invoices.cached["balance"] == [Decimal(120), None, Decimal(0)]
+    assert invoices.extra_headers == ["Marge perso"]
     assert not [f for f in reported.findings if f.sheet == "Factures"
-                and f.column in ("Total HT", "Reste dû")]
+                and f.column in ("Total HT", "Reste dû", "Marge perso")]
