@@ -104,9 +104,10 @@ def workbook_for(invoices: int, today: date) -> Path:
 
 
 def run_once(code: str, source: Path, today: date, package: Path | None = None
-             ) -> dict[str, float]:
+             ) -> dict:
     """One fresh process running ``code`` on a copy of ``source``; ``package``: the
-    checkout whose pyfuncs it imports (default: this one's)."""
+    checkout whose pyfuncs it imports (default: this one's). What it printed as JSON lines,
+    merged (the EPILOGUE's seconds and peak, and whatever ``code`` printed before)."""
     work = source.with_name("run-" + source.name)
     shutil.copyfile(source, work)  # every run starts from the same file
     # the checkout named first on the path, whatever an editable install points at
@@ -117,26 +118,15 @@ def run_once(code: str, source: Path, today: date, package: Path | None = None
     finally:
         for leftover in work.parent.glob("run-*"):
             leftover.unlink()
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    printed = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {k: v for fields in printed for k, v in fields.items()}
 
 
 def phases(source: Path, today: date, runs: int) -> None:
-    """The refresh's steps, medians of ``runs`` fresh processes (the EPILOGUE's line is
-    the last; the steps' line comes before it)."""
+    """The refresh's steps, medians of ``runs`` fresh processes."""
     samples: list[dict] = []
-    code = CONTENDERS["refresh phases"]
     for i in range(runs):
-        work = source.with_name("run-" + source.name)
-        shutil.copyfile(source, work)
-        prelude = f"import sys; sys.path.insert(0, {str(HERE.parent)!r})\n" + PRELUDE
-        try:
-            done = subprocess.run([sys.executable, "-c", prelude + code + EPILOGUE, str(work),
-                                   today.isoformat()], capture_output=True, text=True,
-                                  check=True)
-        finally:
-            work.unlink(missing_ok=True)
-        lines = done.stdout.strip().splitlines()
-        sample = {**json.loads(lines[-2]), **json.loads(lines[-1])}
+        sample = run_once(CONTENDERS["refresh phases"], source, today)
         samples.append(sample)
         print(f"  run {i + 1}/{runs}: {sample['seconds']:.2f} s, "
               + ", ".join(f"{k} {v:.2f}" for k, v in sample["phases"].items()), flush=True)

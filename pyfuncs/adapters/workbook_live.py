@@ -278,7 +278,6 @@ STEP_LABELS = {
     "plan": "préparation", "number": "numérotation", "render": "mise en page",
     "pdf": "PDF", "send": "envoi", "parse": "lecture des relevés",
     "match": "rapprochement", "pull": "statuts de la plateforme",
-    "data": "données", "build": "construction du classeur",
 }
 
 

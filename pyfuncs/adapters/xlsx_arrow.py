@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pyfuncs.adapters.xlsx_errors import SheetScan, reported_cells
+from pyfuncs.adapters.xlsx_locate import ColumnKinds
 
 # where a table stands on its sheet: (sheet, first data row, rows, first column, last
 # column), rows and columns counted from 0
@@ -33,11 +34,10 @@ class TablePrefetch:
     """
 
     def __init__(self, path: Path, names: list[str],
-                 text_columns: dict[str, set[int]] | None = None,
+                 columns: Mapping[str, ColumnKinds] | None = None,
                  texts_if_mixed: frozenset[str] = frozenset(),
                  after: Mapping[str, Callable[[], object]] | None = None,
-                 spans: Mapping[str, Span] | None = None,
-                 loaded_as: Mapping[str, list[set[int]]] | None = None) -> None:
+                 spans: Mapping[str, Span] | None = None) -> None:
         import fastexcel
 
         # an all-blank column is read as text, with a warning nobody needs to see
@@ -46,7 +46,9 @@ class TablePrefetch:
         self.path = str(path)
         self.readers: list = []  # every reader opened, dropped (file closed) by close()
         self.local = threading.local()
-        self.text_columns = text_columns or {}
+        # {table: its columns by kind}: text stripped here, formula columns loaded as
+        # numbers and the user's own as text (see ``_load`` and ``_cells``)
+        self.columns = dict(columns or {})
         # tables whose cells, when they mix types, are still loaded as texts (see ``texts``)
         self.texts_if_mixed = texts_if_mixed
         self.texts: dict[str, list[list]] = {}
@@ -58,9 +60,6 @@ class TablePrefetch:
         # where each table stands on its sheet: loaded as that block of the sheet, so that
         # fastexcel also says which cells it could not type (see ``_cells``)
         self.spans = dict(spans or {})
-        # {table: [positions of its calculated columns, of the user's own columns]}, loaded
-        # as numbers and as text (see ``_cells``)
-        self.loaded_as = dict(loaded_as or {})
         # {table: its cells fastexcel read as blank although they hold something}, as
         # fastexcel reported them (see ``_cells``)
         self.unread: dict[str, SheetScan] = {}
@@ -80,7 +79,7 @@ class TablePrefetch:
         it holds a None}).
 
         Columns come as the grid gives them, except the text columns named in
-        ``text_columns`` (plain text or codes, for the reader) when they hold only text:
+        ``columns`` (plain text or codes, for the reader) when they hold only text:
         those are stripped here, None for a blank, as the reader would do in Python.
         The columns are turned into Python lists here, in the worker: the main thread is
         mostly waiting for the parse, so the GIL is free for it."""
@@ -110,7 +109,8 @@ class TablePrefetch:
             raise
         import polars as pl  # not before the parse: the main thread may be importing it
 
-        wanted = self.text_columns.get(name, ())
+        kinds = self.columns.get(name)
+        wanted = kinds.text if kinds is not None else ()
         columns: list[list | Coded] = []
         stripped: dict[int, bool] = {}
         for j, series in enumerate(frame.get_columns()):
@@ -146,8 +146,9 @@ class TablePrefetch:
             return None
         import polars as pl
 
-        calculated, own = self.loaded_as.get(name) or (set(), set())
-        dtypes = {**{c1 + j: "float" for j in calculated}, **{c1 + j: "string" for j in own}}
+        kinds = self.columns.get(name) or ColumnKinds(set(), set(), set())
+        dtypes = {**{c1 + j: "float" for j in kinds.calculated},
+                  **{c1 + j: "string" for j in kinds.own}}
         block = reader.load_sheet(sheet, header_row=None, skip_rows=first, n_rows=height,
                                   use_columns=list(range(c1, c2 + 1)),
                                   schema_sample_rows=None, dtype_coercion="strict",

@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
 from pyfuncs.adapters.cells import col_index
@@ -237,24 +238,28 @@ def guess_lang(sheet_names: dict[str, str], headers: list[tuple[S.Table, list[st
     return "fr" if fr > en else "en" if en > fr else None
 
 
-def column_positions(tbl: S.Table, names: list[str]
-                     ) -> tuple[set[int], set[int], set[int]]:
+class ColumnKinds(NamedTuple):
     """Positions, among a Table's column names, of the columns the reader maps them to (the
-    first column of each label): the plain text columns it strips (TEXT and ID, not
-    calculated), and the calculated ones, which hold numbers (money, whole days); and of
-    the user's own columns, which it does not read (a label the schema does not know, or
-    a second column of one label)."""
+    first column of each label), by what the fastexcel workers do with them."""
+
+    text: set[int]  # plain text (TEXT and ID, not calculated): stripped in the worker
+    calculated: set[int]  # formula columns, every one a number (money, whole days)
+    own: set[int]  # the user's own: a label the schema does not know, or a second one
+
+
+def column_positions(tbl: S.Table, names: list[str]) -> ColumnKinds:
+    """The Table's columns by kind (see ``ColumnKinds``)."""
     lookup, seen = S.header_lookup(tbl), set()
-    text, calculated, own = set(), set(), set()
+    kinds = ColumnKinds(set(), set(), set())
     for j, label in enumerate(names):
         key = lookup.get(S.fold(label))
         if key is None or key in seen:
-            own.add(j)
+            kinds.own.add(j)
             continue
         seen.add(key)
         col = tbl.column(key)
         if col.computed:
-            calculated.add(j)
+            kinds.calculated.add(j)
         elif col.type in (S.TEXT, S.ID):
-            text.add(j)
-    return text, calculated, own
+            kinds.text.add(j)
+    return kinds

@@ -107,12 +107,12 @@ class _Reader:
         """Start loading these Excel Tables through fastexcel in worker threads, in the
         order they will be asked for (see ``xlsx_arrow.TablePrefetch``); their plain
         text columns are stripped there too."""
-        names, text, loaded_as, after, spans = [], {}, {}, {}, {}
+        names, kinds, after, spans = [], {}, {}, {}
         parts = getattr(self.pkg, "parts", {})
         for tbl, loc in tables:
             if loc.table is not None and loc.last is not None:
                 names.append(loc.table)
-                text[loc.table], *loaded_as[loc.table] = column_positions(tbl, loc.names)
+                kinds[loc.table] = column_positions(tbl, loc.names)
                 spans[loc.table] = (loc.sheet, loc.first, loc.last - loc.first + 1,
                                     loc.c1, loc.c2)
                 part = parts.get(loc.sheet)
@@ -122,8 +122,8 @@ class _Reader:
         if self.fast is not None or not names:  # (a live workbook's tables: no file)
             return
         try:
-            self.fast = TablePrefetch(self.path, names, text, frozenset({SETTINGS_TABLE}),
-                                      after, spans, loaded_as)
+            self.fast = TablePrefetch(self.path, names, kinds, frozenset({SETTINGS_TABLE}),
+                                      after, spans)
         except ImportError:
             self.fast = False
 
